@@ -1,0 +1,88 @@
+/**
+ * Hookflow's settings: one zod schema with every default, the single source of truth.
+ *
+ * Effective settings = schema defaults ← `install(host, { settings })` ← values an admin
+ * saved on the settings page (stored in `hookflow_settings`). A bad value stops start-up
+ * with a message naming the setting.
+ */
+import { z } from 'zod';
+import { HookflowError } from './errors.js';
+
+const seconds = z.number().int().min(1).max(30 * 24 * 3600);
+
+export const HookflowSettings = z.object({
+  /** Master switch. Off: hooks do nothing, the short URL answers 503, the worker idles. Default true. */
+  enabled: z.boolean().default(true),
+  /** Path of the inbound short URL below the inbound mount. Default `/wf`. */
+  shortUrlPath: z.string().regex(/^\/[A-Za-z0-9_-]{1,32}$/, 'must be / followed by 1-32 letters, digits, _ or -').default('/wf'),
+  /** Delays (seconds) of each retry after the first attempt. Default 1h, 2h, 4h (the seed's schedule). */
+  retrySchedule: z.array(seconds).max(20).default([3600, 7200, 14400]),
+  /** Random extra delay as a share of each retry delay (0-0.5). Default 0.1. */
+  retryJitter: z.number().min(0).max(0.5).default(0.1),
+  /** Upper bound for a receiver's Retry-After, in seconds. Default 86400 (1 day). */
+  retryAfterCapSeconds: seconds.default(86400),
+  /** Outbound request timeout in ms (connect + response). Default 15000. */
+  requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
+  /** Deliveries in flight at once per worker process. Default 16. */
+  maxConcurrency: z.number().int().min(1).max(512).default(16),
+  /** Deliveries in flight at once per destination host per worker process. Default 4. */
+  perHostConcurrency: z.number().int().min(1).max(128).default(4),
+  /** How long a claimed delivery/run is leased before another worker may take it, seconds. Default 60. */
+  leaseSeconds: z.number().int().min(5).max(3600).default(60),
+  /** Worker poll interval when nothing wakes it, ms. Default 1000. */
+  pollIntervalMs: z.number().int().min(20).max(60_000).default(1000),
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs). Default none. */
+  trustedProxies: z.array(z.string()).default([]),
+  /** Private ranges outbound webhooks may reach (CIDRs). Default none: public addresses only. */
+  outboundAllowlist: z.array(z.string()).default([]),
+  /** Failed deliveries of one webhook within this window are mailed as one digest, minutes. Default 15. */
+  alertWindowMinutes: z.number().int().min(0).max(24 * 60).default(15),
+  /** Attempts, finished deliveries and runs older than this are pruned, days. Default 30. */
+  retentionDays: z.number().int().min(1).max(3650).default(30),
+  /** Workflow chains (a run's record change starting more runs) stop at this depth. Default 5. */
+  chainDepthLimit: z.number().int().min(1).max(50).default(5),
+  /** Inbound: largest accepted body, bytes. Default 1 MiB. */
+  inboundBodyLimit: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  /** Inbound: most POST fields. Default 200. */
+  inboundMaxFields: z.number().int().min(1).max(10_000).default(200),
+  /** Inbound: longest field name. Default 128. */
+  inboundMaxFieldNameLength: z.number().int().min(8).max(1024).default(128),
+  /** Inbound: deepest nesting of JSON / bracketed form fields. Default 5. */
+  inboundMaxDepth: z.number().int().min(1).max(32).default(5),
+  /** Inbound: requests per minute from one client address. Default 120. */
+  inboundPerIpPerMinute: z.number().int().min(1).max(100_000).default(120),
+  /** Inbound: how many refused requests are kept for the admin. Default 200. */
+  refusedLogSize: z.number().int().min(10).max(10_000).default(200),
+});
+export type HookflowSettings = z.infer<typeof HookflowSettings>;
+
+/** Partial settings as accepted from install options and from the admin's form. */
+export const HookflowSettingsPatch = HookflowSettings.partial();
+export type HookflowSettingsPatch = z.infer<typeof HookflowSettingsPatch>;
+
+/** Validates and merges settings layers; throws a start-up error naming the first bad setting. */
+export function resolveSettings(...layers: Array<Record<string, unknown> | undefined>): HookflowSettings {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) if (layer) Object.assign(merged, layer);
+  const parsed = HookflowSettings.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HookflowError('bad_request', `setting ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export const InstallOptions = z.object({
+  /**
+   * Key that encrypts webhook credentials and signing secrets at rest: 32 bytes as 64 hex
+   * characters or base64. Required; the reference host generates one into data/.
+   */
+  secretKey: z.string().min(32, 'must be 32 bytes as 64 hex characters or base64'),
+  /** Setting overrides applied under what the admin saved. Default none. */
+  settings: HookflowSettingsPatch.default({}),
+  /** Start the background worker in this process. Default true. */
+  startWorker: z.boolean().default(true),
+  /** Worker identity in leases. Default `<hostname>:<pid>:<random>`. */
+  workerId: z.string().min(1).max(100).optional(),
+});
+export type InstallOptions = z.input<typeof InstallOptions>;

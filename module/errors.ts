@@ -1,0 +1,77 @@
+/**
+ * A few coded errors. Routes map them to `{ error: { code, message, fields? } }` with
+ * their HTTP status; anything that is not a HookflowError is logged and answered 500.
+ */
+import type { ZodError } from 'zod';
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'validation_failed'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'task_failed'
+  | 'internal';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  rate_limited: 429,
+  unavailable: 503,
+  task_failed: 500,
+  internal: 500,
+};
+
+/** field path (dot/bracket form) → message */
+export type FieldErrors = Record<string, string>;
+
+export class HookflowError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields?: FieldErrors;
+
+  constructor(code: ErrorCode, message: string, fields?: FieldErrors) {
+    super(message);
+    this.name = 'HookflowError';
+    this.code = code;
+    this.status = STATUS[code];
+    if (fields && Object.keys(fields).length > 0) this.fields = fields;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; fields?: FieldErrors } {
+    return this.fields
+      ? { code: this.code, message: this.message, fields: this.fields }
+      : { code: this.code, message: this.message };
+  }
+}
+
+export function isHookflowError(err: unknown): err is HookflowError {
+  return err instanceof HookflowError;
+}
+
+/** Turns a zod error into field → message (first message per field wins). */
+export function fieldsFromZod(err: ZodError, prefix = ''): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of err.issues) {
+    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+    const key = path || '(root)';
+    if (!(key in fields)) fields[key] = issue.message;
+  }
+  return fields;
+}
+
+/** A 422 listing every bad field of a zod error. */
+export function validationError(err: ZodError, message = 'Validation failed', prefix = ''): HookflowError {
+  return new HookflowError('validation_failed', message, fieldsFromZod(err, prefix));
+}

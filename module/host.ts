@@ -1,0 +1,152 @@
+/**
+ * The host contract: everything a CRM provides to Hookflow, in one place.
+ *
+ * Hookflow never imports host code. A CRM integrates Hookflow by building one
+ * `HostContext` and passing it to `install(host)` from `module/index.ts`, then
+ * calling the returned `hooks` inside its record-save transactions and mounting
+ * the returned routers where `manifest.json` says.
+ */
+import type { Knex } from 'knex';
+import type { RequestHandler } from 'express';
+
+/** A knex transaction or the knex instance itself. */
+export type Db = Knex | Knex.Transaction;
+
+/** One field of a CRM module, as shown in field pickers and checked by conditions. */
+export interface ModuleField {
+  /** Field key as stored in `CrmRecord.fields`, e.g. `stage`. */
+  name: string;
+  /** Human label, e.g. `Sales stage`. */
+  label: string;
+  /** Value type; used for condition comparisons and form widgets. */
+  type: 'text' | 'number' | 'date' | 'email' | 'boolean' | 'picklist';
+  /** Allowed values for `picklist` fields. */
+  options?: string[];
+}
+
+/** A CRM module (Leads, Deals …) and its fields. */
+export interface ModuleInfo {
+  /** Module key used everywhere in Hookflow, e.g. `Deals`. */
+  name: string;
+  /** Human label for menus. */
+  label: string;
+  fields: ModuleField[];
+}
+
+/** A CRM record as the host exposes it. */
+export interface CrmRecord {
+  id: number;
+  module: string;
+  /** The user that owns the record; failure alerts go to this user. */
+  ownerUserId: number;
+  /** The record's values by field name. */
+  fields: Record<string, unknown>;
+  /** ISO-8601 times. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Who/what caused a record change. Hookflow passes this to `records.create/update/delete`
+ * when a workflow task changes a record, and the host MUST hand it back unchanged in the
+ * `RecordEvent` it gives the hooks, so that workflow chains can be depth-limited.
+ */
+export interface ChangeOrigin {
+  /** Set when a Hookflow run made the change. */
+  runId?: number;
+  /** How many workflow runs led to this change (0 = a person or API client). */
+  chainDepth?: number;
+}
+
+export interface RecordChangeOptions {
+  /** The user the change is attributed to. */
+  actorUserId?: number | null;
+  origin?: ChangeOrigin;
+}
+
+/** Record access. Every method that writes MUST run the hooks inside its own transaction. */
+export interface HostRecords {
+  /** All modules Hookflow may attach workflows to, with their fields. */
+  listModules(): Promise<ModuleInfo[]>;
+  /** One record, or null when it does not exist. Reads through `db` when given. */
+  get(module: string, id: number, db?: Db): Promise<CrmRecord | null>;
+  /** Creates a record; `ownerUserId` defaults to the actor. Fires `hooks.recordCreated`. */
+  create(module: string, fields: Record<string, unknown>, opts?: RecordChangeOptions & { ownerUserId?: number }): Promise<CrmRecord>;
+  /** Merges `fields` into the record. Fires `hooks.recordUpdated`. Throws if the record is missing. */
+  update(module: string, id: number, fields: Record<string, unknown>, opts?: RecordChangeOptions): Promise<CrmRecord>;
+  /** Deletes the record. Fires `hooks.recordDeleted`. */
+  delete(module: string, id: number, opts?: RecordChangeOptions): Promise<void>;
+}
+
+/** A CRM user as Hookflow needs it. */
+export interface HostUser {
+  id: number;
+  name: string;
+  email: string;
+  active: boolean;
+  isAdmin: boolean;
+}
+
+export interface HostUsers {
+  get(id: number): Promise<HostUser | null>;
+  /** Every user that is both active and an admin (failure-alert recipients). */
+  listActiveAdmins(): Promise<HostUser[]>;
+  /** All users (run-as pickers, send_email targets). */
+  list(): Promise<HostUser[]>;
+}
+
+/** The subset of a nodemailer transporter Hookflow uses. */
+export interface HostMailer {
+  sendMail(message: {
+    from?: string;
+    to: string | string[];
+    subject: string;
+    text?: string;
+    html?: string;
+    headers?: Record<string, string>;
+  }): Promise<unknown>;
+}
+
+/** A pino-compatible logger: (object, message) call style. */
+export interface HostLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child?(bindings: object): HostLogger;
+}
+
+/** The lifecycle event the host passes to the hooks. */
+export interface RecordEvent {
+  module: string;
+  recordId: number;
+  /** Values after the change (for deletes: the values just before deletion). */
+  record: CrmRecord;
+  /** Values before the change; null on create. */
+  previous: CrmRecord | null;
+  /** The user who made the change, when known. */
+  actorUserId: number | null;
+  /** Passed through from `RecordChangeOptions.origin`. */
+  origin?: ChangeOrigin;
+}
+
+export interface HostContext {
+  /** knex instance on the host's database; Hookflow only touches `hookflow_*` tables. */
+  db: Knex;
+  records: HostRecords;
+  users: HostUsers;
+  /** A nodemailer transport (or anything with the same `sendMail`). */
+  mailer: HostMailer;
+  /** Sender address for Hookflow's mails, e.g. `"CRM" <crm@example.com>`. */
+  mailFrom: string;
+  /**
+   * Express middleware from the host's auth: lets admins through (setting `res.locals.user`
+   * to a `HostUser`), answers 403 to logged-in non-admins, redirects or 401s anonymous callers.
+   */
+  requireAdmin: RequestHandler;
+  logger: HostLogger;
+  /** The host's clock; tests inject a fixed one. Queue times come from the database clock instead. */
+  now(): Date;
+  /** Public base URL of the host, e.g. `https://crm.example`; used for links in emails. */
+  baseUrl: string;
+}

@@ -1,0 +1,2 @@
+// placeholder: wired by the lead engineer (install(host, options) -> { hooks, inboundRouter, adminRouter, worker, uninstall })
+export {};
