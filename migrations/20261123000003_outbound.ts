@@ -28,6 +28,8 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('last_status_code');
     t.text('last_error');
     t.bigInteger('resend_of_id');
+    // run:<runId>:task:<taskId> — a run re-executed after a crash never enqueues the same delivery twice
+    t.string('origin_key', 100).unique();
     t.string('alert_state', 16).notNullable().defaultTo('none'); // none | pending | sent
     t.bigInteger('created_at').notNullable();
     t.bigInteger('updated_at').notNullable();

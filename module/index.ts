@@ -1,2 +1,100 @@
-// placeholder: wired by the lead engineer (install(host, options) -> { hooks, inboundRouter, adminRouter, worker, uninstall })
-export {};
+/**
+ * install(host) — the one place that creates and wires every Hookflow object.
+ * It returns the hooks the host calls inside its save transactions, the two routers the host
+ * mounts where manifest.json says, the worker, and uninstall(), which stops all it started.
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import express, { type Router } from 'express';
+import type { HostContext } from './host.js';
+import { InstallOptions } from './config.js';
+import { HookflowError } from './errors.js';
+import { migrateLatest } from './storage/migrate.js';
+import { createSettingsStore, type SettingsStore } from './settings-store.js';
+import { createSecretBox } from './secrets.js';
+import { createTemplateEngine } from './workflows/templates.js';
+import { createTaskRegistry } from './workflows/tasks/index.js';
+import { createWorkflowStore, type WorkflowStore } from './workflows/store.js';
+import { createRunExecutor } from './workflows/executor.js';
+import { createRunStarter, type RunStarter } from './workflows/start-run.js';
+import { createRecordHooks, type RecordHooks } from './workflows/hooks.js';
+import { createWorkflowService, type WorkflowService } from './workflows/service.js';
+import { claimDueRuns, type Run } from './workflows/runs.js';
+import { createWorker, type Worker, type WorkerLane } from './worker.js';
+import { createManagementApi } from './admin/api.js';
+import { enqueueDelivery } from './outbound/enqueue.js';
+
+export type { HostContext } from './host.js';
+
+export interface InstalledHookflow {
+  hooks: RecordHooks;
+  inboundRouter: Router;
+  adminRouter: Router;
+  worker: Worker;
+  /** Services for the host's CLI and tests (import/export, seeding, manual runs). */
+  services: { workflows: WorkflowService; store: WorkflowStore; runs: RunStarter; settings: SettingsStore; workerId: string };
+  uninstall(): Promise<void>;
+}
+
+/** Validates install options; a bad option stops start-up with a message naming it. */
+function parseOptions(raw: InstallOptions): InstallOptions & { settings: Record<string, unknown> } {
+  const parsed = InstallOptions.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HookflowError('bad_request', `Hookflow option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export async function install(host: HostContext, rawOptions: InstallOptions): Promise<InstalledHookflow> {
+  const options = parseOptions(rawOptions);
+  const { db, logger } = host;
+  const now = () => host.now().getTime();
+  await migrateLatest(db);
+  const settingsStore = await createSettingsStore({ db, overrides: options.settings, now });
+  const settings = () => settingsStore.get();
+  const secretBox = createSecretBox(options.secretKey);
+  const templates = createTemplateEngine();
+  const taskTypes = createTaskRegistry();
+  const store = createWorkflowStore({ db, secretBox, now });
+  const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  // The worker is created last; these closures reach it once it exists.
+  let worker: Worker | null = null;
+  const wake = () => worker?.wake();
+
+  const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, enqueueDelivery: (input) => enqueueDelivery(db, input as never) });
+  const runs = createRunStarter({ db, host, executor, settings, workerId, wake });
+  const hooks = createRecordHooks({ store, settings, logger, now, onRunsQueued: wake });
+  const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
+
+  const runLane: WorkerLane<Run> = {
+    name: 'runs',
+    concurrency: () => Math.max(1, Math.min(8, settings().maxConcurrency)),
+    claim: (limit) => claimDueRuns(db, workerId, limit, settings().leaseSeconds),
+    process: async (run) => { await executor.execute(run, workerId); },
+  };
+  worker = createWorker({
+    lanes: [runLane],
+    chores: [{ name: 'settings-reload', everyMs: 5000, run: async () => { await settingsStore.reload(); } }],
+    settings,
+    logger,
+  });
+
+  const adminRouter = express.Router();
+  adminRouter.use(host.requireAdmin);
+  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs }));
+
+  const inboundRouter = express.Router();
+
+  if (options.startWorker) worker.start();
+  return {
+    hooks,
+    inboundRouter,
+    adminRouter,
+    worker,
+    services: { workflows, store, runs, settings: settingsStore, workerId },
+    async uninstall() {
+      await worker?.stop();
+    },
+  };
+}

@@ -31,13 +31,25 @@ function isIndex(segment: string): boolean {
   return /^(0|[1-9][0-9]{0,5})$/.test(segment);
 }
 
+function hasOwn(target: object, key: PropertyKey): boolean {
+  return Object.prototype.hasOwnProperty.call(target, key);
+}
+
 /** Reads a path through own properties only (never the prototype chain). */
 export function getPath(source: unknown, path: string): unknown {
+  return getSegments(source, path.split('.'));
+}
+
+/**
+ * Like `getPath` for an already-split path, so a segment may itself contain a dot
+ * (`$env["a.b"]`). Forbidden segments read as undefined.
+ */
+export function getSegments(source: unknown, segments: readonly string[]): unknown {
   let current: unknown = source;
-  for (const segment of path.split('.')) {
+  for (const segment of segments) {
     if (FORBIDDEN_SEGMENTS.has(segment)) return undefined;
     if (current === null || typeof current !== 'object') return undefined;
-    if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+    if (!hasOwn(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment];
   }
   return current;
@@ -61,7 +73,8 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
       container[key] = value;
       return;
     }
-    let next = container[key];
+    // Own properties only: an inherited `toString` must not count as "already there".
+    let next = hasOwn(container, key) ? container[key] : undefined;
     if (next === undefined) {
       next = isIndex(segments[i + 1]) ? [] : {};
       container[key] = next;
@@ -76,14 +89,21 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
 export function buildNested(pairs: Array<{ name: string; value: unknown }>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const { name, value } of pairs) setPath(out, name, value);
-  return compactArrays(out) as Record<string, unknown>;
+  const leaves = new Set<unknown>(pairs.map((p) => p.value));
+  return compactArrays(out, leaves) as Record<string, unknown>;
 }
 
-/** Sparse arrays (items.0, items.2) become dense so every format encodes them the same way. */
-function compactArrays(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((_, i) => i in value).map(compactArrays);
+/**
+ * Sparse arrays (items.0, items.2) become dense so every format encodes them the same way.
+ * Invariant: only containers built by setPath are touched; the caller's values (`leaves`)
+ * are neither descended into nor mutated.
+ */
+function compactArrays(value: unknown, leaves: ReadonlySet<unknown>): unknown {
+  if (leaves.has(value)) return value;
+  if (Array.isArray(value)) return value.filter((_, i) => i in value).map((v) => compactArrays(v, leaves));
   if (value && typeof value === 'object') {
-    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = compactArrays((value as Record<string, unknown>)[key]);
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = compactArrays(record[key], leaves);
   }
   return value;
 }

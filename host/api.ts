@@ -1,0 +1,136 @@
+/**
+ * The host's JSON REST API, for any active user (session cookie or `Authorization: Bearer`).
+ *
+ *   GET    /api/modules                      → { modules }
+ *   GET    /api/records/:module?limit&offset → { records, total, limit, offset }
+ *   POST   /api/records/:module              body { fields: {...}, ownerUserId? } → 201 { record }
+ *   GET    /api/records/:module/:id          → { record }
+ *   PATCH  /api/records/:module/:id          body { fields: {...} } (merged) → { record }
+ *   DELETE /api/records/:module/:id          → 204
+ *
+ * Record values always travel inside `fields`, so top-level keys stay free for metadata such
+ * as `ownerUserId`. Session-authenticated writes need no CSRF token: the session cookie is
+ * SameSite=Lax (not sent on cross-site POST/PATCH/DELETE) and a JSON content type cannot be
+ * sent cross-site without a CORS preflight, which this API never grants.
+ */
+import express, { type RequestHandler, type Router } from 'express';
+import { HookflowError, type FieldErrors } from '../module/errors.js';
+import type { HostLogger } from '../module/host.js';
+import { jsonErrorHandler } from './http-errors.js';
+import { MAX_LIST_LIMIT, type RecordService } from './records.js';
+import type { AuthMiddleware } from './session.js';
+
+/** Largest accepted request body. */
+export const API_BODY_LIMIT = 100 * 1024;
+
+/** A positive integer id that survives a round-trip through a JS number, or a 400. */
+export function parseId(raw: string): number {
+  const id = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id)) throw new HookflowError('bad_request', 'id must be a positive integer', { id: 'must be a positive integer' });
+  return id;
+}
+
+function parseQueryInt(value: unknown, name: string, min: number, max: number, fallback: number, errors: FieldErrors): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'string' && /^[0-9]{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    errors[name] = `must be an integer from ${min} to ${max}`;
+    return fallback;
+  }
+  return n;
+}
+
+function parsePaging(query: Record<string, unknown>): { limit: number; offset: number } {
+  const errors: FieldErrors = {};
+  const limit = parseQueryInt(query.limit, 'limit', 1, MAX_LIST_LIMIT, 50, errors);
+  const offset = parseQueryInt(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0, errors);
+  if (Object.keys(errors).length > 0) throw new HookflowError('bad_request', 'Bad paging parameters', errors);
+  return { limit, offset };
+}
+
+/** Route params are typed `string | string[]` in express 5 (splats are arrays); ours are plain. */
+function param(value: string | string[] | undefined): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Checks the envelope `{ fields, ownerUserId? }`; the values themselves are checked by records. */
+function parseBody(body: unknown, allowOwner: boolean): { fields: Record<string, unknown>; ownerUserId?: number } {
+  if (!isObject(body)) throw new HookflowError('bad_request', 'Body must be a JSON object like { "fields": { ... } }');
+  const allowed = allowOwner ? ['fields', 'ownerUserId'] : ['fields'];
+  const errors: FieldErrors = Object.create(null);
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) errors[key] = 'unknown property; record values go inside "fields"';
+  }
+  if (!isObject(body.fields)) errors.fields = 'required: an object of field values';
+  const owner = body.ownerUserId;
+  if (owner !== undefined && !(Number.isSafeInteger(owner) && (owner as number) > 0)) errors.ownerUserId = 'must be a positive integer';
+  if (Object.keys(errors).length > 0) throw new HookflowError('bad_request', 'Bad request body', { ...errors });
+  return { fields: body.fields as Record<string, unknown>, ownerUserId: owner as number | undefined };
+}
+
+/** Refuses a write without a JSON content type (415) before anything reads the body. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is('application/json')) {
+    next(new HookflowError('unsupported_media_type', 'Send a JSON body with Content-Type: application/json'));
+    return;
+  }
+  next();
+};
+
+export interface ApiOptions {
+  records: RecordService;
+  auth: AuthMiddleware;
+  logger: HostLogger;
+}
+
+/** Mount at `/api`. */
+export function createApiRouter({ records, auth, logger }: ApiOptions): Router {
+  const router = express.Router();
+  const jsonBody = express.json({ limit: API_BODY_LIMIT, strict: true });
+  router.use(auth.requireApiUser);
+
+  router.get('/modules', async (_req, res) => {
+    res.json({ modules: await records.listModules() });
+  });
+
+  router.get('/records/:module', async (req, res) => {
+    records.requireModule(param(req.params.module));
+    res.json(await records.list(param(req.params.module), parsePaging(req.query as Record<string, unknown>)));
+  });
+
+  router.post('/records/:module', requireJson, jsonBody, async (req, res) => {
+    records.requireModule(param(req.params.module));
+    const body = parseBody(req.body, true);
+    const actorUserId = Number(res.locals.user.id);
+    const record = await records.create(param(req.params.module), body.fields, { actorUserId, ownerUserId: body.ownerUserId });
+    res.status(201).location(`/api/records/${encodeURIComponent(record.module)}/${record.id}`).json({ record });
+  });
+
+  router.get('/records/:module/:id', async (req, res) => {
+    records.requireModule(param(req.params.module));
+    const record = await records.get(param(req.params.module), parseId(param(req.params.id)));
+    if (!record) throw new HookflowError('not_found', `${param(req.params.module)} record ${param(req.params.id)} not found`);
+    res.json({ record });
+  });
+
+  router.patch('/records/:module/:id', requireJson, jsonBody, async (req, res) => {
+    records.requireModule(param(req.params.module));
+    const id = parseId(param(req.params.id));
+    const body = parseBody(req.body, false);
+    res.json({ record: await records.update(param(req.params.module), id, body.fields, { actorUserId: Number(res.locals.user.id) }) });
+  });
+
+  router.delete('/records/:module/:id', async (req, res) => {
+    records.requireModule(param(req.params.module));
+    await records.delete(param(req.params.module), parseId(param(req.params.id)), { actorUserId: Number(res.locals.user.id) });
+    res.status(204).end();
+  });
+
+  router.use((req, _res, next) => next(new HookflowError('not_found', `No API route ${req.method} ${req.baseUrl}${req.path}`)));
+  router.use(jsonErrorHandler(logger));
+  return router;
+}

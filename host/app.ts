@@ -1,0 +1,221 @@
+/**
+ * Wires the reference CRM: builds the `HostContext` Hookflow needs, installs the module as its
+ * manifest describes, and assembles the express app around it.
+ *
+ * `createHostContext` is the HTTP-free half (tests and the `hookflow worker` CLI use it);
+ * `createHostApp` adds install, routes and shutdown on top.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type { Knex } from 'knex';
+import { pino, type Logger } from 'pino';
+import type { HookflowSettingsPatch } from '../module/config.js';
+import type { HostContext, HostLogger, HostMailer } from '../module/host.js';
+import { loadManifest, type HookflowManifest } from '../module/manifest.js';
+import { createApiRouter } from './api.js';
+import { createAuthRouter, type LoginRateLimit } from './auth.js';
+import type { HostConfig } from './config.js';
+import { toCodedError } from './http-errors.js';
+import { createMailer } from './mailer.js';
+import {
+  loadModuleInstaller, type InstalledHookflow, type ModuleInstaller, type RealInstalledHookflow, type RecordHooks,
+} from './installer.js';
+import { createPagesRouter } from './pages.js';
+import { RecordService } from './records.js';
+import { createRenderer } from './render.js';
+import { migrateHost } from './schema.js';
+import { createAuthMiddleware, SessionStore, smallPage, wantsHtml, type AuthMiddleware } from './session.js';
+import { UserService } from './users.js';
+
+export const DEFAULT_MAIL_FROM = '"Hookflow" <hookflow@localhost>';
+
+export interface HostContextOptions {
+  db: Knex;
+  /** Only `baseUrl`, `mailFrom`, `smtpUrl` and `dataDir` are read. Default: the individual defaults below. */
+  config?: Partial<Pick<HostConfig, 'baseUrl' | 'mailFrom' | 'smtpUrl' | 'dataDir'>>;
+  /** Default: a silent pino logger. */
+  logger?: HostLogger;
+  /** Default: `createMailer({ smtpUrl: config.smtpUrl, mailDir: <config.dataDir ?? 'data'>/mail })`. */
+  mailer?: HostMailer;
+  /** Default `config.baseUrl`, else `http://localhost:3000`. */
+  baseUrl?: string;
+  /** Default `config.mailFrom`, else `"Hookflow" <hookflow@localhost>`. */
+  mailFrom?: string;
+  /** Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+export interface HostContextHandle {
+  context: HostContext;
+  records: RecordService;
+  users: UserService;
+  sessions: SessionStore;
+  auth: AuthMiddleware;
+  mailer: HostMailer;
+  /** Binds Hookflow's hooks to record saves (null unbinds). */
+  bindHooks(hooks: RecordHooks | null): void;
+  /** Closes what this call created (the default mailer); never the db. */
+  close(): void;
+}
+
+/** Builds the HostContext and the services behind it, without HTTP. Does not migrate. */
+export function createHostContext(opts: HostContextOptions): HostContextHandle {
+  const now = opts.now ?? (() => new Date());
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const ownMailer = opts.mailer ? null : createMailer({ smtpUrl: opts.config?.smtpUrl, mailDir: path.join(opts.config?.dataDir ?? 'data', 'mail') });
+  const mailer = opts.mailer ?? ownMailer!;
+  const records = new RecordService(opts.db, now);
+  const users = new UserService(opts.db, now);
+  const sessions = new SessionStore(opts.db, now);
+  const auth = createAuthMiddleware(users, sessions);
+  const context: HostContext = {
+    db: opts.db,
+    records,
+    users,
+    mailer,
+    mailFrom: opts.mailFrom ?? opts.config?.mailFrom ?? DEFAULT_MAIL_FROM,
+    requireAdmin: auth.requireAdmin,
+    logger,
+    now,
+    baseUrl: (opts.baseUrl ?? opts.config?.baseUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
+  };
+  return { context, records, users, sessions, auth, mailer, bindHooks: (h) => records.setHooks(h), close: () => ownMailer?.close() };
+}
+
+export interface HostAppOptions<T extends InstalledHookflow = RealInstalledHookflow> {
+  db: Knex;
+  /** Reads baseUrl, mailFrom, smtpUrl, dataDir, secretKey and inProcessWorker. */
+  config: Pick<HostConfig, 'baseUrl' | 'mailFrom' | 'dataDir' | 'secretKey' | 'inProcessWorker'> & Partial<Pick<HostConfig, 'smtpUrl'>>;
+  /** Default: a pino logger at `info`. */
+  logger?: Logger | HostLogger;
+  /** Default: `install` from module/index.ts. Tests inject a fake. */
+  installer?: ModuleInstaller<T>;
+  /** Default: the package's manifest.json. */
+  manifestFile?: string;
+  /** Default: file or SMTP mailer from `config`. */
+  mailer?: HostMailer;
+  /** Default `() => new Date()`. */
+  now?: () => Date;
+  /** Hookflow setting overrides passed to install. Default none. */
+  settings?: HookflowSettingsPatch;
+  /** Default 10 failed logins per address per 15 minutes. */
+  loginRateLimit?: LoginRateLimit;
+  /** Run the host's migrations first. Default true (idempotent). */
+  migrate?: boolean;
+}
+
+/** `T` is what the installer returns: the real module's result unless a test injects a fake. */
+export interface HostApp<T extends InstalledHookflow = RealInstalledHookflow> {
+  app: Express;
+  context: HostContext;
+  hookflow: T;
+  manifest: HookflowManifest;
+  services: HostContextHandle;
+  /** Uninstalls Hookflow (stopping its worker) and closes the default mailer. Idempotent; leaves the db open. */
+  close(): Promise<void>;
+}
+
+/** Installs Hookflow into a new host context and returns the ready (not yet listening) app. */
+export async function createHostApp<T extends InstalledHookflow = RealInstalledHookflow>(opts: HostAppOptions<T>): Promise<HostApp<T>> {
+  // A bad manifest stops start-up before anything else happens, with its one-line message.
+  const manifest = loadManifest(opts.manifestFile);
+  if (opts.migrate ?? true) await migrateHost(opts.db);
+  const logger = opts.logger ?? pino({ level: 'info' });
+  const services = createHostContext({ db: opts.db, config: opts.config, logger, mailer: opts.mailer, now: opts.now });
+  // Without an injected installer T is RealInstalledHookflow, which is exactly what the loader returns.
+  const installer = opts.installer ?? (loadModuleInstaller as unknown as ModuleInstaller<T>);
+  let hookflow: T;
+  try {
+    hookflow = await installer(services.context, {
+      secretKey: opts.config.secretKey,
+      startWorker: opts.config.inProcessWorker,
+      settings: opts.settings,
+    });
+  } catch (err) {
+    services.close();
+    throw err;
+  }
+  services.bindHooks(hookflow.hooks);
+  const app = buildExpressApp({ opts, manifest, services, hookflow, logger });
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    services.bindHooks(null);
+    try { await hookflow.uninstall(); } finally { services.close(); }
+  })());
+  return { app, context: services.context, hookflow, manifest, services, close };
+}
+
+interface BuildArgs {
+  opts: HostAppOptions<InstalledHookflow>;
+  manifest: HookflowManifest;
+  services: HostContextHandle;
+  hookflow: InstalledHookflow;
+  logger: HostLogger;
+}
+
+function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildArgs): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.locals.requestId = crypto.randomUUID();
+    res.set('X-Request-Id', res.locals.requestId);
+    next();
+  });
+  // No global body parser: Hookflow's inbound router reads its own bodies with its own limits.
+  app.use(cookieParser());
+  const render = createRenderer();
+  const authRouter = createAuthRouter({
+    users: services.users,
+    sessions: services.sessions,
+    render,
+    logger,
+    // Derived, not the key itself: a CSRF HMAC must never be able to reveal the encryption key.
+    csrfSecret: crypto.createHmac('sha256', opts.config.secretKey).update('crm-csrf').digest('hex'),
+    secureCookies: opts.config.baseUrl.startsWith('https:'),
+    loginRateLimit: opts.loginRateLimit,
+  });
+  app.use(authRouter.router);
+  app.use('/api', createApiRouter({ records: services.records, auth: services.auth, logger }));
+  app.use(createPagesRouter({
+    auth: services.auth,
+    records: services.records,
+    render,
+    settingsEntries: [manifest.settings],
+    csrfToken: authRouter.csrfToken,
+  }));
+  app.use(manifest.routes.inbound, hookflow.inboundRouter);
+  // The host guards its whole settings area itself too; Hookflow's own requireAdmin is then a cheap no-op re-check.
+  app.use(manifest.routes.admin, services.auth.requireAdmin, hookflow.adminRouter);
+  app.use(notFound);
+  app.use(lastResortErrorHandler(logger));
+  return app;
+}
+
+const notFound: express.RequestHandler = (req, res) => {
+  if (wantsHtml(req)) {
+    res.status(404).type('html').send(smallPage('Not found', 'There is no page at this address.', { href: '/', label: 'Home' }));
+    return;
+  }
+  res.status(404).json({ error: { code: 'not_found', message: `No route ${req.method} ${req.path}` } });
+};
+
+/** Errors that escaped every router (e.g. thrown inside a module router without its own handler). */
+function lastResortErrorHandler(logger: HostLogger): express.ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const coded = toCodedError(err);
+    if (coded && coded.status < 500) {
+      res.status(coded.status).json({ error: coded.toJSON() });
+      return;
+    }
+    const requestId = String(res.locals.requestId ?? '');
+    logger.error({ err, requestId, method: req.method, path: req.path }, 'unhandled request error');
+    if (wantsHtml(req)) {
+      res.status(500).type('html').send(smallPage('Something went wrong', `The error was logged with id ${requestId}.`, { href: '/', label: 'Home' }));
+      return;
+    }
+    res.status(500).json({ error: { code: 'internal', message: 'Internal error', requestId } });
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The reference CRM's modules and their fields. Hookflow sees exactly this list through
+ * `records.listModules()`; the records service validates every save against it.
+ */
+import type { ModuleField, ModuleInfo } from '../module/host.js';
+
+const text = (name: string, label: string): ModuleField => ({ name, label, type: 'text' });
+const num = (name: string, label: string): ModuleField => ({ name, label, type: 'number' });
+const email = (name: string, label: string): ModuleField => ({ name, label, type: 'email' });
+const date = (name: string, label: string): ModuleField => ({ name, label, type: 'date' });
+const picklist = (name: string, label: string, options: string[]): ModuleField => ({ name, label, type: 'picklist', options });
+
+export const LEAD_STATUSES = ['New', 'Contacted', 'Qualified', 'Lost'];
+export const DEAL_STAGES = ['Prospecting', 'Qualification', 'Proposal', 'Negotiation', 'Won', 'Lost'];
+
+export const MODULES: readonly ModuleInfo[] = [
+  {
+    name: 'Leads',
+    label: 'Leads',
+    fields: [
+      text('firstname', 'First name'),
+      text('lastname', 'Last name'),
+      text('company', 'Company'),
+      email('email', 'Email'),
+      text('phone', 'Phone'),
+      text('street', 'Street'),
+      text('city', 'City'),
+      picklist('status', 'Status', LEAD_STATUSES),
+      text('source', 'Lead source'),
+    ],
+  },
+  {
+    name: 'Contacts',
+    label: 'Contacts',
+    fields: [
+      text('firstname', 'First name'),
+      text('lastname', 'Last name'),
+      email('email', 'Email'),
+      text('phone', 'Phone'),
+      num('account_id', 'Account'),
+    ],
+  },
+  {
+    name: 'Accounts',
+    label: 'Accounts',
+    fields: [
+      text('name', 'Account name'),
+      text('website', 'Website'),
+      text('industry', 'Industry'),
+      text('phone', 'Phone'),
+      text('city', 'City'),
+    ],
+  },
+  {
+    name: 'Deals',
+    label: 'Deals',
+    fields: [
+      text('title', 'Title'),
+      num('amount', 'Amount'),
+      text('currency', 'Currency'),
+      picklist('stage', 'Sales stage', DEAL_STAGES),
+      date('close_date', 'Close date'),
+      num('account_id', 'Account'),
+      num('contact_id', 'Contact'),
+      // Set by an external invoicing system, typically through a webhook response.
+      text('invoice_id', 'Invoice id'),
+    ],
+  },
+];
+
+/** The module definition by exact name, or undefined. */
+export function findModule(name: string): ModuleInfo | undefined {
+  return MODULES.find((m) => m.name === name);
+}
+
+/** Deep copies so callers (the module's admin pages, tests) cannot mutate the definitions. */
+export function cloneModules(): ModuleInfo[] {
+  return MODULES.map((m) => ({ ...m, fields: m.fields.map((f) => (f.options ? { ...f, options: [...f.options] } : { ...f })) }));
+}

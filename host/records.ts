@@ -1,0 +1,172 @@
+/**
+ * CRM records: the `HostRecords` contract. Every write runs in ONE knex transaction that also
+ * runs the bound lifecycle hook, so a hook error or a rollback leaves no trace, and a commit
+ * carries whatever the hook queued (Hookflow's outbox).
+ */
+import type { Knex } from 'knex';
+import { HookflowError } from '../module/errors.js';
+import type {
+  ChangeOrigin, CrmRecord, Db, HostRecords, ModuleInfo, RecordChangeOptions, RecordEvent,
+} from '../module/host.js';
+import { validateFields } from './fields.js';
+import type { RecordHooks } from './installer.js';
+import { cloneModules, findModule } from './modules.js';
+
+interface RecordRow {
+  id: number;
+  module: string;
+  owner_user_id: number;
+  fields: string;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+export interface ListOptions {
+  /** Page size, 1-500. Default 50. */
+  limit?: number;
+  /** Rows to skip. Default 0. */
+  offset?: number;
+}
+
+export interface RecordPage {
+  records: CrmRecord[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export const MAX_LIST_LIMIT = 500;
+
+function toRecord(row: RecordRow): CrmRecord {
+  return {
+    id: Number(row.id),
+    module: row.module,
+    ownerUserId: Number(row.owner_user_id),
+    fields: JSON.parse(row.fields) as Record<string, unknown>,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    updatedAt: new Date(Number(row.updated_at)).toISOString(),
+  };
+}
+
+function isMysql(db: Db): boolean {
+  return String((db as Knex).client?.config?.client ?? '').includes('mysql');
+}
+
+export class RecordService implements HostRecords {
+  private hooks: RecordHooks | null = null;
+
+  constructor(private readonly db: Knex, private readonly now: () => Date = () => new Date()) {}
+
+  /** Binds Hookflow's hooks after install (install itself needs this service). Null unbinds. */
+  setHooks(hooks: RecordHooks | null): void {
+    this.hooks = hooks;
+  }
+
+  async listModules(): Promise<ModuleInfo[]> {
+    return cloneModules();
+  }
+
+  /** The module definition, or a 404 naming the known modules. */
+  requireModule(name: string): ModuleInfo {
+    const module = findModule(name);
+    if (!module) {
+      const known = cloneModules().map((m) => m.name).join(', ');
+      throw new HookflowError('not_found', `unknown module ${name}; known modules: ${known}`);
+    }
+    return module;
+  }
+
+  async get(module: string, id: number, db: Db = this.db): Promise<CrmRecord | null> {
+    if (!findModule(module) || !Number.isSafeInteger(id) || id <= 0) return null;
+    const row = await db('crm_records').where({ id, module }).first();
+    return row ? toRecord(row) : null;
+  }
+
+  /** One page of a module's records, oldest first. */
+  async list(module: string, opts: ListOptions = {}): Promise<RecordPage> {
+    this.requireModule(module);
+    const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), MAX_LIST_LIMIT);
+    const offset = Math.max(Math.trunc(opts.offset ?? 0), 0);
+    const rows = await this.db('crm_records').where({ module }).orderBy('id').limit(limit).offset(offset);
+    const [{ total }] = await this.db('crm_records').where({ module }).count({ total: '*' });
+    return { records: rows.map(toRecord), total: Number(total), limit, offset };
+  }
+
+  async create(
+    module: string,
+    fields: Record<string, unknown>,
+    opts: RecordChangeOptions & { ownerUserId?: number } = {},
+  ): Promise<CrmRecord> {
+    const values = validateFields(this.requireModule(module), fields);
+    return this.db.transaction(async (trx) => {
+      const ownerUserId = await this.resolveOwner(trx, opts.ownerUserId ?? opts.actorUserId ?? null);
+      const at = this.now().getTime();
+      const result = await trx('crm_records').insert({
+        module, owner_user_id: ownerUserId, fields: JSON.stringify(values), created_at: at, updated_at: at,
+      });
+      const recordId = Number(Array.isArray(result) ? result[0] : result);
+      const record = await this.mustGet(module, recordId, trx);
+      await this.hooks?.recordCreated(this.event(record, null, opts), trx);
+      return record;
+    });
+  }
+
+  async update(module: string, id: number, fields: Record<string, unknown>, opts: RecordChangeOptions = {}): Promise<CrmRecord> {
+    const values = validateFields(this.requireModule(module), fields);
+    return this.db.transaction(async (trx) => {
+      const previous = await this.lockForWrite(module, id, trx);
+      await trx('crm_records').where({ id, module }).update({
+        fields: JSON.stringify({ ...previous.fields, ...values }),
+        updated_at: Math.max(this.now().getTime(), Date.parse(previous.updatedAt)),
+      });
+      const record = await this.mustGet(module, id, trx);
+      await this.hooks?.recordUpdated(this.event(record, previous, opts), trx);
+      return record;
+    });
+  }
+
+  async delete(module: string, id: number, opts: RecordChangeOptions = {}): Promise<void> {
+    this.requireModule(module);
+    await this.db.transaction(async (trx) => {
+      const previous = await this.lockForWrite(module, id, trx);
+      await trx('crm_records').where({ id, module }).delete();
+      // For deletes the event carries the last values as both `record` and `previous`.
+      await this.hooks?.recordDeleted(this.event(previous, previous, opts), trx);
+    });
+  }
+
+  private event(record: CrmRecord, previous: CrmRecord | null, opts: RecordChangeOptions): RecordEvent {
+    const origin: ChangeOrigin | undefined = opts.origin;
+    return { module: record.module, recordId: record.id, record, previous, actorUserId: opts.actorUserId ?? null, origin };
+  }
+
+  /** Reads the record inside the transaction, row-locked on MySQL (SQLite serialises writers). */
+  private async lockForWrite(module: string, id: number, trx: Knex.Transaction): Promise<CrmRecord> {
+    if (!Number.isSafeInteger(id) || id <= 0) throw new HookflowError('not_found', `${module} record ${id} not found`);
+    const query = trx('crm_records').where({ id, module }).first();
+    const row = await (isMysql(trx) ? query.forUpdate() : query);
+    if (!row) throw new HookflowError('not_found', `${module} record ${id} not found`);
+    return toRecord(row);
+  }
+
+  private async mustGet(module: string, id: number, trx: Knex.Transaction): Promise<CrmRecord> {
+    const record = await this.get(module, id, trx);
+    if (!record) throw new Error(`${module} record ${id} vanished inside its own transaction`);
+    return record;
+  }
+
+  /**
+   * The owner of a new record: the given user, which must exist, or (for changes with no
+   * known actor, e.g. a workflow without a run-as user) the first active admin.
+   */
+  private async resolveOwner(trx: Knex.Transaction, userId: number | null): Promise<number> {
+    if (userId !== null) {
+      const exists = Number.isSafeInteger(userId) && userId > 0 && (await trx('crm_users').where({ id: userId }).first('id'));
+      if (!exists) throw new HookflowError('validation_failed', `owner user ${userId} does not exist`, { ownerUserId: 'no such user' });
+      return userId;
+    }
+    const admin = await trx('crm_users').where({ active: true, is_admin: true }).orderBy('id').first('id');
+    if (!admin) throw new HookflowError('validation_failed', 'no owner given and no active admin to default to', { ownerUserId: 'required' });
+    return Number(admin.id);
+  }
+}

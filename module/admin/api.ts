@@ -1,0 +1,120 @@
+/**
+ * The management API (JSON, admin-only), mounted by the admin router at `/api`:
+ * workflows CRUD, activate/deactivate, manual runs, runs log with filters, re-run, import/export.
+ */
+import express, { type Request, type Router } from 'express';
+import { z } from 'zod';
+import type { Knex } from 'knex';
+import type { HostLogger } from '../host.js';
+import { HookflowError, validationError } from '../errors.js';
+import { jsonErrorHandler, parseId } from '../http-errors.js';
+import type { WorkflowService } from '../workflows/service.js';
+import type { WorkflowStore } from '../workflows/store.js';
+import type { RunStarter } from '../workflows/start-run.js';
+import { RUN_STATUSES, getRun, listRuns } from '../workflows/runs.js';
+import { WorkflowStatus } from '../workflows/model.js';
+
+export interface ManagementApiDeps {
+  db: Knex;
+  logger: HostLogger;
+  service: WorkflowService;
+  store: WorkflowStore;
+  starter: RunStarter;
+  /** Extra routers mounted under /api by other capabilities (outbound log, permissions). */
+  extensions?: Router[];
+}
+
+const RunQuery = z.object({
+  workflowId: z.coerce.number().int().positive().optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  source: z.enum(['record_event', 'http', 'manual', 'rerun']).optional(),
+  recordId: z.coerce.number().int().positive().optional(),
+  module: z.string().max(64).optional(),
+  since: z.coerce.number().int().nonnegative().optional(),
+  until: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const ManualRun = z.object({
+  recordId: z.number().int().nonnegative().default(0),
+  env: z.record(z.string(), z.unknown()).default({}),
+  mode: z.enum(['sync', 'async']).default('sync'),
+});
+
+const WorkflowQuery = z.object({ module: z.string().max(64).optional(), status: WorkflowStatus.optional() });
+
+function actorOf(req: Request): number | null {
+  const id = (req.res?.locals as { user?: { id?: number } } | undefined)?.user?.id;
+  return typeof id === 'number' ? id : null;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, 'Invalid request');
+  return r.data;
+}
+
+export function createManagementApi(deps: ManagementApiDeps): Router {
+  const { service, store, starter } = deps;
+  const api = express.Router();
+  api.use(express.json({ limit: '2mb' }));
+
+  api.get('/workflows', async (req, res) => {
+    const filter = parse(WorkflowQuery, req.query);
+    res.json({ workflows: (await store.list(filter)).map(service.toPublic) });
+  });
+  api.post('/workflows', async (req, res) => {
+    res.status(201).json({ workflow: service.toPublic(await service.create(req.body, actorOf(req))) });
+  });
+  api.get('/workflows/:id', async (req, res) => {
+    res.json({ workflow: service.toPublic(await store.require(parseId(req.params.id))) });
+  });
+  api.put('/workflows/:id', async (req, res) => {
+    res.json({ workflow: service.toPublic(await service.update(parseId(req.params.id), req.body)) });
+  });
+  api.delete('/workflows/:id', async (req, res) => {
+    await store.remove(parseId(req.params.id));
+    res.status(204).end();
+  });
+  api.post('/workflows/:id/activate', async (req, res) => {
+    res.json({ workflow: service.toPublic(await service.setStatus(parseId(req.params.id), 'active')) });
+  });
+  api.post('/workflows/:id/deactivate', async (req, res) => {
+    res.json({ workflow: service.toPublic(await service.setStatus(parseId(req.params.id), 'inactive')) });
+  });
+  api.post('/workflows/:id/run', async (req, res) => {
+    const wf = await store.require(parseId(req.params.id));
+    const body = parse(ManualRun, req.body ?? {});
+    const started = await starter.start({ workflow: wf, recordId: body.recordId || null, env: body.env, source: 'manual', mode: body.mode, actorUserId: actorOf(req) });
+    res.status(body.mode === 'async' ? 202 : 200).json({ run: await getRun(deps.db, started.runId) });
+  });
+
+  api.get('/runs', async (req, res) => {
+    res.json(await listRuns(deps.db, parse(RunQuery, req.query)));
+  });
+  api.get('/runs/:id', async (req, res) => {
+    const run = await getRun(deps.db, parseId(req.params.id));
+    if (!run) throw new HookflowError('not_found', `run ${req.params.id} not found`);
+    res.json({ run });
+  });
+  api.post('/runs/:id/rerun', async (req, res) => {
+    const old = await getRun(deps.db, parseId(req.params.id));
+    if (!old) throw new HookflowError('not_found', `run ${req.params.id} not found`);
+    const wf = await store.require(old.workflowId);
+    const started = await starter.rerun(old.id, wf, actorOf(req));
+    res.json({ run: await getRun(deps.db, started.runId) });
+  });
+
+  api.get('/export', async (_req, res) => {
+    res.json(await service.exportAll());
+  });
+  api.post('/import', async (req, res) => {
+    res.json(await service.importAll(req.body, actorOf(req)));
+  });
+
+  for (const ext of deps.extensions ?? []) api.use(ext);
+  api.use((_req, _res, next) => next(new HookflowError('not_found', 'No such API route')));
+  api.use(jsonErrorHandler(deps.logger));
+  return api;
+}

@@ -1,0 +1,43 @@
+/**
+ * Writing a delivery: the snapshot of URL, method, headers and body taken at trigger time.
+ * Credentials and signatures are NOT stored here; the dispatcher applies them at send time.
+ * Idempotent per origin key, so a run re-executed after a crash never queues twice.
+ */
+import type { Db } from '../host.js';
+import { insertReturningId, nowMsSql } from '../storage/engine.js';
+
+export const DELIVERY_STATUSES = ['queued', 'dispatched', 'success', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface NewDelivery {
+  webhookId: string;
+  runId: number | null;
+  workflowId: number | null;
+  taskId: number | null;
+  eventType: string | null;
+  module: string | null;
+  recordId: number | null;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  contentType: string | null;
+  body: string | null;
+  /** `run:<id>:task:<id>`; null for resends. */
+  originKey: string | null;
+  resendOfId?: number | null;
+}
+
+/** Inserts a queued delivery due now (database clock); returns its id (the existing one on a repeat). */
+export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<number> {
+  if (d.originKey) {
+    const existing = await db('hookflow_deliveries').where({ origin_key: d.originKey }).first('id');
+    if (existing) return Number(existing.id);
+  }
+  const now = db.raw(nowMsSql(db));
+  return insertReturningId(db, 'hookflow_deliveries', {
+    webhook_id: d.webhookId, run_id: d.runId, workflow_id: d.workflowId, task_id: d.taskId, event_type: d.eventType,
+    module: d.module, record_id: d.recordId, method: d.method, url: d.url, destination_host: new URL(d.url).host.toLowerCase(),
+    headers: JSON.stringify(d.headers), content_type: d.contentType, body: d.body, status: 'queued', attempt_count: 0,
+    next_attempt_at: now, origin_key: d.originKey, resend_of_id: d.resendOfId ?? null, created_at: now, updated_at: now,
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Executes one leased run: its workflow's tasks in order against the run's context.
+ * Progress (task results and $env) is saved after every task, so a run re-claimed after a
+ * crash resumes after the last finished task instead of repeating it. A failing task stops
+ * the run; later tasks do not run.
+ */
+import type { Knex } from 'knex';
+import type { HostContext, HostLogger } from '../host.js';
+import type { HookflowSettings } from '../config.js';
+import type { TemplateContext, TemplateEngine } from './templates.js';
+import type { AnyTaskDefinition, RunResponse, TaskRunContext, TaskServices } from './task-types.js';
+import type { StoredTask, Workflow } from './model.js';
+import type { WorkflowStore } from './store.js';
+import { finishRun, saveRunProgress, type Run, type TaskResult } from './runs.js';
+
+export interface ExecutorDeps {
+  db: Knex;
+  host: HostContext;
+  store: WorkflowStore;
+  taskTypes: Map<string, AnyTaskDefinition>;
+  templates: TemplateEngine;
+  settings(): HookflowSettings;
+  logger: HostLogger;
+  enqueueDelivery?: TaskServices['enqueueDelivery'];
+}
+
+export interface RunOutcome {
+  status: 'succeeded' | 'failed' | 'skipped';
+  error: string | null;
+  response: RunResponse | null;
+  taskResults: TaskResult[];
+}
+
+export type RunExecutor = ReturnType<typeof createRunExecutor>;
+
+async function buildContext(run: Run, host: HostContext): Promise<TemplateContext> {
+  const rec = run.event.record;
+  const owner = rec ? await host.users.get(rec.ownerUserId) : null;
+  return {
+    env: { ...run.env },
+    record: rec ? { id: rec.id, ...rec.fields } : null,
+    previous: run.event.previous ? { id: run.event.previous.id, ...run.event.previous.fields } : null,
+    event: { type: run.event.type, module: run.module, recordId: run.recordId, time: new Date(run.event.timeMs).toISOString(), runId: run.id, source: run.source },
+    user: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
+  };
+}
+
+function describeError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.slice(0, 2000) || 'unknown error';
+}
+
+export function createRunExecutor(deps: ExecutorDeps) {
+  async function runTask(def: AnyTaskDefinition, task: StoredTask, ctx: TaskRunContext): Promise<TaskResult> {
+    const started = performance.now();
+    const base = { taskId: task.id, type: task.type, title: task.title };
+    if (task.disabledAt) return { ...base, status: 'skipped', durationMs: 0, error: `disabled: ${task.disabledReason ?? 'by the receiver'}` };
+    try {
+      const options = def.options.parse(task.options);
+      const output = await def.run(options, ctx);
+      return { ...base, status: 'succeeded', durationMs: Math.round(performance.now() - started), output: output ?? null };
+    } catch (err) {
+      return { ...base, status: 'failed', durationMs: Math.round(performance.now() - started), error: describeError(err) };
+    }
+  }
+
+  function services(tpl: TemplateContext): TaskServices {
+    return {
+      host: deps.host,
+      db: deps.db,
+      settings: deps.settings,
+      render: (value, opts) => deps.templates.render(value, tpl, opts),
+      renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
+      enqueueDelivery: deps.enqueueDelivery,
+    };
+  }
+
+  async function runTasks(run: Run, wf: Workflow, workerId: string): Promise<RunOutcome> {
+    const tpl = await buildContext(run, deps.host);
+    // Resume: tasks that already succeeded (before a crash) are not repeated.
+    const done = new Map(run.taskResults.filter((r) => r.status !== 'failed').map((r) => [r.taskId, r]));
+    const results: TaskResult[] = [];
+    let response: RunResponse | null = (run.output as RunResponse | null) ?? null;
+    const info = { id: run.id, workflowId: wf.id, workflowTitle: wf.title, module: run.module, recordId: run.recordId, source: run.source, eventType: run.event.type, chainDepth: run.chainDepth, actorUserId: run.actorUserId };
+    for (const task of wf.tasks) {
+      const previous = done.get(task.id);
+      if (previous) { results.push(previous); continue; }
+      const def = deps.taskTypes.get(task.type);
+      const ctx: TaskRunContext = { run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets: def ? deps.store.openSecrets(task) : {}, services: services(tpl), setResponse: (r) => { response = r; } };
+      const result = def ? await runTask(def, task, ctx) : { taskId: task.id, type: task.type, title: task.title, status: 'failed' as const, durationMs: 0, error: `unknown task type ${task.type}` };
+      results.push(result);
+      if (result.status === 'failed') {
+        run.env = tpl.env;
+        return { status: 'failed', error: `Task "${task.title}" (${task.type}) failed: ${result.error}`, response, taskResults: results };
+      }
+      const kept = await saveRunProgress(deps.db, run.id, workerId, deps.settings().leaseSeconds, { taskResults: results, env: tpl.env });
+      if (!kept) throw new Error(`run ${run.id}: lease lost; another worker took over`);
+    }
+    run.env = tpl.env;
+    return { status: 'succeeded', error: null, response, taskResults: results };
+  }
+
+  return {
+    /** Executes a run this worker holds the lease of and records the outcome. */
+    async execute(run: Run, workerId: string): Promise<RunOutcome> {
+      const wf = await deps.store.get(run.workflowId);
+      let outcome: RunOutcome;
+      if (!wf) outcome = { status: 'failed', error: `workflow ${run.workflowId} no longer exists`, response: null, taskResults: [] };
+      else {
+        try {
+          outcome = await runTasks(run, wf, workerId);
+        } catch (err) {
+          if (/lease lost/.test(describeError(err))) throw err;
+          outcome = { status: 'failed', error: describeError(err), response: null, taskResults: run.taskResults };
+        }
+      }
+      await finishRun(deps.db, run.id, workerId, { status: outcome.status, taskResults: outcome.taskResults, env: run.env, output: outcome.response ?? undefined, error: outcome.error });
+      if (outcome.status === 'failed') deps.logger.warn({ runId: run.id, workflowId: run.workflowId, error: outcome.error }, 'workflow run failed');
+      return outcome;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The record-save path. The host calls these hooks INSIDE its own transaction; they only
+ * find matching active workflows and insert one queued run row per match through that
+ * transaction (nothing at all when none match). A rolled-back save therefore leaves no run,
+ * and a committed save never loses one. No HTTP, no task work happens here.
+ */
+import type { Knex } from 'knex';
+import type { CrmRecord, HostLogger, RecordEvent } from '../host.js';
+import type { HookflowSettings } from '../config.js';
+import { evaluateConditions } from './conditions.js';
+import { triggerMatchesEvent, type RecordEventType } from './triggers.js';
+import { insertRun, type RunEvent } from './runs.js';
+import type { WorkflowStore } from './store.js';
+import type { Workflow } from './model.js';
+
+export interface RecordHooks {
+  recordCreated(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
+  recordUpdated(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
+  recordDeleted(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
+}
+
+export interface RecordHooksDeps {
+  store: WorkflowStore;
+  settings(): HookflowSettings;
+  logger: HostLogger;
+  /** Host clock (event time in the snapshot). */
+  now(): number;
+  /** Called after the host's transaction commits when runs were queued (wakes the worker). */
+  onRunsQueued(): void;
+}
+
+function snapshot(record: CrmRecord | null): RunEvent['record'] {
+  return record ? { id: record.id, ownerUserId: record.ownerUserId, fields: record.fields } : null;
+}
+
+export function toRunEvent(type: RecordEventType, e: RecordEvent, timeMs: number): RunEvent {
+  return { type, module: e.module, recordId: e.recordId, timeMs, actorUserId: e.actorUserId ?? null, record: snapshot(e.record), previous: snapshot(e.previous) };
+}
+
+function matches(wf: Workflow, type: RecordEventType, e: RecordEvent): boolean {
+  if (!triggerMatchesEvent(wf.trigger as never, type)) return false;
+  return evaluateConditions(wf.conditions, { record: e.record.fields, previous: e.previous?.fields ?? null });
+}
+
+/** "Run once per record": the first run for (workflow, record) wins; returns false if one existed. */
+async function claimOncePerRecord(trx: Knex.Transaction, wf: Workflow, e: RecordEvent, runId: number, now: number): Promise<boolean> {
+  await trx('hookflow_run_once')
+    .insert({ workflow_id: wf.id, module: e.module, record_id: e.recordId, run_id: runId, created_at: now })
+    .onConflict(['workflow_id', 'module', 'record_id']).ignore();
+  const row = await trx('hookflow_run_once').where({ workflow_id: wf.id, module: e.module, record_id: e.recordId }).first('run_id');
+  return Number(row?.run_id) === runId;
+}
+
+export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
+  async function handle(type: RecordEventType, e: RecordEvent, trx: Knex.Transaction): Promise<void> {
+    const settings = deps.settings();
+    if (!settings.enabled) return;
+    const candidates = await deps.store.listActiveRecordWorkflows(trx, e.module);
+    const matched = candidates.filter((wf) => matches(wf, type, e));
+    if (matched.length === 0) return;
+    const depth = e.origin?.chainDepth ?? 0;
+    const limitReached = depth >= settings.chainDepthLimit;
+    const now = deps.now();
+    const event = toRunEvent(type, e, now);
+    let queued = 0;
+    for (const wf of matched) {
+      const base = { workflowId: wf.id, trigger: type, source: 'record_event' as const, module: e.module, recordId: e.recordId, mode: 'async' as const, event, env: {}, chainDepth: depth, parentRunId: e.origin?.runId ?? null, actorUserId: e.actorUserId ?? null };
+      if (limitReached) {
+        // Logged and kept as a skipped run so the admin sees why the chain stopped.
+        const error = `chain depth limit ${settings.chainDepthLimit} reached (run ${e.origin?.runId ?? '?'} changed ${e.module} ${e.recordId}); not started`;
+        deps.logger.warn({ workflowId: wf.id, module: e.module, recordId: e.recordId, depth }, error);
+        await insertRun(trx, { ...base, status: 'skipped', error });
+        continue;
+      }
+      const runId = await insertRun(trx, { ...base, status: 'queued' });
+      if (wf.runMode === 'once_per_record' && !(await claimOncePerRecord(trx, wf, e, runId, now))) {
+        await trx('hookflow_runs').where({ id: runId }).delete();
+        continue;
+      }
+      queued++;
+    }
+    if (queued > 0) trx.executionPromise.then(() => deps.onRunsQueued(), () => undefined);
+  }
+
+  return {
+    recordCreated: (e, trx) => handle('record.created', e, trx),
+    recordUpdated: (e, trx) => handle('record.updated', e, trx),
+    recordDeleted: (e, trx) => handle('record.deleted', e, trx),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The run log and run queue (`hookflow_runs`). A run row is written in the host's save
+ * transaction (record events) or by the HTTP handler; workers claim queued async runs with a
+ * lease. Runs of one record (same order_key) execute strictly in event order.
+ */
+import type { Knex } from 'knex';
+import type { Db } from '../host.js';
+import { engineOf, insertReturningId, nowMsSql } from '../storage/engine.js';
+import { parseJson } from './model.js';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type RunSource = 'record_event' | 'http' | 'manual' | 'rerun';
+
+export interface TaskResult {
+  taskId: number;
+  type: string;
+  title: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  durationMs: number;
+  error?: string;
+  output?: unknown;
+}
+
+/** The event snapshot a run carries (taken at trigger time). */
+export interface RunEvent {
+  type: string;
+  module: string;
+  recordId: number | null;
+  timeMs: number;
+  actorUserId: number | null;
+  record: { id: number; ownerUserId: number; fields: Record<string, unknown> } | null;
+  previous: { id: number; ownerUserId: number; fields: Record<string, unknown> } | null;
+  /** The $env the run started with (re-runs start from it again). */
+  initialEnv?: Record<string, unknown>;
+}
+
+export interface Run {
+  id: number;
+  workflowId: number;
+  trigger: string;
+  source: RunSource;
+  module: string;
+  recordId: number | null;
+  status: RunStatus;
+  mode: 'sync' | 'async';
+  event: RunEvent;
+  env: Record<string, unknown>;
+  chainDepth: number;
+  parentRunId: number | null;
+  rerunOfId: number | null;
+  actorUserId: number | null;
+  permissionId: number | null;
+  sourceIp: string | null;
+  taskResults: TaskResult[];
+  output: unknown;
+  error: string | null;
+  attempts: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface NewRun {
+  workflowId: number;
+  trigger: string;
+  source: RunSource;
+  module: string;
+  recordId: number | null;
+  status: RunStatus;
+  mode: 'sync' | 'async';
+  event: RunEvent;
+  env: Record<string, unknown>;
+  chainDepth?: number;
+  parentRunId?: number | null;
+  rerunOfId?: number | null;
+  actorUserId?: number | null;
+  permissionId?: number | null;
+  sourceIp?: string | null;
+  error?: string | null;
+  /** For runs executed right away by this process (sync HTTP): the lease holder. */
+  leaseOwner?: string | null;
+  leaseSeconds?: number;
+}
+
+const num = (v: unknown): number | null => (v == null ? null : Number(v));
+
+export function runFromRow(row: Record<string, any>): Run {
+  return {
+    id: Number(row.id), workflowId: Number(row.workflow_id), trigger: row.trigger, source: row.source,
+    module: row.module, recordId: num(row.record_id), status: row.status, mode: row.mode,
+    event: parseJson(row.event, {} as RunEvent), env: parseJson(row.env, {}), chainDepth: Number(row.chain_depth),
+    parentRunId: num(row.parent_run_id), rerunOfId: num(row.rerun_of_id), actorUserId: num(row.actor_user_id),
+    permissionId: num(row.permission_id), sourceIp: row.source_ip ?? null, taskResults: parseJson(row.task_results, []),
+    output: parseJson(row.output, null), error: row.error ?? null, attempts: Number(row.attempts),
+    createdAt: Number(row.created_at), startedAt: num(row.started_at), finishedAt: num(row.finished_at),
+  };
+}
+
+/** Inserts a run row through `q` (the host's transaction on the save path). */
+export async function insertRun(q: Db, run: NewRun): Promise<number> {
+  const now = `(${nowMsSql(q)})`;
+  const finished = run.status === 'skipped' || run.status === 'failed' || run.status === 'succeeded';
+  return insertReturningId(q, 'hookflow_runs', {
+    workflow_id: run.workflowId, trigger: run.trigger, source: run.source, module: run.module,
+    record_id: run.recordId, order_key: run.recordId == null ? null : `${run.module}:${run.recordId}`,
+    status: run.status, mode: run.mode, event: JSON.stringify(run.event), env: JSON.stringify(run.env),
+    chain_depth: run.chainDepth ?? 0, parent_run_id: run.parentRunId ?? null, rerun_of_id: run.rerunOfId ?? null,
+    actor_user_id: run.actorUserId ?? null, permission_id: run.permissionId ?? null, source_ip: run.sourceIp ?? null,
+    task_results: '[]', error: run.error ?? null, attempts: run.leaseOwner ? 1 : 0,
+    lease_owner: run.leaseOwner ?? null,
+    lease_expires_at: run.leaseOwner ? q.raw(`${now} + ?`, [(run.leaseSeconds ?? 60) * 1000]) : null,
+    created_at: q.raw(now), started_at: run.leaseOwner ? q.raw(now) : null, finished_at: finished ? q.raw(now) : null,
+  });
+}
+
+// A run is claimable when queued for the worker, or running under an expired lease (its
+// worker died), and no earlier run of the same record is still unfinished.
+function claimableSql(db: Db): string {
+  const now = nowMsSql(db);
+  return `((r.status = 'queued' AND r.mode = 'async') OR (r.status = 'running' AND r.lease_expires_at < ${now}))
+    AND NOT EXISTS (SELECT 1 FROM hookflow_runs p WHERE p.order_key = r.order_key AND p.id < r.id AND p.status IN ('queued', 'running'))`;
+}
+
+/** Leases up to `limit` due runs to `workerId`. */
+export async function claimDueRuns(db: Knex, workerId: string, limit: number, leaseSeconds: number): Promise<Run[]> {
+  const now = nowMsSql(db);
+  const set = `status = 'running', lease_owner = ?, lease_expires_at = ${now} + ?, attempts = attempts + 1, started_at = COALESCE(started_at, ${now})`;
+  if (engineOf(db) === 'sqlite') {
+    const rows = await db.raw(
+      `UPDATE hookflow_runs SET ${set} WHERE id IN (SELECT r.id FROM hookflow_runs r WHERE ${claimableSql(db)} ORDER BY r.id LIMIT ?) RETURNING *`,
+      [workerId, leaseSeconds * 1000, limit],
+    );
+    return (rows as Record<string, any>[]).sort((a, b) => Number(a.id) - Number(b.id)).map(runFromRow);
+  }
+  return db.transaction(async (trx) => {
+    const [picked] = await trx.raw(`SELECT r.id FROM hookflow_runs r WHERE ${claimableSql(trx)} ORDER BY r.id LIMIT ? FOR UPDATE SKIP LOCKED`, [limit]);
+    const ids = (picked as Array<{ id: number }>).map((r) => Number(r.id));
+    if (ids.length === 0) return [];
+    await trx.raw(`UPDATE hookflow_runs SET ${set} WHERE id IN (${ids.map(() => '?').join(',')})`, [workerId, leaseSeconds * 1000, ...ids]);
+    return (await trx('hookflow_runs').whereIn('id', ids).orderBy('id')).map(runFromRow);
+  });
+}
+
+/** Saves progress after each task and renews the lease; false when the lease was lost. */
+export async function saveRunProgress(db: Knex, runId: number, workerId: string, leaseSeconds: number, progress: { taskResults: TaskResult[]; env: Record<string, unknown> }): Promise<boolean> {
+  const updated = await db('hookflow_runs').where({ id: runId, lease_owner: workerId, status: 'running' }).update({
+    task_results: JSON.stringify(progress.taskResults),
+    env: JSON.stringify(progress.env),
+    lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]),
+  });
+  return updated === 1;
+}
+
+/** Finishes a run held by `workerId`; the lease is released in the same statement. */
+export async function finishRun(db: Knex, runId: number, workerId: string, result: { status: 'succeeded' | 'failed' | 'skipped'; taskResults: TaskResult[]; env: Record<string, unknown>; output?: unknown; error?: string | null }): Promise<boolean> {
+  const updated = await db('hookflow_runs').where({ id: runId, lease_owner: workerId, status: 'running' }).update({
+    status: result.status,
+    task_results: JSON.stringify(result.taskResults),
+    env: JSON.stringify(result.env),
+    output: result.output === undefined ? null : JSON.stringify(result.output),
+    error: result.error ?? null,
+    lease_owner: null,
+    lease_expires_at: null,
+    finished_at: db.raw(nowMsSql(db)),
+  });
+  return updated === 1;
+}
+
+export async function getRun(db: Db, id: number): Promise<Run | null> {
+  const row = await db('hookflow_runs').where({ id }).first();
+  return row ? runFromRow(row) : null;
+}
+
+export interface RunFilter {
+  workflowId?: number;
+  status?: RunStatus;
+  source?: RunSource;
+  recordId?: number;
+  module?: string;
+  since?: number;
+  until?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export async function listRuns(db: Knex, f: RunFilter): Promise<{ runs: Run[]; total: number }> {
+  const q = db('hookflow_runs');
+  if (f.workflowId) q.where('workflow_id', f.workflowId);
+  if (f.status) q.where('status', f.status);
+  if (f.source) q.where('source', f.source);
+  if (f.recordId) q.where('record_id', f.recordId);
+  if (f.module) q.where('module', f.module);
+  if (f.since) q.where('created_at', '>=', f.since);
+  if (f.until) q.where('created_at', '<', f.until);
+  const [{ total }] = await q.clone().count({ total: '*' });
+  const rows = await q.orderBy('id', 'desc').limit(f.limit ?? 50).offset(f.offset ?? 0);
+  return { runs: rows.map(runFromRow), total: Number(total) };
+}

@@ -1,0 +1,175 @@
+/**
+ * Workflows in the database: create, update (tasks replaced in order, kept ids keep their
+ * log and secrets), read, list, delete, and the look-ups the hooks and the HTTP handler need.
+ */
+import type { Knex } from 'knex';
+import type { Db } from '../host.js';
+import { HookflowError } from '../errors.js';
+import type { SecretBox } from '../secrets.js';
+import { insertReturningId } from '../storage/engine.js';
+import { taskFromRow, workflowFromRow, type StoredTask, type Workflow, type WorkflowStatus } from './model.js';
+import type { ValidatedTask, ValidatedWorkflow } from './validate.js';
+
+export interface WorkflowStoreDeps {
+  db: Knex;
+  secretBox: SecretBox;
+  now(): number;
+}
+
+export type WorkflowStore = ReturnType<typeof createWorkflowStore>;
+
+function workflowRow(w: ValidatedWorkflow, now: number) {
+  return {
+    module: w.module,
+    title: w.title,
+    description: w.description ?? null,
+    status: w.status,
+    trigger: w.trigger,
+    trigger_name: w.triggerName ?? null,
+    condition_join: w.conditions.join,
+    conditions: JSON.stringify(w.conditions.conditions),
+    run_mode: w.runMode,
+    exec_mode: w.execMode,
+    required_env: JSON.stringify(w.requiredEnv),
+    updated_at: now,
+  };
+}
+
+export function createWorkflowStore(deps: WorkflowStoreDeps) {
+  const { db, secretBox } = deps;
+
+  async function loadTasks(q: Db, workflowIds: number[]): Promise<Map<number, StoredTask[]>> {
+    const byWorkflow = new Map<number, StoredTask[]>();
+    if (workflowIds.length === 0) return byWorkflow;
+    const rows = await q('hookflow_tasks').whereIn('workflow_id', workflowIds).orderBy(['workflow_id', 'position']);
+    for (const row of rows) {
+      const task = taskFromRow(row);
+      const list = byWorkflow.get(task.workflowId) ?? [];
+      list.push(task);
+      byWorkflow.set(task.workflowId, list);
+    }
+    return byWorkflow;
+  }
+
+  async function hydrate(q: Db, rows: Record<string, any>[]): Promise<Workflow[]> {
+    const tasks = await loadTasks(q, rows.map((r) => Number(r.id)));
+    return rows.map((r) => workflowFromRow(r, tasks.get(Number(r.id)) ?? []));
+  }
+
+  function sealSecrets(task: ValidatedTask, existing: StoredTask | undefined): string | null {
+    if (task.secrets === null) return null;
+    if (task.secrets === undefined) return existing?.sealedSecrets ?? null;
+    // Merge: a secret left out (or empty) keeps its stored value, so forms need not re-enter it.
+    const merged = existing?.sealedSecrets ? secretBox.openJson<Record<string, string>>(existing.sealedSecrets) : {};
+    for (const [k, v] of Object.entries(task.secrets)) if (v !== '') merged[k] = v;
+    return Object.keys(merged).length > 0 ? secretBox.sealJson(merged) : null;
+  }
+
+  async function writeTasks(trx: Knex.Transaction, workflowId: number, tasks: ValidatedTask[], now: number): Promise<void> {
+    const existing = new Map((await loadTasks(trx, [workflowId])).get(workflowId)?.map((t) => [t.id, t]) ?? []);
+    const kept = new Set<number>();
+    for (const [position, task] of tasks.entries()) {
+      const old = task.id !== undefined ? existing.get(task.id) : undefined;
+      if (task.id !== undefined && (!old || old.type !== task.type)) {
+        throw new HookflowError('validation_failed', 'The workflow is not valid', { [`tasks.${position}.id`]: `task ${task.id} is not a ${task.type} task of this workflow` });
+      }
+      const row = { position, type: task.type, title: task.title, description: task.description, options: JSON.stringify(task.options), secrets: sealSecrets(task, old), updated_at: now };
+      if (old) {
+        kept.add(old.id);
+        await trx('hookflow_tasks').where({ id: old.id }).update(row);
+      } else {
+        await trx('hookflow_tasks').insert({ ...row, workflow_id: workflowId, created_at: now });
+      }
+    }
+    const removed = [...existing.keys()].filter((id) => !kept.has(id));
+    if (removed.length > 0) await trx('hookflow_tasks').whereIn('id', removed).delete();
+  }
+
+  async function createIn(trx: Knex.Transaction, w: ValidatedWorkflow, ownerUserId: number | null): Promise<number> {
+    const now = deps.now();
+    const id = await insertReturningId(trx, 'hookflow_workflows', { ...workflowRow(w, now), owner_user_id: ownerUserId, created_at: now });
+    await writeTasks(trx, id, w.tasks, now);
+    return id;
+  }
+
+  async function updateIn(trx: Knex.Transaction, id: number, w: ValidatedWorkflow): Promise<void> {
+    const now = deps.now();
+    const found = await trx('hookflow_workflows').where({ id }).update(workflowRow(w, now));
+    if (!found) throw new HookflowError('not_found', `workflow ${id} not found`);
+    await writeTasks(trx, id, w.tasks, now);
+  }
+
+  return {
+    async get(id: number, q: Db = db): Promise<Workflow | null> {
+      const row = await q('hookflow_workflows').where({ id }).first();
+      return row ? (await hydrate(q, [row]))[0] : null;
+    },
+
+    async require(id: number): Promise<Workflow> {
+      const wf = await this.get(id);
+      if (!wf) throw new HookflowError('not_found', `workflow ${id} not found`);
+      return wf;
+    },
+
+    async list(filter: { module?: string; status?: WorkflowStatus; trigger?: string } = {}): Promise<Workflow[]> {
+      const q = db('hookflow_workflows').orderBy('id');
+      if (filter.module) q.where('module', filter.module);
+      if (filter.status) q.where('status', filter.status);
+      if (filter.trigger) q.where('trigger', filter.trigger);
+      return hydrate(db, await q);
+    },
+
+    async create(w: ValidatedWorkflow, ownerUserId: number | null): Promise<Workflow> {
+      const id = await db.transaction((trx) => createIn(trx, w, ownerUserId));
+      return (await this.get(id)) as Workflow;
+    },
+
+    async update(id: number, w: ValidatedWorkflow): Promise<Workflow> {
+      await db.transaction((trx) => updateIn(trx, id, w));
+      return (await this.get(id)) as Workflow;
+    },
+
+    /** Several writes in one transaction (import): all land or none. */
+    async transaction(fn: (tx: { create(w: ValidatedWorkflow, owner: number | null): Promise<number>; update(id: number, w: ValidatedWorkflow): Promise<void> }) => Promise<void>): Promise<void> {
+      await db.transaction((trx) => fn({ create: (w, owner) => createIn(trx, w, owner), update: (id, w) => updateIn(trx, id, w) }));
+    },
+
+    async setStatus(id: number, status: WorkflowStatus): Promise<Workflow> {
+      const found = await db('hookflow_workflows').where({ id }).update({ status, updated_at: deps.now() });
+      if (!found) throw new HookflowError('not_found', `workflow ${id} not found`);
+      return (await this.get(id)) as Workflow;
+    },
+
+    async remove(id: number): Promise<void> {
+      await db.transaction(async (trx) => {
+        await trx('hookflow_tasks').where({ workflow_id: id }).delete();
+        const found = await trx('hookflow_workflows').where({ id }).delete();
+        if (!found) throw new HookflowError('not_found', `workflow ${id} not found`);
+      });
+    },
+
+    /** Active workflows of a module with a record trigger (the hook's only read). */
+    async listActiveRecordWorkflows(q: Db, module: string): Promise<Workflow[]> {
+      const rows = await q('hookflow_workflows').where({ module, status: 'active' }).whereNot('trigger', 'http').orderBy('id');
+      return rows.map((r: Record<string, any>) => workflowFromRow(r, []));
+    },
+
+    /** Workflows addressed by trigger name (any status: the caller decides what to answer). */
+    async findByTriggerName(name: string): Promise<Workflow[]> {
+      return hydrate(db, await db('hookflow_workflows').where({ trigger_name: name }).orderBy('id'));
+    },
+
+    /** Decrypted secrets of a task ({} when none). */
+    openSecrets(task: StoredTask): Record<string, string> {
+      return task.sealedSecrets ? secretBox.openJson<Record<string, string>>(task.sealedSecrets) : {};
+    },
+
+    secretNames(task: StoredTask): string[] {
+      return Object.keys(this.openSecrets(task)).sort();
+    },
+
+    async disableTask(taskId: number, reason: string): Promise<void> {
+      await db('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) });
+    },
+  };
+}

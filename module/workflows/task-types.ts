@@ -1,0 +1,90 @@
+/**
+ * What every task type is: `{ id, options: zodSchema, run }`, one per file under tasks/.
+ */
+import type { z } from 'zod';
+import type { Knex } from 'knex';
+import type { HostContext, ModuleInfo } from '../host.js';
+import type { FieldErrors } from '../errors.js';
+import type { HookflowSettings } from '../config.js';
+import type { TemplateContext } from './templates.js';
+
+/** What a run knows while its tasks execute. */
+export interface RunInfo {
+  id: number;
+  workflowId: number;
+  workflowTitle: string;
+  module: string;
+  recordId: number | null;
+  source: 'record_event' | 'http' | 'manual' | 'rerun';
+  eventType: string;
+  chainDepth: number;
+  actorUserId: number | null;
+}
+
+/** Services a task may use; all created by install() and passed in. */
+export interface TaskServices {
+  host: HostContext;
+  db: Knex;
+  settings(): HookflowSettings;
+  /** Renders templates in a value (strings, arrays, objects) against the run's context. */
+  render(value: unknown, opts?: { escapeHtml?: boolean }): unknown;
+  renderString(template: string, opts?: { escapeHtml?: boolean }): string;
+  /** Writes a delivery row for a webhook task; idempotent per (run, task). */
+  enqueueDelivery?(input: unknown): Promise<number>;
+}
+
+export interface TaskRunContext {
+  run: RunInfo;
+  task: { id: number; type: string; title: string };
+  /** The live template context; `env` and `record` may be changed by tasks for later tasks. */
+  tpl: TemplateContext;
+  /** Decrypted secrets of this task (credentials), or {} when none. */
+  secrets: Record<string, string>;
+  services: TaskServices;
+  /** Output of a respond task (HTTP-started runs answer with it). */
+  setResponse(response: RunResponse): void;
+}
+
+export interface RunResponse {
+  status?: number;
+  body?: unknown;
+  redirectUrl?: string;
+}
+
+/** Context for save-time checks beyond the zod schema. */
+export interface TaskValidationContext {
+  workflowModule: string;
+  modules: ModuleInfo[];
+  /** Checks a template string; returns an error message or null. */
+  checkTemplate(template: unknown): string | null;
+  settings: HookflowSettings;
+}
+
+export interface TaskDefinition<O = unknown, S = unknown> {
+  /** Stable type id stored in hookflow_tasks.type, e.g. `webhook`. */
+  id: string;
+  /** Human label for the admin UI. */
+  label: string;
+  options: z.ZodType<O>;
+  /** Write-only credentials, stored encrypted; omitted on update keeps the stored ones. */
+  secrets?: z.ZodType<S>;
+  /** Extra checks at save (field names exist, URLs allowed …); errors keyed relative to options. */
+  validate?(options: O, ctx: TaskValidationContext): FieldErrors;
+  /** Executes the task. A thrown error fails the run with its message. Returns data for the run log. */
+  run(options: O, ctx: TaskRunContext): Promise<unknown>;
+}
+
+/** Walks every string in a value with its dot path (to check templates at save). */
+export function collectStrings(value: unknown, path: string, out: Array<{ path: string; value: string }> = []): Array<{ path: string; value: string }> {
+  if (typeof value === 'string') out.push({ path, value });
+  else if (Array.isArray(value)) value.forEach((v, i) => collectStrings(v, `${path}.${i}`, out));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectStrings(v, `${path}.${k}`, out);
+  }
+  return out;
+}
+
+export type AnyTaskDefinition = TaskDefinition<any, any>;
+
+/** Used by the engine for typed transaction access. */
+export type Trx = Knex.Transaction;

@@ -1,0 +1,31 @@
+/** create_record: creates a record from a field map (the web-lead case: a Lead from POST fields). */
+import { z } from 'zod';
+import type { TaskDefinition } from '../task-types.js';
+import { FieldMap, checkFieldMap, renderFieldMap } from './field-map.js';
+
+export const CreateRecordOptions = z.object({
+  module: z.string().min(1).max(64),
+  fields: FieldMap,
+  /** `$env` name that receives the new record's id for later tasks. Default `created_record_id`. */
+  envName: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('created_record_id'),
+});
+export type CreateRecordOptions = z.infer<typeof CreateRecordOptions>;
+
+export const createRecordTask: TaskDefinition<CreateRecordOptions> = {
+  id: 'create_record',
+  label: 'Create a record',
+  options: CreateRecordOptions,
+  validate(options, ctx) {
+    return checkFieldMap(options.fields, options.module, ctx.modules, 'fields');
+  },
+  async run(options, ctx) {
+    const fields = renderFieldMap(options.fields, ctx.services);
+    const created = await ctx.services.host.records.create(options.module, fields, {
+      actorUserId: ctx.run.actorUserId,
+      ownerUserId: ctx.run.actorUserId ?? undefined,
+      origin: { runId: ctx.run.id, chainDepth: ctx.run.chainDepth + 1 },
+    });
+    ctx.tpl.env[options.envName] = created.id;
+    return { module: created.module, recordId: created.id };
+  },
+};

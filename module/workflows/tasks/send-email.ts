@@ -1,0 +1,62 @@
+/** send_email: mails the record owner, a user, or an address; subject and body are templates. */
+import { z } from 'zod';
+import { emailAddressProblem, sanitizeHeaderText } from '../../mail-address.js';
+import type { TaskDefinition } from '../task-types.js';
+import type { FieldErrors } from '../../errors.js';
+
+export const SendEmailOptions = z.object({
+  to: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('owner') }),
+    z.object({ kind: z.literal('user'), userId: z.number().int().positive() }),
+    /** A fixed address or a template such as `{{env.email}}`. */
+    z.object({ kind: z.literal('address'), address: z.string().min(1).max(500) }),
+  ]),
+  subject: z.string().min(1).max(1000),
+  body: z.string().min(1).max(50_000),
+  /** Send the body as HTML (values are HTML-escaped). Default false: plain text. */
+  html: z.boolean().default(false),
+});
+export type SendEmailOptions = z.infer<typeof SendEmailOptions>;
+
+async function resolveRecipient(options: SendEmailOptions, ctx: Parameters<TaskDefinition['run']>[1]): Promise<string> {
+  const { to } = options;
+  if (to.kind === 'address') {
+    const address = ctx.services.renderString(to.address).trim();
+    const problem = emailAddressProblem(address);
+    if (problem) throw new Error(`recipient address ${problem}`);
+    return address;
+  }
+  const userId = to.kind === 'user' ? to.userId : Number(ctx.tpl.user?.id ?? NaN);
+  if (!Number.isSafeInteger(userId)) throw new Error('the record has no owner to mail');
+  const user = await ctx.services.host.users.get(userId);
+  if (!user || !user.active) throw new Error(`user ${userId} does not exist or is not active`);
+  const problem = emailAddressProblem(user.email);
+  if (problem) throw new Error(`user ${userId}'s address ${problem}`);
+  return user.email;
+}
+
+export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
+  id: 'send_email',
+  label: 'Send an email',
+  options: SendEmailOptions,
+  validate(options): FieldErrors {
+    const to = options.to;
+    if (to.kind === 'address' && !to.address.includes('{{') && !to.address.includes('$')) {
+      const problem = emailAddressProblem(to.address);
+      if (problem) return { 'to.address': problem };
+    }
+    return {};
+  },
+  async run(options, ctx) {
+    const to = await resolveRecipient(options, ctx);
+    const subject = sanitizeHeaderText(ctx.services.renderString(options.subject), 250);
+    const body = ctx.services.renderString(options.body, { escapeHtml: options.html });
+    await ctx.services.host.mailer.sendMail({
+      from: ctx.services.host.mailFrom,
+      to,
+      subject,
+      ...(options.html ? { html: body } : { text: body }),
+    });
+    return { to, subject };
+  },
+};

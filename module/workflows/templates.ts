@@ -1,0 +1,232 @@
+/**
+ * The one template engine for workflow values (webhook bodies, email text, field updates).
+ *
+ * Two syntaxes, usable together in any string:
+ * - Handlebars: `{{record.amount}}`, `{{#if record.won}}…{{/if}}`, `{{#each record.items}}…{{/each}}`;
+ *   only the block helpers if/unless/each/with — no other helpers, partials or decorators.
+ * - `$`-references: `$env["lastname"]`, `$env.lastname`, `$record.contact.name`, `$previous.stage`,
+ *   `$event.type`, `$user.email`.
+ *
+ * How data is kept from becoming template (the ordering question): a template string is
+ * parsed ONCE by Handlebars; `$`-references are looked for only in the literal-text nodes of
+ * that parse, and each becomes a `{{__hf_ref n}}` helper call whose value is looked up with
+ * getSegments (own properties, forbidden segments refused). Every `{{path}}` becomes
+ * `{{__hf_out path}}`. Handlebars never re-parses helper output and nothing here scans output
+ * for `$`, so a value like `{{constructor}}` or `$env.x` is printed literally.
+ *
+ * Prototype safety, in depth: paths with __proto__/constructor/prototype are refused by check();
+ * `lookup`/`log` are unregistered and unknown to the compiler; the root context has a null
+ * prototype; rendering runs with allowProto*ByDefault: false.
+ */
+import Handlebars from 'handlebars';
+import { getSegments } from './paths.js';
+import { findAstProblem, OUT_HELPER, prepareAst, REF_HELPER } from './template-ast.js';
+import type { RefPiece } from './template-refs.js';
+
+/** What templates can see. Reference roots are exactly these five keys. */
+export interface TemplateContext {
+  env: Record<string, unknown>;
+  record: Record<string, unknown> | null;
+  previous: Record<string, unknown> | null;
+  event: Record<string, unknown>;
+  user: Record<string, unknown> | null;
+}
+
+export interface TemplateEngineOptions {
+  /** Longest template accepted, in characters. Default 10000. */
+  maxTemplateLength?: number;
+  /** Compiled templates kept, least recently used dropped first; 0 disables caching. Default 500. */
+  cacheSize?: number;
+}
+
+export interface RenderOptions {
+  /**
+   * HTML-escape the output of `{{x}}` and `$`-references (not `{{{x}}}`, not template text).
+   * When true, strings always render to strings (no type keeping). Default false.
+   */
+  escapeHtml?: boolean;
+}
+
+export interface TemplateEngine {
+  /** Why `template` cannot be used, or null when it is a valid template string. */
+  check(template: unknown): string | null;
+  /**
+   * Renders every string inside `value` (arrays and plain objects recursively; keys are not
+   * templated; other values pass through). A string that is exactly one reference
+   * (`{{record.amount}}` or `$record.amount`, whitespace around allowed) returns the value with
+   * its type — a copy for objects/arrays, null when missing. Throws TemplateError on a bad template.
+   */
+  render(value: unknown, ctx: TemplateContext, opts?: RenderOptions): unknown;
+  /** Renders one template to text; objects and arrays print as JSON. Throws TemplateError. */
+  renderString(template: string, ctx: TemplateContext, opts?: RenderOptions): string;
+}
+
+/** A template that cannot be checked, compiled or rendered. */
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+interface Compiled {
+  fn: HandlebarsTemplateDelegate;
+  refs: RefPiece[];
+  single: string[] | null;
+}
+
+/** Deeper nesting than this in a rendered value is refused (guards against runaway recursion). */
+const MAX_VALUE_DEPTH = 64;
+
+export function createTemplateEngine(opts: TemplateEngineOptions = {}): TemplateEngine {
+  const maxLength = opts.maxTemplateLength ?? 10_000;
+  const cacheSize = Math.max(0, Math.floor(opts.cacheSize ?? 500));
+  const hb = createHandlebars();
+  const cache = new Map<string, Compiled>();
+
+  function check(template: unknown): string | null {
+    if (typeof template !== 'string') return 'template must be a string';
+    if (template.length > maxLength) return `template is longer than ${maxLength} characters`;
+    let ast: hbs.AST.Program;
+    try {
+      ast = hb.parseWithoutProcessing(template);
+    } catch (err) {
+      return `template syntax error: ${errorText(err)}`;
+    }
+    const problem = findAstProblem(ast);
+    if (problem) return problem;
+    try {
+      hb.precompile(prepareAst(ast).program, compileOptions(false));
+    } catch (err) {
+      return `template does not compile: ${errorText(err)}`;
+    }
+    return null;
+  }
+
+  function prepare(template: string, escape: boolean): Compiled {
+    const key = `${escape ? 'h' : 't'}:${template}`;
+    const hit = cache.get(key);
+    if (hit) {
+      cache.delete(key); // re-insert: Map order is our recency order
+      cache.set(key, hit);
+      return hit;
+    }
+    const problem = check(template);
+    if (problem) throw new TemplateError(problem);
+    // A fresh parse: compile() applies whitespace control to the AST in place, exactly once.
+    const prepared = prepareAst(hb.parseWithoutProcessing(template));
+    const entry = { fn: hb.compile(prepared.program, compileOptions(escape)), refs: prepared.refs, single: prepared.single };
+    if (cacheSize > 0) {
+      cache.set(key, entry);
+      if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    }
+    return entry;
+  }
+
+  function renderText(entry: Compiled, ctx: TemplateContext): string {
+    const root = rootOf(ctx);
+    const values = entry.refs.map((ref) => getSegments(root, ref.segments));
+    try {
+      return entry.fn(root, {
+        helpers: { [REF_HELPER]: (index: number) => toOutputText(values[index]) },
+        allowProtoPropertiesByDefault: false,
+        allowProtoMethodsByDefault: false,
+      });
+    } catch (err) {
+      throw new TemplateError(`template failed: ${errorText(err)}`);
+    }
+  }
+
+  function renderTemplate(template: string, ctx: TemplateContext, escape: boolean): unknown {
+    const entry = prepare(template, escape);
+    if (!escape && entry.single) return copyValue(getSegments(rootOf(ctx), entry.single) ?? null);
+    return renderText(entry, ctx);
+  }
+
+  function renderValue(value: unknown, ctx: TemplateContext, escape: boolean, depth: number): unknown {
+    if (depth > MAX_VALUE_DEPTH) throw new TemplateError(`value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
+    if (typeof value === 'string') return renderTemplate(value, ctx, escape);
+    if (Array.isArray(value)) return value.map((item) => renderValue(item, ctx, escape, depth + 1));
+    if (!isPlainObject(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      // defineProperty: an own "__proto__" key stays a key instead of replacing the prototype.
+      Object.defineProperty(out, key, { value: renderValue(item, ctx, escape, depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+
+  return {
+    check,
+    render: (value, ctx, options = {}) => renderValue(value, ctx, options.escapeHtml === true, 0),
+    renderString(template, ctx, options = {}) {
+      if (typeof template !== 'string') throw new TemplateError('template must be a string');
+      return renderText(prepare(template, options.escapeHtml === true), ctx);
+    },
+  };
+}
+
+/** One isolated Handlebars instance: only if/unless/each/with plus our output helper. */
+function createHandlebars(): typeof Handlebars {
+  const hb = Handlebars.create();
+  hb.unregisterHelper('lookup');
+  hb.unregisterHelper('log');
+  hb.registerHelper(OUT_HELPER, (value: unknown) => toOutputText(value));
+  return hb;
+}
+
+function compileOptions(escape: boolean): CompileOptions {
+  return {
+    knownHelpersOnly: true,
+    knownHelpers: { lookup: false, log: false, [OUT_HELPER]: true, [REF_HELPER]: true },
+    strict: false,
+    noEscape: !escape,
+  };
+}
+
+/** The five roots on a null-prototype object: nothing inherited is reachable from the top. */
+function rootOf(ctx: TemplateContext): Record<string, unknown> {
+  const root: Record<string, unknown> = Object.create(null);
+  root.env = ctx.env;
+  root.record = ctx.record;
+  root.previous = ctx.previous;
+  root.event = ctx.event;
+  root.user = ctx.user;
+  return root;
+}
+
+/** How a value prints inside text: '' for null/undefined, JSON for objects, ISO for dates. */
+export function toOutputText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
+  if (typeof value !== 'object') return ''; // functions, symbols: not data
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return ''; // cycles or BigInt inside: print nothing rather than fail the run
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Type-kept objects are copied so a caller changing its result cannot change the run's data. */
+function copyValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}
+
+function errorText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // Handlebars parse errors span lines (message, excerpt, caret, expectation): keep them all.
+  return message.replace(/\s*\n\s*/g, ' ').slice(0, 300);
+}

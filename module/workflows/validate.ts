@@ -1,0 +1,88 @@
+/**
+ * Save-time validation of a workflow: schema, module, trigger, conditions, every task's
+ * options (its zod schema + its own checks) and every template string. All problems are
+ * collected so a 422 lists every bad field at once.
+ */
+import type { z } from 'zod';
+import type { ModuleInfo } from '../host.js';
+import type { HookflowSettings } from '../config.js';
+import { HookflowError, fieldsFromZod, type FieldErrors } from '../errors.js';
+import { WorkflowInput, type ParsedWorkflowInput } from './model.js';
+import { checkConditionFields } from './conditions.js';
+import { parseTriggerInput } from './triggers.js';
+import { collectStrings, type AnyTaskDefinition } from './task-types.js';
+
+export interface ValidatedTask {
+  id?: number;
+  type: string;
+  title: string;
+  description: string | null;
+  options: unknown;
+  secrets: Record<string, string> | null | undefined;
+}
+
+export interface ValidatedWorkflow extends Omit<ParsedWorkflowInput, 'tasks' | 'trigger'> {
+  trigger: string;
+  tasks: ValidatedTask[];
+}
+
+export interface ValidationDeps {
+  modules: ModuleInfo[];
+  taskTypes: Map<string, AnyTaskDefinition>;
+  checkTemplate(template: unknown): string | null;
+  settings: HookflowSettings;
+}
+
+function checkTrigger(input: ParsedWorkflowInput, errors: FieldErrors): string {
+  const parsed = parseTriggerInput(input.trigger);
+  if (!parsed) {
+    errors.trigger = `unknown trigger ${input.trigger}; use record.created, record.updated, record.saved, record.deleted, http or a Bitrix24 event name`;
+    return input.trigger;
+  }
+  if (parsed.module && parsed.module !== input.module) errors.trigger = `${input.trigger} is an event of ${parsed.module}, not ${input.module}`;
+  return parsed.trigger;
+}
+
+function checkTask(task: ParsedWorkflowInput['tasks'][number], i: number, input: ParsedWorkflowInput, deps: ValidationDeps, errors: FieldErrors): ValidatedTask | null {
+  const prefix = `tasks.${i}`;
+  const def = deps.taskTypes.get(task.type);
+  if (!def) {
+    errors[`${prefix}.type`] = `unknown task type ${task.type}; use one of ${[...deps.taskTypes.keys()].join(', ')}`;
+    return null;
+  }
+  const parsed = def.options.safeParse(task.options ?? {});
+  if (!parsed.success) {
+    Object.assign(errors, fieldsFromZod(parsed.error as z.ZodError, `${prefix}.options`));
+    return null;
+  }
+  for (const { path, value } of collectStrings(parsed.data, `${prefix}.options`)) {
+    const problem = deps.checkTemplate(value);
+    if (problem) errors[path] = problem;
+  }
+  const own = def.validate?.(parsed.data, { workflowModule: input.module, modules: deps.modules, checkTemplate: deps.checkTemplate, settings: deps.settings }) ?? {};
+  for (const [k, v] of Object.entries(own)) errors[`${prefix}.options.${k}`] = v;
+  if (task.secrets && def.secrets) {
+    const s = def.secrets.safeParse(task.secrets);
+    if (!s.success) Object.assign(errors, fieldsFromZod(s.error as z.ZodError, `${prefix}.secrets`));
+  } else if (task.secrets && Object.keys(task.secrets).length > 0) {
+    errors[`${prefix}.secrets`] = `task type ${task.type} takes no secrets`;
+  }
+  return { id: task.id, type: task.type, title: task.title, description: task.description ?? null, options: parsed.data, secrets: task.secrets };
+}
+
+/** Validates raw input; throws a 422 HookflowError naming every bad field. */
+export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): ValidatedWorkflow {
+  const parsed = WorkflowInput.safeParse(raw);
+  if (!parsed.success) throw new HookflowError('validation_failed', 'The workflow is not valid', fieldsFromZod(parsed.error));
+  const input = parsed.data;
+  const errors: FieldErrors = {};
+  const mod = deps.modules.find((m) => m.name === input.module);
+  if (!mod) errors.module = `unknown module ${input.module}; use one of ${deps.modules.map((m) => m.name).join(', ')}`;
+  const trigger = checkTrigger(input, errors);
+  if (mod) {
+    for (const [k, v] of Object.entries(checkConditionFields(input.conditions, mod.fields))) errors[k] = v;
+  }
+  const tasks = input.tasks.map((t, i) => checkTask(t, i, input, deps, errors));
+  if (Object.keys(errors).length > 0) throw new HookflowError('validation_failed', 'The workflow is not valid', errors);
+  return { ...input, trigger, tasks: tasks as ValidatedTask[] };
+}
