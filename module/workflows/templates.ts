@@ -54,7 +54,8 @@ export interface TemplateEngine {
    * Renders every string inside `value` (arrays and plain objects recursively; keys are not
    * templated; other values pass through). A string that is exactly one reference
    * (`{{record.amount}}` or `$record.amount`, whitespace around allowed) returns the value with
-   * its type — a copy for objects/arrays, null when missing. Throws TemplateError on a bad template.
+   * its type — a copy for objects/arrays, and undefined when missing (so callers can leave the
+   * field out rather than overwrite it). Throws TemplateError on a bad template.
    */
   render(value: unknown, ctx: TemplateContext, opts?: RenderOptions): unknown;
   /** Renders one template to text; objects and arrays print as JSON. Throws TemplateError. */
@@ -139,7 +140,7 @@ export function createTemplateEngine(opts: TemplateEngineOptions = {}): Template
 
   function renderTemplate(template: string, ctx: TemplateContext, escape: boolean): unknown {
     const entry = prepare(template, escape);
-    if (!escape && entry.single) return copyValue(getSegments(rootOf(ctx), entry.single) ?? null);
+    if (!escape && entry.single) return copyValue(getSegments(rootOf(ctx), entry.single));
     return renderText(entry, ctx);
   }
 

@@ -73,7 +73,16 @@ function checkTask(task: ParsedWorkflowInput['tasks'][number], i: number, input:
 /** Validates raw input; throws a 422 HookflowError naming every bad field. */
 export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): ValidatedWorkflow {
   const parsed = WorkflowInput.safeParse(raw);
-  if (!parsed.success) throw new HookflowError('validation_failed', 'The workflow is not valid', fieldsFromZod(parsed.error));
+  if (!parsed.success) {
+    // Still check the tasks, so one answer names every bad field.
+    const errors = fieldsFromZod(parsed.error);
+    const lenient = WorkflowInput.partial().safeParse({ ...(raw as object), conditions: undefined });
+    if (lenient.success && typeof lenient.data.module === 'string') {
+      const input = { ...lenient.data, tasks: lenient.data.tasks ?? [] } as ParsedWorkflowInput;
+      input.tasks.forEach((t, i) => checkTask(t, i, input, deps, errors));
+    }
+    throw new HookflowError('validation_failed', 'The workflow is not valid', errors);
+  }
   const input = parsed.data;
   const errors: FieldErrors = {};
   const mod = deps.modules.find((m) => m.name === input.module);

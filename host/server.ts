@@ -1,0 +1,135 @@
+/**
+ * `npm start`: opens the database, installs Hookflow into the reference CRM, seeds the demo,
+ * listens, prints where everything is, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Knex } from 'knex';
+import { pino } from 'pino';
+import { HookflowSettings } from '../module/config.js';
+import { createHostApp, type HostApp } from './app.js';
+import type { HostConfig } from './config.js';
+import { openDatabase } from './db.js';
+import type { InstalledHookflow, ModuleInstaller, RealInstalledHookflow } from './installer.js';
+import { seedDemo, type SeedResult } from './seed.js';
+
+/** Start-up step for demo workflows (host/seed-workflows.ts); runs after the demo users and records exist. */
+export type SeedWorkflows<T extends InstalledHookflow = RealInstalledHookflow> = (args: { host: HostApp<T>; seed: SeedResult }) => Promise<void>;
+
+export interface StartServerOptions<T extends InstalledHookflow = RealInstalledHookflow> {
+  /** Default: the real `install` from module/index.ts. */
+  installer?: ModuleInstaller<T>;
+  /** Seeds demo workflows after the demo data. Default none. */
+  seedWorkflows?: SeedWorkflows<T>;
+  /** Seed demo users and records. Default true. */
+  seed?: boolean;
+  /** Where the start-up banner goes. Default `console.log`. */
+  print?: (line: string) => void;
+  /** Close on SIGINT/SIGTERM. Default true; tests pass false. */
+  handleSignals?: boolean;
+}
+
+export interface RunningServer<T extends InstalledHookflow = RealInstalledHookflow> {
+  /** Where the server actually listens, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  host: HostApp<T>;
+  db: Knex;
+  seed: SeedResult | null;
+  /** Stops accepting, finishes in-flight requests (5 s at most), uninstalls Hookflow, closes the db. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How long in-flight requests may take to finish on shutdown before their sockets are cut. */
+const DRAIN_MS = 5000;
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeHttp(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export function banner(config: HostConfig, host: HostApp<InstalledHookflow>, seed: SeedResult | null, listening: string): string[] {
+  const base = config.baseUrl;
+  const shortUrl = `${base}${host.manifest.routes.inbound}${HookflowSettings.shape.shortUrlPath.parse(undefined)}`;
+  const lines = [
+    `Reference CRM with ${host.manifest.name} ${host.manifest.version} listening on ${listening}`,
+    `  Records API        ${base}/api/records/Deals`,
+    `  Hookflow settings  ${base}${host.manifest.settings.url}`,
+    `  Inbound short URL  ${shortUrl}  (default path; admins can change it)`,
+  ];
+  if (seed) {
+    const { admin } = seed.credentials;
+    lines.push(
+      `  Demo admin login   ${admin.email} / ${admin.password}`,
+      `  Demo admin token   ${admin.token}`,
+      `  Try:  curl -H 'Authorization: Bearer ${admin.token}' ${base}/api/records/Deals`,
+    );
+  }
+  return lines;
+}
+
+/** Starts the reference CRM as configured; throws (with a one-line message) when it cannot. */
+export async function startServer<T extends InstalledHookflow = RealInstalledHookflow>(
+  config: HostConfig,
+  options: StartServerOptions<T> = {},
+): Promise<RunningServer<T>> {
+  const logger = pino({ level: config.logLevel });
+  const db = openDatabase(config.database);
+  let host: HostApp<T> | undefined;
+  try {
+    host = await createHostApp<T>({ db, config, logger, installer: options.installer });
+    const seed = options.seed === false
+      ? null
+      : await seedDemo({ users: host.services.users, records: host.services.records, dataDir: config.dataDir, adminPassword: config.demoAdminPassword, adminToken: config.demoAdminToken });
+    // Demo workflows go here, after the users and records they refer to exist.
+    if (seed && options.seedWorkflows) await options.seedWorkflows({ host, seed });
+    const server = http.createServer(host.app);
+    const port = await listen(server, config.port, config.host);
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    const running = makeRunning(server, host, db, seed, url, port, options.handleSignals ?? true, logger);
+    for (const line of banner(config, host, seed, url)) (options.print ?? console.log)(line);
+    return running;
+  } catch (err) {
+    await host?.close().catch(() => undefined);
+    await db.destroy().catch(() => undefined);
+    throw err;
+  }
+}
+
+function makeRunning<T extends InstalledHookflow>(
+  server: http.Server, host: HostApp<T>, db: Knex, seed: SeedResult | null,
+  url: string, port: number, handleSignals: boolean, logger: pino.Logger,
+): RunningServer<T> {
+  let closing: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    close().then(() => process.exit(0), (err) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  const close = () => (closing ??= (async () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await closeHttp(server);
+    try { await host.close(); } finally { await db.destroy(); }
+  })());
+  if (handleSignals) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  return { url, port, host, db, seed, close };
+}
