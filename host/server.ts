@@ -67,7 +67,8 @@ function closeHttp(server: http.Server): Promise<void> {
 
 export function banner(config: HostConfig, host: HostApp<InstalledHookflow>, seed: SeedResult | null, listening: string): string[] {
   const base = config.baseUrl;
-  const shortUrl = `${base}${host.manifest.routes.inbound}${HookflowSettings.shape.shortUrlPath.parse(undefined)}`;
+  const path = HookflowSettings.shape.shortUrlPath.parse(undefined);
+  const shortUrl = `${base}${host.manifest.routes.inbound}${path === '/' ? '' : path}`;
   const lines = [
     `Reference CRM with ${host.manifest.name} ${host.manifest.version} listening on ${listening}`,
     `  Records API        ${base}/api/records/Deals`,

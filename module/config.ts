@@ -13,8 +13,11 @@ const seconds = z.number().int().min(1).max(30 * 24 * 3600);
 export const HookflowSettings = z.object({
   /** Master switch. Off: hooks do nothing, the short URL answers 503, the worker idles. Default true. */
   enabled: z.boolean().default(true),
-  /** Path of the inbound short URL below the inbound mount. Default `/wf`. */
-  shortUrlPath: z.string().regex(/^\/[A-Za-z0-9_-]{1,32}$/, 'must be / followed by 1-32 letters, digits, _ or -').default('/wf'),
+  /**
+   * Path of the short URL below the inbound mount (manifest `routes.inbound`, default `/wf`).
+   * Default `/`: the short URL is the mount itself, e.g. `https://crm.example/wf`.
+   */
+  shortUrlPath: z.string().regex(/^\/([A-Za-z0-9_-]{1,32})?$/, 'must be / optionally followed by 1-32 letters, digits, _ or -').default('/'),
   /** Delays (seconds) of each retry after the first attempt. Default 1h, 2h, 4h (the seed's schedule). */
   retrySchedule: z.array(seconds).max(20).default([3600, 7200, 14400]),
   /** Random extra delay as a share of each retry delay (0-0.5). Default 0.1. */

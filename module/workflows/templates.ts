@@ -79,92 +79,105 @@ interface Compiled {
 /** Deeper nesting than this in a rendered value is refused (guards against runaway recursion). */
 const MAX_VALUE_DEPTH = 64;
 
+/** One engine's private state: its Handlebars instance, limits and compiled-template cache. */
+interface EngineState {
+  hb: typeof Handlebars;
+  maxLength: number;
+  cacheSize: number;
+  cache: Map<string, Compiled>;
+}
+
 export function createTemplateEngine(opts: TemplateEngineOptions = {}): TemplateEngine {
-  const maxLength = opts.maxTemplateLength ?? 10_000;
-  const cacheSize = Math.max(0, Math.floor(opts.cacheSize ?? 500));
-  const hb = createHandlebars();
-  const cache = new Map<string, Compiled>();
-
-  function check(template: unknown): string | null {
-    if (typeof template !== 'string') return 'template must be a string';
-    if (template.length > maxLength) return `template is longer than ${maxLength} characters`;
-    let ast: hbs.AST.Program;
-    try {
-      ast = hb.parseWithoutProcessing(template);
-    } catch (err) {
-      return `template syntax error: ${errorText(err)}`;
-    }
-    const problem = findAstProblem(ast);
-    if (problem) return problem;
-    try {
-      hb.precompile(prepareAst(ast).program, compileOptions(false));
-    } catch (err) {
-      return `template does not compile: ${errorText(err)}`;
-    }
-    return null;
-  }
-
-  function prepare(template: string, escape: boolean): Compiled {
-    const key = `${escape ? 'h' : 't'}:${template}`;
-    const hit = cache.get(key);
-    if (hit) {
-      cache.delete(key); // re-insert: Map order is our recency order
-      cache.set(key, hit);
-      return hit;
-    }
-    const problem = check(template);
-    if (problem) throw new TemplateError(problem);
-    // A fresh parse: compile() applies whitespace control to the AST in place, exactly once.
-    const prepared = prepareAst(hb.parseWithoutProcessing(template));
-    const entry = { fn: hb.compile(prepared.program, compileOptions(escape)), refs: prepared.refs, single: prepared.single };
-    if (cacheSize > 0) {
-      cache.set(key, entry);
-      if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
-    }
-    return entry;
-  }
-
-  function renderText(entry: Compiled, ctx: TemplateContext): string {
-    const root = rootOf(ctx);
-    const values = entry.refs.map((ref) => getSegments(root, ref.segments));
-    try {
-      return entry.fn(root, {
-        helpers: { [REF_HELPER]: (index: number) => toOutputText(values[index]) },
-        allowProtoPropertiesByDefault: false,
-        allowProtoMethodsByDefault: false,
-      });
-    } catch (err) {
-      throw new TemplateError(`template failed: ${errorText(err)}`);
-    }
-  }
-
-  function renderTemplate(template: string, ctx: TemplateContext, escape: boolean): unknown {
-    const entry = prepare(template, escape);
-    if (!escape && entry.single) return copyValue(getSegments(rootOf(ctx), entry.single));
-    return renderText(entry, ctx);
-  }
-
-  function renderValue(value: unknown, ctx: TemplateContext, escape: boolean, depth: number): unknown {
-    if (depth > MAX_VALUE_DEPTH) throw new TemplateError(`value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
-    if (typeof value === 'string') return renderTemplate(value, ctx, escape);
-    if (Array.isArray(value)) return value.map((item) => renderValue(item, ctx, escape, depth + 1));
-    if (!isPlainObject(value)) return value;
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      // defineProperty: an own "__proto__" key stays a key instead of replacing the prototype.
-      Object.defineProperty(out, key, { value: renderValue(item, ctx, escape, depth + 1), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-
+  const state: EngineState = {
+    hb: createHandlebars(),
+    maxLength: opts.maxTemplateLength ?? 10_000,
+    cacheSize: Math.max(0, Math.floor(opts.cacheSize ?? 500)),
+    cache: new Map(),
+  };
   return {
-    check,
-    render: (value, ctx, options = {}) => renderValue(value, ctx, options.escapeHtml === true, 0),
+    check: (template) => checkTemplate(state, template),
+    render: (value, ctx, options = {}) => renderValue(state, value, ctx, options.escapeHtml === true, 0),
     renderString(template, ctx, options = {}) {
       if (typeof template !== 'string') throw new TemplateError('template must be a string');
-      return renderText(prepare(template, options.escapeHtml === true), ctx);
+      return renderText(prepare(state, template, options.escapeHtml === true), ctx);
     },
   };
+}
+
+function checkTemplate(state: EngineState, template: unknown): string | null {
+  if (typeof template !== 'string') return 'template must be a string';
+  if (template.length > state.maxLength) return `template is longer than ${state.maxLength} characters`;
+  let ast: hbs.AST.Program;
+  try {
+    ast = state.hb.parseWithoutProcessing(template);
+  } catch (err) {
+    return `template syntax error: ${errorText(err)}`;
+  }
+  const problem = findAstProblem(ast);
+  if (problem) return problem;
+  try {
+    state.hb.precompile(prepareAst(ast).program, compileOptions(false));
+  } catch (err) {
+    return `template does not compile: ${errorText(err)}`;
+  }
+  return null;
+}
+
+/** The compiled form of a template, from the cache or freshly checked and compiled. */
+function prepare(state: EngineState, template: string, escape: boolean): Compiled {
+  const key = `${escape ? 'h' : 't'}:${template}`;
+  const hit = state.cache.get(key);
+  if (hit) {
+    state.cache.delete(key); // re-insert: Map order is our recency order
+    state.cache.set(key, hit);
+    return hit;
+  }
+  const problem = checkTemplate(state, template);
+  if (problem) throw new TemplateError(problem);
+  // A fresh parse: compile() applies whitespace control to the AST in place, exactly once.
+  const prepared = prepareAst(state.hb.parseWithoutProcessing(template));
+  const fn = state.hb.compile(prepared.program, compileOptions(escape));
+  const entry: Compiled = { fn, refs: prepared.refs, single: prepared.single };
+  if (state.cacheSize > 0) {
+    state.cache.set(key, entry);
+    if (state.cache.size > state.cacheSize) state.cache.delete(state.cache.keys().next().value as string);
+  }
+  return entry;
+}
+
+function renderText(entry: Compiled, ctx: TemplateContext): string {
+  const root = rootOf(ctx);
+  // Looked up here, printed by the helper: values reach the output without being parsed.
+  const values = entry.refs.map((ref) => getSegments(root, ref.segments));
+  try {
+    return entry.fn(root, {
+      helpers: { [REF_HELPER]: (index: number) => toOutputText(values[index]) },
+      allowProtoPropertiesByDefault: false,
+      allowProtoMethodsByDefault: false,
+    });
+  } catch (err) {
+    throw new TemplateError(`template failed: ${errorText(err)}`);
+  }
+}
+
+function renderTemplate(state: EngineState, template: string, ctx: TemplateContext, escape: boolean): unknown {
+  const entry = prepare(state, template, escape);
+  if (!escape && entry.single) return copyValue(getSegments(rootOf(ctx), entry.single));
+  return renderText(entry, ctx);
+}
+
+function renderValue(state: EngineState, value: unknown, ctx: TemplateContext, escape: boolean, depth: number): unknown {
+  if (depth > MAX_VALUE_DEPTH) throw new TemplateError(`value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  if (typeof value === 'string') return renderTemplate(state, value, ctx, escape);
+  if (Array.isArray(value)) return value.map((item) => renderValue(state, item, ctx, escape, depth + 1));
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const rendered = renderValue(state, item, ctx, escape, depth + 1);
+    // defineProperty: an own "__proto__" key stays a key instead of replacing the prototype.
+    Object.defineProperty(out, key, { value: rendered, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /** One isolated Handlebars instance: only if/unless/each/with plus our output helper. */
