@@ -17,6 +17,7 @@ import { loadManifest, type HookflowManifest } from '../module/manifest.js';
 import { createApiRouter } from './api.js';
 import { createAuthRouter, type LoginRateLimit } from './auth.js';
 import type { HostConfig } from './config.js';
+import { createDemoRouter } from './demo.js';
 import { toCodedError } from './http-errors.js';
 import { createMailer } from './mailer.js';
 import {
@@ -104,6 +105,8 @@ export interface HostAppOptions<T extends InstalledHookflow = RealInstalledHookf
   loginRateLimit?: LoginRateLimit;
   /** Run the host's migrations first. Default true (idempotent). */
   migrate?: boolean;
+  /** Mount the demo receivers under /demo (fake accounting, thank-you page; see demo.ts). Default true. */
+  demoRoutes?: boolean;
 }
 
 /** `T` is what the installer returns: the real module's result unless a test injects a fake. */
@@ -185,6 +188,7 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
     settingsEntries: [manifest.settings],
     csrfToken: authRouter.csrfToken,
   }));
+  if (opts.demoRoutes ?? true) app.use('/demo', createDemoRouter({ auth: services.auth, render, logger }));
   app.use(manifest.routes.inbound, hookflow.inboundRouter);
   // The host guards its whole settings area itself too; Hookflow's own requireAdmin is then a cheap no-op re-check.
   app.use(manifest.routes.admin, services.auth.requireAdmin, hookflow.adminRouter);

@@ -6,7 +6,7 @@
  * Brute force: failed logins are rate-limited per client address with express-rate-limit.
  */
 import crypto from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { doubleCsrf } from 'csrf-csrf';
 import type { HostLogger } from '../module/host.js';
@@ -45,9 +45,10 @@ export interface AuthRouter {
   csrfToken(req: Request, res: Response): string;
 }
 
-export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
-  const cookieBase = { httpOnly: true, secure: opts.secureCookies, path: '/' } as const;
-  const csrf = doubleCsrf({
+type CookieBase = { httpOnly: true; secure: boolean; path: '/' };
+
+function createCsrf(opts: AuthRouterOptions, cookieBase: CookieBase) {
+  return doubleCsrf({
     getSecret: () => opts.csrfSecret,
     // Before login the pre-session cookie identifies the browser; after login, the session.
     getSessionIdentifier: (req) => readCookie(req, SESSION_COOKIE) ?? readCookie(req, PRESESSION_COOKIE) ?? '',
@@ -55,15 +56,24 @@ export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
     cookieOptions: { ...cookieBase, sameSite: 'strict' },
     getCsrfTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : req.headers['x-csrf-token']),
   });
+}
+
+function createLoginLimiter(opts: AuthRouterOptions): RequestHandler {
   const limits = opts.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT;
-  const limiter = rateLimit({
+  return rateLimit({
     windowMs: limits.windowMs,
     limit: limits.limit,
-    skipSuccessfulRequests: true, // a successful login (302) does not use up the allowance
+    skipSuccessfulRequests: true, // a successful login (a redirect) does not use up the allowance
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    handler: (req, res) => opts.render(res, 'message', { title: 'Too many attempts', heading: 'Too many login attempts', message: 'Wait a few minutes and try again.' }, 429),
+    handler: (_req, res) => opts.render(res, 'message', { title: 'Too many attempts', heading: 'Too many login attempts', message: 'Wait a few minutes and try again.' }, 429),
   });
+}
+
+export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
+  const cookieBase: CookieBase = { httpOnly: true, secure: opts.secureCookies, path: '/' };
+  const csrf = createCsrf(opts, cookieBase);
+  const limiter = createLoginLimiter(opts);
   const form = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 });
 
   function csrfToken(req: Request, res: Response): string {
@@ -102,15 +112,19 @@ export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
     res.redirect(303, next);
   });
 
-  router.post('/logout', form, csrf.doubleCsrfProtection, async (req, res) => {
-    const sid = readCookie(req, SESSION_COOKIE);
-    if (sid) await opts.sessions.destroy(sid);
-    res.clearCookie(SESSION_COOKIE, { ...cookieBase, sameSite: 'lax' });
-    res.redirect(303, '/login');
-  });
+  router.post('/logout', form, csrf.doubleCsrfProtection, logout(opts.sessions, cookieBase));
 
   router.use(csrfErrorHandler(opts.render));
   return { router, csrfToken };
+}
+
+function logout(sessions: SessionStore, cookieBase: CookieBase): RequestHandler {
+  return async (req, res) => {
+    const sid = readCookie(req, SESSION_COOKIE);
+    if (sid) await sessions.destroy(sid);
+    res.clearCookie(SESSION_COOKIE, { ...cookieBase, sameSite: 'lax' });
+    res.redirect(303, '/login');
+  };
 }
 
 /** A failed CSRF check gets a friendly page (the usual cause is a stale login form). */

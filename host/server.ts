@@ -13,7 +13,10 @@ import { openDatabase } from './db.js';
 import type { InstalledHookflow, ModuleInstaller, RealInstalledHookflow } from './installer.js';
 import { seedDemo, type SeedResult } from './seed.js';
 
-/** Start-up step for demo workflows (host/seed-workflows.ts); runs after the demo users and records exist. */
+/**
+ * Start-up step for demo workflows (host/seed-workflows.ts). Runs on every start, after the demo
+ * users and records exist, so it must be idempotent (`seed.created` tells a first start apart).
+ */
 export type SeedWorkflows<T extends InstalledHookflow = RealInstalledHookflow> = (args: { host: HostApp<T>; seed: SeedResult }) => Promise<void>;
 
 export interface StartServerOptions<T extends InstalledHookflow = RealInstalledHookflow> {
@@ -86,28 +89,40 @@ export function banner(config: HostConfig, host: HostApp<InstalledHookflow>, see
   return lines;
 }
 
-/** Starts the reference CRM as configured; throws (with a one-line message) when it cannot. */
+/** Answers while the app is still being built: the port is taken first so PORT=0 can be resolved. */
+const starting: http.RequestListener = (_req, res) => {
+  res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain' }).end('Starting, try again in a moment\n');
+};
+
+/**
+ * Starts the reference CRM as configured; throws (with a one-line message) when it cannot.
+ * Order: listen (so the real port is known) → open db → migrate + install → seed → serve.
+ */
 export async function startServer<T extends InstalledHookflow = RealInstalledHookflow>(
   config: HostConfig,
   options: StartServerOptions<T> = {},
 ): Promise<RunningServer<T>> {
   const logger = pino({ level: config.logLevel });
+  const server = http.createServer(starting);
+  const port = await listen(server, config.port, config.host);
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // PORT=0 without BASE_URL: links must point at the port actually chosen.
+  const effective = config.port === 0 && config.baseUrl === 'http://localhost:0' ? { ...config, baseUrl: `http://localhost:${port}` } : config;
   const db = openDatabase(config.database);
   let host: HostApp<T> | undefined;
   try {
-    host = await createHostApp<T>({ db, config, logger, installer: options.installer });
+    host = await createHostApp<T>({ db, config: effective, logger, installer: options.installer });
     const seed = options.seed === false
       ? null
       : await seedDemo({ users: host.services.users, records: host.services.records, dataDir: config.dataDir, adminPassword: config.demoAdminPassword, adminToken: config.demoAdminToken });
     // Demo workflows go here, after the users and records they refer to exist.
     if (seed && options.seedWorkflows) await options.seedWorkflows({ host, seed });
-    const server = http.createServer(host.app);
-    const port = await listen(server, config.port, config.host);
-    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    server.off('request', starting).on('request', host.app);
     const running = makeRunning(server, host, db, seed, url, port, options.handleSignals ?? true, logger);
-    for (const line of banner(config, host, seed, url)) (options.print ?? console.log)(line);
+    for (const line of banner(effective, host, seed, url)) (options.print ?? console.log)(line);
     return running;
   } catch (err) {
+    await closeHttp(server);
     await host?.close().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     throw err;

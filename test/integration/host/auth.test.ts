@@ -38,7 +38,7 @@ for (const engine of testEngines()) {
 
     test('the records API refuses a missing, malformed or unknown token with 401 JSON', async () => {
       const api = `${t.url}/api/records/Deals`;
-      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic YWRtaW46YWRtaW4=' }, { authorization: 'Bearer' }]) {
+      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic YWRtaW46YWRtaW4=' }, { authorization: 'Bearer' }] as Array<Record<string, string>>) {
         const res = await call(api, { headers });
         assert.equal(res.status, 401, JSON.stringify(headers));
         assert.equal(res.body.error.code, 'unauthorized');
