@@ -23,6 +23,8 @@ import { claimDueRuns, type Run } from './workflows/runs.js';
 import { createWorker, type Worker, type WorkerLane } from './worker.js';
 import { createManagementApi } from './admin/api.js';
 import { enqueueDelivery } from './outbound/enqueue.js';
+import { claimDueDeliveries, type Delivery } from './outbound/deliveries.js';
+import { createDeliveryProcessor } from './outbound/delivery-processor.js';
 
 export type { HostContext } from './host.js';
 
@@ -62,7 +64,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   let worker: Worker | null = null;
   const wake = () => worker?.wake();
 
-  const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, enqueueDelivery: (input) => enqueueDelivery(db, input as never) });
+  const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, enqueueDelivery: async (input) => { const id = await enqueueDelivery(db, input as never); wake(); return id; } });
   const runs = createRunStarter({ db, host, executor, settings, workerId, wake });
   const hooks = createRecordHooks({ store, settings, logger, now, onRunsQueued: wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
@@ -73,8 +75,15 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     claim: (limit) => claimDueRuns(db, workerId, limit, settings().leaseSeconds),
     process: async (run) => { await executor.execute(run, workerId); },
   };
+  const deliveries = createDeliveryProcessor({ db, store, settings, logger });
+  const deliveryLane: WorkerLane<Delivery> = {
+    name: 'deliveries',
+    concurrency: () => settings().maxConcurrency,
+    claim: (limit) => claimDueDeliveries(db, workerId, limit, settings().leaseSeconds),
+    process: (delivery) => deliveries.process(delivery, workerId),
+  };
   worker = createWorker({
-    lanes: [runLane],
+    lanes: [runLane, deliveryLane],
     chores: [{ name: 'settings-reload', everyMs: 5000, run: async () => { await settingsStore.reload(); } }],
     settings,
     logger,
@@ -95,6 +104,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     services: { workflows, store, runs, settings: settingsStore, workerId },
     async uninstall() {
       await worker?.stop();
+      await deliveries.close();
     },
   };
 }

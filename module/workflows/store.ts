@@ -168,6 +168,11 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
       return Object.keys(this.openSecrets(task)).sort();
     },
 
+    async getTask(id: number): Promise<StoredTask | null> {
+      const row = await db('hookflow_tasks').where({ id }).first();
+      return row ? taskFromRow(row) : null;
+    },
+
     async disableTask(taskId: number, reason: string): Promise<void> {
       await db('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) });
     },
