@@ -25,6 +25,7 @@ import { createManagementApi } from './admin/api.js';
 import { enqueueDelivery } from './outbound/enqueue.js';
 import { claimDueDeliveries, type Delivery } from './outbound/deliveries.js';
 import { createDeliveryProcessor } from './outbound/delivery-processor.js';
+import { createDeliveryLogApi } from './outbound/log-api.js';
 
 export type { HostContext } from './host.js';
 
@@ -91,7 +92,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
 
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin);
-  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs }));
+  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake })] }));
 
   const inboundRouter = express.Router();
 
