@@ -2,7 +2,7 @@
  * A few coded errors. Routes map them to `{ error: { code, message, fields? } }` with
  * their HTTP status; anything that is not a HookflowError is logged and answered 500.
  */
-import type { ZodError } from 'zod';
+import type { ZodError, ZodType } from 'zod';
 
 export type ErrorCode =
   | 'bad_request'
@@ -74,4 +74,11 @@ export function fieldsFromZod(err: ZodError, prefix = ''): FieldErrors {
 /** A 422 listing every bad field of a zod error. */
 export function validationError(err: ZodError, message = 'Validation failed', prefix = ''): HookflowError {
   return new HookflowError('validation_failed', message, fieldsFromZod(err, prefix));
+}
+
+/** Parses route input with a schema; a 422 naming every bad field otherwise. */
+export function parseInput<T>(schema: ZodType<T>, value: unknown, message = 'Invalid request'): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, message);
+  return r.data;
 }

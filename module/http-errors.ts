@@ -8,18 +8,25 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { HostLogger } from './host.js';
 import { HookflowError, isHookflowError } from './errors.js';
 
-/** Translates express/body-parser errors (they carry `type` and `status`) into coded errors. */
+/** body-parser (express.json / urlencoded) error types and what the client should hear. */
+const BODY_ERRORS: Record<string, () => HookflowError> = {
+  'entity.parse.failed': () => new HookflowError('bad_request', 'Malformed JSON body'),
+  'entity.too.large': () => new HookflowError('payload_too_large', 'Request body is too large'),
+  'encoding.unsupported': () => new HookflowError('unsupported_media_type', 'Unsupported content encoding'),
+  'charset.unsupported': () => new HookflowError('unsupported_media_type', 'Unsupported charset; send UTF-8'),
+  'request.aborted': () => new HookflowError('bad_request', 'Request body was cut short'),
+  'request.size.invalid': () => new HookflowError('bad_request', 'Request body size does not match Content-Length'),
+  'parameters.too.many': () => new HookflowError('payload_too_large', 'Too many form fields'),
+};
+
+/** Turns any error into a coded one (body-parser failures included); null means "unexpected" (a 500). */
 export function toHookflowError(err: unknown): HookflowError | null {
   if (isHookflowError(err)) return err;
-  const e = err as { type?: string; status?: number; message?: string } | null;
-  switch (e?.type) {
-    case 'entity.parse.failed': return new HookflowError('bad_request', 'The body is not valid JSON');
-    case 'entity.too.large': return new HookflowError('payload_too_large', 'The body is too large');
-    case 'parameters.too.many': return new HookflowError('payload_too_large', 'Too many parameters');
-    case 'charset.unsupported':
-    case 'encoding.unsupported': return new HookflowError('unsupported_media_type', e.message ?? 'Unsupported encoding');
-    default: return null;
-  }
+  const type = (err as { type?: unknown })?.type;
+  if (typeof type === 'string' && BODY_ERRORS[type]) return BODY_ERRORS[type]();
+  const e = err as { status?: unknown; expose?: unknown; message?: unknown } | null;
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) return new HookflowError('bad_request', String(e.message));
+  return null;
 }
 
 export function sendError(res: Response, err: unknown, logger: HostLogger, extra: Record<string, unknown> = {}): void {

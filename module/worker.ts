@@ -59,13 +59,17 @@ export function createWorker(deps: WorkerDeps): Worker {
     for (const done of [...sleepers]) done();
   }
 
+  // An item's error is logged and never escapes: one bad item must not stop the lane.
+  function processLogged<T>(lane: WorkerLane<T>, item: T): Promise<void> {
+    return lane.process(item).catch((err) => deps.logger.error({ lane: lane.name, err: String(err?.stack ?? err) }, 'worker item failed'));
+  }
+
   async function fill<T>(lane: WorkerLane<T>, active: Set<Promise<void>>): Promise<number> {
     const free = lane.concurrency() - active.size;
     if (free <= 0) return 0;
     const items = await lane.claim(free);
     for (const item of items) {
-      const p: Promise<void> = lane.process(item)
-        .catch((err) => deps.logger.error({ lane: lane.name, err: String(err?.stack ?? err) }, 'worker item failed'))
+      const p: Promise<void> = processLogged(lane, item)
         .finally(() => { active.delete(p); inflight.delete(p); wakeAll(); });
       active.add(p);
       inflight.add(p);
@@ -118,7 +122,7 @@ export function createWorker(deps: WorkerDeps): Worker {
         for (const lane of deps.lanes) {
           const items = await lane.claim(lane.concurrency());
           claimed += items.length;
-          await Promise.all(items.map((i) => lane.process(i).catch((err) => deps.logger.error({ lane: lane.name, err: String(err) }, 'worker item failed'))));
+          await Promise.all(items.map((i) => processLogged(lane, i)));
         }
         if (claimed === 0) return;
       }

@@ -6,7 +6,7 @@ import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { HostLogger } from '../host.js';
-import { HookflowError, validationError } from '../errors.js';
+import { HookflowError, parseInput as parse } from '../errors.js';
 import { jsonErrorHandler, parseId } from '../http-errors.js';
 import type { WorkflowService } from '../workflows/service.js';
 import type { WorkflowStore } from '../workflows/store.js';
@@ -47,12 +47,6 @@ const WorkflowQuery = z.object({ module: z.string().max(64).optional(), status: 
 function actorOf(req: Request): number | null {
   const id = (req.res?.locals as { user?: { id?: number } } | undefined)?.user?.id;
   return typeof id === 'number' ? id : null;
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw validationError(r.error, 'Invalid request');
-  return r.data;
 }
 
 export function createManagementApi(deps: ManagementApiDeps): Router {

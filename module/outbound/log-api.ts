@@ -6,7 +6,8 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Knex } from 'knex';
-import { HookflowError, validationError } from '../errors.js';
+import { HookflowError, parseInput } from '../errors.js';
+import { pageOf } from '../storage/paging.js';
 import { parseId } from '../http-errors.js';
 import { newWebhookId } from './sign.js';
 import { DELIVERY_STATUSES, enqueueDelivery } from './enqueue.js';
@@ -49,9 +50,7 @@ export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
   const api = express.Router();
 
   api.get('/deliveries', async (req, res) => {
-    const parsed = LogQuery.safeParse(req.query);
-    if (!parsed.success) throw validationError(parsed.error, 'Invalid request');
-    const f = parsed.data;
+    const f = parseInput(LogQuery, req.query);
     const q = db('hookflow_deliveries');
     if (f.status) q.where('status', f.status);
     if (f.workflowId) q.where('workflow_id', f.workflowId);
@@ -59,9 +58,8 @@ export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
     if (f.recordId) q.where('record_id', f.recordId);
     if (f.since) q.where('created_at', '>=', f.since);
     if (f.until) q.where('created_at', '<', f.until);
-    const [{ total }] = await q.clone().count({ total: '*' });
-    const rows = await q.orderBy('id', 'desc').limit(f.limit).offset(f.offset);
-    res.json({ deliveries: rows.map((r: Record<string, unknown>) => publicDelivery(deliveryFromRow(r))), total: Number(total) });
+    const { items, total } = await pageOf(q, f, (r) => publicDelivery(deliveryFromRow(r)));
+    res.json({ deliveries: items, total });
   });
 
   api.get('/deliveries/:id', async (req, res) => {
@@ -80,9 +78,8 @@ export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
   });
 
   api.post('/deliveries/resend-failed', async (req, res) => {
-    const parsed = BulkResend.safeParse(req.body ?? {});
-    if (!parsed.success) throw validationError(parsed.error, 'Invalid request');
-    const rows = await db('hookflow_deliveries').where({ task_id: parsed.data.taskId, status: 'failed' }).where('created_at', '>=', parsed.data.since).orderBy('id');
+    const { taskId, since } = parseInput(BulkResend, req.body ?? {});
+    const rows = await db('hookflow_deliveries').where({ task_id: taskId, status: 'failed' }).where('created_at', '>=', since).orderBy('id');
     const ids: number[] = [];
     for (const row of rows) ids.push(await resend(db, deliveryFromRow(row)));
     deps.wake();

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../host.js';
 import { engineOf, insertReturningId, nowMsSql } from '../storage/engine.js';
 import { parseJson } from './model.js';
+import { pageOf } from '../storage/paging.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -193,7 +194,6 @@ export async function listRuns(db: Knex, f: RunFilter): Promise<{ runs: Run[]; t
   if (f.module) q.where('module', f.module);
   if (f.since) q.where('created_at', '>=', f.since);
   if (f.until) q.where('created_at', '<', f.until);
-  const [{ total }] = await q.clone().count({ total: '*' });
-  const rows = await q.orderBy('id', 'desc').limit(f.limit ?? 50).offset(f.offset ?? 0);
-  return { runs: rows.map(runFromRow), total: Number(total) };
+  const { items, total } = await pageOf(q, { limit: f.limit ?? 50, offset: f.offset ?? 0 }, runFromRow);
+  return { runs: items, total };
 }
