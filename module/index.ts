@@ -26,6 +26,12 @@ import { enqueueDelivery } from './outbound/enqueue.js';
 import { claimDueDeliveries, type Delivery } from './outbound/deliveries.js';
 import { createDeliveryProcessor } from './outbound/delivery-processor.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
+import { createRetentionChore } from './outbound/retention.js';
+import { createAlertLane } from './alerts/alert-lane.js';
+import { createInboundRouter } from './inbound/router.js';
+import { createPermissionsApi } from './inbound/permissions-api.js';
+import { createAdminPages } from './admin/pages/index.js';
+import { loadManifest } from './manifest.js';
 
 export type { HostContext } from './host.js';
 
@@ -80,21 +86,29 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const deliveryLane: WorkerLane<Delivery> = {
     name: 'deliveries',
     concurrency: () => settings().maxConcurrency,
-    claim: (limit) => claimDueDeliveries(db, workerId, limit, settings().leaseSeconds),
+    claim: (limit) => claimDueDeliveries(db, workerId, limit, { leaseSeconds: settings().leaseSeconds, perHostConcurrency: settings().perHostConcurrency }),
     process: (delivery) => deliveries.process(delivery, workerId),
   };
+  const manifest = loadManifest();
+  const alertLane = createAlertLane({ db, host, store, settings, logger, workerId, adminUrl: `${host.baseUrl.replace(/\/+$/, '')}${manifest.routes.admin}` });
   worker = createWorker({
-    lanes: [runLane, deliveryLane],
-    chores: [{ name: 'settings-reload', everyMs: 5000, run: async () => { await settingsStore.reload(); } }],
+    lanes: [runLane, deliveryLane, alertLane],
+    chores: [
+      { name: 'settings-reload', everyMs: 5000, run: async () => { await settingsStore.reload(); } },
+      createRetentionChore({ db, settings, logger }),
+    ],
     settings,
     logger,
   });
 
+  const inboundDeps = { db, host, store, starter: runs, settings, logger, taskTypes, templates };
+  const permissionsApi = createPermissionsApi(inboundDeps);
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin);
-  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake })] }));
+  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi] }));
+  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake }));
 
-  const inboundRouter = express.Router();
+  const inboundRouter = createInboundRouter(inboundDeps);
 
   if (options.startWorker) worker.start();
   return {

@@ -53,8 +53,15 @@ function dueSql(db: Knex): string {
   return `((d.status = 'queued' AND d.next_attempt_at <= ${now}) OR (d.status = 'dispatched' AND d.lease_expires_at < ${now}))`;
 }
 
+export interface ClaimOptions {
+  leaseSeconds: number;
+  /** Most deliveries to one destination host in flight at once (across all workers). */
+  perHostConcurrency: number;
+}
+
 /** Leases up to `limit` due deliveries to `workerId`, oldest due first. */
-export async function claimDueDeliveries(db: Knex, workerId: string, limit: number, leaseSeconds: number): Promise<Delivery[]> {
+export async function claimDueDeliveries(db: Knex, workerId: string, limit: number, opts: ClaimOptions): Promise<Delivery[]> {
+  const { leaseSeconds } = opts;
   const now = nowMsSql(db);
   const set = `status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now}`;
   if (engineOf(db) === 'sqlite') {
