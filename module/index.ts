@@ -4,7 +4,7 @@
  * mounts where manifest.json says, the worker, and uninstall(), which stops all it started.
  */
 import os from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import express, { type Router } from 'express';
 import type { HostContext } from './host.js';
 import { InstallOptions } from './config.js';
@@ -106,7 +106,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin);
   adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi] }));
-  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake }));
+  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake, csrfSecret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex') }));
 
   const inboundRouter = createInboundRouter(inboundDeps);
 

@@ -23,6 +23,8 @@ export interface AdminPagesDeps {
   templates: TemplateEngine;
   /** Wakes the worker after something was queued. */
   wake(): void;
+  /** Secret for the CSRF tokens of the admin forms (derived from HOOKFLOW_SECRET_KEY). */
+  csrfSecret: string;
 }
 
 export function createAdminPages(_deps: AdminPagesDeps): Router {
