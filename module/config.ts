@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { HookflowError } from './errors.js';
+import { parseTrustedProxies } from './inbound/client-address.js';
+import { parseAllowlist } from './outbound/url-guard.js';
 
 const seconds = z.number().int().min(1).max(30 * 24 * 3600);
 
@@ -34,10 +36,19 @@ export const HookflowSettings = z.object({
   leaseSeconds: z.number().int().min(5).max(3600).default(60),
   /** Worker poll interval when nothing wakes it, ms. Default 1000. */
   pollIntervalMs: z.number().int().min(20).max(60_000).default(1000),
-  /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs). Default none. */
-  trustedProxies: z.array(z.string()).default([]),
+  /**
+   * Proxies whose X-Forwarded-For is believed: addresses/CIDRs/ranges, or ONE hop count such as
+   * "1" (trust that many proxies in front, whatever their address). Default none: the socket address.
+   */
+  trustedProxies: z.array(z.string().max(100)).max(100).default([]).superRefine((v, ctx) => {
+    const parsed = parseTrustedProxies(v);
+    if ('errors' in parsed) ctx.addIssue({ code: 'custom', message: parsed.errors.map((e) => `"${e.text}": ${e.error}`).join('; ') });
+  }),
   /** Private ranges outbound webhooks may reach (CIDRs). Default none: public addresses only. */
-  outboundAllowlist: z.array(z.string()).default([]),
+  outboundAllowlist: z.array(z.string().max(100)).max(100).default([]).superRefine((v, ctx) => {
+    const parsed = parseAllowlist(v);
+    if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+  }),
   /** Failed deliveries of one webhook within this window are mailed as one digest, minutes. Default 15. */
   alertWindowMinutes: z.number().int().min(0).max(24 * 60).default(15),
   /** Attempts, finished deliveries and runs older than this are pruned, days. Default 30. */

@@ -28,7 +28,9 @@ import { createDeliveryProcessor } from './outbound/delivery-processor.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
 import { createRetentionChore } from './outbound/retention.js';
 import { createAlertLane } from './alerts/alert-lane.js';
-import { createInboundRouter } from './inbound/router.js';
+import { createInboundRouter, createInboundServices } from './inbound/router.js';
+import type { PermissionStore } from './inbound/permissions.js';
+import type { RefusalLog } from './inbound/refusals.js';
 import { createPermissionsApi } from './inbound/permissions-api.js';
 import { createAdminPages } from './admin/pages/index.js';
 import { loadManifest } from './manifest.js';
@@ -41,7 +43,7 @@ export interface InstalledHookflow {
   adminRouter: Router;
   worker: Worker;
   /** Services for the host's CLI and tests (import/export, seeding, manual runs). */
-  services: { workflows: WorkflowService; store: WorkflowStore; runs: RunStarter; settings: SettingsStore; workerId: string };
+  services: { workflows: WorkflowService; store: WorkflowStore; runs: RunStarter; settings: SettingsStore; permissions: PermissionStore; refusals: RefusalLog; workerId: string };
   uninstall(): Promise<void>;
 }
 
@@ -101,8 +103,9 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     logger,
   });
 
-  const inboundDeps = { db, host, store, starter: runs, settings, logger, taskTypes, templates };
-  const permissionsApi = createPermissionsApi(inboundDeps);
+  const inbound = createInboundServices({ db, host });
+  const inboundDeps = { db, host, store, starter: runs, settings, logger, taskTypes, templates, ...inbound };
+  const permissionsApi = createPermissionsApi({ ...inboundDeps, inboundMount: manifest.routes.inbound });
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin);
   adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi] }));
@@ -116,7 +119,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     inboundRouter,
     adminRouter,
     worker,
-    services: { workflows, store, runs, settings: settingsStore, workerId },
+    services: { workflows, store, runs, settings: settingsStore, ...inbound, workerId },
     async uninstall() {
       await worker?.stop();
       await deliveries.close();

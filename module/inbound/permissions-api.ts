@@ -1,7 +1,78 @@
-// PLACEHOLDER owned by the lead; replaced this session.
+/**
+ * Management API for HTTP handler permissions (mounted under the admin router's `/api`):
+ * CRUD with strict source validation, the token shown once, "would this address be let in?"
+ * and the refused-requests log. Admin-only because the admin router requires the host's admin.
+ */
 import express, { type Router } from 'express';
+import { z } from 'zod';
+import { HookflowError, parseInput } from '../errors.js';
+import { parseId } from '../http-errors.js';
+import { normaliseClientAddress } from './allowlist.js';
+import { buildExamples } from './examples.js';
+import { checkAddress, toPublicPermission, type Permission } from './permissions.js';
 import type { InboundDeps } from './router.js';
 
-export function createPermissionsApi(_deps: InboundDeps): Router {
-  return express.Router();
+export interface PermissionsApiDeps extends Pick<InboundDeps, 'permissions' | 'refusals' | 'store' | 'settings' | 'host'> {
+  /** Mount path of the inbound router (manifest `routes.inbound`), for the examples. */
+  inboundMount: string;
+}
+
+const CheckInput = z.object({
+  ip: z.string().min(1).max(100),
+  permissionId: z.number().int().positive().optional(),
+  workflowId: z.number().int().positive().optional(),
+  triggerName: z.string().max(64).optional(),
+});
+
+const Paging = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) });
+
+/** The absolute short URL callers use (host base URL + mount + short path). */
+export function shortUrlOf(baseUrl: string, mount: string, shortUrlPath: string): string {
+  const path = `${mount.replace(/\/+$/, '')}${shortUrlPath === '/' ? '' : shortUrlPath}`;
+  return `${baseUrl.replace(/\/+$/, '')}${path || '/'}`;
+}
+
+export function createPermissionsApi(deps: PermissionsApiDeps): Router {
+  const api = express.Router();
+  const shortUrl = () => shortUrlOf(deps.host.baseUrl, deps.inboundMount, deps.settings().shortUrlPath);
+
+  async function examplesFor(p: Permission) {
+    const wf = p.workflowId != null ? await deps.store.get(p.workflowId) : (await deps.store.findByTriggerName(p.triggerName ?? ''))[0] ?? null;
+    return buildExamples({ shortUrl: shortUrl(), permission: p, fields: wf?.requiredEnv.map((f) => f.name) });
+  }
+
+  api.get('/permissions', async (_req, res) => {
+    res.json({ permissions: (await deps.permissions.list()).map(toPublicPermission), shortUrl: shortUrl() });
+  });
+  api.post('/permissions', async (req, res) => {
+    const saved = await deps.permissions.create(req.body);
+    res.status(201).json({ permission: toPublicPermission(saved.permission), ...(saved.token ? { token: saved.token } : {}) });
+  });
+  api.get('/permissions/:id', async (req, res) => {
+    const p = await deps.permissions.require(parseId(req.params.id));
+    res.json({ permission: toPublicPermission(p), examples: await examplesFor(p) });
+  });
+  api.put('/permissions/:id', async (req, res) => {
+    const saved = await deps.permissions.update(parseId(req.params.id), req.body);
+    res.json({ permission: toPublicPermission(saved.permission), ...(saved.token ? { token: saved.token } : {}) });
+  });
+  api.delete('/permissions/:id', async (req, res) => {
+    await deps.permissions.remove(parseId(req.params.id));
+    res.status(204).end();
+  });
+  api.post('/permissions/check', async (req, res) => {
+    const input = parseInput(CheckInput, req.body);
+    const ip = normaliseClientAddress(input.ip.trim());
+    if (ip === null) throw new HookflowError('validation_failed', 'Invalid address', { ip: 'is not an IPv4 or IPv6 address' });
+    let list = await deps.permissions.list();
+    if (input.permissionId) list = list.filter((p) => p.id === input.permissionId);
+    if (input.workflowId) list = list.filter((p) => p.workflowId === input.workflowId);
+    if (input.triggerName) list = list.filter((p) => p.triggerName === input.triggerName);
+    res.json({ ip, ...checkAddress(ip, list.filter((p) => p.enabled)) });
+  });
+  api.get('/refusals', async (req, res) => {
+    const { limit, offset } = parseInput(Paging, req.query);
+    res.json(await deps.refusals.list(limit, offset));
+  });
+  return api;
 }

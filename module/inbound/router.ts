@@ -1,12 +1,27 @@
-// PLACEHOLDER owned by the lead; replaced this session.
-import express, { type Router } from 'express';
+/**
+ * The short URL (mounted by the host at manifest `routes.inbound`, default `/wf`; the path
+ * below it is the `shortUrlPath` setting, optionally followed by `/<token>`).
+ * Order of checks — each refuses before the next costs anything:
+ *   module enabled (503) → POST only (405) → control parameters (400) → client address and
+ *   per-IP rate limit (403/429) → permission for the target: source and/or token (403, the same
+ *   answer whether or not the workflow exists) → per-permission rate limit (429) → body
+ *   (413/415/400) → honeypot → idempotency (replay/409/422) → workflow, record, $env (404/409/422)
+ *   → run (sync answer / 202).
+ */
+import express, { type Request, type Response, type Router } from 'express';
 import type { Knex } from 'knex';
 import type { HostContext, HostLogger } from '../host.js';
 import type { HookflowSettings } from '../config.js';
+import { HookflowError } from '../errors.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { RunStarter } from '../workflows/start-run.js';
 import type { AnyTaskDefinition } from '../workflows/task-types.js';
 import type { TemplateEngine } from '../workflows/templates.js';
+import { createPermissionStore, type PermissionStore } from './permissions.js';
+import { createRefusalLog, type RefusalLog } from './refusals.js';
+import { createIdempotencyStore } from './idempotency.js';
+import { createResultPage, errorAnswer, sendAnswer, wantsHtml } from './responses.js';
+import { createInboundHandler } from './inbound-handler.js';
 
 export interface InboundDeps {
   db: Knex;
@@ -17,8 +32,44 @@ export interface InboundDeps {
   logger: HostLogger;
   taskTypes: Map<string, AnyTaskDefinition>;
   templates: TemplateEngine;
+  /** Created by install() and shared with the permissions API. */
+  permissions: PermissionStore;
+  refusals: RefusalLog;
 }
 
-export function createInboundRouter(_deps: InboundDeps): Router {
-  return express.Router();
+/** The inbound services install() creates once and shares (handler, API, admin pages). */
+export function createInboundServices(deps: { db: Knex; host: HostContext }) {
+  const now = () => deps.host.now().getTime();
+  return { permissions: createPermissionStore({ db: deps.db, now }), refusals: createRefusalLog({ db: deps.db, now }) };
+}
+
+/** The token path segment, or null when the path is not the short URL at all. */
+export function matchShortPath(path: string, shortUrlPath: string): { token?: string } | null {
+  const base = shortUrlPath === '/' ? '' : shortUrlPath.replace(/\/+$/, '');
+  const clean = path.replace(/\/+$/, '');
+  if (clean === base) return {};
+  if (!clean.startsWith(`${base}/`)) return null;
+  const rest = clean.slice(base.length + 1);
+  return rest.includes('/') ? null : { token: decodeURIComponent(rest) };
+}
+
+export function createInboundRouter(deps: InboundDeps): Router {
+  const page = createResultPage();
+  const idempotency = createIdempotencyStore({ db: deps.db, now: () => deps.host.now().getTime(), staleMs: 10 * 60 * 1000 });
+  const handle = createInboundHandler({ ...deps, idempotency, page });
+  const router = express.Router();
+
+  router.use((req: Request, res: Response, next) => {
+    let matched: { token?: string } | null;
+    try { matched = matchShortPath(req.path, deps.settings().shortUrlPath); } catch { matched = null; }
+    if (!matched) return next();
+    const asHtml = wantsHtml(req);
+    if (!deps.settings().enabled) return sendAnswer(res, errorAnswer(new HookflowError('unavailable', 'The HTTP handler is switched off'), asHtml, page));
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return sendAnswer(res, { ...errorAnswer(new HookflowError('bad_request', 'Use POST'), asHtml, page), status: 405 });
+    }
+    handle(req, res, matched.token).catch(next);
+  });
+  return router;
 }

@@ -1,0 +1,87 @@
+/**
+ * PURE: the short URL's control parameters, read from the raw query string so that nothing a
+ * lenient query parser would "fix" gets through: `record_id[]=1`, a repeated parameter,
+ * `record_id=1 OR 1=1` and integers beyond 2^53 are all 400s, never a guess.
+ *   workflow_id  positive integer       } exactly one of the two
+ *   trigger      1-64 of [A-Za-z0-9_-]  }
+ *   record_id    0 (no record) or a positive integer; default 0
+ *   mode         sync | async; default: the workflow's execution mode
+ * Everything else is returned as `extra` (it becomes `$env` only if the permission says so).
+ */
+import { HookflowError, type FieldErrors } from '../errors.js';
+
+export interface ControlParams {
+  workflowId?: number;
+  triggerName?: string;
+  recordId: number;
+  mode?: 'sync' | 'async';
+  extra: Record<string, string | string[]>;
+}
+
+const CONTROL = ['workflow_id', 'trigger', 'record_id', 'mode'] as const;
+const TRIGGER = /^[A-Za-z0-9_-]{1,64}$/;
+
+function baseName(key: string): string {
+  const bracket = key.indexOf('[');
+  return bracket === -1 ? key : key.slice(0, bracket);
+}
+
+function parseInteger(text: string, allowZero: boolean): number | null {
+  const re = allowZero ? /^(0|[1-9][0-9]{0,15})$/ : /^[1-9][0-9]{0,15}$/;
+  if (!re.test(text)) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function collect(search: string, fields: FieldErrors): { control: Map<string, string>; extra: Record<string, string | string[]> } {
+  const control = new Map<string, string>();
+  const extra: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(search)) {
+    const base = baseName(key) as (typeof CONTROL)[number];
+    if (CONTROL.includes(base)) {
+      if (key !== base) fields[base] = 'must be a single value, not an array';
+      else if (control.has(key)) fields[base] = 'must be given once';
+      else control.set(key, value);
+    } else if (key !== '') {
+      const prev = extra[key];
+      extra[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    }
+  }
+  return { control, extra };
+}
+
+/** Parses `?workflow_id|trigger&record_id&mode`; a 400 naming every bad parameter. */
+export function parseControlParams(search: string): ControlParams {
+  const fields: FieldErrors = {};
+  const { control, extra } = collect(search.startsWith('?') ? search.slice(1) : search, fields);
+  const out: ControlParams = { recordId: 0, extra };
+  const wf = control.get('workflow_id');
+  const trigger = control.get('trigger');
+  if (!fields.workflow_id && !fields.trigger) {
+    if ((wf === undefined) === (trigger === undefined)) fields.workflow_id = 'give exactly one of workflow_id or trigger';
+    else if (wf !== undefined) {
+      const id = parseInteger(wf, false);
+      if (id === null) fields.workflow_id = 'must be a positive integer';
+      else out.workflowId = id;
+    } else if (!TRIGGER.test(trigger as string)) fields.trigger = 'must be 1-64 letters, digits, _ or -';
+    else out.triggerName = trigger;
+  }
+  const record = control.get('record_id');
+  if (record !== undefined && !fields.record_id) {
+    const id = parseInteger(record, true);
+    if (id === null) fields.record_id = 'must be 0 (no record) or a positive integer';
+    else out.recordId = id;
+  }
+  const mode = control.get('mode');
+  if (mode !== undefined && !fields.mode) {
+    if (mode === 'sync' || mode === 'async') out.mode = mode;
+    else fields.mode = 'must be sync or async';
+  }
+  if (Object.keys(fields).length > 0) throw new HookflowError('bad_request', 'Bad control parameters', fields);
+  return out;
+}
+
+/** The target as the refused-requests log shows it. */
+export function describeTarget(p: Pick<ControlParams, 'workflowId' | 'triggerName'>): string {
+  return p.workflowId !== undefined ? `workflow ${p.workflowId}` : `trigger ${p.triggerName ?? '?'}`;
+}

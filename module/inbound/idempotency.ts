@@ -1,0 +1,90 @@
+/**
+ * Idempotent inbound requests: a request carrying `Idempotency-Key`, `webhook-id` or a
+ * `clientMutationId` field runs once per permission within 24 h; repeats get the first answer
+ * replayed. Invariants: the key is claimed (a row inserted; the primary key arbitrates races
+ * between processes) BEFORE the run starts; the same key with a different body is a 422; a
+ * key whose first request is still running is a 409; a claim whose request died without an
+ * answer (crash, unexpected error) is released or, after `staleMs`, taken over.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { HookflowError } from '../errors.js';
+import { canonicalJson } from './env-fields.js';
+
+/** How long a key is remembered. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+export interface StoredResponse { status: number; headers: Record<string, string>; body: string }
+
+export type ClaimResult =
+  | { state: 'new' }
+  | { state: 'replay'; response: StoredResponse };
+
+/** The caller's key, first of: Idempotency-Key header, webhook-id header, clientMutationId field. */
+export function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>, env: Record<string, unknown>): string | null {
+  const pick = (v: unknown) => (typeof v === 'string' && v !== '' ? v : Array.isArray(v) ? '' : null);
+  const key = pick(headers['idempotency-key']) ?? pick(headers['webhook-id']) ?? pick(env.clientMutationId);
+  if (key === null) return null;
+  if (!KEY.test(key)) throw new HookflowError('bad_request', 'The idempotency key must be 1-200 visible ASCII characters');
+  return key;
+}
+
+export function requestHash(parts: unknown): string {
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+}
+
+function isDuplicate(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number };
+  return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062 || /SQLITE_CONSTRAINT/.test(String(e?.code ?? ''));
+}
+
+export function createIdempotencyStore(deps: { db: Knex; now(): number; staleMs: number }) {
+  const { db } = deps;
+  const table = () => db('hookflow_idempotency');
+
+  async function tryInsert(permissionId: number, key: string, hash: string): Promise<boolean> {
+    try {
+      await table().insert({ permission_id: permissionId, idem_key: key, body_hash: hash, created_at: deps.now() });
+      return true;
+    } catch (err) {
+      if (isDuplicate(err)) return false;
+      throw err;
+    }
+  }
+
+  return {
+    async claim(permissionId: number, key: string, hash: string): Promise<ClaimResult> {
+      for (let i = 0; i < 3; i++) {
+        if (await tryInsert(permissionId, key, hash)) return { state: 'new' };
+        const row = await table().where({ permission_id: permissionId, idem_key: key }).first();
+        if (!row) continue; // released meanwhile: try again
+        const age = deps.now() - Number(row.created_at);
+        const expired = age > IDEMPOTENCY_WINDOW_MS;
+        const abandoned = row.response_status == null && age > deps.staleMs;
+        if (expired || abandoned) {
+          // Conditional delete: only one of several racing takers wins the row.
+          await table().where({ permission_id: permissionId, idem_key: key, created_at: row.created_at }).delete();
+          continue;
+        }
+        if (row.body_hash !== hash) throw new HookflowError('validation_failed', 'This idempotency key was already used with a different request body');
+        if (row.response_status == null) throw new HookflowError('conflict', 'A request with this idempotency key is still being processed; retry later');
+        return { state: 'replay', response: { status: Number(row.response_status), headers: JSON.parse(row.response_headers ?? '{}'), body: row.response_body ?? '' } };
+      }
+      throw new HookflowError('conflict', 'A request with this idempotency key is being processed; retry later');
+    },
+
+    async complete(permissionId: number, key: string, response: StoredResponse, runId: number | null, trx?: Knex.Transaction): Promise<void> {
+      await (trx ?? db)('hookflow_idempotency').where({ permission_id: permissionId, idem_key: key }).update({
+        response_status: response.status, response_headers: JSON.stringify(response.headers), response_body: response.body, run_id: runId,
+      });
+    },
+
+    /** Forgets a claim whose request ended without a deliberate answer, so a retry can run. */
+    async release(permissionId: number, key: string): Promise<void> {
+      await table().where({ permission_id: permissionId, idem_key: key }).whereNull('response_status').delete();
+    },
+  };
+}
+
+export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;

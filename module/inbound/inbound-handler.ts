@@ -1,0 +1,181 @@
+/**
+ * One short-URL request from permission check to answer (see router.ts for the order of
+ * checks). Invariants: nothing is parsed or run for a caller without permission; every
+ * refusal before a run is written to the refused-requests log (except 429s, which would let
+ * a flood write rows); an unexpected error is logged with an id and answered with a generic
+ * 500; tokens and bodies never reach a log line.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import { HookflowError } from '../errors.js';
+import { toHookflowError } from '../http-errors.js';
+import { describeTarget, parseControlParams, type ControlParams } from './control-params.js';
+import { resolveClientAddress, parseTrustedProxies } from './client-address.js';
+import { extractPresentedToken } from './tokens.js';
+import { decideAccess } from './access.js';
+import { createBodyReader, type BodyReader } from './request-body.js';
+import { idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
+import { acceptedAnswer, errorAnswer, sendAnswer, successAnswer, wantsHtml, type InboundAnswer, type PageModel } from './responses.js';
+import { prepareRequest, startRequest, type RunRequestResult } from './run-request.js';
+import type { Permission } from './permissions.js';
+import type { InboundDeps } from './router.js';
+
+interface HandlerDeps extends InboundDeps { idempotency: IdempotencyStore; page: (m: PageModel) => string }
+
+interface Ctx { req: Request; res: Response; asHtml: boolean; ip: string; params?: ControlParams; permission?: Permission }
+
+function memo<K, V>(build: (key: K) => V): (key: K) => V {
+  let last: { k: string; v: V } | null = null;
+  return (key) => {
+    const k = JSON.stringify(key);
+    if (last?.k !== k) last = { k, v: build(key) };
+    return last.v;
+  };
+}
+
+function limiter(limit: (req: Request) => number, key: (req: Request, res: Response) => string) {
+  return rateLimit({
+    windowMs: 60_000, limit: (req) => limit(req), keyGenerator: (req, res) => key(req, res), standardHeaders: 'draft-7', legacyHeaders: false,
+    handler: (_req, _res, next) => next(new HookflowError('rate_limited', 'Too many requests; slow down and retry in a minute')),
+    skip: (req) => limit(req) <= 0, validate: false,
+  });
+}
+
+function runMiddleware(mw: (req: Request, res: Response, next: (err?: unknown) => void) => unknown, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => { void mw(req, res, (err?: unknown) => (err ? reject(err) : resolve())); });
+}
+
+export function createInboundHandler(deps: HandlerDeps) {
+  const trusted = memo((values: string[]) => {
+    const parsed = parseTrustedProxies(values);
+    if ('errors' in parsed) deps.logger.error({ errors: parsed.errors }, 'trustedProxies setting is invalid; trusting no proxy');
+    return 'ok' in parsed ? parsed.ok : { entries: [] };
+  });
+  const bodyReader = memo((l: { maxBytes: number; maxFields: number; maxDepth: number; maxNameLength: number }): BodyReader => createBodyReader(l));
+  const perIp = limiter(() => deps.settings().inboundPerIpPerMinute, (_req, res) => ipKeyGenerator(String(res.locals.hookflowIp)));
+  const perPermission = limiter((_req) => Number((_req.res?.locals.hookflowPermission as Permission | undefined)?.rateLimitPerMinute ?? 0), (_req, res) => `p${(res.locals.hookflowPermission as Permission).id}`);
+
+  function clientIp(req: Request): string {
+    const s = deps.settings();
+    const r = resolveClientAddress({ socketAddress: req.socket.remoteAddress, forwardedFor: req.headers['x-forwarded-for'], trusted: trusted(s.trustedProxies) });
+    if ('error' in r) throw new HookflowError('forbidden', `Client address could not be determined: ${r.error}`);
+    return r.ok;
+  }
+
+  async function authorize(ctx: Ctx, pathToken: string | undefined): Promise<Permission> {
+    const params = ctx.params as ControlParams;
+    const token = extractPresentedToken({ authorization: ctx.req.headers.authorization, headerToken: header(ctx.req, 'x-hookflow-token'), pathToken });
+    const decision = decideAccess(await deps.permissions.forTarget(params), ctx.ip, token);
+    if (!decision.allowed) {
+      await deps.refusals.record({ ip: ctx.ip, target: describeTarget(params), reason: decision.reason, status: 403 });
+      // One answer for every refusal: it must not tell a caller whether the workflow exists.
+      throw new HookflowError('forbidden', 'Not allowed: no HTTP handler permission for this source');
+    }
+    return decision.permission;
+  }
+
+  async function readEnv(ctx: Ctx): Promise<Record<string, unknown>> {
+    const s = deps.settings();
+    const body = await bodyReader({ maxBytes: s.inboundBodyLimit, maxFields: s.inboundMaxFields, maxDepth: s.inboundMaxDepth, maxNameLength: s.inboundMaxFieldNameLength })(ctx.req, ctx.res);
+    const p = ctx.permission as Permission;
+    return p.queryAsEnv ? { ...(ctx.params as ControlParams).extra, ...body } : body;
+  }
+
+  async function execute(ctx: Ctx, env: Record<string, unknown>, key: string | null): Promise<{ answer: InboundAnswer; runId: number | null }> {
+    const permission = ctx.permission as Permission;
+    const clientMutationId = typeof env.clientMutationId === 'string' ? env.clientMutationId : undefined;
+    const request = { params: ctx.params as ControlParams, env, permission, clientIp: ctx.ip };
+    const prepared = await prepareRequest(deps, request);
+    let result: RunRequestResult;
+    if (prepared.mode === 'async' && key !== null) {
+      // The accepted runs and the answer a repeat will get commit together: a crash cannot
+      // leave runs without their idempotency record (which would let a retry run them twice).
+      result = await deps.db.transaction(async (trx) => {
+        const r = await startRequest(deps, request, prepared, trx);
+        await deps.idempotency.complete(permission.id, key, answerFor(ctx, r, clientMutationId), r.started[0]?.runId ?? null, trx);
+        return r;
+      });
+    } else result = await startRequest(deps, request, prepared);
+    return { answer: answerFor(ctx, result, clientMutationId), runId: result.started[0]?.runId ?? null };
+  }
+
+  function answerFor(ctx: Ctx, r: RunRequestResult, clientMutationId: string | undefined): InboundAnswer {
+    const [first, ...rest] = r.started;
+    const base = { runId: first.runId, workflowId: first.workflow.id, recordId: (ctx.params as ControlParams).recordId, clientMutationId, others: rest.map((s) => ({ run_id: s.runId, workflow_id: s.workflow.id, status: s.outcome?.status ?? 'queued' })) };
+    if (r.mode === 'async') return acceptedAnswer(base, ctx.asHtml, deps.page);
+    const failed = r.started.find((s) => s.outcome?.status === 'failed');
+    if (failed) return errorAnswer(new HookflowError('task_failed', `The workflow failed; run ${failed.runId} has the details`), ctx.asHtml, deps.page, { run_id: failed.runId });
+    return successAnswer({ ...base, response: first.outcome?.response ?? null, status: first.outcome?.status }, ctx.asHtml, deps.page);
+  }
+
+  async function withIdempotency(ctx: Ctx, env: Record<string, unknown>): Promise<InboundAnswer> {
+    const key = idempotencyKeyOf(ctx.req.headers, env);
+    const permission = ctx.permission as Permission;
+    if (key === null) return (await execute(ctx, env, null)).answer;
+    const params = ctx.params as ControlParams;
+    const claim = await deps.idempotency.claim(permission.id, key, requestHash({ w: params.workflowId, t: params.triggerName, r: params.recordId, m: params.mode, env }));
+    if (claim.state === 'replay') return { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } };
+    try {
+      const { answer, runId } = await execute(ctx, env, key);
+      await deps.idempotency.complete(permission.id, key, answer, runId);
+      return answer;
+    } catch (err) {
+      const coded = toHookflowError(err);
+      if (!coded) { await deps.idempotency.release(permission.id, key).catch(() => undefined); throw err; }
+      const answer = errorAnswer(coded, ctx.asHtml, deps.page);
+      await deps.idempotency.complete(permission.id, key, answer, null);
+      return answer;
+    }
+  }
+
+  async function refuseLogged(ctx: Ctx, err: HookflowError): Promise<void> {
+    if (err.status === 403 || err.status === 429 || err.status >= 500) return; // 403s are logged in authorize()
+    await deps.refusals.record({ ip: ctx.ip, target: ctx.params ? describeTarget(ctx.params) : null, reason: err.message, status: err.status }).catch(() => undefined);
+  }
+
+  return async function handle(req: Request, res: Response, pathToken: string | undefined): Promise<void> {
+    const ctx: Ctx = { req, res, asHtml: wantsHtml(req), ip: req.socket.remoteAddress ?? '?' };
+    try {
+      ctx.ip = clientIp(req);
+      ctx.params = parseControlParams(rawQuery(req));
+      res.locals.hookflowIp = ctx.ip;
+      await runMiddleware(perIp, req, res);
+      ctx.permission = await authorize(ctx, pathToken);
+      res.locals.hookflowPermission = ctx.permission;
+      await runMiddleware(perPermission, req, res);
+      const env = await readEnv(ctx);
+      if (honeypotFilled(ctx.permission, env)) {
+        await deps.refusals.record({ ip: ctx.ip, target: describeTarget(ctx.params), reason: 'honeypot field filled; answered 200, nothing ran', status: 200 });
+        return sendAnswer(res, successAnswer({ runId: 0, workflowId: 0, recordId: ctx.params.recordId, response: null }, ctx.asHtml, deps.page));
+      }
+      sendAnswer(res, await withIdempotency(ctx, env));
+    } catch (err) {
+      const coded = toHookflowError(err);
+      if (!coded) {
+        const errorId = randomUUID();
+        deps.logger.error({ errorId, ip: ctx.ip, err: String((err as Error)?.stack ?? err) }, 'inbound request failed unexpectedly');
+        return sendAnswer(res, errorAnswer(new HookflowError('internal', `Internal error (id ${errorId})`), ctx.asHtml, deps.page));
+      }
+      await refuseLogged(ctx, coded);
+      if (!req.complete) res.setHeader('connection', 'close'); // do not read an unwanted body to its end
+      sendAnswer(res, errorAnswer(coded, ctx.asHtml, deps.page));
+    }
+  };
+}
+
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function rawQuery(req: Request): string {
+  const q = req.originalUrl.indexOf('?');
+  return q === -1 ? '' : req.originalUrl.slice(q + 1);
+}
+
+function honeypotFilled(p: Permission, env: Record<string, unknown>): boolean {
+  if (!p.honeypotField) return false;
+  const v = env[p.honeypotField];
+  return v !== undefined && v !== null && String(v).trim() !== '';
+}
