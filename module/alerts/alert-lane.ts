@@ -1,9 +1,24 @@
-// PLACEHOLDER owned by the alerts helper; replaced this session.
+/**
+ * The worker lane that mails failure alerts. An item is one webhook's group of leased alerts
+ * (one per failed delivery). For each group: wait if the webhook's throttle window is open
+ * (the group then goes out as one digest when it ends), else mail every recipient once with
+ * the deliveries that concern them, note each accepted mail at once, and mark the group sent
+ * when nobody is left. A failed send leaves the alerts pending with a backed-off due time;
+ * the deliveries' own status is never touched here.
+ */
 import type { Knex } from 'knex';
 import type { HostContext, HostLogger } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { WorkerLane } from '../worker.js';
+import { dbNowMs } from '../storage/engine.js';
+import { decideThrottle, mailRetryDelayMs, planRecipientMails, type PlannedMail } from './alert-digest.js';
+import { createAlertMailRenderer, type AlertMailRenderer } from './alert-mail.js';
+import { buildAlertView } from './alert-view.js';
+import { loadAlertGroup, type LoadedGroup } from './alert-facts.js';
+import {
+  alreadyMailed, claimAlertGroups, deferAlerts, lastMailAt, markAlertsSent, markSendFailed, recordMailed, renewAlertLease, type AlertRow,
+} from './alert-queue.js';
 
 export interface AlertLaneDeps {
   db: Knex;
@@ -14,8 +29,97 @@ export interface AlertLaneDeps {
   workerId: string;
   /** Absolute URL of the admin pages (links in the mail point into the webhook log). */
   adminUrl: string;
+  /** Renders the mails. Default: `views/emails/failure-alert.*.hbs`. */
+  renderer?: AlertMailRenderer;
+  /** Wait before the n-th retry of a failed send, ms. Default 1, 5, 15, then 60 minutes. */
+  retryDelayMs?: (failedSends: number) => number;
 }
 
-export function createAlertLane(_deps: AlertLaneDeps): WorkerLane<unknown> {
-  return { name: 'alerts', concurrency: () => 1, claim: async () => [], process: async () => {} };
+interface SendOutcome { failed: Array<{ userIds: number[]; error: string }>; leaseLost: boolean }
+
+// Error text for logs and last_error: the SMTP reply or socket error, never the message body.
+function errorText(err: unknown): string {
+  const e = err as { message?: string; responseCode?: number; code?: string };
+  return [e?.code, e?.responseCode, e?.message ?? String(err)].filter((x) => x !== undefined && x !== '').join(' ').slice(0, 500);
+}
+
+export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
+  const { db, host, logger, workerId } = deps;
+  const renderer = deps.renderer ?? createAlertMailRenderer();
+  const retryDelay = deps.retryDelayMs ?? mailRetryDelayMs;
+  const adminUrl = deps.adminUrl.replace(/\/+$/, '');
+  const leaseSeconds = () => deps.settings().leaseSeconds;
+
+  async function sendOne(group: LoadedGroup, mail: PlannedMail): Promise<void> {
+    const { subject, view } = buildAlertView({ group: group.facts, alertIds: mail.alertIds, recipientName: mail.name, adminUrl });
+    const { html, text } = renderer.render(view);
+    await host.mailer.sendMail({
+      from: host.mailFrom, to: mail.address, subject, text, html,
+      // RFC 3834: an automatic mail; asks auto-responders (vacation replies) to stay quiet.
+      headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+    });
+  }
+
+  // One mail at a time, each noted as soon as the server accepted it, so a crash or a later
+  // failure never makes a retry mail the same address about the same delivery again.
+  async function sendAll(rows: AlertRow[], group: LoadedGroup, mails: PlannedMail[]): Promise<SendOutcome> {
+    const ids = rows.map((r) => r.id);
+    const failed: SendOutcome['failed'] = [];
+    for (const mail of mails) {
+      if (!(await renewAlertLease(db, ids, workerId, leaseSeconds()))) return { failed, leaseLost: true };
+      try {
+        await sendOne(group, mail);
+      } catch (err) {
+        failed.push({ userIds: mail.userIds, error: errorText(err) });
+        continue;
+      }
+      await recordMailed(db, mail.alertIds, mail.address, mail.userIds[0] ?? null);
+    }
+    return { failed, leaseLost: false };
+  }
+
+  async function finish(rows: AlertRow[], outcome: SendOutcome, mailCount: number): Promise<void> {
+    const taskId = rows[0].taskId;
+    const alertIds = rows.map((r) => r.id);
+    if (outcome.leaseLost) {
+      logger.warn({ alertIds, taskId }, 'alert lease lost while mailing; the new holder mails whoever is left');
+      return;
+    }
+    if (outcome.failed.length === 0) {
+      await markAlertsSent(db, rows, workerId);
+      logger.info({ alertIds, taskId, mails: mailCount }, 'failure alert mailed');
+      return;
+    }
+    const error = `mail to ${outcome.failed.length} of ${mailCount} recipients failed: ${outcome.failed[0].error}`;
+    await markSendFailed(db, rows, workerId, error, await dbNowMs(db), retryDelay);
+    logger.warn({ alertIds, taskId, failedUserIds: outcome.failed.flatMap((f) => f.userIds), err: error }, 'failure alert mail failed; will retry');
+  }
+
+  async function processGroup(rows: AlertRow[]): Promise<void> {
+    const ids = rows.map((r) => r.id);
+    const nowMs = await dbNowMs(db);
+    const windowMs = deps.settings().alertWindowMinutes * 60_000;
+    const last = windowMs > 0 ? await lastMailAt(db, rows[0].taskId, ids, nowMs - windowMs) : null;
+    const decision = decideThrottle({ nowMs, lastMailAtMs: last, windowMs });
+    if (decision.action === 'defer') {
+      await deferAlerts(db, ids, workerId, decision.untilMs);
+      return;
+    }
+    const group = await loadAlertGroup({ db, host, store: deps.store, logger }, rows);
+    const alreadySent = await alreadyMailed(db, ids);
+    const plan = planRecipientMails({ alerts: group.targets, admins: group.admins, owners: group.owners, alreadySent });
+    for (const s of plan.skipped) logger.warn({ alertIds: ids, userId: s.userId, reason: s.reason }, 'failure alert: recipient skipped');
+    if (plan.mails.length === 0 && group.facts.deliveries.length > 0 && alreadySent.length === 0) {
+      logger.warn({ alertIds: ids, taskId: rows[0].taskId }, 'failure alert: nobody to mail (no active admin with a valid address)');
+    }
+    await finish(rows, await sendAll(rows, group, plan.mails), plan.mails.length);
+  }
+
+  return {
+    name: 'alerts',
+    // Mail is slow and rare: one group at a time per worker keeps SMTP servers happy.
+    concurrency: () => 1,
+    claim: (limit) => claimAlertGroups(db, workerId, limit, leaseSeconds()),
+    process: processGroup,
+  };
 }

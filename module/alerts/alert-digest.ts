@@ -1,0 +1,124 @@
+/**
+ * Failure-alert decisions, pure (no I/O, times passed in): which claimed alerts form one mail
+ * group, whether a group is mailed now or waits for its webhook's throttle window, who gets
+ * which deliveries, and how long a failed mail send waits before the next try.
+ *
+ * Invariants: one group = one webhook task; each recipient address gets at most one mail per
+ * group and never a delivery it was already mailed about; admins get every delivery, a
+ * record owner only the deliveries of their own records.
+ */
+import type { HostUser } from '../host.js';
+import { emailAddressProblem } from '../mail-address.js';
+
+/** A claimed alert as the planner needs it. */
+export interface AlertTarget {
+  alertId: number;
+  /** Owner of the delivery's record; null when there is no record (or it is gone). */
+  ownerUserId: number | null;
+}
+
+/** One mail to send: to one address, about these alerts. */
+export interface PlannedMail {
+  address: string;
+  /** Name for the greeting (of the first user with this address). */
+  name: string;
+  userIds: number[];
+  alertIds: number[];
+}
+
+export interface SkippedRecipient {
+  userId: number;
+  reason: string;
+}
+
+export type ThrottleDecision = { action: 'send' } | { action: 'defer'; untilMs: number };
+
+/**
+ * A webhook's first failure is mailed at once; while its last alert mail is younger than the
+ * window, further failures wait for the window's end and then go out together (a digest).
+ * `lastMailAtMs` is the last mail sent for this webhook about OTHER alerts than the group's,
+ * so a group retried after a partial send is not held back by its own first mails.
+ */
+export function decideThrottle(input: { nowMs: number; lastMailAtMs: number | null; windowMs: number }): ThrottleDecision {
+  const { nowMs, lastMailAtMs, windowMs } = input;
+  if (lastMailAtMs === null || windowMs <= 0) return { action: 'send' };
+  const untilMs = lastMailAtMs + windowMs;
+  return nowMs >= untilMs ? { action: 'send' } : { action: 'defer', untilMs };
+}
+
+/** Waits after the 1st, 2nd, 3rd … failed send of an alert: 1, 5, 15, then every 60 minutes. */
+export const MAIL_RETRY_MINUTES = [1, 5, 15, 60] as const;
+
+/** Delay before the next send try after `failedSends` (≥ 1) failed tries, ms. */
+export function mailRetryDelayMs(failedSends: number): number {
+  const i = Math.min(Math.max(1, Math.floor(failedSends)), MAIL_RETRY_MINUTES.length) - 1;
+  return MAIL_RETRY_MINUTES[i] * 60_000;
+}
+
+/**
+ * Splits claimed alert rows into groups of one webhook task, oldest first: at most
+ * `maxGroups` groups of at most `maxPerGroup` alerts. Rows beyond that stay unclaimed.
+ * Alerts without a task (a deleted webhook, a hand-queued delivery) share the key null.
+ */
+export function groupByTask<T extends { id: number; taskId: number | null }>(rows: T[], maxGroups: number, maxPerGroup: number): T[][] {
+  const groups = new Map<number | null, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.taskId);
+    if (group) {
+      if (group.length < maxPerGroup) group.push(row);
+    } else if (groups.size < maxGroups) {
+      groups.set(row.taskId, [row]);
+    }
+  }
+  return [...groups.values()];
+}
+
+interface Candidate { user: HostUser; alertIds: number[] }
+
+// Every admin gets every alert; an active owner gets the alerts of their records.
+function collectCandidates(alerts: AlertTarget[], admins: HostUser[], owners: Map<number, HostUser | null>): Map<number, Candidate> {
+  const byUser = new Map<number, Candidate>();
+  const add = (user: HostUser, alertId: number) => {
+    const c = byUser.get(user.id) ?? { user, alertIds: [] };
+    if (!c.alertIds.includes(alertId)) c.alertIds.push(alertId);
+    byUser.set(user.id, c);
+  };
+  for (const alert of alerts) {
+    for (const admin of admins) if (admin.active) add(admin, alert.alertId);
+    const owner = alert.ownerUserId === null ? null : owners.get(alert.ownerUserId) ?? null;
+    if (owner?.active) add(owner, alert.alertId);
+  }
+  return byUser;
+}
+
+/**
+ * Who is mailed about which alerts. Users with an unusable address are skipped (reported
+ * once each); users sharing an address get one mail with the union of their alerts; an
+ * (alert, address) pair in `alreadySent` is never mailed again; mails with nothing left to
+ * say are dropped.
+ */
+export function planRecipientMails(input: {
+  alerts: AlertTarget[];
+  admins: HostUser[];
+  owners: Map<number, HostUser | null>;
+  alreadySent: Array<{ alertId: number; address: string }>;
+}): { mails: PlannedMail[]; skipped: SkippedRecipient[] } {
+  const sent = new Set(input.alreadySent.map((s) => `${s.alertId} ${s.address.toLowerCase()}`));
+  const mails = new Map<string, PlannedMail>();
+  const skipped: SkippedRecipient[] = [];
+  for (const { user, alertIds } of collectCandidates(input.alerts, input.admins, input.owners).values()) {
+    const problem = emailAddressProblem(user.email);
+    if (problem) {
+      skipped.push({ userId: user.id, reason: `address ${problem}` });
+      continue;
+    }
+    const address = user.email.trim().toLowerCase();
+    const mail = mails.get(address) ?? { address, name: user.name, userIds: [], alertIds: [] };
+    mail.userIds.push(user.id);
+    for (const id of alertIds) if (!sent.has(`${id} ${address}`) && !mail.alertIds.includes(id)) mail.alertIds.push(id);
+    mails.set(address, mail);
+  }
+  const planned = [...mails.values()].filter((m) => m.alertIds.length > 0);
+  for (const m of planned) m.alertIds.sort((a, b) => a - b);
+  return { mails: planned, skipped };
+}

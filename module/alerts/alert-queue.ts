@@ -1,0 +1,125 @@
+/**
+ * The alert outbox in the database (`hookflow_alerts`, one row per failed delivery, written in
+ * the transaction that failed the delivery) and who was mailed about what
+ * (`hookflow_alert_recipients`). Claims lease whole webhook groups, like the other queues:
+ * `FOR UPDATE SKIP LOCKED` on MySQL/MariaDB, one guarded atomic UPDATE on SQLite; all times
+ * come from the database clock. Every write after the claim is guarded by the lease owner, so
+ * a worker whose lease expired cannot undo what the new holder did.
+ */
+import type { Knex } from 'knex';
+import { engineOf, nowMsSql } from '../storage/engine.js';
+import { groupByTask } from './alert-digest.js';
+
+export interface AlertRow {
+  id: number;
+  deliveryId: number;
+  taskId: number | null;
+  attempts: number;
+}
+
+/** Most alerts one mail group (one webhook) takes in one claim; later ones follow in the next. */
+export const MAX_ALERTS_PER_GROUP = 500;
+// How many due rows one claim looks at to form its groups.
+const CANDIDATES = 2000;
+
+function alertFromRow(r: Record<string, any>): AlertRow {
+  return { id: Number(r.id), deliveryId: Number(r.delivery_id), taskId: r.task_id == null ? null : Number(r.task_id), attempts: Number(r.attempts) };
+}
+
+// Due and not held: never leased, or its holder's lease ran out (that worker died or hung).
+function claimableSql(db: Knex, alias: string): string {
+  const now = nowMsSql(db);
+  return `${alias}status = 'pending' AND ${alias}due_at <= ${now} AND (${alias}lease_owner IS NULL OR ${alias}lease_expires_at < ${now})`;
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
+
+function pickIds(candidates: Record<string, any>[], maxGroups: number): number[] {
+  return groupByTask(candidates.map(alertFromRow), maxGroups, MAX_ALERTS_PER_GROUP).flat().map((a) => a.id);
+}
+
+/** Leases due alerts of up to `maxGroups` webhooks to `workerId`; one array per webhook. */
+export async function claimAlertGroups(db: Knex, workerId: string, maxGroups: number, leaseSeconds: number): Promise<AlertRow[][]> {
+  const now = nowMsSql(db);
+  const set = `lease_owner = ?, lease_expires_at = ${now} + ?`;
+  const select = `SELECT a.id, a.delivery_id, a.task_id, a.attempts FROM hookflow_alerts a WHERE ${claimableSql(db, 'a.')} ORDER BY a.due_at, a.id LIMIT ?`;
+  let claimed: Record<string, any>[];
+  if (engineOf(db) === 'sqlite') {
+    const ids = pickIds(await db.raw(select, [CANDIDATES]), maxGroups);
+    if (ids.length === 0) return [];
+    // Re-checked in the UPDATE itself: a row another claim took meanwhile is not returned.
+    claimed = await db.raw(`UPDATE hookflow_alerts SET ${set} WHERE id IN (${placeholders(ids.length)}) AND ${claimableSql(db, '')} RETURNING *`, [workerId, leaseSeconds * 1000, ...ids]);
+  } else {
+    claimed = await db.transaction(async (trx) => {
+      const [rows] = await trx.raw(`${select} FOR UPDATE SKIP LOCKED`, [CANDIDATES]);
+      const ids = pickIds(rows, maxGroups);
+      if (ids.length === 0) return [];
+      await trx.raw(`UPDATE hookflow_alerts SET ${set} WHERE id IN (${placeholders(ids.length)})`, [workerId, leaseSeconds * 1000, ...ids]);
+      return trx('hookflow_alerts').whereIn('id', ids);
+    });
+  }
+  return groupByTask(claimed.map(alertFromRow).sort((a, b) => a.id - b.id), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+}
+
+/** Extends the lease before a slow step; false when another worker holds (some of) the group now. */
+export async function renewAlertLease(db: Knex, ids: number[], workerId: string, leaseSeconds: number): Promise<boolean> {
+  const n = await db('hookflow_alerts').whereIn('id', ids).where({ lease_owner: workerId, status: 'pending' })
+    .update({ lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]) });
+  return n === ids.length;
+}
+
+/** Puts the group back until `untilMs` (the end of its webhook's throttle window). */
+export async function deferAlerts(db: Knex, ids: number[], workerId: string, untilMs: number): Promise<void> {
+  await db('hookflow_alerts').whereIn('id', ids).where({ lease_owner: workerId, status: 'pending' })
+    .update({ due_at: untilMs, lease_owner: null, lease_expires_at: null });
+}
+
+/**
+ * When this webhook's last alert mail went out, if after `sinceMs`, not counting mails about
+ * `excludeIds` (the group being processed). Null: none in that time.
+ */
+export async function lastMailAt(db: Knex, taskId: number | null, excludeIds: number[], sinceMs: number): Promise<number | null> {
+  const q = db('hookflow_alert_recipients as r').join('hookflow_alerts as a', 'a.id', 'r.alert_id')
+    .where('r.sent_at', '>=', sinceMs).whereNotIn('a.id', excludeIds).max({ last: 'r.sent_at' });
+  if (taskId === null) q.whereNull('a.task_id');
+  else q.where('a.task_id', taskId);
+  const row = (await q)[0] as { last: unknown } | undefined;
+  return row?.last == null ? null : Number(row.last);
+}
+
+/** Which (alert, address) pairs were already mailed (a retry after a partial send). */
+export async function alreadyMailed(db: Knex, ids: number[]): Promise<Array<{ alertId: number; address: string }>> {
+  const rows = await db('hookflow_alert_recipients').whereIn('alert_id', ids).select('alert_id', 'address');
+  return rows.map((r: Record<string, any>) => ({ alertId: Number(r.alert_id), address: String(r.address) }));
+}
+
+/** Notes that `address` was mailed about `alertIds`, right after the SMTP server accepted it. */
+export async function recordMailed(db: Knex, alertIds: number[], address: string, userId: number | null): Promise<void> {
+  const sentAt = db.raw(nowMsSql(db));
+  await db('hookflow_alert_recipients')
+    .insert(alertIds.map((id) => ({ alert_id: id, address, user_id: userId, sent_at: sentAt })))
+    .onConflict(['alert_id', 'address']).ignore();
+}
+
+/** Every recipient has been told: the alerts and their deliveries are `sent`. */
+export async function markAlertsSent(db: Knex, rows: AlertRow[], workerId: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const now = trx.raw(nowMsSql(trx));
+    const ids = rows.map((r) => r.id);
+    await trx('hookflow_alerts').whereIn('id', ids).where({ lease_owner: workerId, status: 'pending' })
+      .update({ status: 'sent', sent_at: now, lease_owner: null, lease_expires_at: null });
+    // Only alert_state: a delivery's own status is never touched by the alert lane.
+    await trx('hookflow_deliveries').whereIn('id', rows.map((r) => r.deliveryId)).update({ alert_state: 'sent' });
+  });
+}
+
+/** Some mail could not be sent: each alert waits `delayMs(attempts)` and is tried again. */
+export async function markSendFailed(db: Knex, rows: AlertRow[], workerId: string, error: string, nowMs: number, delayMs: (attempts: number) => number): Promise<void> {
+  await db.transaction(async (trx) => {
+    for (const row of rows) {
+      const attempts = row.attempts + 1;
+      await trx('hookflow_alerts').where({ id: row.id, lease_owner: workerId, status: 'pending' })
+        .update({ attempts, last_error: error.slice(0, 1000), due_at: nowMs + delayMs(attempts), lease_owner: null, lease_expires_at: null });
+    }
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * The failure-alert mail's content, pure: from a group's facts (one webhook task, its failed
+ * deliveries) to the subject line and the view the email templates render for one recipient.
+ * Every string here is data: the templates escape it (HTML) and the subject is made header-safe.
+ */
+import { sanitizeHeaderText } from '../mail-address.js';
+import type { Delivery } from '../outbound/deliveries.js';
+
+/** At most this many deliveries are listed one by one in a digest; the rest are counted and linked. */
+export const MAX_LISTED_DELIVERIES = 50;
+
+export interface AlertDeliveryFacts {
+  alertId: number;
+  delivery: Delivery;
+  /** Title of the delivery's workflow; null when it was deleted. */
+  workflowTitle: string | null;
+  /** e.g. `Deals #5 “Big deal”`, `Deals #5 (deleted)`, `no record`. */
+  recordLabel: string;
+}
+
+export interface AlertGroupFacts {
+  taskId: number | null;
+  /** Title of the webhook task; null when the task was deleted. */
+  taskTitle: string | null;
+  workflowId: number | null;
+  workflowTitle: string | null;
+  /** Set when the webhook is disabled (410 Gone): it sends nothing until an admin fixes it. */
+  disabled: { reason: string | null } | null;
+  deliveries: AlertDeliveryFacts[];
+}
+
+export interface AlertMailView {
+  recipientName: string;
+  workflowTitle: string;
+  webhookTitle: string;
+  count: number;
+  isDigest: boolean;
+  disabled: { reason: string | null; workflowLink: string | null } | null;
+  deliveries: Array<{
+    id: number; workflowTitle: string; record: string; method: string; url: string; status: string;
+    error: string | null; attempts: number; failedAt: string; link: string;
+  }>;
+  moreCount: number;
+  logLink: string;
+}
+
+// Query parameters whose names look like credentials are masked, like headers in the log:
+// the record owner gets this mail too, and may not be an admin.
+const SENSITIVE = /auth|token|secret|key|password|signature|sig$|session|cookie/i;
+
+/** A URL fit for showing: password in user info and credential-like query values masked. */
+export function displayUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return raw;
+  }
+  if (u.password) u.password = '****';
+  for (const name of [...new Set(u.searchParams.keys())]) {
+    if (SENSITIVE.test(name)) u.searchParams.set(name, '****');
+  }
+  return u.toString();
+}
+
+/** Free text (an error, a disable reason) with any URL in it shown masked. */
+export function maskUrlsIn(text: string): string {
+  return text.replace(/https?:\/\/[^\s"'<>]+/g, (m) => displayUrl(m));
+}
+
+/** `2026-11-23 10:04:05 UTC`. */
+export function formatTime(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return 'unknown';
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function statusLine(d: Delivery): string {
+  return d.lastStatusCode === null ? 'no HTTP response' : `HTTP ${d.lastStatusCode}`;
+}
+
+function webhookTitleOf(g: AlertGroupFacts): string {
+  if (g.taskTitle) return g.taskTitle;
+  return g.taskId === null ? 'webhook' : `webhook #${g.taskId} (deleted)`;
+}
+
+/** The subject: which webhook, how many failures, and whether it is now disabled. Header-safe. */
+export function alertSubject(g: AlertGroupFacts, count: number, firstRecord: string): string {
+  const what = `${g.workflowTitle ?? 'deleted workflow'} / ${webhookTitleOf(g)}`;
+  const head = g.disabled ? 'Webhook disabled' : count > 1 ? `${count} webhook deliveries failed` : 'Webhook failed';
+  const tail = count === 1 ? ` (${firstRecord})` : '';
+  return sanitizeHeaderText(`[Hookflow] ${head}: ${what}${tail}`, 200);
+}
+
+/** The view for one recipient, who is told about `alertIds` (a subset of the group). */
+export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number[]; recipientName: string; adminUrl: string }): { subject: string; view: AlertMailView } {
+  const { group, adminUrl } = input;
+  const wanted = new Set(input.alertIds);
+  const mine = group.deliveries.filter((f) => wanted.has(f.alertId)).sort((a, b) => a.delivery.id - b.delivery.id);
+  const listed = mine.slice(0, MAX_LISTED_DELIVERIES);
+  const logQuery = group.taskId === null ? 'status=failed' : `status=failed&taskId=${group.taskId}`;
+  const view: AlertMailView = {
+    recipientName: input.recipientName,
+    workflowTitle: group.workflowTitle ?? 'deleted workflow',
+    webhookTitle: webhookTitleOf(group),
+    count: mine.length,
+    isDigest: mine.length > 1,
+    disabled: group.disabled ? {
+      reason: group.disabled.reason === null ? null : maskUrlsIn(group.disabled.reason),
+      workflowLink: group.workflowId === null ? null : `${adminUrl}/workflows/${group.workflowId}`,
+    } : null,
+    deliveries: listed.map(({ delivery: d, workflowTitle, recordLabel }) => ({
+      id: d.id, workflowTitle: workflowTitle ?? 'deleted workflow', record: recordLabel, method: d.method, url: displayUrl(d.url),
+      status: statusLine(d), error: d.lastError === null ? null : maskUrlsIn(d.lastError), attempts: d.attemptCount,
+      failedAt: formatTime(d.finishedAt), link: `${adminUrl}/deliveries/${d.id}`,
+    })),
+    moreCount: mine.length - listed.length,
+    logLink: `${adminUrl}/deliveries?${logQuery}`,
+  };
+  return { subject: alertSubject(group, mine.length, mine[0]?.recordLabel ?? ''), view };
+}
+
+/** `Deals #5 “Big deal”` from a record's fields (first of title, name, subject, company). */
+export function recordLabelOf(module: string | null, recordId: number | null, fields: Record<string, unknown> | null | undefined): string {
+  if (!module || !recordId) return 'no record';
+  if (fields === null) return `${module} #${recordId} (deleted)`;
+  const name = ['title', 'name', 'subject', 'company'].map((k) => fields?.[k]).find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
+  return name ? `${module} #${recordId} “${name.trim().slice(0, 120)}”` : `${module} #${recordId}`;
+}

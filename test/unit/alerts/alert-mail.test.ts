@@ -1,0 +1,116 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAlertMailRenderer } from '../../../module/alerts/alert-mail.js';
+import { buildAlertView, displayUrl, formatTime, recordLabelOf, MAX_LISTED_DELIVERIES, type AlertGroupFacts } from '../../../module/alerts/alert-view.js';
+import type { Delivery } from '../../../module/outbound/deliveries.js';
+
+const T0 = Date.UTC(2026, 10, 23, 10, 4, 5);
+const ADMIN = 'https://crm.example/settings/hookflow';
+
+function delivery(id: number, over: Partial<Delivery> = {}): Delivery {
+  return {
+    id, webhookId: `msg_${id}`, runId: 1, workflowId: 3, taskId: 7, eventType: 'deal.updated', module: 'Deals', recordId: 5,
+    method: 'POST', url: 'https://erp.example/hook', destinationHost: 'erp.example', headers: {}, contentType: 'application/json', body: '{}',
+    status: 'failed', attemptCount: 4, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'receiver answered 500', resendOfId: null,
+    createdAt: T0 - 1000, finishedAt: T0, ...over,
+  };
+}
+
+function group(over: Partial<AlertGroupFacts> = {}, count = 1): AlertGroupFacts {
+  return {
+    taskId: 7, taskTitle: 'Send to ERP', workflowId: 3, workflowTitle: 'Won deals', disabled: null,
+    deliveries: Array.from({ length: count }, (_, i) => ({ alertId: 100 + i, delivery: delivery(20 + i), workflowTitle: 'Won deals', recordLabel: `Deals #${5 + i}` })),
+    ...over,
+  };
+}
+
+const renderer = createAlertMailRenderer();
+const render = (g: AlertGroupFacts, alertIds = g.deliveries.map((d) => d.alertId), name = 'Ada') => {
+  const { subject, view } = buildAlertView({ group: g, alertIds, recipientName: name, adminUrl: ADMIN });
+  return { subject, view, ...renderer.render(view) };
+};
+
+describe('alert mail: content', () => {
+  test('a single failure names workflow, webhook, record, URL, last status, attempts and the log link', () => {
+    const m = render(group());
+    assert.equal(m.subject, '[Hookflow] Webhook failed: Won deals / Send to ERP (Deals #5)');
+    for (const part of [m.html, m.text]) {
+      for (const want of ['Won deals', 'Send to ERP', 'Deals #5', 'POST https://erp.example/hook', 'HTTP 500', 'receiver answered 500', '2026-11-23 10:04:05 UTC', `${ADMIN}/deliveries/20`]) {
+        assert.ok(part.includes(want), `${want} in ${part === m.html ? 'html' : 'text'}`);
+      }
+    }
+    assert.match(m.text, /Attempts:\s+4/);
+    assert.doesNotMatch(m.text, /disabled/i);
+  });
+
+  test('a digest lists only the recipient’s deliveries and counts them', () => {
+    const g = group({}, 3);
+    const all = render(g);
+    assert.equal(all.subject, '[Hookflow] 3 webhook deliveries failed: Won deals / Send to ERP');
+    assert.equal(all.view.isDigest, true);
+    for (const id of [20, 21, 22]) assert.ok(all.text.includes(`${ADMIN}/deliveries/${id}`));
+    const owners = render(g, [100, 102]);
+    assert.equal(owners.view.count, 2);
+    assert.ok(!owners.text.includes(`${ADMIN}/deliveries/21`), 'someone else’s delivery is not shown');
+    assert.ok(owners.text.includes(`${ADMIN}/deliveries?status=failed&taskId=7`), 'links the webhook’s failed deliveries');
+  });
+
+  test('a huge digest lists the first deliveries and counts the rest', () => {
+    const m = render(group({}, MAX_LISTED_DELIVERIES + 7));
+    assert.equal(m.view.deliveries.length, MAX_LISTED_DELIVERIES);
+    assert.match(m.text, /and 7 more failed deliveries/);
+  });
+
+  test('a webhook disabled by 410 Gone says so clearly, in the subject too', () => {
+    const m = render(group({ disabled: { reason: 'receiver answered 410 Gone for https://erp.example/hook?token=abc' } }));
+    assert.match(m.subject, /^\[Hookflow\] Webhook disabled: /);
+    assert.match(m.text, /This webhook is now disabled/);
+    assert.match(m.html, /This webhook is now disabled/);
+    assert.ok(m.text.includes(`${ADMIN}/workflows/3`), 'links to the workflow to fix it');
+    assert.ok(!m.text.includes('abc'), 'a token in the reason is masked');
+  });
+
+  test('deleted workflow/task and a record-less delivery still render', () => {
+    const m = render(group({ taskTitle: null, workflowTitle: null, deliveries: [{ alertId: 1, delivery: delivery(9, { recordId: null, lastStatusCode: null, lastError: 'connect ECONNREFUSED' }), workflowTitle: null, recordLabel: 'no record' }] }));
+    assert.equal(m.subject, '[Hookflow] Webhook failed: deleted workflow / webhook #7 (deleted) (no record)');
+    assert.match(m.text, /no HTTP response - connect ECONNREFUSED/);
+  });
+});
+
+describe('alert mail: safety', () => {
+  const hostile = '<script>alert(1)</script>\r\nBcc: victim@example.com';
+
+  test('admin-written titles are HTML-escaped in the HTML part', () => {
+    const m = render(group({ workflowTitle: hostile, taskTitle: '<b>x</b>', deliveries: [{ alertId: 1, delivery: delivery(1, { lastError: '<img src=x onerror=alert(1)>' }), workflowTitle: hostile, recordLabel: 'Deals #5 “<i>”' }] }));
+    assert.ok(!m.html.includes('<script>'), 'no live script tag');
+    assert.ok(!m.html.includes('<img src=x'), 'no live img tag');
+    assert.ok(!m.html.includes('<b>x</b>'));
+    assert.ok(m.html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(m.text.includes('<script>alert(1)</script>'), 'plain text is not HTML-escaped');
+  });
+
+  test('CR/LF in titles never reach the Subject header', () => {
+    const { subject } = render(group({ workflowTitle: hostile, taskTitle: 'a\nb' }));
+    assert.doesNotMatch(subject, /[\r\n]/);
+    assert.ok(subject.includes('<script>alert(1)</script> Bcc: victim@example.com'));
+    assert.ok(subject.length <= 200);
+  });
+
+  test('credentials in a URL are masked', () => {
+    assert.equal(displayUrl('https://u:p4ss@erp.example/h?api_key=k&x=1&token=t'), 'https://u:****@erp.example/h?api_key=****&x=1&token=****');
+    assert.equal(displayUrl('not a url'), 'not a url');
+  });
+});
+
+describe('alert view helpers', () => {
+  test('record labels', () => {
+    assert.equal(recordLabelOf('Deals', 5, { title: ' Big deal ' }), 'Deals #5 “Big deal”');
+    assert.equal(recordLabelOf('Leads', 2, { lastname: 'L' }), 'Leads #2');
+    assert.equal(recordLabelOf('Deals', 5, null), 'Deals #5 (deleted)');
+    assert.equal(recordLabelOf('Deals', 0, undefined), 'no record');
+  });
+  test('times are UTC', () => {
+    assert.equal(formatTime(T0), '2026-11-23 10:04:05 UTC');
+    assert.equal(formatTime(null), 'unknown');
+  });
+});
