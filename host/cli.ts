@@ -11,7 +11,7 @@ import { openDatabase } from './db.js';
 import { createHostContext } from './app.js';
 import { migrateHost } from './schema.js';
 import { startServer } from './server.js';
-import { seedDemoWorkflows } from './seed-workflows.js';
+import { leadformCurl, seedDemoPermission, seedDemoWorkflows } from './seed-workflows.js';
 
 const HELP = `Usage: hookflow <command> [options]
 
@@ -63,15 +63,17 @@ async function runWorker(config: HostConfig, io: Io): Promise<void> {
 
 async function startDemo(config: HostConfig): Promise<void> {
   await startServer(config, {
-    seedWorkflows: async ({ host, seed }) => {
+    seedWorkflows: async ({ host, seed, port, baseUrl }) => {
       // The demo receiver runs on loopback; allowlist exactly that, never "all private ranges".
       const current = host.hookflow.services.settings.get().outboundAllowlist;
       if (!current.includes('127.0.0.1/32')) await host.hookflow.services.settings.save({ outboundAllowlist: [...current, '127.0.0.1/32'] });
       await seedDemoWorkflows(host.hookflow, {
-        accountingUrl: `http://127.0.0.1:${config.port}/demo/accounting/invoices`,
+        accountingUrl: `http://127.0.0.1:${port}/demo/accounting/invoices`,
         thankYouUrl: '/demo/thank-you',
         ownerUserId: seed.admin.id,
       });
+      await seedDemoPermission(host.hookflow);
+      return [`  Try the lead form: ${leadformCurl(baseUrl, host.manifest.routes.inbound, host.hookflow.services.settings.get().shortUrlPath)}`];
     },
   });
 }

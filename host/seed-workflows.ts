@@ -82,3 +82,22 @@ export async function seedDemoWorkflows(hookflow: InstalledHookflow, opts: DemoW
   }
   return created;
 }
+
+export const DEMO_PERMISSION_TITLE = 'Demo: lead form from this machine';
+
+/**
+ * Lets loopback callers (127.0.0.1 and ::1) run the `leadform` trigger, so the banner's curl
+ * line works out of the box. Idempotent by title; an admin's changes to it are kept.
+ */
+export async function seedDemoPermission(hookflow: InstalledHookflow): Promise<boolean> {
+  const { permissions } = hookflow.services;
+  if ((await permissions.list()).some((p) => p.title === DEMO_PERMISSION_TITLE)) return false;
+  await permissions.create({ title: DEMO_PERMISSION_TITLE, triggerName: 'leadform', sources: ['127.0.0.1', '::1'] });
+  return true;
+}
+
+/** A ready-to-paste curl command that posts a lead to the demo's short URL. */
+export function leadformCurl(baseUrl: string, inboundMount: string, shortUrlPath: string): string {
+  const url = `${baseUrl.replace(/\/+$/, '')}${inboundMount}${shortUrlPath === '/' ? '' : shortUrlPath}?trigger=leadform&record_id=0`;
+  return `curl -sS '${url}' --data-urlencode 'firstname=Ada' --data-urlencode 'lastname=Lovelace' --data-urlencode 'street=streetname 123'`;
+}

@@ -17,7 +17,8 @@ import { seedDemo, type SeedResult } from './seed.js';
  * Start-up step for demo workflows (host/seed-workflows.ts). Runs on every start, after the demo
  * users and records exist, so it must be idempotent (`seed.created` tells a first start apart).
  */
-export type SeedWorkflows<T extends InstalledHookflow = RealInstalledHookflow> = (args: { host: HostApp<T>; seed: SeedResult }) => Promise<void>;
+/** Seeds demo workflows; may return extra banner lines (e.g. a ready-to-paste curl command). */
+export type SeedWorkflows<T extends InstalledHookflow = RealInstalledHookflow> = (args: { host: HostApp<T>; seed: SeedResult; port: number; baseUrl: string }) => Promise<string[] | void>;
 
 export interface StartServerOptions<T extends InstalledHookflow = RealInstalledHookflow> {
   /** Default: the real `install` from module/index.ts. */
@@ -116,10 +117,10 @@ export async function startServer<T extends InstalledHookflow = RealInstalledHoo
       ? null
       : await seedDemo({ users: host.services.users, records: host.services.records, dataDir: config.dataDir, adminPassword: config.demoAdminPassword, adminToken: config.demoAdminToken });
     // Demo workflows go here, after the users and records they refer to exist.
-    if (seed && options.seedWorkflows) await options.seedWorkflows({ host, seed });
+    const extra = seed && options.seedWorkflows ? await options.seedWorkflows({ host, seed, port, baseUrl: effective.baseUrl }) : undefined;
     server.off('request', starting).on('request', host.app);
     const running = makeRunning(server, host, db, seed, url, port, options.handleSignals ?? true, logger);
-    for (const line of banner(effective, host, seed, url)) (options.print ?? console.log)(line);
+    for (const line of [...banner(effective, host, seed, url), ...(extra ?? [])]) (options.print ?? console.log)(line);
     return running;
   } catch (err) {
     await closeHttp(server);
