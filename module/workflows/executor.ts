@@ -93,6 +93,9 @@ export function createRunExecutor(deps: ExecutorDeps) {
         run.env = tpl.env;
         return { status: 'failed', error: `Task "${task.title}" (${task.type}) failed: ${result.error}`, response, taskResults: results };
       }
+      // A pure task changed nothing outside the run: repeating it after a crash is harmless, so
+      // its progress is not worth a write (the next save or finishRun records it).
+      if (def?.pure) continue;
       const kept = await saveRunProgress(deps.db, run.id, workerId, deps.settings().leaseSeconds, { taskResults: results, env: tpl.env });
       if (!kept) throw new Error(`run ${run.id}: lease lost; another worker took over`);
     }
@@ -101,9 +104,12 @@ export function createRunExecutor(deps: ExecutorDeps) {
   }
 
   return {
-    /** Executes a run this worker holds the lease of and records the outcome. */
-    async execute(run: Run, workerId: string): Promise<RunOutcome> {
-      const wf = await deps.store.get(run.workflowId);
+    /**
+     * Executes a run this worker holds the lease of and records the outcome. `loaded` is the
+     * workflow when the caller has just read it (a sync start), saving a second read.
+     */
+    async execute(run: Run, workerId: string, loaded?: Workflow): Promise<RunOutcome> {
+      const wf = loaded?.id === run.workflowId ? loaded : await deps.store.get(run.workflowId);
       let outcome: RunOutcome;
       if (!wf) outcome = { status: 'failed', error: `workflow ${run.workflowId} no longer exists`, response: null, taskResults: [] };
       else {

@@ -75,7 +75,7 @@ export function createRunStarter(deps: StartRunDeps) {
       }
       if (input.trx) throw new Error('sync runs execute after their row is committed; do not pass trx');
       const run = (await getRun(deps.db, runId)) as Run;
-      return { runId, outcome: await deps.executor.execute(run, deps.workerId) };
+      return { runId, outcome: await deps.executor.execute(run, deps.workerId, input.workflow) };
     },
 
     /**

@@ -70,6 +70,11 @@ export interface TaskDefinition<O = unknown, S = unknown> {
   secrets?: z.ZodType<S>;
   /** Extra checks at save (field names exist, URLs allowed …); errors keyed relative to options. */
   validate?(options: O, ctx: TaskValidationContext): FieldErrors;
+  /**
+   * True when the task has no effect outside the run (no writes, no sends): after a crash it is
+   * simply repeated, so the executor does not save progress after it. Default false.
+   */
+  pure?: boolean;
   /** Executes the task. A thrown error fails the run with its message. Returns data for the run log. */
   run(options: O, ctx: TaskRunContext): Promise<unknown>;
 }

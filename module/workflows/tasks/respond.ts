@@ -26,6 +26,7 @@ export function redirectProblem(url: string): string | null {
 export const respondTask: TaskDefinition<RespondOptions> = {
   id: 'respond',
   label: 'Respond to the HTTP caller',
+  pure: true,
   options: RespondOptions,
   validate(options): FieldErrors {
     const problem = options.redirectUrl ? redirectProblem(options.redirectUrl) : null;

@@ -14,6 +14,7 @@ export type SetEnvOptions = z.infer<typeof SetEnvOptions>;
 export const setEnvTask: TaskDefinition<SetEnvOptions> = {
   id: 'set_env',
   label: 'Set $env values',
+  pure: true,
   options: SetEnvOptions,
   async run(options, ctx) {
     const set: Record<string, unknown> = {};
