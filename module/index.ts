@@ -109,7 +109,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin);
   adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi] }));
-  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake, csrfSecret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex') }));
+  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake, csrfSecret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'), ...inbound }));
 
   const inboundRouter = createInboundRouter(inboundDeps);
 

@@ -47,11 +47,15 @@ export async function createSettingsStore(deps: { db: Knex; overrides: Record<st
     async save(patch: unknown): Promise<HookflowSettings> {
       const parsed = HookflowSettingsPatch.strict().safeParse(patch);
       if (!parsed.success) throw validationError(parsed.error, 'Invalid settings');
-      const next = { ...stored, ...parsed.data };
+      // zod 4 fills defaults inside .partial(): keep only the keys the caller gave, or one
+      // saved switch would store every default over the install-time overrides.
+      const given = new Set(Object.keys(patch as object));
+      const data = Object.fromEntries(Object.entries(parsed.data).filter(([k]) => given.has(k)));
+      const next = { ...stored, ...data };
       try { resolveSettings(deps.overrides, filterKnown(next)); } catch (err) { throw new HookflowError('validation_failed', (err as Error).message); }
       const now = deps.now();
       await deps.db.transaction(async (trx) => {
-        for (const [key, value] of Object.entries(parsed.data)) {
+        for (const [key, value] of Object.entries(data)) {
           await trx('hookflow_settings').insert({ key, value: JSON.stringify(value), updated_at: now }).onConflict('key').merge();
         }
       });

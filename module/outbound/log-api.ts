@@ -1,7 +1,10 @@
 /**
- * The webhook log API (mounted under the management API): list and inspect deliveries with
- * every attempt, resend one, or bulk-resend the failed deliveries of a webhook since a time.
- * A resend is a NEW delivery (same payload, new webhook-id) linked to the original.
+ * The webhook log: list and inspect deliveries with every attempt, resend one, or bulk-resend
+ * the failed deliveries of a webhook since a time. A resend is a NEW delivery (same payload,
+ * new webhook-id) linked to the original.
+ *
+ * The functions are shared by the JSON API below (mounted under the management API) and the
+ * admin pages, so both show and do exactly the same thing.
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
@@ -13,7 +16,7 @@ import { newWebhookId } from './sign.js';
 import { DELIVERY_STATUSES, enqueueDelivery } from './enqueue.js';
 import { deliveryFromRow, type Delivery } from './deliveries.js';
 
-const LogQuery = z.object({
+export const DeliveryLogQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),
   workflowId: z.coerce.number().int().positive().optional(),
   taskId: z.coerce.number().int().positive().optional(),
@@ -23,6 +26,7 @@ const LogQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+export type DeliveryLogQuery = z.infer<typeof DeliveryLogQuery>;
 
 const BulkResend = z.object({ taskId: z.number().int().positive(), since: z.number().int().nonnegative() });
 
@@ -34,7 +38,10 @@ export function maskHeaders(headers: Record<string, string>): Record<string, str
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SENSITIVE.test(k) ? '••••' : v]));
 }
 
-function publicDelivery(d: Delivery) {
+/** A delivery as the log shows it: secret-looking headers masked. */
+export type PublicDelivery = Delivery;
+
+export function publicDelivery(d: Delivery): PublicDelivery {
   return { ...d, headers: maskHeaders(d.headers) };
 }
 
@@ -45,43 +52,69 @@ async function resend(db: Knex, d: Delivery): Promise<number> {
   });
 }
 
+/** One page of the log, newest first, with the total count of the filter. */
+export async function listDeliveries(db: Knex, f: DeliveryLogQuery): Promise<{ deliveries: PublicDelivery[]; total: number }> {
+  const q = db('hookflow_deliveries');
+  if (f.status) q.where('status', f.status);
+  if (f.workflowId) q.where('workflow_id', f.workflowId);
+  if (f.taskId) q.where('task_id', f.taskId);
+  if (f.recordId) q.where('record_id', f.recordId);
+  if (f.since) q.where('created_at', '>=', f.since);
+  if (f.until) q.where('created_at', '<', f.until);
+  const { items, total } = await pageOf(q, f, (r) => publicDelivery(deliveryFromRow(r)));
+  return { deliveries: items, total };
+}
+
+/** A delivery with every attempt (rows as stored, oldest first); 404 when it does not exist. */
+export async function getDeliveryWithAttempts(db: Knex, id: number): Promise<{ delivery: PublicDelivery; attempts: Record<string, any>[] }> {
+  const row = await db('hookflow_deliveries').where({ id }).first();
+  if (!row) throw new HookflowError('not_found', `delivery ${id} not found`);
+  const attempts = await db('hookflow_attempts').where({ delivery_id: row.id }).orderBy('attempt_no');
+  return { delivery: publicDelivery(deliveryFromRow(row)), attempts };
+}
+
+/** Queues a copy of a delivery (new webhook-id); returns the new delivery. 404 when missing. */
+export async function resendDelivery(db: Knex, id: number): Promise<PublicDelivery> {
+  const row = await db('hookflow_deliveries').where({ id }).first();
+  if (!row) throw new HookflowError('not_found', `delivery ${id} not found`);
+  const newId = await resend(db, deliveryFromRow(row));
+  return publicDelivery(deliveryFromRow(await db('hookflow_deliveries').where({ id: newId }).first()));
+}
+
+/**
+ * Queues a copy of every failed delivery created since `since`, optionally only those of one
+ * webhook task or one workflow; returns the new delivery ids (oldest original first).
+ */
+export async function resendFailedDeliveries(db: Knex, f: { since: number; taskId?: number; workflowId?: number }): Promise<number[]> {
+  const q = db('hookflow_deliveries').where({ status: 'failed' }).where('created_at', '>=', f.since).orderBy('id');
+  if (f.taskId) q.where('task_id', f.taskId);
+  if (f.workflowId) q.where('workflow_id', f.workflowId);
+  const ids: number[] = [];
+  for (const row of await q) ids.push(await resend(db, deliveryFromRow(row)));
+  return ids;
+}
+
 export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
   const { db } = deps;
   const api = express.Router();
 
   api.get('/deliveries', async (req, res) => {
-    const f = parseInput(LogQuery, req.query);
-    const q = db('hookflow_deliveries');
-    if (f.status) q.where('status', f.status);
-    if (f.workflowId) q.where('workflow_id', f.workflowId);
-    if (f.taskId) q.where('task_id', f.taskId);
-    if (f.recordId) q.where('record_id', f.recordId);
-    if (f.since) q.where('created_at', '>=', f.since);
-    if (f.until) q.where('created_at', '<', f.until);
-    const { items, total } = await pageOf(q, f, (r) => publicDelivery(deliveryFromRow(r)));
-    res.json({ deliveries: items, total });
+    res.json(await listDeliveries(db, parseInput(DeliveryLogQuery, req.query)));
   });
 
   api.get('/deliveries/:id', async (req, res) => {
-    const row = await db('hookflow_deliveries').where({ id: parseId(req.params.id) }).first();
-    if (!row) throw new HookflowError('not_found', `delivery ${req.params.id} not found`);
-    const attempts = await db('hookflow_attempts').where({ delivery_id: row.id }).orderBy('attempt_no');
-    res.json({ delivery: publicDelivery(deliveryFromRow(row)), attempts });
+    res.json(await getDeliveryWithAttempts(db, parseId(req.params.id)));
   });
 
   api.post('/deliveries/:id/resend', async (req, res) => {
-    const row = await db('hookflow_deliveries').where({ id: parseId(req.params.id) }).first();
-    if (!row) throw new HookflowError('not_found', `delivery ${req.params.id} not found`);
-    const id = await resend(db, deliveryFromRow(row));
+    const delivery = await resendDelivery(db, parseId(req.params.id));
     deps.wake();
-    res.status(201).json({ delivery: publicDelivery(deliveryFromRow(await db('hookflow_deliveries').where({ id }).first())) });
+    res.status(201).json({ delivery });
   });
 
   api.post('/deliveries/resend-failed', async (req, res) => {
     const { taskId, since } = parseInput(BulkResend, req.body ?? {});
-    const rows = await db('hookflow_deliveries').where({ task_id: taskId, status: 'failed' }).where('created_at', '>=', since).orderBy('id');
-    const ids: number[] = [];
-    for (const row of rows) ids.push(await resend(db, deliveryFromRow(row)));
+    const ids = await resendFailedDeliveries(db, { taskId, since });
     deps.wake();
     res.status(201).json({ resent: ids.length, deliveryIds: ids });
   });

@@ -1,0 +1,92 @@
+/**
+ * The webhook log: filter by status, workflow, webhook action, record and time; open one
+ * delivery with its request (secret-looking headers masked) and every attempt; Resend; bulk
+ * "resend failed since …". All reads and writes go through outbound/log-api.ts.
+ * Alert mails link to `<admin>/deliveries/<id>`: keep that path.
+ */
+import type { Request, Router } from 'express';
+import { HookflowError, parseInput } from '../../errors.js';
+import { parseId } from '../../http-errors.js';
+import { dbNowMs } from '../../storage/engine.js';
+import { DELIVERY_STATUSES } from '../../outbound/enqueue.js';
+import { DeliveryLogQuery, getDeliveryWithAttempts, listDeliveries, resendDelivery, resendFailedDeliveries } from '../../outbound/log-api.js';
+import type { PagesContext } from './context.js';
+import { text } from './form-values.js';
+import { paginate, periodOptions, periodSince, prettyBody, queryString } from './view-models.js';
+
+const PER_PAGE = 25;
+
+/** Filter values exactly as typed (re-shown in the form) and as the log query reads them. */
+function readFilters(req: Request) {
+  const q = req.query as Record<string, unknown>;
+  const s = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() : '');
+  return { status: s('status'), workflowId: s('workflowId'), taskId: s('taskId'), recordId: s('recordId'), period: s('period') || 'all', page: Math.max(1, Number(s('page')) || 1) };
+}
+
+function statusOptions(selected: string) {
+  return [{ value: '', label: 'Any status', selected: selected === '' }, ...DELIVERY_STATUSES.map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1), selected: s === selected }))];
+}
+
+export function registerDeliveries(router: Router, ctx: PagesContext): void {
+  const { deps, render } = ctx;
+
+  router.get('/deliveries', async (req, res) => {
+    const f = readFilters(req);
+    const nowMs = await dbNowMs(deps.db);
+    const query = parseInput(DeliveryLogQuery, {
+      status: f.status || undefined, workflowId: f.workflowId || undefined, taskId: f.taskId || undefined, recordId: f.recordId || undefined,
+      since: periodSince(f.period, nowMs), limit: PER_PAGE, offset: (f.page - 1) * PER_PAGE,
+    }, 'Invalid filter');
+    const [{ deliveries, total }, workflows] = await Promise.all([listDeliveries(deps.db, query), deps.store.list()]);
+    const titles = new Map(workflows.map((w) => [w.id, w.title]));
+    const taskTitles = new Map(workflows.flatMap((w) => w.tasks.map((t) => [t.id, t.title] as const)));
+    const keep = { status: f.status, workflowId: f.workflowId, taskId: f.taskId, recordId: f.recordId, period: f.period === 'all' ? '' : f.period };
+    render(req, res, 'deliveries', {
+      title: 'Webhook log', section: 'deliveries', filters: f, filtered: Object.values(keep).some((v) => v !== ''),
+      statuses: statusOptions(f.status), periods: periodOptions(f.period),
+      workflows: workflows.map((w) => ({ id: w.id, title: w.title, selected: String(w.id) === f.workflowId })),
+      taskTitle: f.taskId ? taskTitles.get(Number(f.taskId)) ?? `action ${f.taskId}` : null,
+      deliveries: deliveries.map((d) => ({ ...d, extraError: d.lastError && d.lastError !== `HTTP ${d.lastStatusCode}` ? d.lastError : null, workflowTitle: d.workflowId ? titles.get(d.workflowId) ?? `workflow ${d.workflowId}` : '', taskTitle: d.taskId ? taskTitles.get(d.taskId) ?? '' : '' })),
+      pager: paginate(total, f.page, PER_PAGE, (n) => `${ctx.base(res)}/deliveries${queryString({ ...keep, page: n > 1 ? n : undefined })}`),
+      bulkSince: new Date(nowMs - 24 * 3600_000).toISOString().slice(0, 16),
+      nowIso: new Date(nowMs).toISOString().slice(0, 16),
+    });
+  });
+
+  router.get('/deliveries/:id', async (req, res) => {
+    const { delivery, attempts } = await getDeliveryWithAttempts(deps.db, parseId(req.params.id));
+    const wf = delivery.workflowId ? await deps.store.get(delivery.workflowId) : null;
+    const task = wf?.tasks.find((t) => t.id === delivery.taskId) ?? null;
+    render(req, res, 'delivery', {
+      title: `Delivery ${delivery.id}`, section: 'deliveries', d: delivery, wf, task,
+      lastError: delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` ? delivery.lastError : null,
+      headers: Object.entries(delivery.headers).map(([name, value]) => ({ name, value })),
+      body: prettyBody(delivery.body, delivery.contentType),
+      attempts: attempts.map((a) => ({
+        no: Number(a.attempt_no), outcome: a.outcome, statusCode: a.status_code == null ? null : Number(a.status_code),
+        // "HTTP 500" repeats the badge; only other errors (timeouts, refusals) are worth a line.
+        error: a.error && a.error !== `HTTP ${a.status_code}` ? a.error : null,
+        startedAt: Number(a.started_at), durationMs: Number(a.duration_ms), body: a.response_body ?? '', ok: a.outcome === 'success',
+      })).reverse(),
+    });
+  });
+
+  router.post('/deliveries/:id/resend', async (req, res) => {
+    const copy = await resendDelivery(deps.db, parseId(req.params.id));
+    deps.wake();
+    res.redirect(303, `${ctx.base(res)}/deliveries/${copy.id}?notice=resent`);
+  });
+
+  router.post('/deliveries/resend-failed', async (req, res) => {
+    const sinceText = text(req.body, 'since');
+    // datetime-local has no zone; the form says UTC and so do we.
+    const since = Date.parse(/Z|[+-]\d\d:\d\d$/.test(sinceText) ? sinceText : `${sinceText}Z`);
+    if (!Number.isFinite(since)) throw new HookflowError('bad_request', 'Choose the time from which failed deliveries are sent again');
+    const taskId = /^\d+$/.test(text(req.body, 'taskId')) ? Number(text(req.body, 'taskId')) : undefined;
+    const workflowId = /^\d+$/.test(text(req.body, 'workflowId')) ? Number(text(req.body, 'workflowId')) : undefined;
+    const ids = await resendFailedDeliveries(deps.db, { since, taskId, workflowId });
+    deps.wake();
+    const back = queryString({ taskId, workflowId, notice: ids.length > 0 ? 'bulk-resent' : 'bulk-none' });
+    res.redirect(303, `${ctx.base(res)}/deliveries${back}`);
+  });
+}

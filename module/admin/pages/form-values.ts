@@ -1,0 +1,91 @@
+/**
+ * Reading HTML form posts (urlencoded, non-extended: a repeated name arrives as an array) and
+ * turning service validation errors back into per-field messages. Everything here is pure.
+ */
+import type { FieldErrors } from '../../errors.js';
+
+export type FormBody = Record<string, unknown>;
+
+/** A single text value; arrays (a repeated name) give their first entry; default ''. */
+export function text(body: FormBody, name: string): string {
+  const v = body[name];
+  if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : '';
+  return typeof v === 'string' ? v : '';
+}
+
+/** Every value of a repeated field, in document order ('' for a missing one). */
+export function list(body: FormBody, name: string): string[] {
+  const v = body[name];
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : ''));
+  return typeof v === 'string' ? [v] : [];
+}
+
+/** A checkbox: present (any value) = true. */
+export function checked(body: FormBody, name: string): boolean {
+  return body[name] !== undefined;
+}
+
+/**
+ * Rows of parallel repeated fields (`paramName`, `paramValue` …) zipped into objects; rows
+ * whose every column is blank are dropped (forms always carry a few empty rows to fill in).
+ */
+export function rows<K extends string>(body: FormBody, columns: Record<K, string>): Array<Record<K, string>> {
+  const keys = Object.keys(columns) as K[];
+  const values = keys.map((k) => list(body, columns[k]));
+  const count = Math.max(0, ...values.map((v) => v.length));
+  const out: Array<Record<K, string>> = [];
+  for (let i = 0; i < count; i++) {
+    const row = Object.fromEntries(keys.map((k, j) => [k, values[j][i] ?? ''])) as Record<K, string>;
+    if (keys.some((k) => row[k].trim() !== '')) out.push(row);
+  }
+  return out;
+}
+
+/** Splits a textarea into trimmed, non-empty lines. */
+export function lines(value: string): string[] {
+  return value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+}
+
+/** A whole number from a form field, or the text itself when it is not one (so zod names it). */
+export function numberOrText(value: string): number | string | undefined {
+  const t = value.trim();
+  if (t === '') return undefined;
+  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
+}
+
+/**
+ * Errors whose key starts with `prefix` (e.g. `tasks.2.`), with the prefix removed and an
+ * `options.` segment dropped, so `tasks.2.options.params.0.name` becomes `params.0.name`.
+ */
+export function errorsUnder(fields: FieldErrors | undefined, prefix: string): FieldErrors {
+  const out: FieldErrors = {};
+  for (const [key, message] of Object.entries(fields ?? {})) {
+    if (!key.startsWith(prefix)) continue;
+    const rest = key.slice(prefix.length).replace(/^options\./, '');
+    out[rest || '(root)'] ??= message;
+  }
+  return out;
+}
+
+/** Errors whose key does not start with any of `prefixes` (shown at the top of a form). */
+export function errorsOutside(fields: FieldErrors | undefined, prefixes: string[]): FieldErrors {
+  return Object.fromEntries(Object.entries(fields ?? {}).filter(([k]) => !prefixes.some((p) => k.startsWith(p))));
+}
+
+/**
+ * Per-row errors of a repeated group: keys `<group>.<i>.<column>` → `rows[i][column]`.
+ * Used to put a message next to the exact input that caused it.
+ */
+export function rowErrors(fields: FieldErrors, group: RegExp): Map<number, Record<string, string>> {
+  const out = new Map<number, Record<string, string>>();
+  for (const [key, message] of Object.entries(fields)) {
+    const m = group.exec(key);
+    if (!m) continue;
+    const i = Number(m[1]);
+    const column = m[2] ?? '(row)';
+    const row = out.get(i) ?? {};
+    row[column] ??= message;
+    out.set(i, row);
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * The runs log: record-event, HTTP, manual and re-runs with status, source, source IP,
+ * duration and per-task results; `$env` with sensitive-looking values masked; Re-run for
+ * failed runs (the same RunStarter.rerun the API uses).
+ */
+import type { Request, Router } from 'express';
+import { HookflowError } from '../../errors.js';
+import { parseId } from '../../http-errors.js';
+import { dbNowMs } from '../../storage/engine.js';
+import { RUN_STATUSES, getRun, listRuns, type Run } from '../../workflows/runs.js';
+import { actorId, type PagesContext } from './context.js';
+import { maskSensitive, paginate, periodOptions, periodSince, queryString } from './view-models.js';
+
+const PER_PAGE = 25;
+const SOURCES = [
+  { value: 'record_event', label: 'Record event' },
+  { value: 'http', label: 'HTTP call' },
+  { value: 'manual', label: 'Manual' },
+  { value: 'rerun', label: 'Re-run' },
+];
+
+function readFilters(req: Request) {
+  const q = req.query as Record<string, unknown>;
+  const s = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() : '');
+  const id = (k: string) => (/^[1-9]\d{0,14}$/.test(s(k)) ? Number(s(k)) : undefined);
+  return {
+    status: (RUN_STATUSES as readonly string[]).includes(s('status')) ? s('status') : '', source: SOURCES.some((x) => x.value === s('source')) ? s('source') : '',
+    workflowId: id('workflowId'), recordId: id('recordId'), period: s('period') || 'all', page: Math.max(1, Number(s('page')) || 1),
+  };
+}
+
+function durationOf(run: Pick<Run, 'startedAt' | 'finishedAt'>): number | null {
+  return run.startedAt && run.finishedAt ? Math.max(0, run.finishedAt - run.startedAt) : null;
+}
+
+const sourceLabel = (s: string) => SOURCES.find((x) => x.value === s)?.label ?? s;
+
+export function registerRuns(router: Router, ctx: PagesContext): void {
+  const { deps, render } = ctx;
+
+  router.get('/runs', async (req, res) => {
+    const f = readFilters(req);
+    const since = periodSince(f.period, await dbNowMs(deps.db));
+    const [{ runs, total }, workflows] = await Promise.all([
+      listRuns(deps.db, { status: (f.status || undefined) as never, source: (f.source || undefined) as never, workflowId: f.workflowId, recordId: f.recordId, since, limit: PER_PAGE, offset: (f.page - 1) * PER_PAGE }),
+      deps.store.list(),
+    ]);
+    const titles = new Map(workflows.map((w) => [w.id, w.title]));
+    const keep = { status: f.status, source: f.source, workflowId: f.workflowId, recordId: f.recordId, period: f.period === 'all' ? '' : f.period };
+    render(req, res, 'runs', {
+      title: 'Runs', section: 'runs', filters: f, filtered: Object.values(keep).some((v) => v !== '' && v !== undefined),
+      statuses: [{ value: '', label: 'Any status', selected: !f.status }, ...RUN_STATUSES.map((s) => ({ value: s, label: s, selected: s === f.status }))],
+      sources: [{ value: '', label: 'Any source', selected: !f.source }, ...SOURCES.map((s) => ({ ...s, selected: s.value === f.source }))],
+      workflows: workflows.map((w) => ({ id: w.id, title: w.title, selected: w.id === f.workflowId })),
+      periods: periodOptions(f.period),
+      runs: runs.map((r) => ({ ...r, workflowTitle: titles.get(r.workflowId) ?? `workflow ${r.workflowId}`, sourceLabel: sourceLabel(r.source), durationMs: durationOf(r), taskCount: r.taskResults.length })),
+      pager: paginate(total, f.page, PER_PAGE, (n) => `${ctx.base(res)}/runs${queryString({ ...keep, page: n > 1 ? n : undefined })}`),
+    });
+  });
+
+  router.get('/runs/:id', async (req, res) => {
+    const run = await getRun(deps.db, parseId(req.params.id));
+    if (!run) throw new HookflowError('not_found', `run ${req.params.id} not found`);
+    const wf = await deps.store.get(run.workflowId);
+    const env = maskSensitive(run.env) as Record<string, unknown>;
+    render(req, res, 'run', {
+      title: `Run ${run.id}`, section: 'runs', run, wf, sourceLabel: sourceLabel(run.source), durationMs: durationOf(run),
+      env: Object.entries(env).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value) })),
+      tasks: run.taskResults.map((t, i) => ({ ...t, no: i + 1, deliveryId: (t.output as { deliveryId?: unknown } | null)?.deliveryId ?? null, output: t.output === undefined || t.output === null ? null : JSON.stringify(maskSensitive(t.output), null, 2) })),
+      output: run.output == null ? null : JSON.stringify(maskSensitive(run.output), null, 2),
+      canRerun: run.status === 'failed' && wf !== null,
+    });
+  });
+
+  router.post('/runs/:id/rerun', async (req, res) => {
+    const old = await getRun(deps.db, parseId(req.params.id));
+    if (!old) throw new HookflowError('not_found', `run ${req.params.id} not found`);
+    const wf = await deps.store.require(old.workflowId);
+    const started = await deps.starter.rerun(old.id, wf, actorId(res));
+    res.redirect(303, `${ctx.base(res)}/runs/${started.runId}?notice=rerun`);
+  });
+}

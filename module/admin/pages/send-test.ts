@@ -1,0 +1,122 @@
+/**
+ * "Send test" for a saved webhook task: builds the request exactly as a run would (the task
+ * type's own run(), capturing the delivery instead of queueing it), then makes ONE attempt
+ * through the same guarded agent and dispatcher the worker uses, and reports the response.
+ * A test is not queued, retried, logged or alerted.
+ */
+import type { Knex } from 'knex';
+import type { HostContext, HostUser, ModuleInfo } from '../../host.js';
+import type { HookflowSettings } from '../../config.js';
+import type { StoredTask, Workflow } from '../../workflows/model.js';
+import type { WorkflowStore } from '../../workflows/store.js';
+import type { AnyTaskDefinition, TaskRunContext } from '../../workflows/task-types.js';
+import type { TemplateContext, TemplateEngine } from '../../workflows/templates.js';
+import type { NewDelivery } from '../../outbound/enqueue.js';
+import type { Delivery } from '../../outbound/deliveries.js';
+import { buildSendHeaders, sendAttempt, type Credentials } from '../../outbound/dispatch.js';
+import { createGuardedAgent, parseAllowlist } from '../../outbound/url-guard.js';
+import { maskHeaders } from '../../outbound/log-api.js';
+
+export interface SendTestDeps {
+  db: Knex;
+  host: HostContext;
+  store: WorkflowStore;
+  taskTypes: Map<string, AnyTaskDefinition>;
+  templates: TemplateEngine;
+  settings(): HookflowSettings;
+}
+
+export interface SendTestResult {
+  recordLabel: string;
+  error: string | null;
+  request: { method: string; url: string; headers: Record<string, string>; body: string | null } | null;
+  response: { outcome: string; statusCode: number | null; headers: Record<string, string> | null; body: string | null; error: string | null; durationMs: number } | null;
+}
+
+/** Plausible values for each field type, for a test without a real record. */
+export function sampleRecord(mod: ModuleInfo | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: 0 };
+  for (const f of mod?.fields ?? []) {
+    out[f.name] = f.type === 'number' ? 1000 : f.type === 'boolean' ? true : f.type === 'email' ? 'sample@example.com'
+      : f.type === 'date' ? '2026-01-15' : f.type === 'picklist' ? f.options?.[0] ?? '' : `Sample ${f.label.toLowerCase()}`;
+  }
+  return out;
+}
+
+// Mirrors how the delivery processor reads credentials (options say which; secrets hold them).
+function credentialsOf(task: StoredTask, secrets: Record<string, string>): Credentials {
+  const o = (task.options ?? {}) as { auth?: Credentials['auth']; username?: string; sign?: boolean };
+  return { auth: o.auth ?? 'none', username: o.username, password: secrets.password, token: secrets.token, signingSecret: o.sign ? secrets.signingSecret : undefined };
+}
+
+async function templateContext(deps: SendTestDeps, wf: Workflow, recordId: number | null, actor: HostUser | null): Promise<{ tpl: TemplateContext; label: string }> {
+  const mod = (await deps.host.records.listModules()).find((m) => m.name === wf.module);
+  const found = recordId ? await deps.host.records.get(wf.module, recordId) : null;
+  if (recordId && !found) throw new Error(`${wf.module} record ${recordId} does not exist`);
+  const owner = found ? await deps.host.users.get(found.ownerUserId) : actor;
+  const env = Object.fromEntries(wf.requiredEnv.map((e) => [e.name, e.type === 'number' ? 1 : e.type === 'email' ? 'sample@example.com' : `sample ${e.name}`]));
+  return {
+    label: found ? `${wf.module} record ${found.id}` : `a sample ${mod?.label ?? wf.module} record`,
+    tpl: {
+      env,
+      record: found ? { id: found.id, ...found.fields } : sampleRecord(mod),
+      previous: null,
+      event: { type: 'test', module: wf.module, recordId: found?.id ?? null, time: deps.host.now().toISOString(), runId: 0, source: 'test' },
+      user: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
+    },
+  };
+}
+
+function asDelivery(d: NewDelivery): Delivery {
+  return {
+    id: 0, webhookId: d.webhookId, runId: null, workflowId: d.workflowId, taskId: d.taskId, eventType: d.eventType, module: d.module, recordId: d.recordId,
+    method: d.method, url: d.url, destinationHost: new URL(d.url).host, headers: d.headers, contentType: d.contentType, body: d.body,
+    status: 'dispatched', attemptCount: 0, nextAttemptAt: 0, lastStatusCode: null, lastError: null, resendOfId: null, createdAt: 0, finishedAt: null,
+  };
+}
+
+/** Builds the task's request for `recordId` (null = a sample record) and sends it once. */
+export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: StoredTask, recordId: number | null, actor: HostUser | null): Promise<SendTestResult> {
+  const def = deps.taskTypes.get(task.type);
+  if (!def || task.type !== 'webhook') return { recordLabel: '', error: 'Only webhook tasks can be sent as a test', request: null, response: null };
+  let captured: NewDelivery | null = null;
+  let label = '';
+  try {
+    const { tpl, label: l } = await templateContext(deps, wf, recordId, actor);
+    label = l;
+    const secrets = deps.store.openSecrets(task);
+    const eventType = wf.trigger === 'http' ? 'http' : wf.trigger === 'record.saved' ? 'record.updated' : wf.trigger;
+    const ctx: TaskRunContext = {
+      run: { id: 0, workflowId: wf.id, workflowTitle: wf.title, module: wf.module, recordId: recordId ?? null, source: 'manual', eventType, chainDepth: 0, actorUserId: actor?.id ?? null },
+      task: { id: task.id, type: task.type, title: task.title }, tpl, secrets,
+      services: {
+        host: deps.host, db: deps.db, settings: deps.settings,
+        render: (value, opts) => deps.templates.render(value, tpl, opts),
+        renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
+        enqueueDelivery: async (d) => { captured = d as NewDelivery; return 0; },
+      },
+      setResponse: () => undefined,
+    };
+    await def.run(def.options.parse(task.options), ctx);
+    if (!captured) throw new Error('the task built no request');
+    return { recordLabel: label, error: null, ...(await sendOnce(deps, asDelivery(captured), credentialsOf(task, secrets))) };
+  } catch (err) {
+    return { recordLabel: label, error: (err as Error).message, request: null, response: null };
+  }
+}
+
+async function sendOnce(deps: SendTestDeps, d: Delivery, creds: Credentials): Promise<Pick<SendTestResult, 'request' | 'response'>> {
+  const s = deps.settings();
+  const allow = parseAllowlist(s.outboundAllowlist);
+  const agent = createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: s.requestTimeoutMs });
+  const nowMs = deps.host.now().getTime();
+  try {
+    const a = await sendAttempt({ delivery: d, credentials: creds, agent, timeoutMs: s.requestTimeoutMs, nowMs });
+    return {
+      request: { method: d.method, url: d.url, headers: maskHeaders(buildSendHeaders(d, creds, Math.floor(nowMs / 1000))), body: d.body },
+      response: { outcome: a.outcome, statusCode: a.statusCode, headers: a.responseHeaders, body: a.responseBody, error: a.error, durationMs: a.durationMs },
+    };
+  } finally {
+    await agent.close();
+  }
+}

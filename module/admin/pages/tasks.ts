@@ -1,0 +1,104 @@
+/**
+ * Tasks of a workflow: add and edit (one form per type); reorder, remove and "Send test" are in
+ * task-actions.ts. Every change saves the whole workflow through WorkflowService.update — other tasks
+ * keep their ids and stored secrets — so validation is the service's, not the page's.
+ */
+import type { Request, Response, Router } from 'express';
+import { isHookflowError } from '../../errors.js';
+import { parseId } from '../../http-errors.js';
+import { generateSigningSecret } from '../../outbound/sign.js';
+import type { StoredTask, Workflow } from '../../workflows/model.js';
+import type { PagesContext } from './context.js';
+import { errorsOutside, errorsUnder, text } from './form-values.js';
+import { commonFromBody } from './task-forms.js';
+import { storedTasksInput } from './workflow-form.js';
+import { registerTaskActions } from './task-actions.js';
+import { findTask, formOf, type TaskPage } from './task-page.js';
+
+export function registerTasks(router: Router, ctx: PagesContext): void {
+  const { deps, render } = ctx;
+
+  async function show(req: Request, res: Response, p: TaskPage, status = 200) {
+    const [modules, users] = await Promise.all([deps.host.records.listModules(), deps.host.users.list()]);
+    const errors = p.errors ?? {};
+    const secretsSet = p.task ? deps.store.secretNames(p.task) : [];
+    const view = formOf(p.type).view(p.values, { workflow: p.wf, modules, users, secretsSet, errors });
+    const label = deps.taskTypes.get(p.type)?.label ?? p.type;
+    render(req, res, 'task-edit', {
+      title: `${p.task ? 'Edit' : 'Add'} ${label.toLowerCase()} · ${p.wf.title}`, section: 'workflows',
+      wf: p.wf, task: p.task, type: p.type, typeLabel: label, partial: `task-${p.type}`, common: p.common, values: p.values, view, errors,
+      otherErrors: Object.entries(errorsOutside(errors, ['title', 'description', 'url', 'method', 'contentType', 'auth', 'username', 'params', 'headers', 'sign', 'xmlRoot', 'module', 'fields', 'envName', 'recordId', 'to', 'subject', 'body', 'html', 'values', 'status', 'redirectUrl', 'secrets'])).map(([k, m]) => `${k}: ${m}`),
+      formError: Object.keys(errors).length > 0, test: p.test,
+      action: p.task ? `${ctx.base(res)}/workflows/${p.wf.id}/tasks/${p.task.id}` : `${ctx.base(res)}/workflows/${p.wf.id}/tasks`,
+    }, status);
+  }
+
+  /** Saves `tasks` as the workflow's task list; renders the secret once when one was generated. */
+  async function saveTasks(req: Request, res: Response, wf: Workflow, tasks: unknown[], page: Omit<TaskPage, 'errors'> & { index: number; newSecret?: string }) {
+    try {
+      await deps.workflows.update(wf.id, { ...toInput(wf), tasks });
+    } catch (err) {
+      if (!isHookflowError(err) || err.status !== 422) throw err;
+      const errors = errorsUnder(err.fields, `tasks.${page.index}.`);
+      if (Object.keys(errors).length === 0) errors['(root)'] = Object.entries(err.fields ?? {}).map(([k, m]) => `${k} ${m}`).join('; ') || err.message;
+      await show(req, res, { ...page, errors }, 422);
+      return;
+    }
+    if (page.newSecret) {
+      const saved = await deps.store.require(wf.id);
+      const taskId = page.task?.id ?? saved.tasks[page.index]?.id;
+      render(req, res, 'secret-once', { title: 'Signing secret', section: 'workflows', wf, secret: page.newSecret, taskHref: `${ctx.base(res)}/workflows/${wf.id}/tasks/${taskId}` });
+      return;
+    }
+    res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=task-saved`);
+  }
+
+  /** The workflow's own fields as update input (tasks are added by the caller). */
+  function toInput(wf: Workflow) {
+    return { module: wf.module, title: wf.title, description: wf.description, status: wf.status, trigger: wf.trigger, triggerName: wf.triggerName, conditions: wf.conditions, runMode: wf.runMode, execMode: wf.execMode, requiredEnv: wf.requiredEnv };
+  }
+
+  /** Reads a posted task form; generates a signing secret when asked (or when signing has none). */
+  function readPost(req: Request, type: string, task: StoredTask | null) {
+    const parsed = formOf(type).fromBody(req.body);
+    const common = commonFromBody(req.body);
+    const values = parsed.values as Record<string, unknown>;
+    const hasSecret = task ? deps.store.secretNames(task).includes('signingSecret') : false;
+    const newSecret = type === 'webhook' && (values.rotateSecret || (values.sign && !hasSecret)) ? generateSigningSecret() : undefined;
+    const secrets = newSecret ? { ...(parsed.secrets ?? {}), signingSecret: newSecret } : parsed.secrets;
+    return { parsed, common, values: { ...values, rotateSecret: false }, newSecret, input: { type, ...common, options: parsed.options, secrets } };
+  }
+
+  router.get('/workflows/:id/tasks/new', async (req, res) => {
+    const wf = await deps.store.require(parseId(req.params.id));
+    const type = typeof req.query.type === 'string' ? req.query.type : 'webhook';
+    await show(req, res, { wf, type, task: null, common: { title: '', description: null }, values: formOf(type).blank({ workflow: wf }) });
+  });
+
+  router.post('/workflows/:id/tasks', async (req, res) => {
+    const wf = await deps.store.require(parseId(req.params.id));
+    const type = text(req.body, 'type');
+    const post = readPost(req, type, null);
+    const page = { wf, type, task: null, common: post.common, values: post.values, index: wf.tasks.length, newSecret: post.newSecret };
+    if (post.parsed.errors && Object.keys(post.parsed.errors).length > 0) return show(req, res, { ...page, errors: post.parsed.errors }, 422);
+    await saveTasks(req, res, wf, [...storedTasksInput(wf), post.input], page);
+  });
+
+  router.get('/workflows/:id/tasks/:taskId', async (req, res) => {
+    const wf = await deps.store.require(parseId(req.params.id));
+    const { task } = findTask(wf, parseId(req.params.taskId, 'taskId'));
+    await show(req, res, { wf, type: task.type, task, common: { title: task.title, description: task.description }, values: formOf(task.type).fromOptions(task.options ?? {}) });
+  });
+
+  router.post('/workflows/:id/tasks/:taskId', async (req, res) => {
+    const wf = await deps.store.require(parseId(req.params.id));
+    const { task, index } = findTask(wf, parseId(req.params.taskId, 'taskId'));
+    const post = readPost(req, task.type, task);
+    const page = { wf, type: task.type, task, common: post.common, values: post.values, index, newSecret: post.newSecret };
+    if (post.parsed.errors && Object.keys(post.parsed.errors).length > 0) return show(req, res, { ...page, errors: post.parsed.errors }, 422);
+    const tasks = storedTasksInput(wf).map((t, i) => (i === index ? { ...post.input, id: task.id } : t));
+    await saveTasks(req, res, wf, tasks, page);
+  });
+
+  registerTaskActions(router, ctx, { show, toInput });
+}

@@ -1,0 +1,118 @@
+/**
+ * The workflow form (everything but the tasks): form post → WorkflowInput for the service,
+ * stored workflow → form values, and values + errors → what the view draws. Pure.
+ */
+import type { ModuleInfo } from '../../host.js';
+import type { FieldErrors } from '../../errors.js';
+import type { Workflow } from '../../workflows/model.js';
+import { rows, text, rowErrors, type FormBody } from './form-values.js';
+
+export const TRIGGERS = [
+  { value: 'record.created', label: 'A record is created' },
+  { value: 'record.updated', label: 'A record is updated' },
+  { value: 'record.saved', label: 'A record is created or updated' },
+  { value: 'record.deleted', label: 'A record is deleted' },
+  { value: 'http', label: 'An HTTP call to the short URL' },
+];
+
+export const OPS = [
+  { value: 'equals', label: 'is', needsValue: true },
+  { value: 'not_equals', label: 'is not', needsValue: true },
+  { value: 'contains', label: 'contains', needsValue: true },
+  { value: 'gt', label: 'is greater than', needsValue: true },
+  { value: 'lt', label: 'is less than', needsValue: true },
+  { value: 'is_empty', label: 'is empty', needsValue: false },
+  { value: 'is_not_empty', label: 'is not empty', needsValue: false },
+  { value: 'changed', label: 'has changed', needsValue: false },
+  { value: 'changed_to', label: 'changed to', needsValue: true },
+  { value: 'changed_from', label: 'changed from', needsValue: true },
+];
+
+export const ENV_TYPES = ['text', 'number', 'datetime', 'email'];
+
+export interface WorkflowFormValues {
+  module: string;
+  title: string;
+  description: string;
+  status: string;
+  trigger: string;
+  triggerName: string;
+  join: string;
+  conditions: Array<{ field: string; op: string; value: string }>;
+  runMode: string;
+  execMode: string;
+  requiredEnv: Array<{ name: string; type: string; required: string }>;
+}
+
+export function blankWorkflowValues(module: string): WorkflowFormValues {
+  return { module, title: '', description: '', status: 'draft', trigger: 'record.updated', triggerName: '', join: 'all', conditions: [], runMode: 'every_event', execMode: 'sync', requiredEnv: [] };
+}
+
+export function valuesFromWorkflow(wf: Workflow): WorkflowFormValues {
+  return {
+    module: wf.module, title: wf.title, description: wf.description ?? '', status: wf.status, trigger: wf.trigger, triggerName: wf.triggerName ?? '',
+    join: wf.conditions.join, runMode: wf.runMode, execMode: wf.execMode,
+    conditions: wf.conditions.conditions.map((c) => ({ field: c.field, op: c.op, value: c.value == null ? '' : String(c.value) })),
+    requiredEnv: wf.requiredEnv.map((e) => ({ name: e.name, type: e.type, required: e.required ? 'required' : 'optional' })),
+  };
+}
+
+export function valuesFromForm(body: FormBody, module: string): WorkflowFormValues {
+  return {
+    module, title: text(body, 'title'), description: text(body, 'description'), status: text(body, 'status'), trigger: text(body, 'trigger'),
+    triggerName: text(body, 'triggerName').trim(), join: text(body, 'join'), runMode: text(body, 'runMode'), execMode: text(body, 'execMode'),
+    // A row counts when a field is chosen; the op select alone always has a value.
+    conditions: rows(body, { field: 'condField', op: 'condOp', value: 'condValue' }).filter((c) => c.field !== ''),
+    requiredEnv: rows(body, { name: 'envName', type: 'envType', required: 'envRequired' }).filter((e) => e.name.trim() !== ''),
+  };
+}
+
+/** The tasks of a stored workflow as update input: ids kept, secrets left out (= kept as stored). */
+export function storedTasksInput(wf: Workflow) {
+  return wf.tasks.map((t) => ({ id: t.id, type: t.type, title: t.title, description: t.description, options: t.options }));
+}
+
+/** Form values → the service's workflow input (the service validates everything). */
+export function toWorkflowInput(v: WorkflowFormValues, tasks: unknown[]) {
+  const needsValue = new Set(OPS.filter((o) => o.needsValue).map((o) => o.value));
+  return {
+    module: v.module, title: v.title, description: v.description || null, status: v.status || undefined,
+    trigger: v.trigger, triggerName: v.triggerName || null,
+    conditions: { join: v.join || 'all', conditions: v.conditions.map((c) => (needsValue.has(c.op) ? { field: c.field, op: c.op, value: c.value } : { field: c.field, op: c.op })) },
+    runMode: v.runMode || undefined, execMode: v.execMode || undefined,
+    requiredEnv: v.requiredEnv.map((e) => ({ name: e.name.trim(), type: e.type || 'text', required: e.required !== 'optional' })),
+    tasks,
+  };
+}
+
+/** What the form template draws: values, option lists with selection, errors per input, blank rows. */
+export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefined, errors: FieldErrors = {}) {
+  const condErrors = rowErrors(errors, /^conditions\.(?:conditions\.)?(\d+)\.(\w+)/);
+  const envErrors = rowErrors(errors, /^requiredEnv\.(\d+)\.?(\w+)?/);
+  const fields = mod?.fields ?? [];
+  const conditionRow = (c: { field: string; op: string; value: string }, i: number | null) => ({
+    value: c.value,
+    fields: [
+      ...fields.map((f) => ({ value: f.name, label: f.label, selected: f.name === c.field })),
+      // A stored field the module no longer has stays visible (and is flagged by validation).
+      ...(c.field && !fields.some((f) => f.name === c.field) ? [{ value: c.field, label: c.field, selected: true }] : []),
+    ],
+    ops: OPS.map((o) => ({ ...o, selected: o.value === (c.op || 'equals') })),
+    errors: i === null ? {} : condErrors.get(i) ?? {},
+  });
+  const envRow = (e: { name: string; type: string; required: string }, i: number | null) => ({
+    name: e.name, required: e.required !== 'optional', types: ENV_TYPES.map((t) => ({ value: t, selected: t === (e.type || 'text') })),
+    errors: i === null ? {} : envErrors.get(i) ?? {},
+  });
+  const blank = { field: '', op: 'equals', value: '' };
+  return {
+    values: v,
+    moduleLabel: mod?.label ?? v.module,
+    errors,
+    triggers: TRIGGERS.map((t) => ({ ...t, selected: t.value === v.trigger })),
+    statuses: ['draft', 'active', 'inactive'].map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1), selected: s === (v.status || 'draft') })),
+    conditionRows: [...v.conditions.map((c, i) => conditionRow(c, i)), conditionRow(blank, null), conditionRow(blank, null)],
+    envRows: [...v.requiredEnv.map((e, i) => envRow(e, i)), envRow({ name: '', type: 'text', required: 'required' }, null)],
+    fieldSuggestions: fields.map((f) => f.name),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Workflows: the list, the module chooser, create and edit (through WorkflowService, which
+ * validates everything), activate/deactivate and delete. Tasks are edited in tasks.ts.
+ */
+import type { Request, Response, Router } from 'express';
+import type { Knex } from 'knex';
+import { HookflowError, isHookflowError } from '../../errors.js';
+import { parseId } from '../../http-errors.js';
+import type { Workflow } from '../../workflows/model.js';
+import { actorId, type PagesContext } from './context.js';
+import { text } from './form-values.js';
+import { TRIGGERS, blankWorkflowValues, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
+import { taskSummary, TASK_TYPE_ORDER } from './task-forms.js';
+
+async function lastRuns(db: Knex): Promise<Map<number, { status: string; createdAt: number; id: number }>> {
+  const latest = db('hookflow_runs').select('workflow_id').max({ id: 'id' }).groupBy('workflow_id').as('m');
+  const rows = await db('hookflow_runs as r').join(latest, 'm.id', 'r.id').select('r.id', 'r.workflow_id', 'r.status', 'r.created_at');
+  return new Map(rows.map((r: Record<string, any>) => [Number(r.workflow_id), { id: Number(r.id), status: r.status, createdAt: Number(r.created_at) }]));
+}
+
+const triggerLabel = (t: string) => TRIGGERS.find((x) => x.value === t)?.label ?? t;
+
+export function registerWorkflows(router: Router, ctx: PagesContext): void {
+  const { deps, render } = ctx;
+
+  async function moduleInfo(name: string) {
+    return (await deps.host.records.listModules()).find((m) => m.name === name);
+  }
+
+  async function showEdit(req: Request, res: Response, wf: Workflow, values: WorkflowFormValues, errors: Record<string, string> = {}, status = 200) {
+    const mod = await moduleInfo(wf.module);
+    const taskErrors = Object.entries(errors).filter(([k]) => k.startsWith('tasks.')).map(([k, m]) => {
+      const i = Number(k.split('.')[1]);
+      return `${wf.tasks[i]?.title ?? `Task ${i + 1}`}: ${k.split('.').slice(2).join('.').replace(/^options\./, '')} ${m}`;
+    });
+    render(req, res, 'workflow-edit', {
+      title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors,
+      formError: Object.keys(errors).length > 0,
+      tasks: wf.tasks.map((t, i) => ({ ...t, summary: taskSummary(t), label: deps.taskTypes.get(t.type)?.label ?? t.type, first: i === 0, last: i === wf.tasks.length - 1, isWebhook: t.type === 'webhook' })),
+      taskTypes: TASK_TYPE_ORDER.filter((id) => deps.taskTypes.has(id)).map((id) => ({ id, label: deps.taskTypes.get(id)!.label })),
+    }, status);
+  }
+
+  router.get('/workflows', async (req, res) => {
+    const [all, runs] = await Promise.all([deps.store.list(), lastRuns(deps.db)]);
+    render(req, res, 'workflows', {
+      title: 'Workflows', section: 'workflows',
+      workflows: all.map((wf) => ({ ...wf, triggerLabel: triggerLabel(wf.trigger), taskCount: wf.tasks.length, lastRun: runs.get(wf.id) ?? null })),
+    });
+  });
+
+  router.get('/workflows/new', async (req, res) => {
+    const modules = await deps.host.records.listModules();
+    const chosen = typeof req.query.module === 'string' ? modules.find((m) => m.name === req.query.module) : undefined;
+    if (!chosen) {
+      render(req, res, 'workflow-module', { title: 'New workflow', section: 'workflows', modules });
+      return;
+    }
+    render(req, res, 'workflow-new', { title: 'New workflow', section: 'workflows', form: workflowFormView(blankWorkflowValues(chosen.name), chosen) });
+  });
+
+  router.post('/workflows', async (req, res) => {
+    const values = valuesFromForm(req.body, text(req.body, 'module'));
+    try {
+      const wf = await deps.workflows.create(toWorkflowInput(values, []), actorId(res));
+      res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=created`);
+    } catch (err) {
+      if (!isHookflowError(err) || err.status !== 422) throw err;
+      const mod = await moduleInfo(values.module);
+      render(req, res, 'workflow-new', { title: 'New workflow', section: 'workflows', form: workflowFormView(values, mod, err.fields ?? { '(root)': err.message }), formError: true }, 422);
+    }
+  });
+
+  router.get('/workflows/:id', async (req, res) => {
+    const wf = await deps.store.require(parseId(req.params.id));
+    await showEdit(req, res, wf, valuesFromWorkflow(wf));
+  });
+
+  router.post('/workflows/:id', async (req, res) => {
+    const wf = await deps.store.require(parseId(req.params.id));
+    // The module is fixed once a workflow exists: its conditions and tasks refer to its fields.
+    const values = valuesFromForm(req.body, wf.module);
+    try {
+      await deps.workflows.update(wf.id, toWorkflowInput(values, storedTasksInput(wf)));
+      res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=saved`);
+    } catch (err) {
+      if (!isHookflowError(err) || err.status !== 422) throw err;
+      await showEdit(req, res, wf, values, err.fields ?? { '(root)': err.message }, 422);
+    }
+  });
+
+  router.post('/workflows/:id/status', async (req, res) => {
+    const id = parseId(req.params.id);
+    const status = text(req.body, 'status');
+    if (status !== 'active' && status !== 'inactive') throw new HookflowError('bad_request', 'status must be active or inactive');
+    await deps.workflows.setStatus(id, status);
+    res.redirect(303, `${ctx.base(res)}/workflows/${id}?notice=${status === 'active' ? 'activated' : 'deactivated'}`);
+  });
+
+  router.post('/workflows/:id/delete', async (req, res) => {
+    await deps.store.remove(parseId(req.params.id));
+    res.redirect(303, `${ctx.base(res)}/workflows?notice=deleted`);
+  });
+}
