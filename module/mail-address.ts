@@ -10,6 +10,9 @@ const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9
 export function emailAddressProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'must be a string';
   if (/[\r\n\0]/.test(value)) return 'must not contain line breaks';
+  // Mail readers decode RFC 2047 words even in local parts ("splitting the email atom"): what
+  // a reader shows would differ from where the server delivers.
+  if (value.includes('=?')) return 'must not contain an encoded word (=?…?=)';
   const v = value.trim();
   if (v.length === 0) return 'must not be empty';
   if (v.length > 254) return 'must be at most 254 characters';
@@ -20,5 +23,7 @@ export function emailAddressProblem(value: unknown): string | null {
 
 /** A header value made safe: line breaks and control characters become spaces, length capped. */
 export function sanitizeHeaderText(value: string, max = 250): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
+  // C0/C1 controls (NEL included) and the Unicode line/paragraph separators are line breaks to
+  // some readers; `=?` is broken up so a reader never decodes an encoded word (e.g. one hiding CR LF).
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/=\?/g, '= ?').trim().slice(0, max);
 }

@@ -43,8 +43,11 @@ function collect(search: string, fields: FieldErrors): { control: Map<string, st
       else if (control.has(key)) fields[base] = 'must be given once';
       else control.set(key, value);
     } else if (key !== '') {
-      const prev = extra[key];
-      extra[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      // Own data properties only: `__proto__`, `toString` … are plain names here, never the
+      // object's prototype or an inherited method taken for a previous value.
+      const prev = Object.hasOwn(extra, key) ? extra[key] : undefined;
+      const next = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      Object.defineProperty(extra, key, { value: next, enumerable: true, writable: true, configurable: true });
     }
   }
   return { control, extra };

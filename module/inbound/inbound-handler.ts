@@ -15,6 +15,7 @@ import { resolveClientAddress, parseTrustedProxies } from './client-address.js';
 import { extractPresentedToken } from './tokens.js';
 import { decideAccess } from './access.js';
 import { createBodyReader, type BodyReader } from './request-body.js';
+import { toInertEnv } from './env-fields.js';
 import { idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
 import { acceptedAnswer, errorAnswer, sendAnswer, successAnswer, wantsHtml, type InboundAnswer, type PageModel } from './responses.js';
 import { prepareRequest, startRequest, type RunRequestResult } from './run-request.js';
@@ -79,7 +80,10 @@ export function createInboundHandler(deps: HandlerDeps) {
     const s = deps.settings();
     const body = await bodyReader({ maxBytes: s.inboundBodyLimit, maxFields: s.inboundMaxFields, maxDepth: s.inboundMaxDepth, maxNameLength: s.inboundMaxFieldNameLength })(ctx.req, ctx.res);
     const p = ctx.permission as Permission;
-    return p.queryAsEnv ? { ...(ctx.params as ControlParams).extra, ...body } : body;
+    if (!p.queryAsEnv) return body;
+    // Query fields get exactly the checks body fields get (prototype keys, counts, name length).
+    const query = toInertEnv((ctx.params as ControlParams).extra, { maxFields: s.inboundMaxFields, maxDepth: s.inboundMaxDepth, maxNameLength: s.inboundMaxFieldNameLength });
+    return { ...query, ...body };
   }
 
   async function execute(ctx: Ctx, env: Record<string, unknown>, key: string | null): Promise<{ answer: InboundAnswer; runId: number | null }> {

@@ -81,7 +81,7 @@ export function createBodyReader(limits: BodyLimits): BodyReader {
   // `depth` is a body-parser 2 option its type definitions do not list yet (qs strictDepth: over → 400).
   const formOptions = { extended: true, limit: limits.maxBytes, parameterLimit: limits.maxFields, depth: limits.maxDepth, verify: (_req: unknown, _res: unknown, buf: Buffer) => checkFormKeys(buf) };
   const form = express.urlencoded(formOptions);
-  const json = express.json({ limit: limits.maxBytes, strict: true });
+  const json = express.json({ limit: limits.maxBytes, strict: true, type: ['application/json', 'application/*+json'] });
   return async (req, res) => {
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > limits.maxBytes) throw new HookflowError('payload_too_large', `Request body is too large (at most ${limits.maxBytes} bytes)`);

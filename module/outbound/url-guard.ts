@@ -98,7 +98,9 @@ export function checkAddress(ip: string, allowlist: CidrList): AddressVerdict {
   }
   let address: Address;
   try {
-    address = ipaddr.process(ip);
+    // ipaddr reads the deprecated IPv4-compatible `::a.b.c.d` as IPv4-mapped; the WHATWG URL
+    // parser canonicalises IPv6 text (`::808:808`) so both spellings get the same verdict.
+    address = ipaddr.process(isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip);
   } catch {
     return { allowed: false, reason: `"${ip}" is not an IP address` };
   }
