@@ -40,23 +40,52 @@ export interface Worker {
   readonly running: boolean;
 }
 
+/**
+ * After one of its items finishes, a lane claims again only once this many slots are free (or
+ * nothing is in flight): claiming one item per completion would cost one claim query per item.
+ * Polls and wake() still claim any free slot, so a newly queued item never waits for this.
+ */
+function claimBatch(concurrency: number): number {
+  return Math.max(1, Math.ceil(concurrency / 4));
+}
+
 export function createWorker(deps: WorkerDeps): Worker {
   let running = false;
-  const sleepers = new Set<() => void>();
+  // Per lane: its sleeping loop, and a wake-up that came while it was busy (claiming or
+  // processing). Without that flag a wake during a claim whose read missed the new row would be
+  // lost, and the item would wait a whole poll interval. An item's completion wakes only its own
+  // lane; wake() (new work queued in this process) wakes every lane.
+  const lanes = new Map<string, { sleepers: Set<() => void>; pending: boolean }>();
+  const stateOf = (lane: string) => {
+    let state = lanes.get(lane);
+    if (!state) lanes.set(lane, (state = { sleepers: new Set(), pending: false }));
+    return state;
+  };
   const inflight = new Set<Promise<void>>();
   const loops: Promise<void>[] = [];
   const timers: NodeJS.Timeout[] = [];
 
-  function sleep(ms: number): Promise<void> {
+  function sleep(lane: string, ms: number): Promise<void> {
+    const state = stateOf(lane);
+    if (state.pending) {
+      state.pending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(t); sleepers.delete(done); resolve(); };
+      const done = () => { clearTimeout(t); state.sleepers.delete(done); resolve(); };
       const t = setTimeout(done, ms);
-      sleepers.add(done);
+      state.sleepers.add(done);
     });
   }
 
+  function wakeLane(lane: string): void {
+    const state = stateOf(lane);
+    if (state.sleepers.size === 0) state.pending = true;
+    for (const done of [...state.sleepers]) done();
+  }
+
   function wakeAll(): void {
-    for (const done of [...sleepers]) done();
+    for (const lane of deps.lanes) wakeLane(lane.name);
   }
 
   // An item's error is logged and never escapes: one bad item must not stop the lane.
@@ -69,8 +98,12 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (free <= 0) return 0;
     const items = await lane.claim(free);
     for (const item of items) {
-      const p: Promise<void> = processLogged(lane, item)
-        .finally(() => { active.delete(p); inflight.delete(p); wakeAll(); });
+      const p: Promise<void> = processLogged(lane, item).finally(() => {
+        active.delete(p);
+        inflight.delete(p);
+        const concurrency = lane.concurrency();
+        if (active.size === 0 || concurrency - active.size >= claimBatch(concurrency)) wakeLane(lane.name);
+      });
       active.add(p);
       inflight.add(p);
     }
@@ -85,11 +118,11 @@ export function createWorker(deps: WorkerDeps): Worker {
         if (deps.settings().enabled) claimed = await fill(lane, active);
       } catch (err) {
         deps.logger.error({ lane: lane.name, err: String((err as Error)?.message ?? err) }, 'worker claim failed; backing off');
-        await sleep(Math.min(5000, deps.settings().pollIntervalMs * 2));
+        await sleep(lane.name, Math.min(5000, deps.settings().pollIntervalMs * 2));
         continue;
       }
       if (!running) break;
-      if (claimed === 0 || active.size >= lane.concurrency()) await sleep(deps.settings().pollIntervalMs);
+      if (claimed === 0 || active.size >= lane.concurrency()) await sleep(lane.name, deps.settings().pollIntervalMs);
     }
     await Promise.allSettled([...active]);
   }

@@ -48,36 +48,132 @@ export function deliveryFromRow(r: Record<string, any>): Delivery {
 
 // Due: queued and its time has come, or dispatched under an expired lease (its worker died
 // mid-attempt; the receiver may have seen it, which is why webhook-id stays the same).
-function dueSql(db: Knex): string {
-  const now = nowMsSql(db);
-  return `((d.status = 'queued' AND d.next_attempt_at <= ${now}) OR (d.status = 'dispatched' AND d.lease_expires_at < ${now}))`;
-}
+const dueQueued = (now: string) => `status = 'queued' AND next_attempt_at <= ${now}`;
+const dueExpired = (now: string) => `status = 'dispatched' AND lease_expires_at < ${now}`;
 
 export interface ClaimOptions {
   leaseSeconds: number;
-  /** Most deliveries to one destination host in flight at once (across all workers). */
+  /** Most deliveries to one destination host (host:port) under an unexpired lease, across ALL workers. */
   perHostConcurrency: number;
 }
 
-/** Leases up to `limit` due deliveries to `workerId`, oldest due first. */
-export async function claimDueDeliveries(db: Knex, workerId: string, limit: number, opts: ClaimOptions): Promise<Delivery[]> {
-  const { leaseSeconds } = opts;
+export interface ClaimCandidate { id: number; host: string }
+
+/**
+ * Which candidates to lease (PURE): in the given order (oldest due first), skipping any whose
+ * host already has `cap` in flight counting the ones taken here, and at most `limit` in all.
+ */
+export function allotByHost(candidates: readonly ClaimCandidate[], inFlight: ReadonlyMap<string, number>, cap: number, limit: number): number[] {
+  const used = new Map(inFlight);
+  const ids: number[] = [];
+  for (const c of candidates) {
+    if (ids.length >= limit) break;
+    const n = used.get(c.host) ?? 0;
+    if (n >= cap) continue;
+    used.set(c.host, n + 1);
+    ids.push(c.id);
+  }
+  return ids;
+}
+
+/**
+ * The ids to lease, from ONE plain read (one round trip): deliveries in flight per host
+ * (unexpired leases; kind 0 rows), and the head of each due set in index order ((status,
+ * next_attempt_at, id)), cut to a window and skipping hosts already full (kind 1 rows). A claim
+ * thus walks the head of the queue, never sorts the backlog. A host with more due rows than room
+ * can fill part of the window; the next claim (that host then full and skipped) reaches the rest,
+ * so nothing starves.
+ */
+async function pickIds(q: Knex, limit: number, cap: number): Promise<number[]> {
+  const now = nowMsSql(q);
+  const inFlight = `FROM hookflow_deliveries WHERE status = 'dispatched' AND lease_expires_at >= ${now} GROUP BY destination_host`;
+  const head = (due: string) => `SELECT * FROM (SELECT 1 AS kind, destination_host AS host, 0 AS n, id, next_attempt_at AS at
+    FROM hookflow_deliveries WHERE ${due} AND destination_host NOT IN (SELECT destination_host ${inFlight} HAVING COUNT(*) >= ?)
+    ORDER BY next_attempt_at, id LIMIT ?) h`;
+  const windowSize = Math.max(limit * 4, 64);
+  const result = await q.raw(`SELECT 0 AS kind, destination_host AS host, COUNT(*) AS n, 0 AS id, 0 AS at ${inFlight}
+    UNION ALL ${head(dueQueued(now))} UNION ALL ${head(dueExpired(now))}`, [cap, windowSize, cap, windowSize]);
+  const rows = (engineOf(q) === 'mysql' ? result[0] : result) as Array<Record<string, unknown>>;
+  const inFlightByHost = new Map(rows.filter((r) => Number(r.kind) === 0).map((r) => [String(r.host), Number(r.n)]));
+  const candidates = rows.filter((r) => Number(r.kind) === 1).map((r) => ({ id: Number(r.id), host: String(r.host), at: Number(r.at) }))
+    .sort((a, b) => a.at - b.at || a.id - b.id);
+  return allotByHost(candidates, inFlightByHost, cap, limit);
+}
+
+/** A leased delivery, with the database clock at the moment it was leased. */
+export type ClaimedDelivery = Delivery & { claimedAtMs: number };
+
+const byDueOrder = (a: Delivery, b: Delivery) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id;
+const claimedFromRow = (r: Record<string, any>): ClaimedDelivery => ({ ...deliveryFromRow(r), status: 'dispatched', claimedAtMs: Number(r.claimed_at_ms) });
+
+/**
+ * Leases up to `limit` due deliveries to `workerId`, oldest due first, honouring the per-host cap.
+ *
+ * Guarantee: at no time do more than `perHostConcurrency` deliveries to one host hold an
+ * unexpired lease, whatever the number of worker processes. Claims are serialised, so each one
+ * sees every earlier claim's leases: on SQLite the claim is one transaction holding the database's
+ * single write lock from its first statement; on MariaDB/MySQL a server-wide named lock (GET_LOCK, per database) is held
+ * around the claim transaction until after COMMIT. (SKIP LOCKED alone would not do: two
+ * concurrent claims would both see the same free room and together lease up to twice the cap.)
+ * The picked rows are re-checked as due when leased (under FOR UPDATE SKIP LOCKED on
+ * MariaDB/MySQL). The only way past the cap is a lease that expires while its worker is still
+ * sending (a frozen worker outliving `leaseSeconds`, which must exceed the request timeout): the
+ * delivery is leased again and both may be in flight. That is inherent to leases.
+ */
+export async function claimDueDeliveries(db: Knex, workerId: string, limit: number, opts: ClaimOptions): Promise<ClaimedDelivery[]> {
+  if (limit <= 0) return [];
+  const cap = Math.max(1, opts.perHostConcurrency);
   const now = nowMsSql(db);
   const set = `status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now}`;
+  const lease = [workerId, opts.leaseSeconds * 1000];
+  const stillDue = `((${dueQueued(now)}) OR (${dueExpired(now)}))`;
   if (engineOf(db) === 'sqlite') {
-    const rows = await db.raw(
-      `UPDATE hookflow_deliveries SET ${set} WHERE id IN (SELECT d.id FROM hookflow_deliveries d WHERE ${dueSql(db)} ORDER BY d.next_attempt_at, d.id LIMIT ?) RETURNING *`,
-      [workerId, leaseSeconds * 1000, limit],
-    );
-    return (rows as Record<string, any>[]).map(deliveryFromRow);
+    return db.transaction(async (trx) => {
+      // Take the write lock before reading (what BEGIN IMMEDIATE does; knex issues plain BEGIN):
+      // another process on the same file then waits its busy_timeout instead of failing later.
+      await trx.raw('UPDATE hookflow_deliveries SET id = id WHERE 0');
+      const ids = await pickIds(trx, limit, cap);
+      if (ids.length === 0) return [];
+      const rows = await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${ids.map(() => '?').join(',')}) AND ${stillDue} RETURNING *, ${now} AS claimed_at_ms`, [...lease, ...ids]);
+      return (rows as Record<string, any>[]).map(claimedFromRow).sort(byDueOrder);
+    });
   }
-  return db.transaction(async (trx) => {
-    const [picked] = await trx.raw(`SELECT d.id FROM hookflow_deliveries d WHERE ${dueSql(trx)} ORDER BY d.next_attempt_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED`, [limit]);
-    const ids = (picked as Array<{ id: number }>).map((r) => Number(r.id));
+  return withClaimLock(db, async (conn) => db.transaction(async (trx) => {
+    const ids = await pickIds(trx, limit, cap);
     if (ids.length === 0) return [];
-    await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${ids.map(() => '?').join(',')})`, [workerId, leaseSeconds * 1000, ...ids]);
-    return (await trx('hookflow_deliveries').whereIn('id', ids)).map(deliveryFromRow);
-  });
+    const [locked] = await trx.raw(`SELECT *, ${now} AS claimed_at_ms FROM hookflow_deliveries WHERE id IN (${ids.map(() => '?').join(',')}) AND ${stillDue} FOR UPDATE SKIP LOCKED`, ids);
+    const rows = locked as Record<string, any>[];
+    if (rows.length === 0) return [];
+    await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${rows.map(() => '?').join(',')})`, [...lease, ...rows.map((r) => r.id)]);
+    return rows.map(claimedFromRow).sort(byDueOrder);
+  }, { connection: conn }));
+}
+
+/** Seconds a claim waits for another worker's claim to finish before giving up this round. */
+const CLAIM_LOCK_WAIT_SECONDS = 10;
+
+/**
+ * Runs `fn` holding the per-database named lock that serialises delivery claims on
+ * MariaDB/MySQL, on one pooled connection (named locks belong to a connection, and must outlive
+ * the transaction's COMMIT). A dead worker's lock dies with its connection. Returns [] when the
+ * lock could not be had in time: the worker simply claims again on its next round.
+ */
+async function withClaimLock<T>(db: Knex, fn: (conn: unknown) => Promise<T[]>): Promise<T[]> {
+  const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> | void };
+  const conn = await client.acquireConnection();
+  // MySQL 8 allows lock names of at most 64 characters: 12 + 40 here.
+  const name = "CONCAT('hookflow_dq_', SHA1(DATABASE()))";
+  try {
+    const [rows] = await db.raw(`SELECT GET_LOCK(${name}, ?) AS got`, [CLAIM_LOCK_WAIT_SECONDS]).connection(conn);
+    if (Number((rows as Array<{ got: unknown }>)[0]?.got) !== 1) return [];
+    try {
+      return await fn(conn);
+    } finally {
+      await db.raw(`DO RELEASE_LOCK(${name})`).connection(conn);
+    }
+  } finally {
+    await client.releaseConnection(conn);
+  }
 }
 
 export interface AttemptRecord {
@@ -92,33 +188,65 @@ export interface AttemptRecord {
 
 export type NextState = { status: 'success' } | { status: 'queued'; nextAttemptAt: number } | { status: 'failed' };
 
-/** Writes the attempt row and the delivery's next state; false when the lease was lost. */
-export async function recordAttempt(db: Knex, delivery: Delivery, workerId: string, attempt: AttemptRecord, next: NextState): Promise<boolean> {
+export interface AttemptWrite {
+  delivery: Delivery;
+  workerId: string;
+  attempt: AttemptRecord;
+  next: NextState;
+}
+
+// Per written attempt: the delivery's new state, as one row of a derived table.
+const STATE_COLUMNS = ['id', 'status', 'attempt_count', 'next_attempt_at', 'last_status_code', 'last_error', 'finished', 'alert_state'] as const;
+const stateValues = ({ delivery: d, attempt: a, next }: AttemptWrite) => [
+  d.id, next.status, d.attemptCount + 1, next.status === 'queued' ? next.nextAttemptAt : d.nextAttemptAt,
+  a.statusCode, a.error, next.status === 'queued' ? 0 : 1, next.status === 'failed' ? 'pending' : 'none',
+];
+
+/** One UPDATE for the whole batch: the new states joined in from a derived table (engine syntax differs). */
+async function updateStates(trx: Knex.Transaction, writes: AttemptWrite[]): Promise<void> {
+  const now = nowMsSql(trx);
+  const row = `SELECT ${STATE_COLUMNS.map((c) => `? AS ${c}`).join(', ')}`;
+  const values = `(${writes.map(() => row).join(' UNION ALL ')})`;
+  const set = (p: string) => `${p}status = v.status, ${p}attempt_count = v.attempt_count, ${p}next_attempt_at = v.next_attempt_at,
+    ${p}last_status_code = v.last_status_code, ${p}last_error = v.last_error, ${p}lease_owner = NULL, ${p}lease_expires_at = NULL,
+    ${p}updated_at = ${now}, ${p}finished_at = CASE WHEN v.finished = 1 THEN ${now} ELSE NULL END, ${p}alert_state = v.alert_state`;
+  const sql = engineOf(trx) === 'mysql'
+    ? `UPDATE hookflow_deliveries d JOIN ${values} v ON v.id = d.id SET ${set('d.')}`
+    : `UPDATE hookflow_deliveries SET ${set('')} FROM ${values} AS v WHERE v.id = hookflow_deliveries.id`;
+  await trx.raw(sql, writes.flatMap(stateValues));
+}
+
+const attemptRow = ({ delivery: d, workerId, attempt: a }: AttemptWrite) => ({
+  delivery_id: d.id, attempt_no: d.attemptCount + 1, worker_id: workerId, outcome: a.outcome, status_code: a.statusCode,
+  response_headers: a.responseHeaders ? JSON.stringify(a.responseHeaders) : null, response_body: a.responseBody, error: a.error,
+  started_at: a.startedAt, duration_ms: a.durationMs,
+});
+
+/**
+ * Writes several attempts in ONE transaction (group commit: one BEGIN/COMMIT, and one fsync on
+ * MariaDB, for a whole batch) with a fixed number of statements whatever the batch size. Per
+ * attempt: the delivery's new state, its attempt row, and for a final failure its alert outbox
+ * row — all or nothing, and only while its worker still holds the lease (checked under a row
+ * lock). Returns, per write, false when the lease was lost (another worker took the delivery
+ * after the lease expired; its outcome stands).
+ */
+export async function recordAttempts(db: Knex, writes: AttemptWrite[]): Promise<boolean[]> {
+  if (writes.length === 0) return [];
   return db.transaction(async (trx) => {
-    const now = trx.raw(nowMsSql(trx));
-    const updated = await trx('hookflow_deliveries').where({ id: delivery.id, lease_owner: workerId, status: 'dispatched' }).update({
-      status: next.status,
-      attempt_count: delivery.attemptCount + 1,
-      next_attempt_at: next.status === 'queued' ? next.nextAttemptAt : delivery.nextAttemptAt,
-      last_status_code: attempt.statusCode,
-      last_error: attempt.error,
-      lease_owner: null,
-      lease_expires_at: null,
-      updated_at: now,
-      finished_at: next.status === 'queued' ? null : now,
-      alert_state: next.status === 'failed' ? 'pending' : 'none',
-    });
-    if (updated !== 1) return false;
-    await trx('hookflow_attempts').insert({
-      delivery_id: delivery.id, attempt_no: delivery.attemptCount + 1, worker_id: workerId, outcome: attempt.outcome,
-      status_code: attempt.statusCode, response_headers: attempt.responseHeaders ? JSON.stringify(attempt.responseHeaders) : null,
-      response_body: attempt.responseBody, error: attempt.error, started_at: attempt.startedAt, duration_ms: attempt.durationMs,
-    });
+    const held = trx('hookflow_deliveries').select('id', 'lease_owner').whereIn('id', writes.map((w) => w.delivery.id)).where('status', 'dispatched');
+    const owners = new Map((await (engineOf(trx) === 'mysql' ? held.forUpdate() : held)).map((r: any) => [Number(r.id), r.lease_owner]));
+    const kept = writes.map((w) => owners.get(w.delivery.id) === w.workerId);
+    const done = writes.filter((_, i) => kept[i]);
+    if (done.length === 0) return kept;
+    await updateStates(trx, done);
+    await trx('hookflow_attempts').insert(done.map(attemptRow));
     // The failure alert is itself queued work (an outbox row), so a crash cannot lose it.
-    if (next.status === 'failed') {
-      await trx('hookflow_alerts').insert({ delivery_id: delivery.id, task_id: delivery.taskId, status: 'pending', due_at: now, created_at: now });
+    const failed = done.filter((w) => w.next.status === 'failed');
+    if (failed.length > 0) {
+      const now = trx.raw(nowMsSql(trx));
+      await trx('hookflow_alerts').insert(failed.map((w) => ({ delivery_id: w.delivery.id, task_id: w.delivery.taskId, status: 'pending', due_at: now, created_at: now })));
     }
-    return true;
+    return kept;
   });
 }
 

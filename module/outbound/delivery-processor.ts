@@ -2,6 +2,11 @@
  * Processes one leased delivery: reads the webhook's credentials at send time, makes one
  * attempt through the guarded agent, asks the pure retry policy what comes next, and records
  * attempt + new state atomically. A 410 Gone disables the webhook task.
+ *
+ * Throughput: attempts finishing in the same event-loop turn, or while an earlier write is still
+ * committing, are written together in one transaction (group commit without a timer: a lone
+ * attempt is written at once), and concurrent reads of the same task share one query. Each attempt's own outcome is
+ * still all-or-nothing, and the sender waits for its commit before the item counts as done.
  */
 import type { Knex } from 'knex';
 import type { Agent } from 'undici';
@@ -13,7 +18,7 @@ import type { StoredTask } from '../workflows/model.js';
 import { createGuardedAgent, parseAllowlist } from './url-guard.js';
 import { decideAfterAttempt, type AttemptResult } from './retry-policy.js';
 import { sendAttempt, type Credentials } from './dispatch.js';
-import { firstAttemptAt, recordAttempt, type AttemptRecord, type Delivery, type NextState } from './deliveries.js';
+import { firstAttemptAt, recordAttempts, type AttemptRecord, type AttemptWrite, type Delivery, type NextState } from './deliveries.js';
 
 export interface DeliveryProcessorDeps {
   db: Knex;
@@ -35,9 +40,55 @@ function toPolicyInput(a: AttemptRecord & { retryAfter: string | null }): Attemp
   return { kind: a.outcome === 'timeout' ? 'timeout' : 'network_error', message: a.error ?? 'network error' };
 }
 
+/** Most attempts one group-commit transaction writes. */
+const WRITE_BATCH_MAX = 64;
+
+/** Group commit: writes queue up while a transaction is in flight and go out together next. */
+function createAttemptWriter(db: Knex) {
+  const queue: Array<{ write: AttemptWrite; resolve(kept: boolean): void; reject(err: unknown): void }> = [];
+  let flushing = false;
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, WRITE_BATCH_MAX);
+      try {
+        const kept = await recordAttempts(db, batch.map((b) => b.write));
+        batch.forEach((b, i) => b.resolve(kept[i]));
+      } catch (err) {
+        // Nothing of the batch was written. One bad write must not sink the others: each is
+        // tried alone; one that still fails stays leased, and is sent again once the lease expires.
+        if (batch.length === 1) batch[0].reject(err);
+        else for (const b of batch) await recordAttempts(db, [b.write]).then(([kept]) => b.resolve(kept), b.reject);
+      }
+    }
+    flushing = false;
+  }
+  return (write: AttemptWrite): Promise<boolean> => new Promise((resolve, reject) => {
+    queue.push({ write, resolve, reject });
+    if (flushing) return;
+    flushing = true;
+    // One turn of the event loop lets attempts that finished in the same I/O phase join in.
+    setImmediate(() => void flush());
+  });
+}
+
+/** Concurrent reads of one task (a claimed batch often shares it) share a single query. */
+function createTaskReader(store: WorkflowStore) {
+  const pending = new Map<number, Promise<StoredTask | null>>();
+  return (id: number): Promise<StoredTask | null> => {
+    let p = pending.get(id);
+    if (!p) {
+      p = store.getTask(id).finally(() => pending.delete(id));
+      pending.set(id, p);
+    }
+    return p;
+  };
+}
+
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   let agent: { key: string; agent: Agent } | null = null;
   const retired: Agent[] = [];
+  const writeAttempt = createAttemptWriter(deps.db);
+  const readTask = createTaskReader(deps.store);
 
   // One agent per (allowlist, timeout); rebuilt when an admin changes either.
   function agentFor(s: HookflowSettings): Agent {
@@ -59,10 +110,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   }
 
   return {
-    async process(d: Delivery, workerId: string): Promise<void> {
+    /** `claimedAtMs` (database clock at the claim, which happens right before) saves a clock query. */
+    async process(d: Delivery & { claimedAtMs?: number }, workerId: string): Promise<void> {
       const s = deps.settings();
-      const task = d.taskId ? await deps.store.getTask(d.taskId) : null;
-      const nowMs = await dbNowMs(deps.db);
+      const task = d.taskId ? await readTask(d.taskId) : null;
+      const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
       const result = await attempt(d, task, s, nowMs);
       const first = d.attemptCount === 0 ? nowMs : (await firstAttemptAt(deps.db, d.id)) ?? nowMs;
       const decision = decideAfterAttempt({
@@ -71,7 +123,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       });
       const next: NextState = decision.action === 'success' ? { status: 'success' } : decision.action === 'retry' ? { status: 'queued', nextAttemptAt: decision.atMs } : { status: 'failed' };
       const error = decision.action === 'success' ? null : result.error ?? decision.reason;
-      const kept = await recordAttempt(deps.db, d, workerId, { ...result, error }, next);
+      const kept = await writeAttempt({ delivery: d, workerId, attempt: { ...result, error }, next });
       if (!kept) deps.logger.warn({ deliveryId: d.id, webhookId: d.webhookId }, 'delivery lease lost before the attempt was recorded; the new holder decides');
       if (decision.action === 'fail' && decision.disableWebhook && task) {
         await deps.store.disableTask(task.id, `receiver answered 410 Gone for ${d.url}`);
