@@ -22,7 +22,7 @@ import { createWorkflowService, type WorkflowService } from './workflows/service
 import { claimDueRuns, type Run } from './workflows/runs.js';
 import { createWorker, type Worker, type WorkerLane } from './worker.js';
 import { createManagementApi } from './admin/api.js';
-import { enqueueDelivery } from './outbound/enqueue.js';
+import { enqueueDeliveryOnce } from './outbound/enqueue.js';
 import { claimDueDeliveries, type Delivery } from './outbound/deliveries.js';
 import { createDeliveryProcessor } from './outbound/delivery-processor.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
@@ -73,7 +73,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   let worker: Worker | null = null;
   const wake = () => worker?.wake();
 
-  const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, enqueueDelivery: async (input) => { const id = await enqueueDelivery(db, input as never); wake(); return id; } });
+  const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, enqueueDelivery: async (input) => { const stored = await enqueueDeliveryOnce(db, input as never); wake(); return stored; } });
   const runs = createRunStarter({ db, host, executor, settings, workerId, wake });
   const hooks = createRecordHooks({ store, settings, logger, now, onRunsQueued: wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });

@@ -29,15 +29,25 @@ export interface NewDelivery {
 
 /** Inserts a queued delivery due now (database clock); returns its id (the existing one on a repeat). */
 export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<number> {
+  return (await enqueueDeliveryOnce(db, d)).id;
+}
+
+/**
+ * enqueueDelivery, also returning the webhook-id actually stored: on a repeat (a run resumed
+ * after a crash) that is the FIRST attempt's id, not the one in `d`, and it is the one the
+ * receiver gets, so it is the one a run log may show.
+ */
+export async function enqueueDeliveryOnce(db: Db, d: NewDelivery): Promise<{ id: number; webhookId: string }> {
   if (d.originKey) {
-    const existing = await db('hookflow_deliveries').where({ origin_key: d.originKey }).first('id');
-    if (existing) return Number(existing.id);
+    const existing = await db('hookflow_deliveries').where({ origin_key: d.originKey }).first('id', 'webhook_id');
+    if (existing) return { id: Number(existing.id), webhookId: String(existing.webhook_id) };
   }
   const now = db.raw(nowMsSql(db));
-  return insertReturningId(db, 'hookflow_deliveries', {
+  const id = await insertReturningId(db, 'hookflow_deliveries', {
     webhook_id: d.webhookId, run_id: d.runId, workflow_id: d.workflowId, task_id: d.taskId, event_type: d.eventType,
     module: d.module, record_id: d.recordId, method: d.method, url: d.url, destination_host: new URL(d.url).host.toLowerCase(),
     headers: JSON.stringify(d.headers), content_type: d.contentType, body: d.body, status: 'queued', attempt_count: 0,
     next_attempt_at: now, origin_key: d.originKey, resend_of_id: d.resendOfId ?? null, created_at: now, updated_at: now,
   });
+  return { id, webhookId: d.webhookId };
 }

@@ -12,6 +12,7 @@ import type { AnyTaskDefinition, RunResponse, TaskRunContext, TaskServices } fro
 import type { StoredTask, Workflow } from './model.js';
 import type { WorkflowStore } from './store.js';
 import { finishRun, saveRunProgress, type Run, type TaskResult } from './runs.js';
+import { isTransientDbError } from '../storage/transient-errors.js';
 
 export interface ExecutorDeps {
   db: Knex;
@@ -60,6 +61,9 @@ export function createRunExecutor(deps: ExecutorDeps) {
       const output = await def.run(options, ctx);
       return { ...base, status: 'succeeded', durationMs: Math.round(performance.now() - started), output: output ?? null };
     } catch (err) {
+      // A lost database connection is not the task's failure: the run stays leased and is
+      // claimed again after the lease expires, resuming at this task.
+      if (isTransientDbError(err)) throw err;
       return { ...base, status: 'failed', durationMs: Math.round(performance.now() - started), error: describeError(err) };
     }
   }
@@ -116,7 +120,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
         try {
           outcome = await runTasks(run, wf, workerId);
         } catch (err) {
-          if (/lease lost/.test(describeError(err))) throw err;
+          if (/lease lost/.test(describeError(err)) || isTransientDbError(err)) throw err;
           outcome = { status: 'failed', error: describeError(err), response: null, taskResults: run.taskResults };
         }
       }

@@ -134,13 +134,15 @@ export async function claimDueRuns(db: Knex, workerId: string, limit: number, le
     );
     return (rows as Record<string, any>[]).sort((a, b) => Number(a.id) - Number(b.id)).map(runFromRow);
   }
+  // READ COMMITTED: the claim takes no gap locks, so it never blocks (or deadlocks with) a host
+  // save inserting its run row; the picked rows are still locked FOR UPDATE SKIP LOCKED.
   return db.transaction(async (trx) => {
     const [picked] = await trx.raw(`SELECT r.id FROM hookflow_runs r WHERE ${claimableSql(trx)} ORDER BY r.id LIMIT ? FOR UPDATE SKIP LOCKED`, [limit]);
     const ids = (picked as Array<{ id: number }>).map((r) => Number(r.id));
     if (ids.length === 0) return [];
     await trx.raw(`UPDATE hookflow_runs SET ${set} WHERE id IN (${ids.map(() => '?').join(',')})`, [workerId, leaseSeconds * 1000, ...ids]);
     return (await trx('hookflow_runs').whereIn('id', ids).orderBy('id')).map(runFromRow);
-  });
+  }, { isolationLevel: 'read committed' });
 }
 
 /** Saves progress after each task and renews the lease; false when the lease was lost. */

@@ -29,8 +29,8 @@ export interface TaskServices {
   /** Renders templates in a value (strings, arrays, objects) against the run's context. */
   render(value: unknown, opts?: { escapeHtml?: boolean }): unknown;
   renderString(template: string, opts?: { escapeHtml?: boolean }): string;
-  /** Writes a delivery row for a webhook task; idempotent per (run, task). */
-  enqueueDelivery?(input: unknown): Promise<number>;
+  /** Writes a delivery row for a webhook task; idempotent per (run, task): a repeat returns the stored row's id and webhook-id. */
+  enqueueDelivery?(input: unknown): Promise<{ id: number; webhookId: string }>;
 }
 
 export interface TaskRunContext {

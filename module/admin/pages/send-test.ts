@@ -93,7 +93,7 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
         host: deps.host, db: deps.db, settings: deps.settings,
         render: (value, opts) => deps.templates.render(value, tpl, opts),
         renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
-        enqueueDelivery: async (d) => { captured = d as NewDelivery; return 0; },
+        enqueueDelivery: async (d) => { captured = d as NewDelivery; return { id: 0, webhookId: captured.webhookId }; },
       },
       setResponse: () => undefined,
     };

@@ -111,7 +111,7 @@ export const webhookTask: TaskDefinition<WebhookOptions, z.infer<typeof WebhookS
       eventType: ctx.run.eventType, module: ctx.run.module, recordId: ctx.run.recordId, method: o.method,
       url: request.url, headers, contentType: request.contentType, body: request.body, originKey: `run:${ctx.run.id}:task:${ctx.task.id}`,
     };
-    const deliveryId = await ctx.services.enqueueDelivery(delivery);
-    return { deliveryId, webhookId: delivery.webhookId, method: o.method, url: request.url };
+    const stored = await ctx.services.enqueueDelivery(delivery);
+    return { deliveryId: stored.id, webhookId: stored.webhookId, method: o.method, url: request.url };
   },
 };
