@@ -11,7 +11,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Pool } from 'undici';
-import { openBenchDatabase, installBenchHost, percentile, printTable, type BenchDatabase } from './inbound-support.js';
+import { benchMysqlUrl, createBenchDatabase, type BenchDatabase } from './lib/db.js';
+import { createBenchHost } from './lib/host.js';
+import { percentile } from './lib/stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -58,7 +60,7 @@ function baselineApp(): express.Express {
 }
 
 async function benchEngine(db: BenchDatabase): Promise<{ base: Measured; full: Measured }> {
-  const bench = await installBenchHost(db.db, { inboundPerIpPerMinute: 100_000 });
+  const bench = await createBenchHost(db.db, { inboundPerIpPerMinute: 100_000 });
   try {
     const wf = await bench.hookflow.services.workflows.create({
       module: 'Leads', title: 'Bench lead form', status: 'active', trigger: 'http', triggerName: 'benchform',
@@ -68,7 +70,7 @@ async function benchEngine(db: BenchDatabase): Promise<{ base: Measured; full: M
         { type: 'create_record', title: 'create', options: { module: 'Leads', fields: [{ field: 'firstname', value: '$env["firstname"]' }, { field: 'lastname', value: '$env["lastname"]' }, { field: 'street', value: '$env["street"]' }, { field: 'source', value: '$env.source' }] } },
         { type: 'respond', title: 'answer', options: { body: { leadId: '$env.created_record_id' } } },
       ],
-    }, bench.adminId);
+    }, bench.admin.id);
     await bench.hookflow.services.permissions.create({ title: 'bench', triggerName: 'benchform', sources: '127.0.0.1' });
     const app = baselineApp();
     app.use('/wf', bench.hookflow.inboundRouter);
@@ -87,11 +89,11 @@ async function benchEngine(db: BenchDatabase): Promise<{ base: Measured; full: M
 
 async function main(): Promise<void> {
   const engines: Array<'sqlite' | 'mysql'> = ['sqlite'];
-  const mysqlUrl = process.env.HOOKFLOW_BENCH_MYSQL_URL ?? process.env.HOOKFLOW_TEST_MYSQL_URL;
+  const mysqlUrl = benchMysqlUrl();
   if (mysqlUrl) engines.push('mysql');
   const rows: string[][] = [];
   for (const engine of engines) {
-    const db = await openBenchDatabase(engine, mysqlUrl);
+    const db = await createBenchDatabase(engine, mysqlUrl);
     try {
       const { base, full } = await benchEngine(db);
       const ratio = full.rps / base.rps;
@@ -103,7 +105,13 @@ async function main(): Promise<void> {
     } finally { await db.destroy(); }
   }
   console.log(`\nbench:inbound — ${CONCURRENCY} concurrent clients, ${SECONDS} s per measurement, same process and client for both\n`);
-  printTable(['engine', 'endpoint', 'req/s', 'p50 ms', 'p99 ms', 'vs base', 'targets'], rows);
+  printColumns(['engine', 'endpoint', 'req/s', 'p50 ms', 'p99 ms', 'vs base', 'targets'], rows);
+}
+
+function printColumns(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ')} |`;
+  console.log([line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

@@ -30,7 +30,7 @@ export const HookflowSettings = z.object({
   requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
   /** Deliveries in flight at once per worker process. Default 16. */
   maxConcurrency: z.number().int().min(1).max(512).default(16),
-  /** Deliveries in flight at once per destination host per worker process. Default 4. */
+  /** Deliveries in flight at once per destination host (host:port), across all worker processes. Default 4. */
   perHostConcurrency: z.number().int().min(1).max(128).default(4),
   /** How long a claimed delivery/run is leased before another worker may take it, seconds. Default 60. */
   leaseSeconds: z.number().int().min(5).max(3600).default(60),
@@ -82,6 +82,11 @@ export function resolveSettings(...layers: Array<Record<string, unknown> | undef
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new HookflowError('bad_request', `setting ${issue.path.join('.')}: ${issue.message}`);
+  }
+  // A lease shorter than a request lets another worker take a delivery that is still being
+  // sent: the receiver would get it twice.
+  if (parsed.data.leaseSeconds * 1000 <= parsed.data.requestTimeoutMs) {
+    throw new HookflowError('bad_request', `setting leaseSeconds: must be longer than requestTimeoutMs (${parsed.data.requestTimeoutMs} ms)`);
   }
   return parsed.data;
 }
