@@ -29,7 +29,8 @@ export interface DeliveryProcessorDeps {
   random?: () => number;
 }
 
-function credentialsOf(task: StoredTask | null, secrets: Record<string, string>): Credentials {
+/** The credentials a webhook task's options name, filled from its decrypted secrets. */
+export function credentialsOf(task: StoredTask | null, secrets: Record<string, string>): Credentials {
   const o = (task?.options ?? {}) as { auth?: Credentials['auth']; username?: string; sign?: boolean };
   return { auth: o.auth ?? 'none', username: o.username, password: secrets.password, token: secrets.token, signingSecret: o.sign ? secrets.signingSecret : undefined };
 }

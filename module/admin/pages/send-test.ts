@@ -15,6 +15,7 @@ import type { NewDelivery } from '../../outbound/enqueue.js';
 import type { Delivery } from '../../outbound/deliveries.js';
 import { buildSendHeaders, sendAttempt, type Credentials } from '../../outbound/dispatch.js';
 import { createGuardedAgent, parseAllowlist } from '../../outbound/url-guard.js';
+import { credentialsOf } from '../../outbound/delivery-processor.js';
 import { maskHeaders } from '../../outbound/log-api.js';
 
 export interface SendTestDeps {
@@ -43,11 +44,6 @@ export function sampleRecord(mod: ModuleInfo | undefined): Record<string, unknow
   return out;
 }
 
-// Mirrors how the delivery processor reads credentials (options say which; secrets hold them).
-function credentialsOf(task: StoredTask, secrets: Record<string, string>): Credentials {
-  const o = (task.options ?? {}) as { auth?: Credentials['auth']; username?: string; sign?: boolean };
-  return { auth: o.auth ?? 'none', username: o.username, password: secrets.password, token: secrets.token, signingSecret: o.sign ? secrets.signingSecret : undefined };
-}
 
 async function templateContext(deps: SendTestDeps, wf: Workflow, recordId: number | null, actor: HostUser | null): Promise<{ tpl: TemplateContext; label: string }> {
   const mod = (await deps.host.records.listModules()).find((m) => m.name === wf.module);
