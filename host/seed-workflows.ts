@@ -5,6 +5,7 @@
  * Idempotent: a workflow with the same module and title is left as the admin changed it.
  */
 import type { InstalledHookflow } from '../module/index.js';
+import { shortUrlOf } from '../module/inbound/short-url.js';
 
 export interface DemoWorkflowOptions {
   /** Where the won-deal webhook goes. Default: the host's own demo receiver. */
@@ -98,6 +99,6 @@ export async function seedDemoPermission(hookflow: InstalledHookflow): Promise<b
 
 /** A ready-to-paste curl command that posts a lead to the demo's short URL. */
 export function leadformCurl(baseUrl: string, inboundMount: string, shortUrlPath: string): string {
-  const url = `${baseUrl.replace(/\/+$/, '')}${inboundMount}${shortUrlPath === '/' ? '' : shortUrlPath}?trigger=leadform&record_id=0`;
+  const url = `${shortUrlOf(baseUrl, inboundMount, shortUrlPath)}?trigger=leadform&record_id=0`;
   return `curl -sS '${url}' --data-urlencode 'firstname=Ada' --data-urlencode 'lastname=Lovelace' --data-urlencode 'street=streetname 123'`;
 }

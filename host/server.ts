@@ -2,6 +2,7 @@
  * `npm start`: opens the database, installs Hookflow into the reference CRM, seeds the demo,
  * listens, prints where everything is, and shuts down cleanly on SIGINT/SIGTERM.
  */
+import { shortUrlOf } from '../module/inbound/short-url.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
@@ -71,8 +72,7 @@ function closeHttp(server: http.Server): Promise<void> {
 
 export function banner(config: HostConfig, host: HostApp<InstalledHookflow>, seed: SeedResult | null, listening: string): string[] {
   const base = config.baseUrl;
-  const path = HookflowSettings.shape.shortUrlPath.parse(undefined);
-  const shortUrl = `${base}${host.manifest.routes.inbound}${path === '/' ? '' : path}`;
+  const shortUrl = shortUrlOf(base, host.manifest.routes.inbound, HookflowSettings.shape.shortUrlPath.parse(undefined));
   const lines = [
     `Reference CRM with ${host.manifest.name} ${host.manifest.version} listening on ${listening}`,
     `  Records API        ${base}/api/records/Deals`,

@@ -14,7 +14,7 @@ import { describeTarget, parseControlParams, type ControlParams } from './contro
 import { resolveClientAddress, parseTrustedProxies } from './client-address.js';
 import { extractPresentedToken } from './tokens.js';
 import { decideAccess } from './access.js';
-import { createBodyReader, type BodyReader } from './request-body.js';
+import { createBodyReader, runMiddleware, type BodyReader } from './request-body.js';
 import { toInertEnv } from './env-fields.js';
 import { idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
 import { acceptedAnswer, errorAnswer, sendAnswer, successAnswer, wantsHtml, type InboundAnswer, type PageModel } from './responses.js';
@@ -35,16 +35,13 @@ function memo<K, V>(build: (key: K) => V): (key: K) => V {
   };
 }
 
-function limiter(limit: (req: Request) => number, key: (req: Request, res: Response) => string) {
+// Keys and limits come from res.locals, which the handler fills before running a limiter.
+function limiter(limit: (res: Response) => number, key: (res: Response) => string) {
   return rateLimit({
-    windowMs: 60_000, limit: (req) => limit(req), keyGenerator: (req, res) => key(req, res), standardHeaders: 'draft-7', legacyHeaders: false,
+    windowMs: 60_000, limit: (_req, res) => limit(res), keyGenerator: (_req, res) => key(res), standardHeaders: 'draft-7', legacyHeaders: false,
     handler: (_req, _res, next) => next(new HookflowError('rate_limited', 'Too many requests; slow down and retry in a minute')),
-    skip: (req) => limit(req) <= 0, validate: false,
+    skip: (_req, res) => limit(res) <= 0, validate: false,
   });
-}
-
-function runMiddleware(mw: (req: Request, res: Response, next: (err?: unknown) => void) => unknown, req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => { void mw(req, res, (err?: unknown) => (err ? reject(err) : resolve())); });
 }
 
 export function createInboundHandler(deps: HandlerDeps) {
@@ -54,8 +51,9 @@ export function createInboundHandler(deps: HandlerDeps) {
     return 'ok' in parsed ? parsed.ok : { entries: [] };
   });
   const bodyReader = memo((l: { maxBytes: number; maxFields: number; maxDepth: number; maxNameLength: number }): BodyReader => createBodyReader(l));
-  const perIp = limiter(() => deps.settings().inboundPerIpPerMinute, (_req, res) => ipKeyGenerator(String(res.locals.hookflowIp)));
-  const perPermission = limiter((_req) => Number((_req.res?.locals.hookflowPermission as Permission | undefined)?.rateLimitPerMinute ?? 0), (_req, res) => `p${(res.locals.hookflowPermission as Permission).id}`);
+  const permissionOf = (res: Response) => res.locals.hookflowPermission as Permission;
+  const perIp = limiter(() => deps.settings().inboundPerIpPerMinute, (res) => ipKeyGenerator(String(res.locals.hookflowIp)));
+  const perPermission = limiter((res) => permissionOf(res).rateLimitPerMinute ?? 0, (res) => `p${permissionOf(res).id}`);
 
   function clientIp(req: Request): string {
     const s = deps.settings();

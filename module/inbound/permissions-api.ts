@@ -7,9 +7,9 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { HookflowError, parseInput } from '../errors.js';
 import { parseId } from '../http-errors.js';
-import { normaliseClientAddress } from './allowlist.js';
-import { buildExamples } from './examples.js';
-import { checkAddress, toPublicPermission, type Permission } from './permissions.js';
+import { buildExamples, type Examples } from './examples.js';
+import { shortUrlOf } from './short-url.js';
+import { checkClientAddress, toPublicPermission, type Permission } from './permissions.js';
 import type { InboundDeps } from './router.js';
 
 export interface PermissionsApiDeps extends Pick<InboundDeps, 'permissions' | 'refusals' | 'store' | 'settings' | 'host'> {
@@ -26,20 +26,15 @@ const CheckInput = z.object({
 
 const Paging = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) });
 
-/** The absolute short URL callers use (host base URL + mount + short path). */
-export function shortUrlOf(baseUrl: string, mount: string, shortUrlPath: string): string {
-  const path = `${mount.replace(/\/+$/, '')}${shortUrlPath === '/' ? '' : shortUrlPath}`;
-  return `${baseUrl.replace(/\/+$/, '')}${path || '/'}`;
+/** Copy-ready examples for a permission, with the fields its target workflow declares. */
+export async function permissionExamples(store: InboundDeps['store'], shortUrl: string, p: Permission): Promise<Examples> {
+  const wf = p.workflowId != null ? await store.get(p.workflowId) : (await store.findByTriggerName(p.triggerName ?? ''))[0] ?? null;
+  return buildExamples({ shortUrl, permission: p, fields: wf?.requiredEnv.map((f) => f.name) });
 }
 
 export function createPermissionsApi(deps: PermissionsApiDeps): Router {
   const api = express.Router();
   const shortUrl = () => shortUrlOf(deps.host.baseUrl, deps.inboundMount, deps.settings().shortUrlPath);
-
-  async function examplesFor(p: Permission) {
-    const wf = p.workflowId != null ? await deps.store.get(p.workflowId) : (await deps.store.findByTriggerName(p.triggerName ?? ''))[0] ?? null;
-    return buildExamples({ shortUrl: shortUrl(), permission: p, fields: wf?.requiredEnv.map((f) => f.name) });
-  }
 
   api.get('/permissions', async (_req, res) => {
     res.json({ permissions: (await deps.permissions.list()).map(toPublicPermission), shortUrl: shortUrl() });
@@ -50,7 +45,7 @@ export function createPermissionsApi(deps: PermissionsApiDeps): Router {
   });
   api.get('/permissions/:id', async (req, res) => {
     const p = await deps.permissions.require(parseId(req.params.id));
-    res.json({ permission: toPublicPermission(p), examples: await examplesFor(p) });
+    res.json({ permission: toPublicPermission(p), examples: await permissionExamples(deps.store, shortUrl(), p) });
   });
   api.put('/permissions/:id', async (req, res) => {
     const saved = await deps.permissions.update(parseId(req.params.id), req.body);
@@ -62,13 +57,10 @@ export function createPermissionsApi(deps: PermissionsApiDeps): Router {
   });
   api.post('/permissions/check', async (req, res) => {
     const input = parseInput(CheckInput, req.body);
-    const ip = normaliseClientAddress(input.ip.trim());
-    if (ip === null) throw new HookflowError('validation_failed', 'Invalid address', { ip: 'is not an IPv4 or IPv6 address' });
-    let list = await deps.permissions.list();
-    if (input.permissionId) list = list.filter((p) => p.id === input.permissionId);
-    if (input.workflowId) list = list.filter((p) => p.workflowId === input.workflowId);
-    if (input.triggerName) list = list.filter((p) => p.triggerName === input.triggerName);
-    res.json({ ip, ...checkAddress(ip, list.filter((p) => p.enabled)) });
+    const result = checkClientAddress(input.ip, await deps.permissions.list(), (p) =>
+      (!input.permissionId || p.id === input.permissionId) && (!input.workflowId || p.workflowId === input.workflowId) && (!input.triggerName || p.triggerName === input.triggerName));
+    if (result === null) throw new HookflowError('validation_failed', 'Invalid address', { ip: 'is not an IPv4 or IPv6 address' });
+    res.json(result);
   });
   api.get('/refusals', async (req, res) => {
     const { limit, offset } = parseInput(Paging, req.query);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import { HookflowError, parseInput, type FieldErrors } from '../errors.js';
 import { insertReturningId } from '../storage/engine.js';
-import { matchSource, parseSourceList, type SourceEntry } from './allowlist.js';
+import { matchSource, normaliseClientAddress, parseSourceList, type SourceEntry } from './allowlist.js';
 import { generateToken, hashToken, tokenHint } from './tokens.js';
 
 const TRIGGER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -94,6 +94,12 @@ export function validatePermission(raw: unknown): { input: z.infer<typeof Permis
   return { input, sources: list.entries };
 }
 
+/** "Require IP and token" needs a token: the one kept, or one generated now. */
+function requireTokenWhenNeeded(input: z.infer<typeof PermissionInput>, hasToken: boolean): void {
+  const willHaveToken = input.token === 'generate' || (input.token === 'keep' && hasToken);
+  if (input.requireIpAndToken && !willHaveToken) throw new HookflowError('validation_failed', 'Invalid permission', { requireIpAndToken: 'needs a token: choose "generate"' });
+}
+
 export type PermissionStore = ReturnType<typeof createPermissionStore>;
 
 export function createPermissionStore(deps: { db: Knex; now(): number }) {
@@ -132,7 +138,7 @@ export function createPermissionStore(deps: { db: Knex; now(): number }) {
     },
     async create(raw: unknown): Promise<SavedPermission> {
       const { input, sources } = validatePermission(raw);
-      if (input.requireIpAndToken && input.token !== 'generate') throw new HookflowError('validation_failed', 'Invalid permission', { requireIpAndToken: 'needs a token: choose "generate"' });
+      requireTokenWhenNeeded(input, false);
       const { cols, token } = tokenColumns(input.token);
       const id = await insertReturningId(db, 'hookflow_http_permissions', { ...rowOf(input, sources), ...cols, created_at: deps.now() });
       return { permission: (await get(id)) as Permission, token };
@@ -140,7 +146,7 @@ export function createPermissionStore(deps: { db: Knex; now(): number }) {
     async update(id: number, raw: unknown): Promise<SavedPermission> {
       const current = await this.require(id);
       const { input, sources } = validatePermission(raw);
-      if (input.requireIpAndToken && !current.hasToken && input.token !== 'generate') throw new HookflowError('validation_failed', 'Invalid permission', { requireIpAndToken: 'needs a token: choose "generate"' });
+      requireTokenWhenNeeded(input, current.hasToken);
       const { cols, token } = tokenColumns(input.token);
       await db('hookflow_http_permissions').where({ id }).update({ ...rowOf(input, sources), ...cols });
       return { permission: (await get(id)) as Permission, token };
@@ -170,4 +176,14 @@ export function checkAddress(ip: string, permissions: readonly Permission[]): Ad
     reason = m.reason;
   }
   return { allowed: false, permissionId: null, entry: null, reason };
+}
+
+/**
+ * PURE: the "check an address" helper of the API and the admin page — normalises typed text
+ * (null when it is no address) and checks it against the enabled permissions `filter` keeps.
+ */
+export function checkClientAddress(ipText: string, permissions: readonly Permission[], filter: (p: Permission) => boolean = () => true): ({ ip: string } & AddressCheck) | null {
+  const ip = normaliseClientAddress(ipText.trim());
+  if (ip === null) return null;
+  return { ip, ...checkAddress(ip, permissions.filter((p) => p.enabled && filter(p))) };
 }

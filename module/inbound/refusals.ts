@@ -16,17 +16,14 @@ export function createRefusalLog(deps: { db: Knex; now(): number }) {
   const { db } = deps;
   return {
     async record(r: RefusalInput): Promise<void> {
-      await db('hookflow_http_refusals').insert({ ip: clip(r.ip, 64), target: r.target ? clip(r.target, 200) : null, reason: clip(`${r.status} ${r.reason}`, 300), created_at: deps.now() });
+      await db('hookflow_http_refusals').insert({ ip: clip(r.ip, 64), target: r.target ? clip(r.target, 200) : null, reason: clip(r.reason, 300), status: r.status, created_at: deps.now() });
     },
     async list(limit = 50, offset = 0): Promise<{ refusals: Refusal[]; total: number }> {
       const rows = await db('hookflow_http_refusals').orderBy('id', 'desc').limit(limit).offset(offset);
       const [{ n }] = await db('hookflow_http_refusals').count({ n: '*' });
       return {
         total: Number(n),
-        refusals: rows.map((r: Record<string, any>) => {
-          const m = /^(\d{3}) (.*)$/s.exec(r.reason);
-          return { id: Number(r.id), ip: r.ip, target: r.target ?? null, status: m ? Number(m[1]) : 403, reason: m ? m[2] : r.reason, createdAt: Number(r.created_at) };
-        }),
+        refusals: rows.map((r: Record<string, any>) => ({ id: Number(r.id), ip: r.ip, target: r.target ?? null, status: Number(r.status), reason: r.reason, createdAt: Number(r.created_at) })),
       };
     },
   };

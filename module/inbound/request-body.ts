@@ -33,7 +33,8 @@ function checkFormKeys(raw: Buffer): void {
   }
 }
 
-function runMiddleware(mw: RequestHandler, req: Request, res: Response): Promise<void> {
+/** Runs one express middleware as a promise; its error arrives coded when it is a known kind. */
+export function runMiddleware(mw: RequestHandler, req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
     mw(req, res, (err?: unknown) => (err ? reject(toHookflowError(err) ?? err) : resolve()));
   });

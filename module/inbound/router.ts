@@ -22,6 +22,7 @@ import { createRefusalLog, type RefusalLog } from './refusals.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createResultPage, errorAnswer, sendAnswer, wantsHtml } from './responses.js';
 import { createInboundHandler } from './inbound-handler.js';
+import { matchShortPath } from './short-url.js';
 
 export interface InboundDeps {
   db: Knex;
@@ -41,16 +42,6 @@ export interface InboundDeps {
 export function createInboundServices(deps: { db: Knex; host: HostContext }) {
   const now = () => deps.host.now().getTime();
   return { permissions: createPermissionStore({ db: deps.db, now }), refusals: createRefusalLog({ db: deps.db, now }) };
-}
-
-/** The token path segment, or null when the path is not the short URL at all. */
-export function matchShortPath(path: string, shortUrlPath: string): { token?: string } | null {
-  const base = shortUrlPath === '/' ? '' : shortUrlPath.replace(/\/+$/, '');
-  const clean = path.replace(/\/+$/, '');
-  if (clean === base) return {};
-  if (!clean.startsWith(`${base}/`)) return null;
-  const rest = clean.slice(base.length + 1);
-  return rest.includes('/') ? null : { token: decodeURIComponent(rest) };
 }
 
 export function createInboundRouter(deps: InboundDeps): Router {

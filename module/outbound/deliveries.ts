@@ -7,23 +7,12 @@
 import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../storage/engine.js';
 import { parseJson } from '../workflows/model.js';
-import type { DeliveryStatus } from './enqueue.js';
+import type { DeliveryStatus, NewDelivery } from './enqueue.js';
 
-export interface Delivery {
+/** A stored delivery: what was enqueued (less its origin key) plus its queue state. */
+export interface Delivery extends Omit<NewDelivery, 'originKey' | 'resendOfId'> {
   id: number;
-  webhookId: string;
-  runId: number | null;
-  workflowId: number | null;
-  taskId: number | null;
-  eventType: string | null;
-  module: string | null;
-  recordId: number | null;
-  method: string;
-  url: string;
   destinationHost: string;
-  headers: Record<string, string>;
-  contentType: string | null;
-  body: string | null;
   status: DeliveryStatus;
   attemptCount: number;
   nextAttemptAt: number;

@@ -62,23 +62,9 @@ export interface Run {
   finishedAt: number | null;
 }
 
-export interface NewRun {
-  workflowId: number;
-  trigger: string;
-  source: RunSource;
-  module: string;
-  recordId: number | null;
-  status: RunStatus;
-  mode: 'sync' | 'async';
-  event: RunEvent;
-  env: Record<string, unknown>;
-  chainDepth?: number;
-  parentRunId?: number | null;
-  rerunOfId?: number | null;
-  actorUserId?: number | null;
-  permissionId?: number | null;
-  sourceIp?: string | null;
-  error?: string | null;
+/** A run to insert: what the stored run starts with; the optional parts default to null/0. */
+export interface NewRun extends Pick<Run, 'workflowId' | 'trigger' | 'source' | 'module' | 'recordId' | 'status' | 'mode' | 'event' | 'env'>,
+  Partial<Pick<Run, 'chainDepth' | 'parentRunId' | 'rerunOfId' | 'actorUserId' | 'permissionId' | 'sourceIp' | 'error'>> {
   /** For runs executed right away by this process (sync HTTP): the lease holder. */
   leaseOwner?: string | null;
   leaseSeconds?: number;

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { dbNowMs, engineOf } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/enqueue.js';
 import { HOUR_MS, bucketByHour, buildChart, type HourCount } from './chart.js';
-import { shortUrlOf } from '../../inbound/permissions-api.js';
+import { shortUrlOf } from '../../inbound/short-url.js';
 import { text } from './form-values.js';
 import type { PagesContext } from './context.js';
 

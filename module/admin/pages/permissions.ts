@@ -7,10 +7,10 @@
 import type { Request, Response, Router } from 'express';
 import { HookflowError, isHookflowError, type FieldErrors } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
-import { normaliseClientAddress } from '../../inbound/allowlist.js';
 import { buildExamples } from '../../inbound/examples.js';
-import { checkAddress, type Permission, type PermissionStore, type SavedPermission } from '../../inbound/permissions.js';
-import { shortUrlOf } from '../../inbound/permissions-api.js';
+import { checkClientAddress, type Permission, type PermissionStore, type SavedPermission } from '../../inbound/permissions.js';
+import { shortUrlOf } from '../../inbound/short-url.js';
+import { permissionExamples } from '../../inbound/permissions-api.js';
 import { createInboundServices } from '../../inbound/router.js';
 import type { RefusalLog } from '../../inbound/refusals.js';
 import type { PagesContext } from './context.js';
@@ -38,12 +38,11 @@ export function registerPermissions(router: Router, ctx: PagesContext): void {
   }
 
   async function showForm(req: Request, res: Response, p: Permission | null, values: PermissionFormValues, errors: FieldErrors = {}, status = 200) {
-    const [{ workflows, byId }, users] = await Promise.all([targetsOf(), deps.host.users.list()]);
-    const wf = p ? (p.workflowId != null ? byId.get(p.workflowId) : (await deps.store.findByTriggerName(p.triggerName ?? ''))[0]) : undefined;
+    const [{ workflows }, users] = await Promise.all([targetsOf(), deps.host.users.list()]);
     render(req, res, 'permission', {
       title: p ? p.title : 'New permission', section: 'permissions', p, formError: Object.keys(errors).length > 0,
       form: permissionFormView(values, { workflows, users, isNew: !p, hasToken: p?.hasToken ?? false }, errors),
-      examples: p ? buildExamples({ shortUrl: shortUrl(), permission: p, fields: wf?.requiredEnv.map((f) => f.name) }) : null,
+      examples: p ? await permissionExamples(deps.store, shortUrl(), p) : null,
       action: p ? `${ctx.base(res)}/permissions/${p.id}` : `${ctx.base(res)}/permissions`,
     }, status);
   }
@@ -65,10 +64,8 @@ export function registerPermissions(router: Router, ctx: PagesContext): void {
     const checkTarget = typeof req.query.target === 'string' ? req.query.target : '';
     let check: Record<string, unknown> | null = null;
     if (checkIp !== '') {
-      const ip = normaliseClientAddress(checkIp);
-      const candidates = list.filter((p) => p.enabled && (checkTarget === '' || (checkTarget.startsWith('w:') ? String(p.workflowId) === checkTarget.slice(2) : p.triggerName === checkTarget.slice(2))));
-      const result = ip === null ? null : checkAddress(ip, candidates);
-      check = { ip: ip ?? checkIp, invalid: ip === null, ...(result ?? {}), tokenAlso: result?.allowed && /token/.test(result.reason), permissionTitle: result?.permissionId ? list.find((p) => p.id === result.permissionId)?.title : null };
+      const result = checkClientAddress(checkIp, list, (p) => checkTarget === '' || (checkTarget.startsWith('w:') ? String(p.workflowId) === checkTarget.slice(2) : p.triggerName === checkTarget.slice(2)));
+      check = { ip: result?.ip ?? checkIp, invalid: result === null, ...(result ?? {}), tokenAlso: result?.allowed && /token/.test(result.reason), permissionTitle: result?.permissionId ? list.find((p) => p.id === result.permissionId)?.title : null };
     }
     const triggerNames = [...new Set(list.map((p) => p.triggerName).filter((t): t is string => !!t))];
     render(req, res, 'permissions', {

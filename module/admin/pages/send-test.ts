@@ -4,28 +4,20 @@
  * through the same guarded agent and dispatcher the worker uses, and reports the response.
  * A test is not queued, retried, logged or alerted.
  */
-import type { Knex } from 'knex';
-import type { HostContext, HostUser, ModuleInfo } from '../../host.js';
-import type { HookflowSettings } from '../../config.js';
+import type { HostUser, ModuleInfo } from '../../host.js';
 import type { StoredTask, Workflow } from '../../workflows/model.js';
-import type { WorkflowStore } from '../../workflows/store.js';
-import type { AnyTaskDefinition, TaskRunContext } from '../../workflows/task-types.js';
-import type { TemplateContext, TemplateEngine } from '../../workflows/templates.js';
+import type { TaskRunContext } from '../../workflows/task-types.js';
+import type { TemplateContext } from '../../workflows/templates.js';
 import type { NewDelivery } from '../../outbound/enqueue.js';
 import type { Delivery } from '../../outbound/deliveries.js';
 import { buildSendHeaders, sendAttempt, type Credentials } from '../../outbound/dispatch.js';
 import { createGuardedAgent, parseAllowlist } from '../../outbound/url-guard.js';
 import { credentialsOf } from '../../outbound/delivery-processor.js';
 import { maskHeaders } from '../../outbound/log-api.js';
+import type { ExecutorDeps } from '../../workflows/executor.js';
 
-export interface SendTestDeps {
-  db: Knex;
-  host: HostContext;
-  store: WorkflowStore;
-  taskTypes: Map<string, AnyTaskDefinition>;
-  templates: TemplateEngine;
-  settings(): HookflowSettings;
-}
+/** What a test send needs: the executor's collaborators minus its logger and queue. */
+export type SendTestDeps = Pick<ExecutorDeps, 'db' | 'host' | 'store' | 'taskTypes' | 'templates' | 'settings'>;
 
 export interface SendTestResult {
   recordLabel: string;

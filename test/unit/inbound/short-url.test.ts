@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchShortPath } from '../../../module/inbound/router.js';
+import { matchShortPath, shortUrlOf } from '../../../module/inbound/short-url.js';
 import { idempotencyKeyOf } from '../../../module/inbound/idempotency.js';
 import { buildExamples } from '../../../module/inbound/examples.js';
-import { shortUrlOf } from '../../../module/inbound/permissions-api.js';
 
 test('short path: the path itself, or one token segment below it', () => {
   assert.deepEqual(matchShortPath('/', '/'), {});
