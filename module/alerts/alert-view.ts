@@ -78,6 +78,12 @@ function statusLine(d: Delivery): string {
   return d.lastStatusCode === null ? 'no HTTP response' : `HTTP ${d.lastStatusCode}`;
 }
 
+// The error beside the status line; null when it would only repeat it ("HTTP 500 — HTTP 500").
+function errorLine(d: Delivery): string | null {
+  if (d.lastError === null || d.lastError.trim() === statusLine(d)) return null;
+  return maskUrlsIn(d.lastError);
+}
+
 function webhookTitleOf(g: AlertGroupFacts): string {
   if (g.taskTitle) return g.taskTitle;
   return g.taskId === null ? 'webhook' : `webhook #${g.taskId} (deleted)`;
@@ -110,7 +116,7 @@ export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number
     } : null,
     deliveries: listed.map(({ delivery: d, workflowTitle, recordLabel }) => ({
       id: d.id, workflowTitle: workflowTitle ?? 'deleted workflow', record: recordLabel, method: d.method, url: displayUrl(d.url),
-      status: statusLine(d), error: d.lastError === null ? null : maskUrlsIn(d.lastError), attempts: d.attemptCount,
+      status: statusLine(d), error: errorLine(d), attempts: d.attemptCount,
       failedAt: formatTime(d.finishedAt), link: `${adminUrl}/deliveries/${d.id}`,
     })),
     moreCount: mine.length - listed.length,

@@ -1,10 +1,11 @@
 /**
  * The admin pages in headless Chromium (Debian's /usr/bin/chromium through playwright-core),
  * against `npm start`'s server (startServer: demo users, in-process worker) on a temp SQLite
- * database and a real HTTP receiver on 127.0.0.1:0.
+ * database, a real HTTP receiver on 127.0.0.1:0 and a real SMTP peer (SMTP_URL) for the mails.
  * Journey: log in as the demo admin → allowlist the receiver on the settings page → create a
  * deal workflow with a webhook action through the forms → create a deal through the host API →
- * the delivery turns Success → the receiver fails → Failed with every attempt → Resend → Success.
+ * the delivery turns Success → the receiver fails → Failed with every attempt, and the failure
+ * alert mail reaches the record owner with a link that opens the delivery → Resend → Success.
  * Then: a permission for 127.0.0.1 and its HTML form snippet, served from another origin, start
  * an HTTP workflow. Also: a request without the CSRF token is refused; a non-admin gets 403.
  * A screenshot of every main page is saved under test/artifacts/ on every run.
@@ -22,6 +23,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadHostConfig } from '../../host/config.js';
 import { startServer, type RunningServer } from '../../host/server.js';
 import { startReceiver, type Receiver } from './support/admin-host.js';
+import { startSmtpSink } from '../helpers/smtp-sink.js';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');
 const ADMIN = '/settings/hookflow';
@@ -29,6 +31,7 @@ const PASSWORD = 'demo-admin-e2e-password';
 
 let server: RunningServer;
 let rx: Receiver;
+const smtp = startSmtpSink();
 let browser: BrowserContext;
 let page: Page;
 let dataDir = '';
@@ -49,6 +52,17 @@ async function waitFor(url: string, selector: string, timeoutMs = 30_000): Promi
   }
 }
 
+/** Waits for a mail to `to` whose subject matches `subject` (the alert lane runs in the background). */
+async function waitForMail(to: string, subject: RegExp, timeoutMs = 30_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const mail = smtp.to(to).find((m) => subject.test(m.subject));
+    if (mail) return mail;
+    if (Date.now() > until) assert.fail(`no mail to ${to} matching ${subject}; got: ${smtp.received.map((m) => m.subject).join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function createDeal(title: string): Promise<number> {
   const token = server.seed!.credentials.admin.token;
   const res = await fetch(`${server.url}/api/records/Deals`, {
@@ -64,7 +78,9 @@ before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-e2e-'));
   profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-e2e-profile-'));
   rx = await startReceiver();
+  const smtpPort = await smtp.start();
   const config = loadHostConfig({
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`, HOOKFLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent',
     HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'), HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD,
   });
@@ -82,6 +98,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await rx?.close();
+  await smtp.stop();
   for (const dir of [dataDir, profileDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -164,7 +181,7 @@ test('a deal created through the API is delivered: Success in the webhook log', 
 
 test('a failing receiver: Failed with every attempt, then Resend succeeds', async () => {
   rx.status = 500;
-  await createDeal('Broken skates');
+  const dealId = await createDeal('Broken skates');
   await waitFor(`${server.url}${ADMIN}/deliveries?status=failed`, 'tbody .badge-failed');
   await shot('deliveries');
   await page.click('tbody tr >> nth=0 >> a >> nth=0');
@@ -172,6 +189,21 @@ test('a failing receiver: Failed with every attempt, then Resend succeeds', asyn
   assert.equal(await attempts.count(), 2, 'the first attempt and the one retry');
   assert.match(await attempts.first().textContent() ?? '', /HTTP 500/);
   await shot('delivery-failed');
+  const deliveryUrl = page.url().replace(/\?.*$/, '');
+
+  // The record owner (the demo admin, whose API token created the deal) is mailed at once.
+  const mail = await waitForMail('admin@example.com', /Webhook failed/);
+  assert.equal(mail.subject, `[Hookflow] Webhook failed: Send new deals to accounting / Create invoice (Deals #${dealId} “Broken skates”)`);
+  assert.match(mail.text, /HTTP 500/);
+  const link = mail.html.match(/href="([^"]*\/deliveries\/\d+)"/)?.[1];
+  assert.ok(link, 'the mail links to the delivery');
+  assert.equal(new URL(link).pathname, new URL(deliveryUrl).pathname, 'the link opens the failed delivery');
+  const mailView = await browser.newPage();
+  await mailView.setContent(mail.html);
+  await shot('alert-mail', mailView);
+  await mailView.close();
+  await page.goto(`${server.url}${new URL(link).pathname}`);
+  assert.match(await page.locator('h1').textContent() ?? '', /Delivery #\d+ failed/);
 
   rx.status = 200;
   await Promise.all([page.waitForURL(/notice=resent/), page.click('button:has-text("Resend")')]);

@@ -1,60 +1,15 @@
 /**
- * A real world for failure-alert tests: an SMTP server (smtp-server) on 127.0.0.1 whose
- * messages are parsed with mailparser, a nodemailer transport to it as the host's mailer, an
- * HTTP receiver that answers what the test says, and a test host with a few users.
+ * A real world for failure-alert tests: a real SMTP peer (test/helpers/smtp-sink.ts), a
+ * nodemailer transport to it as the host's mailer, an HTTP receiver that answers what the test
+ * says, and a test host with a few users.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Knex } from 'knex';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
+import { startSmtpSink } from '../../helpers/smtp-sink.js';
 import type { HostUser } from '../../../module/host.js';
-
-export interface ReceivedMail { rcptTo: string[]; parsed: ParsedMail; text: string; html: string; subject: string }
-
-/** An SMTP server that can be stopped, restarted on the same port, or told to refuse recipients. */
-export function startSmtpSink() {
-  const received: ReceivedMail[] = [];
-  const refuse = new Set<string>();
-  let server: SMTPServer | null = null;
-  let port = 0;
-  const make = () => new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-    onRcptTo(address, _session, done) {
-      if (refuse.has(address.address.toLowerCase())) done(Object.assign(new Error('mailbox busy, try later'), { responseCode: 451 }));
-      else done();
-    },
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        simpleParser(Buffer.concat(chunks)).then((parsed) => {
-          received.push({ rcptTo: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), parsed, text: parsed.text ?? '', html: typeof parsed.html === 'string' ? parsed.html : '', subject: parsed.subject ?? '' });
-          done();
-        }, done);
-      });
-    },
-  });
-  return {
-    received, refuse,
-    get port() { return port; },
-    async start(): Promise<number> {
-      server = make();
-      await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
-      port = (server.server.address() as AddressInfo).port;
-      return port;
-    },
-    async stop(): Promise<void> {
-      const s = server;
-      server = null;
-      if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
-    },
-    /** Mails received, by envelope recipient. */
-    to(address: string): ReceivedMail[] { return received.filter((m) => m.rcptTo.includes(address)); },
-  };
-}
 
 /** An HTTP receiver on 127.0.0.1:0 answering `status(path)`. */
 export function startReceiver(status: (path: string) => number) {

@@ -31,6 +31,13 @@ const render = (g: AlertGroupFacts, alertIds = g.deliveries.map((d) => d.alertId
 };
 
 describe('alert mail: content', () => {
+  test('an error that only repeats the status line is not shown twice', () => {
+    const m = render(group({ deliveries: [{ alertId: 1, delivery: delivery(9, { lastStatusCode: 502, lastError: 'HTTP 502' }), workflowTitle: 'Won deals', recordLabel: 'Deals #5' }] }));
+    assert.equal(m.view.deliveries[0].error, null);
+    assert.ok(m.text.includes('Last result: HTTP 502\n'), m.text);
+    assert.ok(!m.html.includes('HTTP 502 &mdash;'), 'no dash after the status');
+  });
+
   test('a single failure names workflow, webhook, record, URL, last status, attempts and the log link', () => {
     const m = render(group());
     assert.equal(m.subject, '[Hookflow] Webhook failed: Won deals / Send to ERP (Deals #5)');
