@@ -15,6 +15,8 @@ export type BenchEngine = 'sqlite' | 'mysql';
 export interface BenchDatabase {
   engine: BenchEngine;
   db: Knex;
+  /** DATABASE_URL of this database, for worker processes (`sqlite:<file>` or `mysql://…/<name>`). */
+  url: string;
   destroy(): Promise<void>;
 }
 
@@ -26,8 +28,9 @@ export function benchMysqlUrl(env: NodeJS.ProcessEnv = process.env): string | nu
 export async function createBenchDatabase(engine: BenchEngine, mysqlUrl: string | null): Promise<BenchDatabase> {
   if (engine === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-'));
-    const db = openDatabase({ engine: 'sqlite', file: path.join(dir, 'bench.sqlite') });
-    return { engine, db, async destroy() { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
+    const file = path.join(dir, 'bench.sqlite');
+    const db = openDatabase({ engine: 'sqlite', file });
+    return { engine, db, url: `sqlite:${file}`, async destroy() { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
   }
   if (!mysqlUrl) throw new Error('no MariaDB/MySQL URL');
   const base = new URL(mysqlUrl);
@@ -42,7 +45,7 @@ export async function createBenchDatabase(engine: BenchEngine, mysqlUrl: string 
   url.pathname = `/${name}`;
   const db = openDatabase({ engine: 'mysql', url: url.toString() });
   return {
-    engine, db,
+    engine, db, url: url.toString(),
     async destroy() {
       await db.destroy();
       await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);

@@ -16,7 +16,7 @@ export interface QueueTarget { db: Knex; host: BenchHost; workflowId: number; ta
 const BODY = JSON.stringify({ deal: { id: 12345, title: 'Benchmark deal', stage: 'Won', amount: 1000 } });
 
 /** Queues `n` deliveries spread round-robin over `urls` (in one transaction, not timed). */
-async function enqueueMany(t: QueueTarget, n: number, urls: string[]): Promise<void> {
+export async function enqueueMany(t: QueueTarget, n: number, urls: string[]): Promise<void> {
   await t.db.transaction(async (trx) => {
     for (let i = 0; i < n; i++) {
       await enqueueDelivery(trx, {
@@ -27,7 +27,8 @@ async function enqueueMany(t: QueueTarget, n: number, urls: string[]): Promise<v
   });
 }
 
-const successes = async (db: Knex) => Number((await db('hookflow_deliveries').where({ status: 'success' }).count({ n: '*' }))[0].n);
+/** Deliveries in the log with status `success`. */
+export const countSuccesses = async (db: Knex): Promise<number> => Number((await db('hookflow_deliveries').where({ status: 'success' }).count({ n: '*' }))[0].n);
 
 /**
  * Deliveries per second through the worker until `n` are `success` in the log (every attempt
@@ -50,7 +51,7 @@ export async function measureQueueRate(t: QueueTarget, n: number, urls: string[]
   const started = performance.now();
   t.host.hookflow.worker.start();
   await waitUntil(`${n} requests`, 120_000, async () => opts.received() - seen >= n, 2);
-  await waitUntil(`${n} successful deliveries`, 60_000, async () => (await successes(t.db)) >= n, 2);
+  await waitUntil(`${n} successful deliveries`, 60_000, async () => (await countSuccesses(t.db)) >= n, 2);
   const elapsed = performance.now() - started;
   await opts.beforeStop?.();
   await t.host.hookflow.worker.stop();
