@@ -33,15 +33,29 @@ function adminConnection(url: URL): Knex {
   });
 }
 
-export async function createTestDatabase(engine: EngineName): Promise<TestDatabase> {
+export interface ScratchOptions {
+  /** MariaDB/MySQL server URL (no database). Default HOOKFLOW_TEST_MYSQL_URL. */
+  mysqlUrl?: string | null;
+  /** Temp-dir and database name prefix. Default `hookflow_test`. */
+  prefix?: string;
+}
+
+/**
+ * A fresh, empty database (not migrated) that `destroy()` removes: a temp SQLite file, or a
+ * `<prefix>_<random>` database on the MariaDB/MySQL server. Also used by the benchmarks.
+ */
+export async function createTestDatabase(engine: EngineName, opts: ScratchOptions = {}): Promise<TestDatabase> {
+  const prefix = opts.prefix ?? 'hookflow_test';
   if (engine === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-test-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix.replace(/_/g, '-')}-`));
     const file = path.join(dir, 'test.sqlite');
     const db = openDatabase({ engine: 'sqlite', file });
     return { engine, db, url: `sqlite:${file}`, async destroy() { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
   }
-  const base = new URL(process.env.HOOKFLOW_TEST_MYSQL_URL as string);
-  const name = `hookflow_test_${randomBytes(6).toString('hex')}`;
+  const server = opts.mysqlUrl ?? process.env.HOOKFLOW_TEST_MYSQL_URL;
+  if (!server) throw new Error('no MariaDB/MySQL server URL');
+  const base = new URL(server);
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = adminConnection(base);
   await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   const url = new URL(base.toString());
