@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { cachePreparedStatements } from './sqlite-statements.js';
 
 export type DatabaseTarget = { engine: 'sqlite'; file: string } | { engine: 'mysql'; url: string };
 
@@ -27,7 +28,7 @@ export function parseDatabaseUrl(value: string): DatabaseTarget {
   throw new Error(`DATABASE_URL: unsupported scheme ${scheme ?? '(none)'}; use sqlite: or mysql://`);
 }
 
-/** Creates a knex instance for the target. SQLite gets WAL, a busy timeout and foreign keys. */
+/** Creates a knex instance for the target. SQLite gets WAL, a busy timeout, foreign keys and a statement cache. */
 export function openDatabase(target: DatabaseTarget, opts: { poolMax?: number } = {}): Knex {
   if (target.engine === 'sqlite') {
     if (target.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
@@ -38,7 +39,8 @@ export function openDatabase(target: DatabaseTarget, opts: { poolMax?: number } 
       pool: {
         min: 1,
         max: 1,
-        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(conn: { pragma(s: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          cachePreparedStatements(conn);
           conn.pragma('journal_mode = WAL');
           conn.pragma('busy_timeout = 5000');
           conn.pragma('synchronous = NORMAL');
