@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadHostConfig } from '../../host/config.js';
 import { startServer, type RunningServer } from '../../host/server.js';
-import { startReceiver, type Receiver } from './support/admin-host.js';
+import { startReceiver, type Receiver } from '../helpers/admin-host.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');

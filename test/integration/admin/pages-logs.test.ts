@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
-import { ADMIN, FormClient, startAdminHost, startReceiver, type AdminHost, type Receiver } from '../../e2e/support/admin-host.js';
+import { ADMIN, FormClient, startAdminHost, startReceiver, type AdminHost, type Receiver } from '../../helpers/admin-host.js';
 
 describeEachEngine('admin log and access pages', (tdb) => {
   let t: AdminHost;

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { hiddenInput } from '../host/harness.js';
-import { ADMIN, FormClient, startAdminHost, startReceiver, type AdminHost, type Receiver } from '../../e2e/support/admin-host.js';
+import { ADMIN, FormClient, startAdminHost, startReceiver, type AdminHost, type Receiver } from '../../helpers/admin-host.js';
 
 describeEachEngine('admin pages', (tdb) => {
   let t: AdminHost;

@@ -12,9 +12,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
-import { createHostApp, type HostApp } from '../../../host/app.js';
-import type { HostMailer } from '../../../module/host.js';
-import { CookieJar, hiddenInput } from '../../integration/host/harness.js';
+import { createHostApp, type HostApp } from '../../host/app.js';
+import type { HostMailer } from '../../module/host.js';
+import { CookieJar, hiddenInput } from '../integration/host/harness.js';
 
 export const ADMIN = '/settings/hookflow';
 const HTML = 'text/html,application/xhtml+xml';
