@@ -1,34 +1,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
+import { serveAdminApi, type AdminApi } from '../../helpers/admin-api.js';
 
 describeEachEngine('permissions management API', (tdb) => {
   let h: TestHost;
-  let server: http.Server;
-  let base = '';
+  let api: AdminApi;
   let workflowId = 0;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, text };
-  };
+  const call: AdminApi['call'] = (method, path, body) => api.call(method, path, body);
 
   before(async () => {
     h = await createTestHost(tdb().db);
     workflowId = (await h.hookflow.services.workflows.create({ module: 'Leads', title: 'Form', status: 'active', trigger: 'http', triggerName: 'leadform', requiredEnv: [{ name: 'lastname', type: 'text', required: true }, { name: 'email', type: 'email', required: false }], tasks: [] }, h.admin.id)).id;
-    const app = express();
-    app.use('/settings/hookflow', h.hookflow.adminRouter);
-    server = http.createServer(app).listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/settings/hookflow/api`;
+    api = await serveAdminApi(h);
   });
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await api.close();
     await h.close();
   });
 

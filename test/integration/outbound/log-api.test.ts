@@ -2,21 +2,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
+import { serveAdminApi, type AdminApi } from '../../helpers/admin-api.js';
 
 describeEachEngine('webhook log API', (tdb) => {
   let h: TestHost;
-  let api: http.Server;
+  let api: AdminApi;
   let rx: http.Server;
-  let base = '';
   let failing = true;
   const ids: string[] = [];
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-    return { status: res.status, body: await res.json() as any };
-  };
+  const call: AdminApi['call'] = (method, path, body) => api.call(method, path, body);
 
   before(async () => {
     rx = http.createServer((req, res) => { ids.push(String(req.headers['webhook-id'])); req.resume(); res.writeHead(failing ? 500 : 200).end(); }).listen(0, '127.0.0.1');
@@ -24,14 +20,10 @@ describeEachEngine('webhook log API', (tdb) => {
     const port = (rx.address() as AddressInfo).port;
     h = await createTestHost(tdb().db, { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 } });
     await h.hookflow.services.workflows.create({ module: 'Deals', title: 'log', status: 'active', trigger: 'record.created', tasks: [{ type: 'webhook', title: 'w', options: { url: `http://127.0.0.1:${port}/`, headers: [{ name: 'X-Api-Key', value: 'k-123' }] } }] }, h.admin.id);
-    const app = express();
-    app.use('/admin', h.hookflow.adminRouter);
-    api = http.createServer(app).listen(0, '127.0.0.1');
-    await new Promise((r) => api.once('listening', r));
-    base = `http://127.0.0.1:${(api.address() as AddressInfo).port}/admin/api`;
+    api = await serveAdminApi(h);
   });
   after(async () => {
-    await new Promise((r) => api.close(r));
+    await api.close();
     rx.closeAllConnections();
     await new Promise((r) => rx.close(r));
     await h.close();
