@@ -13,19 +13,17 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createTestHost, type TestHost } from '../helpers/test-host.js';
+import type { TestHost } from '../helpers/test-host.js';
 import { enqueueDelivery } from '../../module/outbound/enqueue.js';
-import { createFaultDatabase, faultServerUrl, type FaultDatabase } from './lib/fault-database.js';
-import { createWorkerFleet, type WorkerFleet } from './lib/worker-fleet.js';
-import { startReceiver, type Receiver } from './lib/receiver.js';
+import { faultServerUrl, type FaultDatabase } from './lib/fault-database.js';
+import type { WorkerFleet } from './lib/worker-fleet.js';
+import type { Receiver } from './lib/receiver.js';
+import { createFaultWorld, type FaultWorld } from './lib/fault-world.js';
 import { faultTimesOf, runChaos, type ChaosReport } from './lib/chaos.js';
 import { workedSince } from './lib/worker-activity.js';
 import { verifyDeliveries, type DeliveryVerdict } from './lib/verify-deliveries.js';
 import { describeTimeline } from './lib/diagnose.js';
-import { FAULT_SETTINGS, LEASE_SECONDS, MAX_ATTEMPTS } from './lib/fault-settings.js';
+import { LEASE_SECONDS, MAX_ATTEMPTS } from './lib/fault-settings.js';
 import { seededRandom, waitUntilDone } from './lib/wait.js';
 
 const DELIVERIES = Number(process.env.HOOKFLOW_FAULTS_DELIVERIES || 5000);
@@ -36,24 +34,19 @@ const FAIL_RATE = 0.3;
 const server = faultServerUrl();
 
 describe('fault injection: deliveries survive worker kills and a database outage', { skip: server ? false : 'set HOOKFLOW_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 (MariaDB/MySQL only)' }, () => {
+  let world: FaultWorld;
   let fdb: FaultDatabase;
   let h: TestHost;
   let receiver: Receiver;
   let fleet: WorkerFleet | null = null;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-faults-'));
 
   before(async () => {
-    fdb = await createFaultDatabase(server as string);
-    h = await createTestHost(fdb.db);
-    await h.hookflow.services.settings.save(FAULT_SETTINGS);
-    receiver = await startReceiver({ failRate: FAIL_RATE });
+    world = await createFaultWorld(server as string, FAIL_RATE);
+    ({ fdb, h, receiver } = world);
   });
   after(async () => {
     await fleet?.stopAll('SIGKILL');
-    await receiver?.close();
-    await h?.close();
-    await fdb?.destroy();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   async function enqueueAll(): Promise<void> {
@@ -73,7 +66,7 @@ describe('fault injection: deliveries survive worker kills and a database outage
 
   /** Drains the queue with the fleet while the chaos schedule runs; resolves once all finished. */
   async function drainUnderFaults(): Promise<ChaosReport> {
-    fleet = createWorkerFleet({ databaseUrl: fdb.url, dataDir });
+    fleet = world.createFleet();
     await fleet.start(WORKERS);
     const abort = new AbortController();
     const chaos = runChaos({

@@ -12,21 +12,19 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createTestHost, type TestHost } from '../helpers/test-host.js';
+import type { TestHost } from '../helpers/test-host.js';
 import { startInboundServer, type InboundServer } from '../helpers/inbound-server.js';
-import { createFaultDatabase, faultServerUrl, type FaultDatabase } from './lib/fault-database.js';
-import { createWorkerFleet, type WorkerFleet } from './lib/worker-fleet.js';
-import { startReceiver, type Receiver } from './lib/receiver.js';
+import { faultServerUrl, type FaultDatabase } from './lib/fault-database.js';
+import type { WorkerFleet } from './lib/worker-fleet.js';
+import type { Receiver } from './lib/receiver.js';
+import { createFaultWorld, type FaultWorld } from './lib/fault-world.js';
 import { faultTimesOf, runChaos, type ChaosReport } from './lib/chaos.js';
 import { workedSince } from './lib/worker-activity.js';
 import { verifyDeliveries, type DeliveryVerdict } from './lib/verify-deliveries.js';
 import { verifyRuns, type RunVerdict } from './lib/verify-runs.js';
 import { createRunProducers, type RunProducers } from './lib/run-producers.js';
 import { describeTimeline } from './lib/diagnose.js';
-import { FAULT_SETTINGS, LEASE_SECONDS, MAX_ATTEMPTS } from './lib/fault-settings.js';
+import { LEASE_SECONDS, MAX_ATTEMPTS } from './lib/fault-settings.js';
 import { seededRandom, waitUntilDone } from './lib/wait.js';
 
 const RUNS = Number(process.env.HOOKFLOW_FAULTS_RUNS || 1200);
@@ -36,19 +34,17 @@ const DEALS = 20;
 const server = faultServerUrl();
 
 describe('fault injection: accepted runs and committed changes survive worker kills', { skip: server ? false : 'set HOOKFLOW_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 (MariaDB/MySQL only)' }, () => {
+  let world: FaultWorld;
   let fdb: FaultDatabase;
   let h: TestHost;
   let receiver: Receiver;
   let inbound: InboundServer;
   let producers: RunProducers;
   let fleet: WorkerFleet | null = null;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-faults-'));
 
   before(async () => {
-    fdb = await createFaultDatabase(server as string);
-    h = await createTestHost(fdb.db);
-    await h.hookflow.services.settings.save(FAULT_SETTINGS);
-    receiver = await startReceiver({ failRate: 0.3 });
+    world = await createFaultWorld(server as string, 0.3);
+    ({ fdb, h, receiver } = world);
     inbound = await startInboundServer(h.hookflow);
     const inboundRequests = Math.ceil(RUNS / 2);
     producers = createRunProducers({
@@ -60,10 +56,7 @@ describe('fault injection: accepted runs and committed changes survive worker ki
   after(async () => {
     await fleet?.stopAll('SIGKILL');
     await inbound?.close();
-    await receiver?.close();
-    await h?.close();
-    await fdb?.destroy();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   const count = async (table: string, statuses: string[]) => Number((await fdb.db(table).whereIn('status', statuses).count({ n: '*' }))[0].n);
@@ -81,7 +74,7 @@ describe('fault injection: accepted runs and committed changes survive worker ki
 
   /** Produces and executes everything with the fleet while the chaos schedule runs. */
   async function runUnderFaults(): Promise<ChaosReport> {
-    fleet = createWorkerFleet({ databaseUrl: fdb.url, dataDir });
+    fleet = world.createFleet();
     await fleet.start(3);
     const abort = new AbortController();
     const chaos = runChaos({ fleet, database: fdb, random: seededRandom(SEED), kills: KILLS, outageAfterKills: Math.ceil(KILLS / 2), workedSince: workedSince(fdb.db), progress, signal: abort.signal });
