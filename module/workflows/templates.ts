@@ -21,7 +21,7 @@
 import Handlebars from 'handlebars';
 import { getSegments } from './paths.js';
 import { findAstProblem, OUT_HELPER, prepareAst, REF_HELPER } from './template-ast.js';
-import type { RefPiece } from './template-refs.js';
+import { MAX_NESTING, nestingProblem, type RefPiece } from './template-refs.js';
 
 /** What templates can see. Reference roots are exactly these five keys. */
 export interface TemplateContext {
@@ -35,6 +35,8 @@ export interface TemplateContext {
 export interface TemplateEngineOptions {
   /** Longest template accepted, in characters. Default 10000. */
   maxTemplateLength?: number;
+  /** Deepest nesting of blocks, `{{else x}}` chains and subexpressions accepted. Default 20. */
+  maxNesting?: number;
   /** Compiled templates kept, least recently used dropped first; 0 disables caching. Default 500. */
   cacheSize?: number;
 }
@@ -83,6 +85,7 @@ const MAX_VALUE_DEPTH = 64;
 interface EngineState {
   hb: typeof Handlebars;
   maxLength: number;
+  maxNesting: number;
   cacheSize: number;
   cache: Map<string, Compiled>;
 }
@@ -91,6 +94,7 @@ export function createTemplateEngine(opts: TemplateEngineOptions = {}): Template
   const state: EngineState = {
     hb: createHandlebars(),
     maxLength: opts.maxTemplateLength ?? 10_000,
+    maxNesting: opts.maxNesting ?? MAX_NESTING,
     cacheSize: Math.max(0, Math.floor(opts.cacheSize ?? 500)),
     cache: new Map(),
   };
@@ -107,6 +111,9 @@ export function createTemplateEngine(opts: TemplateEngineOptions = {}): Template
 function checkTemplate(state: EngineState, template: unknown): string | null {
   if (typeof template !== 'string') return 'template must be a string';
   if (template.length > state.maxLength) return `template is longer than ${state.maxLength} characters`;
+  // Before parsing: the parser's cost grows with length × depth, the pre-scan's with length only.
+  const nesting = nestingProblem(template, state.maxNesting).problem;
+  if (nesting) return nesting;
   let ast: hbs.AST.Program;
   try {
     ast = state.hb.parseWithoutProcessing(template);

@@ -1,7 +1,8 @@
-import { test, describe } from 'node:test';
+import { test, describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTemplateEngine, TemplateError, type TemplateContext } from '../../../module/workflows/templates.js';
-import { tokenizeRefs } from '../../../module/workflows/template-refs.js';
+import { nestingProblem, tokenizeRefs } from '../../../module/workflows/template-refs.js';
+import Handlebars from 'handlebars';
 
 function makeContext(): TemplateContext {
   return {
@@ -307,6 +308,76 @@ describe('check()', () => {
     assert.throws(() => render('{{> header}}'), TemplateError);
     assert.throws(() => render({ deep: ['{{upper x}}'] }), TemplateError);
     assert.throws(() => engine.renderString(5 as unknown as string, ctx), TemplateError);
+  });
+});
+
+describe('nesting limit (20), checked before the parser', () => {
+  const nest = (open: string, close: string, n: number, inner = 'x') => open.repeat(n) + inner + close.repeat(n);
+  // Longer than 10000 characters for some: `roomy` shows that depth alone refuses them.
+  const roomy = createTemplateEngine({ maxTemplateLength: 100_000 });
+  const deep = {
+    if: nest('{{#if record.won}}', '{{/if}}', 600),
+    unless: nest('{{#unless record.won}}', '{{/unless}}', 600),
+    each: nest('{{#each record.items}}', '{{/each}}', 600),
+    with: nest('{{#with record}}', '{{/with}}', 600),
+    inverse: nest('{{^record.won}}', '{{/record.won}}', 600),
+    tilde: nest('{{~#if record.won~}}', '{{~/if~}}', 600),
+    elseIf: `{{#if record.won}}${'{{else if record.won}}x'.repeat(600)}{{/if}}`,
+    subexpression: `{{#if ${nest('(', ')', 600, 'a')}}}x{{/if}}`,
+    partialBlock: nest('{{#> layout}}', '{{/layout}}', 600),
+  };
+  /** Counts calls of Handlebars' (shared) parser for the length of one test. */
+  function parserSpy(t: TestContext) {
+    const parser = (Handlebars as unknown as { Parser: { parse(input: string): unknown } }).Parser;
+    const spy = t.mock.method(parser, 'parse');
+    t.after(() => spy.mock.restore());
+    return spy.mock;
+  }
+
+  test('600-deep templates of every nesting construct are refused without being parsed', (t) => {
+    const parser = parserSpy(t);
+    const plain = nest('{{#if a}}', '{{/if}}', 600);
+    assert.ok(plain.length <= 10_000, 'within the default length limit');
+    assert.match(engine.check(plain) ?? '', /^templates may nest blocks at most 20 deep/);
+    assert.throws(() => text(plain), TemplateError);
+    for (const [name, template] of Object.entries(deep)) {
+      assert.match(roomy.check(template) ?? '', /^templates may nest blocks at most 20 deep/, name);
+      assert.throws(() => roomy.renderString(template, ctx), /at most 20 deep/, name);
+    }
+    assert.equal(parser.callCount(), 0, 'the handlebars parser never saw a too-deep template');
+  });
+
+  test('the refusal costs at most one lexer token per character, and stops at level 21', () => {
+    for (const [name, template] of Object.entries(deep)) {
+      const scan = nestingProblem(template);
+      assert.ok(scan.problem, name);
+      assert.ok(scan.tokens <= template.length + 1, `${name}: ${scan.tokens} tokens`);
+      assert.ok(scan.tokens < 200, `${name}: stopped early (${scan.tokens} tokens)`);
+    }
+  });
+
+  test('20 deep is accepted and renders (and does reach the parser)', (t) => {
+    const parser = parserSpy(t);
+    assert.equal(engine.check(nest('{{#if record.won}}', '{{/if}}', 20)), null);
+    assert.equal(text(nest('{{#if record.won}}', '{{/if}}', 20, '{{record.stage}}')), 'Won');
+    assert.equal(engine.check(`{{#if record.won}}${'{{else if record.won}}x'.repeat(19)}{{/if}}`), null);
+    assert.ok(parser.callCount() > 0);
+    assert.match(engine.check(nest('{{#if record.won}}', '{{/if}}', 21)) ?? '', /at most 20 deep/);
+  });
+
+  test('only real nesting counts: siblings, comments, escapes, strings and raw text do not', () => {
+    const ifs = '{{#if a}}'.repeat(30);
+    assert.equal(engine.check('{{#if a}}x{{/if}}'.repeat(500)), null, 'siblings');
+    assert.equal(text(`{{!-- ${ifs} --}}ok`), 'ok', 'comment');
+    assert.equal(text('\\{{#if a}}'.repeat(30)), '{{#if a}}'.repeat(30), 'escaped mustaches');
+    assert.equal(text(`{{#if "${'('.repeat(30)}"}}ok{{/if}}`), 'ok', 'parentheses in a string literal');
+    assert.equal(text(`{{{{if record.won}}}}${ifs}{{{{/if}}}}`), ifs, 'raw block content');
+  });
+
+  test('the limit is an engine option', () => {
+    const strict = createTemplateEngine({ maxNesting: 2 });
+    assert.equal(strict.check('{{#if a}}{{#if b}}x{{/if}}{{/if}}'), null);
+    assert.match(strict.check('{{#if a}}{{#if b}}{{#if c}}x{{/if}}{{/if}}{{/if}}') ?? '', /at most 2 deep/);
   });
 });
 
