@@ -14,8 +14,7 @@
  * sent cross-site without a CORS preflight, which this API never grants.
  */
 import express, { type RequestHandler, type Router } from 'express';
-import { HookflowError, type FieldErrors } from '../module/errors.js';
-import type { HostLogger } from '../module/host.js';
+import { HookflowError, type FieldErrors, type HostLogger } from 'hookflow';
 import { jsonErrorHandler } from './http-errors.js';
 import { MAX_LIST_LIMIT, type RecordService } from './records.js';
 import type { AuthMiddleware } from './session.js';

@@ -11,18 +11,16 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import { pino, type Logger } from 'pino';
-import type { HookflowSettingsPatch } from '../module/config.js';
-import type { HostContext, HostLogger, HostMailer } from '../module/host.js';
-import { loadManifest, type HookflowManifest } from '../module/manifest.js';
+import {
+  install, loadManifest, type HookflowManifest, type HookflowSettingsPatch, type HostContext, type HostLogger,
+  type HostMailer, type InstalledHookflow, type InstallOptions, type RecordHooks,
+} from 'hookflow';
 import { createApiRouter } from './api.js';
 import { createAuthRouter, type LoginRateLimit } from './auth.js';
 import type { HostConfig } from './config.js';
 import { createDemoRouter } from './demo.js';
 import { toCodedError } from './http-errors.js';
 import { createMailer } from './mailer.js';
-import {
-  loadModuleInstaller, type InstalledHookflow, type ModuleInstaller, type RealInstalledHookflow, type RecordHooks,
-} from './installer.js';
 import { createPagesRouter } from './pages.js';
 import { RecordService } from './records.js';
 import { createRenderer } from './render.js';
@@ -31,6 +29,12 @@ import { createAuthMiddleware, SessionStore, smallPage, wantsHtml, type AuthMidd
 import { UserService } from './users.js';
 
 export const DEFAULT_MAIL_FROM = '"Hookflow" <hookflow@localhost>';
+
+/**
+ * What installs Hookflow: the package's `install` unless a test injects a fake. `T` is what it
+ * returns, so a test's fake can carry extra probes; the host itself relies only on InstalledHookflow.
+ */
+export type ModuleInstaller<T extends InstalledHookflow = InstalledHookflow> = (host: HostContext, options: InstallOptions) => Promise<T>;
 
 export interface HostContextOptions {
   db: Knex;
@@ -55,7 +59,7 @@ export interface HostContextHandle {
   sessions: SessionStore;
   auth: AuthMiddleware;
   mailer: HostMailer;
-  /** Binds Hookflow's hooks to record saves (null unbinds). */
+  /** Binds Hookflow's hooks to record saves (null unbinds); the same as `context.attachHooks`. */
   bindHooks(hooks: RecordHooks | null): void;
   /** Closes what this call created (the default mailer); never the db. */
   close(): void;
@@ -71,6 +75,7 @@ export function createHostContext(opts: HostContextOptions): HostContextHandle {
   const users = new UserService(opts.db, now);
   const sessions = new SessionStore(opts.db, now);
   const auth = createAuthMiddleware(users, sessions);
+  const bindHooks = (hooks: RecordHooks | null) => records.setHooks(hooks);
   const context: HostContext = {
     db: opts.db,
     records,
@@ -81,17 +86,18 @@ export function createHostContext(opts: HostContextOptions): HostContextHandle {
     logger,
     now,
     baseUrl: (opts.baseUrl ?? opts.config?.baseUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
+    attachHooks: bindHooks,
   };
-  return { context, records, users, sessions, auth, mailer, bindHooks: (h) => records.setHooks(h), close: () => ownMailer?.close() };
+  return { context, records, users, sessions, auth, mailer, bindHooks, close: () => ownMailer?.close() };
 }
 
-export interface HostAppOptions<T extends InstalledHookflow = RealInstalledHookflow> {
+export interface HostAppOptions<T extends InstalledHookflow = InstalledHookflow> {
   db: Knex;
   /** Reads baseUrl, mailFrom, smtpUrl, dataDir, secretKey and inProcessWorker. */
   config: Pick<HostConfig, 'baseUrl' | 'mailFrom' | 'dataDir' | 'secretKey' | 'inProcessWorker'> & Partial<Pick<HostConfig, 'smtpUrl'>>;
   /** Default: a pino logger at `info`. */
   logger?: Logger | HostLogger;
-  /** Default: `install` from module/index.ts. Tests inject a fake. */
+  /** Default: the package's `install`. Tests inject a fake. */
   installer?: ModuleInstaller<T>;
   /** Default: the package's manifest.json. */
   manifestFile?: string;
@@ -110,7 +116,7 @@ export interface HostAppOptions<T extends InstalledHookflow = RealInstalledHookf
 }
 
 /** `T` is what the installer returns: the real module's result unless a test injects a fake. */
-export interface HostApp<T extends InstalledHookflow = RealInstalledHookflow> {
+export interface HostApp<T extends InstalledHookflow = InstalledHookflow> {
   app: Express;
   context: HostContext;
   hookflow: T;
@@ -121,14 +127,14 @@ export interface HostApp<T extends InstalledHookflow = RealInstalledHookflow> {
 }
 
 /** Installs Hookflow into a new host context and returns the ready (not yet listening) app. */
-export async function createHostApp<T extends InstalledHookflow = RealInstalledHookflow>(opts: HostAppOptions<T>): Promise<HostApp<T>> {
+export async function createHostApp<T extends InstalledHookflow = InstalledHookflow>(opts: HostAppOptions<T>): Promise<HostApp<T>> {
   // A bad manifest stops start-up before anything else happens, with its one-line message.
   const manifest = loadManifest(opts.manifestFile);
   if (opts.migrate ?? true) await migrateHost(opts.db);
   const logger = opts.logger ?? pino({ level: 'info' });
   const services = createHostContext({ db: opts.db, config: opts.config, logger, mailer: opts.mailer, now: opts.now });
-  // Without an injected installer T is RealInstalledHookflow, which is exactly what the loader returns.
-  const installer = opts.installer ?? (loadModuleInstaller as unknown as ModuleInstaller<T>);
+  // Without an injected installer T is InstalledHookflow, which is exactly what install returns.
+  const installer = opts.installer ?? (install as ModuleInstaller<T>);
   let hookflow: T;
   try {
     hookflow = await installer(services.context, {
@@ -140,12 +146,11 @@ export async function createHostApp<T extends InstalledHookflow = RealInstalledH
     services.close();
     throw err;
   }
-  services.bindHooks(hookflow.hooks);
+  // install() attached its hooks to the record service (context.attachHooks) before starting its worker.
   const app = buildExpressApp({ opts, manifest, services, hookflow, logger });
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
-    services.bindHooks(null);
-    try { await hookflow.uninstall(); } finally { services.close(); }
+    try { await hookflow.uninstall(); } finally { services.bindHooks(null); services.close(); }
   })());
   return { app, context: services.context, hookflow, manifest, services, close };
 }
@@ -179,6 +184,8 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
     secureCookies: opts.config.baseUrl.startsWith('https:'),
     loginRateLimit: opts.loginRateLimit,
   });
+  // Health first: no session, cookie or body work, so an orchestrator's probe costs one check.
+  app.get('/healthz', (req, res, next) => hookflow.healthHandler(req, res, next));
   app.use(authRouter.router);
   app.use('/api', createApiRouter({ records: services.records, auth: services.auth, logger }));
   app.use(createPagesRouter({

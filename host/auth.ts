@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { doubleCsrf } from 'csrf-csrf';
-import type { HostLogger } from '../module/host.js';
+import type { HostLogger } from 'hookflow';
 import type { Renderer } from './render.js';
 import { readCookie, safeNext, wantsHtml, SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from './session.js';
 import type { UserService } from './users.js';

@@ -1,11 +1,12 @@
 /**
- * The `hookflow` command (package.json bin): start the reference CRM, run the worker as its own
- * process, migrate, and import/export workflows. Errors print one line and exit non-zero.
+ * The reference CRM's command (`node bin/crm.js`, what `npm start` runs): start the demo CRM,
+ * run its worker as its own process, migrate its tables and Hookflow's, and import/export
+ * workflows. It uses Hookflow only through the package's public exports, exactly as a foreign CRM
+ * would (its worker is the package's `runWorker`). Errors print one line and exit non-zero.
  */
 import fs from 'node:fs';
 import { pino } from 'pino';
-import { install, type InstalledHookflow } from '../module/index.js';
-import { migrateLatest } from '../module/storage/migrate.js';
+import { errorLine, install, migrate, runWorker, type InstalledHookflow } from 'hookflow';
 import { loadHostConfig, type HostConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { createHostContext } from './app.js';
@@ -13,12 +14,12 @@ import { migrateHost } from './schema.js';
 import { startServer } from './server.js';
 import { leadformCurl, seedDemoPermission, seedDemoWorkflows } from './seed-workflows.js';
 
-const HELP = `Usage: hookflow <command> [options]
+export const HELP = `Usage: crm <command> [options]      (npm start = crm start)
 
 Commands:
-  start              Start the reference CRM with Hookflow installed (the demo; npm start)
-  worker             Run the background worker as its own process against DATABASE_URL
-  migrate            Create or upgrade the host's and Hookflow's tables, then exit
+  start              Start the reference CRM with Hookflow installed (the demo)
+  worker             Run Hookflow's background worker as its own process against DATABASE_URL
+  migrate            Create or upgrade the CRM's and Hookflow's tables, then exit
   export [FILE]      Write every workflow as JSON to FILE (default: standard output)
   import FILE        Validate and import workflows from FILE (all or nothing)
   help               Show this help
@@ -28,20 +29,18 @@ see README.md for every variable and its default.`;
 
 class UsageError extends Error {}
 
-type Io = { out: (s: string) => void; err: (s: string) => void };
+export type Io = { out: (s: string) => void; err: (s: string) => void };
 
-async function withModule<T>(config: HostConfig, startWorker: boolean, fn: (hf: InstalledHookflow) => Promise<T>): Promise<T> {
-  const db = openDatabase(config.database);
-  const logger = pino({ level: config.logLevel });
+/** The host's services and Hookflow installed without starting its worker, for one-shot commands. */
+async function withModule<T>(config: HostConfig, fn: (hf: InstalledHookflow) => Promise<T>): Promise<T> {
+  const db = openDatabase(config.database, { dataDir: config.dataDir });
   try {
     await migrateHost(db);
-    const host = createHostContext({ db, config, logger });
-    const hf = await install(host.context, { secretKey: config.secretKey, startWorker });
-    host.bindHooks(hf.hooks); // tasks that change records start further workflows
+    const host = createHostContext({ db, config, logger: pino({ level: config.logLevel }) });
+    const hf = await install(host.context, { secretKey: config.secretKey, startWorker: false });
     try {
       return await fn(hf);
     } finally {
-      host.bindHooks(null);
       await hf.uninstall();
       host.close();
     }
@@ -50,20 +49,27 @@ async function withModule<T>(config: HostConfig, startWorker: boolean, fn: (hf: 
   }
 }
 
-async function runWorker(config: HostConfig, io: Io): Promise<void> {
-  await withModule(config, true, async (hf) => {
-    io.out(`hookflow worker ${hf.services.workerId} running against ${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')}; Ctrl-C to stop`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-    io.out('stopping: waiting for in-flight work');
-  });
+async function workerCommand(config: HostConfig, io: Io): Promise<void> {
+  const db = openDatabase(config.database, { dataDir: config.dataDir });
+  try {
+    await migrateHost(db);
+    const host = createHostContext({ db, config, logger: pino({ level: config.logLevel }) });
+    try {
+      const running = await runWorker(host.context, { secretKey: config.secretKey });
+      io.out(`hookflow worker ${running.workerId} running against ${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')}; Ctrl-C to stop`);
+      await running.stopped;
+      io.out('stopped: in-flight work finished');
+    } finally {
+      host.close();
+    }
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function startDemo(config: HostConfig): Promise<void> {
   await startServer(config, {
-    seedWorkflows: async ({ host, seed, port, baseUrl }) => {
+    seedWorkflows: async ({ host, seed, port }) => {
       // The demo receiver runs on loopback; allowlist exactly that, never "all private ranges".
       const current = host.hookflow.services.settings.get().outboundAllowlist;
       if (!current.includes('127.0.0.1/32')) await host.hookflow.services.settings.save({ outboundAllowlist: [...current, '127.0.0.1/32'] });
@@ -73,51 +79,68 @@ async function startDemo(config: HostConfig): Promise<void> {
         ownerUserId: seed.admin.id,
       });
       await seedDemoPermission(host.hookflow);
-      return [`  Try the lead form: ${leadformCurl(baseUrl, host.manifest.routes.inbound, host.hookflow.services.settings.get().shortUrlPath)}`];
+      return [`  Try the lead form: ${leadformCurl(host.hookflow.shortUrl())}`];
     },
   });
 }
 
-async function command(name: string, args: string[], io: Io): Promise<void> {
-  if (name === 'help' || name === '--help' || name === '-h') { io.out(HELP); return; }
-  if (!['start', 'worker', 'migrate', 'export', 'import'].includes(name)) throw new UsageError(`unknown command "${name}"; run hookflow --help`);
-  const maxArgs = name === 'export' || name === 'import' ? 1 : 0;
-  if (args.length > maxArgs) throw new UsageError(`${name}: unexpected argument "${args[maxArgs]}"`);
-  if (name === 'import' && args.length === 0) throw new UsageError('import: give the JSON file to import, e.g. hookflow import flows.json');
-  const config = loadHostConfig();
-  if (name === 'start') return startDemo(config);
-  if (name === 'worker') return runWorker(config, io);
-  if (name === 'migrate') {
-    const db = openDatabase(config.database);
-    try {
-      const host = await migrateHost(db);
-      const module = await migrateLatest(db);
-      io.out(`migrated: host ${host.length} new, hookflow ${module.length} new`);
-    } finally { await db.destroy(); }
-    return;
+async function migrateCommand(config: HostConfig, io: Io): Promise<void> {
+  const db = openDatabase(config.database, { dataDir: config.dataDir });
+  try {
+    const host = await migrateHost(db);
+    const module = await migrate(db);
+    io.out(`migrated: host ${host.length} new, hookflow ${module.length} new`);
+  } finally {
+    await db.destroy();
   }
-  if (name === 'export') {
-    const doc = await withModule(config, false, (hf) => hf.services.workflows.exportAll());
-    const text = `${JSON.stringify(doc, null, 2)}\n`;
-    if (args[0]) fs.writeFileSync(args[0], text); else io.out(text.trimEnd());
-    return;
-  }
+}
+
+async function importCommand(config: HostConfig, file: string, io: Io): Promise<void> {
   let doc: unknown;
-  try { doc = JSON.parse(fs.readFileSync(args[0], 'utf8')); } catch (err) { throw new UsageError(`import: cannot read ${args[0]}: ${(err as Error).message}`); }
-  const result = await withModule(config, false, (hf) => hf.services.workflows.importAll(doc, null));
+  try { doc = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (err) { throw new UsageError(`cannot read ${file}: ${(err as Error).message}`); }
+  const result = await withModule(config, (hf) => hf.services.workflows.importAll(doc, null));
   io.out(`imported: ${result.created} created, ${result.updated} updated`);
 }
 
-/** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+async function exportCommand(config: HostConfig, file: string | undefined, io: Io): Promise<void> {
+  const doc = await withModule(config, (hf) => hf.services.workflows.exportAll());
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  if (file) fs.writeFileSync(file, text); else io.out(text.trimEnd());
+}
+
+function checkArgs(name: string, args: string[]): void {
+  if (!['start', 'worker', 'migrate', 'export', 'import'].includes(name)) throw new UsageError(`unknown command "${name}"; run crm --help`);
+  const maxArgs = name === 'export' || name === 'import' ? 1 : 0;
+  if (args.length > maxArgs) throw new UsageError(`unexpected argument "${args[maxArgs]}"`);
+  if (name === 'import' && args.length === 0) throw new UsageError('give the JSON file to import, e.g. crm import flows.json');
+}
+
+async function command(name: string, args: string[], io: Io, env: NodeJS.ProcessEnv): Promise<void> {
+  checkArgs(name, args);
+  const config = loadHostConfig(env);
+  if (name === 'start') return startDemo(config);
+  if (name === 'worker') return workerCommand(config, io);
+  if (name === 'migrate') return migrateCommand(config, io);
+  if (name === 'export') return exportCommand(config, args[0], io);
+  return importCommand(config, args[0], io);
+}
+
+/** Runs the CLI; returns the exit code. `env` is where configuration is read from. Default `process.env`. */
+export async function main(
+  argv: string[],
+  io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const [name = 'help', ...args] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    io.out(HELP);
+    return 0;
+  }
   try {
-    await command(name, args, io);
+    await command(name, args, io, env);
     return 0;
   } catch (err) {
-    const e = err as Error & { fields?: Record<string, string> };
-    io.err(`hookflow ${name}: ${e.message}`);
-    if (e.fields) for (const [k, v] of Object.entries(e.fields)) io.err(`  ${k}: ${v}`);
+    io.err(`crm ${name}: ${errorLine(err)}`);
     return err instanceof UsageError ? 2 : 1;
   }
 }

@@ -1,69 +1,38 @@
 /**
- * Opens the reference host's database from DATABASE_URL: `sqlite:path` (default, WAL mode)
- * or `mysql://user:pass@host:port/db`.
+ * Opens the reference host's database from DATABASE_URL through the package's `openDatabase`
+ * (`sqlite:path` in WAL mode, created owner-only, or `mysql://user:pass@host:port/db`), adding the
+ * host's own prepared-statement cache on SQLite.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
+import { openDatabase as openHookflowDatabase, parseDatabaseUrl, type DatabaseTarget } from 'hookflow';
+import type { Knex } from 'knex';
 import { cachePreparedStatements } from './sqlite-statements.js';
 
-export type DatabaseTarget = { engine: 'sqlite'; file: string } | { engine: 'mysql'; url: string };
+export { parseDatabaseUrl, type DatabaseTarget };
 
-/** Parses DATABASE_URL; throws a one-line reason naming the variable. */
-export function parseDatabaseUrl(value: string): DatabaseTarget {
-  const match = /^([a-z][a-z0-9+.-]*):/i.exec(value);
-  const scheme = match?.[1]?.toLowerCase();
-  if (scheme === 'sqlite') {
-    const file = value.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (!file) throw new Error('DATABASE_URL: sqlite: needs a file path, e.g. sqlite:data/hookflow.sqlite');
-    return { engine: 'sqlite', file };
-  }
-  if (scheme === 'mysql' || scheme === 'mariadb') {
-    let url: URL;
-    try { url = new URL(value.replace(/^mariadb:/i, 'mysql:')); } catch { throw new Error('DATABASE_URL: not a valid mysql:// URL'); }
-    if (!url.hostname) throw new Error('DATABASE_URL: mysql:// URL needs a host');
-    if (url.pathname.length <= 1) throw new Error('DATABASE_URL: mysql:// URL needs a database name, e.g. mysql://root@127.0.0.1:3306/crm');
-    return { engine: 'mysql', url: url.toString() };
-  }
-  throw new Error(`DATABASE_URL: unsupported scheme ${scheme ?? '(none)'}; use sqlite: or mysql://`);
+export interface HostDatabaseOptions {
+  /** Most pooled MySQL connections. Default 10. */
+  poolMax?: number;
+  /**
+   * The host's data directory (HOOKFLOW_DATA_DIR). A SQLite file inside it gets its folders
+   * created (owner-only); anywhere else the folder must exist. Default none.
+   */
+  dataDir?: string;
 }
 
-/** Creates a knex instance for the target. SQLite gets WAL, a busy timeout, foreign keys and a statement cache. */
-export function openDatabase(target: DatabaseTarget, opts: { poolMax?: number } = {}): Knex {
-  if (target.engine === 'sqlite') {
-    if (target.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
-    return knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: target.file },
-      useNullAsDefault: true,
-      pool: {
-        min: 1,
-        max: 1,
-        afterCreate(conn: { pragma(s: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
-          cachePreparedStatements(conn);
-          conn.pragma('journal_mode = WAL');
-          conn.pragma('busy_timeout = 5000');
-          conn.pragma('synchronous = NORMAL');
-          conn.pragma('foreign_keys = ON');
-          done(null, conn);
-        },
-      },
-    });
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** A knex instance for the target; SQLite connections get the statement cache. */
+export function openDatabase(target: DatabaseTarget, opts: HostDatabaseOptions = {}): Knex {
+  if (target.engine === 'sqlite' && opts.dataDir && isInside(target.file, opts.dataDir)) {
+    fs.mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true, mode: 0o700 });
   }
-  const url = new URL(target.url);
-  return knexFactory({
-    client: 'mysql2',
-    connection: {
-      host: url.hostname,
-      port: url.port ? Number(url.port) : 3306,
-      user: decodeURIComponent(url.username || 'root'),
-      password: decodeURIComponent(url.password),
-      database: decodeURIComponent(url.pathname.slice(1)),
-      charset: 'utf8mb4',
-      timezone: 'Z',
-      supportBigNumbers: true,
-      bigNumberStrings: false,
-    },
-    pool: { min: 0, max: opts.poolMax ?? 10 },
+  return openHookflowDatabase(target, {
+    poolMax: opts.poolMax,
+    onSqliteConnection: (conn) => cachePreparedStatements(conn as { prepare(sql: string): unknown }),
   });
 }

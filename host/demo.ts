@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import express, { type Router } from 'express';
-import type { HostLogger } from '../module/host.js';
+import type { HostLogger } from 'hookflow';
 import { jsonErrorHandler } from './http-errors.js';
 import type { Renderer } from './render.js';
 import type { AuthMiddleware } from './session.js';

@@ -5,8 +5,7 @@
  * from inbound POST fields), so numbers and booleans are also accepted in their string form
  * and stored as real numbers/booleans. `null` clears a field.
  */
-import { HookflowError, type FieldErrors } from '../module/errors.js';
-import type { ModuleField, ModuleInfo } from '../module/host.js';
+import { HookflowError, type FieldErrors, type ModuleField, type ModuleInfo } from 'hookflow';
 
 /** Longest accepted text value, in characters. */
 export const MAX_TEXT_LENGTH = 10_000;

@@ -4,9 +4,7 @@
  * everything else is a 500 that is logged with a request id the client can quote.
  */
 import type { ErrorRequestHandler, Response } from 'express';
-import type { HookflowError } from '../module/errors.js';
-import { toHookflowError } from '../module/http-errors.js';
-import type { HostLogger } from '../module/host.js';
+import { toHookflowError, type HookflowError, type HostLogger } from 'hookflow';
 
 /** Turns any error into a coded one; null means "unexpected" (a 500). The module owns the mapping. */
 export const toCodedError = toHookflowError;

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import type { HostMailer } from '../module/host.js';
+import type { HostMailer } from 'hookflow';
 
 export interface MailerOptions {
   /** smtp:// or smtps:// URL. Default none: write `.eml` files into `mailDir`. */

@@ -2,7 +2,7 @@
  * The reference CRM's modules and their fields. Hookflow sees exactly this list through
  * `records.listModules()`; the records service validates every save against it.
  */
-import type { ModuleField, ModuleInfo } from '../module/host.js';
+import type { ModuleField, ModuleInfo } from 'hookflow';
 
 const text = (name: string, label: string): ModuleField => ({ name, label, type: 'text' });
 const num = (name: string, label: string): ModuleField => ({ name, label, type: 'number' });

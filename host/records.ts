@@ -4,12 +4,11 @@
  * carries whatever the hook queued (Hookflow's outbox).
  */
 import type { Knex } from 'knex';
-import { HookflowError } from '../module/errors.js';
-import type {
-  ChangeOrigin, CrmRecord, Db, HostRecords, ModuleInfo, RecordChangeOptions, RecordEvent,
-} from '../module/host.js';
+import {
+  HookflowError, type ChangeOrigin, type CrmRecord, type Db, type HostRecords, type ModuleInfo,
+  type RecordChangeOptions, type RecordEvent, type RecordHooks,
+} from 'hookflow';
 import { validateFields } from './fields.js';
-import type { RecordHooks } from './installer.js';
 import { cloneModules, findModule } from './modules.js';
 
 interface RecordRow {

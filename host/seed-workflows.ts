@@ -4,8 +4,7 @@
  *  - Leads: "Web lead form" (HTTP trigger `leadform` → create a Lead from $env → redirect)
  * Idempotent: a workflow with the same module and title is left as the admin changed it.
  */
-import type { InstalledHookflow } from '../module/index.js';
-import { shortUrlOf } from '../module/inbound/short-url.js';
+import type { InstalledHookflow } from 'hookflow';
 
 export interface DemoWorkflowOptions {
   /** Where the won-deal webhook goes. Default: the host's own demo receiver. */
@@ -98,7 +97,7 @@ export async function seedDemoPermission(hookflow: InstalledHookflow): Promise<b
 }
 
 /** A ready-to-paste curl command that posts a lead to the demo's short URL. */
-export function leadformCurl(baseUrl: string, inboundMount: string, shortUrlPath: string): string {
-  const url = `${shortUrlOf(baseUrl, inboundMount, shortUrlPath)}?trigger=leadform&record_id=0`;
+export function leadformCurl(shortUrl: string): string {
+  const url = `${shortUrl}?trigger=leadform&record_id=0`;
   return `curl -sS '${url}' --data-urlencode 'firstname=Ada' --data-urlencode 'lastname=Lovelace' --data-urlencode 'street=streetname 123'`;
 }

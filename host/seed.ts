@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HostUser } from '../module/host.js';
+import type { HostUser } from 'hookflow';
 import type { RecordService } from './records.js';
 import { generateToken, type UserService } from './users.js';
 

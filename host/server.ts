@@ -2,16 +2,14 @@
  * `npm start`: opens the database, installs Hookflow into the reference CRM, seeds the demo,
  * listens, prints where everything is, and shuts down cleanly on SIGINT/SIGTERM.
  */
-import { shortUrlOf } from '../module/inbound/short-url.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
-import { HookflowSettings } from '../module/config.js';
-import { createHostApp, type HostApp } from './app.js';
+import type { InstalledHookflow } from 'hookflow';
+import { createHostApp, type HostApp, type ModuleInstaller } from './app.js';
 import type { HostConfig } from './config.js';
 import { openDatabase } from './db.js';
-import type { InstalledHookflow, ModuleInstaller, RealInstalledHookflow } from './installer.js';
 import { seedDemo, type SeedResult } from './seed.js';
 
 /**
@@ -19,9 +17,9 @@ import { seedDemo, type SeedResult } from './seed.js';
  * users and records exist, so it must be idempotent (`seed.created` tells a first start apart).
  */
 /** Seeds demo workflows; may return extra banner lines (e.g. a ready-to-paste curl command). */
-export type SeedWorkflows<T extends InstalledHookflow = RealInstalledHookflow> = (args: { host: HostApp<T>; seed: SeedResult; port: number; baseUrl: string }) => Promise<string[] | void>;
+export type SeedWorkflows<T extends InstalledHookflow = InstalledHookflow> = (args: { host: HostApp<T>; seed: SeedResult; port: number; baseUrl: string }) => Promise<string[] | void>;
 
-export interface StartServerOptions<T extends InstalledHookflow = RealInstalledHookflow> {
+export interface StartServerOptions<T extends InstalledHookflow = InstalledHookflow> {
   /** Default: the real `install` from module/index.ts. */
   installer?: ModuleInstaller<T>;
   /** Seeds demo workflows after the demo data. Default none. */
@@ -34,7 +32,7 @@ export interface StartServerOptions<T extends InstalledHookflow = RealInstalledH
   handleSignals?: boolean;
 }
 
-export interface RunningServer<T extends InstalledHookflow = RealInstalledHookflow> {
+export interface RunningServer<T extends InstalledHookflow = InstalledHookflow> {
   /** Where the server actually listens, e.g. `http://127.0.0.1:41234`. */
   url: string;
   port: number;
@@ -72,12 +70,12 @@ function closeHttp(server: http.Server): Promise<void> {
 
 export function banner(config: HostConfig, host: HostApp<InstalledHookflow>, seed: SeedResult | null, listening: string): string[] {
   const base = config.baseUrl;
-  const shortUrl = shortUrlOf(base, host.manifest.routes.inbound, HookflowSettings.shape.shortUrlPath.parse(undefined));
+  const shortUrl = host.hookflow.shortUrl();
   const lines = [
     `Reference CRM with ${host.manifest.name} ${host.manifest.version} listening on ${listening}`,
     `  Records API        ${base}/api/records/Deals`,
     `  Hookflow settings  ${base}${host.manifest.settings.url}`,
-    `  Inbound short URL  ${shortUrl}  (default path; admins can change it)`,
+    `  Inbound short URL  ${shortUrl}  (admins can change its path)`,
   ];
   if (seed) {
     const { admin } = seed.credentials;
@@ -99,7 +97,7 @@ const starting: http.RequestListener = (_req, res) => {
  * Starts the reference CRM as configured; throws (with a one-line message) when it cannot.
  * Order: listen (so the real port is known) → open db → migrate + install → seed → serve.
  */
-export async function startServer<T extends InstalledHookflow = RealInstalledHookflow>(
+export async function startServer<T extends InstalledHookflow = InstalledHookflow>(
   config: HostConfig,
   options: StartServerOptions<T> = {},
 ): Promise<RunningServer<T>> {
@@ -109,7 +107,7 @@ export async function startServer<T extends InstalledHookflow = RealInstalledHoo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // PORT=0 without BASE_URL: links must point at the port actually chosen.
   const effective = config.port === 0 && config.baseUrl === 'http://localhost:0' ? { ...config, baseUrl: `http://localhost:${port}` } : config;
-  const db = openDatabase(config.database);
+  const db = openDatabase(config.database, { dataDir: config.dataDir });
   let host: HostApp<T> | undefined;
   try {
     host = await createHostApp<T>({ db, config: effective, logger, installer: options.installer });

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import Handlebars from 'handlebars';
 import type { Knex } from 'knex';
-import type { HostUser } from '../module/host.js';
+import type { HostUser } from 'hookflow';
 import { hashToken, type UserService } from './users.js';
 
 export const SESSION_COOKIE = 'crm_session';

@@ -5,8 +5,7 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
-import { HookflowError } from '../module/errors.js';
-import type { HostUser, HostUsers } from '../module/host.js';
+import { HookflowError, type HostUser, type HostUsers } from 'hookflow';
 
 const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
 

@@ -91,7 +91,8 @@ export function resolveSettings(...layers: Array<Record<string, unknown> | undef
   return parsed.data;
 }
 
-export const InstallOptions = z.object({
+/** Options of `install(host, options)`; unknown keys are refused (a typo never silently does nothing). */
+export const InstallOptions = z.strictObject({
   /**
    * Key that encrypts webhook credentials and signing secrets at rest: 32 bytes as 64 hex
    * characters or base64. Required; the reference host generates one into data/.
@@ -103,5 +104,7 @@ export const InstallOptions = z.object({
   startWorker: z.boolean().default(true),
   /** Worker identity in leases. Default `<hostname>:<pid>:<random>`. */
   workerId: z.string().min(1).max(100).optional(),
+  /** The manifest to install with. Default the package's own manifest.json (hosts should not need this). */
+  manifestFile: z.string().min(1).optional(),
 });
 export type InstallOptions = z.input<typeof InstallOptions>;

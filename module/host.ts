@@ -130,6 +130,17 @@ export interface RecordEvent {
   origin?: ChangeOrigin;
 }
 
+/**
+ * The lifecycle hooks Hookflow gives the host. Call the matching one from every record write,
+ * INSIDE the write's own transaction and with that transaction: a rolled-back save then starts
+ * nothing and a committed save loses nothing (Hookflow's outbox). They only insert rows.
+ */
+export interface RecordHooks {
+  recordCreated(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
+  recordUpdated(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
+  recordDeleted(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
+}
+
 export interface HostContext {
   /** knex instance on the host's database; Hookflow only touches `hookflow_*` tables. */
   db: Knex;
@@ -149,4 +160,10 @@ export interface HostContext {
   now(): Date;
   /** Public base URL of the host, e.g. `https://crm.example`; used for links in emails. */
   baseUrl: string;
+  /**
+   * Hookflow calls this inside `install()` — before its worker starts, so a workflow task that
+   * saves a record already fires the hooks — with the hooks every record write must call, and
+   * with `null` from `uninstall()` once the worker has stopped. Keep the object; see RecordHooks.
+   */
+  attachHooks(hooks: RecordHooks | null): void;
 }

@@ -1,11 +1,12 @@
 /**
  * install(host) — the one place that creates and wires every Hookflow object.
  * It returns the hooks the host calls inside its save transactions, the two routers the host
- * mounts where manifest.json says, the worker, and uninstall(), which stops all it started.
+ * mounts where manifest.json says, the worker, health(), and uninstall(), which stops all it started.
+ * The package's public API is what index.ts re-exports; this file is only the wiring.
  */
 import os from 'node:os';
 import { createHmac, randomBytes } from 'node:crypto';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { HostContext } from './host.js';
 import { InstallOptions } from './config.js';
 import { HookflowError } from './errors.js';
@@ -33,17 +34,32 @@ import type { PermissionStore } from './inbound/permissions.js';
 import type { RefusalLog } from './inbound/refusals.js';
 import { createPermissionsApi } from './inbound/permissions-api.js';
 import { createAdminPages } from './admin/pages/index.js';
-import { loadManifest } from './manifest.js';
-
-export type { HostContext } from './host.js';
+import { loadManifest, type HookflowManifest } from './manifest.js';
+import { assertHostContext } from './host-check.js';
+import { createHealth, type HealthReport } from './health.js';
+import { createWorkerRegistry, HEARTBEAT_MS } from './worker-registry.js';
+import { shortUrlOf } from './inbound/short-url.js';
 
 export interface InstalledHookflow {
+  /** Call inside the host's record-save transaction (see HostRecords). */
   hooks: RecordHooks;
+  /** Mount at `manifest.routes.inbound` (default `/wf`). */
   inboundRouter: Router;
+  /** Mount at `manifest.routes.admin` (default `/settings/hookflow`), behind the host's session middleware. */
   adminRouter: Router;
+  /** The background worker (started by install unless `startWorker: false`). */
   worker: Worker;
-  /** Services for the host's CLI and tests (import/export, seeding, manual runs). */
+  /** Database, migrations, worker lanes and live worker processes; never throws. */
+  health(): Promise<HealthReport>;
+  /** Express handler answering `health()` as JSON: 200 (ok, degraded) or 503 (down). */
+  healthHandler: RequestHandler;
+  /** The manifest this package was installed with (mount paths, settings entry). */
+  manifest: HookflowManifest;
+  /** The inbound short URL callers use, from the host's base URL and the current setting. */
+  shortUrl(): string;
+  /** Services for the host's CLI, seeding and tests (import/export, manual runs, settings). */
   services: { workflows: WorkflowService; store: WorkflowStore; runs: RunStarter; settings: SettingsStore; permissions: PermissionStore; refusals: RefusalLog; workerId: string };
+  /** Stops everything install started (worker, timers, connections it opened); never closes `host.db`. */
   uninstall(): Promise<void>;
 }
 
@@ -57,8 +73,14 @@ function parseOptions(raw: InstallOptions): InstallOptions & { settings: Record<
   return parsed.data;
 }
 
+/**
+ * Installs Hookflow into a host: checks the HostContext and the manifest, migrates the
+ * `hookflow_*` tables, creates every object and (by default) starts the worker.
+ */
 export async function install(host: HostContext, rawOptions: InstallOptions): Promise<InstalledHookflow> {
+  assertHostContext(host);
   const options = parseOptions(rawOptions);
+  const manifest = loadManifest(options.manifestFile);
   const { db, logger } = host;
   const now = () => host.now().getTime();
   await migrateLatest(db);
@@ -91,17 +113,23 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     claim: (limit) => claimDueDeliveries(db, workerId, limit, { leaseSeconds: settings().leaseSeconds, perHostConcurrency: settings().perHostConcurrency }),
     process: (delivery) => deliveries.process(delivery, workerId),
   };
-  const manifest = loadManifest();
   const alertLane = createAlertLane({ db, host, store, settings, logger, workerId, adminUrl: `${host.baseUrl.replace(/\/+$/, '')}${manifest.routes.admin}` });
+  const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
   worker = createWorker({
     lanes: [runLane, deliveryLane, alertLane],
     chores: [
       { name: 'settings-reload', everyMs: 5000, run: async () => { await settingsStore.reload(); } },
       createRetentionChore({ db, settings, logger }),
+      { name: 'heartbeat', everyMs: HEARTBEAT_MS, runAtStart: true, run: () => beat() },
     ],
     settings,
     logger,
+    now,
   });
+  const runningWorker = worker;
+  // Rows of workers dead for a day are history nobody reads; each beat removes them.
+  const beat = async () => { await registry.beat(runningWorker.status()); await registry.pruneDead(24 * 3600 * 1000); };
+  const health = createHealth({ db, worker, workerId, registry, settings, now });
 
   const inbound = createInboundServices({ db, host });
   const inboundDeps = { db, host, store, starter: runs, settings, logger, taskTypes, templates, ...inbound };
@@ -113,16 +141,26 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
 
   const inboundRouter = createInboundRouter(inboundDeps);
 
+  host.attachHooks(hooks);
   if (options.startWorker) worker.start();
+  let uninstalling: Promise<void> | undefined;
   return {
     hooks,
     inboundRouter,
     adminRouter,
     worker,
+    health: health.check,
+    healthHandler: health.handler,
+    manifest,
+    shortUrl: () => shortUrlOf(host.baseUrl, manifest.routes.inbound, settings().shortUrlPath),
     services: { workflows, store, runs, settings: settingsStore, ...inbound, workerId },
-    async uninstall() {
-      await worker?.stop();
+    uninstall: () => (uninstalling ??= (async () => {
+      const wasRunning = runningWorker.running;
+      await runningWorker.stop();
+      host.attachHooks(null);
       await deliveries.close();
-    },
+      // A cleanly stopped worker is not "dead": its row goes, so health() elsewhere stops counting it.
+      if (wasRunning) await registry.remove().catch((err) => logger.warn({ err: String(err) }, 'could not remove the worker heartbeat row'));
+    })()),
   };
 }

@@ -3,9 +3,8 @@
  * routers, where the migrations are and what to show in the settings menu.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { manifestFile } from './package-files.js';
 
 const mountPath = z.string().regex(/^\/[A-Za-z0-9_\-/]*$/, 'must be an absolute path like /wf').refine((p) => !p.includes('//'), 'must not contain //');
 
@@ -24,7 +23,7 @@ export const HookflowManifest = z.object({
 export type HookflowManifest = z.infer<typeof HookflowManifest>;
 
 /** Where manifest.json lives (the package root). */
-export const manifestPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../manifest.json');
+export const manifestPath = manifestFile;
 
 /** Reads and validates a manifest; throws one line naming the bad field. */
 export function loadManifest(file: string = manifestPath): HookflowManifest {

@@ -21,6 +21,8 @@ export interface PeriodicChore {
   name: string;
   everyMs: number;
   run(): Promise<void>;
+  /** Also run once as soon as the worker starts (e.g. the heartbeat). Default false. */
+  runAtStart?: boolean;
 }
 
 export interface WorkerDeps {
@@ -28,6 +30,20 @@ export interface WorkerDeps {
   chores?: PeriodicChore[];
   settings(): HookflowSettings;
   logger: HostLogger;
+  /** Clock for the lane status times. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** What one lane is doing, for `health()` and the heartbeat row. Times are epoch ms or null. */
+export interface LaneStatus {
+  name: string;
+  inFlight: number;
+  /** Last claim query that answered (whether or not it found work). */
+  lastClaimAt: number | null;
+  /** Last turn of the lane's loop; a loop stuck on one query stops moving this. */
+  lastCycleAt: number | null;
+  /** Last claim error, until a claim succeeds again. */
+  lastError: string | null;
 }
 
 export interface Worker {
@@ -37,6 +53,8 @@ export interface Worker {
   wake(): void;
   /** Processes until no lane can claim anything (tests and CLI one-shots). */
   drain(): Promise<void>;
+  /** Each lane's counters (all null/0 before start). */
+  status(): LaneStatus[];
   readonly running: boolean;
 }
 
@@ -50,7 +68,9 @@ function claimBatch(concurrency: number): number {
 }
 
 export function createWorker(deps: WorkerDeps): Worker {
+  const now = deps.now ?? Date.now;
   let running = false;
+  const stats = new Map<string, LaneStatus>(deps.lanes.map((l) => [l.name, { name: l.name, inFlight: 0, lastClaimAt: null, lastCycleAt: null, lastError: null }]));
   // Per lane: its sleeping loop, and a wake-up that came while it was busy (claiming or
   // processing). Without that flag a wake during a claim whose read missed the new row would be
   // lost, and the item would wait a whole poll interval. An item's completion wakes only its own
@@ -97,27 +117,35 @@ export function createWorker(deps: WorkerDeps): Worker {
     const free = lane.concurrency() - active.size;
     if (free <= 0) return 0;
     const items = await lane.claim(free);
+    const stat = stats.get(lane.name)!;
+    stat.lastClaimAt = now();
+    stat.lastError = null;
     for (const item of items) {
       const p: Promise<void> = processLogged(lane, item).finally(() => {
         active.delete(p);
         inflight.delete(p);
+        stat.inFlight = active.size;
         const concurrency = lane.concurrency();
         if (active.size === 0 || concurrency - active.size >= claimBatch(concurrency)) wakeLane(lane.name);
       });
       active.add(p);
       inflight.add(p);
     }
+    stat.inFlight = active.size;
     return items.length;
   }
 
   async function loop<T>(lane: WorkerLane<T>): Promise<void> {
     const active = new Set<Promise<void>>();
+    const stat = stats.get(lane.name)!;
     while (running) {
       let claimed = 0;
+      stat.lastCycleAt = now();
       try {
         if (deps.settings().enabled) claimed = await fill(lane, active);
       } catch (err) {
-        deps.logger.error({ lane: lane.name, err: String((err as Error)?.message ?? err) }, 'worker claim failed; backing off');
+        stat.lastError = String((err as Error)?.message ?? err);
+        deps.logger.error({ lane: lane.name, err: stat.lastError }, 'worker claim failed; backing off');
         await sleep(lane.name, Math.min(5000, deps.settings().pollIntervalMs * 2));
         continue;
       }
@@ -134,9 +162,11 @@ export function createWorker(deps: WorkerDeps): Worker {
       running = true;
       for (const lane of deps.lanes) loops.push(loop(lane));
       for (const chore of deps.chores ?? []) {
-        const t = setInterval(() => {
+        const runChore = () => {
           chore.run().catch((err) => deps.logger.error({ chore: chore.name, err: String(err) }, 'worker chore failed'));
-        }, chore.everyMs);
+        };
+        if (chore.runAtStart) runChore();
+        const t = setInterval(runChore, chore.everyMs);
         t.unref();
         timers.push(t);
       }
@@ -149,6 +179,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       await Promise.allSettled([...inflight]);
     },
     wake() { wakeAll(); },
+    status: () => [...stats.values()].map((s) => ({ ...s })),
     async drain() {
       for (;;) {
         let claimed = 0;

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs the test suite with node's test runner through tsx. Usage: node scripts/test.mjs [unit|integration|e2e|corpus ...]
 // Default: unit + integration (+ e2e when chromium is installed and HOOKFLOW_E2E is not 0).
+// Builds the package first (incremental, a few seconds): the `hookflow` command's tests run the
+// built dist/module/cli/bin.js exactly as a host gets it. Prints how long the suite took.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,5 +36,12 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+const started = Date.now();
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root });
+if (build.status !== 0) {
+  console.error('build failed (npm run build)');
+  process.exit(build.status ?? 1);
+}
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files], { stdio: 'inherit', cwd: root });
+console.log(`tests: ${files.length} files, ${suites.join(' + ')}, ${((Date.now() - started) / 1000).toFixed(1)} s (build included)`);
 process.exit(result.status ?? 1);

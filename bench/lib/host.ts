@@ -33,13 +33,12 @@ export async function createBenchHost(db: Knex, settings: HookflowSettingsPatch)
     mailFrom: '"Hookflow bench" <bench@example.com>',
     requireAdmin: (_req, res, next) => { res.locals.user = admin; next(); },
     baseUrl: 'http://crm.bench',
+    attachHooks: (hooks) => records.setHooks(hooks),
   };
   const hookflow = await install(context, { secretKey: randomBytes(32).toString('hex'), startWorker: false, settings });
-  records.setHooks(hookflow.hooks);
   return {
     records, hookflow, admin,
     async close() {
-      records.setHooks(null);
       await hookflow.uninstall();
     },
   };

@@ -7,12 +7,22 @@ import type { Db } from '../host.js';
 
 export type Engine = 'sqlite' | 'mysql';
 
+/** The knex drivers Hookflow runs on, and the engine each one is. */
+export const SUPPORTED_DRIVERS: Readonly<Record<string, Engine>> = { 'better-sqlite3': 'sqlite', mysql2: 'mysql' };
+
+/** The driver a knex instance (or transaction) uses, e.g. `mysql2`; '' when it is not knex. */
+export function driverOf(db: Db): string {
+  const client = (db as Knex).client as { driverName?: unknown; config?: { client?: unknown } } | undefined;
+  if (typeof client?.driverName === 'string') return client.driverName;
+  return typeof client?.config?.client === 'string' ? client.config.client : '';
+}
+
 /** Which engine a knex instance (or transaction) talks to. */
 export function engineOf(db: Db): Engine {
-  const client = String((db as Knex).client?.config?.client ?? '');
-  if (client.includes('mysql')) return 'mysql';
-  if (client.includes('sqlite')) return 'sqlite';
-  throw new Error(`unsupported knex client "${client}": use better-sqlite3 or mysql2`);
+  const driver = driverOf(db);
+  const engine = Object.hasOwn(SUPPORTED_DRIVERS, driver) ? SUPPORTED_DRIVERS[driver] : undefined;
+  if (!engine) throw new Error(`unsupported knex client "${driver}": use better-sqlite3 or mysql2`);
+  return engine;
 }
 
 /** SQL for "now" in epoch milliseconds, evaluated by the database (all workers share its clock). */
@@ -27,14 +37,6 @@ export async function dbNowMs(db: Db): Promise<number> {
   const rows = await db.raw(`SELECT ${nowMsSql(db)} AS now_ms`);
   const row = engineOf(db) === 'mysql' ? rows[0][0] : rows[0];
   return Number(row.now_ms);
-}
-
-/**
- * Row-locking clause for claim queries: MySQL/MariaDB skip rows another worker holds;
- * SQLite serialises writers, so it needs none (its claim is one atomic UPDATE).
- */
-export function supportsSkipLocked(db: Db): boolean {
-  return engineOf(db) === 'mysql';
 }
 
 /** Id of the row an INSERT created (knex returns it differently per engine). */

@@ -5,7 +5,7 @@
  * and a committed save never loses one. No HTTP, no task work happens here.
  */
 import type { Knex } from 'knex';
-import type { CrmRecord, HostLogger, RecordEvent } from '../host.js';
+import type { CrmRecord, HostLogger, RecordEvent, RecordHooks } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import { evaluateConditions } from './conditions.js';
 import { triggerMatchesEvent, type RecordEventType } from './triggers.js';
@@ -13,11 +13,7 @@ import { insertRun, type RunEvent } from './runs.js';
 import type { WorkflowStore } from './store.js';
 import type { Workflow } from './model.js';
 
-export interface RecordHooks {
-  recordCreated(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
-  recordUpdated(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
-  recordDeleted(event: RecordEvent, trx: Knex.Transaction): Promise<void>;
-}
+export type { RecordHooks };
 
 export interface RecordHooksDeps {
   store: WorkflowStore;

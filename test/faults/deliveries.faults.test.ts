@@ -24,7 +24,7 @@ import { workedSince } from './lib/worker-activity.js';
 import { verifyDeliveries, type DeliveryVerdict } from './lib/verify-deliveries.js';
 import { describeTimeline } from './lib/diagnose.js';
 import { LEASE_SECONDS, MAX_ATTEMPTS } from './lib/fault-settings.js';
-import { seededRandom, waitUntilDone } from './lib/wait.js';
+import { seededRandom, waitUntilDone } from '../helpers/wait.js';
 
 const DELIVERIES = Number(process.env.HOOKFLOW_FAULTS_DELIVERIES || 5000);
 const SEED = Number(process.env.HOOKFLOW_FAULTS_SEED || Math.floor(Math.random() * 2 ** 31));

@@ -25,7 +25,7 @@ import { verifyRuns, type RunVerdict } from './lib/verify-runs.js';
 import { createRunProducers, type RunProducers } from './lib/run-producers.js';
 import { describeTimeline } from './lib/diagnose.js';
 import { LEASE_SECONDS, MAX_ATTEMPTS } from './lib/fault-settings.js';
-import { seededRandom, waitUntilDone } from './lib/wait.js';
+import { seededRandom, waitUntilDone } from '../helpers/wait.js';
 
 const RUNS = Number(process.env.HOOKFLOW_FAULTS_RUNS || 1200);
 const KILLS = Number(process.env.HOOKFLOW_FAULTS_KILLS || 10);

@@ -48,13 +48,12 @@ export async function createTestHost(db: Knex, opts: { settings?: HookflowSettin
     mailFrom: '"Hookflow test" <hookflow@example.com>',
     requireAdmin: (_req, res, next) => { res.locals.user = admin; next(); },
     baseUrl: 'http://crm.test',
+    attachHooks: (hooks) => records.setHooks(hooks),
   };
   const hookflow = await install(context, { secretKey: TEST_SECRET_KEY, startWorker: opts.startWorker ?? false, settings: opts.settings });
-  records.setHooks(hookflow.hooks);
   return {
     context, records, users, hookflow, admin, sales, mails, logger,
     async close() {
-      records.setHooks(null);
       await hookflow.uninstall();
     },
   };

@@ -1,4 +1,4 @@
-/** Small timing helpers for the fault tests. */
+/** Condition-based waiting (never a fixed sleep racing another) and a seeded random source, for tests. */
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -6,13 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import Handlebars from 'handlebars';
+import { viewsDirectory } from '../../package-files.js';
 import { formatDuration, formatTime } from './view-models.js';
 
 /** views/admin at the package root. */
-export const adminViewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views/admin');
+export const adminViewsDir = path.join(viewsDirectory, 'admin');
 
 /**
  * Page security headers: scripts and styles only from our own asset route (no inline code, no

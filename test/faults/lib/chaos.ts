@@ -9,7 +9,7 @@
  */
 import type { FaultDatabase } from './fault-database.js';
 import type { WorkerFleet } from './worker-fleet.js';
-import { sleep } from './wait.js';
+import { sleep } from '../../helpers/wait.js';
 
 export interface ChaosOptions {
   fleet: WorkerFleet;

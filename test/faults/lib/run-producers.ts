@@ -7,7 +7,7 @@
 import type { TestHost } from '../../helpers/test-host.js';
 import type { InboundServer } from '../../helpers/inbound-server.js';
 import type { ExpectedRuns } from './verify-runs.js';
-import { sleep } from './wait.js';
+import { sleep } from '../../helpers/wait.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 

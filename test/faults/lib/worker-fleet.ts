@@ -1,5 +1,5 @@
 /**
- * A fleet of `hookflow worker` processes (bin/hookflow.js worker) on one database: start,
+ * A fleet of `hookflow worker` processes (bin/crm.js worker: the reference CRM's worker, the package's runWorker) on one database: start,
  * SIGKILL one at random and start its replacement, stop them all. A worker that exits without
  * being told to is counted as a crash: the fault tests require zero.
  * Invariant: after stopAll() no child process of the fleet is left running, and none starts.
@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { TEST_SECRET_KEY } from '../../helpers/test-host.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -70,7 +70,7 @@ export function createWorkerFleet(opts: FleetOptions): WorkerFleet {
 
   function spawnOne(): WorkerProcess {
     if (closed) throw new Error('the worker fleet is stopped');
-    const child = spawn(process.execPath, [path.join(root, 'bin/hookflow.js'), 'worker'], {
+    const child = spawn(process.execPath, [path.join(root, 'bin/crm.js'), 'worker'], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DATABASE_URL: opts.databaseUrl, HOOKFLOW_SECRET_KEY: TEST_SECRET_KEY, HOOKFLOW_DATA_DIR: opts.dataDir, LOG_LEVEL: opts.logLevel ?? 'warn' },
     });

@@ -10,11 +10,10 @@ import path from 'node:path';
 import express from 'express';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
-import type { RecordEvent } from '../../../module/host.js';
-import { createHostApp, type HostApp } from '../../../host/app.js';
+import type { InstalledHookflow, RecordEvent, RecordHooks } from 'hookflow';
+import { createHostApp, type HostApp, type ModuleInstaller } from '../../../host/app.js';
 import type { LoginRateLimit } from '../../../host/auth.js';
 import { loadHostConfig, type HostConfig } from '../../../host/config.js';
-import type { InstalledHookflow, ModuleInstaller } from '../../../host/installer.js';
 import type { TestDatabase } from './engines.js';
 
 export type HookKind = 'created' | 'updated' | 'deleted';
@@ -26,6 +25,11 @@ export interface HookCall {
   gotTransaction: boolean;
 }
 
+/**
+ * The fake implements only what the host touches (hooks, routers, worker start/stop, health,
+ * shortUrl, uninstall); the rest of InstalledHookflow is absent, so a host that started relying on
+ * more would fail these tests loudly.
+ */
 export interface FakeHookflow extends InstalledHookflow {
   calls: HookCall[];
   /** Make the next hooks of this kind throw. */
@@ -50,6 +54,7 @@ export function createFakeInstaller(): { installer: ModuleInstaller<FakeHookflow
       });
     }
     const fake = {} as FakeHookflow;
+    let worker = false;
     const hook = (kind: HookKind) => async (event: RecordEvent, trx: Knex.Transaction) => {
       fake.calls.push({ kind, event, gotTransaction: typeof trx.commit === 'function' && trx.isTransaction === true });
       await trx(FAKE_LOG_TABLE).insert({ kind, record_id: event.recordId });
@@ -60,14 +65,20 @@ export function createFakeInstaller(): { installer: ModuleInstaller<FakeHookflow
     adminRouter.get('/whoami', (_req, res) => { res.json({ user: res.locals.user }); });
     const inboundRouter = express.Router();
     inboundRouter.get('/ping', (_req, res) => { res.json({ inbound: true }); });
+    const hooks: RecordHooks = { recordCreated: hook('created'), recordUpdated: hook('updated'), recordDeleted: hook('deleted') };
     Object.assign(fake, {
-      calls: [], throwOn: new Set<HookKind>(), logTable: FAKE_LOG_TABLE, workerRunning: false, uninstalled: false,
+      calls: [], throwOn: new Set<HookKind>(), logTable: FAKE_LOG_TABLE, uninstalled: false,
       installOptions: options,
-      hooks: { recordCreated: hook('created'), recordUpdated: hook('updated'), recordDeleted: hook('deleted') },
+      hooks,
       inboundRouter, adminRouter,
-      worker: { start: () => { fake.workerRunning = true; }, stop: async () => { fake.workerRunning = false; } },
-      uninstall: async () => { await fake.worker.stop(); fake.uninstalled = true; },
+      worker: { start: () => { worker = true; }, stop: async () => { worker = false; } } as InstalledHookflow['worker'],
+      healthHandler: (_req, res) => { res.json({ status: 'ok', fake: true }); },
+      shortUrl: () => `${host.baseUrl}/wf`,
+      uninstall: async () => { await fake.worker.stop(); host.attachHooks(null); fake.uninstalled = true; },
     } satisfies Partial<FakeHookflow>);
+    Object.defineProperty(fake, 'workerRunning', { get: () => worker });
+    // Like the real install(): hooks attached before the worker starts.
+    host.attachHooks(hooks);
     if (options.startWorker) fake.worker.start();
     installed = fake;
     return fake;

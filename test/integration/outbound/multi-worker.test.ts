@@ -23,7 +23,7 @@ interface WorkerProcess { child: ChildProcess; output: () => string; exited: Pro
 
 /** Spawns `hookflow worker` and resolves once it says it is running. */
 async function spawnWorker(databaseUrl: string, dataDir: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/hookflow.js'), 'worker'], {
+  const child = spawn(process.execPath, [path.join(root, 'bin/crm.js'), 'worker'], {
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: databaseUrl, HOOKFLOW_SECRET_KEY: TEST_SECRET_KEY, HOOKFLOW_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
   });

@@ -64,7 +64,7 @@ describeEachEngine('demo lead form over the short URL', (tdb) => {
   });
 
   test("the banner's curl line works as printed", async () => {
-    const line = leadformCurl(`http://127.0.0.1:${srv.port}`, '/wf', '/');
+    const line = leadformCurl(`http://127.0.0.1:${srv.port}/wf`);
     const { stdout: out } = await promisify(exec)(line, { encoding: 'utf8' });
     const answer = JSON.parse(out);
     assert.equal(answer.ok, true, out);
