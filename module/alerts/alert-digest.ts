@@ -24,6 +24,11 @@ export interface PlannedMail {
   name: string;
   userIds: number[];
   alertIds: number[];
+  /**
+   * `admin` only when EVERY user with this address is an admin: a mailbox a non-admin shares
+   * gets the non-admin's view (URLs as origins only), since whoever reads it may be that user.
+   */
+  audience: 'admin' | 'owner';
 }
 
 export interface SkippedRecipient {
@@ -113,8 +118,9 @@ export function planRecipientMails(input: {
       continue;
     }
     const address = user.email.trim().toLowerCase();
-    const mail = mails.get(address) ?? { address, name: user.name, userIds: [], alertIds: [] };
+    const mail = mails.get(address) ?? { address, name: user.name, userIds: [], alertIds: [], audience: 'admin' };
     mail.userIds.push(user.id);
+    if (user.isAdmin !== true) mail.audience = 'owner';
     for (const id of alertIds) if (!sent.has(`${id} ${address}`) && !mail.alertIds.includes(id)) mail.alertIds.push(id);
     mails.set(address, mail);
   }

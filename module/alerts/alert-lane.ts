@@ -51,7 +51,7 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   const leaseSeconds = () => deps.settings().leaseSeconds;
 
   async function sendOne(group: LoadedGroup, mail: PlannedMail): Promise<void> {
-    const { subject, view } = buildAlertView({ group: group.facts, alertIds: mail.alertIds, recipientName: mail.name, adminUrl });
+    const { subject, view } = buildAlertView({ group: group.facts, alertIds: mail.alertIds, recipientName: mail.name, adminUrl, audience: mail.audience });
     const { html, text } = renderer.render(view);
     await host.mailer.sendMail({
       from: host.mailFrom, to: mail.address, subject, text, html,

@@ -2,16 +2,19 @@
  * Renders failure-alert mails from `views/emails/failure-alert.{html,text}.hbs` with a private
  * handlebars instance: only these trusted files are ever compiled, only built-in helpers are
  * known, and every value is data. HTML output escapes all values; the text part does not
- * (it is plain text, so escaping would only garble `&` and quotes).
+ * (it is plain text, so escaping would only garble `&` and quotes) — instead it is rendered
+ * from a copy of the view in which every value is on one line (plain-text.ts), so no title,
+ * name, error or URL can add a line of its own to the mail.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { viewsDirectory } from '../package-files.js';
 import Handlebars from 'handlebars';
 import type { AlertMailView } from './alert-view.js';
+import { oneLineView } from './plain-text.js';
 
 /** Where the module's email templates live (`views/emails` at the package root). */
-export const emailViewsDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views/emails');
+export const emailViewsDirectory = path.join(viewsDirectory, 'emails');
 
 export interface RenderedMail { html: string; text: string }
 
@@ -31,7 +34,7 @@ export function createAlertMailRenderer(opts: { directory?: string } = {}): Aler
   const runtime = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
   return {
     render(view) {
-      return { html: html(view, runtime), text: text(view, runtime).replace(/\n{3,}/g, '\n\n').trim() + '\n' };
+      return { html: html(view, runtime), text: text(oneLineView(view), runtime).replace(/\n{3,}/g, '\n\n').trim() + '\n' };
     },
   };
 }

@@ -1,10 +1,16 @@
 /**
  * The failure-alert mail's content, pure: from a group's facts (one webhook task, its failed
  * deliveries) to the subject line and the view the email templates render for one recipient.
- * Every string here is data: the templates escape it (HTML) and the subject is made header-safe.
+ * Every string here is data: the templates escape it (HTML), the text part gets every value on
+ * one line (plain-text.ts) and the subject is made header-safe. URLs, in the request line and
+ * inside error texts, are shown as the recipient's audience may see them (url-display.ts): the
+ * origin only for a non-admin owner.
  */
 import { sanitizeHeaderText } from '../mail-address.js';
 import type { Delivery } from '../outbound/deliveries.js';
+import { displayUrlFor, maskUrlsIn, type UrlAudience } from './url-display.js';
+
+export type { UrlAudience };
 
 /** At most this many deliveries are listed one by one in a digest; the rest are counted and linked. */
 export const MAX_LISTED_DELIVERIES = 50;
@@ -44,30 +50,6 @@ export interface AlertMailView {
   logLink: string;
 }
 
-// Query parameters whose names look like credentials are masked, like headers in the log:
-// the record owner gets this mail too, and may not be an admin.
-const SENSITIVE = /auth|token|secret|key|password|signature|sig$|session|cookie/i;
-
-/** A URL fit for showing: password in user info and credential-like query values masked. */
-export function displayUrl(raw: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return raw;
-  }
-  if (u.password) u.password = '****';
-  for (const name of [...new Set(u.searchParams.keys())]) {
-    if (SENSITIVE.test(name)) u.searchParams.set(name, '****');
-  }
-  return u.toString();
-}
-
-/** Free text (an error, a disable reason) with any URL in it shown masked. */
-export function maskUrlsIn(text: string): string {
-  return text.replace(/https?:\/\/[^\s"'<>]+/g, (m) => displayUrl(m));
-}
-
 /** `2026-11-23 10:04:05 UTC`. */
 export function formatTime(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return 'unknown';
@@ -79,9 +61,9 @@ function statusLine(d: Delivery): string {
 }
 
 // The error beside the status line; null when it would only repeat it ("HTTP 500 — HTTP 500").
-function errorLine(d: Delivery): string | null {
+function errorLine(d: Delivery, audience: UrlAudience): string | null {
   if (d.lastError === null || d.lastError.trim() === statusLine(d)) return null;
-  return maskUrlsIn(d.lastError);
+  return maskUrlsIn(d.lastError, audience);
 }
 
 function webhookTitleOf(g: AlertGroupFacts): string {
@@ -97,9 +79,12 @@ export function alertSubject(g: AlertGroupFacts, count: number, firstRecord: str
   return sanitizeHeaderText(`[Hookflow] ${head}: ${what}${tail}`, 200);
 }
 
-/** The view for one recipient, who is told about `alertIds` (a subset of the group). */
-export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number[]; recipientName: string; adminUrl: string }): { subject: string; view: AlertMailView } {
-  const { group, adminUrl } = input;
+/**
+ * The view for one recipient, who is told about `alertIds` (a subset of the group). `audience`
+ * is `admin` only when the recipient is an admin; anything else sees URLs as origins only.
+ */
+export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number[]; recipientName: string; adminUrl: string; audience: UrlAudience }): { subject: string; view: AlertMailView } {
+  const { group, adminUrl, audience } = input;
   const wanted = new Set(input.alertIds);
   const mine = group.deliveries.filter((f) => wanted.has(f.alertId)).sort((a, b) => a.delivery.id - b.delivery.id);
   const listed = mine.slice(0, MAX_LISTED_DELIVERIES);
@@ -111,12 +96,12 @@ export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number
     count: mine.length,
     isDigest: mine.length > 1,
     disabled: group.disabled ? {
-      reason: group.disabled.reason === null ? null : maskUrlsIn(group.disabled.reason),
+      reason: group.disabled.reason === null ? null : maskUrlsIn(group.disabled.reason, audience),
       workflowLink: group.workflowId === null ? null : `${adminUrl}/workflows/${group.workflowId}`,
     } : null,
     deliveries: listed.map(({ delivery: d, workflowTitle, recordLabel }) => ({
-      id: d.id, workflowTitle: workflowTitle ?? 'deleted workflow', record: recordLabel, method: d.method, url: displayUrl(d.url),
-      status: statusLine(d), error: errorLine(d), attempts: d.attemptCount,
+      id: d.id, workflowTitle: workflowTitle ?? 'deleted workflow', record: recordLabel, method: d.method, url: displayUrlFor(d.url, audience),
+      status: statusLine(d), error: errorLine(d, audience), attempts: d.attemptCount,
       failedAt: formatTime(d.finishedAt), link: `${adminUrl}/deliveries/${d.id}`,
     })),
     moreCount: mine.length - listed.length,

@@ -34,8 +34,13 @@ export interface BodyInput {
   /** Already rendered values; names in dot notation. */
   params: Array<{ name: string; value: unknown }>;
   event: BodyEvent;
-  /** BITRIX24 only: sent as `auth[application_token]`. Default none (no `auth` at all). */
-  applicationToken?: string | null;
+  /**
+   * BITRIX24 only: end the body with the token slot `auth[application_token]=********`
+   * (APPLICATION_TOKEN_SLOT), which the sender fills with the webhook's token at send time
+   * (fillApplicationToken). The token itself never enters a body that is stored. Default false
+   * (no `auth` at all).
+   */
+  applicationTokenSlot?: boolean;
   /** XML only: document element name. Default `request`. */
   xmlRootName?: string;
 }
@@ -179,14 +184,27 @@ export function bitrixEventName(event: Pick<BodyEvent, 'type' | 'bitrixEvent'>):
   return `ONCRM${match[1].toUpperCase().replace(/_/g, '')}${action}`;
 }
 
+/** What stands in a stored BITRIX24 body where the application token goes at send time. */
+export const APPLICATION_TOKEN_PLACEHOLDER = '********';
+
+const tokenPair = (token: string) => qs.stringify({ auth: { application_token: token } }, FORM_OPTIONS);
+
+/** `value` as FORM and BITRIX24 bodies encode a value (qs, RFC1738: spaces as `+`). */
+export const formEncodeValue = (value: string): string => qs.stringify({ v: value }, FORM_OPTIONS).slice(2);
+
+/** `auth%5Bapplication_token%5D=%2A%2A%2A%2A%2A%2A%2A%2A`: the last pair of a stored BITRIX24 body. */
+export const APPLICATION_TOKEN_SLOT = tokenPair(APPLICATION_TOKEN_PLACEHOLDER);
+
 /**
  * Bitrix24's outbound event handler shape, form-encoded (brackets percent-encoded, as PHP sends):
  *   event=ONCRMDEALUPDATE
  *   &data[FIELDS][ID]=<recordId>&data[FIELDS][<PARAM>]=<value>…
  *   &ts=<unix seconds of the event>
- *   &auth[application_token]=<token>          (only when a token is configured)
- * Bitrix24 also sends event_handler_id and auth[domain|member_id|access_token…]; those describe a
- * Bitrix24 portal and OAuth session we do not have, so they are omitted rather than faked.
+ *   &auth[application_token]=********          (the slot; only when asked for)
+ * The slot is always the LAST pair; the sender puts the token there (or drops the pair) when it
+ * sends, so deliveries, logs and resends never hold the token. Bitrix24 also sends
+ * event_handler_id and auth[domain|member_id|access_token…]; those describe a Bitrix24 portal
+ * and OAuth session we do not have, so they are omitted rather than faked.
  */
 function buildBitrixBody(input: BodyInput, fields: Record<string, unknown>): string {
   if (input.event.recordId === null) throw new Error('the BITRIX24 format needs a record id');
@@ -195,8 +213,22 @@ function buildBitrixBody(input: BodyInput, fields: Record<string, unknown>): str
     data: { FIELDS: { ID: String(input.event.recordId), ...fields } },
     ts: String(Math.floor(input.event.timeMs / 1000)),
   };
-  if (input.applicationToken) payload.auth = { application_token: input.applicationToken };
-  return qs.stringify(payload, FORM_OPTIONS);
+  const body = qs.stringify(payload, FORM_OPTIONS);
+  return input.applicationTokenSlot ? `${body}&${APPLICATION_TOKEN_SLOT}` : body;
+}
+
+/**
+ * The body as sent: one ending with `&` + the slot gets `token` (form-encoded as Bitrix24 sends
+ * it) in the placeholder's place, or loses the pair when there is no token; any other body is
+ * returned as it is. Record data cannot fake the slot: names and values are form-encoded (`&`,
+ * `=` become %26, %3D) and a BITRIX24 body's own `ts` pair follows every parameter; only an admin
+ * who names a FORM webhook's last parameter `auth.application_token` with the value `********`
+ * gets the same shape, and then the same filling. Sign the result.
+ */
+export function fillApplicationToken(body: string | null, token: string | null | undefined): string | null {
+  if (body === null || !body.endsWith(`&${APPLICATION_TOKEN_SLOT}`)) return body;
+  const rest = body.slice(0, body.length - APPLICATION_TOKEN_SLOT.length - 1);
+  return token ? `${rest}&${tokenPair(token)}` : rest;
 }
 
 /**

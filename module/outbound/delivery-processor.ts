@@ -1,5 +1,6 @@
 /**
- * Processes one leased delivery: reads the webhook's credentials at send time, makes one
+ * Processes one leased delivery: reads the webhook's secrets at send time (credentials, signing
+ * secret, the Bitrix24 application token that fills the stored body's token slot), makes one
  * attempt through the guarded agent, asks the pure retry policy what comes next, and records
  * attempt + new state atomically. A 410 Gone disables the webhook task.
  *
@@ -18,6 +19,7 @@ import type { StoredTask } from '../workflows/model.js';
 import { createGuardedAgent, parseAllowlist } from './url-guard.js';
 import { decideAfterAttempt, type AttemptResult } from './retry-policy.js';
 import { sendAttempt, type Credentials } from './dispatch.js';
+import { fillApplicationToken, formEncodeValue } from './bodies.js';
 import { firstAttemptAt, recordAttempts, type AttemptRecord, type AttemptWrite, type Delivery, type NextState } from './deliveries.js';
 
 export interface DeliveryProcessorDeps {
@@ -33,6 +35,43 @@ export interface DeliveryProcessorDeps {
 export function credentialsOf(task: StoredTask | null, secrets: Record<string, string>): Credentials {
   const o = (task?.options ?? {}) as { auth?: Credentials['auth']; username?: string; sign?: boolean };
   return { auth: o.auth ?? 'none', username: o.username, password: secrets.password, token: secrets.token, signingSecret: o.sign ? secrets.signingSecret : undefined };
+}
+
+/**
+ * What one attempt sends, built at send time from the stored snapshot and the task's decrypted
+ * secrets: the delivery with its body as sent (a BITRIX24 token slot filled with the webhook's
+ * current token, or dropped when it has none) and the credentials. The result lives only for
+ * the attempt; signing it (dispatch) therefore covers exactly the bytes sent. Never store it.
+ */
+export function requestToSend(d: Delivery, task: StoredTask | null, secrets: Record<string, string>): { delivery: Delivery; credentials: Credentials } {
+  return { delivery: { ...d, body: fillApplicationToken(d.body, secrets.applicationToken) }, credentials: credentialsOf(task, secrets) };
+}
+
+/** Shorter secrets are not hunted for in answers: they would garble ordinary text. */
+const MIN_REDACTED_LENGTH = 6;
+
+/**
+ * Every spelling of a task's secrets a receiver could echo back (httpbin-style receivers return
+ * the request's headers and body): as typed, percent-, form- and JSON-escaped, and the Basic
+ * header's base64. Longest first, so a longer spelling is replaced before a part of it.
+ */
+export function secretSpellings(credentials: Credentials, secrets: Record<string, string>): string[] {
+  const out = new Set<string>();
+  for (const v of Object.values(secrets)) {
+    if (typeof v !== 'string' || v.length < MIN_REDACTED_LENGTH) continue;
+    for (const s of [v, encodeURIComponent(v), formEncodeValue(v), JSON.stringify(v).slice(1, -1)]) out.add(s);
+  }
+  if (credentials.auth === 'basic' && credentials.password) out.add(Buffer.from(`${credentials.username ?? ''}:${credentials.password}`).toString('base64'));
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+const redact = (text: string, spellings: string[]) => spellings.reduce((t, s) => t.split(s).join('••••'), text);
+
+/** An attempt with every secret spelling removed from what the receiver answered, before it is stored or shown. */
+export function redactAttempt<T extends AttemptRecord>(a: T, spellings: string[]): T {
+  if (spellings.length === 0) return a;
+  const headers = a.responseHeaders && Object.fromEntries(Object.entries(a.responseHeaders).map(([k, v]) => [k, redact(v, spellings)]));
+  return { ...a, responseHeaders: headers, responseBody: a.responseBody && redact(a.responseBody, spellings), error: a.error && redact(a.error, spellings) };
 }
 
 function toPolicyInput(a: AttemptRecord & { retryAfter: string | null }): AttemptResult {
@@ -107,7 +146,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       return { outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error: `webhook disabled: ${task.disabledReason ?? ''}`.trim(), startedAt: nowMs, durationMs: 0, retryAfter: null };
     }
     const secrets = task ? deps.store.openSecrets(task) : {};
-    return sendAttempt({ delivery: d, credentials: credentialsOf(task, secrets), agent: agentFor(s), timeoutMs: s.requestTimeoutMs, nowMs });
+    const { delivery, credentials } = requestToSend(d, task, secrets);
+    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs: s.requestTimeoutMs, nowMs });
+    return redactAttempt(result, secretSpellings(credentials, secrets));
   }
 
   return {

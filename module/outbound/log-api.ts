@@ -1,7 +1,8 @@
 /**
  * The webhook log: list and inspect deliveries with every attempt, resend one, or bulk-resend
  * the failed deliveries of a webhook since a time. A resend is a NEW delivery (same payload,
- * new webhook-id) linked to the original.
+ * new webhook-id) linked to the original. Bodies hold no secret: a Bitrix24 body carries the
+ * token slot (`auth[application_token]=********`) that the sender fills at send time.
  *
  * The functions are shared by the JSON API below (mounted under the management API) and the
  * admin pages, so both show and do exactly the same thing.
@@ -15,6 +16,7 @@ import { parseId } from '../http-errors.js';
 import { newWebhookId } from './sign.js';
 import { DELIVERY_STATUSES, enqueueDelivery } from './enqueue.js';
 import { deliveryFromRow, type Delivery } from './deliveries.js';
+import { APPLICATION_TOKEN_SLOT } from './bodies.js';
 
 export const DeliveryLogQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),
@@ -38,17 +40,28 @@ export function maskHeaders(headers: Record<string, string>): Record<string, str
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SENSITIVE.test(k) ? '••••' : v]));
 }
 
-/** A delivery as the log shows it: secret-looking headers masked. */
+// A trailing `auth[application_token]=<value>` pair of a form body. Since the token moved to
+// send time it is always the placeholder; deliveries stored by earlier releases hold the token.
+const TRAILING_TOKEN_PAIR = /&auth%5Bapplication_token%5D=[^&]*$/;
+
+/** A stored body for showing: any trailing `auth[application_token]` value shown as the placeholder. */
+export function maskApplicationToken(body: string | null): string | null {
+  return body === null ? null : body.replace(TRAILING_TOKEN_PAIR, () => `&${APPLICATION_TOKEN_SLOT}`);
+}
+
+/** A delivery as the log shows it: secret-looking headers and a Bitrix24 token masked. */
 export type PublicDelivery = Delivery;
 
 export function publicDelivery(d: Delivery): PublicDelivery {
-  return { ...d, headers: maskHeaders(d.headers) };
+  return { ...d, headers: maskHeaders(d.headers), body: maskApplicationToken(d.body) };
 }
 
+// The copy gets the token slot even when the original (stored by an earlier release) holds the
+// token itself: the sender fills in the webhook's current token, and no new row holds a secret.
 async function resend(db: Knex, d: Delivery): Promise<number> {
   return enqueueDelivery(db, {
     webhookId: newWebhookId(), runId: d.runId, workflowId: d.workflowId, taskId: d.taskId, eventType: d.eventType, module: d.module,
-    recordId: d.recordId, method: d.method, url: d.url, headers: d.headers, contentType: d.contentType, body: d.body, originKey: null, resendOfId: d.id,
+    recordId: d.recordId, method: d.method, url: d.url, headers: d.headers, contentType: d.contentType, body: maskApplicationToken(d.body), originKey: null, resendOfId: d.id,
   });
 }
 

@@ -2,7 +2,9 @@
  * "Send test" for a saved webhook task: builds the request exactly as a run would (the task
  * type's own run(), capturing the delivery instead of queueing it), then makes ONE attempt
  * through the same guarded agent and dispatcher the worker uses, and reports the response.
- * A test is not queued, retried, logged or alerted.
+ * A test is not queued, retried, logged or alerted. The page shows the request as sent with
+ * every secret masked: credentials and signature headers as in the log, and a Bitrix24 body
+ * with `auth[application_token]=********` where the real token went out.
  */
 import type { HostUser, ModuleInfo } from '../../host.js';
 import type { StoredTask, Workflow } from '../../workflows/model.js';
@@ -11,8 +13,9 @@ import type { TemplateContext } from '../../workflows/templates.js';
 import type { NewDelivery } from '../../outbound/enqueue.js';
 import type { Delivery } from '../../outbound/deliveries.js';
 import { buildSendHeaders, sendAttempt, type Credentials } from '../../outbound/dispatch.js';
+import { APPLICATION_TOKEN_PLACEHOLDER, fillApplicationToken } from '../../outbound/bodies.js';
 import { createGuardedAgent, parseAllowlist } from '../../outbound/url-guard.js';
-import { credentialsOf } from '../../outbound/delivery-processor.js';
+import { redactAttempt, requestToSend, secretSpellings } from '../../outbound/delivery-processor.js';
 import { maskHeaders } from '../../outbound/log-api.js';
 import type { ExecutorDeps } from '../../workflows/executor.js';
 
@@ -87,21 +90,30 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
     };
     await def.run(def.options.parse(task.options), ctx);
     if (!captured) throw new Error('the task built no request');
-    return { recordLabel: label, error: null, ...(await sendOnce(deps, asDelivery(captured), credentialsOf(task, secrets))) };
+    const stored = asDelivery(captured);
+    // What the page shows: the body as sent, but with the placeholder where the token went.
+    const shown = fillApplicationToken(stored.body, secrets.applicationToken ? APPLICATION_TOKEN_PLACEHOLDER : null);
+    const sent = requestToSend(stored, task, secrets);
+    return { recordLabel: label, error: null, ...(await sendOnce(deps, { ...sent, spellings: secretSpellings(sent.credentials, secrets) }, shown)) };
   } catch (err) {
     return { recordLabel: label, error: (err as Error).message, request: null, response: null };
   }
 }
 
-async function sendOnce(deps: SendTestDeps, d: Delivery, creds: Credentials): Promise<Pick<SendTestResult, 'request' | 'response'>> {
+/**
+ * One attempt of `sent` (body and credentials as they go out). The page gets `shownBody` and the
+ * answer with every spelling of the secrets removed (a receiver may echo the request).
+ */
+async function sendOnce(deps: SendTestDeps, sent: { delivery: Delivery; credentials: Credentials; spellings: string[] }, shownBody: string | null): Promise<Pick<SendTestResult, 'request' | 'response'>> {
+  const { delivery: d, credentials: creds } = sent;
   const s = deps.settings();
   const allow = parseAllowlist(s.outboundAllowlist);
   const agent = createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: s.requestTimeoutMs });
   const nowMs = deps.host.now().getTime();
   try {
-    const a = await sendAttempt({ delivery: d, credentials: creds, agent, timeoutMs: s.requestTimeoutMs, nowMs });
+    const a = redactAttempt(await sendAttempt({ delivery: d, credentials: creds, agent, timeoutMs: s.requestTimeoutMs, nowMs }), sent.spellings);
     return {
-      request: { method: d.method, url: d.url, headers: maskHeaders(buildSendHeaders(d, creds, Math.floor(nowMs / 1000))), body: d.body },
+      request: { method: d.method, url: d.url, headers: maskHeaders(buildSendHeaders(d, creds, Math.floor(nowMs / 1000))), body: shownBody },
       response: { outcome: a.outcome, statusCode: a.statusCode, headers: a.responseHeaders, body: a.responseBody, error: a.error, durationMs: a.durationMs },
     };
   } finally {

@@ -16,7 +16,7 @@ export const CONTENT_TYPES = [
   { value: 'JSONARRAY', label: 'JSON array', hint: '[{"contact":{"name":"Ada"}}]' },
   { value: 'XML', label: 'XML', hint: '<request><contact><name>Ada</name></contact></request>' },
   { value: 'FORM', label: 'Form (urlencoded)', hint: 'contact[name]=Ada' },
-  { value: 'BITRIX24', label: 'Bitrix24 preset', hint: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&auth[application_token]=…' },
+  { value: 'BITRIX24', label: 'Bitrix24 preset', hint: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&auth[application_token]=… (the token is added when each request is sent)' },
   { value: 'ENVELOPE', label: 'Standard envelope preset', hint: '{"type":"deal.updated","timestamp":…,"data":{"record":…,"changes":…}}' },
 ];
 

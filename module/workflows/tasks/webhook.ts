@@ -1,6 +1,8 @@
 /**
  * webhook: the outbound request action (vtiger's "Webhook" action and more). Running it only
  * builds the request snapshot and queues a delivery; the worker sends, retries and logs it.
+ * Invariant: no secret of the task (password, token, signing secret, Bitrix24 application token)
+ * is ever part of the snapshot; the worker applies them at send time.
  */
 import { z } from 'zod';
 import { ContentType, buildBody, validateParamNames } from '../../outbound/bodies.js';
@@ -43,7 +45,7 @@ export const WebhookSecrets = z.object({
   password: z.string().max(1000).optional(),
   token: z.string().max(4000).refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks').optional(),
   signingSecret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,200}$/, 'must look like whsec_<base64>').optional(),
-  /** BITRIX24 preset: sent as auth[application_token]. */
+  /** BITRIX24 preset: sent as auth[application_token], put into the body at send time. */
   applicationToken: z.string().max(200).optional(),
 }).strict();
 
@@ -86,7 +88,9 @@ function buildRequest(o: WebhookOptions, ctx: TaskRunContext, url: URL): { url: 
     const query = [url.search.slice(1), nested].filter(Boolean).join('&');
     return { url: `${url.origin}${url.pathname}${query ? `?${query}` : ''}`, contentType: null, body: null };
   }
-  const built = buildBody({ format: o.contentType, params, event, applicationToken: ctx.secrets.applicationToken ?? null, xmlRootName: o.xmlRoot });
+  // BITRIX24: the body gets the token SLOT, never the token: the sender fills in the token the
+  // webhook has when it sends (or drops the pair), so the stored snapshot holds no secret.
+  const built = buildBody({ format: o.contentType, params, event, applicationTokenSlot: o.contentType === 'BITRIX24', xmlRootName: o.xmlRoot });
   return { url: url.toString(), contentType: built.contentType, body: built.body };
 }
 

@@ -27,7 +27,9 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
     for (const m of w.smtp.received) {
       assert.equal(m.rcptTo.length, 1, 'one recipient per message: nobody sees the others');
       assert.equal(m.subject, `[Hookflow] Webhook failed: Won deals to ERP / Won deals to ERP hook (Deals #${deal.id} “Big deal”)`);
-      for (const want of ['Won deals to ERP hook', `Deals #${deal.id} “Big deal”`, `POST ${url.replace('abc', '****')}`, 'HTTP 500', `${ADMIN_URL}/deliveries/${d.id}`]) {
+      // Admins see the path with the token masked; the non-admin owner the origin only.
+      const shownUrl = m.rcptTo[0] === 'sam@example.com' ? new URL(url).origin : url.replace('abc', '****');
+      for (const want of ['Won deals to ERP hook', `Deals #${deal.id} “Big deal”`, `POST ${shownUrl}\n`, 'HTTP 500', `${ADMIN_URL}/deliveries/${d.id}`]) {
         assert.ok(m.text.includes(want), `text has ${want}`);
       }
       assert.match(m.text, /Attempts:\s+2\n/);
@@ -43,6 +45,28 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
 
     await w.h.hookflow.worker.drain();
     assert.equal(w.smtp.received.length, 3, 'a failed delivery is reported exactly once');
+  });
+
+  test('a secret in the URL path never reaches the non-admin owner; a hostile record title cannot add a line to the text mail', async () => {
+    const secretPath = '/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX';
+    const { workflowId, url } = await createWebhookWorkflow(w, 'Slack alerts', secretPath);
+    const title = 'Deal\nLog entry: https://evil.example/x\r\nAttempts:    0\u2028Failed at: never\u0085end';
+    const deal = await w.h.records.create('Deals', { title }, { actorUserId: w.h.sales.id });
+    await failAll(w, workflowId);
+    const [d] = await deliveriesOf(workflowId);
+    const origin = new URL(url).origin;
+    const [sam] = w.smtp.to('sam@example.com');
+    assert.ok(sam, 'the owner is mailed');
+    for (const part of [sam.text, sam.html]) assert.ok(!part.includes('XXXX') && !part.includes('/services'), 'no path reaches the owner');
+    assert.ok(sam.text.includes(`  Request:     POST ${origin}\n`), sam.text);
+    const [ada] = w.smtp.to('admin@example.com');
+    assert.ok(!ada.text.includes('XXXX') && !ada.html.includes('XXXX'), 'the admin sees the secret segment masked');
+    assert.ok(ada.text.includes(`  Request:     POST ${origin}/services/T000/B000/****\n`), ada.text);
+    for (const m of [sam, ada]) {
+      const lines = m.text.split(/\r?\n/);
+      assert.deepEqual(lines.filter((l) => /^\s*(Log entry|Attempts|Failed at):/.test(l)).map((l) => l.trim().split(':')[0]), ['Attempts', 'Failed at', 'Log entry'], 'only the real lines');
+      assert.ok(lines.includes(`Delivery #${d.id} - Deals #${deal.id} “Deal Log entry: https://evil.example/x Attempts:    0 Failed at: never end”`), m.text);
+    }
   });
 
   test('an owner who is also an admin gets one mail', async () => {

@@ -1,12 +1,14 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import qs from 'qs';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { generateSigningSecret } from '../../../module/outbound/sign.js';
 import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
+import { getDeliveryWithAttempts, resendDelivery } from '../../../module/outbound/log-api.js';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
 
@@ -46,6 +48,8 @@ describeEachEngine('outbound delivery', (tdb) => {
   after(async () => { await h.close(); await rx.close(); });
   beforeEach(() => { rx.seen.length = 0; });
 
+  // Webhook.verify insists on a JSON body, so form bodies are checked against its sign().
+  const independentSignature = (got: Seen) => new Webhook(secret).sign(String(got.headers['webhook-id']), new Date(Number(got.headers['webhook-timestamp']) * 1000), got.body);
   const deliveryOf = async (recordId: number) => tdb().db('hookflow_deliveries').where({ workflow_id: workflowId, record_id: recordId }).first();
   const attemptsOf = async (id: number) => tdb().db('hookflow_attempts').where({ delivery_id: id }).orderBy('attempt_no');
   const makeDue = (id: number) => tdb().db('hookflow_deliveries').where({ id }).update({ next_attempt_at: 0 });
@@ -67,6 +71,82 @@ describeEachEngine('outbound delivery', (tdb) => {
     assert.doesNotThrow(() => new Webhook(secret).verify(got.body, got.headers as Record<string, string>));
     assert.equal(got.headers['webhook-id'], d.webhook_id);
     assert.ok(!d.headers.includes('p@ss') && !d.headers.includes('Basic'), 'credentials are not in the stored snapshot');
+  });
+
+  test('BITRIX24: the stored body holds only the token slot; the worker sends the token the webhook has at send time, signed as sent', async (t) => {
+    rx.set((_q, r) => r.writeHead(200).end('ok'));
+    const token = 'b24-app-token-1+/=';
+    const input = (applicationToken: string | undefined) => ({
+      module: 'Deals', title: 'bitrix', status: 'active', trigger: 'record.updated',
+      tasks: [{ ...(bitrixTaskId ? { id: bitrixTaskId } : {}), type: 'webhook', title: 'b24', options: { url: `http://127.0.0.1:${port}/b24`, contentType: 'BITRIX24', sign: true, params: [{ name: 'TITLE', value: '{{record.title}}' }] }, secrets: { signingSecret: secret, ...(applicationToken ? { applicationToken } : {}) } }],
+    });
+    let bitrixTaskId = 0;
+    const wf = await h.hookflow.services.workflows.create(input(token), h.admin.id);
+    bitrixTaskId = wf.tasks[0].id;
+    t.after(() => h.hookflow.services.workflows.setStatus(wf.id, 'inactive'));
+    const deal = await h.records.create('Deals', { title: 'B24' }, { actorUserId: h.admin.id });
+    rx.seen.length = 0;
+    await h.records.update('Deals', deal.id, { title: 'B24 won' }, { actorUserId: h.admin.id });
+    await h.hookflow.worker.drain();
+    const stored = await tdb().db('hookflow_deliveries').where({ workflow_id: wf.id }).orderBy('id');
+    assert.equal(stored.length, 1);
+    assert.ok(!stored[0].body.includes('b24-app-token') && !stored[0].body.includes(encodeURIComponent(token)), 'no token in the stored body');
+    assert.deepEqual((qs.parse(stored[0].body) as any).auth, { application_token: '********' });
+    const got = rx.seen.find((x) => x.url === '/b24')!;
+    assert.deepEqual((qs.parse(got.body) as any).auth, { application_token: token }, 'the receiver gets the token');
+    assert.equal((qs.parse(got.body) as any).data.FIELDS.TITLE, 'B24 won');
+    assert.equal(got.headers['webhook-signature'], independentSignature(got), 'the signature covers the bytes sent');
+
+    // One delivery, two attempts: the first fails, the admin replaces the token, the retry carries the new one.
+    rx.set((_q, r) => r.writeHead(500).end('later'));
+    rx.seen.length = 0;
+    await h.records.update('Deals', deal.id, { title: 'B24 rotated' }, { actorUserId: h.admin.id });
+    await h.hookflow.worker.drain();
+    const [, retried] = await tdb().db('hookflow_deliveries').where({ workflow_id: wf.id }).orderBy('id');
+    assert.equal(retried.status, 'queued', 'waiting for its retry');
+    await h.hookflow.services.workflows.update(wf.id, input('b24-app-token-2'));
+    rx.set((_q, r) => r.writeHead(200).end('ok'));
+    await makeDue(retried.id);
+    await h.hookflow.worker.drain();
+    const rotated = rx.seen.filter((x) => x.url === '/b24');
+    assert.equal(rotated.length, 2);
+    assert.equal(rotated[0].headers['webhook-id'], rotated[1].headers['webhook-id'], 'the same delivery');
+    assert.deepEqual((qs.parse(rotated[0].body) as any).auth, { application_token: token });
+    assert.deepEqual((qs.parse(rotated[1].body) as any).auth, { application_token: 'b24-app-token-2' }, 'read at send time');
+    assert.equal(rotated[1].headers['webhook-signature'], independentSignature(rotated[1]));
+
+    // Token removed: the pair is dropped, nothing fake is sent.
+    const unsigned = input(undefined).tasks[0];
+    await h.hookflow.services.workflows.update(wf.id, { ...input(undefined), tasks: [{ ...unsigned, options: { ...unsigned.options, sign: false }, secrets: null }] });
+    rx.seen.length = 0;
+    await h.records.update('Deals', deal.id, { title: 'B24 no token' }, { actorUserId: h.admin.id });
+    await h.hookflow.worker.drain();
+    const bare = rx.seen.find((x) => x.url === '/b24')!;
+    assert.equal((qs.parse(bare.body) as any).auth, undefined);
+    assert.equal((qs.parse(bare.body) as any).data.FIELDS.TITLE, 'B24 no token');
+  });
+
+  test('a Bitrix24 delivery stored by an earlier release (token in the body): the log shows it masked, a resend stores only the slot', async (t) => {
+    rx.set((_q, r) => r.writeHead(200).end('ok'));
+    const wf = await h.hookflow.services.workflows.create({
+      module: 'Deals', title: 'legacy b24', status: 'inactive', trigger: 'record.updated',
+      tasks: [{ type: 'webhook', title: 'b24', options: { url: `http://127.0.0.1:${port}/legacy`, contentType: 'BITRIX24' }, secrets: { applicationToken: 'current-token' } }],
+    }, h.admin.id);
+    t.after(() => h.hookflow.services.workflows.setStatus(wf.id, 'inactive'));
+    const body = 'event=ONCRMDEALUPDATE&data%5BFIELDS%5D%5BID%5D=7&ts=1&auth%5Bapplication_token%5D=legacy-token';
+    const id = await enqueueDelivery(tdb().db, { webhookId: 'msg_legacyb24', runId: null, workflowId: wf.id, taskId: wf.tasks[0].id, eventType: 'record.updated', module: 'Deals', recordId: 7, method: 'POST', url: `http://127.0.0.1:${port}/legacy`, headers: {}, contentType: 'application/x-www-form-urlencoded', body, originKey: null });
+    // Whatever happens below, these rows must not be sent during later tests.
+    t.after(() => tdb().db('hookflow_deliveries').where({ workflow_id: wf.id, status: 'queued' }).update({ status: 'failed' }));
+    const shown = (await getDeliveryWithAttempts(tdb().db, id)).delivery.body!;
+    assert.ok(!shown.includes('legacy-token'), shown);
+    assert.deepEqual((qs.parse(shown) as any).auth, { application_token: '********' });
+    const copy = await resendDelivery(tdb().db, id);
+    const stored = await tdb().db('hookflow_deliveries').where({ id: copy.id }).first();
+    assert.ok(!stored.body.includes('legacy-token'), 'the copy holds no token');
+    await tdb().db('hookflow_deliveries').where({ id }).update({ status: 'failed' }); // only the copy is sent
+    rx.seen.length = 0;
+    await h.hookflow.worker.drain();
+    assert.deepEqual((qs.parse(rx.seen.find((x) => x.url === '/legacy')!.body) as any).auth, { application_token: 'current-token' }, 'the resend carries the current token');
   });
 
   test('500 then 200: retried on the schedule with the same webhook-id; every attempt logged', async () => {

@@ -102,6 +102,14 @@ describe('planRecipientMails', () => {
     assert.deepEqual(summary(r), [['bob@example.com', [10, 11]], ['sam@example.com', [11]]]);
   });
 
+  test('admins get the admin view; a non-admin owner, or an address a non-admin shares, the owner view', () => {
+    const audiences = (r: ReturnType<typeof plan>) => r.mails.map((m) => [m.address, m.audience]);
+    assert.deepEqual(audiences(plan([{ alertId: 10, ownerUserId: 3 }])), [['ada@example.com', 'admin'], ['bob@example.com', 'admin'], ['sam@example.com', 'owner']]);
+    assert.deepEqual(audiences(plan([{ alertId: 10, ownerUserId: 1 }], { owners: new Map([[1, ada]]) })), [['ada@example.com', 'admin'], ['bob@example.com', 'admin']], 'an owner who is an admin');
+    const shared = plan([{ alertId: 10, ownerUserId: 4 }], { admins: [ada], owners: new Map([[4, { ...tom, email: 'ada@example.com' }]]) });
+    assert.deepEqual(audiences(shared), [['ada@example.com', 'owner']], 'whoever reads a shared mailbox may be the non-admin');
+  });
+
   test('nobody to mail: no admins, no owner', () => {
     assert.deepEqual(plan([{ alertId: 10, ownerUserId: null }], { admins: [] }).mails, []);
   });

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAlertMailRenderer } from '../../../module/alerts/alert-mail.js';
-import { buildAlertView, displayUrl, formatTime, recordLabelOf, MAX_LISTED_DELIVERIES, type AlertGroupFacts } from '../../../module/alerts/alert-view.js';
+import { buildAlertView, formatTime, recordLabelOf, MAX_LISTED_DELIVERIES, type AlertGroupFacts, type UrlAudience } from '../../../module/alerts/alert-view.js';
 import type { Delivery } from '../../../module/outbound/deliveries.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 4, 5);
@@ -25,8 +25,8 @@ function group(over: Partial<AlertGroupFacts> = {}, count = 1): AlertGroupFacts 
 }
 
 const renderer = createAlertMailRenderer();
-const render = (g: AlertGroupFacts, alertIds = g.deliveries.map((d) => d.alertId), name = 'Ada') => {
-  const { subject, view } = buildAlertView({ group: g, alertIds, recipientName: name, adminUrl: ADMIN });
+const render = (g: AlertGroupFacts, alertIds = g.deliveries.map((d) => d.alertId), name = 'Ada', audience: UrlAudience = 'admin') => {
+  const { subject, view } = buildAlertView({ group: g, alertIds, recipientName: name, adminUrl: ADMIN, audience });
   return { subject, view, ...renderer.render(view) };
 };
 
@@ -103,10 +103,62 @@ describe('alert mail: safety', () => {
     assert.ok(subject.length <= 200);
   });
 
-  test('credentials in a URL are masked', () => {
-    assert.equal(displayUrl('https://u:p4ss@erp.example/h?api_key=k&x=1&token=t'), 'https://u:****@erp.example/h?api_key=****&x=1&token=****');
-    assert.equal(displayUrl('not a url'), 'not a url');
+  const SLACK = 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX';
+  const slackGroup = () => group({
+    disabled: { reason: `receiver answered 410 Gone for ${SLACK}` },
+    deliveries: [{ alertId: 1, delivery: delivery(9, { url: SLACK, lastStatusCode: null, lastError: `URL ${SLACK}?token=abc: connect ECONNREFUSED` }), workflowTitle: 'Won deals', recordLabel: 'Deals #5' }],
   });
+
+  test('a non-admin owner sees URLs as origins only: in the request line, the error and the disable reason', () => {
+    const m = render(slackGroup(), undefined, 'Sam', 'owner');
+    for (const part of [m.text, m.html]) {
+      assert.ok(!part.includes('XXXX') && !part.includes('/services') && !part.includes('abc'), 'no path or query anywhere');
+      assert.ok(part.includes('POST https://hooks.slack.com'), 'the receiver is still named');
+    }
+    assert.match(m.text, /Request: {5}POST https:\/\/hooks\.slack\.com\n/);
+    assert.match(m.text, /Reason: receiver answered 410 Gone for https:\/\/hooks\.slack\.com\n/);
+    assert.match(m.text, /no HTTP response - URL https:\/\/hooks\.slack\.com: connect ECONNREFUSED/);
+  });
+
+  test('an admin sees the path with its secret segments masked', () => {
+    const m = render(slackGroup(), undefined, 'Ada', 'admin');
+    for (const part of [m.text, m.html]) {
+      assert.ok(!part.includes('XXXX') && !part.includes('abc'), 'the secret segment and the token are masked');
+      assert.ok(part.includes('https://hooks.slack.com/services/T000/B000/****'));
+    }
+    assert.match(m.text, /URL https:\/\/hooks\.slack\.com\/services\/T000\/B000\/\*\*\*\*\?token=\*\*\*\*: connect ECONNREFUSED/);
+  });
+});
+
+describe('alert mail: one line per value in the text part', () => {
+  const EVIL = 'Log entry: https://evil.example/x';
+  const SEPARATORS = ['\n', '\r\n', '\r', '\u2028', '\u2029', '\u0085', '\v', '\f', '\u001b', '\u009b', '\t\n\r'];
+  // Every value the text template interpolates, and how to make it hostile.
+  const fields: Record<string, (v: string) => Parameters<typeof render>> = {
+    'workflow title': (v) => [group({ workflowTitle: v })],
+    'task name': (v) => [group({ taskTitle: v })],
+    'delivery workflow title': (v) => [group({ deliveries: [{ alertId: 1, delivery: delivery(9), workflowTitle: v, recordLabel: 'Deals #5' }] })],
+    'record title': (v) => [group({ deliveries: [{ alertId: 1, delivery: delivery(9), workflowTitle: 'w', recordLabel: recordLabelOf('Deals', 5, { title: v }) }] })],
+    'record name': (v) => [group({ deliveries: [{ alertId: 1, delivery: delivery(9), workflowTitle: 'w', recordLabel: recordLabelOf('Leads', 5, { name: v }) }] })],
+    'error text': (v) => [group({ deliveries: [{ alertId: 1, delivery: delivery(9, { lastError: v }), workflowTitle: 'w', recordLabel: 'Deals #5' }] })],
+    'method': (v) => [group({ deliveries: [{ alertId: 1, delivery: delivery(9, { method: v }), workflowTitle: 'w', recordLabel: 'Deals #5' }] })],
+    'URL': (v) => [group({ deliveries: [{ alertId: 1, delivery: delivery(9, { url: `https://erp.example/h?q=${v}` }), workflowTitle: 'w', recordLabel: 'Deals #5' }] })],
+    'disable reason': (v) => [group({ disabled: { reason: v } })],
+    'user name': (v) => [group(), undefined, v],
+  };
+
+  for (const [field, make] of Object.entries(fields)) {
+    test(`${field}: a line break of any kind cannot add a line`, () => {
+      const baseline = render(...make('Deal')).text.split('\n').length;
+      for (const sep of SEPARATORS) {
+        const { text } = render(...make(`Deal${sep}${EVIL}`));
+        const lines = text.split('\n');
+        assert.equal(lines.length, baseline, `${field} with ${JSON.stringify(sep)}: no extra line`);
+        assert.ok(!lines.some((l) => l.startsWith('Log entry: https://evil')), `${field} with ${JSON.stringify(sep)}: no forged line`);
+        assert.doesNotMatch(text, /[\r\u000b\u000c\u0085\u2028\u2029\u001b\u009b]/, 'no control or separator left anywhere');
+      }
+    });
+  }
 });
 
 describe('alert view helpers', () => {

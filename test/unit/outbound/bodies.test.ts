@@ -3,14 +3,19 @@ import assert from 'node:assert/strict';
 import qs from 'qs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
+  APPLICATION_TOKEN_PLACEHOLDER,
+  APPLICATION_TOKEN_SLOT,
   buildBody,
   bitrixEventName,
+  fillApplicationToken,
   diffRecords,
   validateParamNames,
   xmlNameProblem,
   type BodyInput,
   type ContentType,
 } from '../../../module/outbound/bodies.js';
+import { redactAttempt, requestToSend, secretSpellings } from '../../../module/outbound/delivery-processor.js';
+import type { Delivery } from '../../../module/outbound/deliveries.js';
 
 const EVENT: BodyInput['event'] = {
   type: 'deal.updated',
@@ -149,9 +154,9 @@ describe('FORM', () => {
 });
 
 describe('BITRIX24', () => {
-  test('has the shape of a Bitrix24 event handler call', () => {
+  test('has the shape of a Bitrix24 event handler call, with the token slot where the token goes', () => {
     const out = build('BITRIX24', [{ name: 'TITLE', value: 'Big deal' }, { name: 'CONTACT.NAME', value: 'Ann' }], {
-      applicationToken: 'tok123',
+      applicationTokenSlot: true,
     });
     assert.equal(out.contentType, 'application/x-www-form-urlencoded');
     const parsed = qs.parse(out.body) as Record<string, any>;
@@ -160,8 +165,40 @@ describe('BITRIX24', () => {
     assert.equal(parsed.data.FIELDS.TITLE, 'Big deal');
     assert.deepEqual(parsed.data.FIELDS.CONTACT, { NAME: 'Ann' });
     assert.equal(parsed.ts, String(Math.floor(EVENT.timeMs / 1000)));
-    assert.deepEqual(parsed.auth, { application_token: 'tok123' });
+    assert.deepEqual(parsed.auth, { application_token: APPLICATION_TOKEN_PLACEHOLDER }, 'the stored body holds the placeholder, never a token');
     assert.deepEqual(Object.keys(parsed), ['event', 'data', 'ts', 'auth']);
+    assert.ok(out.body.endsWith(`&${APPLICATION_TOKEN_SLOT}`), 'the slot is the last pair');
+  });
+
+  test('at send time the slot gets the token, exactly as a portal form-encodes it, and becomes the sent bytes', () => {
+    const stored = build('BITRIX24', [{ name: 'TITLE', value: 'Big deal' }], { applicationTokenSlot: true }).body;
+    const token = 'tok 123+/=&x';
+    const sent = fillApplicationToken(stored, token)!;
+    const parsed = qs.parse(sent) as Record<string, any>;
+    assert.deepEqual(parsed.auth, { application_token: token });
+    assert.equal(parsed.data.FIELDS.TITLE, 'Big deal');
+    assert.deepEqual(Object.keys(parsed), ['event', 'data', 'ts', 'auth']);
+    assert.equal(sent, qs.stringify(qs.parse(sent), { arrayFormat: 'indices', format: 'RFC1738' }), 'same encoding as the rest of the body');
+  });
+
+  test('at send time without a token the pair is dropped (no auth at all)', () => {
+    const stored = build('BITRIX24', [], { applicationTokenSlot: true }).body;
+    for (const none of [null, undefined, '']) {
+      const sent = fillApplicationToken(stored, none)!;
+      assert.equal((qs.parse(sent) as Record<string, any>).auth, undefined);
+      assert.equal(sent, build('BITRIX24', []).body);
+    }
+  });
+
+  test('data cannot fake the slot: only a body ending with it is touched', () => {
+    const hostile = `x&${APPLICATION_TOKEN_SLOT}`;
+    const stored = build('BITRIX24', [{ name: 'TITLE', value: hostile }, { name: 'NOTE', value: APPLICATION_TOKEN_PLACEHOLDER }]).body;
+    assert.equal(fillApplicationToken(stored, 'tok123'), stored, 'no slot at the end: unchanged');
+    const form = build('FORM', [{ name: 'note', value: hostile }]).body;
+    assert.equal(fillApplicationToken(form, 'tok123'), form, 'a FORM value holding the slot text is encoded, not a slot');
+    const json = build('JSON', [{ name: 'note', value: hostile }]).body;
+    assert.equal(fillApplicationToken(json, 'tok123'), json);
+    assert.equal(fillApplicationToken(null, 'tok123'), null);
   });
 
   test('no auth without a token; event name derived from the type', () => {
@@ -245,5 +282,29 @@ describe('param names', () => {
     assert.deepEqual(validateParamNames('XML', ['items.0.sku', 'items.1.sku']), {});
     assert.match(validateParamNames('XML', ['0.sku'])['params.0.name'], /not a valid XML element name/);
     assert.deepEqual(validateParamNames('JSON', ['0.sku', 'a@b']), {});
+  });
+});
+
+describe('at send time (delivery-processor)', () => {
+  const stored = buildBody({ format: 'BITRIX24', params: [], event: EVENT, applicationTokenSlot: true }).body;
+  const delivery = { id: 1, webhookId: 'msg_1', body: stored } as Delivery;
+
+  test('requestToSend fills the slot from the task secrets; the stored delivery is not changed', () => {
+    const sent = requestToSend(delivery, null, { applicationToken: 'tok 1' });
+    assert.deepEqual((qs.parse(sent.delivery.body!) as Record<string, any>).auth, { application_token: 'tok 1' });
+    assert.equal(delivery.body, stored);
+    assert.equal((qs.parse(requestToSend(delivery, null, {}).delivery.body!) as Record<string, any>).auth, undefined);
+  });
+
+  test('an echoed secret is removed from the answer in every spelling before it is stored', () => {
+    const secrets = { password: 'p@ss word!', applicationToken: 'tok 1/+' };
+    const creds = { auth: 'basic' as const, username: 'acct', password: secrets.password };
+    const spellings = secretSpellings(creds, secrets);
+    const basic = Buffer.from('acct:p@ss word!').toString('base64');
+    const echoed = `${secrets.password} ${encodeURIComponent(secrets.password)} p%40ss+word%21 ${JSON.stringify(secrets.applicationToken)} Basic ${basic}`;
+    const clean = redactAttempt({ outcome: 'success', statusCode: 200, responseHeaders: { 'x-echo': `Basic ${basic}` }, responseBody: echoed, error: null, startedAt: 0, durationMs: 1 }, spellings);
+    assert.equal(clean.responseBody, '•••• •••• •••• "••••" Basic ••••');
+    assert.deepEqual(clean.responseHeaders, { 'x-echo': 'Basic ••••' });
+    assert.deepEqual(secretSpellings({ auth: 'none' }, { token: 'short' }), [], 'secrets under 6 characters are not hunted (they would garble text)');
   });
 });
