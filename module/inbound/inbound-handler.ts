@@ -1,9 +1,12 @@
 /**
  * One short-URL request from permission check to answer (see router.ts for the order of
- * checks). Invariants: nothing is parsed or run for a caller without permission; every
- * refusal before a run is written to the refused-requests log (except 429s, which would let
- * a flood write rows); an unexpected error is logged with an id and answered with a generic
- * 500; tokens and bodies never reach a log line.
+ * checks). Invariants: the per-IP limit is the first check that counts a request — before
+ * the control parameters are parsed, the database is asked or a body is read — so bad
+ * requests are capped exactly like unpermitted ones; nothing is parsed or run for a caller
+ * without permission; every refusal before a run goes to the refused-requests log, which
+ * counts repeats per source instead of writing a row each (refusals.ts), and 429s are not
+ * logged at all; an unexpected error is logged with an id and answered with a generic 500;
+ * tokens and bodies never reach a log line.
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -140,9 +143,9 @@ export function createInboundHandler(deps: HandlerDeps) {
     const ctx: Ctx = { req, res, asHtml: wantsHtml(req), ip: req.socket.remoteAddress ?? '?' };
     try {
       ctx.ip = clientIp(req);
-      ctx.params = parseControlParams(rawQuery(req));
       res.locals.hookflowIp = ctx.ip;
       await runMiddleware(perIp, req, res);
+      ctx.params = parseControlParams(rawQuery(req));
       ctx.permission = await authorize(ctx, pathToken);
       res.locals.hookflowPermission = ctx.permission;
       await runMiddleware(perPermission, req, res);

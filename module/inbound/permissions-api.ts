@@ -1,7 +1,8 @@
 /**
  * Management API for HTTP handler permissions (mounted under the admin router's `/api`):
  * CRUD with strict source validation, the token shown once, "would this address be let in?"
- * and the refused-requests log. Admin-only because the admin router requires the host's admin.
+ * and the refused-requests log (each entry with `repeats`: how many more like it were counted on
+ * it, the latest at `lastAt`). Admin-only because the admin router requires the host's admin.
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';

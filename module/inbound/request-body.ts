@@ -1,15 +1,21 @@
 /**
  * Reads the short URL's body into `$env`, after the caller has been permitted (an unpermitted
- * caller never costs a parse). Parsing is done by well-kept libraries — body-parser (qs, the
- * PHP/Rails bracket syntax) for forms and JSON, busboy for multipart — under hard limits that
- * reject oversize input early (Content-Length checked before reading, parameter count before
- * parsing), then `toInertEnv` checks the shape. File parts are refused: no file handling yet.
+ * caller never costs a parse). Which media types and charsets are read is media-types.ts's
+ * decision: urlencoded forms, JSON (`application/json`, `application/*+json`) and multipart
+ * text fields, UTF-8 only; everything else is a 415 naming the type or charset, never an
+ * empty `$env`. Parsing is done by well-kept libraries — body-parser (qs, the PHP/Rails
+ * bracket syntax) for forms and JSON, busboy for multipart (multipart.ts) — under hard limits
+ * that reject oversize input early (Content-Length checked before reading, parameter count
+ * before parsing), then `toInertEnv` checks the shape.
+ * One rule for field names in all three: `__proto__`, `constructor` and `prototype` (as a name
+ * or a bracket/dot segment) are a 400; every other name, `toString` included, is plain data.
  */
 import express, { type Request, type Response, type RequestHandler } from 'express';
-import busboy from 'busboy';
 import { HookflowError } from '../errors.js';
 import { toHookflowError } from '../http-errors.js';
 import { forbiddenSegment, toInertEnv, type EnvLimits } from './env-fields.js';
+import { charsetProblem, FORM_TYPE, JSON_TYPES, MULTIPART_TYPE, unsupportedType } from './media-types.js';
+import { readMultipart } from './multipart.js';
 
 export interface BodyLimits extends EnvLimits {
   /** Largest body in bytes. */
@@ -33,6 +39,13 @@ function checkFormKeys(raw: Buffer): void {
   }
 }
 
+// body-parser hands `verify` the charset IT is about to decode with, so this check and the
+// decoding can never disagree about what the charset parameter says.
+function requireUtf8(encoding: string): void {
+  const problem = charsetProblem(encoding, 'Content-Type');
+  if (problem) throw problem;
+}
+
 /** Runs one express middleware as a promise; its error arrives coded when it is a known kind. */
 export function runMiddleware(mw: RequestHandler, req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -40,36 +53,15 @@ export function runMiddleware(mw: RequestHandler, req: Request, res: Response): 
   });
 }
 
-function readMultipart(req: Request, limits: BodyLimits): Promise<Record<string, unknown>> {
+/** A body-parser run whose own charset refusals (charsets it cannot decode at all) name the charset too. */
+function runParser(mw: RequestHandler, req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({ headers: req.headers, limits: { fieldNameSize: limits.maxNameLength, fieldSize: limits.maxBytes, fields: limits.maxFields, files: 1, parts: limits.maxFields + 1 } });
-    } catch (err) {
-      reject(new HookflowError('bad_request', `Malformed multipart body: ${(err as Error).message}`));
-      return;
-    }
-    const fields: Record<string, unknown> = {};
-    let failed = false;
-    const fail = (err: HookflowError) => { if (!failed) { failed = true; req.unpipe(bb); req.resume(); reject(err); } };
-    bb.on('file', (name: string, stream: NodeJS.ReadableStream) => { stream.resume(); fail(new HookflowError('bad_request', `File uploads are not accepted (part ${JSON.stringify(name.slice(0, 80))}); send text fields only`)); });
-    bb.on('field', (name: string, value: string, info: { nameTruncated: boolean; valueTruncated: boolean }) => {
-      if (info.nameTruncated) return fail(new HookflowError('bad_request', `a field name is longer than ${limits.maxNameLength} characters`));
-      if (info.valueTruncated) return fail(new HookflowError('payload_too_large', 'Request body is too large'));
-      if (forbiddenSegment(name)) return fail(new HookflowError('bad_request', `field name ${JSON.stringify(name.slice(0, 80))} is not allowed`));
-      const prev = fields[name];
-      fields[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    mw(req, res, (err?: unknown) => {
+      if (!err) return resolve();
+      const e = err as { type?: unknown; charset?: unknown };
+      const named = e.type === 'charset.unsupported' && typeof e.charset === 'string' ? charsetProblem(e.charset, 'Content-Type') : null;
+      reject(named ?? toHookflowError(err) ?? err);
     });
-    bb.on('fieldsLimit', () => fail(new HookflowError('payload_too_large', `Too many fields (at most ${limits.maxFields})`)));
-    bb.on('partsLimit', () => fail(new HookflowError('payload_too_large', `Too many fields (at most ${limits.maxFields})`)));
-    bb.on('error', (err: Error) => fail(new HookflowError('bad_request', `Malformed multipart body: ${err.message}`)));
-    bb.on('close', () => { if (!failed) resolve(fields); });
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limits.maxBytes) fail(new HookflowError('payload_too_large', 'Request body is too large'));
-    });
-    req.pipe(bb);
   });
 }
 
@@ -79,18 +71,23 @@ function hasBody(req: Request): boolean {
 
 /** Builds the reader for one set of limits (re-created when an admin changes a limit). */
 export function createBodyReader(limits: BodyLimits): BodyReader {
+  // The media type is decided below, so the parsers accept whatever they are given (`type`):
+  // a parser that silently skips a body it does not recognise would leave `$env` empty.
   // `depth` is a body-parser 2 option its type definitions do not list yet (qs strictDepth: over → 400).
-  const formOptions = { extended: true, limit: limits.maxBytes, parameterLimit: limits.maxFields, depth: limits.maxDepth, verify: (_req: unknown, _res: unknown, buf: Buffer) => checkFormKeys(buf) };
+  const formOptions = {
+    extended: true, limit: limits.maxBytes, parameterLimit: limits.maxFields, depth: limits.maxDepth, type: () => true,
+    verify: (_req: unknown, _res: unknown, buf: Buffer, encoding: string) => { requireUtf8(encoding); checkFormKeys(buf); },
+  };
   const form = express.urlencoded(formOptions);
-  const json = express.json({ limit: limits.maxBytes, strict: true, type: ['application/json', 'application/*+json'] });
+  const json = express.json({ limit: limits.maxBytes, strict: true, type: () => true, verify: (_req, _res, _buf, encoding) => requireUtf8(encoding) });
   return async (req, res) => {
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > limits.maxBytes) throw new HookflowError('payload_too_large', `Request body is too large (at most ${limits.maxBytes} bytes)`);
     if (!hasBody(req)) return {};
-    if (req.is('application/x-www-form-urlencoded')) await runMiddleware(form, req, res);
-    else if (req.is('application/json') || req.is('+json')) await runMiddleware(json, req, res);
-    else if (req.is('multipart/form-data')) return toInertEnv(await readMultipart(req, limits), limits);
-    else throw new HookflowError('unsupported_media_type', 'Send application/x-www-form-urlencoded, application/json or multipart/form-data');
+    if (req.is(FORM_TYPE)) await runParser(form, req, res);
+    else if (req.is(JSON_TYPES)) await runParser(json, req, res);
+    else if (req.is(MULTIPART_TYPE)) return toInertEnv(await readMultipart(req, limits), limits);
+    else throw unsupportedType(req.headers['content-type']);
     return toInertEnv(req.body, limits);
   };
 }

@@ -1,19 +1,21 @@
 /**
  * What the short URL answers. JSON by default (`{ ok, run_id, workflow_id, record_id, output }`
  * or `{ ok: false, error: { code, message, fields? } }`); a browser form post (Accept prefers
- * text/html) gets a 303 to the workflow's redirect, or a small HTML page. Every answer is a
+ * text/html) gets a 303 to the workflow's redirect (decided and serialized by the respond task,
+ * see redirect-target.ts), or a small HTML page. Every answer is a
  * plain value (`InboundAnswer`) first, so idempotent repeats can replay it byte for byte.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { viewsDirectory } from '../package-files.js';
 import Handlebars from 'handlebars';
 import type { Request, Response } from 'express';
 import type { HookflowError } from '../errors.js';
 import type { RunResponse } from '../workflows/task-types.js';
 import type { StoredResponse } from './idempotency.js';
+import { isSerializedLocation } from './redirect-target.js';
 
-const VIEW = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views/inbound/result.hbs');
+const VIEW = path.join(viewsDirectory, 'inbound', 'result.hbs');
 
 export type InboundAnswer = StoredResponse;
 
@@ -51,12 +53,15 @@ export interface RunAnswerInput {
 
 export function successAnswer(input: RunAnswerInput, asHtml: boolean, page: (m: PageModel) => string): InboundAnswer {
   const r = input.response;
-  if (asHtml && r?.redirectUrl) return { status: 303, headers: { location: r.redirectUrl, 'content-type': 'text/plain; charset=utf-8' }, body: `See ${r.redirectUrl}` };
+  // The respond task has decided the redirect and serialized it; a value that is not in that
+  // form (nothing else sets one) is never sent as a Location: the caller gets the page instead.
+  const redirect = r?.redirectUrl && isSerializedLocation(r.redirectUrl) ? r.redirectUrl : undefined;
+  if (asHtml && redirect) return { status: 303, headers: { location: redirect, 'content-type': 'text/plain; charset=utf-8' }, body: `See ${redirect}` };
   const status = r?.status ?? 200;
   if (asHtml) return html(status, page({ ok: true, title: 'Thank you', message: 'Your submission was received.', reference: `run ${input.runId}` }));
   return json(status, {
     ok: true, run_id: input.runId, workflow_id: input.workflowId, record_id: input.recordId, ...(input.status ? { status: input.status } : {}), output: r?.body ?? null,
-    ...(r?.redirectUrl ? { redirect_url: r.redirectUrl } : {}),
+    ...(redirect ? { redirect_url: redirect } : {}),
     ...(input.clientMutationId !== undefined ? { clientMutationId: input.clientMutationId } : {}),
     ...(input.others?.length ? { runs: input.others } : {}),
   });

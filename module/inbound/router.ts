@@ -2,11 +2,12 @@
  * The short URL (mounted by the host at manifest `routes.inbound`, default `/wf`; the path
  * below it is the `shortUrlPath` setting, optionally followed by `/<token>`).
  * Order of checks — each refuses before the next costs anything:
- *   module enabled (503) → POST only (405) → control parameters (400) → client address and
- *   per-IP rate limit (403/429) → permission for the target: source and/or token (403, the same
+ *   module enabled (503) → POST only (405) → client address (403) → per-IP rate limit (429)
+ *   → control parameters (400) → permission for the target: source and/or token (403, the same
  *   answer whether or not the workflow exists) → per-permission rate limit (429) → body
  *   (413/415/400) → honeypot → idempotency (replay/409/422) → workflow, record, $env (404/409/422)
- *   → run (sync answer / 202).
+ *   → run (sync answer / 202). The per-IP limit comes before the control parameters so that
+ *   malformed requests are counted too (issue 14).
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Knex } from 'knex';

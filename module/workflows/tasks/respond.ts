@@ -1,7 +1,14 @@
-/** respond: what an HTTP-started run answers — JSON output, a status, or a redirect (303). */
+/**
+ * respond: what an HTTP-started run answers — JSON output, a status, or a redirect (303).
+ * A redirect is decided on the URL the browser will resolve (inbound/redirect-target.ts): it
+ * may lead to the CRM's own origin (the host's `baseUrl`) or to the origin the admin wrote out
+ * in the redirect URL itself, never to an origin that only a `$env` value names — `$env` is
+ * whatever the caller posted. The answer carries the serialized resolved URL, not the text.
+ */
 import { z } from 'zod';
 import type { TaskDefinition } from '../task-types.js';
-import type { FieldErrors } from '../../errors.js';
+import { HookflowError, type FieldErrors } from '../../errors.js';
+import { decideRedirect, literalOrigin, redirectTemplateProblem, siteOriginOf } from '../../inbound/redirect-target.js';
 
 export const RespondOptions = z.object({
   /** HTTP status for the answer. Default 200. */
@@ -13,14 +20,17 @@ export const RespondOptions = z.object({
 }).refine((o) => o.body !== undefined || o.redirectUrl || o.status, 'set a body, a status or a redirect URL');
 export type RespondOptions = z.infer<typeof RespondOptions>;
 
+/** Save-time check of the redirect URL as written; null when fine (templated parts are checked when rendered). */
 export function redirectProblem(url: string): string | null {
-  if (url.includes('{{') || url.includes('$')) return null; // templated: checked when rendered
-  try {
-    const u = new URL(url);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? null : 'must be an http(s) URL';
-  } catch {
-    return url.startsWith('/') && !url.startsWith('//') ? null : 'must be an absolute http(s) URL or a path starting with /';
-  }
+  return redirectTemplateProblem(url);
+}
+
+/** The Location for the rendered redirect of `template`; throws a 422-coded error naming redirectUrl. */
+export function resolveRedirect(template: string, rendered: string, baseUrl: string | undefined): string {
+  const origin = literalOrigin(template);
+  const decision = decideRedirect(rendered, { siteOrigin: siteOriginOf(baseUrl), allowedOrigins: origin ? [origin] : [] });
+  if (!decision.ok) throw new HookflowError('validation_failed', `redirect URL ${decision.problem}`, { redirectUrl: decision.problem });
+  return decision.location;
 }
 
 export const respondTask: TaskDefinition<RespondOptions> = {
@@ -34,12 +44,9 @@ export const respondTask: TaskDefinition<RespondOptions> = {
   },
   async run(options, ctx) {
     const body = options.body === undefined ? undefined : ctx.services.render(options.body);
-    let redirectUrl: string | undefined;
-    if (options.redirectUrl) {
-      redirectUrl = ctx.services.renderString(options.redirectUrl).trim();
-      const problem = redirectProblem(redirectUrl);
-      if (problem || /[\r\n]/.test(redirectUrl)) throw new Error(`redirect URL ${problem ?? 'contains a line break'}`);
-    }
+    const redirectUrl = options.redirectUrl
+      ? resolveRedirect(options.redirectUrl, ctx.services.renderString(options.redirectUrl), ctx.services.host.baseUrl)
+      : undefined;
     ctx.setResponse({ status: options.status, body, redirectUrl });
     return { status: options.status ?? null, redirectUrl: redirectUrl ?? null, body: body ?? null };
   },

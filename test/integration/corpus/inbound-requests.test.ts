@@ -23,6 +23,8 @@ function parseExpected(c: CorpusCase): Expected {
 /** The body column: literal text, or one of the generators documented in the data file. */
 function buildBody(spec: string): string | Buffer | undefined {
   if (spec === '') return undefined;
+  const encoded = /^@(utf16le|latin1):(.*)$/s.exec(spec);
+  if (encoded) return Buffer.from(encoded[2], encoded[1] as BufferEncoding);
   const [, name, arg, rest] = /^@(fill|fields|jsonfields|mpfields|raw):([^:]*)(?::(.*))?$/s.exec(spec) ?? [];
   const n = Number(arg);
   switch (name) {

@@ -78,4 +78,14 @@ describeEachEngine('permissions management API', (tdb) => {
     assert.equal(r.body.refusals[0].status, 403);
     assert.ok(r.body.total >= 1);
   });
+
+  test('repeats of a refusal are one entry with a count ("and 2 more like this")', async () => {
+    const refusal = { ip: '198.51.100.8', target: 'trigger leadform', reason: 'not an allowed source', status: 403 };
+    for (let i = 0; i < 3; i++) await h.hookflow.services.refusals.record(refusal);
+    const r = await call('GET', '/refusals?limit=50');
+    const mine = r.body.refusals.filter((x: { ip: string }) => x.ip === '198.51.100.8');
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].repeats, 2);
+    assert.ok(mine[0].lastAt >= mine[0].createdAt);
+  });
 });
