@@ -34,6 +34,7 @@ import type { PermissionStore } from './inbound/permissions.js';
 import type { RefusalLog } from './inbound/refusals.js';
 import { createPermissionsApi } from './inbound/permissions-api.js';
 import { createAdminPages } from './admin/pages/index.js';
+import { createSettingsApi } from './admin/settings-api.js';
 import { loadManifest, type HookflowManifest } from './manifest.js';
 import { assertHostContext } from './host-check.js';
 import { createHealth, type HealthReport } from './health.js';
@@ -136,7 +137,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const permissionsApi = createPermissionsApi({ ...inboundDeps, inboundMount: manifest.routes.inbound });
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin);
-  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi] }));
+  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi, createSettingsApi({ settingsStore, logger })] }));
   adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake, csrfSecret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'), ...inbound }));
 
   const inboundRouter = createInboundRouter(inboundDeps);
