@@ -33,7 +33,17 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
-export async function createTestHost(db: Knex, opts: { settings?: HookflowSettingsPatch; startWorker?: boolean; now?: () => Date; mailer?: HostMailer } = {}): Promise<TestHost> {
+export interface TestHostOptions {
+  settings?: HookflowSettingsPatch;
+  startWorker?: boolean;
+  now?: () => Date;
+  mailer?: HostMailer;
+}
+
+export type TestContext = Omit<TestHost, 'hookflow' | 'close'>;
+
+/** The host side only (migrated host tables, users, a HostContext): Hookflow is not installed. */
+export async function createTestContext(db: Knex, opts: TestHostOptions = {}): Promise<TestContext> {
   await migrateHost(db);
   const now = opts.now ?? (() => new Date());
   const records = new RecordService(db, now);
@@ -50,9 +60,15 @@ export async function createTestHost(db: Knex, opts: { settings?: HookflowSettin
     baseUrl: 'http://crm.test',
     attachHooks: (hooks) => records.setHooks(hooks),
   };
-  const hookflow = await install(context, { secretKey: TEST_SECRET_KEY, startWorker: opts.startWorker ?? false, settings: opts.settings });
+  return { context, records, users, admin, sales, mails, logger };
+}
+
+export async function createTestHost(db: Knex, opts: TestHostOptions = {}): Promise<TestHost> {
+  const host = await createTestContext(db, opts);
+  const hookflow = await install(host.context, { secretKey: TEST_SECRET_KEY, startWorker: opts.startWorker ?? false, settings: opts.settings });
   return {
-    context, records, users, hookflow, admin, sales, mails, logger,
+    ...host,
+    hookflow,
     async close() {
       await hookflow.uninstall();
     },

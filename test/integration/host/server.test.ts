@@ -46,6 +46,9 @@ for (const engine of testEngines()) {
       assert.ok(text.includes(`curl -H 'Authorization: Bearer ${creds.admin.token}' ${config.baseUrl}/api/records/Deals`));
       assert.deepEqual(seeded, [{ host: true, admin: 'admin@example.com' }]);
       assert.equal(fake.workerRunning, true, 'in-process worker started by default');
+      const health = await call(`${server.url}/healthz`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(health.body, { status: 'ok', fake: true }, "the host serves Hookflow's health handler at /healthz, without a login");
 
       const file = path.join(config.dataDir, 'demo-credentials.json');
       assert.equal(fs.statSync(file).mode & 0o777, 0o600);
