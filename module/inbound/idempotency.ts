@@ -21,10 +21,22 @@ export type ClaimResult =
   | { state: 'new' }
   | { state: 'replay'; response: StoredResponse };
 
+/**
+ * WorkflowGen's `clientMutationId`: a top-level field, or inside `args.input` (its payloads are
+ * `{ operation, args: { input: { clientMutationId, … } } }`). Undefined when absent; anything that
+ * is not a string (an array, an object) is returned as is so the key check can refuse it.
+ */
+export function clientMutationIdOf(env: Record<string, unknown>): unknown {
+  if (Object.hasOwn(env, 'clientMutationId')) return env.clientMutationId;
+  const args = env.args as { input?: unknown } | undefined;
+  const input = args !== null && typeof args === 'object' && Object.hasOwn(args, 'input') ? args.input : undefined;
+  return input !== null && typeof input === 'object' && Object.hasOwn(input, 'clientMutationId') ? (input as Record<string, unknown>).clientMutationId : undefined;
+}
+
 /** The caller's key, first of: Idempotency-Key header, webhook-id header, clientMutationId field. */
 export function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>, env: Record<string, unknown>): string | null {
   const pick = (v: unknown) => (typeof v === 'string' && v !== '' ? v : Array.isArray(v) ? '' : null);
-  const key = pick(headers['idempotency-key']) ?? pick(headers['webhook-id']) ?? pick(env.clientMutationId);
+  const key = pick(headers['idempotency-key']) ?? pick(headers['webhook-id']) ?? pick(clientMutationIdOf(env));
   if (key === null) return null;
   if (!KEY.test(key)) throw new HookflowError('bad_request', 'The idempotency key must be 1-200 visible ASCII characters');
   return key;

@@ -13,13 +13,13 @@ import type { Request, Response } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import { HookflowError } from '../errors.js';
 import { toHookflowError } from '../http-errors.js';
-import { describeTarget, parseControlParams, type ControlParams } from './control-params.js';
+import { describeTarget, hasNoTarget, parseControlParams, type ControlParams } from './control-params.js';
 import { resolveClientAddress, parseTrustedProxies } from './client-address.js';
 import { extractPresentedToken } from './tokens.js';
 import { decideAccess } from './access.js';
 import { createBodyReader, runMiddleware, type BodyReader } from './request-body.js';
 import { toInertEnv } from './env-fields.js';
-import { idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
+import { clientMutationIdOf, idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
 import { acceptedAnswer, errorAnswer, sendAnswer, successAnswer, wantsHtml, type InboundAnswer, type PageModel } from './responses.js';
 import { prepareRequest, startRequest, type RunRequestResult } from './run-request.js';
 import type { Permission } from './permissions.js';
@@ -65,10 +65,26 @@ export function createInboundHandler(deps: HandlerDeps) {
     return r.ok;
   }
 
-  async function authorize(ctx: Ctx, pathToken: string | undefined): Promise<Permission> {
+  /**
+   * A URL without workflow_id/trigger (`POST <short>/<token>`, Stackflows' `?uid=` style) runs the
+   * target of the one permission the token belongs to; the usual access decision still applies
+   * to it (its sources, "require IP and token"). No token at all: nothing names a target, a 400.
+   */
+  async function targetPermissions(ctx: Ctx, token: string | undefined): Promise<Permission[]> {
     const params = ctx.params as ControlParams;
+    if (!hasNoTarget(params)) return deps.permissions.forTarget(params);
+    if (token === undefined) throw new HookflowError('bad_request', 'Bad control parameters', { workflow_id: 'give workflow_id or trigger, or a token that names its permission\'s workflow' });
+    const own = await deps.permissions.forToken(token);
+    if (!own) return [];
+    ctx.params = { ...params, ...(own.workflowId ? { workflowId: own.workflowId } : { triggerName: own.triggerName ?? undefined }) };
+    return [own];
+  }
+
+  async function authorize(ctx: Ctx, pathToken: string | undefined): Promise<Permission> {
     const token = extractPresentedToken({ authorization: ctx.req.headers.authorization, headerToken: header(ctx.req, 'x-hookflow-token'), pathToken });
-    const decision = decideAccess(await deps.permissions.forTarget(params), ctx.ip, token);
+    const candidates = await targetPermissions(ctx, token);
+    const params = ctx.params as ControlParams;
+    const decision = decideAccess(candidates, ctx.ip, token);
     if (!decision.allowed) {
       await deps.refusals.record({ ip: ctx.ip, target: describeTarget(params), reason: decision.reason, status: 403 });
       // One answer for every refusal: it must not tell a caller whether the workflow exists.
@@ -89,7 +105,8 @@ export function createInboundHandler(deps: HandlerDeps) {
 
   async function execute(ctx: Ctx, env: Record<string, unknown>, key: string | null): Promise<{ answer: InboundAnswer; runId: number | null }> {
     const permission = ctx.permission as Permission;
-    const clientMutationId = typeof env.clientMutationId === 'string' ? env.clientMutationId : undefined;
+    const id = clientMutationIdOf(env);
+    const clientMutationId = typeof id === 'string' ? id : null;
     const request = { params: ctx.params as ControlParams, env, permission, clientIp: ctx.ip };
     const prepared = await prepareRequest(deps, request);
     let result: RunRequestResult;
@@ -105,7 +122,7 @@ export function createInboundHandler(deps: HandlerDeps) {
     return { answer: answerFor(ctx, result, clientMutationId), runId: result.started[0]?.runId ?? null };
   }
 
-  function answerFor(ctx: Ctx, r: RunRequestResult, clientMutationId: string | undefined): InboundAnswer {
+  function answerFor(ctx: Ctx, r: RunRequestResult, clientMutationId: string | null): InboundAnswer {
     const [first, ...rest] = r.started;
     const base = { runId: first.runId, workflowId: first.workflow.id, recordId: (ctx.params as ControlParams).recordId, clientMutationId, others: rest.map((s) => ({ run_id: s.runId, workflow_id: s.workflow.id, status: s.outcome?.status ?? 'queued' })) };
     if (r.mode === 'async') return acceptedAnswer(base, ctx.asHtml, deps.page);

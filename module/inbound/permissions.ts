@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { HookflowError, parseInput, type FieldErrors } from '../errors.js';
 import { insertReturningId } from '../storage/engine.js';
 import { matchSource, normaliseClientAddress, parseSourceList, type SourceEntry } from './allowlist.js';
-import { generateToken, hashToken, tokenHint } from './tokens.js';
+import { generateToken, hashToken, MAX_PRESENTED_TOKEN_LENGTH, tokenHint } from './tokens.js';
 
 const TRIGGER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -154,6 +154,15 @@ export function createPermissionStore(deps: { db: Knex; now(): number }) {
     async remove(id: number): Promise<void> {
       const n = await db('hookflow_http_permissions').where({ id }).delete();
       if (n === 0) throw new HookflowError('not_found', `permission ${id} not found`);
+    },
+    /**
+     * The enabled permission a token belongs to (token-only URLs: the token selects the target).
+     * Looked up by the token's SHA-256; null when no enabled permission has it.
+     */
+    async forToken(token: string): Promise<Permission | null> {
+      if (token.length > MAX_PRESENTED_TOKEN_LENGTH) return null;
+      const row = await db('hookflow_http_permissions').where({ enabled: true, token_hash: hashToken(token) }).orderBy('id').first();
+      return row ? permissionFromRow(row) : null;
     },
     /** Enabled permissions for a target, as the handler reads them (one indexed query). */
     async forTarget(target: { workflowId?: number; triggerName?: string }): Promise<Permission[]> {

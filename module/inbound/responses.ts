@@ -46,7 +46,8 @@ export interface RunAnswerInput {
   response: RunResponse | null;
   /** The run's final status (sync runs): succeeded, or skipped when its conditions did not match. */
   status?: string;
-  clientMutationId?: string;
+  /** The caller's `clientMutationId` (top level or `args.input`), echoed; null when absent (WorkflowGen). */
+  clientMutationId?: string | null;
   /** Extra runs when a trigger started several workflows. */
   others?: Array<{ run_id: number; workflow_id: number; status: string }>;
 }
@@ -62,7 +63,7 @@ export function successAnswer(input: RunAnswerInput, asHtml: boolean, page: (m: 
   return json(status, {
     ok: true, run_id: input.runId, workflow_id: input.workflowId, record_id: input.recordId, ...(input.status ? { status: input.status } : {}), output: r?.body ?? null,
     ...(redirect ? { redirect_url: redirect } : {}),
-    ...(input.clientMutationId !== undefined ? { clientMutationId: input.clientMutationId } : {}),
+    clientMutationId: input.clientMutationId ?? null,
     ...(input.others?.length ? { runs: input.others } : {}),
   });
 }
@@ -71,7 +72,7 @@ export function acceptedAnswer(input: Omit<RunAnswerInput, 'response'>, asHtml: 
   if (asHtml) return html(202, page({ ok: true, title: 'Thank you', message: 'Your submission was received and will be processed shortly.', reference: `run ${input.runId}` }));
   return json(202, {
     ok: true, status: 'queued', run_id: input.runId, workflow_id: input.workflowId, record_id: input.recordId,
-    ...(input.clientMutationId !== undefined ? { clientMutationId: input.clientMutationId } : {}),
+    clientMutationId: input.clientMutationId ?? null,
     ...(input.others?.length ? { runs: input.others } : {}),
   });
 }

@@ -42,7 +42,10 @@ export function verifyToken(presented: string | undefined, storedHash: string | 
 }
 
 export interface PresentedTokenSources {
-  /** The raw `Authorization` header; only `Bearer <token>` counts. */
+  /**
+   * The raw `Authorization` header: `Bearer <token>`, or the token alone (Stackflows sends
+   * `authorization: <token>`). Any other scheme (`Basic …`) is not a token.
+   */
   authorization?: string;
   /** The raw `X-Hookflow-Token` header. */
   headerToken?: string;
@@ -52,15 +55,20 @@ export interface PresentedTokenSources {
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const TOKEN_TEXT = /^\S+$/;
+/** A bare value: one word, and not a scheme name that lost its credentials (`Bearer`, `Basic`). */
+const BARE_TOKEN = /^(?!(?:bearer|basic|digest|negotiate)$)\S+$/i;
 
 /**
- * The token the caller presented, first found in this order: `Authorization: Bearer <t>`,
- * `X-Hookflow-Token`, last path segment. Sources that are absent, blank or malformed (e.g.
- * `Basic …`, values with inner whitespace) are skipped. Undefined when none presents one.
+ * The token the caller presented, first found in this order: `Authorization: Bearer <t>` or a
+ * bare `Authorization: <t>`, `X-Hookflow-Token`, last path segment. Sources that are absent,
+ * blank or malformed (e.g. `Basic …`, values with inner whitespace) are skipped. Undefined when
+ * none presents one.
  */
 export function extractPresentedToken(sources: PresentedTokenSources): string | undefined {
-  const bearer = typeof sources.authorization === 'string' ? BEARER.exec(sources.authorization.trim()) : null;
+  const authorization = typeof sources.authorization === 'string' ? sources.authorization.trim() : '';
+  const bearer = BEARER.exec(authorization);
   if (bearer) return bearer[1];
+  if (BARE_TOKEN.test(authorization)) return authorization;
   const header = typeof sources.headerToken === 'string' ? sources.headerToken.trim() : '';
   if (TOKEN_TEXT.test(header)) return header;
   const segments = typeof sources.pathToken === 'string' ? sources.pathToken.split('/') : [];

@@ -23,8 +23,8 @@ test('other parameters are kept apart as extra, repeated ones as arrays', () => 
   assert.deepEqual(parseControlParams('trigger=t&utm=a&utm=b&x=1').extra, { utm: ['a', 'b'], x: '1' });
 });
 
-test('exactly one of workflow_id and trigger', () => {
-  assert.ok('workflow_id' in fieldsOf('record_id=0'));
+test('at most one of workflow_id and trigger; neither leaves the target to the token', () => {
+  assert.deepEqual(parseControlParams('record_id=0'), { recordId: 0, extra: {} });
   assert.ok('workflow_id' in fieldsOf('workflow_id=1&trigger=t'));
 });
 
