@@ -13,6 +13,7 @@ import type { StoredTask, Workflow } from './model.js';
 import type { WorkflowStore } from './store.js';
 import { finishRun, saveRunProgress, type Run, type TaskResult } from './runs.js';
 import { isTransientDbError } from '../storage/transient-errors.js';
+import { errorLine } from '../errors.js';
 
 export interface ExecutorDeps {
   db: Knex;
@@ -46,9 +47,9 @@ async function buildContext(run: Run, host: HostContext): Promise<TemplateContex
   };
 }
 
+/** The error as the run log shows it: its message and, for a refused record write, each field by name. */
 function describeError(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.slice(0, 2000) || 'unknown error';
+  return errorLine(err).slice(0, 2000) || 'unknown error';
 }
 
 export function createRunExecutor(deps: ExecutorDeps) {

@@ -4,12 +4,19 @@ import { rowErrors, rows, text, type FormBody } from './form-values.js';
 import type { TaskForm, TaskFormContext } from './task-forms.js';
 import { valueReferences } from './task-forms.js';
 
-type FieldRow = { field: string; value: string };
+type FieldRow = { field: string; value: string; whenBlank: string };
 
 const asText = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
 
-function fieldRowsFrom(o: { fields?: Array<{ field: string; value: unknown }> }): FieldRow[] {
-  return (o.fields ?? []).map((f) => ({ field: f.field, value: asText(f.value) }));
+function fieldRowsFrom(o: { fields?: Array<{ field: string; value: unknown; whenBlank?: string }> }): FieldRow[] {
+  return (o.fields ?? []).map((f) => ({ field: f.field, value: asText(f.value), whenBlank: f.whenBlank ?? 'leave_unset' }));
+}
+
+/** The posted field rows (`fieldName`, `fieldValue`, `fieldBlank` columns); rows without a field are dropped. */
+function fieldRowsFromBody(body: FormBody): FieldRow[] {
+  return rows(body, { field: 'fieldName', value: 'fieldValue', whenBlank: 'fieldBlank' })
+    .filter((r) => r.field !== '')
+    .map((r) => ({ ...r, whenBlank: r.whenBlank === 'send_empty' ? 'send_empty' : 'leave_unset' }));
 }
 
 /** Field rows with per-row errors, a few blank rows, and field choices of `moduleName`. */
@@ -20,8 +27,9 @@ function fieldRowsView(values: FieldRow[], moduleName: string, ctx: TaskFormCont
     ...(mod?.fields ?? []).map((f) => ({ value: f.name, label: f.label, selected: f.name === current })),
     ...(current && !mod?.fields.some((f) => f.name === current) ? [{ value: current, label: current, selected: true }] : []),
   ];
-  const blank = { field: '', value: '' };
-  return [...values.map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })), blank, blank, blank].map((r) => ({ ...r, choices: choices(r.field) }));
+  const blank = { field: '', value: '', whenBlank: 'leave_unset' };
+  return [...values.map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })), blank, blank, blank]
+    .map((r) => ({ ...r, choices: choices(r.field), sendEmpty: r.whenBlank === 'send_empty' }));
 }
 
 function moduleChoices(modules: ModuleInfo[], current: string, allowDefault: string | null) {
@@ -33,7 +41,7 @@ export const createRecordForm: TaskForm = {
   blank: (ctx) => ({ module: ctx.workflow.module, fields: [], envName: 'created_record_id' }),
   fromOptions: (o) => ({ module: o.module ?? '', fields: fieldRowsFrom(o), envName: o.envName ?? 'created_record_id' }),
   fromBody(body: FormBody) {
-    const values = { module: text(body, 'targetModule'), fields: rows(body, { field: 'fieldName', value: 'fieldValue' }).filter((r) => r.field !== ''), envName: text(body, 'envName').trim() };
+    const values = { module: text(body, 'targetModule'), fields: fieldRowsFromBody(body), envName: text(body, 'envName').trim() };
     return { values, options: { module: values.module, fields: values.fields, envName: values.envName || undefined } };
   },
   view(v, ctx) {
@@ -46,7 +54,7 @@ export const updateRecordForm: TaskForm = {
   blank: () => ({ module: '', recordId: '', fields: [] }),
   fromOptions: (o) => ({ module: o.module ?? '', recordId: o.recordId == null ? '' : String(o.recordId), fields: fieldRowsFrom(o) }),
   fromBody(body: FormBody) {
-    const values = { module: text(body, 'targetModule'), recordId: text(body, 'recordId').trim(), fields: rows(body, { field: 'fieldName', value: 'fieldValue' }).filter((r) => r.field !== '') };
+    const values = { module: text(body, 'targetModule'), recordId: text(body, 'recordId').trim(), fields: fieldRowsFromBody(body) };
     const recordId = /^\d{1,15}$/.test(values.recordId) ? Number(values.recordId) : values.recordId || undefined;
     return { values, options: { module: values.module || undefined, recordId, fields: values.fields } };
   },
