@@ -12,7 +12,7 @@ test('fieldBlank rows become whenBlank options and come back selected', () => {
     const options = registry.get(type)!.options.parse(parsed.options) as { fields: Array<{ field: string; whenBlank: string }> };
     assert.deepEqual(options.fields.map((f) => [f.field, f.whenBlank]), [['email', 'leave_unset'], ['company', 'send_empty']], type);
     const back = TASK_FORMS[type].fromOptions(options);
-    assert.deepEqual(back.fields.map((f: { whenBlank: string }) => f.whenBlank), ['leave_unset', 'send_empty']);
+    assert.deepEqual((back.fields as Array<{ whenBlank: string }>).map((f) => f.whenBlank), ['leave_unset', 'send_empty']);
     const tampered = TASK_FORMS[type].fromBody({ ...body, fieldBlank: ['nonsense', 'send_empty'] });
     assert.equal((tampered.options as { fields: Array<{ whenBlank: string }> }).fields[0].whenBlank, 'leave_unset', 'anything else is the default');
   }
