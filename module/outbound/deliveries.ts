@@ -25,6 +25,31 @@ export interface Delivery extends Omit<NewDelivery, 'originKey' | 'resendOfId'> 
 
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 
+/** One attempt of a delivery as the log API and pages show it (JSON camelCase, like deliveries). */
+export interface DeliveryAttempt {
+  id: number;
+  deliveryId: number;
+  attemptNo: number;
+  workerId: string | null;
+  /** success | http_error | network_error | timeout | blocked */
+  outcome: string;
+  statusCode: number | null;
+  responseHeaders: Record<string, string>;
+  /** The first 16 KiB of the answer. */
+  responseBody: string | null;
+  error: string | null;
+  startedAt: number;
+  durationMs: number;
+}
+
+export function attemptFromRow(r: Record<string, any>): DeliveryAttempt {
+  return {
+    id: Number(r.id), deliveryId: Number(r.delivery_id), attemptNo: Number(r.attempt_no), workerId: r.worker_id ?? null,
+    outcome: r.outcome, statusCode: num(r.status_code), responseHeaders: parseJson(r.response_headers, {}),
+    responseBody: r.response_body ?? null, error: r.error ?? null, startedAt: Number(r.started_at), durationMs: Number(r.duration_ms),
+  };
+}
+
 export function deliveryFromRow(r: Record<string, any>): Delivery {
   return {
     id: Number(r.id), webhookId: r.webhook_id, runId: num(r.run_id), workflowId: num(r.workflow_id), taskId: num(r.task_id),

@@ -15,11 +15,14 @@ import { pageOf } from '../storage/paging.js';
 import { parseId } from '../http-errors.js';
 import { newWebhookId } from './sign.js';
 import { DELIVERY_STATUSES, enqueueDelivery } from './enqueue.js';
-import { deliveryFromRow, type Delivery } from './deliveries.js';
+import { attemptFromRow, deliveryFromRow, type Delivery, type DeliveryAttempt } from './deliveries.js';
 import { APPLICATION_TOKEN_SLOT } from './bodies.js';
 
+/** A status filter in any case (`Queued`, `FAILED`): the values are a closed lower-case set. */
+const StatusFilter = z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(DELIVERY_STATUSES));
+
 export const DeliveryLogQuery = z.object({
-  status: z.enum(DELIVERY_STATUSES).optional(),
+  status: StatusFilter.optional(),
   workflowId: z.coerce.number().int().positive().optional(),
   taskId: z.coerce.number().int().positive().optional(),
   recordId: z.coerce.number().int().positive().optional(),
@@ -78,12 +81,17 @@ export async function listDeliveries(db: Knex, f: DeliveryLogQuery): Promise<{ d
   return { deliveries: items, total };
 }
 
-/** A delivery with every attempt (rows as stored, oldest first); 404 when it does not exist. */
-export async function getDeliveryWithAttempts(db: Knex, id: number): Promise<{ delivery: PublicDelivery; attempts: Record<string, any>[] }> {
+/** An attempt for showing: secret-looking response header names masked (Set-Cookie, tokens). */
+function publicAttempt(a: DeliveryAttempt): DeliveryAttempt {
+  return { ...a, responseHeaders: maskHeaders(a.responseHeaders) };
+}
+
+/** A delivery with every attempt (oldest first); 404 when it does not exist. */
+export async function getDeliveryWithAttempts(db: Knex, id: number): Promise<{ delivery: PublicDelivery; attempts: DeliveryAttempt[] }> {
   const row = await db('hookflow_deliveries').where({ id }).first();
   if (!row) throw new HookflowError('not_found', `delivery ${id} not found`);
   const attempts = await db('hookflow_attempts').where({ delivery_id: row.id }).orderBy('attempt_no');
-  return { delivery: publicDelivery(deliveryFromRow(row)), attempts };
+  return { delivery: publicDelivery(deliveryFromRow(row)), attempts: attempts.map((r) => publicAttempt(attemptFromRow(r))) };
 }
 
 /** Queues a copy of a delivery (new webhook-id); returns the new delivery. 404 when missing. */

@@ -63,10 +63,10 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
       headers: Object.entries(delivery.headers).map(([name, value]) => ({ name, value })),
       body: prettyBody(delivery.body, delivery.contentType),
       attempts: attempts.map((a) => ({
-        no: Number(a.attempt_no), outcome: a.outcome, statusCode: a.status_code == null ? null : Number(a.status_code),
+        no: a.attemptNo, outcome: a.outcome, statusCode: a.statusCode,
         // "HTTP 500" repeats the badge; only other errors (timeouts, refusals) are worth a line.
-        error: a.error && a.error !== `HTTP ${a.status_code}` ? a.error : null,
-        startedAt: Number(a.started_at), durationMs: Number(a.duration_ms), body: a.response_body ?? '', ok: a.outcome === 'success',
+        error: a.error && a.error !== `HTTP ${a.statusCode}` ? a.error : null,
+        startedAt: a.startedAt, durationMs: a.durationMs, body: a.responseBody ?? '', ok: a.outcome === 'success',
       })).reverse(),
     });
   });

@@ -42,7 +42,7 @@ describeEachEngine('webhook log API', (tdb) => {
     const one = failed.body.deliveries.find((d: any) => d.recordId === deal.id);
     assert.equal(one.headers['X-Api-Key'], '••••');
     const detail = await call('GET', `/deliveries/${one.id}`);
-    assert.deepEqual(detail.body.attempts.map((a: any) => a.status_code), [500, 500]);
+    assert.deepEqual(detail.body.attempts.map((a: any) => a.statusCode), [500, 500]);
     failing = false;
     const resent = await call('POST', `/deliveries/${one.id}/resend`);
     assert.equal(resent.status, 201);
