@@ -5,8 +5,9 @@
  * would (its worker is the package's `runWorker`). Errors print one line and exit non-zero.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { pino } from 'pino';
-import { errorLine, install, migrate, runWorker, type InstalledHookflow } from 'hookflow';
+import { errorLine, install, migrate, rotateKey, runWorker, type InstalledHookflow } from 'hookflow';
 import { loadHostConfig, type HostConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { createHostContext } from './app.js';
@@ -20,6 +21,8 @@ Commands:
   start              Start the reference CRM with Hookflow installed (the demo)
   worker             Run Hookflow's background worker as its own process against DATABASE_URL
   migrate            Create or upgrade the CRM's and Hookflow's tables, then exit
+  rotate-key         Re-seal every stored secret under HOOKFLOW_NEW_SECRET_KEY (stop the CRM and its
+                     workers first; a key kept in <data dir>/secret.key is replaced there)
   export [FILE]      Write every workflow as JSON to FILE (default: standard output)
   import FILE        Validate and import workflows from FILE (all or nothing)
   help               Show this help
@@ -95,6 +98,26 @@ async function migrateCommand(config: HostConfig, io: Io): Promise<void> {
   }
 }
 
+async function rotateKeyCommand(config: HostConfig, env: NodeJS.ProcessEnv, io: Io): Promise<void> {
+  const next = env.HOOKFLOW_NEW_SECRET_KEY;
+  if (!next) throw new UsageError('HOOKFLOW_NEW_SECRET_KEY: not set (the key to change to, e.g. openssl rand -hex 32)');
+  const db = openDatabase(config.database, { dataDir: config.dataDir });
+  try {
+    const { resealed } = await rotateKey(db, { from: config.secretKey, to: next });
+    if (env.HOOKFLOW_SECRET_KEY) {
+      io.out(`rotated: ${resealed} tasks re-sealed; set HOOKFLOW_SECRET_KEY to the new key before starting again`);
+      return;
+    }
+    // The key lives in the data dir: replace it there (write + rename, so a crash leaves one of the two).
+    const file = path.join(config.dataDir, 'secret.key');
+    fs.writeFileSync(`${file}.new`, `${next.trim()}\n`, { mode: 0o600 });
+    fs.renameSync(`${file}.new`, file);
+    io.out(`rotated: ${resealed} tasks re-sealed; ${file} now holds the new key`);
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function importCommand(config: HostConfig, file: string, io: Io): Promise<void> {
   let doc: unknown;
   try { doc = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (err) { throw new UsageError(`cannot read ${file}: ${(err as Error).message}`); }
@@ -109,7 +132,7 @@ async function exportCommand(config: HostConfig, file: string | undefined, io: I
 }
 
 function checkArgs(name: string, args: string[]): void {
-  if (!['start', 'worker', 'migrate', 'export', 'import'].includes(name)) throw new UsageError(`unknown command "${name}"; run crm --help`);
+  if (!['start', 'worker', 'migrate', 'rotate-key', 'export', 'import'].includes(name)) throw new UsageError(`unknown command "${name}"; run crm --help`);
   const maxArgs = name === 'export' || name === 'import' ? 1 : 0;
   if (args.length > maxArgs) throw new UsageError(`unexpected argument "${args[maxArgs]}"`);
   if (name === 'import' && args.length === 0) throw new UsageError('give the JSON file to import, e.g. crm import flows.json');
@@ -121,6 +144,7 @@ async function command(name: string, args: string[], io: Io, env: NodeJS.Process
   if (name === 'start') return startDemo(config);
   if (name === 'worker') return workerCommand(config, io);
   if (name === 'migrate') return migrateCommand(config, io);
+  if (name === 'rotate-key') return rotateKeyCommand(config, env, io);
   if (name === 'export') return exportCommand(config, args[0], io);
   return importCommand(config, args[0], io);
 }

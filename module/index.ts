@@ -19,4 +19,5 @@ export { toHookflowError } from './http-errors.js';
 export { hostContextProblems } from './host-check.js';
 export { loadManifest, manifestPath, type HookflowManifest } from './manifest.js';
 export { migrateLatest as migrate, pendingMigrations } from './storage/migrate.js';
+export { rotateKey } from './rotate-key.js';
 export { openDatabase, parseDatabaseUrl, type DatabaseTarget, type OpenDatabaseOptions } from './storage/database-url.js';

@@ -13,6 +13,7 @@ import { HookflowError } from './errors.js';
 import { migrateLatest } from './storage/migrate.js';
 import { createSettingsStore, type SettingsStore } from './settings-store.js';
 import { createSecretBox } from './secrets.js';
+import { assertSecretKey } from './key-check.js';
 import { createTemplateEngine } from './workflows/templates.js';
 import { createTaskRegistry } from './workflows/tasks/index.js';
 import { createWorkflowStore, type WorkflowStore } from './workflows/store.js';
@@ -34,6 +35,7 @@ import type { PermissionStore } from './inbound/permissions.js';
 import type { RefusalLog } from './inbound/refusals.js';
 import { createPermissionsApi } from './inbound/permissions-api.js';
 import { createAdminPages } from './admin/pages/index.js';
+import { createAdminCsrf, rememberAdminBase } from './admin/pages/csrf.js';
 import { createSettingsApi } from './admin/settings-api.js';
 import { loadManifest, type HookflowManifest } from './manifest.js';
 import { assertHostContext } from './host-check.js';
@@ -91,6 +93,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const templates = createTemplateEngine();
   const taskTypes = createTaskRegistry();
   const store = createWorkflowStore({ db, secretBox, now });
+  await assertSecretKey(db, secretBox, store, now());
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   // The worker is created last; these closures reach it once it exists.
   let worker: Worker | null = null;
@@ -135,10 +138,12 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const inbound = createInboundServices({ db, host });
   const inboundDeps = { db, host, store, starter: runs, settings, logger, taskTypes, templates, ...inbound };
   const permissionsApi = createPermissionsApi({ ...inboundDeps, inboundMount: manifest.routes.inbound });
+  // One CSRF instance for the pages' forms and the API's X-CSRF-Token header: the same tokens.
+  const csrf = createAdminCsrf({ secret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'), baseUrl: host.baseUrl });
   const adminRouter = express.Router();
-  adminRouter.use(host.requireAdmin);
-  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi, createSettingsApi({ settingsStore, logger })] }));
-  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake, csrfSecret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'), ...inbound }));
+  adminRouter.use(host.requireAdmin, rememberAdminBase);
+  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, csrf, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi, createSettingsApi({ settingsStore, logger })] }));
+  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake, csrf, ...inbound }));
 
   const inboundRouter = createInboundRouter(inboundDeps);
 

@@ -3,7 +3,7 @@
  * 12-byte IV per message. Sealed form: `v1:<base64 iv>:<base64 tag>:<base64 ciphertext>`;
  * the version prefix lets a later key or algorithm change coexist with old rows.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 const KEY_BYTES = 32;
@@ -34,6 +34,11 @@ export interface SecretBox {
   sealJson(value: unknown): string;
   /** JSON.parse(open(sealed)). */
   openJson<T = unknown>(sealed: string): T;
+  /**
+   * A value that identifies the key without revealing it (HMAC of a fixed label under the key):
+   * stored once, it tells a later start whether it was given the same key.
+   */
+  checkValue(): string;
 }
 
 function decodePart(part: string, expectedBytes: number | null): Buffer {
@@ -80,6 +85,7 @@ export function createSecretBox(key: string): SecretBox {
       return sealWith(keyBytes, json);
     },
     openJson: <T = unknown>(sealed: string) => JSON.parse(openWith(keyBytes, sealed)) as T,
+    checkValue: () => createHmac('sha256', keyBytes).update('hookflow key check v1').digest('hex'),
   };
 }
 

@@ -17,6 +17,7 @@ export interface ParsedArgs {
 /** Flags and positional counts per command. */
 const SHAPES: Record<string, { flags: string[]; min: number; max: number; needsHost: boolean; usage: string }> = {
   migrate: { flags: [], min: 0, max: 0, needsHost: false, usage: 'hookflow migrate' },
+  'rotate-key': { flags: [], min: 0, max: 0, needsHost: false, usage: 'hookflow rotate-key' },
   worker: { flags: ['host', 'health-port'], min: 0, max: 0, needsHost: true, usage: 'hookflow worker --host FILE [--health-port N]' },
   export: { flags: ['host'], min: 0, max: 1, needsHost: true, usage: 'hookflow export --host FILE [OUT]' },
   import: { flags: ['host'], min: 1, max: 1, needsHost: true, usage: 'hookflow import --host FILE IN' },

@@ -13,6 +13,8 @@ export const HELP = `Usage: hookflow <command> [options]
 
 Commands:
   migrate                      Create or upgrade Hookflow's tables (hookflow_* only) on DATABASE_URL
+  rotate-key                   Re-seal every stored secret from HOOKFLOW_SECRET_KEY to HOOKFLOW_NEW_SECRET_KEY
+                               (stop every process first; start them again with the new key)
   worker --host FILE           Run a worker process for the host that FILE describes
          [--health-port N]     ... and serve GET /healthz on 127.0.0.1:N
   export --host FILE [OUT]     Write every workflow as JSON to OUT (default: standard output)
@@ -28,11 +30,12 @@ export interface Io {
   err(line: string): void;
 }
 
-const COMMANDS = ['migrate', 'worker', 'export', 'import'] as const;
+const COMMANDS = ['migrate', 'rotate-key', 'worker', 'export', 'import'] as const;
 type Command = (typeof COMMANDS)[number];
 
 async function run(command: Command, args: ParsedArgs, io: Io): Promise<void> {
   if (command === 'migrate') return (await import('./migrate-command.js')).migrateCommand(args, io);
+  if (command === 'rotate-key') return (await import('./migrate-command.js')).rotateKeyCommand(args, io);
   if (command === 'worker') return (await import('./worker-command.js')).workerCommand(args, io);
   return (await import('./workflows-command.js')).workflowsCommand(command, args, io);
 }

@@ -173,6 +173,19 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
       return row ? taskFromRow(row) : null;
     },
 
+    /** One sealed secret, if any task has one (to prove a key opens this database's secrets). */
+    async anySealedSecrets(): Promise<string | null> {
+      const row = await db('hookflow_tasks').whereNotNull('secrets').first('secrets');
+      return row?.secrets ?? null;
+    },
+
+    /** Re-seals every task's secrets from one key to another inside `trx`; returns how many tasks. */
+    async resealSecrets(trx: Knex.Transaction, from: SecretBox, to: SecretBox): Promise<number> {
+      const rows: Array<{ id: number; secrets: string }> = await trx('hookflow_tasks').whereNotNull('secrets').select('id', 'secrets');
+      for (const row of rows) await trx('hookflow_tasks').where({ id: row.id }).update({ secrets: to.seal(from.open(row.secrets)) });
+      return rows.length;
+    },
+
     async disableTask(taskId: number, reason: string): Promise<void> {
       await db('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) });
     },

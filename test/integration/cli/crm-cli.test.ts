@@ -65,6 +65,26 @@ describe('crm CLI (reference host)', () => {
     }
   });
 
+  test('rotate-key replaces a key kept in the data dir and re-seals under it', async (t) => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-rotate-'));
+    t.after(() => fs.rmSync(own, { recursive: true, force: true }));
+    const ownEnv = { DATABASE_URL: `sqlite:${path.join(own, 'db.sqlite')}`, HOOKFLOW_DATA_DIR: own };
+    assert.equal((await crm(['export'], ownEnv)).code, 0, 'first start: a key is generated into the data dir');
+    const before = fs.readFileSync(path.join(own, 'secret.key'), 'utf8').trim();
+    const next = 'c'.repeat(64);
+    assert.match((await crm(['rotate-key'], ownEnv)).err, /^crm rotate-key: HOOKFLOW_NEW_SECRET_KEY: not set/);
+    const rotated = await crm(['rotate-key'], { ...ownEnv, HOOKFLOW_NEW_SECRET_KEY: next });
+    assert.equal(rotated.code, 0, rotated.err);
+    assert.match(rotated.out, /secret\.key now holds the new key/);
+    assert.equal(fs.readFileSync(path.join(own, 'secret.key'), 'utf8').trim(), next);
+    assert.notEqual(before, next);
+    assert.equal(fs.statSync(path.join(own, 'secret.key')).mode & 0o777, 0o600);
+    assert.equal((await crm(['export'], ownEnv)).code, 0, 'starts with the new key');
+    const stale = await crm(['export'], { ...ownEnv, HOOKFLOW_SECRET_KEY: before });
+    assert.equal(stale.code, 1);
+    assert.match(stale.err, /HOOKFLOW_SECRET_KEY/);
+  });
+
   test('migrate, export and import round trip (import validates before writing)', async () => {
     assert.match((await crm(['migrate'], env)).out, /migrated: host \d+ new, hookflow \d+ new/);
     assert.match((await crm(['migrate'], env)).out, /migrated: host 0 new, hookflow 0 new/, 'second migrate does nothing');

@@ -95,6 +95,20 @@ describeEachEngine('hookflow command', (tdb) => {
     }
   });
 
+  test('rotate-key moves the database to a new key; the old key is then refused with one line', () => {
+    const newKey = 'b'.repeat(64);
+    assert.equal(hookflow(['export', '--host', fixture], env()).code, 0, 'installs and records the key');
+    assert.match(hookflow(['rotate-key'], env()).err, /^hookflow rotate-key: HOOKFLOW_NEW_SECRET_KEY: not set/);
+    const rotated = hookflow(['rotate-key'], { ...env(), HOOKFLOW_NEW_SECRET_KEY: newKey });
+    assert.equal(rotated.code, 0, rotated.err);
+    assert.match(rotated.out, /^rotated: \d+ tasks? re-sealed/);
+    const old = hookflow(['export', '--host', fixture], env());
+    assert.equal(old.code, 1);
+    assert.match(old.err, /^hookflow export: Hookflow: the secret key .*HOOKFLOW_SECRET_KEY.* rotate-key$/);
+    assert.equal(hookflow(['export', '--host', fixture], { ...env(), HOOKFLOW_SECRET_KEY: newKey }).code, 0);
+    assert.equal(hookflow(['rotate-key'], { ...env(), HOOKFLOW_SECRET_KEY: newKey, HOOKFLOW_NEW_SECRET_KEY: TEST_SECRET_KEY }).code, 0, 'and back, so later tests keep the shared key');
+  });
+
   test('worker: its own /healthz, a heartbeat row while it runs, SIGTERM stops it cleanly', async (t) => {
     const child = spawn(process.execPath, [bin, 'worker', '--host', fixture, '--health-port', '0'], { cwd: root, env: { PATH: process.env.PATH!, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
