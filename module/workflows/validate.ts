@@ -9,6 +9,7 @@ import type { HookflowSettings } from '../config.js';
 import { HookflowError, fieldsFromZod, type FieldErrors } from '../errors.js';
 import { WorkflowInput, type ParsedWorkflowInput } from './model.js';
 import { checkConditionFields } from './conditions.js';
+import { conditionTypeProblems } from './condition-checks.js';
 import { parseTriggerInput } from './triggers.js';
 import { collectStrings, type AnyTaskDefinition } from './task-types.js';
 
@@ -90,6 +91,7 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   const trigger = checkTrigger(input, errors);
   if (mod) {
     for (const [k, v] of Object.entries(checkConditionFields(input.conditions, mod.fields))) errors[k] = v;
+    for (const [k, v] of Object.entries(conditionTypeProblems(input.conditions.conditions, mod.fields))) errors[k] ??= v;
   }
   const tasks = input.tasks.map((t, i) => checkTask(t, i, input, deps, errors));
   if (Object.keys(errors).length > 0) throw new HookflowError('validation_failed', 'The workflow is not valid', errors);

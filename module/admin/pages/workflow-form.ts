@@ -92,6 +92,9 @@ export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefi
   const fields = mod?.fields ?? [];
   const conditionRow = (c: { field: string; op: string; value: string }, i: number | null) => ({
     value: c.value,
+    // A picklist field's value is chosen from its options (a stored value that is not one stays
+    // visible, selected, so saving never changes it silently — validation names it).
+    valueOptions: picklistChoices(fields.find((f) => f.name === c.field), c.value),
     fields: [
       ...fields.map((f) => ({ value: f.name, label: f.label, selected: f.name === c.field })),
       // A stored field the module no longer has stays visible (and is flagged by validation).
@@ -114,5 +117,14 @@ export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefi
     conditionRows: [...v.conditions.map((c, i) => conditionRow(c, i)), conditionRow(blank, null), conditionRow(blank, null)],
     envRows: [...v.requiredEnv.map((e, i) => envRow(e, i)), envRow({ name: '', type: 'text', required: 'required' }, null)],
     fieldSuggestions: fields.map((f) => f.name),
+    // For rows without a saved picklist field: every option of the module's picklists as suggestions.
+    valueSuggestions: [...new Set(fields.filter((f) => f.type === 'picklist').flatMap((f) => f.options ?? []))],
   };
+}
+
+function picklistChoices(field: ModuleInfo['fields'][number] | undefined, current: string) {
+  if (field?.type !== 'picklist') return null;
+  const options = field.options ?? [];
+  const choices = [{ value: '', label: '— choose —', selected: current === '' }, ...options.map((o) => ({ value: o, label: o, selected: o === current }))];
+  return current !== '' && !options.includes(current) ? [...choices, { value: current, label: `${current} (not an option)`, selected: true }] : choices;
 }

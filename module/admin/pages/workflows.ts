@@ -7,6 +7,9 @@ import type { Knex } from 'knex';
 import { HookflowError, isHookflowError } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
 import type { Workflow } from '../../workflows/model.js';
+import type { ModuleInfo } from '../../host.js';
+import { checkConditionFields } from '../../workflows/conditions.js';
+import { conditionTypeProblems } from '../../workflows/condition-checks.js';
 import { actorId, type PagesContext } from './context.js';
 import { text } from './form-values.js';
 import { TRIGGERS, blankWorkflowValues, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
@@ -20,6 +23,12 @@ async function lastRuns(db: Knex): Promise<Map<number, { status: string; created
 
 const triggerLabel = (t: string) => TRIGGERS.find((x) => x.value === t)?.label ?? t;
 
+/** What is wrong with a stored workflow's conditions against its module's fields today. */
+function storedConditionProblems(wf: Workflow, mod: ModuleInfo | undefined): Record<string, string> {
+  if (!mod) return {};
+  return { ...conditionTypeProblems(wf.conditions.conditions, mod.fields), ...checkConditionFields(wf.conditions, mod.fields) };
+}
+
 export function registerWorkflows(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
 
@@ -27,15 +36,20 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     return (await deps.host.records.listModules()).find((m) => m.name === name);
   }
 
-  async function showEdit(req: Request, res: Response, wf: Workflow, values: WorkflowFormValues, errors: Record<string, string> = {}, status = 200) {
+  async function showEdit(req: Request, res: Response, wf: Workflow, values: WorkflowFormValues, given?: Record<string, string>, status = 200) {
     const mod = await moduleInfo(wf.module);
+    // Shown as stored: conditions saved before they were type-checked (or whose field's options
+    // changed since) are flagged in place, so "never fires" has a visible reason.
+    const stored = given ? {} : storedConditionProblems(wf, mod);
+    const errors = given ?? stored;
     const taskErrors = Object.entries(errors).filter(([k]) => k.startsWith('tasks.')).map(([k, m]) => {
       const i = Number(k.split('.')[1]);
       return `${wf.tasks[i]?.title ?? `Task ${i + 1}`}: ${k.split('.').slice(2).join('.').replace(/^options\./, '')} ${m}`;
     });
     render(req, res, 'workflow-edit', {
       title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors,
-      formError: Object.keys(errors).length > 0,
+      formError: given !== undefined && Object.keys(given).length > 0,
+      conditionWarnings: Object.keys(stored).length,
       tasks: wf.tasks.map((t, i) => ({ ...t, summary: taskSummary(t), label: deps.taskTypes.get(t.type)?.label ?? t.type, first: i === 0, last: i === wf.tasks.length - 1, isWebhook: t.type === 'webhook' })),
       taskTypes: TASK_TYPE_ORDER.filter((id) => deps.taskTypes.has(id)).map((id) => ({ id, label: deps.taskTypes.get(id)!.label })),
     }, status);
