@@ -1,8 +1,13 @@
 /**
  * The management API (JSON, admin-only), mounted by the admin router at `/api`:
- * workflows CRUD, activate/deactivate, manual runs, runs log with filters, re-run, import/export.
+ * workflows CRUD, activate/deactivate, manual runs, runs log with filters, re-run, import/export,
+ * and `GET /csrf-token` for scripts in the admin's browser.
+ * Every state-changing request (any method but GET/HEAD/OPTIONS, on any path, extensions
+ * included) first passes the CSRF guard (pages/csrf.ts: Bearer, or same origin + X-CSRF-Token),
+ * then must carry a JSON body or none at all: text/plain and form bodies, what a cross-site form
+ * or a no-cors fetch can send, are refused with 415 even when the guard would let them by.
  */
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { HostLogger } from '../host.js';
@@ -13,6 +18,7 @@ import type { WorkflowStore } from '../workflows/store.js';
 import type { RunStarter } from '../workflows/start-run.js';
 import { RUN_STATUSES, getRun, listRuns } from '../workflows/runs.js';
 import { WorkflowStatus } from '../workflows/model.js';
+import { isSafeMethod, type AdminCsrf } from './pages/csrf.js';
 
 export interface ManagementApiDeps {
   db: Knex;
@@ -22,7 +28,32 @@ export interface ManagementApiDeps {
   starter: RunStarter;
   /** Extra routers mounted under /api by other capabilities (outbound log, permissions). */
   extensions?: Router[];
+  /** The admin pages' CSRF instance: the API takes the same tokens in `X-CSRF-Token`. */
+  csrf: AdminCsrf;
 }
+
+/** `application/json` or any `application/<x>+json`, parameters (charset) ignored. */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9][a-z0-9!#$&^_.-]*\+json$/.test(type);
+}
+
+/**
+ * Which body a state-changing request carries: none (no Content-Type and no bytes announced),
+ * JSON, or something else. A Content-Type always counts, even on an empty body (an empty
+ * text/plain form still is a form); bytes without a Content-Type are not JSON.
+ */
+export function bodyKind(h: { contentType?: string; contentLength?: string; transferEncoding?: string }): 'none' | 'json' | 'other' {
+  if (h.contentType !== undefined) return isJsonMediaType(h.contentType) ? 'json' : 'other';
+  const announced = h.transferEncoding !== undefined || (h.contentLength !== undefined && h.contentLength !== '0');
+  return announced ? 'other' : 'none';
+}
+
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const kind = bodyKind({ contentType: req.headers['content-type'], contentLength: req.headers['content-length'], transferEncoding: req.headers['transfer-encoding'] });
+  if (isSafeMethod(req.method) || kind !== 'other') return next();
+  next(new HookflowError('unsupported_media_type', 'Send a JSON body (Content-Type: application/json) or none'));
+};
 
 const RunQuery = z.object({
   workflowId: z.coerce.number().int().positive().optional(),
@@ -52,7 +83,13 @@ function actorOf(req: Request): number | null {
 export function createManagementApi(deps: ManagementApiDeps): Router {
   const { service, store, starter } = deps;
   const api = express.Router();
-  api.use(express.json({ limit: '2mb' }));
+  // Guard first, so a refused request is never parsed; then JSON only.
+  api.use(deps.csrf.protectApi, requireJsonBody, express.json({ limit: '2mb', type: (req) => isJsonMediaType(req.headers['content-type']) }));
+
+  // For scripts running in the admin's pages; the same token as the layout's <meta name="hookflow-csrf">.
+  api.get('/csrf-token', (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ token: deps.csrf.token(req, res) });
+  });
 
   api.get('/workflows', async (req, res) => {
     const filter = parse(WorkflowQuery, req.query);

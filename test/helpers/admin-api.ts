@@ -1,6 +1,8 @@
 /**
  * Hookflow's admin router (management, log and permissions API) served on 127.0.0.1:0 for the
- * API integration tests, with a JSON client. The test host's requireAdmin lets every call in.
+ * API integration tests, with a JSON client. The test host's requireAdmin lets every call in;
+ * the client still sends `Authorization: Bearer …`, as a script or CLI would, because the API's
+ * CSRF guard wants a same-origin X-CSRF-Token from anything that may be a browser (api-csrf.test.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +27,7 @@ export async function serveAdminApi(h: TestHost): Promise<AdminApi> {
     base,
     async call(method, path, body) {
       const res = await fetch(`${base}${path}`, {
-        method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        method, headers: { authorization: 'Bearer hookflow-test-client', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await res.text();

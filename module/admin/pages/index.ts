@@ -19,7 +19,7 @@ import type { TemplateEngine } from '../../workflows/templates.js';
 import type { PermissionStore } from '../../inbound/permissions.js';
 import type { RefusalLog } from '../../inbound/refusals.js';
 import { toHookflowError } from '../../http-errors.js';
-import { createAdminCsrf } from './csrf.js';
+import { rememberAdminBase, type AdminCsrf } from './csrf.js';
 import { adminViewsDir, createPageRenderer, type PageRenderer } from './render.js';
 import type { PagesContext } from './context.js';
 import { registerOverview } from './overview.js';
@@ -43,8 +43,8 @@ export interface AdminPagesDeps {
   templates: TemplateEngine;
   /** Wakes the worker after something was queued. */
   wake(): void;
-  /** Secret for the CSRF tokens of the admin forms (derived from HOOKFLOW_SECRET_KEY). */
-  csrfSecret: string;
+  /** CSRF tokens of the admin forms; the same instance guards the JSON API (see csrf.ts). */
+  csrf: AdminCsrf;
   /** HTTP handler permissions, shared with the inbound router. Default: a store on `db`. */
   permissions?: PermissionStore;
   /** The refused-requests log, shared with the inbound router. Default: a log on `db`. */
@@ -67,17 +67,14 @@ function errorPages(render: PageRenderer, logger: HostLogger): ErrorRequestHandl
 }
 
 export function createAdminPages(deps: AdminPagesDeps): Router {
-  const csrf = createAdminCsrf({ secret: deps.csrfSecret, secure: deps.host.baseUrl.startsWith('https:') });
+  const { csrf } = deps;
   const render = createPageRenderer({ csrfToken: csrf.token });
   const ctx: PagesContext = { deps, render, base: (res: Response) => String(res.locals.hfBase ?? '') };
   const router = express.Router();
 
   router.use('/assets', express.static(path.join(adminViewsDir, 'assets'), { index: false, maxAge: '1h' }));
-  router.use((req, res, next) => {
-    // Mount path of the admin router, read here where it is exact (sub-paths would extend it).
-    res.locals.hfBase = req.baseUrl;
-    next();
-  });
+  // Mount path of the admin router, read here where it is exact (sub-paths would extend it).
+  router.use(rememberAdminBase);
   router.use(csrf.protect);
   registerOverview(router, ctx);
   registerWorkflows(router, ctx);
