@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { errorLine, install, migrate, rotateKey, runWorker, type InstalledHookflow } from 'hookflow';
+import { errorLine, importSummary, install, migrate, rotateKey, runWorker, type InstalledHookflow } from 'hookflow';
 import { loadHostConfig, type HostConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { createHostContext } from './app.js';
@@ -121,8 +121,7 @@ async function rotateKeyCommand(config: HostConfig, env: NodeJS.ProcessEnv, io: 
 async function importCommand(config: HostConfig, file: string, io: Io): Promise<void> {
   let doc: unknown;
   try { doc = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (err) { throw new UsageError(`cannot read ${file}: ${(err as Error).message}`); }
-  const result = await withModule(config, (hf) => hf.services.workflows.importAll(doc, null));
-  io.out(`imported: ${result.created} created, ${result.updated} updated`);
+  io.out(importSummary(await withModule(config, (hf) => hf.services.workflows.importAll(doc, null))));
 }
 
 async function exportCommand(config: HostConfig, file: string | undefined, io: Io): Promise<void> {

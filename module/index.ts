@@ -20,4 +20,5 @@ export { hostContextProblems } from './host-check.js';
 export { loadManifest, manifestPath, type HookflowManifest } from './manifest.js';
 export { migrateLatest as migrate, pendingMigrations } from './storage/migrate.js';
 export { rotateKey } from './rotate-key.js';
+export { importSummary } from './workflows/missing-secrets.js';
 export { openDatabase, parseDatabaseUrl, type DatabaseTarget, type OpenDatabaseOptions } from './storage/database-url.js';

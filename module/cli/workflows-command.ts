@@ -4,6 +4,7 @@ import type { Io } from './main.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { loadHostFile } from './host-file.js';
 import { install } from '../install.js';
+import { importSummary } from '../workflows/missing-secrets.js';
 
 function readDocument(file: string): unknown {
   try {
@@ -21,8 +22,7 @@ export async function workflowsCommand(command: 'export' | 'import', args: Parse
     const hf = await install(loaded.host, { ...loaded.options, startWorker: false });
     try {
       if (command === 'import') {
-        const result = await hf.services.workflows.importAll(doc, null);
-        io.out(`imported: ${result.created} created, ${result.updated} updated`);
+        io.out(importSummary(await hf.services.workflows.importAll(doc, null)));
         return;
       }
       const text = `${JSON.stringify(await hf.services.workflows.exportAll(), null, 2)}\n`;

@@ -10,6 +10,9 @@ import type { TemplateEngine } from './templates.js';
 import type { WorkflowStore } from './store.js';
 import { publicTask, type Workflow, type WorkflowStatus } from './model.js';
 import { validateWorkflowInput, type ValidatedWorkflow } from './validate.js';
+import { describeMissing, missingSecrets } from './missing-secrets.js';
+
+export interface MissingSecrets { workflow: string; task: string; taskIndex: number; secrets: string[] }
 
 export interface WorkflowServiceDeps {
   host: HostContext;
@@ -31,9 +34,32 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     return validateWorkflowInput(raw, { modules, taskTypes: deps.taskTypes, checkTemplate: (t) => deps.templates.check(t), settings: deps.settings() });
   }
 
-  /** The API view: everything but secrets (only their names). */
+  /** The API view: everything but secrets (only their names, and the names still to enter). */
   function toPublic(wf: Workflow) {
-    return { ...wf, tasks: wf.tasks.map((t) => publicTask(t, store.secretNames(t))) };
+    return {
+      ...wf,
+      tasks: wf.tasks.map((t) => {
+        const names = store.secretNames(t);
+        return { ...publicTask(t, names), secretsMissing: missingSecrets(t, names, deps.taskTypes) };
+      }),
+    };
+  }
+
+  /** Secrets each task of `input` needs and will not have once saved over `existing`. */
+  function missingFor(input: ValidatedWorkflow, existing: Workflow | undefined): MissingSecrets[] {
+    return input.tasks.map((t, taskIndex) => {
+      const stored = t.id === undefined ? undefined : existing?.tasks.find((x) => x.id === t.id);
+      const kept = t.secrets === null || !stored ? [] : store.secretNames(stored);
+      const given = Object.entries(t.secrets ?? {}).filter(([, v]) => v !== '').map(([k]) => k);
+      return { workflow: input.title, task: t.title, taskIndex, secrets: missingSecrets(t, [...kept, ...given], deps.taskTypes) };
+    }).filter((m) => m.secrets.length > 0);
+  }
+
+  /** An active workflow must have every secret its tasks need: 422 naming each. */
+  function refuseActiveWithout(status: string | undefined, missing: MissingSecrets[]): void {
+    if (status !== 'active' || missing.length === 0) return;
+    const fields = Object.fromEntries(missing.flatMap((m) => m.secrets.map((name) => [`tasks.${m.taskIndex}.secrets.${name}`, 'is required before the workflow can be active'])));
+    throw new HookflowError('validation_failed', `Enter the missing secrets first (${describeMissing(missing)}), or save the workflow as a draft`, fields);
   }
 
   /** The portable form: no ids, no secrets (names of required secrets are listed). */
@@ -50,15 +76,24 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     toPublic,
 
     async create(raw: unknown, ownerUserId: number | null): Promise<Workflow> {
-      return store.create(await validate(raw), ownerUserId);
+      const input = await validate(raw);
+      refuseActiveWithout(input.status, missingFor(input, undefined));
+      return store.create(input, ownerUserId);
     },
 
     async update(id: number, raw: unknown): Promise<Workflow> {
-      await store.require(id);
-      return store.update(id, await validate(raw));
+      const existing = await store.require(id);
+      const input = await validate(raw);
+      refuseActiveWithout(input.status, missingFor(input, existing));
+      return store.update(id, input);
     },
 
     async setStatus(id: number, status: WorkflowStatus): Promise<Workflow> {
+      if (status === 'active') {
+        const wf = await store.require(id);
+        const missing = wf.tasks.map((t, taskIndex) => ({ workflow: wf.title, task: t.title, taskIndex, secrets: missingSecrets(t, store.secretNames(t), deps.taskTypes) })).filter((m) => m.secrets.length > 0);
+        refuseActiveWithout(status, missing);
+      }
       return store.setStatus(id, status);
     },
 
@@ -72,7 +107,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
      * same module and title as an existing one updates it (tasks matched by position and type keep
      * their ids and stored secrets); others are created.
      */
-    async importAll(doc: unknown, ownerUserId: number | null): Promise<{ created: number; updated: number }> {
+    async importAll(doc: unknown, ownerUserId: number | null): Promise<{ created: number; updated: number; secretsMissing: MissingSecrets[]; importedInactive: string[] }> {
       const body = doc as { format?: unknown; workflows?: unknown };
       if (!body || typeof body !== 'object' || body.format !== EXPORT_FORMAT || !Array.isArray(body.workflows)) {
         throw new HookflowError('validation_failed', `not a Hookflow export: expected { "format": "${EXPORT_FORMAT}", "workflows": [...] }`);
@@ -95,6 +130,18 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         }
       }
       if (Object.keys(fields).length > 0) throw new HookflowError('validation_failed', 'The import is not valid; nothing was imported', fields);
+      // Exports carry no secrets: a workflow whose tasks need some that are not stored yet lands
+      // inactive (never live with `Basic alice:`), and the answer lists what to re-enter.
+      const secretsMissing: MissingSecrets[] = [];
+      const importedInactive: string[] = [];
+      for (const item of plan) {
+        const missing = missingFor(item.input, item.target);
+        secretsMissing.push(...missing);
+        if (missing.length > 0 && item.input.status === 'active') {
+          item.input = { ...item.input, status: 'inactive' };
+          importedInactive.push(item.input.title);
+        }
+      }
       let created = 0;
       let updated = 0;
       await store.transaction(async (tx) => {
@@ -102,7 +149,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
           if (target) { await tx.update(target.id, input); updated++; } else { await tx.create(input, ownerUserId); created++; }
         }
       });
-      return { created, updated };
+      return { created, updated, secretsMissing, importedInactive };
     },
   };
 }

@@ -68,6 +68,11 @@ export interface TaskDefinition<O = unknown, S = unknown> {
   options: z.ZodType<O>;
   /** Write-only credentials, stored encrypted; omitted on update keeps the stored ones. */
   secrets?: z.ZodType<S>;
+  /**
+   * Names of the secrets these options need to run (e.g. basic auth → `password`). Default none.
+   * A task missing one is flagged, and its workflow cannot be active (imports arrive without secrets).
+   */
+  requiredSecrets?(options: O): string[];
   /** Extra checks at save (field names exist, URLs allowed …); errors keyed relative to options. */
   validate?(options: O, ctx: TaskValidationContext): FieldErrors;
   /**

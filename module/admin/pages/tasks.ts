@@ -3,6 +3,7 @@
  * task-actions.ts. Every change saves the whole workflow through WorkflowService.update — other tasks
  * keep their ids and stored secrets — so validation is the service's, not the page's.
  */
+import { missingSecrets } from '../../workflows/missing-secrets.js';
 import type { Request, Response, Router } from 'express';
 import { isHookflowError } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
@@ -29,6 +30,7 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
       wf: p.wf, task: p.task, type: p.type, typeLabel: label, partial: `task-${p.type}`, common: p.common, values: p.values, view, errors,
       otherErrors: Object.entries(errorsOutside(errors, ['title', 'description', 'url', 'method', 'contentType', 'auth', 'username', 'params', 'headers', 'sign', 'xmlRoot', 'module', 'fields', 'envName', 'recordId', 'to', 'subject', 'body', 'html', 'values', 'status', 'redirectUrl', 'secrets'])).map(([k, m]) => `${k}: ${m}`),
       formError: Object.keys(errors).length > 0, test: p.test,
+      secretsMissing: p.task ? missingSecrets(p.task, secretsSet, deps.taskTypes) : [],
       action: p.task ? `${ctx.base(res)}/workflows/${p.wf.id}/tasks/${p.task.id}` : `${ctx.base(res)}/workflows/${p.wf.id}/tasks`,
     }, status);
   }

@@ -10,6 +10,7 @@ import type { Workflow } from '../../workflows/model.js';
 import type { ModuleInfo } from '../../host.js';
 import { checkConditionFields } from '../../workflows/conditions.js';
 import { conditionTypeProblems } from '../../workflows/condition-checks.js';
+import { missingSecrets } from '../../workflows/missing-secrets.js';
 import { actorId, type PagesContext } from './context.js';
 import { text } from './form-values.js';
 import { TRIGGERS, blankWorkflowValues, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
@@ -50,7 +51,10 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
       title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors,
       formError: given !== undefined && Object.keys(given).length > 0,
       conditionWarnings: Object.keys(stored).length,
-      tasks: wf.tasks.map((t, i) => ({ ...t, summary: taskSummary(t), label: deps.taskTypes.get(t.type)?.label ?? t.type, first: i === 0, last: i === wf.tasks.length - 1, isWebhook: t.type === 'webhook' })),
+      tasks: wf.tasks.map((t, i) => ({
+        ...t, summary: taskSummary(t), label: deps.taskTypes.get(t.type)?.label ?? t.type, first: i === 0, last: i === wf.tasks.length - 1, isWebhook: t.type === 'webhook',
+        secretsMissing: missingSecrets(t, deps.store.secretNames(t), deps.taskTypes),
+      })),
       taskTypes: TASK_TYPE_ORDER.filter((id) => deps.taskTypes.has(id)).map((id) => ({ id, label: deps.taskTypes.get(id)!.label })),
     }, status);
   }

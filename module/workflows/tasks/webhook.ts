@@ -99,6 +99,8 @@ export const webhookTask: TaskDefinition<WebhookOptions, z.infer<typeof WebhookS
   label: 'Webhook',
   options: WebhookOptions,
   secrets: WebhookSecrets,
+  // The Bitrix24 application token is optional: without one the body carries no `auth` part.
+  requiredSecrets: (o) => [o.auth === 'basic' && 'password', o.auth === 'bearer' && 'token', o.sign && 'signingSecret'].filter((n): n is string => Boolean(n)),
   validate: (o, ctx) => validateWebhook(o, ctx.settings.outboundAllowlist),
   async run(o, ctx) {
     if (!ctx.services.enqueueDelivery) throw new Error('outbound delivery is not available in this process');
