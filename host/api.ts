@@ -8,15 +8,21 @@
  *   PATCH  /api/records/:module/:id          body { fields: {...} } (merged) → { record }
  *   DELETE /api/records/:module/:id          → 204
  *
+ * Ownership: admins see and change every record; any other user lists, reads, updates and
+ * deletes only records they own (someone else's record is a 404, like a missing one), and
+ * creates records owned by themselves (`ownerUserId` naming another user is a 403 unless the
+ * caller is an admin). The rule lives in RecordService and is applied to every call from here;
+ * Hookflow's own calls through the HostRecords contract carry no caller and are not checked.
+ *
  * Record values always travel inside `fields`, so top-level keys stay free for metadata such
  * as `ownerUserId`. Session-authenticated writes need no CSRF token: the session cookie is
  * SameSite=Lax (not sent on cross-site POST/PATCH/DELETE) and a JSON content type cannot be
  * sent cross-site without a CORS preflight, which this API never grants.
  */
-import express, { type RequestHandler, type Router } from 'express';
-import { HookflowError, type FieldErrors, type HostLogger } from 'hookflow';
+import express, { type RequestHandler, type Response, type Router } from 'express';
+import { HookflowError, type FieldErrors, type HostLogger, type HostUser } from 'hookflow';
 import { jsonErrorHandler } from './http-errors.js';
-import { MAX_LIST_LIMIT, type RecordService } from './records.js';
+import { MAX_LIST_LIMIT, type RecordCaller, type RecordService } from './records.js';
 import type { AuthMiddleware } from './session.js';
 
 /** Largest accepted request body. */
@@ -50,6 +56,12 @@ function parsePaging(query: Record<string, unknown>): { limit: number; offset: n
 /** Route params are typed `string | string[]` in express 5 (splats are arrays); ours are plain. */
 function param(value: string | string[] | undefined): string {
   return typeof value === 'string' ? value : '';
+}
+
+/** The logged-in API user (requireApiUser ran first), as the records service checks it. */
+function callerOf(res: Response): RecordCaller {
+  const user = res.locals.user as HostUser;
+  return { id: Number(user.id), isAdmin: user.isAdmin === true };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -98,34 +110,34 @@ export function createApiRouter({ records, auth, logger }: ApiOptions): Router {
 
   router.get('/records/:module', async (req, res) => {
     records.requireModule(param(req.params.module));
-    res.json(await records.list(param(req.params.module), parsePaging(req.query as Record<string, unknown>)));
+    res.json(await records.list(param(req.params.module), { ...parsePaging(req.query as Record<string, unknown>), caller: callerOf(res) }));
   });
 
   router.post('/records/:module', requireJson, jsonBody, async (req, res) => {
     records.requireModule(param(req.params.module));
     const body = parseBody(req.body, true);
-    const actorUserId = Number(res.locals.user.id);
-    const record = await records.create(param(req.params.module), body.fields, { actorUserId, ownerUserId: body.ownerUserId });
+    const caller = callerOf(res);
+    const record = await records.create(param(req.params.module), body.fields, { actorUserId: caller.id, caller, ownerUserId: body.ownerUserId });
     res.status(201).location(`/api/records/${encodeURIComponent(record.module)}/${record.id}`).json({ record });
   });
 
   router.get('/records/:module/:id', async (req, res) => {
     records.requireModule(param(req.params.module));
-    const record = await records.get(param(req.params.module), parseId(param(req.params.id)));
-    if (!record) throw new HookflowError('not_found', `${param(req.params.module)} record ${param(req.params.id)} not found`);
-    res.json({ record });
+    res.json({ record: await records.getFor(callerOf(res), param(req.params.module), parseId(param(req.params.id))) });
   });
 
   router.patch('/records/:module/:id', requireJson, jsonBody, async (req, res) => {
     records.requireModule(param(req.params.module));
     const id = parseId(param(req.params.id));
     const body = parseBody(req.body, false);
-    res.json({ record: await records.update(param(req.params.module), id, body.fields, { actorUserId: Number(res.locals.user.id) }) });
+    const caller = callerOf(res);
+    res.json({ record: await records.update(param(req.params.module), id, body.fields, { actorUserId: caller.id, caller }) });
   });
 
   router.delete('/records/:module/:id', async (req, res) => {
     records.requireModule(param(req.params.module));
-    await records.delete(param(req.params.module), parseId(param(req.params.id)), { actorUserId: Number(res.locals.user.id) });
+    const caller = callerOf(res);
+    await records.delete(param(req.params.module), parseId(param(req.params.id)), { actorUserId: caller.id, caller });
     res.status(204).end();
   });
 

@@ -92,6 +92,13 @@ export function isValidSecretKey(value: string): boolean {
   return Buffer.from(value, 'base64').length === 32;
 }
 
+/** Drops trailing `/`s by index: `/\/+$/` backtracks quadratically on a long run of slashes not at the end. */
+function trimTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url.charCodeAt(end - 1) === 0x2f) end--;
+  return url.slice(0, end);
+}
+
 /** Reads one variable through its schema; '' and unset both mean "use the default". */
 function read<T>(env: Env, name: string, schema: z.ZodType<T, string>): T | undefined {
   const raw = env[name];
@@ -119,7 +126,7 @@ export function loadHostConfig(env: Env = process.env): HostConfig {
   const { databaseUrl, database } = readDatabase(env);
   const port = read(env, 'PORT', portSchema) ?? 3000;
   const host = read(env, 'HOST', z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address')) ?? '127.0.0.1';
-  const baseUrl = (read(env, 'BASE_URL', urlSchema(['http:', 'https:'], 'must be an http:// or https:// URL')) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const baseUrl = trimTrailingSlashes(read(env, 'BASE_URL', urlSchema(['http:', 'https:'], 'must be an http:// or https:// URL')) ?? `http://localhost:${port}`);
   const dataDir = read(env, 'HOOKFLOW_DATA_DIR', z.string()) ?? 'data';
   const explicitKey = read(env, 'HOOKFLOW_SECRET_KEY', secretKeySchema);
   const smtpUrl = read(env, 'SMTP_URL', urlSchema(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL'));
@@ -150,7 +157,8 @@ export function loadOrCreateSecretKey(dataDir: string): string {
   }
   const key = crypto.randomBytes(32).toString('hex');
   try {
-    fs.mkdirSync(dataDir, { recursive: true });
+    // Owner-only: the folder holds the key, demo credentials, the SQLite files and mails.
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     // 'wx' refuses to overwrite a key another process wrote in the meantime.
     fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
     return key;

@@ -58,7 +58,8 @@ export function createMailer(options: MailerOptions): HostMailerHandle {
     mailDir,
     async sendMail(message: Message): Promise<SentMail> {
       const info = await transport.sendMail(message);
-      await fs.mkdir(mailDir, { recursive: true });
+      // Owner-only folder and files: mails carry record data and alert details.
+      await fs.mkdir(mailDir, { recursive: true, mode: 0o700 });
       const file = path.join(mailDir, emlName(new Date()));
       // 'wx': never overwrite, even in the (astronomically unlikely) case of a name clash.
       await fs.writeFile(file, info.message as Buffer, { flag: 'wx', mode: 0o600 });

@@ -2,6 +2,14 @@
  * CRM records: the `HostRecords` contract. Every write runs in ONE knex transaction that also
  * runs the bound lifecycle hook, so a hook error or a rollback leaves no trace, and a commit
  * carries whatever the hook queued (Hookflow's outbox).
+ *
+ * Ownership (the host's policy for its own API): a call that names a `caller` is checked —
+ * admins may read and change any record, other users only records they own, and only an admin
+ * may create a record owned by someone else. A record someone may not read is answered exactly
+ * like a missing one (404), so ids cannot be probed. Calls without a `caller` are the
+ * `HostRecords` contract as Hookflow uses it and are trusted: workflows are written by admins,
+ * and `actorUserId` only says whom a change is attributed to (and who owns what a task creates).
+ * The check runs inside the write's transaction, on the row it locked, so it cannot go stale.
  */
 import type { Knex } from 'knex';
 import {
@@ -25,7 +33,18 @@ export interface ListOptions {
   limit?: number;
   /** Rows to skip. Default 0. */
   offset?: number;
+  /** Only what this caller may read (non-admins: their own records). Default: every record. */
+  caller?: RecordCaller;
 }
+
+/** Someone calling through the host's API; their rights are checked (see the file comment). */
+export interface RecordCaller {
+  id: number;
+  isAdmin: boolean;
+}
+
+/** Options of the host's own writes: the contract's, plus the API caller to check. */
+export type CheckedChangeOptions = RecordChangeOptions & { caller?: RecordCaller };
 
 export interface RecordPage {
   records: CrmRecord[];
@@ -45,6 +64,20 @@ function toRecord(row: RecordRow): CrmRecord {
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
   };
+}
+
+/** The ownership rule: admins any record, everyone else their own. */
+function mayAccess(caller: RecordCaller, record: CrmRecord): boolean {
+  return caller.isAdmin || record.ownerUserId === caller.id;
+}
+
+/** The rows of `module` a caller may read (no caller: all of them). */
+function visibleTo(caller: RecordCaller | undefined, module: string): Record<string, unknown> {
+  return caller && !caller.isAdmin ? { module, owner_user_id: caller.id } : { module };
+}
+
+function notFound(module: string, id: number): HookflowError {
+  return new HookflowError('not_found', `${module} record ${id} not found`);
 }
 
 function isMysql(db: Db): boolean {
@@ -81,24 +114,36 @@ export class RecordService implements HostRecords {
     return row ? toRecord(row) : null;
   }
 
-  /** One page of a module's records, oldest first. */
+  /** The record if `caller` may read it; otherwise not_found, the same answer as for a missing record. */
+  async getFor(caller: RecordCaller, module: string, id: number): Promise<CrmRecord> {
+    const record = await this.get(module, id);
+    if (!record || !mayAccess(caller, record)) throw notFound(module, id);
+    return record;
+  }
+
+  /** One page of a module's records (only the caller's own for a non-admin caller), oldest first. */
   async list(module: string, opts: ListOptions = {}): Promise<RecordPage> {
     this.requireModule(module);
     const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), MAX_LIST_LIMIT);
     const offset = Math.max(Math.trunc(opts.offset ?? 0), 0);
-    const rows = await this.db('crm_records').where({ module }).orderBy('id').limit(limit).offset(offset);
-    const [{ total }] = await this.db('crm_records').where({ module }).count({ total: '*' });
+    const where = visibleTo(opts.caller, module);
+    const rows = await this.db('crm_records').where(where).orderBy('id').limit(limit).offset(offset);
+    const [{ total }] = await this.db('crm_records').where(where).count({ total: '*' });
     return { records: rows.map(toRecord), total: Number(total), limit, offset };
   }
 
   async create(
     module: string,
     fields: Record<string, unknown>,
-    opts: RecordChangeOptions & { ownerUserId?: number } = {},
+    opts: CheckedChangeOptions & { ownerUserId?: number } = {},
   ): Promise<CrmRecord> {
     const values = validateFields(this.requireModule(module), fields);
+    if (opts.caller && !opts.caller.isAdmin && opts.ownerUserId !== undefined && opts.ownerUserId !== opts.caller.id) {
+      throw new HookflowError('forbidden', 'Only an admin can create a record owned by another user', { ownerUserId: 'only an admin can set another owner' });
+    }
     return this.db.transaction(async (trx) => {
-      const ownerUserId = await this.resolveOwner(trx, opts.ownerUserId ?? opts.actorUserId ?? null);
+      // An API caller owns what they create unless an admin named another owner.
+      const ownerUserId = await this.resolveOwner(trx, opts.ownerUserId ?? opts.caller?.id ?? opts.actorUserId ?? null);
       const at = this.now().getTime();
       const result = await trx('crm_records').insert({
         module, owner_user_id: ownerUserId, fields: JSON.stringify(values), created_at: at, updated_at: at,
@@ -110,10 +155,10 @@ export class RecordService implements HostRecords {
     });
   }
 
-  async update(module: string, id: number, fields: Record<string, unknown>, opts: RecordChangeOptions = {}): Promise<CrmRecord> {
+  async update(module: string, id: number, fields: Record<string, unknown>, opts: CheckedChangeOptions = {}): Promise<CrmRecord> {
     const values = validateFields(this.requireModule(module), fields);
     return this.db.transaction(async (trx) => {
-      const previous = await this.lockForWrite(module, id, trx);
+      const previous = await this.lockForWrite(module, id, trx, opts.caller);
       await trx('crm_records').where({ id, module }).update({
         fields: JSON.stringify({ ...previous.fields, ...values }),
         updated_at: Math.max(this.now().getTime(), Date.parse(previous.updatedAt)),
@@ -124,10 +169,10 @@ export class RecordService implements HostRecords {
     });
   }
 
-  async delete(module: string, id: number, opts: RecordChangeOptions = {}): Promise<void> {
+  async delete(module: string, id: number, opts: CheckedChangeOptions = {}): Promise<void> {
     this.requireModule(module);
     await this.db.transaction(async (trx) => {
-      const previous = await this.lockForWrite(module, id, trx);
+      const previous = await this.lockForWrite(module, id, trx, opts.caller);
       await trx('crm_records').where({ id, module }).delete();
       // For deletes the event carries the last values as both `record` and `previous`.
       await this.hooks?.recordDeleted(this.event(previous, previous, opts), trx);
@@ -139,13 +184,17 @@ export class RecordService implements HostRecords {
     return { module: record.module, recordId: record.id, record, previous, actorUserId: opts.actorUserId ?? null, origin };
   }
 
-  /** Reads the record inside the transaction, row-locked on MySQL (SQLite serialises writers). */
-  private async lockForWrite(module: string, id: number, trx: Knex.Transaction): Promise<CrmRecord> {
-    if (!Number.isSafeInteger(id) || id <= 0) throw new HookflowError('not_found', `${module} record ${id} not found`);
+  /**
+   * Reads the record inside the transaction, row-locked on MySQL (SQLite serialises writers),
+   * and refuses it (as missing) when `caller` may not change it.
+   */
+  private async lockForWrite(module: string, id: number, trx: Knex.Transaction, caller?: RecordCaller): Promise<CrmRecord> {
+    if (!Number.isSafeInteger(id) || id <= 0) throw notFound(module, id);
     const query = trx('crm_records').where({ id, module }).first();
     const row = await (isMysql(trx) ? query.forUpdate() : query);
-    if (!row) throw new HookflowError('not_found', `${module} record ${id} not found`);
-    return toRecord(row);
+    const record = row ? toRecord(row) : null;
+    if (!record || (caller && !mayAccess(caller, record))) throw notFound(module, id);
+    return record;
   }
 
   private async mustGet(module: string, id: number, trx: Knex.Transaction): Promise<CrmRecord> {

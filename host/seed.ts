@@ -70,7 +70,7 @@ function resolveCredentials(opts: SeedDemoOptions, file: string): DemoCredential
     sales: { password: stored.sales?.password ?? password(), token: stored.sales?.token ?? generateToken() },
   };
   if (JSON.stringify(next) !== JSON.stringify(stored)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
     fs.chmodSync(file, 0o600); // writeFileSync's mode only applies when it creates the file
   }

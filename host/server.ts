@@ -30,6 +30,40 @@ export interface StartServerOptions<T extends InstalledHookflow = InstalledHookf
   print?: (line: string) => void;
   /** Close on SIGINT/SIGTERM. Default true; tests pass false. */
   handleSignals?: boolean;
+  /** Slow-client limits of the HTTP server. Default `DEFAULT_HTTP_TIMEOUTS`; tests pass small ones. */
+  httpTimeouts?: Partial<HttpTimeouts>;
+}
+
+/**
+ * How long a client may take, in ms. Node's own defaults (headers 60 s, whole request 300 s,
+ * checked only every 30 s) let a client that trickles a byte at a time hold a socket for minutes.
+ */
+export interface HttpTimeouts {
+  /** Until the last request header has arrived (then 408 and close). */
+  headersMs: number;
+  /** Until the whole request, body included, has arrived; never limits the response. */
+  requestMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveMs: number;
+  /** How often open connections are checked against headersMs/requestMs (their resolution). */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, checkIntervalMs: 1_000 };
+
+/**
+ * An http.Server with the slow-client limits applied. Invariant (Node's own rule, checked here
+ * so a bad value fails at start-up): 0 < headersMs ≤ requestMs, and every value is positive.
+ */
+export function createHttpServer(timeouts: Partial<HttpTimeouts> | undefined, listener: http.RequestListener): http.Server {
+  const t = { ...DEFAULT_HTTP_TIMEOUTS, ...timeouts };
+  for (const [name, value] of Object.entries(t)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`http timeout ${name} must be a positive number of milliseconds`);
+  }
+  if (t.headersMs > t.requestMs) throw new Error('http timeout headersMs must not be longer than requestMs');
+  const server = http.createServer({ headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkIntervalMs }, listener);
+  server.keepAliveTimeout = t.keepAliveMs;
+  return server;
 }
 
 export interface RunningServer<T extends InstalledHookflow = InstalledHookflow> {
@@ -68,6 +102,21 @@ function closeHttp(server: http.Server): Promise<void> {
   });
 }
 
+/**
+ * Secrets the operator supplied through the environment are never echoed (terminal scrollback,
+ * CI logs, `docker logs` keep them); generated ones are printed so the demo can be used at once.
+ */
+function shownCredentials(config: HostConfig, seed: SeedResult): { password: string; token: string; curlToken: string } {
+  const { admin } = seed.credentials;
+  const fromEnv = config.demoAdminToken !== undefined;
+  return {
+    password: config.demoAdminPassword !== undefined ? '(from HOOKFLOW_DEMO_ADMIN_PASSWORD)' : admin.password,
+    token: fromEnv ? '(from HOOKFLOW_DEMO_ADMIN_TOKEN)' : admin.token,
+    // The shell expands the variable, so the line works without the banner holding the token.
+    curlToken: fromEnv ? '"Authorization: Bearer $HOOKFLOW_DEMO_ADMIN_TOKEN"' : `'Authorization: Bearer ${admin.token}'`,
+  };
+}
+
 export function banner(config: HostConfig, host: HostApp<InstalledHookflow>, seed: SeedResult | null, listening: string): string[] {
   const base = config.baseUrl;
   const shortUrl = host.hookflow.shortUrl();
@@ -78,11 +127,11 @@ export function banner(config: HostConfig, host: HostApp<InstalledHookflow>, see
     `  Inbound short URL  ${shortUrl}  (admins can change its path)`,
   ];
   if (seed) {
-    const { admin } = seed.credentials;
+    const shown = shownCredentials(config, seed);
     lines.push(
-      `  Demo admin login   ${admin.email} / ${admin.password}`,
-      `  Demo admin token   ${admin.token}`,
-      `  Try:  curl -H 'Authorization: Bearer ${admin.token}' ${base}/api/records/Deals`,
+      `  Demo admin login   ${seed.credentials.admin.email} / ${shown.password}`,
+      `  Demo admin token   ${shown.token}`,
+      `  Try:  curl -H ${shown.curlToken} ${base}/api/records/Deals`,
     );
   }
   return lines;
@@ -102,7 +151,7 @@ export async function startServer<T extends InstalledHookflow = InstalledHookflo
   options: StartServerOptions<T> = {},
 ): Promise<RunningServer<T>> {
   const logger = pino({ level: config.logLevel });
-  const server = http.createServer(starting);
+  const server = createHttpServer(options.httpTimeouts, starting);
   const port = await listen(server, config.port, config.host);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // PORT=0 without BASE_URL: links must point at the port actually chosen.

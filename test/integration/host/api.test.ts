@@ -105,6 +105,13 @@ for (const engine of testEngines()) {
       assert.deepEqual(await snapshot(), before);
     });
 
+    test('hostile number strings are refused at once with a message naming the field', async () => {
+      // 20,000 digits and an x: the issue 14 reproducer that held the process for ~6 s.
+      const res = await call(`${api}/records/Deals`, { method: 'POST', token: t.sales.token, json: { fields: { amount: `${'9'.repeat(20_000)}x`, account_id: `${'1'.repeat(999)}x` } } });
+      assert.equal(res.status, 422, res.text);
+      assert.deepEqual(res.body.error.fields, { amount: 'must be a number of at most 1000 characters', account_id: 'must be a number' });
+    });
+
     test('paging with limit and offset', async () => {
       for (let i = 0; i < 3; i++) await call(`${api}/records/Accounts`, { method: 'POST', token: t.admin.token, json: { fields: { name: `Page ${i}` } } });
       const all = await call(`${api}/records/Accounts?limit=500`, { token: t.admin.token });

@@ -60,9 +60,11 @@ for (const engine of testEngines()) {
         counts[m] = res.body.total;
       }
       assert.deepEqual(counts, { Accounts: 2, Contacts: 2, Deals: 3, Leads: 2 });
-      const deals = (await call(`${server.url}/api/records/Deals`, { token: creds.sales.token })).body.records;
+      const deals = (await call(`${server.url}/api/records/Deals`, { token: creds.admin.token })).body.records;
       assert.equal(new Set(deals.map((d: { fields: { stage: string } }) => d.fields.stage)).size, 3);
       assert.equal(new Set(deals.map((d: { ownerUserId: number }) => d.ownerUserId)).size, 2);
+      const own = (await call(`${server.url}/api/records/Deals`, { token: creds.sales.token })).body;
+      assert.deepEqual({ total: own.total, owners: [...new Set(own.records.map((d: { ownerUserId: number }) => d.ownerUserId))] }, { total: 2, owners: [server.seed!.sales.id] }, 'the sales user sees their own deals');
       const admin = await server.host.services.users.verifyPassword('admin@example.com', creds.admin.password);
       assert.equal(admin?.name, 'Ada Admin');
       assert.equal(admin?.isAdmin, true);
@@ -102,8 +104,31 @@ for (const engine of testEngines()) {
       assert.equal((await call(`${withEnv.server.url}/api/modules`, { token: 'env-token-0123456789abcdef' })).status, 200);
       assert.equal((await call(`${withEnv.server.url}/api/modules`, { token: first.admin.token })).status, 401);
       assert.ok(await withEnv.server.host.services.users.verifyPassword('admin@example.com', 'from-the-env-1'));
-      assert.ok(withEnv.lines.join('\n').includes('admin@example.com / from-the-env-1'));
       await withEnv.server.close();
+    });
+
+    test('the banner never prints a password or token that came from the environment', async () => {
+      const env = { HOOKFLOW_DEMO_ADMIN_PASSWORD: 'env-password-secret', HOOKFLOW_DEMO_ADMIN_TOKEN: 'env-token-secret-0123456789' };
+      const { server, lines } = await start(env);
+      const text = lines.join('\n');
+      assert.ok(!text.includes(env.HOOKFLOW_DEMO_ADMIN_PASSWORD), 'password not printed');
+      assert.ok(!text.includes(env.HOOKFLOW_DEMO_ADMIN_TOKEN), 'token not printed');
+      assert.ok(text.includes('Demo admin login   admin@example.com / (from HOOKFLOW_DEMO_ADMIN_PASSWORD)'), text);
+      assert.ok(text.includes('Demo admin token   (from HOOKFLOW_DEMO_ADMIN_TOKEN)'), text);
+      // The curl line stays ready to paste: the shell supplies the token.
+      assert.ok(text.includes(`curl -H "Authorization: Bearer $HOOKFLOW_DEMO_ADMIN_TOKEN" ${server.host.context.baseUrl}/api/records/Deals`), text);
+      assert.equal((await call(`${server.url}/api/modules`, { token: env.HOOKFLOW_DEMO_ADMIN_TOKEN })).status, 200, 'the env token still works');
+      await server.close();
+
+      // Only the password from the environment: the generated token is still shown, once per start.
+      const mixed = await start({ HOOKFLOW_DEMO_ADMIN_PASSWORD: env.HOOKFLOW_DEMO_ADMIN_PASSWORD });
+      const mixedText = mixed.lines.join('\n');
+      const generated = mixed.server.seed!.credentials.admin.token;
+      assert.ok(!mixedText.includes(env.HOOKFLOW_DEMO_ADMIN_PASSWORD));
+      assert.ok(mixedText.includes('/ (from HOOKFLOW_DEMO_ADMIN_PASSWORD)'));
+      assert.ok(mixedText.includes(`Demo admin token   ${generated}`));
+      assert.ok(mixedText.includes(`curl -H 'Authorization: Bearer ${generated}'`));
+      await mixed.server.close();
     });
 
     test('a failure after install uninstalls and closes everything', async () => {
