@@ -42,6 +42,7 @@ import { assertHostContext } from './host-check.js';
 import { createHealth, type HealthReport } from './health.js';
 import { createWorkerRegistry, HEARTBEAT_MS } from './worker-registry.js';
 import { shortUrlOf } from './inbound/short-url.js';
+import { trimTrailingSlashes } from './text.js';
 
 export interface InstalledHookflow {
   /** Call inside the host's record-save transaction (see HostRecords). */
@@ -117,7 +118,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     claim: (limit) => claimDueDeliveries(db, workerId, limit, { leaseSeconds: settings().leaseSeconds, perHostConcurrency: settings().perHostConcurrency }),
     process: (delivery) => deliveries.process(delivery, workerId),
   };
-  const alertLane = createAlertLane({ db, host, store, settings, logger, workerId, adminUrl: `${host.baseUrl.replace(/\/+$/, '')}${manifest.routes.admin}` });
+  const alertLane = createAlertLane({ db, host, store, settings, logger, workerId, adminUrl: `${trimTrailingSlashes(host.baseUrl)}${manifest.routes.admin}` });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
   worker = createWorker({
     lanes: [runLane, deliveryLane, alertLane],

@@ -5,6 +5,7 @@
  * shown once, at creation), so examples carry a `YOUR_TOKEN` placeholder instead.
  */
 import type { Permission } from './permissions.js';
+import { trimTrailingSlashes } from '../text.js';
 
 export interface ExampleInput {
   /** Absolute short URL, e.g. `https://crm.example/wf`. */
@@ -34,7 +35,7 @@ const htmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 export function buildExamples(input: ExampleInput): Examples {
   const p = input.permission;
   const target = p.workflowId != null ? `workflow_id=${p.workflowId}` : `trigger=${encodeURIComponent(p.triggerName ?? '')}`;
-  const base = input.shortUrl.replace(/\/+$/, '');
+  const base = trimTrailingSlashes(input.shortUrl);
   const url = `${base}?${target}&record_id=${input.recordId ?? 0}`;
   const tokenUrl = p.hasToken ? `${base}/${TOKEN_PLACEHOLDER}?${target}&record_id=${input.recordId ?? 0}` : url;
   const fields = (input.fields?.length ? input.fields : ['firstname', 'lastname', 'street']).slice(0, 20);

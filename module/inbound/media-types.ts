@@ -53,8 +53,33 @@ export function multipartParams(contentType: string | undefined): { boundary: st
 }
 
 const CHARSET_PARAM = /charset\s*=\s*"?([^\s";]*)/gi;
-const EXTENDED_VALUE = /\*\s*=\s*"?([^'"\s;]*)'/g;
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** A charset name is at most 40 characters (RFC 2978); a longer run before `'` is reported as it is (and refused). */
+const MAX_CHARSET = 64;
+
+const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+
+/**
+ * The charsets of RFC 5987 `name*=charset'lang'value` parameters in `headers`, by a scan that
+ * looks at each character a bounded number of times. (A regex like `\*\s*=\s*"?([^'"\s;]*)'`
+ * backtracks quadratically on `*=*=*=…`: every `*` would scan the rest of the run.)
+ */
+export function extendedValueCharsets(headers: string, probe?: { steps: number }): string[] {
+  const found: string[] = [];
+  const step = () => { if (probe) probe.steps++; };
+  for (let star = headers.indexOf('*'); star !== -1; star = headers.indexOf('*', star + 1)) {
+    let i = star + 1;
+    while (i < headers.length && isSpace(headers[i])) { step(); i++; }
+    if (headers[i] !== '=') continue;
+    i++;
+    while (i < headers.length && isSpace(headers[i])) { step(); i++; }
+    if (headers[i] === '"') i++;
+    const start = i;
+    while (i < headers.length && i - start < MAX_CHARSET && !`'";*=`.includes(headers[i]) && !isSpace(headers[i])) { step(); i++; }
+    if (headers[i] === "'" || i - start >= MAX_CHARSET) found.push(headers.slice(start, i));
+  }
+  return found;
+}
 
 /**
  * Every charset named in the part headers of a multipart body: `charset=` parameters and the
@@ -74,7 +99,7 @@ export function partHeaderCharsets(body: Buffer, boundary: string): string[] {
     const blank = part.indexOf(HEADER_END);
     const headers = (blank === -1 ? part : part.subarray(0, blank)).toString('latin1');
     for (const m of headers.matchAll(CHARSET_PARAM)) found.push(m[1]);
-    for (const m of headers.matchAll(EXTENDED_VALUE)) found.push(m[1]);
+    found.push(...extendedValueCharsets(headers));
     at = next;
   }
   return found;
