@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { HostContext, ModuleInfo } from '../host.js';
 import type { FieldErrors } from '../errors.js';
 import type { HookflowSettings } from '../config.js';
-import type { TemplateContext } from './templates.js';
+import type { RenderOptions, TemplateContext } from './templates.js';
 
 /** What a run knows while its tasks execute. */
 export interface RunInfo {
@@ -28,7 +28,7 @@ export interface TaskServices {
   settings(): HookflowSettings;
   /** Renders templates in a value (strings, arrays, objects) against the run's context. */
   render(value: unknown, opts?: { escapeHtml?: boolean }): unknown;
-  renderString(template: string, opts?: { escapeHtml?: boolean }): string;
+  renderString(template: string, opts?: RenderOptions): string;
   /** Writes a delivery row for a webhook task; idempotent per (run, task): a repeat returns the stored row's id and webhook-id. */
   enqueueDelivery?(input: unknown): Promise<{ id: number; webhookId: string }>;
 }

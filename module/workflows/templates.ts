@@ -47,6 +47,12 @@ export interface RenderOptions {
    * When true, strings always render to strings (no type keeping). Default false.
    */
   escapeHtml?: boolean;
+  /**
+   * Applied to the text of every inserted value (`{{x}}` and `$`-references), never to the
+   * template's own text — e.g. percent-encoding for a URL, so data fills a path segment or a
+   * query value and cannot add structure. renderString only. Default none.
+   */
+  valueFilter?: (text: string) => string;
 }
 
 export interface TemplateEngine {
@@ -103,7 +109,7 @@ export function createTemplateEngine(opts: TemplateEngineOptions = {}): Template
     render: (value, ctx, options = {}) => renderValue(state, value, ctx, options.escapeHtml === true, 0),
     renderString(template, ctx, options = {}) {
       if (typeof template !== 'string') throw new TemplateError('template must be a string');
-      return renderText(prepare(state, template, options.escapeHtml === true), ctx);
+      return renderText(prepare(state, template, options.escapeHtml === true), ctx, options.valueFilter);
     },
   };
 }
@@ -152,13 +158,14 @@ function prepare(state: EngineState, template: string, escape: boolean): Compile
   return entry;
 }
 
-function renderText(entry: Compiled, ctx: TemplateContext): string {
+function renderText(entry: Compiled, ctx: TemplateContext, filter?: (text: string) => string): string {
   const root = rootOf(ctx);
   // Looked up here, printed by the helper: values reach the output without being parsed.
   const values = entry.refs.map((ref) => getSegments(root, ref.segments));
+  const out = filter ? (value: unknown) => filter(toOutputText(value)) : toOutputText;
   try {
     return entry.fn(root, {
-      helpers: { [REF_HELPER]: (index: number) => toOutputText(values[index]) },
+      helpers: { [REF_HELPER]: (index: number) => out(values[index]), ...(filter ? { [OUT_HELPER]: (value: unknown) => out(value) } : {}) },
       allowProtoPropertiesByDefault: false,
       allowProtoMethodsByDefault: false,
     });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ContentType, buildBody, validateParamNames } from '../../outbound/bodies.js';
+import { renderWebhookUrl, urlTemplateProblem } from '../../outbound/webhook-url.js';
 import { checkUrlSyntax, parseAllowlist } from '../../outbound/url-guard.js';
 import { newWebhookId } from '../../outbound/sign.js';
 import type { NewDelivery } from '../../outbound/enqueue.js';
@@ -18,8 +19,17 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'authorization', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
 
 export const WebhookOptions = z.object({
-  /** URL to notify; may be a template (`https://acct.example/invoices/{{record.invoice_id}}`). */
+  /**
+   * URL to notify; may be a template (`https://acct.example/invoices/{{record.invoice_id}}`).
+   * Scheme, host and port are written out; values fill the path, query or fragment, each
+   * percent-encoded as one segment or value (outbound/webhook-url.ts).
+   */
   url: z.string().trim().min(1).max(2000),
+  /**
+   * The whole URL is one record/`$env` value (e.g. a callback URL the caller posted): taken as it
+   * is, still checked by the address guard when sent. Default false.
+   */
+  urlFromData: z.boolean().default(false),
   /** Default POST. */
   method: z.enum(['POST', 'PUT', 'PATCH', 'DELETE', 'GET']).default('POST'),
   /** Default JSON. */
@@ -53,7 +63,9 @@ const isTemplated = (s: string) => s.includes('{{') || s.includes('$');
 
 function validateWebhook(o: WebhookOptions, allowlistEntries: string[]): FieldErrors {
   const errors: FieldErrors = {};
-  if (!isTemplated(o.url)) {
+  const templateProblem = urlTemplateProblem(o.url, o.urlFromData);
+  if (templateProblem) errors.url = templateProblem;
+  else if (!isTemplated(o.url)) {
     const allow = parseAllowlist(allowlistEntries);
     const checked = checkUrlSyntax(o.url, 'ok' in allow ? allow.ok : []);
     if ('error' in checked) errors.url = checked.error;
@@ -104,7 +116,7 @@ export const webhookTask: TaskDefinition<WebhookOptions, z.infer<typeof WebhookS
   validate: (o, ctx) => validateWebhook(o, ctx.settings.outboundAllowlist),
   async run(o, ctx) {
     if (!ctx.services.enqueueDelivery) throw new Error('outbound delivery is not available in this process');
-    const rendered = ctx.services.renderString(o.url).trim();
+    const rendered = renderWebhookUrl(o.url, o.urlFromData, ctx.services.renderString);
     const allow = parseAllowlist(ctx.services.settings().outboundAllowlist);
     const checked = checkUrlSyntax(rendered, 'ok' in allow ? allow.ok : []);
     if ('error' in checked) throw new Error(`URL ${rendered}: ${checked.error}`);
