@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { TaskDefinition } from '../task-types.js';
 import { FieldMap, checkFieldMap, renderFieldMap } from './field-map.js';
 
-export const CreateRecordOptions = z.object({
+export const CreateRecordOptions = z.strictObject({
   module: z.string().min(1).max(64),
   fields: FieldMap,
   /** `$env` name that receives the new record's id for later tasks. Default `created_record_id`. */

@@ -10,7 +10,7 @@ import type { TaskDefinition } from '../task-types.js';
 import { HookflowError, type FieldErrors } from '../../errors.js';
 import { decideRedirect, literalOrigin, redirectTemplateProblem, siteOriginOf } from '../../inbound/redirect-target.js';
 
-export const RespondOptions = z.object({
+export const RespondOptions = z.strictObject({
   /** HTTP status for the answer. Default 200. */
   status: z.number().int().min(200).max(599).optional(),
   /** JSON value returned as `output` (templates allowed anywhere inside). Default none. */

@@ -4,12 +4,12 @@ import { emailAddressProblem, sanitizeHeaderText } from '../../mail-address.js';
 import type { TaskDefinition } from '../task-types.js';
 import type { FieldErrors } from '../../errors.js';
 
-export const SendEmailOptions = z.object({
+export const SendEmailOptions = z.strictObject({
   to: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('owner') }),
-    z.object({ kind: z.literal('user'), userId: z.number().int().positive() }),
+    z.strictObject({ kind: z.literal('owner') }),
+    z.strictObject({ kind: z.literal('user'), userId: z.number().int().positive() }),
     /** A fixed address or a template such as `{{env.email}}`. */
-    z.object({ kind: z.literal('address'), address: z.string().min(1).max(500) }),
+    z.strictObject({ kind: z.literal('address'), address: z.string().min(1).max(500) }),
   ]),
   subject: z.string().min(1).max(1000),
   body: z.string().min(1).max(50_000),

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { pathProblem } from '../paths.js';
 import type { TaskDefinition } from '../task-types.js';
 
-export const SetEnvOptions = z.object({
-  values: z.array(z.object({
+export const SetEnvOptions = z.strictObject({
+  values: z.array(z.strictObject({
     name: z.string().min(1).max(100).refine((n) => pathProblem(n) === null && !n.includes('.'), 'must be a simple name (letters, digits, _ -)'),
     value: z.unknown(),
   })).min(1).max(100),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { TaskDefinition } from '../task-types.js';
 import { FieldMap, checkFieldMap, renderFieldMap } from './field-map.js';
 
-export const UpdateRecordOptions = z.object({
+export const UpdateRecordOptions = z.strictObject({
   /** Module of the record to update. Default: the workflow's module. */
   module: z.string().min(1).max(64).optional(),
   /** Id (template, e.g. `{{record.account_id}}`) of a related record. Default: the run's record. */

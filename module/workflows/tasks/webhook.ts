@@ -18,7 +18,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 // Headers Hookflow sets itself; an admin-supplied value would break framing or signatures.
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'authorization', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
 
-export const WebhookOptions = z.object({
+export const WebhookOptions = z.strictObject({
   /**
    * URL to notify; may be a template (`https://acct.example/invoices/{{record.invoice_id}}`).
    * Scheme, host and port are written out; values fill the path, query or fragment, each
@@ -35,9 +35,9 @@ export const WebhookOptions = z.object({
   /** Default JSON. */
   contentType: ContentType.default('JSON'),
   /** Parameters: name (dot notation builds nesting) → value template. Default none. */
-  params: z.array(z.object({ name: z.string().min(1).max(200), value: z.unknown() })).max(200).default([]),
+  params: z.array(z.strictObject({ name: z.string().min(1).max(200), value: z.unknown() })).max(200).default([]),
   /** Extra headers: name → value template. CR/LF refused. Default none. */
-  headers: z.array(z.object({
+  headers: z.array(z.strictObject({
     name: z.string().regex(HEADER_NAME, 'is not a valid header name').refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), 'is set by Hookflow itself'),
     value: z.string().max(4000).refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks'),
   })).max(50).default([]),
@@ -51,13 +51,13 @@ export const WebhookOptions = z.object({
 });
 export type WebhookOptions = z.infer<typeof WebhookOptions>;
 
-export const WebhookSecrets = z.object({
+export const WebhookSecrets = z.strictObject({
   password: z.string().max(1000).optional(),
   token: z.string().max(4000).refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks').optional(),
   signingSecret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,200}$/, 'must look like whsec_<base64>').optional(),
   /** BITRIX24 preset: sent as auth[application_token], put into the body at send time. */
   applicationToken: z.string().max(200).optional(),
-}).strict();
+});
 
 const isTemplated = (s: string) => s.includes('{{') || s.includes('$');
 
