@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { nowMsSql } from '../storage/engine.js';
 import { HookflowError } from '../errors.js';
 import { canonicalJson } from './env-fields.js';
 
@@ -51,13 +52,17 @@ function isDuplicate(err: unknown): boolean {
   return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062 || /SQLITE_CONSTRAINT/.test(String(e?.code ?? ''));
 }
 
-export function createIdempotencyStore(deps: { db: Knex; now(): number; staleMs: number }) {
+/**
+ * Times are the DATABASE clock (insert and age alike), like every queue: two web hosts with skewed
+ * clocks must agree whether a key is still inside its 24 h window, or a repeat would run twice.
+ */
+export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
   const { db } = deps;
   const table = () => db('hookflow_idempotency');
 
   async function tryInsert(permissionId: number, key: string, hash: string): Promise<boolean> {
     try {
-      await table().insert({ permission_id: permissionId, idem_key: key, body_hash: hash, created_at: deps.now() });
+      await table().insert({ permission_id: permissionId, idem_key: key, body_hash: hash, created_at: db.raw(nowMsSql(db)) });
       return true;
     } catch (err) {
       if (isDuplicate(err)) return false;
@@ -69,9 +74,9 @@ export function createIdempotencyStore(deps: { db: Knex; now(): number; staleMs:
     async claim(permissionId: number, key: string, hash: string): Promise<ClaimResult> {
       for (let i = 0; i < 3; i++) {
         if (await tryInsert(permissionId, key, hash)) return { state: 'new' };
-        const row = await table().where({ permission_id: permissionId, idem_key: key }).first();
+        const row = await table().where({ permission_id: permissionId, idem_key: key }).first('*', db.raw(`${nowMsSql(db)} AS db_now_ms`));
         if (!row) continue; // released meanwhile: try again
-        const age = deps.now() - Number(row.created_at);
+        const age = Number(row.db_now_ms) - Number(row.created_at);
         const expired = age > IDEMPOTENCY_WINDOW_MS;
         const abandoned = row.response_status == null && age > deps.staleMs;
         if (expired || abandoned) {

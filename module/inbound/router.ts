@@ -47,7 +47,7 @@ export function createInboundServices(deps: { db: Knex; host: HostContext }) {
 
 export function createInboundRouter(deps: InboundDeps): Router {
   const page = createResultPage();
-  const idempotency = createIdempotencyStore({ db: deps.db, now: () => deps.host.now().getTime(), staleMs: 10 * 60 * 1000 });
+  const idempotency = createIdempotencyStore({ db: deps.db, staleMs: 10 * 60 * 1000 });
   const handle = createInboundHandler({ ...deps, idempotency, page });
   const router = express.Router();
 
