@@ -16,6 +16,7 @@ export type {
 } from './host.js';
 export { HookflowError, isHookflowError, errorLine, type ErrorCode, type FieldErrors } from './errors.js';
 export { toHookflowError } from './http-errors.js';
+export { isTransientDbError } from './storage/transient-errors.js';
 export { hostContextProblems } from './host-check.js';
 export { loadManifest, manifestPath, type HookflowManifest } from './manifest.js';
 export { migrateLatest as migrate, pendingMigrations } from './storage/migrate.js';

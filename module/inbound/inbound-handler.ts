@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import { HookflowError } from '../errors.js';
 import { toHookflowError } from '../http-errors.js';
+import { isTransientDbError } from '../storage/transient-errors.js';
 import { describeTarget, hasNoTarget, parseControlParams, type ControlParams } from './control-params.js';
 import { resolveClientAddress, parseTrustedProxies } from './client-address.js';
 import { extractPresentedToken } from './tokens.js';
@@ -143,6 +144,9 @@ export function createInboundHandler(deps: HandlerDeps) {
       await deps.idempotency.complete(permission.id, key, answer, runId);
       return answer;
     } catch (err) {
+      // An outage mid-request: the claim stays "in progress" (a retry gets 409, not a second run,
+      // while a run stored before the outage may still resume); it is taken over once stale.
+      if (isTransientDbError(err)) throw err;
       const coded = toHookflowError(err);
       if (!coded) { await deps.idempotency.release(permission.id, key).catch(() => undefined); throw err; }
       const answer = errorAnswer(coded, ctx.asHtml, deps.page);
@@ -173,6 +177,10 @@ export function createInboundHandler(deps: HandlerDeps) {
       }
       sendAnswer(res, await withIdempotency(ctx, env));
     } catch (err) {
+      if (isTransientDbError(err)) {
+        deps.logger.warn({ ip: ctx.ip, err: String((err as Error)?.message ?? err) }, 'inbound request: database unavailable; answered 503');
+        return sendAnswer(res, unavailableAnswer(ctx.asHtml, deps.page));
+      }
       const coded = toHookflowError(err);
       if (!coded) {
         const errorId = randomUUID();
@@ -184,6 +192,18 @@ export function createInboundHandler(deps: HandlerDeps) {
       sendAnswer(res, errorAnswer(coded, ctx.asHtml, deps.page));
     }
   };
+}
+
+/** Seconds a caller should wait after a transient database error before retrying. */
+export const RETRY_AFTER_OUTAGE_SECONDS = 5;
+
+/**
+ * The database is briefly unreachable: 503 with Retry-After, never a 500 "a task failed". A run
+ * stored before the outage resumes on its own; a retry sent with an Idempotency-Key cannot run twice.
+ */
+function unavailableAnswer(asHtml: boolean, page: (m: PageModel) => string): InboundAnswer {
+  const answer = errorAnswer(new HookflowError('unavailable', 'The CRM database is not reachable right now; retry in a few seconds (send an Idempotency-Key to make retries safe)'), asHtml, page);
+  return { ...answer, headers: { ...answer.headers, 'retry-after': String(RETRY_AFTER_OUTAGE_SECONDS) } };
 }
 
 function header(req: Request, name: string): string | undefined {
