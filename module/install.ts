@@ -11,6 +11,7 @@ import type { HostContext } from './host.js';
 import { InstallOptions } from './config.js';
 import { HookflowError } from './errors.js';
 import { migrateLatest } from './storage/migrate.js';
+import { sqliteSharingProblems } from './storage/engine.js';
 import { createSettingsStore, type SettingsStore } from './settings-store.js';
 import { createSecretBox } from './secrets.js';
 import { assertSecretKey } from './key-check.js';
@@ -88,6 +89,8 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const { db, logger } = host;
   const now = () => host.now().getTime();
   await migrateLatest(db);
+  const sqlite = await sqliteSharingProblems(db);
+  if (sqlite.length > 0) logger.warn({ problems: sqlite }, 'SQLite is not set up for several processes (a web process and a worker): open it with openDatabase from hookflow');
   const settingsStore = await createSettingsStore({ db, overrides: options.settings, now });
   const settings = () => settingsStore.get();
   const secretBox = createSecretBox(options.secretKey);

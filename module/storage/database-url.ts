@@ -4,7 +4,10 @@
  * knex instance on a supported driver works for `install()`, this is only a convenience.
  *
  * SQLite gets what Hookflow relies on when a web process and a worker share one file: WAL, a busy
- * timeout and foreign keys. A new SQLite file is created readable by its owner only (0600; the WAL
+ * timeout, foreign keys, and `BEGIN IMMEDIATE` for every transaction. knex begins SQLite
+ * transactions with a plain (deferred) `BEGIN`; a deferred transaction that reads and then writes
+ * fails at once with SQLITE_BUSY_SNAPSHOT when another process wrote in between (the busy timeout
+ * does not apply). Taking the write lock at BEGIN makes such transactions wait their turn instead. A new SQLite file is created readable by its owner only (0600; the WAL
  * and shared-memory files SQLite adds inherit that mode), because it holds `$env` values, record
  * data and sealed credentials. The directory must exist: a typo in a path never creates folders.
  */
@@ -48,7 +51,14 @@ function prepareSqliteFile(file: string): void {
   if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
 }
 
-type SqliteConnection = { pragma(s: string): unknown };
+type SqliteConnection = { pragma(s: string): unknown; prepare(sql: string): unknown };
+
+/** Makes the connection begin every transaction with the write lock (see the file comment). */
+export function beginImmediate<C extends SqliteConnection>(conn: C): C {
+  const prepare = conn.prepare.bind(conn);
+  conn.prepare = (sql: string) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql);
+  return conn;
+}
 
 function openSqlite(file: string, opts: OpenDatabaseOptions): Knex {
   prepareSqliteFile(file);
@@ -64,6 +74,7 @@ function openSqlite(file: string, opts: OpenDatabaseOptions): Knex {
         conn.pragma('busy_timeout = 5000');
         conn.pragma('synchronous = NORMAL');
         conn.pragma('foreign_keys = ON');
+        beginImmediate(conn);
         opts.onSqliteConnection?.(conn);
         done(null, conn);
       },

@@ -44,3 +44,19 @@ export async function insertReturningId(db: Db, table: string, row: Record<strin
   const result = await db(table).insert(row);
   return Number(Array.isArray(result) ? result[0] : result);
 }
+
+/**
+ * What is missing on a SQLite connection for a web process and worker processes to share the
+ * file (WAL, a busy timeout); [] for MySQL/MariaDB or a well-configured SQLite. install() logs it:
+ * a host that passes its own knex should open it with the package's `openDatabase`.
+ */
+export async function sqliteSharingProblems(db: Knex): Promise<string[]> {
+  if (engineOf(db) !== 'sqlite') return [];
+  const first = (rows: unknown) => Object.values((Array.isArray(rows) ? rows[0] : rows) as Record<string, unknown>)[0];
+  const mode = String(first(await db.raw('PRAGMA journal_mode'))).toLowerCase();
+  const timeout = Number(first(await db.raw('PRAGMA busy_timeout')));
+  const problems: string[] = [];
+  if (mode !== 'wal') problems.push(`journal_mode is ${mode}, not wal`);
+  if (!(timeout > 0)) problems.push('busy_timeout is 0');
+  return problems;
+}
