@@ -41,6 +41,17 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /** Called with each new raw SQLite connection after Hookflow's pragmas (e.g. a statement cache). Default none. */
   onSqliteConnection?: (conn: unknown) => void;
+  /**
+   * Where knex's own messages go (connection errors with stacks, deprecations), at debug level.
+   * Default: dropped — callers see the error they get thrown, as one line, instead.
+   */
+  logger?: { debug(obj: object, msg?: string): void };
+}
+
+/** knex's logger, routed to `logger.debug` (never to the console: CLIs print errors as one line). */
+function knexLog(logger: OpenDatabaseOptions['logger']) {
+  const to = (level: string) => (message: unknown) => logger?.debug({ knex: level, message: String(message) }, 'knex');
+  return { warn: to('warn'), error: to('error'), deprecate: to('deprecate'), debug: to('debug') };
 }
 
 /** Creates the SQLite file (owner-only) when it does not exist yet; refuses a missing directory. */
@@ -63,6 +74,7 @@ export function beginImmediate<C extends SqliteConnection>(conn: C): C {
 function openSqlite(file: string, opts: OpenDatabaseOptions): Knex {
   prepareSqliteFile(file);
   return knexFactory({
+    log: knexLog(opts.logger),
     client: 'better-sqlite3',
     connection: { filename: file },
     useNullAsDefault: true,
@@ -88,6 +100,7 @@ export function openDatabase(target: DatabaseTarget | string, opts: OpenDatabase
   if (t.engine === 'sqlite') return openSqlite(t.file, opts);
   const url = new URL(t.url);
   return knexFactory({
+    log: knexLog(opts.logger),
     client: 'mysql2',
     connection: {
       host: url.hostname,
