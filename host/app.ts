@@ -21,7 +21,7 @@ import type { HostConfig } from './config.js';
 import { createDemoRouter } from './demo.js';
 import { toCodedError } from './http-errors.js';
 import { createMailer } from './mailer.js';
-import { createPagesRouter } from './pages.js';
+import { createPagesRouter, recordPageUrl } from './pages.js';
 import { RecordService } from './records.js';
 import { createRenderer } from './render.js';
 import { migrateHost } from './schema.js';
@@ -87,6 +87,8 @@ export function createHostContext(opts: HostContextOptions): HostContextHandle {
     now,
     baseUrl: (opts.baseUrl ?? opts.config?.baseUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
     attachHooks: bindHooks,
+    // The record page (host/pages.ts), behind the login: failure mails link an owner here.
+    recordUrl: (module, recordId) => recordPageUrl(context.baseUrl, module, recordId),
   };
   return { context, records, users, sessions, auth, mailer, bindHooks, close: () => ownMailer?.close() };
 }

@@ -1,11 +1,21 @@
 /**
- * The host's own browser pages: home (`/`) and the settings menu (`/settings`), which lists
- * the settings entry of every installed module as its manifest describes it.
+ * The host's own browser pages: home (`/`), the settings menu (`/settings`), which lists the
+ * settings entry of every installed module as its manifest describes it, and one record's page
+ * (`/records/:module/:id`) — the page Hookflow's failure mails link a record's owner to
+ * (HostContext.recordUrl), since the admin pages would answer them 403.
+ *
+ * Record page rule (the same as the JSON API's ownership rule): logged-in users only; admins see
+ * any record, everyone else only records they own — someone else's record is a 403 page.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
-import type { AuthMiddleware } from './session.js';
+import Handlebars from 'handlebars';
+import type { CrmRecord, HostUser, ModuleInfo } from 'hookflow';
+import { findModule } from './modules.js';
+import { smallPage, type AuthMiddleware } from './session.js';
 import type { RecordService } from './records.js';
-import type { Renderer } from './render.js';
+import { viewsDirectory, type Renderer } from './render.js';
 
 /** One line of the settings menu, straight from a module manifest's `settings`. */
 export interface SettingsEntry {
@@ -22,8 +32,73 @@ export interface PagesOptions {
   csrfToken(req: Request, res: Response): string;
 }
 
+/** The record page's URL (what the host's `recordUrl` answers). */
+export function recordPageUrl(baseUrl: string, module: string, recordId: number): string | null {
+  if (!findModule(module) || !Number.isSafeInteger(recordId) || recordId <= 0) return null;
+  return `${baseUrl.replace(/\/+$/, '')}/records/${encodeURIComponent(module)}/${recordId}`;
+}
+
+// Host pages' security headers, as host/render.ts sets them (no scripts at all). The record page
+// renders itself because the shared Renderer only knows its fixed list of views.
+const PAGE_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+type RecordPageRenderer = (res: Response, data: Record<string, unknown>) => void;
+
+/** record.hbs inside layout.hbs, every value escaped (only the layout's `{{{body}}}` is raw: our own view). */
+function createRecordPageRenderer(dir: string = viewsDirectory): RecordPageRenderer {
+  const hbs = Handlebars.create();
+  const compile = (name: string) => hbs.compile(fs.readFileSync(path.join(dir, `${name}.hbs`), 'utf8'), { strict: false });
+  const layout = compile('layout');
+  const view = compile('record');
+  return (res, data) => {
+    const locals = { user: res.locals.user, ...data };
+    res.status(200).set(PAGE_HEADERS).type('html').send(layout({ ...locals, body: view(locals) }));
+  };
+}
+
+function display(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The view of one record: its module's fields in order, with their labels. */
+function recordView(module: ModuleInfo, record: CrmRecord, user: HostUser) {
+  const name = ['title', 'name', 'subject', 'company', 'lastname'].map((k) => record.fields[k]).find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
+  return {
+    title: `${module.label} #${record.id}${name ? ` · ${name.trim().slice(0, 120)}` : ''}`,
+    module: { name: module.name, label: module.label },
+    record: { id: record.id, createdAt: record.createdAt, updatedAt: record.updatedAt },
+    owner: record.ownerUserId === user.id ? 'you' : `user #${record.ownerUserId}`,
+    fields: module.fields.map((f) => ({ name: f.name, label: f.label, value: display(record.fields[f.name]) })),
+  };
+}
+
+function refusePage(res: Response, status: 403 | 404, title: string, message: string): void {
+  res.status(status).set(PAGE_HEADERS).type('html').send(smallPage(title, message, { href: '/', label: 'Back to the CRM' }));
+}
+
+function recordPage(opts: PagesOptions, renderRecord: RecordPageRenderer): express.RequestHandler {
+  return async (req, res) => {
+    const module = findModule(String(req.params.module));
+    const id = /^[1-9]\d{0,15}$/.test(String(req.params.id)) ? Number(req.params.id) : NaN;
+    const record = module && Number.isSafeInteger(id) ? await opts.records.get(module.name, id) : null;
+    if (!module || !record) return refusePage(res, 404, 'Not found', 'There is no such record.');
+    const user = res.locals.user as HostUser;
+    // The ownership rule: admins any record, everyone else their own.
+    if (!user.isAdmin && record.ownerUserId !== user.id) return refusePage(res, 403, 'Not allowed', 'This record belongs to another user.');
+    renderRecord(res, { ...recordView(module, record, user), csrfToken: opts.csrfToken(req, res) });
+  };
+}
+
 export function createPagesRouter(opts: PagesOptions): Router {
   const router = express.Router();
+  const renderRecord = createRecordPageRenderer();
 
   router.get('/', opts.auth.requireUser, async (req, res) => {
     const modules = await opts.records.listModules();
@@ -38,6 +113,8 @@ export function createPagesRouter(opts: PagesOptions): Router {
   router.get('/settings', opts.auth.requireAdmin, (req, res) => {
     opts.render(res, 'settings', { title: 'Settings', csrfToken: opts.csrfToken(req, res), entries: opts.settingsEntries });
   });
+
+  router.get('/records/:module/:id', opts.auth.requireUser, recordPage(opts, renderRecord));
 
   return router;
 }

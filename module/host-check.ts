@@ -52,6 +52,8 @@ function checkScalars(host: Record<string, unknown>, problems: FieldErrors): voi
     const now: unknown = (host.now as () => unknown)();
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) problems.now = 'must return a valid Date';
   }
+  // Optional: absent is fine (owners' alert mails then carry no link), but not a non-function.
+  if (host.recordUrl !== undefined && typeof host.recordUrl !== 'function') problems.recordUrl = 'must be a function (module, recordId) => URL of the record page, or left out';
   let base: URL | null = null;
   try { base = typeof host.baseUrl === 'string' ? new URL(host.baseUrl) : null; } catch { base = null; }
   if (!base || !['http:', 'https:'].includes(base.protocol)) problems.baseUrl = 'must be the host\'s public http(s) URL, e.g. https://crm.example';

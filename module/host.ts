@@ -161,6 +161,15 @@ export interface HostContext {
   /** Public base URL of the host, e.g. `https://crm.example`; used for links in emails. */
   baseUrl: string;
   /**
+   * OPTIONAL. The page of one record in the CRM, e.g. `https://crm.example/records/Deals/5`
+   * (absolute, or a path resolved against `baseUrl`), that the record's owner can open with
+   * their own login; null when there is none. Failure-alert mails link it: it is the only link
+   * a non-admin owner gets (the admin pages would answer 403 to them); admins get the log entry
+   * as well. Without it, an owner's mail carries no link at all. Called while mails are built,
+   * so keep it cheap and synchronous; anything but an http(s) URL (or a throw) means no link.
+   */
+  recordUrl?(module: string, recordId: number): string | null;
+  /**
    * Hookflow calls this inside `install()` — before its worker starts, so a workflow task that
    * saves a record already fires the hooks — with the hooks every record write must call, and
    * with `null` from `uninstall()` once the worker has stopped. Keep the object; see RecordHooks.

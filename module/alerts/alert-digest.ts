@@ -1,11 +1,12 @@
 /**
  * Failure-alert decisions, pure (no I/O, times passed in): which claimed alerts form one mail
- * group, whether a group is mailed now or waits for its webhook's throttle window, who gets
- * which deliveries, and how long a failed mail send waits before the next try.
+ * group, whether a group is mailed now or waits for its throttle window, who gets which
+ * failures, and how long a failed mail send waits before the next try.
  *
- * Invariants: one group = one webhook task; each recipient address gets at most one mail per
- * group and never a delivery it was already mailed about; admins get every delivery, a
- * record owner only the deliveries of their own records.
+ * Invariants: one group = the failed deliveries of one webhook task, or the failed runs of one
+ * workflow (never both: they are different mails); each recipient address gets at most one
+ * mail per group and never a failure it was already mailed about; admins get every failure, a
+ * record owner only the failures of their own records.
  */
 import type { HostUser } from '../host.js';
 import { emailAddressProblem } from '../mail-address.js';
@@ -39,9 +40,10 @@ export interface SkippedRecipient {
 export type ThrottleDecision = { action: 'send' } | { action: 'defer'; untilMs: number };
 
 /**
- * A webhook's first failure is mailed at once; while its last alert mail is younger than the
- * window, further failures wait for the window's end and then go out together (a digest).
- * `lastMailAtMs` is the last mail sent for this webhook about OTHER alerts than the group's,
+ * A group's first failure is mailed at once (a webhook's, or a workflow's runs'); while its
+ * last alert mail is younger than the window, further failures wait for the window's end and
+ * then go out together (a digest).
+ * `lastMailAtMs` is the last mail sent for this group about OTHER alerts than the group's,
  * so a group retried after a partial send is not held back by its own first mails.
  */
 export function decideThrottle(input: { nowMs: number; lastMailAtMs: number | null; windowMs: number }): ThrottleDecision {
@@ -60,22 +62,52 @@ export function mailRetryDelayMs(failedSends: number): number {
   return MAIL_RETRY_MINUTES[i] * 60_000;
 }
 
+/** What one mail group is about: one webhook task's failed deliveries, or one workflow's failed runs. */
+export type AlertGroupKey = { kind: 'delivery'; taskId: number | null } | { kind: 'run'; workflowId: number | null };
+
+/** An alert row as grouping needs it: a run alert has `runId`, a delivery alert has not. */
+export interface GroupableAlert { id: number; runId: number | null; taskId: number | null; workflowId: number | null }
+
+/** The group an alert row belongs to. Deliveries without a task (a deleted webhook) share one group, as do runs without a workflow. */
+export function alertGroupOf(row: GroupableAlert): AlertGroupKey {
+  return row.runId !== null ? { kind: 'run', workflowId: row.workflowId } : { kind: 'delivery', taskId: row.taskId };
+}
+
+/** A stable text form of a group key (`task:7`, `task:-`, `workflow:3`), for maps and logs. */
+export function groupKeyText(key: AlertGroupKey): string {
+  return key.kind === 'run' ? `workflow:${key.workflowId ?? '-'}` : `task:${key.taskId ?? '-'}`;
+}
+
+/**
+ * Splits rows into groups by `keyOf`, in order of each group's first row: at most `maxGroups`
+ * groups of at most `maxPerGroup` rows. Rows beyond that are left out (they stay unclaimed).
+ */
+export function groupRows<T, K>(rows: T[], keyOf: (row: T) => K, maxGroups: number, maxPerGroup: number): T[][] {
+  const groups = new Map<K, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) {
+      if (group.length < maxPerGroup) group.push(row);
+    } else if (groups.size < maxGroups) {
+      groups.set(key, [row]);
+    }
+  }
+  return [...groups.values()];
+}
+
 /**
  * Splits claimed alert rows into groups of one webhook task, oldest first: at most
  * `maxGroups` groups of at most `maxPerGroup` alerts. Rows beyond that stay unclaimed.
  * Alerts without a task (a deleted webhook, a hand-queued delivery) share the key null.
  */
 export function groupByTask<T extends { id: number; taskId: number | null }>(rows: T[], maxGroups: number, maxPerGroup: number): T[][] {
-  const groups = new Map<number | null, T[]>();
-  for (const row of rows) {
-    const group = groups.get(row.taskId);
-    if (group) {
-      if (group.length < maxPerGroup) group.push(row);
-    } else if (groups.size < maxGroups) {
-      groups.set(row.taskId, [row]);
-    }
-  }
-  return [...groups.values()];
+  return groupRows(rows, (r) => r.taskId, maxGroups, maxPerGroup);
+}
+
+/** Like groupByTask, for delivery and run alerts together: per webhook task, and per workflow. */
+export function groupAlerts<T extends GroupableAlert>(rows: T[], maxGroups: number, maxPerGroup: number): T[][] {
+  return groupRows(rows, (r) => groupKeyText(alertGroupOf(r)), maxGroups, maxPerGroup);
 }
 
 interface Candidate { user: HostUser; alertIds: number[] }

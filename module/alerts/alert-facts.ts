@@ -1,7 +1,8 @@
 /**
- * Loads what a failure-alert group is about: its deliveries, the webhook task and workflow,
- * each delivery's record (for the owner and a readable label), the owners, and the active
- * admins. Read-only; a missing record, task or workflow is shown as deleted, never an error.
+ * Loads what a delivery failure-alert group is about: its deliveries, the webhook task and
+ * workflow, each delivery's record (for the owner, a readable label and the record's link in the
+ * CRM), the owners, and the active admins. Read-only; a missing record, task or workflow is
+ * shown as deleted, never an error. Run groups: run-alert-facts.ts, with the helpers here.
  */
 import type { Knex } from 'knex';
 import type { CrmRecord, HostContext, HostLogger, HostUser } from '../host.js';
@@ -10,13 +11,20 @@ import type { WorkflowStore } from '../workflows/store.js';
 import type { AlertTarget } from './alert-digest.js';
 import type { AlertRow } from './alert-queue.js';
 import { recordLabelOf, type AlertDeliveryFacts, type AlertGroupFacts } from './alert-view.js';
+import type { RunAlertGroupFacts } from './run-alert-view.js';
+import { recordLinkOf } from './record-link.js';
 
-export interface LoadedGroup {
-  facts: AlertGroupFacts;
+/** Who may be mailed about a group: each alert's record owner, the owners, the active admins. */
+interface GroupAudience {
   targets: AlertTarget[];
   owners: Map<number, HostUser | null>;
   admins: HostUser[];
 }
+
+/** A loaded group: failed deliveries of one webhook, or failed runs of one workflow. */
+export type LoadedGroup =
+  | (GroupAudience & { kind: 'delivery'; facts: AlertGroupFacts })
+  | (GroupAudience & { kind: 'run'; facts: RunAlertGroupFacts });
 
 export interface AlertFactsDeps {
   db: Knex;
@@ -27,23 +35,23 @@ export interface AlertFactsDeps {
 
 // A record the host cannot read (module removed, host error) only loses its owner and label:
 // the admins must still hear about the failure.
-async function readRecord(deps: AlertFactsDeps, module: string | null, recordId: number | null): Promise<CrmRecord | null | undefined> {
+export async function readRecord(deps: AlertFactsDeps, module: string | null, recordId: number | null): Promise<CrmRecord | null | undefined> {
   if (!module || !recordId) return undefined;
   try {
     return await deps.host.records.get(module, recordId);
   } catch (err) {
-    deps.logger.warn({ module, recordId, err: String((err as Error)?.message ?? err) }, 'alert: could not read the record of a failed delivery');
+    deps.logger.warn({ module, recordId, err: String((err as Error)?.message ?? err) }, 'alert: could not read the record of a failure');
     return undefined;
   }
 }
 
-async function loadOwners(host: HostContext, ownerIds: number[]): Promise<Map<number, HostUser | null>> {
+export async function loadOwners(host: HostContext, ownerIds: number[]): Promise<Map<number, HostUser | null>> {
   const owners = new Map<number, HostUser | null>();
   for (const id of new Set(ownerIds)) owners.set(id, await host.users.get(id));
   return owners;
 }
 
-function workflowTitleLoader(store: WorkflowStore) {
+export function workflowTitleLoader(store: WorkflowStore) {
   const cache = new Map<number, Promise<string | null>>();
   return (id: number | null): Promise<string | null> => {
     if (id === null) return Promise.resolve(null);
@@ -52,20 +60,22 @@ function workflowTitleLoader(store: WorkflowStore) {
   };
 }
 
-/** Everything one group's mails need. Alerts whose delivery is gone (pruned) are left out. */
+/** Everything one delivery group's mails need. Alerts whose delivery is gone (pruned) are left out. */
 export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Promise<LoadedGroup> {
   const taskId = rows[0]?.taskId ?? null;
-  const deliveryRows = await deps.db('hookflow_deliveries').whereIn('id', rows.map((r) => r.deliveryId));
+  const deliveryRows = await deps.db('hookflow_deliveries').whereIn('id', rows.flatMap((r) => (r.deliveryId === null ? [] : [r.deliveryId])));
   const byId = new Map(deliveryRows.map((r: Record<string, any>) => [Number(r.id), deliveryFromRow(r)]));
   const task = taskId === null ? null : await deps.store.getTask(taskId);
   const titleOf = workflowTitleLoader(deps.store);
   const deliveries: AlertDeliveryFacts[] = [];
   const targets: AlertTarget[] = [];
   for (const row of rows) {
-    const delivery = byId.get(row.deliveryId);
+    const delivery = row.deliveryId === null ? undefined : byId.get(row.deliveryId);
     if (!delivery) continue;
     const record = await readRecord(deps, delivery.module, delivery.recordId);
-    deliveries.push({ alertId: row.id, delivery, workflowTitle: await titleOf(delivery.workflowId), recordLabel: recordLabelOf(delivery.module, delivery.recordId, record === undefined ? undefined : record?.fields ?? null) });
+    const recordLabel = recordLabelOf(delivery.module, delivery.recordId, record === undefined ? undefined : record?.fields ?? null);
+    const recordLink = record ? recordLinkOf(deps.host, deps.logger, delivery.module, delivery.recordId) : null;
+    deliveries.push({ alertId: row.id, delivery, workflowTitle: await titleOf(delivery.workflowId), recordLabel, recordLink });
     targets.push({ alertId: row.id, ownerUserId: record ? record.ownerUserId : null });
   }
   const workflowId = task?.workflowId ?? deliveries[0]?.delivery.workflowId ?? null;
@@ -75,6 +85,7 @@ export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Pr
   const disabled = task?.disabledAt != null || gone ? { reason: task?.disabledReason ?? (gone ? 'the receiver answered 410 Gone' : null) } : null;
   const owners = await loadOwners(deps.host, targets.flatMap((t) => (t.ownerUserId === null ? [] : [t.ownerUserId])));
   return {
+    kind: 'delivery',
     facts: { taskId, taskTitle: task?.title ?? null, workflowId, workflowTitle: await titleOf(workflowId), disabled, deliveries },
     targets,
     owners,

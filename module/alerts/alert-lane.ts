@@ -1,10 +1,10 @@
 /**
- * The worker lane that mails failure alerts. An item is one webhook's group of leased alerts
- * (one per failed delivery). For each group: wait if the webhook's throttle window is open
- * (the group then goes out as one digest when it ends), else mail every recipient once with
- * the deliveries that concern them, note each accepted mail at once, and mark the group sent
- * when nobody is left. A failed send leaves the alerts pending with a backed-off due time;
- * the deliveries' own status is never touched here.
+ * The worker lane that mails failure alerts. An item is one group of leased alerts: one
+ * webhook's failed deliveries, or one workflow's failed runs (one alert per failure). For each
+ * group: wait if its throttle window is open (the group then goes out as one digest when it
+ * ends), else mail every recipient once with the failures that concern them, note each accepted
+ * mail at once, and mark the group sent when nobody is left. A failed send leaves the alerts
+ * pending with a backed-off due time; the deliveries' and runs' own status is never touched here.
  */
 import type { Knex } from 'knex';
 import type { HostContext, HostLogger } from '../host.js';
@@ -12,10 +12,11 @@ import type { HookflowSettings } from '../config.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { WorkerLane } from '../worker.js';
 import { dbNowMs } from '../storage/engine.js';
-import { decideThrottle, mailRetryDelayMs, planRecipientMails, type PlannedMail } from './alert-digest.js';
+import { alertGroupOf, decideThrottle, groupKeyText, mailRetryDelayMs, planRecipientMails, type PlannedMail } from './alert-digest.js';
 import { createAlertMailRenderer, type AlertMailRenderer } from './alert-mail.js';
-import { buildAlertView } from './alert-view.js';
 import { loadAlertGroup, type LoadedGroup } from './alert-facts.js';
+import { composeAlertMail, failuresIn } from './alert-compose.js';
+import { loadRunAlertGroup } from './run-alert-facts.js';
 import {
   alreadyMailed, claimAlertGroups, deferAlerts, lastMailAt, markAlertsSent, markSendFailed, recordMailed, renewAlertLease, type AlertRow,
 } from './alert-queue.js';
@@ -27,9 +28,9 @@ export interface AlertLaneDeps {
   settings(): HookflowSettings;
   logger: HostLogger;
   workerId: string;
-  /** Absolute URL of the admin pages (links in the mail point into the webhook log). */
+  /** Absolute URL of the admin pages (admins' links point into the webhook and run logs). */
   adminUrl: string;
-  /** Renders the mails. Default: `views/emails/failure-alert.*.hbs`. */
+  /** Renders the mails. Default: `views/emails/failure-alert.*.hbs` and `run-failure-alert.*.hbs`. */
   renderer?: AlertMailRenderer;
   /** Wait before the n-th retry of a failed send, ms. Default 1, 5, 15, then 60 minutes. */
   retryDelayMs?: (failedSends: number) => number;
@@ -51,8 +52,7 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   const leaseSeconds = () => deps.settings().leaseSeconds;
 
   async function sendOne(group: LoadedGroup, mail: PlannedMail): Promise<void> {
-    const { subject, view } = buildAlertView({ group: group.facts, alertIds: mail.alertIds, recipientName: mail.name, adminUrl, audience: mail.audience });
-    const { html, text } = renderer.render(view);
+    const { subject, html, text } = composeAlertMail(group, mail, adminUrl, renderer);
     await host.mailer.sendMail({
       from: host.mailFrom, to: mail.address, subject, text, html,
       // RFC 3834: an automatic mail; asks auto-responders (vacation replies) to stay quiet.
@@ -79,38 +79,40 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   }
 
   async function finish(rows: AlertRow[], outcome: SendOutcome, mailCount: number): Promise<void> {
-    const taskId = rows[0].taskId;
+    const group = groupKeyText(alertGroupOf(rows[0]));
     const alertIds = rows.map((r) => r.id);
     if (outcome.leaseLost) {
-      logger.warn({ alertIds, taskId }, 'alert lease lost while mailing; the new holder mails whoever is left');
+      logger.warn({ alertIds, group }, 'alert lease lost while mailing; the new holder mails whoever is left');
       return;
     }
     if (outcome.failed.length === 0) {
       await markAlertsSent(db, rows, workerId);
-      logger.info({ alertIds, taskId, mails: mailCount }, 'failure alert mailed');
+      logger.info({ alertIds, group, mails: mailCount }, 'failure alert mailed');
       return;
     }
     const error = `mail to ${outcome.failed.length} of ${mailCount} recipients failed: ${outcome.failed[0].error}`;
     await markSendFailed(db, rows, workerId, error, await dbNowMs(db), retryDelay);
-    logger.warn({ alertIds, taskId, failedUserIds: outcome.failed.flatMap((f) => f.userIds), err: error }, 'failure alert mail failed; will retry');
+    logger.warn({ alertIds, group, failedUserIds: outcome.failed.flatMap((f) => f.userIds), err: error }, 'failure alert mail failed; will retry');
   }
 
   async function processGroup(rows: AlertRow[]): Promise<void> {
     const ids = rows.map((r) => r.id);
     const nowMs = await dbNowMs(db);
     const windowMs = deps.settings().alertWindowMinutes * 60_000;
-    const last = windowMs > 0 ? await lastMailAt(db, rows[0].taskId, ids, nowMs - windowMs) : null;
+    const key = alertGroupOf(rows[0]);
+    const last = windowMs > 0 ? await lastMailAt(db, key, ids, nowMs - windowMs) : null;
     const decision = decideThrottle({ nowMs, lastMailAtMs: last, windowMs });
     if (decision.action === 'defer') {
       await deferAlerts(db, ids, workerId, decision.untilMs);
       return;
     }
-    const group = await loadAlertGroup({ db, host, store: deps.store, logger }, rows);
+    const factsDeps = { db, host, store: deps.store, logger };
+    const group = key.kind === 'run' ? await loadRunAlertGroup(factsDeps, rows) : await loadAlertGroup(factsDeps, rows);
     const alreadySent = await alreadyMailed(db, ids);
     const plan = planRecipientMails({ alerts: group.targets, admins: group.admins, owners: group.owners, alreadySent });
     for (const s of plan.skipped) logger.warn({ alertIds: ids, userId: s.userId, reason: s.reason }, 'failure alert: recipient skipped');
-    if (plan.mails.length === 0 && group.facts.deliveries.length > 0 && alreadySent.length === 0) {
-      logger.warn({ alertIds: ids, taskId: rows[0].taskId }, 'failure alert: nobody to mail (no active admin with a valid address)');
+    if (plan.mails.length === 0 && failuresIn(group) > 0 && alreadySent.length === 0) {
+      logger.warn({ alertIds: ids, group: groupKeyText(key) }, 'failure alert: nobody to mail (no active admin with a valid address)');
     }
     await finish(rows, await sendAll(rows, group, plan.mails), plan.mails.length);
   }

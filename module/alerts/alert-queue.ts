@@ -1,29 +1,50 @@
 /**
- * The alert outbox in the database (`hookflow_alerts`, one row per failed delivery, written in
- * the transaction that failed the delivery) and who was mailed about what
- * (`hookflow_alert_recipients`). Claims lease whole webhook groups, like the other queues:
+ * The alert outbox in the database (`hookflow_alerts`, one row per failed delivery or failed
+ * run, written in the transaction that failed it) and who was mailed about what
+ * (`hookflow_alert_recipients`). Claims lease whole groups (one webhook's deliveries, one
+ * workflow's runs; alert-digest.ts), like the other queues:
  * `FOR UPDATE SKIP LOCKED` on MySQL/MariaDB, one guarded atomic UPDATE on SQLite; all times
  * come from the database clock. Every write after the claim is guarded by the lease owner, so
  * a worker whose lease expired cannot undo what the new holder did.
  */
 import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../storage/engine.js';
-import { groupByTask } from './alert-digest.js';
+import type { Db } from '../host.js';
+import { groupAlerts, type AlertGroupKey } from './alert-digest.js';
 
+/** One outbox row: about a failed delivery (`deliveryId`) or a failed run (`runId`), never both. */
 export interface AlertRow {
   id: number;
-  deliveryId: number;
+  deliveryId: number | null;
+  runId: number | null;
+  /** The webhook task of a delivery alert (its digest group); null on run alerts. */
   taskId: number | null;
+  /** The workflow of a run alert (its digest group); null on delivery alerts. */
+  workflowId: number | null;
   attempts: number;
 }
 
-/** Most alerts one mail group (one webhook) takes in one claim; later ones follow in the next. */
+/** Most alerts one mail group (one webhook, one workflow) takes in one claim; later ones follow in the next. */
 export const MAX_ALERTS_PER_GROUP = 500;
 // How many due rows one claim looks at to form its groups.
 const CANDIDATES = 2000;
 
 function alertFromRow(r: Record<string, any>): AlertRow {
-  return { id: Number(r.id), deliveryId: Number(r.delivery_id), taskId: r.task_id == null ? null : Number(r.task_id), attempts: Number(r.attempts) };
+  return {
+    id: Number(r.id), deliveryId: num(r.delivery_id), runId: num(r.run_id), taskId: num(r.task_id), workflowId: num(r.workflow_id), attempts: Number(r.attempts),
+  };
+}
+
+const num = (v: unknown): number | null => (v == null ? null : Number(v));
+
+/**
+ * Queues the failure alert of run `runId` through `trx`: the transaction that marks the run
+ * failed (finishRun), so the failure and its alert commit together or not at all. The unique
+ * run_id makes a second alert for the same run impossible.
+ */
+export async function queueRunAlert(trx: Db, run: { runId: number; workflowId: number }): Promise<void> {
+  const now = trx.raw(nowMsSql(trx));
+  await trx('hookflow_alerts').insert({ run_id: run.runId, workflow_id: run.workflowId, delivery_id: null, task_id: null, status: 'pending', due_at: now, created_at: now });
 }
 
 // Due and not held: never leased, or its holder's lease ran out (that worker died or hung).
@@ -35,14 +56,14 @@ function claimableSql(db: Knex, alias: string): string {
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 function pickIds(candidates: Record<string, any>[], maxGroups: number): number[] {
-  return groupByTask(candidates.map(alertFromRow), maxGroups, MAX_ALERTS_PER_GROUP).flat().map((a) => a.id);
+  return groupAlerts(candidates.map(alertFromRow), maxGroups, MAX_ALERTS_PER_GROUP).flat().map((a) => a.id);
 }
 
-/** Leases due alerts of up to `maxGroups` webhooks to `workerId`; one array per webhook. */
+/** Leases due alerts of up to `maxGroups` groups to `workerId`; one array per group. */
 export async function claimAlertGroups(db: Knex, workerId: string, maxGroups: number, leaseSeconds: number): Promise<AlertRow[][]> {
   const now = nowMsSql(db);
   const set = `lease_owner = ?, lease_expires_at = ${now} + ?`;
-  const select = `SELECT a.id, a.delivery_id, a.task_id, a.attempts FROM hookflow_alerts a WHERE ${claimableSql(db, 'a.')} ORDER BY a.due_at, a.id LIMIT ?`;
+  const select = `SELECT a.id, a.delivery_id, a.run_id, a.task_id, a.workflow_id, a.attempts FROM hookflow_alerts a WHERE ${claimableSql(db, 'a.')} ORDER BY a.due_at, a.id LIMIT ?`;
   let claimed: Record<string, any>[];
   if (engineOf(db) === 'sqlite') {
     const ids = pickIds(await db.raw(select, [CANDIDATES]), maxGroups);
@@ -58,7 +79,7 @@ export async function claimAlertGroups(db: Knex, workerId: string, maxGroups: nu
       return trx('hookflow_alerts').whereIn('id', ids);
     });
   }
-  return groupByTask(claimed.map(alertFromRow).sort((a, b) => a.id - b.id), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  return groupAlerts(claimed.map(alertFromRow).sort((a, b) => a.id - b.id), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 }
 
 /** Extends the lease before a slow step; false when another worker holds (some of) the group now. */
@@ -68,21 +89,24 @@ export async function renewAlertLease(db: Knex, ids: number[], workerId: string,
   return n === ids.length;
 }
 
-/** Puts the group back until `untilMs` (the end of its webhook's throttle window). */
+/** Puts the group back until `untilMs` (the end of its throttle window). */
 export async function deferAlerts(db: Knex, ids: number[], workerId: string, untilMs: number): Promise<void> {
   await db('hookflow_alerts').whereIn('id', ids).where({ lease_owner: workerId, status: 'pending' })
     .update({ due_at: untilMs, lease_owner: null, lease_expires_at: null });
 }
 
 /**
- * When this webhook's last alert mail went out, if after `sinceMs`, not counting mails about
+ * When this group's last alert mail went out (the webhook's delivery alerts, or the workflow's
+ * run alerts: the two never hold each other back), if after `sinceMs`, not counting mails about
  * `excludeIds` (the group being processed). Null: none in that time.
  */
-export async function lastMailAt(db: Knex, taskId: number | null, excludeIds: number[], sinceMs: number): Promise<number | null> {
+export async function lastMailAt(db: Knex, group: AlertGroupKey, excludeIds: number[], sinceMs: number): Promise<number | null> {
   const q = db('hookflow_alert_recipients as r').join('hookflow_alerts as a', 'a.id', 'r.alert_id')
     .where('r.sent_at', '>=', sinceMs).whereNotIn('a.id', excludeIds).max({ last: 'r.sent_at' });
-  if (taskId === null) q.whereNull('a.task_id');
-  else q.where('a.task_id', taskId);
+  const [kindColumn, keyColumn, key] = group.kind === 'run' ? ['a.run_id', 'a.workflow_id', group.workflowId] : ['a.delivery_id', 'a.task_id', group.taskId];
+  q.whereNotNull(kindColumn);
+  if (key === null) q.whereNull(keyColumn);
+  else q.where(keyColumn, key);
   const row = (await q)[0] as { last: unknown } | undefined;
   return row?.last == null ? null : Number(row.last);
 }
@@ -101,7 +125,7 @@ export async function recordMailed(db: Knex, alertIds: number[], address: string
     .onConflict(['alert_id', 'address']).ignore();
 }
 
-/** Every recipient has been told: the alerts and their deliveries are `sent`. */
+/** Every recipient has been told: the alerts (and the deliveries they are about) are `sent`. */
 export async function markAlertsSent(db: Knex, rows: AlertRow[], workerId: string): Promise<void> {
   await db.transaction(async (trx) => {
     const now = trx.raw(nowMsSql(trx));
@@ -109,7 +133,9 @@ export async function markAlertsSent(db: Knex, rows: AlertRow[], workerId: strin
     await trx('hookflow_alerts').whereIn('id', ids).where({ lease_owner: workerId, status: 'pending' })
       .update({ status: 'sent', sent_at: now, lease_owner: null, lease_expires_at: null });
     // Only alert_state: a delivery's own status is never touched by the alert lane.
-    await trx('hookflow_deliveries').whereIn('id', rows.map((r) => r.deliveryId)).update({ alert_state: 'sent' });
+    // Runs have no alert marker of their own: their outbox row is the only record.
+    const deliveryIds = rows.flatMap((r) => (r.deliveryId === null ? [] : [r.deliveryId]));
+    if (deliveryIds.length > 0) await trx('hookflow_deliveries').whereIn('id', deliveryIds).update({ alert_state: 'sent' });
   });
 }
 

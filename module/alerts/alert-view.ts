@@ -5,6 +5,11 @@
  * one line (plain-text.ts) and the subject is made header-safe. URLs, in the request line and
  * inside error texts, are shown as the recipient's audience may see them (url-display.ts): the
  * origin only for a non-admin owner.
+ *
+ * Links by audience (invariant: a mail never links to a page its reader cannot open): links
+ * into the admin pages (log entries, the log, the workflow) only for `admin`; the record in the
+ * CRM (HostContext.recordUrl, when the host has one) for everyone — for a non-admin owner it is
+ * the only link.
  */
 import { sanitizeHeaderText } from '../mail-address.js';
 import type { Delivery } from '../outbound/deliveries.js';
@@ -22,6 +27,8 @@ export interface AlertDeliveryFacts {
   workflowTitle: string | null;
   /** e.g. `Deals #5 “Big deal”`, `Deals #5 (deleted)`, `no record`. */
   recordLabel: string;
+  /** The record's page in the CRM (HostContext.recordUrl); null/absent when none or the record is gone. */
+  recordLink?: string | null;
 }
 
 export interface AlertGroupFacts {
@@ -44,10 +51,15 @@ export interface AlertMailView {
   disabled: { reason: string | null; workflowLink: string | null } | null;
   deliveries: Array<{
     id: number; workflowTitle: string; record: string; method: string; url: string; status: string;
-    error: string | null; attempts: number; failedAt: string; link: string;
+    error: string | null; attempts: number; failedAt: string;
+    /** The log entry (admins only). */
+    link: string | null;
+    /** The record in the CRM (anyone; null when the host has no record pages). */
+    recordLink: string | null;
   }>;
   moreCount: number;
-  logLink: string;
+  /** The webhook's failed deliveries in the log (admins only). */
+  logLink: string | null;
 }
 
 /** `2026-11-23 10:04:05 UTC`. */
@@ -89,6 +101,7 @@ export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number
   const mine = group.deliveries.filter((f) => wanted.has(f.alertId)).sort((a, b) => a.delivery.id - b.delivery.id);
   const listed = mine.slice(0, MAX_LISTED_DELIVERIES);
   const logQuery = group.taskId === null ? 'status=failed' : `status=failed&taskId=${group.taskId}`;
+  const admin = audience === 'admin';
   const view: AlertMailView = {
     recipientName: input.recipientName,
     workflowTitle: group.workflowTitle ?? 'deleted workflow',
@@ -97,15 +110,15 @@ export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number
     isDigest: mine.length > 1,
     disabled: group.disabled ? {
       reason: group.disabled.reason === null ? null : maskUrlsIn(group.disabled.reason, audience),
-      workflowLink: group.workflowId === null ? null : `${adminUrl}/workflows/${group.workflowId}`,
+      workflowLink: group.workflowId === null || !admin ? null : `${adminUrl}/workflows/${group.workflowId}`,
     } : null,
-    deliveries: listed.map(({ delivery: d, workflowTitle, recordLabel }) => ({
+    deliveries: listed.map(({ delivery: d, workflowTitle, recordLabel, recordLink }) => ({
       id: d.id, workflowTitle: workflowTitle ?? 'deleted workflow', record: recordLabel, method: d.method, url: displayUrlFor(d.url, audience),
       status: statusLine(d), error: errorLine(d, audience), attempts: d.attemptCount,
-      failedAt: formatTime(d.finishedAt), link: `${adminUrl}/deliveries/${d.id}`,
+      failedAt: formatTime(d.finishedAt), link: admin ? `${adminUrl}/deliveries/${d.id}` : null, recordLink: recordLink ?? null,
     })),
     moreCount: mine.length - listed.length,
-    logLink: `${adminUrl}/deliveries?${logQuery}`,
+    logLink: admin ? `${adminUrl}/deliveries?${logQuery}` : null,
   };
   return { subject: alertSubject(group, mine.length, mine[0]?.recordLabel ?? ''), view };
 }

@@ -7,7 +7,8 @@
  *     mail still read them);
  *   - finished deliveries (success/failed) finished before the cutoff whose alert is not
  *     pending, with their remaining attempts, their sent alert rows and those alerts' recipients;
- *   - finished runs (succeeded/failed/skipped) finished before the cutoff (the run-once markers
+ *   - finished runs (succeeded/failed/skipped) finished before the cutoff whose failure alert is
+ *     not pending, with their sent alert rows and those alerts' recipients (the run-once markers
  *     stay: they are what keeps "once per record" true forever);
  *   - inbound idempotency keys older than 24 hours;
  *   - refused inbound requests beyond the newest `refusedLogSize`.
@@ -80,9 +81,20 @@ function selectOldDeliveries(db: Knex, cutoff: number): Select {
     .whereNotExists(stillNeeded(db, 'd.id')).orderBy('d.id').limit(limit);
 }
 
+// A failed run is still needed while its failure alert is unsent: the mail reads the run.
 function selectOldRuns(db: Knex, cutoff: number): Select {
-  return (limit) => db('hookflow_runs').select('id').whereIn('status', ['succeeded', 'failed', 'skipped'])
-    .where('finished_at', '<', cutoff).orderBy('id').limit(limit);
+  return (limit) => db('hookflow_runs as r').select('r.id').whereIn('r.status', ['succeeded', 'failed', 'skipped'])
+    .where('r.finished_at', '<', cutoff)
+    .whereNotExists(db('hookflow_alerts as al').select(db.raw('1')).whereRaw('al.run_id = r.id').where('al.status', 'pending'))
+    .orderBy('r.id').limit(limit);
+}
+
+/** Deletes the sent alert rows (and their recipients) of `column` (delivery_id | run_id) in `ids`. */
+async function deleteSentAlerts(db: Knex, column: 'delivery_id' | 'run_id', ids: Array<string | number>): Promise<void> {
+  const alertIds = (await db('hookflow_alerts').whereIn(column, ids).whereNot('status', 'pending').select('id')).map((r: { id: number }) => r.id);
+  if (alertIds.length === 0) return;
+  await db('hookflow_alert_recipients').whereIn('alert_id', alertIds).del();
+  await db('hookflow_alerts').whereIn('id', alertIds).del();
 }
 
 /** The id below which refusals fall outside the newest `keep`; null when there are not more. */
@@ -117,13 +129,9 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
     // Children first, so a crash in between never leaves attempts without their delivery. A
     // delivery has at most 1 + retrySchedule.length attempts, so this stays bounded too.
     cascaded += await db('hookflow_attempts').whereIn('delivery_id', ids).del();
-    const alertIds = (await db('hookflow_alerts').whereIn('delivery_id', ids).whereNot('status', 'pending').select('id')).map((r: { id: number }) => r.id);
-    if (alertIds.length > 0) {
-      await db('hookflow_alert_recipients').whereIn('alert_id', alertIds).del();
-      await db('hookflow_alerts').whereIn('id', alertIds).del();
-    }
+    await deleteSentAlerts(db, 'delivery_id', ids);
   });
-  const runs = await deleteInBatches(db, 'hookflow_runs', 'id', selectOldRuns(db, cutoff), size, max);
+  const runs = await deleteInBatches(db, 'hookflow_runs', 'id', selectOldRuns(db, cutoff), size, max, (ids) => deleteSentAlerts(db, 'run_id', ids));
   const idempotency = await deleteIdempotencyKeys(db, now - IDEMPOTENCY_TTL_MS, size, max);
   const floor = await refusalFloor(db, s.refusedLogSize);
   const refusals = floor === null ? 0 : await deleteInBatches(db, 'hookflow_http_refusals', 'id', (limit) => db('hookflow_http_refusals')

@@ -52,20 +52,44 @@ function describeError(err: unknown): string {
   return errorLine(err).slice(0, 2000) || 'unknown error';
 }
 
+/**
+ * The refused fields of an error (a record write the host refused with HookflowError fields),
+ * kept beside the error text so the run page and the alert mail can list them one by one.
+ * Only string reasons; at most 50 fields of 200 characters each.
+ */
+function refusedFields(err: unknown): Record<string, string> | undefined {
+  const fields = (err as { fields?: unknown } | null)?.fields;
+  if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
+  const entries = Object.entries(fields).filter(([, v]) => typeof v === 'string').slice(0, 50);
+  return entries.length > 0 ? Object.fromEntries(entries.map(([k, v]) => [k.slice(0, 200), (v as string).slice(0, 200)])) : undefined;
+}
+
+/** Opens a task's sealed secrets; a value the key cannot open fails the task, naming why. */
+function openTaskSecrets(store: WorkflowStore, task: StoredTask): Record<string, string> {
+  try {
+    return store.openSecrets(task);
+  } catch (err) {
+    throw new Error(`the task's stored secrets cannot be opened (${describeError(err)}); re-enter them on the task page, or start Hookflow with the key they were saved with (HOOKFLOW_SECRET_KEY)`);
+  }
+}
+
 export function createRunExecutor(deps: ExecutorDeps) {
-  async function runTask(def: AnyTaskDefinition, task: StoredTask, ctx: TaskRunContext): Promise<TaskResult> {
+  // The context is built inside the task's try: opening its secrets is part of running it, so a
+  // secret the key cannot open fails THIS task (named in the run) rather than the whole run.
+  async function runTask(def: AnyTaskDefinition, task: StoredTask, contextWith: (secrets: Record<string, string>) => TaskRunContext): Promise<TaskResult> {
     const started = performance.now();
     const base = { taskId: task.id, type: task.type, title: task.title };
     if (task.disabledAt) return { ...base, status: 'skipped', durationMs: 0, error: `disabled: ${task.disabledReason ?? 'by the receiver'}` };
     try {
       const options = def.options.parse(task.options);
-      const output = await def.run(options, ctx);
+      const output = await def.run(options, contextWith(openTaskSecrets(deps.store, task)));
       return { ...base, status: 'succeeded', durationMs: Math.round(performance.now() - started), output: output ?? null };
     } catch (err) {
       // A lost database connection is not the task's failure: the run stays leased and is
       // claimed again after the lease expires, resuming at this task.
       if (isTransientDbError(err)) throw err;
-      return { ...base, status: 'failed', durationMs: Math.round(performance.now() - started), error: describeError(err) };
+      const fields = refusedFields(err);
+      return { ...base, status: 'failed', durationMs: Math.round(performance.now() - started), error: describeError(err), ...(fields ? { fields } : {}) };
     }
   }
 
@@ -91,8 +115,8 @@ export function createRunExecutor(deps: ExecutorDeps) {
       const previous = done.get(task.id);
       if (previous) { results.push(previous); continue; }
       const def = deps.taskTypes.get(task.type);
-      const ctx: TaskRunContext = { run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets: def ? deps.store.openSecrets(task) : {}, services: services(tpl), setResponse: (r) => { response = r; } };
-      const result = def ? await runTask(def, task, ctx) : { taskId: task.id, type: task.type, title: task.title, status: 'failed' as const, durationMs: 0, error: `unknown task type ${task.type}` };
+      const contextWith = (secrets: Record<string, string>): TaskRunContext => ({ run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets, services: services(tpl), setResponse: (r) => { response = r; } });
+      const result = def ? await runTask(def, task, contextWith) : { taskId: task.id, type: task.type, title: task.title, status: 'failed' as const, durationMs: 0, error: `unknown task type ${task.type}` };
       results.push(result);
       if (result.status === 'failed') {
         run.env = tpl.env;
@@ -125,7 +149,8 @@ export function createRunExecutor(deps: ExecutorDeps) {
           outcome = { status: 'failed', error: describeError(err), response: null, taskResults: run.taskResults };
         }
       }
-      await finishRun(deps.db, run.id, workerId, { status: outcome.status, taskResults: outcome.taskResults, env: run.env, output: outcome.response ?? undefined, error: outcome.error });
+      // A failed run's alert row is written by finishRun, in the same transaction.
+      await finishRun(deps.db, run, workerId, { status: outcome.status, taskResults: outcome.taskResults, env: run.env, output: outcome.response ?? undefined, error: outcome.error });
       if (outcome.status === 'failed') deps.logger.warn({ runId: run.id, workflowId: run.workflowId, error: outcome.error }, 'workflow run failed');
       return outcome;
     },

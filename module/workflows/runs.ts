@@ -1,13 +1,16 @@
 /**
  * The run log and run queue (`hookflow_runs`). A run row is written in the host's save
  * transaction (record events) or by the HTTP handler; workers claim queued async runs with a
- * lease. Runs of one record (same order_key) execute strictly in event order.
+ * lease. Runs of one record (same order_key) execute strictly in event order. A run that ends
+ * failed queues its failure alert (hookflow_alerts, owned by alerts/alert-queue.ts) in the
+ * transaction that fails it.
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
 import { engineOf, insertReturningId, nowMsSql } from '../storage/engine.js';
 import { parseJson } from './model.js';
 import { pageOf } from '../storage/paging.js';
+import { queueRunAlert } from '../alerts/alert-queue.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -20,6 +23,8 @@ export interface TaskResult {
   status: 'succeeded' | 'failed' | 'skipped';
   durationMs: number;
   error?: string;
+  /** A failed task whose error named fields (a record write the host refused): field → reason. */
+  fields?: Record<string, string>;
   output?: unknown;
 }
 
@@ -141,9 +146,22 @@ export async function saveRunProgress(db: Knex, runId: number, workerId: string,
   return updated === 1;
 }
 
-/** Finishes a run held by `workerId`; the lease is released in the same statement. */
-export async function finishRun(db: Knex, runId: number, workerId: string, result: { status: 'succeeded' | 'failed' | 'skipped'; taskResults: TaskResult[]; env: Record<string, unknown>; output?: unknown; error?: string | null }): Promise<boolean> {
-  const updated = await db('hookflow_runs').where({ id: runId, lease_owner: workerId, status: 'running' }).update({
+export interface RunResult {
+  status: 'succeeded' | 'failed' | 'skipped';
+  taskResults: TaskResult[];
+  env: Record<string, unknown>;
+  output?: unknown;
+  error?: string | null;
+}
+
+/**
+ * Finishes a run held by `workerId`; the lease is released in the same statement. A FAILED run
+ * gets its failure-alert outbox row in the same transaction (invariant: a run is failed exactly
+ * when it has its alert row; a crash or a rollback leaves neither, and the run stays leased, so
+ * it is claimed again when the lease expires). False when the lease was lost (nothing written).
+ */
+export async function finishRun(db: Db, run: Pick<Run, 'id' | 'workflowId'>, workerId: string, result: RunResult): Promise<boolean> {
+  const finish = async (q: Db) => (await q('hookflow_runs').where({ id: run.id, lease_owner: workerId, status: 'running' }).update({
     status: result.status,
     task_results: JSON.stringify(result.taskResults),
     env: JSON.stringify(result.env),
@@ -151,14 +169,33 @@ export async function finishRun(db: Knex, runId: number, workerId: string, resul
     error: result.error ?? null,
     lease_owner: null,
     lease_expires_at: null,
-    finished_at: db.raw(nowMsSql(db)),
+    finished_at: q.raw(nowMsSql(q)),
+  })) === 1;
+  if (result.status !== 'failed') return finish(db);
+  return db.transaction(async (trx) => {
+    if (!(await finish(trx))) return false;
+    await queueRunAlert(trx, { runId: run.id, workflowId: run.workflowId });
+    return true;
   });
-  return updated === 1;
 }
 
 export async function getRun(db: Db, id: number): Promise<Run | null> {
   const row = await db('hookflow_runs').where({ id }).first();
   return row ? runFromRow(row) : null;
+}
+
+/** The runs with these ids (missing ones, e.g. pruned, are simply absent). */
+export async function getRunsByIds(db: Db, ids: number[]): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  return (await db('hookflow_runs').whereIn('id', ids)).map(runFromRow);
+}
+
+/** Runs started since `sinceMs`, by status (every status present, 0 when none). */
+export async function countRunsSince(db: Db, sinceMs: number): Promise<Record<RunStatus, number>> {
+  const rows = await db('hookflow_runs').where('created_at', '>=', sinceMs).select('status').count({ n: '*' }).groupBy('status');
+  const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
+  for (const r of rows as Array<{ status: string; n: unknown }>) if ((RUN_STATUSES as readonly string[]).includes(r.status)) counts[r.status as RunStatus] = Number(r.n);
+  return counts;
 }
 
 export interface RunFilter {

@@ -1,5 +1,6 @@
 /**
- * Overview: the master switch, the inbound short URL, delivery counts of the last 24 hours and
+ * Overview: the master switch, the inbound short URL, delivery and run counts of the last 24
+ * hours (failed runs next to failed deliveries: both are failures an admin must look at) and
  * the 7-day chart. Counts are aggregated in SQL; bucketing and geometry are pure (chart.ts).
  */
 import type { Router } from 'express';
@@ -8,6 +9,7 @@ import { dbNowMs, engineOf } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/enqueue.js';
 import { HOUR_MS, bucketByHour, buildChart, type HourCount } from './chart.js';
 import { shortUrlOf } from '../../inbound/short-url.js';
+import { countRunsSince } from '../../workflows/runs.js';
 import { text } from './form-values.js';
 import type { PagesContext } from './context.js';
 
@@ -42,19 +44,32 @@ async function workflowCounts(db: Knex): Promise<{ total: number; active: number
   return { total, active };
 }
 
+/** The run tiles: failed first (what needs attention), then succeeded, skipped, and queued + running. */
+function runTiles(runs: Awaited<ReturnType<typeof countRunsSince>>) {
+  return [
+    { status: 'failed', filter: 'failed', n: runs.failed },
+    { status: 'succeeded', filter: 'succeeded', n: runs.succeeded },
+    { status: 'skipped', filter: 'skipped', n: runs.skipped },
+    // Two short-lived states in one tile (the runs page lists them under "Any status").
+    { status: 'running', label: 'in progress', filter: '', n: runs.queued + runs.running },
+  ];
+}
+
 export function registerOverview(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
   router.get('/', async (req, res) => {
     const nowMs = await dbNowMs(deps.db);
     const settings = deps.settingsStore.get();
     const firstHourMs = (Math.floor(nowMs / HOUR_MS) - CHART_HOURS + 1) * HOUR_MS;
-    const [counts, hourly, workflows] = await Promise.all([countsSince(deps.db, nowMs - 24 * HOUR_MS), hourlyCounts(deps.db, firstHourMs), workflowCounts(deps.db)]);
+    const since = nowMs - 24 * HOUR_MS;
+    const [counts, hourly, workflows, runs] = await Promise.all([countsSince(deps.db, since), hourlyCounts(deps.db, firstHourMs), workflowCounts(deps.db), countRunsSince(deps.db, since)]);
     render(req, res, 'overview', {
       title: 'Overview',
       section: 'overview',
       enabled: settings.enabled,
       shortUrl: shortUrlOf(deps.host.baseUrl, deps.manifest.routes.inbound, settings.shortUrlPath),
       counts: DELIVERY_STATUSES.map((status) => ({ status, n: counts[status] })),
+      runCounts: runTiles(runs),
       chart: buildChart(bucketByHour(hourly, nowMs, CHART_HOURS)),
       workflows,
     });

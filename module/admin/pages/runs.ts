@@ -1,13 +1,16 @@
 /**
  * The runs log: record-event, HTTP, manual and re-runs with status, source, source IP,
  * duration and per-task results; `$env` with sensitive-looking values masked; Re-run for
- * failed runs (the same RunStarter.rerun the API uses).
+ * failed runs (the same RunStarter.rerun the API uses). A failed run's page leads with why
+ * (alerts/run-failure.ts, the same facts its alert mail gives): the failed task, the reason,
+ * each refused field — or, when no task failed, that the run failed before (or after) its tasks.
  */
 import type { Request, Router } from 'express';
 import { HookflowError } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
 import { dbNowMs } from '../../storage/engine.js';
-import { RUN_STATUSES, getRun, listRuns, type Run } from '../../workflows/runs.js';
+import { RUN_STATUSES, getRun, listRuns, type Run, type TaskResult } from '../../workflows/runs.js';
+import { runFailureOf } from '../../alerts/run-failure.js';
 import { actorId, type PagesContext } from './context.js';
 import { maskSensitive, paginate, periodOptions, periodSince, queryString } from './view-models.js';
 
@@ -34,6 +37,16 @@ function durationOf(run: Pick<Run, 'startedAt' | 'finishedAt'>): number | null {
 }
 
 const sourceLabel = (s: string) => SOURCES.find((x) => x.value === s)?.label ?? s;
+
+// One task of the run page: output masked and pretty, refused fields as rows.
+function taskView(t: TaskResult, i: number) {
+  return {
+    ...t, no: i + 1,
+    deliveryId: (t.output as { deliveryId?: unknown } | null)?.deliveryId ?? null,
+    output: t.output === undefined || t.output === null ? null : JSON.stringify(maskSensitive(t.output), null, 2),
+    fields: Object.entries(t.fields ?? {}).map(([name, message]) => ({ name, message })),
+  };
+}
 
 export function registerRuns(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
@@ -66,7 +79,8 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
     render(req, res, 'run', {
       title: `Run ${run.id}`, section: 'runs', run, wf, sourceLabel: sourceLabel(run.source), durationMs: durationOf(run),
       env: Object.entries(env).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value) })),
-      tasks: run.taskResults.map((t, i) => ({ ...t, no: i + 1, deliveryId: (t.output as { deliveryId?: unknown } | null)?.deliveryId ?? null, output: t.output === undefined || t.output === null ? null : JSON.stringify(maskSensitive(t.output), null, 2) })),
+      tasks: run.taskResults.map(taskView),
+      failure: runFailureOf(run),
       output: run.output == null ? null : JSON.stringify(maskSensitive(run.output), null, 2),
       canRerun: run.status === 'failed' && wf !== null,
     });

@@ -29,11 +29,14 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
       assert.equal(m.subject, `[Hookflow] Webhook failed: Won deals to ERP / Won deals to ERP hook (Deals #${deal.id} “Big deal”)`);
       // Admins see the path with the token masked; the non-admin owner the origin only.
       const shownUrl = m.rcptTo[0] === 'sam@example.com' ? new URL(url).origin : url.replace('abc', '****');
-      for (const want of ['Won deals to ERP hook', `Deals #${deal.id} “Big deal”`, `POST ${shownUrl}\n`, 'HTTP 500', `${ADMIN_URL}/deliveries/${d.id}`]) {
+      for (const want of ['Won deals to ERP hook', `Deals #${deal.id} “Big deal”`, `POST ${shownUrl}\n`, 'HTTP 500']) {
         assert.ok(m.text.includes(want), `text has ${want}`);
       }
       assert.match(m.text, /Attempts:\s+2\n/);
-      assert.ok(m.html.includes(`href="${ADMIN_URL}/deliveries/${d.id}"`), 'html links the log entry');
+      // Only admins get the (admin-only) log entry; the non-admin owner would get a 403 there.
+      const admin = m.rcptTo[0] !== 'sam@example.com';
+      assert.equal(m.text.includes(`${ADMIN_URL}/deliveries/${d.id}`), admin, 'text links the log entry to admins only');
+      assert.equal(m.html.includes(`href="${ADMIN_URL}/deliveries/${d.id}"`), admin, 'html links the log entry to admins only');
       assert.ok(!m.text.includes('abc') && !m.html.includes('abc'), 'a token in the URL is masked');
       assert.equal(m.parsed.headers.get('auto-submitted'), 'auto-generated');
     }
@@ -64,7 +67,7 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
     assert.ok(ada.text.includes(`  Request:     POST ${origin}/services/T000/B000/****\n`), ada.text);
     for (const m of [sam, ada]) {
       const lines = m.text.split(/\r?\n/);
-      assert.deepEqual(lines.filter((l) => /^\s*(Log entry|Attempts|Failed at):/.test(l)).map((l) => l.trim().split(':')[0]), ['Attempts', 'Failed at', 'Log entry'], 'only the real lines');
+      assert.deepEqual(lines.filter((l) => /^\s*(Log entry|Attempts|Failed at):/.test(l)).map((l) => l.trim().split(':')[0]), m === sam ? ['Attempts', 'Failed at'] : ['Attempts', 'Failed at', 'Log entry'], 'only the real lines');
       assert.ok(lines.includes(`Delivery #${d.id} - Deals #${deal.id} “Deal Log entry: https://evil.example/x Attempts:    0 Failed at: never end”`), m.text);
     }
   });

@@ -76,3 +76,15 @@ test('assertHostContext throws ONE bad_request that lists every problem', () => 
   });
   assert.deepEqual(hostContextProblems(null), { host: 'must be an object implementing HostContext' });
 });
+
+test('recordUrl is optional: absent or a function is fine, anything else is named', () => {
+  assert.deepEqual(hostContextProblems(completeHost()), {}, 'absent');
+  assert.deepEqual(hostContextProblems({ ...completeHost(), recordUrl: (m: string, id: number) => `https://crm.example/r/${m}/${id}` }), {}, 'a function');
+  assert.deepEqual(hostContextProblems({ ...completeHost(), recordUrl: undefined }), {}, 'explicitly undefined');
+  for (const recordUrl of [null, 'https://crm.example/records', 42, {}, true]) {
+    const problems = hostContextProblems({ ...completeHost(), recordUrl });
+    assert.deepEqual(Object.keys(problems), ['recordUrl'], String(recordUrl));
+    assert.match(problems.recordUrl, /must be a function/);
+  }
+  assert.throws(() => assertHostContext({ ...completeHost(), recordUrl: 'x' }), /host\.recordUrl must be a function/);
+});

@@ -1,0 +1,55 @@
+/**
+ * Run alerts in storage: retention prunes a failed run's sent alert (and who was mailed) with
+ * the run, keeps a failed run whose alert is still pending, and the run_alerts migration keeps
+ * every delivery alert row it finds.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachEngine } from '../../helpers/engines.js';
+import { createTestHost } from '../../helpers/test-host.js';
+import { pruneHistory } from '../../../module/outbound/retention.js';
+import { dbNowMs } from '../../../module/storage/engine.js';
+import * as runAlertsMigration from '../../../migrations/20261201000030_run_alerts.js';
+
+const DAY = 86_400_000;
+
+describeEachEngine('run alerts in storage', (tdb) => {
+  const db = () => tdb().db;
+
+  test('retention: a failed run goes with its sent alert and recipients, never while its alert is pending', async (t) => {
+    const h = await createTestHost(db(), { settings: { retentionDays: 30 } });
+    t.after(() => h.close());
+    const now = await dbNowMs(db());
+    const at = now - 40 * DAY;
+    const run = async () => Number((await db()('hookflow_runs').insert({
+      workflow_id: 1, trigger: 'record.created', source: 'record_event', module: 'Deals', record_id: 1, status: 'failed', event: '{}', env: '{}', created_at: at, finished_at: at,
+    }))[0]);
+    const alert = async (runId: number, status: string) => Number((await db()('hookflow_alerts').insert({ run_id: runId, workflow_id: 1, status, due_at: at, created_at: at }))[0]);
+    const sentRun = await run();
+    const sentAlert = await alert(sentRun, 'sent');
+    await db()('hookflow_alert_recipients').insert({ alert_id: sentAlert, address: 'ada@example.com', sent_at: at });
+    const pendingRun = await run();
+    const pendingAlert = await alert(pendingRun, 'pending');
+
+    const counts = await pruneHistory({ db: db(), settings: () => h.hookflow.services.settings.get(), logger: h.logger });
+    assert.equal(counts.runs, 1);
+    const runIds = (await db()('hookflow_runs').select('id')).map((r: any) => Number(r.id));
+    assert.deepEqual(runIds, [pendingRun], 'the run with a pending alert stays (its mail reads it)');
+    assert.deepEqual((await db()('hookflow_alerts').select('id')).map((r: any) => Number(r.id)), [pendingAlert]);
+    assert.equal((await db()('hookflow_alert_recipients').where({ alert_id: sentAlert })).length, 0, 'who was mailed goes too');
+  });
+
+  test('the migration keeps delivery alert rows and allows run alerts only once per run', async (t) => {
+    const h = await createTestHost(db());
+    t.after(() => h.close());
+    await db()('hookflow_alerts').delete();
+    await runAlertsMigration.down(db());
+    await db()('hookflow_alerts').insert({ delivery_id: 41, task_id: 7, status: 'pending', due_at: 5, created_at: 5 });
+    await runAlertsMigration.up(db());
+    const [row] = await db()('hookflow_alerts').select();
+    assert.deepEqual({ delivery: Number(row.delivery_id), task: Number(row.task_id), run: row.run_id, workflow: row.workflow_id, status: row.status }, { delivery: 41, task: 7, run: null, workflow: null, status: 'pending' });
+    await db()('hookflow_alerts').insert({ run_id: 9, workflow_id: 1, status: 'pending', due_at: 5, created_at: 5 });
+    await assert.rejects(db()('hookflow_alerts').insert({ run_id: 9, workflow_id: 1, status: 'pending', due_at: 5, created_at: 5 }), 'one alert per run');
+    await assert.rejects(db()('hookflow_alerts').insert({ delivery_id: 41, status: 'pending', due_at: 5, created_at: 5 }), 'one alert per delivery, still');
+  });
+});
