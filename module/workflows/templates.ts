@@ -19,6 +19,7 @@
  * prototype; rendering runs with allowProto*ByDefault: false.
  */
 import Handlebars from 'handlebars';
+import { templateSyntaxMessage } from '../errors.js';
 import { getSegments } from './paths.js';
 import { findAstProblem, OUT_HELPER, prepareAst, REF_HELPER } from './template-ast.js';
 import { MAX_NESTING, nestingProblem, type RefPiece } from './template-refs.js';
@@ -124,7 +125,8 @@ function checkTemplate(state: EngineState, template: unknown): string | null {
   try {
     ast = state.hb.parseWithoutProcessing(template);
   } catch (err) {
-    return `template syntax error: ${errorText(err)}`;
+    // The parser's own text is a trace (excerpt, caret, token names); admins get one plain sentence.
+    return `Template syntax error: ${templateSyntaxMessage(err instanceof Error ? err.message : String(err))}`;
   }
   const problem = findAstProblem(ast);
   if (problem) return problem;

@@ -2,7 +2,7 @@
  * Reading HTML form posts (urlencoded, non-extended: a repeated name arrives as an array) and
  * turning service validation errors back into per-field messages. Everything here is pure.
  */
-import type { FieldErrors } from '../../errors.js';
+import { isPredicate, withSubject, type FieldErrors } from '../../errors.js';
 
 export type FormBody = Record<string, unknown>;
 
@@ -88,4 +88,50 @@ export function rowErrors(fields: FieldErrors, group: RegExp): Map<number, Recor
     out.set(i, row);
   }
   return out;
+}
+
+/** `params.3.name` → `params.*.name`: row keys share one label. */
+const labelKey = (key: string) => key.replace(/\.\d+(?=\.|$)/g, '.*');
+
+/**
+ * The label to show before each error that is a predicate ("is required" → "Title" is
+ * required); sentences ("Unknown field …") stand alone. Keys without a label get none.
+ * The message itself stays as it is, so the page can show the label as its own part.
+ */
+export function errorSubjects(errors: FieldErrors, labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, message] of Object.entries(errors)) {
+    const label = labels[key] ?? labels[labelKey(key)];
+    if (label && isPredicate(message)) out[key] = label;
+  }
+  return out;
+}
+
+/** One line per error for a list at the top of a form: "URL must use http or https". */
+export function errorLines(errors: FieldErrors, labels: Record<string, string>): string[] {
+  return Object.entries(errors).map(([key, message]) => withSubject(labels[key] ?? labels[labelKey(key)] ?? key, message));
+}
+
+/** Whether a value counts as set (a hidden value that is set must not vanish unannounced). */
+export function isSet(v: unknown): boolean {
+  return Array.isArray(v) ? v.length > 0 : typeof v === 'string' ? v.trim() !== '' : v !== undefined && v !== null && v !== false;
+}
+
+/** What a save removed because it did not apply (`?dropped=` carries these keys only, never text). */
+export const DROPPED: Record<string, string> = {
+  triggerName: 'the trigger name', execMode: 'the async answer mode (now sync)', requiredEnv: 'the required $env fields',
+  xmlRoot: 'the XML root element', username: 'the Basic authentication username',
+};
+
+/** `?dropped=` for a redirect ('' when nothing was dropped). */
+export function droppedParam(keys: string[]): string {
+  return keys.length > 0 ? `&dropped=${keys.join(',')}` : '';
+}
+
+/** The sentence for `?dropped=triggerName,requiredEnv` (unknown keys ignored), or null. */
+export function droppedNotice(query: unknown): string | null {
+  const keys = typeof query === 'string' ? query.split(',').filter((k) => Object.hasOwn(DROPPED, k)) : [];
+  if (keys.length === 0) return null;
+  const chosen = keys.some((k) => k === 'xmlRoot' || k === 'username') ? 'content type or authorization' : 'trigger';
+  return `Removed when saving, because the chosen ${chosen} does not use ${keys.length === 1 ? 'it' : 'them'}: ${keys.map((k) => DROPPED[k]).join(', ')}.`;
 }

@@ -6,6 +6,7 @@ import { valueReferences } from './task-forms.js';
 const asText = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
 
 export const sendEmailForm: TaskForm = {
+  labels: { to: 'Recipient', 'to.kind': 'Recipient', 'to.userId': 'User', 'to.address': 'Address', subject: 'Subject', body: 'Message', html: 'HTML' },
   blank: () => ({ toKind: 'owner', userId: '', address: '', subject: '', body: '', html: false }),
   fromOptions: (o) => ({
     toKind: o.to?.kind ?? 'owner', userId: o.to?.userId ? String(o.to.userId) : '', address: o.to?.address ?? '',
@@ -30,6 +31,7 @@ export const sendEmailForm: TaskForm = {
 };
 
 export const setEnvForm: TaskForm = {
+  labels: { values: 'Values', 'values.*.name': 'Name', 'values.*.value': 'Value' },
   blank: () => ({ values: [] }),
   fromOptions: (o) => ({ values: (o.values ?? []).map((r: { name: string; value: unknown }) => ({ name: r.name, value: asText(r.value) })) }),
   fromBody(body: FormBody) {
@@ -44,6 +46,7 @@ export const setEnvForm: TaskForm = {
 };
 
 export const respondForm: TaskForm = {
+  labels: { redirectUrl: 'Redirect', status: 'HTTP status', body: 'JSON answer' },
   blank: () => ({ status: '', body: '', redirectUrl: '' }),
   fromOptions: (o) => ({ status: o.status ? String(o.status) : '', body: o.body === undefined ? '' : JSON.stringify(o.body, null, 2), redirectUrl: o.redirectUrl ?? '' }),
   fromBody(body: FormBody) {

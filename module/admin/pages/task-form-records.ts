@@ -37,7 +37,10 @@ function moduleChoices(modules: ModuleInfo[], current: string, allowDefault: str
   return allowDefault === null ? list : [{ value: '', label: allowDefault, selected: current === '' }, ...list];
 }
 
+const FIELD_LABELS = { fields: 'Field values', 'fields.*.field': 'Field', 'fields.*.value': 'Value', 'fields.*.whenBlank': 'If empty' };
+
 export const createRecordForm: TaskForm = {
+  labels: { module: 'Module', envName: '$env name', ...FIELD_LABELS },
   blank: (ctx) => ({ module: ctx.workflow.module, fields: [], envName: 'created_record_id' }),
   fromOptions: (o) => ({ module: o.module ?? '', fields: fieldRowsFrom(o), envName: o.envName ?? 'created_record_id' }),
   fromBody(body: FormBody) {
@@ -51,6 +54,7 @@ export const createRecordForm: TaskForm = {
 };
 
 export const updateRecordForm: TaskForm = {
+  labels: { module: 'Module', recordId: 'Record id', ...FIELD_LABELS },
   blank: () => ({ module: '', recordId: '', fields: [] }),
   fromOptions: (o) => ({ module: o.module ?? '', recordId: o.recordId == null ? '' : String(o.recordId), fields: fieldRowsFrom(o) }),
   fromBody(body: FormBody) {

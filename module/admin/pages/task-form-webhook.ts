@@ -3,21 +3,24 @@
  * content type, authorization with username/password, parameters as name/value rows) plus
  * headers, bearer token, Bitrix24 application token and the signing secret.
  * Secrets are write-only: an empty input keeps what is stored, and no stored value is ever
- * put back into the page (only whether one is set).
+ * put back into the page (only whether one is set). What applies only to one content type or
+ * authorization (XML root, Bitrix24 token, Basic username/password, bearer token) is shown only
+ * for it and never saved for another.
  */
-import { checked, rowErrors, rows, text, type FormBody } from './form-values.js';
+import { checked, isSet, rowErrors, rows, text, type FormBody } from './form-values.js';
 import type { ParsedTaskForm, TaskForm, TaskFormContext } from './task-forms.js';
 import { valueReferences } from './task-forms.js';
 
 export const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'];
 
+/** `hint` is the option's tooltip; `body` and `example` describe where parameters go in that type. */
 export const CONTENT_TYPES = [
-  { value: 'JSON', label: 'JSON', hint: '{"contact":{"name":"Ada"}}' },
-  { value: 'JSONARRAY', label: 'JSON array', hint: '[{"contact":{"name":"Ada"}}]' },
-  { value: 'XML', label: 'XML', hint: '<request><contact><name>Ada</name></contact></request>' },
-  { value: 'FORM', label: 'Form (urlencoded)', hint: 'contact[name]=Ada' },
-  { value: 'BITRIX24', label: 'Bitrix24 preset', hint: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&auth[application_token]=… (the token is added when each request is sent)' },
-  { value: 'ENVELOPE', label: 'Standard envelope preset', hint: '{"type":"deal.updated","timestamp":…,"data":{"record":…,"changes":…}}' },
+  { value: 'JSON', label: 'JSON', hint: '{"contact":{"name":"Ada"}}', body: 'Sent as one JSON object:', example: '{"contact":{"name":"Ada"},"items":[{"sku":"A1"}]}' },
+  { value: 'JSONARRAY', label: 'JSON array', hint: '[{"contact":{"name":"Ada"}}]', body: 'Sent as a JSON array holding one object:', example: '[{"contact":{"name":"Ada"}}]' },
+  { value: 'XML', label: 'XML', hint: '<request><contact><name>Ada</name></contact></request>', body: 'Sent as an XML document under the root element; a list repeats its element:', example: '<request><contact><name>Ada</name></contact></request>' },
+  { value: 'FORM', label: 'Form (urlencoded)', hint: 'contact[name]=Ada', body: 'Sent form-encoded with brackets, as PHP and Rails read it:', example: 'contact[name]=Ada&items[0][sku]=A1' },
+  { value: 'BITRIX24', label: 'Bitrix24 preset', hint: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&auth[application_token]=… (the token is added when each request is sent)', body: 'Sent like a Bitrix24 event: parameters go under data[FIELDS] (ID is the record id), the application token is added when each request is sent:', example: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&data[FIELDS][TITLE]=…&auth[application_token]=…' },
+  { value: 'ENVELOPE', label: 'Standard envelope preset', hint: '{"type":"deal.updated","timestamp":…,"data":{"record":…,"changes":…}}', body: 'Sent as a standard envelope: parameters join record, previous and changes (names Hookflow reserves) in data:', example: '{"type":"deal.updated","timestamp":"…","data":{"record":…,"changes":…,"contact":{"name":"Ada"}}}' },
 ];
 
 export const AUTH_TYPES = [
@@ -27,6 +30,31 @@ export const AUTH_TYPES = [
 ];
 
 type Row = { name: string; value: string };
+
+/** Labels that name a field in its error messages ("URL must use http or https"). */
+export const WEBHOOK_LABELS: Record<string, string> = {
+  url: 'URL', method: 'Method', contentType: 'Content type', xmlRoot: 'XML root element', auth: 'Authorization', username: 'Username',
+  params: 'Parameters', headers: 'Headers', sign: 'Signing', 'params.*.name': 'Parameter name', 'params.*.value': 'Parameter value',
+  'headers.*.name': 'Header name', 'headers.*.value': 'Header value', 'secrets.password': 'Password', 'secrets.token': 'Bearer token',
+  'secrets.applicationToken': 'Bitrix24 application token', 'secrets.signingSecret': 'Signing secret',
+};
+
+/** Option and secret names that do not apply to the chosen content type and authorization. */
+function inapplicable(v: Record<string, unknown>): string[] {
+  const contentType = v.contentType || 'JSON';
+  const auth = v.auth || 'none';
+  return [
+    ...(contentType === 'XML' ? [] : ['xmlRoot']), ...(contentType === 'BITRIX24' ? [] : ['applicationToken']),
+    ...(auth === 'basic' ? [] : ['username', 'password']), ...(auth === 'bearer' ? [] : ['token']),
+  ];
+}
+
+/** What the form shows for `v`: a part that has an error stays visible, whatever is chosen. */
+function shown(v: Record<string, unknown>, errors: Record<string, string>) {
+  const off = new Set(inapplicable(v));
+  const on = (name: string, ...errorKeys: string[]) => !off.has(name) || errorKeys.some((k) => k in errors);
+  return { xmlRoot: on('xmlRoot', 'xmlRoot'), applicationToken: on('applicationToken', 'secrets.applicationToken'), basic: on('username', 'username', 'secrets.password'), bearer: on('token', 'secrets.token') };
+}
 
 function stringValue(v: unknown): string {
   if (typeof v === 'string') return v;
@@ -50,19 +78,27 @@ export const webhookForm: TaskForm = {
       username: text(body, 'username'), params: rows(body, { name: 'paramName', value: 'paramValue' }), headers: rows(body, { name: 'headerName', value: 'headerValue' }),
       sign: checked(body, 'sign'), rotateSecret: checked(body, 'rotateSecret'), xmlRoot: text(body, 'xmlRoot').trim(),
     };
+    // Values posted for another content type or authorization are not saved (the page says so).
+    const off = new Set(inapplicable(values));
     const options = {
       url: values.url, method: values.method || undefined, contentType: values.contentType || undefined, auth: values.auth,
-      username: values.username === '' ? undefined : values.username,
+      username: values.username === '' || off.has('username') ? undefined : values.username,
       params: values.params.map((p) => ({ name: p.name.trim(), value: p.value })),
       headers: values.headers.map((h) => ({ name: h.name.trim(), value: h.value })),
-      sign: values.sign, xmlRoot: values.xmlRoot === '' ? undefined : values.xmlRoot,
+      sign: values.sign, xmlRoot: values.xmlRoot === '' || off.has('xmlRoot') ? undefined : values.xmlRoot,
     };
     const secrets: Record<string, string> = {};
     for (const name of ['password', 'token', 'applicationToken']) {
       const v = text(body, name);
-      if (v !== '') secrets[name] = v;
+      if (v !== '' && !off.has(name)) secrets[name] = v;
     }
     return { options, values, secrets: Object.keys(secrets).length > 0 ? secrets : undefined };
+  },
+
+  labels: WEBHOOK_LABELS,
+
+  dropped(v, before) {
+    return inapplicable(v).filter((k) => (k === 'xmlRoot' || k === 'username') && (isSet(v[k]) || isSet(before?.[k])));
   },
 
   view(v, ctx: TaskFormContext) {
@@ -73,6 +109,8 @@ export const webhookForm: TaskForm = {
     return {
       methods: METHODS.map((m) => ({ value: m, selected: m === v.method })),
       contentTypes: CONTENT_TYPES.map((c) => ({ ...c, selected: c.value === v.contentType })),
+      show: shown(v, ctx.errors),
+      bodyHints: CONTENT_TYPES.map((c) => ({ value: c.value, body: c.body, example: c.example, shown: c.value === (v.contentType || 'JSON') })),
       auths: AUTH_TYPES.map((a) => ({ ...a, checked: a.value === v.auth })),
       paramRows: [...(v.params as Row[]).map((p, i) => ({ ...p, errors: paramErrors.get(i) ?? {} })), blank, blank, blank],
       headerRows: [...(v.headers as Row[]).map((h, i) => ({ ...h, errors: headerErrors.get(i) ?? {} })), blank],

@@ -37,7 +37,17 @@ export interface TaskForm {
   fromBody(body: FormBody): ParsedTaskForm;
   /** The view model of the type's partial (`task-<type>.hbs`). */
   view(values: Record<string, any>, ctx: TaskFormContext): Record<string, unknown>;
+  /** Labels that name a field in its error messages (keys as in errors: `url`, `params.*.name`). */
+  labels: Record<string, string>;
+  /**
+   * Option names set in the posted `values` or in the stored ones (`before`) that this save
+   * removes because they do not apply to what is chosen now (the page says so).
+   */
+  dropped?(values: Record<string, unknown>, before: Record<string, unknown> | null): string[];
 }
+
+/** Labels of the fields every task form has. */
+export const COMMON_LABELS: Record<string, string> = { title: 'Title', description: 'Description', type: 'Task type' };
 
 export const TASK_FORMS: Record<string, TaskForm> = {
   webhook: webhookForm,

@@ -2,19 +2,24 @@
  * Tasks of a workflow: add and edit (one form per type); reorder, remove and "Send test" are in
  * task-actions.ts. Every change saves the whole workflow through WorkflowService.update — other tasks
  * keep their ids and stored secrets — so validation is the service's, not the page's.
+ * "Update form" (`refresh`) re-renders a posted form without saving: without JavaScript that is how
+ * a changed content type or authorization shows its own fields.
  */
 import { missingSecrets } from '../../workflows/missing-secrets.js';
 import type { Request, Response, Router } from 'express';
-import { isHookflowError } from '../../errors.js';
+import { isHookflowError, withSubject } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
 import { generateSigningSecret } from '../../outbound/sign.js';
 import type { StoredTask, Workflow } from '../../workflows/model.js';
 import type { PagesContext } from './context.js';
-import { errorsOutside, errorsUnder, text } from './form-values.js';
-import { commonFromBody } from './task-forms.js';
+import { checked, droppedParam, errorLines, errorSubjects, errorsOutside, errorsUnder, text } from './form-values.js';
+import { COMMON_LABELS, commonFromBody } from './task-forms.js';
 import { storedTasksInput } from './workflow-form.js';
 import { registerTaskActions } from './task-actions.js';
 import { findTask, formOf, type TaskPage } from './task-page.js';
+
+/** Task types whose form depends on a choice in it (content type, auth, target module). */
+const REFRESHABLE = new Set(['webhook', 'create_record', 'update_record']);
 
 export function registerTasks(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
@@ -23,12 +28,15 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
     const [modules, users] = await Promise.all([deps.host.records.listModules(), deps.host.users.list()]);
     const errors = p.errors ?? {};
     const secretsSet = p.task ? deps.store.secretNames(p.task) : [];
-    const view = formOf(p.type).view(p.values, { workflow: p.wf, modules, users, secretsSet, errors });
+    const form = formOf(p.type);
+    const view = form.view(p.values, { workflow: p.wf, modules, users, secretsSet, errors });
     const label = deps.taskTypes.get(p.type)?.label ?? p.type;
+    const labels = { ...COMMON_LABELS, ...form.labels };
     render(req, res, 'task-edit', {
       title: `${p.task ? 'Edit' : 'Add'} ${label.toLowerCase()} · ${p.wf.title}`, section: 'workflows',
       wf: p.wf, task: p.task, type: p.type, typeLabel: label, partial: `task-${p.type}`, common: p.common, values: p.values, view, errors,
-      otherErrors: Object.entries(errorsOutside(errors, ['title', 'description', 'url', 'method', 'contentType', 'auth', 'username', 'params', 'headers', 'sign', 'xmlRoot', 'module', 'fields', 'envName', 'recordId', 'to', 'subject', 'body', 'html', 'values', 'status', 'redirectUrl', 'secrets'])).map(([k, m]) => `${k}: ${m}`),
+      subjects: errorSubjects(errors, labels), refreshable: REFRESHABLE.has(p.type),
+      otherErrors: errorLines(errorsOutside(errors, ['(root)', 'title', 'description', 'url', 'method', 'contentType', 'auth', 'username', 'params', 'headers', 'sign', 'xmlRoot', 'module', 'fields', 'envName', 'recordId', 'to', 'subject', 'body', 'html', 'values', 'status', 'redirectUrl', 'secrets']), labels),
       formError: Object.keys(errors).length > 0, test: p.test,
       secretsMissing: p.task ? missingSecrets(p.task, secretsSet, deps.taskTypes) : [],
       action: p.task ? `${ctx.base(res)}/workflows/${p.wf.id}/tasks/${p.task.id}` : `${ctx.base(res)}/workflows/${p.wf.id}/tasks`,
@@ -36,13 +44,13 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
   }
 
   /** Saves `tasks` as the workflow's task list; renders the secret once when one was generated. */
-  async function saveTasks(req: Request, res: Response, wf: Workflow, tasks: unknown[], page: Omit<TaskPage, 'errors'> & { index: number; newSecret?: string }) {
+  async function saveTasks(req: Request, res: Response, wf: Workflow, tasks: unknown[], page: Omit<TaskPage, 'errors'> & { index: number; newSecret?: string; dropped?: string[] }) {
     try {
       await deps.workflows.update(wf.id, { ...toInput(wf), tasks });
     } catch (err) {
       if (!isHookflowError(err) || err.status !== 422) throw err;
       const errors = errorsUnder(err.fields, `tasks.${page.index}.`);
-      if (Object.keys(errors).length === 0) errors['(root)'] = Object.entries(err.fields ?? {}).map(([k, m]) => `${k} ${m}`).join('; ') || err.message;
+      if (Object.keys(errors).length === 0) errors['(root)'] = Object.entries(err.fields ?? {}).map(([k, m]) => withSubject(k, m)).join('; ') || err.message;
       await show(req, res, { ...page, errors }, 422);
       return;
     }
@@ -52,7 +60,7 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
       render(req, res, 'secret-once', { title: 'Signing secret', section: 'workflows', wf, secret: page.newSecret, taskHref: `${ctx.base(res)}/workflows/${wf.id}/tasks/${taskId}` });
       return;
     }
-    res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=task-saved`);
+    res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=task-saved${droppedParam(page.dropped ?? [])}`);
   }
 
   /** The workflow's own fields as update input (tasks are added by the caller). */
@@ -66,9 +74,13 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
     const common = commonFromBody(req.body);
     const values = parsed.values as Record<string, unknown>;
     const hasSecret = task ? deps.store.secretNames(task).includes('signingSecret') : false;
-    const newSecret = type === 'webhook' && (values.rotateSecret || (values.sign && !hasSecret)) ? generateSigningSecret() : undefined;
+    // "Update form" only re-renders: no secret is generated and nothing is saved.
+    const refresh = checked(req.body, 'refresh');
+    const newSecret = !refresh && type === 'webhook' && (values.rotateSecret || (values.sign && !hasSecret)) ? generateSigningSecret() : undefined;
     const secrets = newSecret ? { ...(parsed.secrets ?? {}), signingSecret: newSecret } : parsed.secrets;
-    return { parsed, common, values: { ...values, rotateSecret: false }, newSecret, input: { type, ...common, options: parsed.options, secrets } };
+    const before = task ? formOf(type).fromOptions(task.options ?? {}) : null;
+    const dropped = formOf(type).dropped?.(values, before) ?? [];
+    return { parsed, common, refresh, dropped, values: { ...values, rotateSecret: false }, newSecret, input: { type, ...common, options: parsed.options, secrets } };
   }
 
   router.get('/workflows/:id/tasks/new', async (req, res) => {
@@ -81,7 +93,8 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
     const wf = await deps.store.require(parseId(req.params.id));
     const type = text(req.body, 'type');
     const post = readPost(req, type, null);
-    const page = { wf, type, task: null, common: post.common, values: post.values, index: wf.tasks.length, newSecret: post.newSecret };
+    const page = { wf, type, task: null, common: post.common, values: post.values, index: wf.tasks.length, newSecret: post.newSecret, dropped: post.dropped };
+    if (post.refresh) return show(req, res, page);
     if (post.parsed.errors && Object.keys(post.parsed.errors).length > 0) return show(req, res, { ...page, errors: post.parsed.errors }, 422);
     await saveTasks(req, res, wf, [...storedTasksInput(wf), post.input], page);
   });
@@ -96,7 +109,8 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
     const wf = await deps.store.require(parseId(req.params.id));
     const { task, index } = findTask(wf, parseId(req.params.taskId, 'taskId'));
     const post = readPost(req, task.type, task);
-    const page = { wf, type: task.type, task, common: post.common, values: post.values, index, newSecret: post.newSecret };
+    const page = { wf, type: task.type, task, common: post.common, values: post.values, index, newSecret: post.newSecret, dropped: post.dropped };
+    if (post.refresh) return show(req, res, page);
     if (post.parsed.errors && Object.keys(post.parsed.errors).length > 0) return show(req, res, { ...page, errors: post.parsed.errors }, 422);
     const tasks = storedTasksInput(wf).map((t, i) => (i === index ? { ...post.input, id: task.id } : t));
     await saveTasks(req, res, wf, tasks, page);

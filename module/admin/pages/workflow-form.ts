@@ -5,7 +5,7 @@
 import type { ModuleInfo } from '../../host.js';
 import type { FieldErrors } from '../../errors.js';
 import type { Workflow } from '../../workflows/model.js';
-import { rows, text, rowErrors, type FormBody } from './form-values.js';
+import { errorSubjects, isSet, rows, text, rowErrors, type FormBody } from './form-values.js';
 
 export const TRIGGERS = [
   { value: 'record.created', label: 'A record is created' },
@@ -29,6 +29,38 @@ export const OPS = [
 ];
 
 export const ENV_TYPES = ['text', 'number', 'datetime', 'email'];
+
+/** Labels that name a field in its error messages ("Title is required"). */
+export const WORKFLOW_LABELS: Record<string, string> = {
+  module: 'Module', title: 'Title', description: 'Description', status: 'Status', trigger: 'Trigger', triggerName: 'Trigger name',
+  join: 'Condition join', runMode: 'Run mode', execMode: 'Answer mode', conditions: 'Conditions', requiredEnv: 'Required $env fields',
+  'conditions.*.field': 'Field', 'conditions.*.op': 'Comparison', 'conditions.*.value': 'Value', 'requiredEnv.*.name': 'Field name', 'requiredEnv.*.type': 'Type',
+};
+
+/** Settings only HTTP calls use: shown, and kept on save, only for the `http` trigger. */
+export const HTTP_ONLY = ['triggerName', 'execMode', 'requiredEnv'] as const;
+type HttpOnly = (typeof HTTP_ONLY)[number];
+
+/** Which HTTP-only settings `v` has (async counts; sync is the default and means nothing is set). */
+function httpOnlySet(v: { triggerName: string | null; execMode: string; requiredEnv: unknown[] }): HttpOnly[] {
+  return HTTP_ONLY.filter((k) => (k === 'execMode' ? v.execMode === 'async' : isSet(v[k])));
+}
+
+/**
+ * The values a save keeps: for any trigger but `http`, the HTTP-only settings are reset (never
+ * kept out of sight, where a trigger name would still let `?trigger=` callers start it), and
+ * `dropped` names those that were set, in the form or in the stored workflow, so the page says so.
+ */
+export function keepApplicable(v: WorkflowFormValues, stored?: Workflow): { values: WorkflowFormValues; dropped: HttpOnly[] } {
+  if (v.trigger === 'http') return { values: v, dropped: [] };
+  const set = new Set([...httpOnlySet(v), ...(stored ? httpOnlySet(stored) : [])]);
+  return { values: { ...v, triggerName: '', execMode: 'sync', requiredEnv: [] }, dropped: HTTP_ONLY.filter((k) => set.has(k)) };
+}
+
+/** What a save would remove, in words, for the note next to the trigger ([] when nothing). */
+function inapplicableNote(v: WorkflowFormValues): string[] {
+  return httpOnlySet(v).map((k) => (k === 'triggerName' ? `trigger name “${v.triggerName}”` : k === 'execMode' ? 'the async answer mode' : `${v.requiredEnv.length} required $env field${v.requiredEnv.length === 1 ? '' : 's'}`));
+}
 
 export interface WorkflowFormValues {
   module: string;
@@ -108,10 +140,18 @@ export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefi
     errors: i === null ? {} : envErrors.get(i) ?? {},
   });
   const blank = { field: '', op: 'equals', value: '' };
+  // Conditions errors come as `conditions.N.x` (field checks) and `conditions.conditions.N.x` (schema).
+  const subjects = errorSubjects(Object.fromEntries(Object.entries(errors).map(([k, m]) => [k.replace(/^conditions\.conditions\./, 'conditions.'), m])), WORKFLOW_LABELS);
   return {
     values: v,
     moduleLabel: mod?.label ?? v.module,
     errors,
+    subjects,
+    // The HTTP-only part shows for the http trigger, and for any other while it has an error
+    // (a problem with a value is never hidden; the admin fixes or clears it).
+    showHttp: v.trigger === 'http' || Object.keys(errors).some((k) => HTTP_ONLY.some((h) => k === h || k.startsWith(`${h}.`))),
+    // Shown while another trigger is chosen: what saving would remove.
+    httpOnlyNote: inapplicableNote(v),
     triggers: TRIGGERS.map((t) => ({ ...t, selected: t.value === v.trigger })),
     statuses: ['draft', 'active', 'inactive'].map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1), selected: s === (v.status || 'draft') })),
     conditionRows: [...v.conditions.map((c, i) => conditionRow(c, i)), conditionRow(blank, null), conditionRow(blank, null)],

@@ -1,6 +1,8 @@
 /**
  * Workflows: the list, the module chooser, create and edit (through WorkflowService, which
  * validates everything), activate/deactivate and delete. Tasks are edited in tasks.ts.
+ * "Update form" (`refresh`) re-renders a posted form without saving, so a changed trigger shows
+ * its own settings without JavaScript.
  */
 import type { Request, Response, Router } from 'express';
 import type { Knex } from 'knex';
@@ -12,9 +14,9 @@ import { checkConditionFields } from '../../workflows/conditions.js';
 import { conditionTypeProblems } from '../../workflows/condition-checks.js';
 import { missingSecrets } from '../../workflows/missing-secrets.js';
 import { actorId, type PagesContext } from './context.js';
-import { text } from './form-values.js';
-import { TRIGGERS, blankWorkflowValues, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
-import { taskSummary, TASK_TYPE_ORDER } from './task-forms.js';
+import { checked, droppedNotice, droppedParam, errorLines, text } from './form-values.js';
+import { TRIGGERS, blankWorkflowValues, keepApplicable, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
+import { COMMON_LABELS, taskFormFor, taskSummary, TASK_TYPE_ORDER } from './task-forms.js';
 
 async function lastRuns(db: Knex): Promise<Map<number, { status: string; createdAt: number; id: number }>> {
   const latest = db('hookflow_runs').select('workflow_id').max({ id: 'id' }).groupBy('workflow_id').as('m');
@@ -30,6 +32,19 @@ function storedConditionProblems(wf: Workflow, mod: ModuleInfo | undefined): Rec
   return { ...conditionTypeProblems(wf.conditions.conditions, mod.fields), ...checkConditionFields(wf.conditions, mod.fields) };
 }
 
+/** "Invoice: URL must use http or https" for each task error, named with the task form's labels. */
+function taskErrorLines(wf: Workflow, errors: Record<string, string>): string[] {
+  return Object.entries(errors).filter(([k]) => k.startsWith('tasks.')).map(([k, m]) => {
+    const i = Number(k.split('.')[1]);
+    const key = k.split('.').slice(2).join('.').replace(/^options\./, '');
+    const [line] = errorLines({ [key]: m }, { ...COMMON_LABELS, ...taskFormFor(wf.tasks[i]?.type ?? '')?.labels });
+    return `${wf.tasks[i]?.title ?? `Task ${i + 1}`}: ${line}`;
+  });
+}
+
+/** After a save: the draft notice when the workflow does not run yet. */
+const savedNotice = (wf: Workflow, key: 'created' | 'saved') => (wf.status === 'draft' ? `${key}-draft` : key);
+
 export function registerWorkflows(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
 
@@ -43,12 +58,9 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     // changed since) are flagged in place, so "never fires" has a visible reason.
     const stored = given ? {} : storedConditionProblems(wf, mod);
     const errors = given ?? stored;
-    const taskErrors = Object.entries(errors).filter(([k]) => k.startsWith('tasks.')).map(([k, m]) => {
-      const i = Number(k.split('.')[1]);
-      return `${wf.tasks[i]?.title ?? `Task ${i + 1}`}: ${k.split('.').slice(2).join('.').replace(/^options\./, '')} ${m}`;
-    });
     render(req, res, 'workflow-edit', {
-      title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors,
+      title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors: taskErrorLines(wf, errors),
+      dropped: droppedNotice(req.query.dropped),
       formError: given !== undefined && Object.keys(given).length > 0,
       conditionWarnings: Object.keys(stored).length,
       tasks: wf.tasks.map((t, i) => ({
@@ -77,15 +89,27 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     render(req, res, 'workflow-new', { title: 'New workflow', section: 'workflows', form: workflowFormView(blankWorkflowValues(chosen.name), chosen) });
   });
 
+  /**
+   * The posted input is validated as typed (so a bad value in a part that does not apply is shown
+   * on its field, never dropped unseen); what does not apply to the trigger is then left out.
+   */
+  async function applicableInput(values: WorkflowFormValues, tasks: unknown[], stored?: Workflow) {
+    const kept = keepApplicable(values, stored);
+    if (kept.dropped.length > 0) await deps.workflows.validate(toWorkflowInput(values, tasks));
+    return { input: toWorkflowInput(kept.values, tasks), dropped: kept.dropped };
+  }
+
   router.post('/workflows', async (req, res) => {
     const values = valuesFromForm(req.body, text(req.body, 'module'));
+    const newPage = async (status: number, errors?: Record<string, string>) => render(req, res, 'workflow-new', { title: 'New workflow', section: 'workflows', form: workflowFormView(values, await moduleInfo(values.module), errors), formError: errors !== undefined }, status);
+    if (checked(req.body, 'refresh')) return newPage(200);
     try {
-      const wf = await deps.workflows.create(toWorkflowInput(values, []), actorId(res));
-      res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=created`);
+      const { input, dropped } = await applicableInput(values, []);
+      const wf = await deps.workflows.create(input, actorId(res));
+      res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=${savedNotice(wf, 'created')}${droppedParam(dropped)}`);
     } catch (err) {
       if (!isHookflowError(err) || err.status !== 422) throw err;
-      const mod = await moduleInfo(values.module);
-      render(req, res, 'workflow-new', { title: 'New workflow', section: 'workflows', form: workflowFormView(values, mod, err.fields ?? { '(root)': err.message }), formError: true }, 422);
+      await newPage(422, err.fields ?? { '(root)': err.message });
     }
   });
 
@@ -98,9 +122,11 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     const wf = await deps.store.require(parseId(req.params.id));
     // The module is fixed once a workflow exists: its conditions and tasks refer to its fields.
     const values = valuesFromForm(req.body, wf.module);
+    if (checked(req.body, 'refresh')) return showEdit(req, res, wf, values);
     try {
-      await deps.workflows.update(wf.id, toWorkflowInput(values, storedTasksInput(wf)));
-      res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=saved`);
+      const { input, dropped } = await applicableInput(values, storedTasksInput(wf), wf);
+      const saved = await deps.workflows.update(wf.id, input);
+      res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=${savedNotice(saved, 'saved')}${droppedParam(dropped)}`);
     } catch (err) {
       if (!isHookflowError(err) || err.status !== 422) throw err;
       await showEdit(req, res, wf, values, err.fields ?? { '(root)': err.message }, 422);

@@ -51,17 +51,43 @@
     if (first) first.focus();
   }
 
-  function syncAuth() {
-    var chosen = document.querySelector('input[name="auth"]:checked');
-    var value = chosen ? chosen.value : 'none';
-    document.querySelectorAll('[data-auth-show]').forEach(function (el) {
-      el.hidden = el.getAttribute('data-auth-show') !== value;
+  // data-show-when="contentType=XML" (or "auth=basic,bearer", or "trigger!=http"): the part shows
+  // only while that form control has (or, with !=, has not) one of the values. The server renders
+  // that state already (and keeps a part with an error visible), so this follows changes only; a
+  // hidden fieldset is also disabled, so nothing in it is posted.
+  function parseRule(text) {
+    var m = /^([\w-]+)(!?=)(.*)$/.exec(text || '');
+    return m ? { name: m[1], negate: m[2] === '!=', values: m[3].split(',') } : null;
+  }
+
+  function controlValue(scope, name, initial) {
+    var radios = scope.querySelectorAll('input[type=radio][name="' + name + '"]');
+    for (var i = 0; i < radios.length; i++) if (initial ? radios[i].defaultChecked : radios[i].checked) return radios[i].value;
+    var select = scope.querySelector('select[name="' + name + '"]');
+    if (!select) return '';
+    if (!initial) return select.value;
+    for (var j = 0; j < select.options.length; j++) if (select.options[j].defaultSelected) return select.options[j].value;
+    return select.options.length ? select.options[0].value : '';
+  }
+
+  // `which(rule, scope)` says whether to apply a rule now.
+  function applyShowWhen(which) {
+    document.querySelectorAll('[data-show-when]').forEach(function (el) {
+      var rule = parseRule(el.getAttribute('data-show-when'));
+      var scope = el.closest('form') || document;
+      if (!rule || !which(rule, scope)) return;
+      var on = rule.values.indexOf(controlValue(scope, rule.name, false)) >= 0;
+      if (rule.negate) on = !on;
+      el.hidden = !on;
+      if (el.tagName === 'FIELDSET') el.disabled = !on;
     });
   }
 
   ready(function () {
     localTimes();
-    syncAuth();
+    // A browser that restored a form after "back" may show another choice than the page was
+    // rendered for: follow those controls only.
+    applyShowWhen(function (rule, scope) { return controlValue(scope, rule.name, false) !== controlValue(scope, rule.name, true); });
     // On narrow screens the chart scrolls; start at the newest hours.
     document.querySelectorAll('.chart-scroll').forEach(function (el) { el.scrollLeft = el.scrollWidth; });
     document.addEventListener('click', function (ev) {
@@ -75,7 +101,8 @@
       }
     });
     document.addEventListener('change', function (ev) {
-      if (ev.target.matches('input[name="auth"]')) syncAuth();
+      var name = ev.target.name;
+      if (name) applyShowWhen(function (rule) { return rule.name === name; });
     });
     document.addEventListener('submit', function (ev) {
       var msg = ev.target.getAttribute('data-confirm');
