@@ -156,7 +156,8 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
 
     /** Workflows addressed by trigger name (any status: the caller decides what to answer). */
     async findByTriggerName(name: string): Promise<Workflow[]> {
-      return hydrate(db, await db('hookflow_workflows').where({ trigger_name: name }).orderBy('id'));
+      // Only http workflows answer to a trigger name (a name left on a record-event workflow never starts it).
+      return hydrate(db, await db('hookflow_workflows').where({ trigger_name: name, trigger: 'http' }).orderBy('id'));
     },
 
     /** Decrypted secrets of a task ({} when none). */

@@ -89,6 +89,7 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   const mod = deps.modules.find((m) => m.name === input.module);
   if (!mod) errors.module = `unknown module ${input.module}; use one of ${deps.modules.map((m) => m.name).join(', ')}`;
   const trigger = checkTrigger(input, errors);
+  if (input.triggerName && trigger !== 'http') errors.triggerName = 'applies to the http trigger only; remove it or choose the http trigger';
   if (mod) {
     for (const [k, v] of Object.entries(checkConditionFields(input.conditions, mod.fields))) errors[k] = v;
     for (const [k, v] of Object.entries(conditionTypeProblems(input.conditions.conditions, mod.fields))) errors[k] ??= v;

@@ -95,7 +95,8 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
    */
   async function applicableInput(values: WorkflowFormValues, tasks: unknown[], stored?: Workflow) {
     const kept = keepApplicable(values, stored);
-    if (kept.dropped.length > 0) await deps.workflows.validate(toWorkflowInput(values, tasks));
+    // As the http workflow the typed values belong to: the trigger itself is checked by the real save.
+    if (kept.dropped.length > 0) await deps.workflows.validate({ ...toWorkflowInput(values, tasks), trigger: 'http' });
     return { input: toWorkflowInput(kept.values, tasks), dropped: kept.dropped };
   }
 
