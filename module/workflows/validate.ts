@@ -77,9 +77,10 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   if (!parsed.success) {
     // Still check the tasks, so one answer names every bad field.
     const errors = fieldsFromZod(parsed.error);
-    const lenient = WorkflowInput.partial().safeParse({ ...(raw as object), conditions: undefined });
-    if (lenient.success && typeof lenient.data.module === 'string') {
-      const input = { ...lenient.data, tasks: lenient.data.tasks ?? [] } as ParsedWorkflowInput;
+    // Only what the task checks need (module and tasks): a bad title must not hide bad tasks.
+    const lenient = WorkflowInput.pick({ module: true, tasks: true }).safeParse(raw);
+    if (lenient.success) {
+      const input = { ...(raw as object), ...lenient.data } as ParsedWorkflowInput;
       input.tasks.forEach((t, i) => checkTask(t, i, input, deps, errors));
     }
     throw new HookflowError('validation_failed', 'The workflow is not valid', errors);

@@ -38,3 +38,13 @@ test('through workflow validation the 422 names the task and the option', () => 
     return true;
   });
 });
+
+test('a workflow that fails its own schema still gets every task error in the same 422', () => {
+  const deps = { modules, taskTypes: createTaskRegistry(), checkTemplate: () => null, settings: HookflowSettings.parse({}) };
+  assert.throws(() => validateWorkflowInput({ module: 'Deals', title: '', trigger: 'record.created', tasks: [{ type: 'webhook', title: 'w', options: { url: 'https://a.example', bogus: 1 } }] }, deps), (err: Error & { fields?: Record<string, string> }) => {
+    const keys = Object.keys(err.fields ?? {});
+    assert.ok(keys.includes('title'), keys.join());
+    assert.ok(keys.some((k) => k.startsWith('tasks.0.options')), `the task error is reported too: ${keys.join()}`);
+    return true;
+  });
+});
