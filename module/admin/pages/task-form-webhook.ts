@@ -62,11 +62,11 @@ function stringValue(v: unknown): string {
 }
 
 export const webhookForm: TaskForm = {
-  blank: () => ({ url: '', method: 'POST', contentType: 'JSON', auth: 'none', username: '', params: [], headers: [], sign: false, xmlRoot: '' }),
+  blank: () => ({ url: '', urlFromData: false, method: 'POST', contentType: 'JSON', auth: 'none', username: '', params: [], headers: [], sign: false, xmlRoot: '' }),
 
   fromOptions(o) {
     return {
-      url: o.url ?? '', method: o.method ?? 'POST', contentType: o.contentType ?? 'JSON', auth: o.auth ?? 'none', username: o.username ?? '',
+      url: o.url ?? '', urlFromData: Boolean(o.urlFromData), method: o.method ?? 'POST', contentType: o.contentType ?? 'JSON', auth: o.auth ?? 'none', username: o.username ?? '',
       params: (o.params ?? []).map((p: { name: string; value: unknown }) => ({ name: p.name, value: stringValue(p.value) })),
       headers: (o.headers ?? []).map((h: Row) => ({ name: h.name, value: h.value })), sign: Boolean(o.sign), xmlRoot: o.xmlRoot ?? '',
     };
@@ -74,14 +74,14 @@ export const webhookForm: TaskForm = {
 
   fromBody(body: FormBody): ParsedTaskForm {
     const values = {
-      url: text(body, 'url').trim(), method: text(body, 'method'), contentType: text(body, 'contentType'), auth: text(body, 'auth') || 'none',
+      url: text(body, 'url').trim(), urlFromData: checked(body, 'urlFromData'), method: text(body, 'method'), contentType: text(body, 'contentType'), auth: text(body, 'auth') || 'none',
       username: text(body, 'username'), params: rows(body, { name: 'paramName', value: 'paramValue' }), headers: rows(body, { name: 'headerName', value: 'headerValue' }),
       sign: checked(body, 'sign'), rotateSecret: checked(body, 'rotateSecret'), xmlRoot: text(body, 'xmlRoot').trim(),
     };
     // Values posted for another content type or authorization are not saved (the page says so).
     const off = new Set(inapplicable(values));
     const options = {
-      url: values.url, method: values.method || undefined, contentType: values.contentType || undefined, auth: values.auth,
+      url: values.url, urlFromData: values.urlFromData, method: values.method || undefined, contentType: values.contentType || undefined, auth: values.auth,
       username: values.username === '' || off.has('username') ? undefined : values.username,
       params: values.params.map((p) => ({ name: p.name.trim(), value: p.value })),
       headers: values.headers.map((h) => ({ name: h.name.trim(), value: h.value })),
