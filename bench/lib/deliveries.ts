@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { Agent, request } from 'undici';
 import { enqueueDelivery } from '../../module/outbound/enqueue.js';
 import type { BenchHost } from './host.js';
+import type { Receiver } from './receiver.js';
 import { clearQueues } from './db.js';
 import { waitUntil } from './stats.js';
 
@@ -43,7 +44,14 @@ export interface QueueRun {
   beforeStop?: () => Promise<void>;
 }
 
-export async function measureQueueRate(t: QueueTarget, n: number, urls: string[], opts: QueueRun): Promise<number> {
+export interface QueueMeasurement {
+  /** Deliveries per second until the last of the `n` was `success` in the log. */
+  rate: number;
+  /** Correctness problems of the run (see checkDeliveries); empty when none. */
+  problems: string[];
+}
+
+export async function measureQueueRate(t: QueueTarget, n: number, urls: string[], opts: QueueRun & { receivers: Receiver[] }): Promise<QueueMeasurement> {
   await clearQueues(t.db);
   if (opts.before) await enqueueMany(t, opts.before.n, opts.before.urls);
   await enqueueMany(t, n, urls);
@@ -55,7 +63,40 @@ export async function measureQueueRate(t: QueueTarget, n: number, urls: string[]
   const elapsed = performance.now() - started;
   await opts.beforeStop?.();
   await t.host.hookflow.worker.stop();
-  return (n / elapsed) * 1000;
+  return { rate: (n / elapsed) * 1000, problems: await checkDeliveries(t.db, opts.receivers, { urls, expected: n }) };
+}
+
+/**
+ * The correctness check of a drained queue: every delivery to `urls` (all when omitted) is
+ * `success` after exactly one attempt, that attempt a 2xx, and its `webhook-id` arrived at the
+ * receivers exactly once — none lost, none sent twice. `expected`: how many there must be.
+ */
+export async function checkDeliveries(db: Knex, receivers: Receiver[], opts: { urls?: string[]; expected?: number } = {}): Promise<string[]> {
+  const problems: string[] = [];
+  const q = db('hookflow_deliveries');
+  if (opts.urls) q.whereIn('url', opts.urls);
+  const rows = (await q.select('id', 'webhook_id', 'status', 'attempt_count')) as Array<{ id: number; webhook_id: string; status: string; attempt_count: number }>;
+  if (opts.expected !== undefined && rows.length !== opts.expected) problems.push(`${rows.length} deliveries in the log, ${opts.expected} queued`);
+  const notSuccess = rows.filter((r) => r.status !== 'success');
+  if (notSuccess.length) problems.push(`${notSuccess.length} deliveries not success (${[...new Set(notSuccess.map((r) => r.status))].join(', ')})`);
+  const retried = rows.filter((r) => Number(r.attempt_count) !== 1);
+  if (retried.length) problems.push(`${retried.length} deliveries with attempt_count ≠ 1`);
+  const ids = rows.map((r) => r.id);
+  let attempts = 0;
+  let bad = 0;
+  for (let i = 0; i < ids.length; i += 500) { // chunks: SQLite caps bound parameters
+    const chunk = ids.slice(i, i + 500);
+    attempts += Number((await db('hookflow_attempts').whereIn('delivery_id', chunk).count({ n: '*' }).first())?.n ?? 0);
+    bad += Number((await db('hookflow_attempts').whereIn('delivery_id', chunk).where((w) => w.whereNot('outcome', 'success').orWhere('status_code', '<', 200).orWhere('status_code', '>', 299)).count({ n: '*' }).first())?.n ?? 0);
+  }
+  if (attempts !== rows.length) problems.push(`${attempts} attempt rows for ${rows.length} deliveries`);
+  if (bad) problems.push(`${bad} attempts not a 2xx success`);
+  const seen = (id: string) => receivers.reduce((sum, r) => sum + (r.webhookIds.get(id) ?? 0), 0);
+  const lost = rows.filter((r) => seen(r.webhook_id) === 0).length;
+  const doubles = rows.filter((r) => seen(r.webhook_id) > 1).length;
+  if (lost) problems.push(`${lost} deliveries never arrived at a receiver`);
+  if (doubles) problems.push(`${doubles} deliveries arrived more than once (double sends)`);
+  return problems;
 }
 
 /** Raw undici POSTs of the same body to `url`, `concurrency` at a time; requests per second. */

@@ -21,7 +21,11 @@ export interface BenchHost {
 
 const silent: HostLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export async function createBenchHost(db: Knex, settings: HookflowSettingsPatch): Promise<BenchHost> {
+/**
+ * `secretKey`: default a random one. Worker processes started on the same database must use the
+ * same key (install refuses a key the database's secrets were not sealed with).
+ */
+export async function createBenchHost(db: Knex, settings: HookflowSettingsPatch, secretKey = randomBytes(32).toString('hex')): Promise<BenchHost> {
   await migrateHost(db);
   const now = () => new Date();
   const records = new RecordService(db, now);
@@ -35,7 +39,7 @@ export async function createBenchHost(db: Knex, settings: HookflowSettingsPatch)
     baseUrl: 'http://crm.bench',
     attachHooks: (hooks) => records.setHooks(hooks),
   };
-  const hookflow = await install(context, { secretKey: randomBytes(32).toString('hex'), startWorker: false, settings });
+  const hookflow = await install(context, { secretKey, startWorker: false, settings });
   return {
     records, hookflow, admin,
     async close() {

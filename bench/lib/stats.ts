@@ -40,3 +40,19 @@ export function printTable(rows: Row[], out: (s: string) => void = console.log):
 
 export const ms = (v: number) => `${v.toFixed(v < 1 ? 3 : 2)} ms`;
 export const perSecond = (v: number) => `${Math.round(v)}/s`;
+
+/** Median and range of one metric over the rounds of a benchmark. */
+export interface Spread { median: number; min: number; max: number; n: number }
+
+export function spread(values: number[]): Spread {
+  if (values.length === 0) return { median: NaN, min: NaN, max: NaN, n: 0 };
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+/** `median (min–max)`, each through `fmt`. */
+export const showSpread = (s: Spread, fmt: (v: number) => string) => (s.n <= 1 ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`);
+
+/** Thousands separators, no decimals: 12,346. */
+export const int = (v: number) => Math.round(v).toLocaleString('en-US');
