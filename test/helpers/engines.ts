@@ -1,7 +1,8 @@
 /**
  * Runs one test body on every available engine, each with its own fresh database:
  * SQLite (a temp file) always; MariaDB/MySQL when HOOKFLOW_TEST_MYSQL_URL is set
- * (a `hookflow_test_<random>` database, dropped afterwards).
+ * (a `hookflow_test_<random>` database, dropped afterwards). HOOKFLOW_TEST_ENGINES=sqlite or
+ * =mysql narrows that to one engine (the mutation check proves each engine on its own).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,8 +22,17 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
+const ENGINES: readonly EngineName[] = ['sqlite', 'mysql'];
+
 export function availableEngines(): EngineName[] {
-  return process.env.HOOKFLOW_TEST_MYSQL_URL ? ['sqlite', 'mysql'] : ['sqlite'];
+  const all: EngineName[] = process.env.HOOKFLOW_TEST_MYSQL_URL ? ['sqlite', 'mysql'] : ['sqlite'];
+  const wanted = (process.env.HOOKFLOW_TEST_ENGINES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (wanted.length === 0) return all;
+  const unknown = wanted.filter((w) => !ENGINES.includes(w as EngineName));
+  if (unknown.length > 0) throw new Error(`HOOKFLOW_TEST_ENGINES: unknown engine ${unknown.join(', ')}; use sqlite, mysql or sqlite,mysql`);
+  // Asking for an engine that cannot run must fail, not quietly test nothing.
+  if (wanted.includes('mysql') && !process.env.HOOKFLOW_TEST_MYSQL_URL) throw new Error('HOOKFLOW_TEST_ENGINES=mysql needs HOOKFLOW_TEST_MYSQL_URL');
+  return all.filter((e) => wanted.includes(e));
 }
 
 function adminConnection(url: URL): Knex {

@@ -4,9 +4,10 @@
  * Re-run), the overview counts and chart, and HTTP handler permissions (normalised sources,
  * token shown once, address check, refused requests, examples).
  */
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachEngine } from '../../helpers/engines.js';
+import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
+import { dbNowMs } from '../../../module/storage/engine.js';
 import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
 import { ADMIN, FormClient, startAdminHost, startReceiver, type AdminHost, type Receiver } from '../../helpers/admin-host.js';
 
@@ -16,12 +17,25 @@ describeEachEngine('admin log and access pages', (tdb) => {
   let client: FormClient;
   let workflowId = 0;
   const hf = () => t.host.hookflow;
+  // Retries of this file's workflow made due at once (other queued rows stay as they are).
   const drain = async () => {
     for (let i = 0; i < 3; i++) {
       await hf().worker.drain();
-      await tdb().db('hookflow_deliveries').where({ status: 'queued' }).update({ next_attempt_at: 0 });
+      await tdb().db('hookflow_deliveries').where({ status: 'queued', workflow_id: workflowId }).update({ next_attempt_at: 0 });
     }
   };
+
+  /**
+   * A host on an empty database of the test's own, for what the shared one cannot show (an
+   * empty log, exact counts): the other tests of this file leave rows in it.
+   */
+  async function emptyHost(tc: TestContext): Promise<{ db: AdminHost['host']['context']['db']; client: FormClient }> {
+    const empty = await createTestDatabase(tdb().engine);
+    let host: AdminHost | undefined;
+    tc.after(async () => { await host?.close(); await empty.destroy(); });
+    host = await startAdminHost(empty.db);
+    return { db: empty.db, client: await new FormClient(host.url).login(host.admin.email, host.admin.password) };
+  }
 
   before(async () => {
     rx = await startReceiver();
@@ -40,17 +54,18 @@ describeEachEngine('admin log and access pages', (tdb) => {
     await rx?.close();
   });
 
-  test('empty logs tell the admin what to do next', async () => {
-    assert.match((await client.get(`${ADMIN}/deliveries`)).text, /No webhook deliveries yet/);
-    assert.match((await client.get(`${ADMIN}/runs`)).text, /No runs yet/);
-    assert.match((await client.get(`${ADMIN}/permissions`)).text, /Nobody may call the short URL yet/);
+  test('empty logs tell the admin what to do next', async (tc) => {
+    const { client: fresh } = await emptyHost(tc);
+    assert.match((await fresh.get(`${ADMIN}/deliveries`)).text, /No webhook deliveries yet/);
+    assert.match((await fresh.get(`${ADMIN}/runs`)).text, /No runs yet/);
+    assert.match((await fresh.get(`${ADMIN}/permissions`)).text, /Nobody may call the short URL yet/);
   });
 
   test('webhook log: filters, masked headers, every attempt, Resend and bulk resend', async () => {
     rx.status = 500;
     const deal = await t.host.services.records.create('Deals', { title: 'Rocket skates' }, { actorUserId: t.admin.id });
     await drain();
-    const failed = await client.get(`${ADMIN}/deliveries?status=failed`);
+    const failed = await client.get(`${ADMIN}/deliveries?status=failed&recordId=${deal.id}`);
     assert.equal(failed.status, 200);
     const id = Number(/href="\/settings\/hookflow\/deliveries\/(\d+)"/.exec(failed.text)?.[1]);
     assert.ok(id > 0, 'the failed delivery is listed');
@@ -80,15 +95,19 @@ describeEachEngine('admin log and access pages', (tdb) => {
     assert.equal(bulk.status, 303);
     assert.match(bulk.location ?? '', /notice=bulk-resent/);
     await drain();
-    assert.equal(Number((await tdb().db('hookflow_deliveries').where({ status: 'success' }).count({ n: '*' }).first())?.n), 2);
+    assert.equal(Number((await tdb().db('hookflow_deliveries').where({ status: 'success', workflow_id: workflowId }).count({ n: '*' }).first())?.n), 2);
     const none = await client.submit(`${ADMIN}/deliveries`, `${ADMIN}/deliveries/resend-failed`, { since: '2999-01-01T00:00' });
     assert.match(none.location ?? '', /notice=bulk-none/);
   });
 
-  test('webhook log pagination keeps the filters', async () => {
+  test('webhook log pagination keeps the filters', async (tc) => {
+    const ids: number[] = [];
+    tc.after(() => tdb().db('hookflow_deliveries').whereIn('id', ids).delete());
     for (let i = 0; i < 27; i++) {
-      await enqueueDelivery(tdb().db, { webhookId: `msg_page${i}`, runId: null, workflowId, taskId: null, eventType: 'record.created', module: 'Deals', recordId: 999, method: 'POST', url: 'https://example.com/x', headers: {}, contentType: null, body: null, originKey: null });
+      ids.push(await enqueueDelivery(tdb().db, { webhookId: `msg_page${i}`, runId: null, workflowId: null, taskId: null, eventType: 'record.created', module: 'Deals', recordId: 999, method: 'POST', url: 'https://example.com/x', headers: {}, contentType: null, body: null, originKey: null }));
     }
+    // Log rows only: never due, so no drain of another test sends them.
+    await tdb().db('hookflow_deliveries').whereIn('id', ids).update({ next_attempt_at: Number.MAX_SAFE_INTEGER });
     const first = await client.get(`${ADMIN}/deliveries?recordId=999`);
     assert.match(first.text, /1–25 of 27/);
     assert.match(first.text, /href="\/settings\/hookflow\/deliveries\?recordId&#x3D;999&amp;page&#x3D;2" rel="next"/);
@@ -96,8 +115,18 @@ describeEachEngine('admin log and access pages', (tdb) => {
     assert.match(second.text, /26–27 of 27/);
   });
 
-  test('overview counts the last 24 hours and draws the chart', async () => {
-    const page = await client.get(`${ADMIN}/`);
+  test('overview counts the last 24 hours and draws the chart', async (tc) => {
+    const { db, client: fresh } = await emptyHost(tc);
+    const now = await dbNowMs(db);
+    const logged = async (status: string, createdAt: number) => {
+      const id = await enqueueDelivery(db, { webhookId: `msg_${status}_${createdAt}_${Math.random()}`, runId: null, workflowId: null, taskId: null, eventType: 'record.created', module: 'Deals', recordId: 1, method: 'POST', url: 'https://example.com/x', headers: {}, contentType: null, body: null, originKey: null });
+      await db('hookflow_deliveries').where({ id }).update({ status, created_at: createdAt, finished_at: createdAt });
+    };
+    await logged('success', now - 60_000);
+    await logged('success', now - 23 * 3600_000);
+    await logged('success', now - 30 * 3600_000); // in the chart, not in the last 24 hours
+    await logged('failed', now - 60_000);
+    const page = await fresh.get(`${ADMIN}/`);
     assert.match(page.text, /<span class="stat">2<\/span><span class="badge badge-success">/);
     assert.match(page.text, /<rect class="bar bar-success"/);
     assert.match(page.text, /<rect class="bar bar-failed"/);

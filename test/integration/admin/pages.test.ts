@@ -3,7 +3,7 @@
  * access control, CSRF, workflows and tasks through the forms, validation errors with values
  * kept, secrets never rendered back, and "Send test" against a real receiver.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { hiddenInput } from '../host/harness.js';
@@ -16,6 +16,16 @@ describeEachEngine('admin pages', (tdb) => {
   let base = '';
   const settings = () => t.host.hookflow.services.settings.get();
   const store = () => t.host.hookflow.services.store;
+  const saveSettings = (patch: Parameters<AdminHost['host']['hookflow']['services']['settings']['save']>[0]) => t.host.hookflow.services.settings.save(patch);
+  /** Each test makes its own workflow: every test must also pass alone, or after any other. */
+  const newWorkflow = async (title: string, tasks: unknown[] = []) =>
+    (await t.host.hookflow.services.workflows.create({ module: 'Deals', title, status: 'active', trigger: 'record.updated', tasks }, t.admin.id)).id;
+  /** The receiver is on 127.0.0.1: allowed for this test, the previous allowlist restored after it. */
+  async function allowLoopback(tc: TestContext): Promise<void> {
+    const previous = settings().outboundAllowlist;
+    await saveSettings({ outboundAllowlist: ['127.0.0.1/32'] });
+    tc.after(() => saveSettings({ outboundAllowlist: previous }));
+  }
 
   before(async () => {
     rx = await startReceiver();
@@ -45,7 +55,8 @@ describeEachEngine('admin pages', (tdb) => {
     assert.equal(settings().enabled, true);
   });
 
-  test('pages are escaped, carry a strict CSP, and every POST needs the CSRF token', async () => {
+  test('pages are escaped, carry a strict CSP, and every POST needs the CSRF token', async (tc) => {
+    tc.after(() => saveSettings({ enabled: true })); // also when an assertion below fails
     const overview = await client.get(`${ADMIN}/`);
     assert.equal(overview.status, 200);
     assert.match(overview.headers.get('content-security-policy') ?? '', /script-src 'self'/);
@@ -72,9 +83,8 @@ describeEachEngine('admin pages', (tdb) => {
     assert.equal(settings().enabled, true);
   });
 
-  let workflowId = 0;
-
   test('a workflow created through the forms is stored; errors are shown next to fields with values kept', async () => {
+    const stored = (await store().list()).length;
     const bad = await client.submit(`${ADMIN}/workflows/new?module=Deals`, `${ADMIN}/workflows`, {
       module: 'Deals', title: '<script>alert(1)</script>', trigger: 'record.updated', triggerName: 'bad name!', status: 'active', join: 'all',
       condField: ['stage', 'nosuchfield', ''], condOp: ['changed_to', 'equals', 'equals'], condValue: ['Won', 'x', ''], runMode: 'every_event', execMode: 'sync',
@@ -91,7 +101,7 @@ describeEachEngine('admin pages', (tdb) => {
     assert.equal(badField.status, 422);
     assert.match(badField.text, /<option value="nosuchfield" selected>nosuchfield<\/option>/, 'the unknown field stays chosen');
     assert.match(badField.text, /Unknown field &quot;nosuchfield&quot;/);
-    assert.equal((await store().list()).length, 0, 'nothing was saved');
+    assert.equal((await store().list()).length, stored, 'nothing was saved');
 
     const ok = await client.submit(`${ADMIN}/workflows/new?module=Deals`, `${ADMIN}/workflows`, {
       module: 'Deals', title: 'Won deals to accounting', description: 'Invoices', trigger: 'record.updated', triggerName: '', status: 'active', join: 'all',
@@ -99,14 +109,16 @@ describeEachEngine('admin pages', (tdb) => {
       envName: ['', ''], envType: ['text', 'text'], envRequired: ['required', 'required'],
     });
     assert.equal(ok.status, 303);
-    workflowId = Number(/\/workflows\/(\d+)\?notice=created$/.exec(ok.location ?? '')?.[1]);
+    const workflowId = Number(/\/workflows\/(\d+)\?notice=created$/.exec(ok.location ?? '')?.[1]);
     const wf = await store().require(workflowId);
     assert.equal(wf.title, 'Won deals to accounting');
     assert.equal(wf.status, 'active');
     assert.deepEqual(wf.conditions, { join: 'all', conditions: [{ field: 'stage', op: 'changed_to', value: 'Won' }] });
   });
 
-  test('settings: bad values are named next to their field and nothing is saved; good values are saved', async () => {
+  test('settings: bad values are named next to their field and nothing is saved; good values are saved', async (tc) => {
+    const previous = settings();
+    tc.after(() => saveSettings({ outboundAllowlist: previous.outboundAllowlist, retrySchedule: previous.retrySchedule }));
     const page = await client.get(`${ADMIN}/settings`);
     assert.match(page.text, /name="retrySchedule"[^>]*value="1h, 2h, 4h"/, 'durations are shown readably');
     const form = Object.fromEntries([...page.text.matchAll(/<(?:input|textarea) id="s-(\w+)" name="\w+"[^>]*?(?:value="([^"]*)"[^>]*)?>(?:([^<]*)<\/textarea>)?/g)].map((m) => [m[1], m[2] ?? m[3] ?? '']));
@@ -116,7 +128,7 @@ describeEachEngine('admin pages', (tdb) => {
     assert.match(bad.text, /id="s-retrySchedule-error"[^>]*>&quot;soon&quot; is not a duration/);
     assert.match(bad.text, /id="s-outboundAllowlist-error"[^>]*>allowlist entry 2/);
     assert.ok(bad.text.includes('value="1h, soon"'), 'typed values are kept');
-    assert.deepEqual(settings().outboundAllowlist, [], 'nothing saved');
+    assert.deepEqual(settings(), previous, 'nothing saved');
 
     const range = await client.submit(`${ADMIN}/settings`, `${ADMIN}/settings`, { ...form, maxConcurrency: '0' });
     assert.equal(range.status, 422);
@@ -130,7 +142,11 @@ describeEachEngine('admin pages', (tdb) => {
     assert.equal(s.maxConcurrency, 16, 'untouched settings keep their values');
   });
 
-  test('webhook task: errors keep the rows, secrets are write-only, the signing secret is shown once, Send test shows the answer', async () => {
+  test('webhook task: errors keep the rows, secrets are write-only, the signing secret is shown once, Send test shows the answer', async (tc) => {
+    await allowLoopback(tc);
+    const workflowId = await newWorkflow('Webhook through the forms');
+    const deliveries = async () => Number((await tdb().db('hookflow_deliveries').count({ n: '*' }).first())?.n);
+    const loggedBefore = await deliveries();
     const form = `${ADMIN}/workflows/${workflowId}/tasks/new?type=webhook`;
     const fields = {
       type: 'webhook', title: 'Invoice', description: '', url: 'ftp://nope.example/x', method: 'POST', contentType: 'JSON', auth: 'basic', username: 'acct',
@@ -173,10 +189,14 @@ describeEachEngine('admin pages', (tdb) => {
     assert.ok(rx.received[0].headers['webhook-signature'], 'signed');
     assert.ok(!sent.text.includes('pa55') && !sent.text.includes(Buffer.from('acct:pa55-word-xyz').toString('base64')), 'credentials masked in the shown request');
     assert.deepEqual(JSON.parse(rx.received[0].body).deal, { id: 0, title: 'Sample title' });
-    assert.equal(await tdb().db('hookflow_deliveries').count({ n: '*' }).first().then((r) => Number(r?.n)), 0, 'a test is not logged');
+    assert.equal(await deliveries(), loggedBefore, 'a test is not logged');
   });
 
-  test('tasks can be added, reordered and removed', async () => {
+  test('tasks can be added, reordered and removed', async (tc) => {
+    await allowLoopback(tc);
+    const workflowId = await newWorkflow('Reordered tasks', [
+      { type: 'webhook', title: 'Invoice', options: { url: rx.url, auth: 'basic', username: 'acct' }, secrets: { password: 'pa55-word-xyz' } },
+    ]);
     const add = await client.submit(`${ADMIN}/workflows/${workflowId}/tasks/new?type=set_env`, `${ADMIN}/workflows/${workflowId}/tasks`, { type: 'set_env', title: 'Prepare', envName: ['total', ''], envValue: ['{{record.amount}}', ''] });
     assert.equal(add.status, 303);
     let wf = await store().require(workflowId);
@@ -190,6 +210,6 @@ describeEachEngine('admin pages', (tdb) => {
     wf = await store().require(workflowId);
     assert.deepEqual(wf.tasks.map((t) => t.id), [hook.id]);
     const list = await client.get(`${ADMIN}/workflows`);
-    assert.ok(list.text.includes('Won deals to accounting'));
+    assert.ok(list.text.includes('Reordered tasks'));
   });
 });

@@ -59,21 +59,27 @@ describeEachEngine('failed runs on the pages', (tdb) => {
   });
 
   test('the overview counts the failed runs of the last 24 hours next to the deliveries', async () => {
+    // A failed run of this test's own, and a copy of it from two days ago: outside the last 24 hours.
+    const d = await deal('overview-not-an-address', t.sales.id);
+    await hf().worker.drain();
+    const old = await failedRunOf(d.id);
+    assert.equal(old?.status, 'failed');
     const now = await dbNowMs(db());
-    // One more failed run from two days ago: outside the last 24 hours.
-    const [old] = await db()('hookflow_runs').where({ status: 'failed' }).orderBy('id').limit(1);
     await db()('hookflow_runs').insert({ ...old, id: undefined, created_at: now - 48 * 3600_000, finished_at: now - 48 * 3600_000 });
     const failed = Number((await db()('hookflow_runs').where({ status: 'failed' }).where('created_at', '>=', now - 24 * 3600_000).count({ n: '*' }))[0].n);
-    assert.ok(failed >= 2);
+    assert.ok(failed >= 1);
     const page = await admin.get(`${ADMIN}/`);
     assert.match(page.text, /Workflow runs, last 24 hours/);
     assert.match(page.text, new RegExp(`href="/settings/hookflow/runs\\?status=failed&amp;period=24h"><span class="stat">${failed}</span><span class="badge badge-failed">`));
     assert.match(page.text, /Webhook deliveries, last 24 hours/);
   });
 
-  test('the owner’s mail links the record page: the owner and admins open it, another user gets 403', async () => {
+  test('the owner’s mail links the record page: the owner and admins open it, another user gets 403', async (tc) => {
     mails.length = 0;
     // A workflow of its own: the first failure of a workflow is mailed at once (no digest wait).
+    // The others are switched off meanwhile, and on again after the test.
+    const active = (await db()('hookflow_workflows').where({ status: 'active' }).select('id')).map((r: { id: number }) => r.id);
+    tc.after(() => db()('hookflow_workflows').whereIn('id', active).update({ status: 'active' }));
     await db()('hookflow_workflows').update({ status: 'inactive' });
     const own = await hf().services.workflows.create({ module: 'Deals', title: 'Mailed at once', status: 'active', trigger: 'record.created', tasks: [refusedLeadTask()] }, t.admin.id);
     const d = await deal('still-no-address', t.sales.id);

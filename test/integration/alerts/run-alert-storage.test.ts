@@ -3,10 +3,10 @@
  * the run, keeps a failed run whose alert is still pending, and the run_alerts migration keeps
  * every delivery alert row it finds.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachEngine } from '../../helpers/engines.js';
-import { createTestHost } from '../../helpers/test-host.js';
+import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
+import { createTestHost, type TestHost, type TestHostOptions } from '../../helpers/test-host.js';
 import { pruneHistory } from '../../../module/outbound/retention.js';
 import { dbNowMs } from '../../../module/storage/engine.js';
 import * as runAlertsMigration from '../../../migrations/20261201000030_run_alerts.js';
@@ -14,11 +14,20 @@ import * as runAlertsMigration from '../../../migrations/20261201000030_run_aler
 const DAY = 86_400_000;
 
 describeEachEngine('run alerts in storage', (tdb) => {
-  const db = () => tdb().db;
+  // Each test looks at whole tables: it gets a database of its own.
+  let own: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+  const db = () => own!.db;
+  async function ownHost(t: TestContext, opts: TestHostOptions = {}): Promise<TestHost> {
+    const d = await createTestDatabase(tdb().engine);
+    own = d;
+    let host: TestHost | undefined;
+    t.after(async () => { await host?.close(); await d.destroy(); });
+    host = await createTestHost(d.db, opts);
+    return host;
+  }
 
   test('retention: a failed run goes with its sent alert and recipients, never while its alert is pending', async (t) => {
-    const h = await createTestHost(db(), { settings: { retentionDays: 30 } });
-    t.after(() => h.close());
+    const h = await ownHost(t, { settings: { retentionDays: 30 } });
     const now = await dbNowMs(db());
     const at = now - 40 * DAY;
     const run = async () => Number((await db()('hookflow_runs').insert({
@@ -40,8 +49,7 @@ describeEachEngine('run alerts in storage', (tdb) => {
   });
 
   test('the migration keeps delivery alert rows and allows run alerts only once per run', async (t) => {
-    const h = await createTestHost(db());
-    t.after(() => h.close());
+    await ownHost(t);
     await db()('hookflow_alerts').delete();
     await runAlertsMigration.down(db());
     await db()('hookflow_alerts').insert({ delivery_id: 41, task_id: 7, status: 'pending', due_at: 5, created_at: 5 });

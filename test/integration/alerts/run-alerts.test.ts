@@ -158,8 +158,14 @@ describeEachEngine('run failure alerts', (tdb) => {
     assert.equal(w.smtp.received.length, 3);
   });
 
-  test('the failure and its alert row commit together: a rollback leaves neither, a failed alert write fails nothing', async () => {
+  test('the failure and its alert row commit together: a rollback leaves neither, a failed alert write fails nothing', async (t) => {
     const { workflowId } = await createDealWorkflow(w, 'Atomic', [refusedLeadTask()]);
+    // Nothing of this test may be mailed or run by a later test's drain: its alerts count as
+    // sent, its runs left leased as finished.
+    t.after(async () => {
+      await db()('hookflow_alerts').where({ workflow_id: workflowId }).update({ status: 'sent', lease_owner: null });
+      await db()('hookflow_runs').where({ workflow_id: workflowId, status: 'running' }).update({ status: 'failed', lease_owner: null, lease_expires_at: null });
+    });
     await db()('hookflow_workflows').where({ id: workflowId }).update({ status: 'inactive' });
     const leased = () => insertRun(db(), {
       workflowId, trigger: 'manual', source: 'manual', module: 'Deals', recordId: null, status: 'running', mode: 'async',

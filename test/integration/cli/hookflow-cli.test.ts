@@ -4,12 +4,12 @@
  * only hookflow_* tables, `--host` files that are incomplete or missing, export/import, and a
  * worker process with its own /healthz that stops cleanly on SIGTERM.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { describeEachEngine } from '../../helpers/engines.js';
+import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
 import { waitFor } from '../../helpers/wait.js';
 import { TEST_SECRET_KEY } from '../../helpers/test-host.js';
 
@@ -57,16 +57,22 @@ test('migrate needs DATABASE_URL; a host file that is missing or incomplete is o
 });
 
 describeEachEngine('hookflow command', (tdb) => {
-  const env = () => ({ DATABASE_URL: tdb().url, HOOKFLOW_SECRET_KEY: TEST_SECRET_KEY });
+  const env = (url = tdb().url) => ({ DATABASE_URL: url, HOOKFLOW_SECRET_KEY: TEST_SECRET_KEY });
+  /** A database of the test's own: one never migrated, or one whose key the test changes. */
+  async function ownDatabase(t: TestContext) {
+    const own = await createTestDatabase(tdb().engine);
+    t.after(() => own.destroy());
+    return own;
+  }
 
-  test('migrate creates only hookflow_* tables and leaves the host\'s alone; a second run does nothing', async () => {
-    const { db } = tdb();
+  test('migrate creates only hookflow_* tables and leaves the host\'s alone; a second run does nothing', async (t) => {
+    const { db, url } = await ownDatabase(t);
     await db.schema.createTable('crm_things', (t) => { t.increments('id'); t.string('name'); });
     await db('crm_things').insert({ name: 'kept' });
-    const first = hookflow(['migrate'], env());
+    const first = hookflow(['migrate'], env(url));
     assert.equal(first.code, 0, first.err);
     assert.match(first.out, /^applied \d+: 20261123000001_foundation, /);
-    assert.equal(hookflow(['migrate'], env()).out, 'up to date: no migration to apply');
+    assert.equal(hookflow(['migrate'], env(url)).out, 'up to date: no migration to apply');
     assert.deepEqual(await db('crm_things').select('name'), [{ name: 'kept' }]);
     assert.deepEqual(Object.keys(await db('crm_things').columnInfo()).sort(), ['id', 'name']);
   });
@@ -78,35 +84,34 @@ describeEachEngine('hookflow command', (tdb) => {
     for (const member of ['records.get', 'records.create', 'users', 'mailer', 'requireAdmin', 'attachHooks', 'baseUrl']) assert.ok(r.err.includes(`host.${member} `), `${member} in: ${r.err}`);
   });
 
-  test('import validates and writes; export reads it back', () => {
+  test('import validates and writes; export reads it back', (t) => {
     const file = path.join(path.dirname(tdb().url.replace(/^sqlite:/, '')), `flows-${process.pid}.json`);
     const flows = fs.existsSync(path.dirname(file)) ? file : path.join(root, 'dist', `flows-${process.pid}.json`);
     const doc = { format: 'hookflow.workflows.v1', workflows: [{ module: 'Deals', title: 'Ping', trigger: 'record.created', tasks: [{ type: 'set_env', title: 's', options: { values: [{ name: 'a', value: 1 }] } }] }] };
+    t.after(() => fs.rmSync(flows, { force: true }));
     fs.writeFileSync(flows, JSON.stringify(doc));
-    try {
-      const imported = hookflow(['import', '--host', fixture, flows], env());
-      assert.equal(imported.code, 0, imported.err);
-      assert.equal(imported.out, 'imported: 1 created, 0 updated');
-      const exported = hookflow(['export', '--host', fixture], env());
-      assert.equal(exported.code, 0, exported.err);
-      assert.deepEqual(JSON.parse(exported.out).workflows.map((w: { title: string }) => w.title), ['Ping']);
-    } finally {
-      fs.rmSync(flows, { force: true });
-    }
+    const imported = hookflow(['import', '--host', fixture, flows], env());
+    assert.equal(imported.code, 0, imported.err);
+    assert.equal(imported.out, 'imported: 1 created, 0 updated');
+    const exported = hookflow(['export', '--host', fixture], env());
+    assert.equal(exported.code, 0, exported.err);
+    assert.deepEqual(JSON.parse(exported.out).workflows.map((w: { title: string }) => w.title), ['Ping']);
   });
 
-  test('rotate-key moves the database to a new key; the old key is then refused with one line', () => {
+  test('rotate-key moves the database to a new key; the old key is then refused with one line', async (t) => {
     const newKey = 'b'.repeat(64);
-    assert.equal(hookflow(['export', '--host', fixture], env()).code, 0, 'installs and records the key');
-    assert.match(hookflow(['rotate-key'], env()).err, /^hookflow rotate-key: HOOKFLOW_NEW_SECRET_KEY: not set/);
-    const rotated = hookflow(['rotate-key'], { ...env(), HOOKFLOW_NEW_SECRET_KEY: newKey });
+    // Its own database: a failure half-way must not leave the shared one on another key.
+    const own = env((await ownDatabase(t)).url);
+    assert.equal(hookflow(['export', '--host', fixture], own).code, 0, 'installs and records the key');
+    assert.match(hookflow(['rotate-key'], own).err, /^hookflow rotate-key: HOOKFLOW_NEW_SECRET_KEY: not set/);
+    const rotated = hookflow(['rotate-key'], { ...own, HOOKFLOW_NEW_SECRET_KEY: newKey });
     assert.equal(rotated.code, 0, rotated.err);
     assert.match(rotated.out, /^rotated: \d+ tasks? re-sealed/);
-    const old = hookflow(['export', '--host', fixture], env());
+    const old = hookflow(['export', '--host', fixture], own);
     assert.equal(old.code, 1);
     assert.match(old.err, /^hookflow export: Hookflow: the secret key .*HOOKFLOW_SECRET_KEY.* rotate-key$/);
-    assert.equal(hookflow(['export', '--host', fixture], { ...env(), HOOKFLOW_SECRET_KEY: newKey }).code, 0);
-    assert.equal(hookflow(['rotate-key'], { ...env(), HOOKFLOW_SECRET_KEY: newKey, HOOKFLOW_NEW_SECRET_KEY: TEST_SECRET_KEY }).code, 0, 'and back, so later tests keep the shared key');
+    assert.equal(hookflow(['export', '--host', fixture], { ...own, HOOKFLOW_SECRET_KEY: newKey }).code, 0);
+    assert.equal(hookflow(['rotate-key'], { ...own, HOOKFLOW_SECRET_KEY: newKey, HOOKFLOW_NEW_SECRET_KEY: TEST_SECRET_KEY }).code, 0, 'and back');
   });
 
   test('worker: its own /healthz, a heartbeat row while it runs, SIGTERM stops it cleanly', async (t) => {

@@ -6,7 +6,7 @@
  * - every `dns … block` case of test/corpus/outbound-addresses.tsv through a real undici request
  *   on the guarded agent with the case's resolver answers: refused before any connection.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,6 +79,8 @@ describe('outbound corpus: names resolving to blocked addresses never get a conn
   let rx: Awaited<ReturnType<typeof startReceiver>>;
   before(async () => { rx = await startReceiver(); });
   after(async () => { await rx.close(); });
+  // Each test looks at what reached the receiver during it (also after a test that failed).
+  beforeEach(() => { rx.paths.length = 0; });
 
   const blocked = casesOfKind(loadCorpus('outbound-addresses.tsv', 3), 'dns').filter((c) => c.expected === 'block');
   for (const c of blocked) {
@@ -104,7 +106,6 @@ describe('outbound corpus: names resolving to blocked addresses never get a conn
       assert.equal(res.statusCode, 200);
       await res.body.text();
       assert.deepEqual(rx.paths, ['/allowed']);
-      rx.paths.length = 0;
     } finally {
       await Promise.all([refusing.close(), allowing.close()]);
     }

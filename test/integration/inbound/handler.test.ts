@@ -79,6 +79,9 @@ describeEachEngine('inbound short URL', (tdb) => {
   });
 
   test('default deny: the same 403 whether or not the workflow exists, and the refusal is logged', async () => {
+    // One source holds only a few log rows (refusal-policy.ts): the other tests' refusals from
+    // 127.0.0.1 would swallow this one into theirs, so the log starts empty here.
+    await tdb().db('hookflow_http_refusals').del();
     const exists = await srv.post(`?workflow_id=${leadformId}&record_id=0`, { body: 'lastname=x', headers: FORM });
     const missing = await srv.post('?workflow_id=999999&record_id=0', { body: 'lastname=x', headers: FORM });
     const unknownTrigger = await srv.post('?trigger=nope&record_id=0', { body: 'lastname=x', headers: FORM });

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachEngine } from '../../helpers/engines.js';
-import { createTestHost } from '../../helpers/test-host.js';
+import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
+import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { startInboundServer } from '../../helpers/inbound-server.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -15,8 +15,11 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 describeEachEngine('seed compatibility of the short URL', (tdb) => {
   async function setUp(t: { after(fn: () => unknown): void }) {
-    const h = await createTestHost(tdb().db);
-    t.after(() => h.close());
+    // A database per test: each test's workflows use the same trigger name.
+    const own = await createTestDatabase(tdb().engine);
+    let host: TestHost | undefined;
+    t.after(async () => { await host?.close(); await own.destroy(); });
+    const h = host = await createTestHost(own.db);
     const wf = h.hookflow.services.workflows;
     const echo = { type: 'respond', title: 'answer', options: { body: { got: '$env.name', input: '$env.args.input.name' } } };
     const byTrigger = await wf.create({ module: 'Leads', title: 'by trigger', status: 'active', trigger: 'http', triggerName: 'legacy', tasks: [echo] }, h.admin.id);

@@ -7,14 +7,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeEachEngine } from '../../helpers/engines.js';
+import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
 import { createTestContext, TEST_SECRET_KEY } from '../../helpers/test-host.js';
 import { install, runWorker, type RecordHooks } from '../../../module/index.js';
 import { manifestPath } from '../../../module/manifest.js';
 
 describeEachEngine('install', (tdb) => {
-  test('an incomplete HostContext is refused with one error naming each member, and nothing is created', async () => {
-    const { context } = await createTestContext(tdb().db);
+  test('an incomplete HostContext is refused with one error naming each member, and nothing is created', async (t) => {
+    // A database never migrated (the other tests install on the shared one).
+    const own = await createTestDatabase(tdb().engine);
+    t.after(() => own.destroy());
+    const { context } = await createTestContext(own.db);
     // RecordService is a class: its methods live on the prototype, which a spread would drop.
     const records = Object.assign(Object.create(context.records), { get: undefined });
     const broken = { ...context, requireAdmin: undefined, records } as never;
@@ -23,7 +26,7 @@ describeEachEngine('install', (tdb) => {
       assert.deepEqual(Object.keys(err.fields ?? {}).sort(), ['records.get', 'requireAdmin']);
       return true;
     });
-    assert.equal(await tdb().db.schema.hasTable('hookflow_migrations'), false, 'refused before migrating');
+    assert.equal(await own.db.schema.hasTable('hookflow_migrations'), false, 'refused before migrating');
   });
 
   test('a wrong manifest and unknown install options are refused, naming what is wrong', async (t) => {
@@ -85,7 +88,6 @@ describeEachEngine('install', (tdb) => {
 });
 
 test('health is down (503) when the database does not answer', async (t) => {
-  const { createTestDatabase } = await import('../../helpers/engines.js');
   const tdb = await createTestDatabase('sqlite');
   t.after(() => tdb.destroy().catch(() => undefined));
   const { context } = await createTestContext(tdb.db);

@@ -3,7 +3,7 @@
  * share the work, and a SIGKILLed worker's leased deliveries are re-sent by the other once the
  * lease expires. MariaDB/MySQL only: SQLite is the one-process engine.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../../helpers/engines.js';
+import { waitFor } from '../../helpers/wait.js';
 import { createTestHost, TEST_SECRET_KEY, type TestHost } from '../../helpers/test-host.js';
 import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
 
@@ -21,8 +22,13 @@ const LEASE_SECONDS = 5;
 
 interface WorkerProcess { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
-/** Spawns `hookflow worker` and resolves once it says it is running. */
-async function spawnWorker(databaseUrl: string, dataDir: string): Promise<WorkerProcess> {
+const alive = (w: WorkerProcess) => w.child.exitCode === null && w.child.signalCode === null;
+
+/**
+ * Spawns `hookflow worker` for test `t` and resolves once it says it is running. After the test
+ * (also when it failed) a worker still alive is SIGKILLed, so no test inherits another's workers.
+ */
+async function spawnWorker(t: TestContext, databaseUrl: string, dataDir: string): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(root, 'bin/crm.js'), 'worker'], {
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: databaseUrl, HOOKFLOW_SECRET_KEY: TEST_SECRET_KEY, HOOKFLOW_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
@@ -31,19 +37,20 @@ async function spawnWorker(databaseUrl: string, dataDir: string): Promise<Worker
   child.stdout!.on('data', (c) => { out += c; });
   child.stderr!.on('data', (c) => { out += c; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const worker = { child, output: () => out, exited };
+  t.after(async () => { if (alive(worker)) child.kill('SIGKILL'); await exited; });
   await waitFor(`worker ${child.pid} to start`, 30_000, () => {
     if (child.exitCode !== null) throw new Error(`worker exited early: ${out}`);
     return /hookflow worker .* running against/.test(out);
   });
-  return { child, output: () => out, exited };
+  return worker;
 }
 
-async function waitFor(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** SIGTERM: each worker stops cleanly, exit code 0. */
+async function stopCleanly(workers: WorkerProcess[]): Promise<void> {
+  for (const w of workers) w.child.kill('SIGTERM');
+  const codes = await Promise.all(workers.map((w) => w.exited));
+  assert.deepEqual(codes, workers.map(() => 0), workers.map((w) => w.output()).join('\n---\n'));
 }
 
 describeEachEngine('two worker processes on one queue', (tdb) => {
@@ -52,7 +59,6 @@ describeEachEngine('two worker processes on one queue', (tdb) => {
   let base = '';
   const received = new Map<string, number>();
   const hanging = new Set<string>(); // webhook-ids whose first request was left hanging
-  const workers: WorkerProcess[] = [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-mw-'));
   const isMysql = () => tdb().engine === 'mysql';
 
@@ -77,8 +83,6 @@ describeEachEngine('two worker processes on one queue', (tdb) => {
     });
   });
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-    await Promise.all(workers.map((w) => w.exited));
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     await h?.close();
@@ -94,9 +98,9 @@ describeEachEngine('two worker processes on one queue', (tdb) => {
   });
   const countSuccess = async (ids: number[]) => Number((await tdb().db('hookflow_deliveries').whereIn('id', ids).where({ status: 'success' }).count({ n: '*' }))[0].n);
 
-  test('300 deliveries, two processes: each webhook-id received exactly once, both workers did some', async (t) => {
+  test('300 deliveries, two processes: each webhook-id received exactly once, both workers did some; SIGTERM stops both cleanly', async (t) => {
     if (!isMysql()) return t.skip('MariaDB/MySQL only (SQLite runs one worker process)');
-    workers.push(await spawnWorker(tdb().url, dataDir), await spawnWorker(tdb().url, dataDir));
+    const workers = [await spawnWorker(t, tdb().url, dataDir), await spawnWorker(t, tdb().url, dataDir)];
     const ids = await enqueueMany(300, `${base}/ok`);
     await waitFor('300 successes', 90_000, async () => (await countSuccess(ids)) === 300);
     const webhookIds = (await tdb().db('hookflow_deliveries').whereIn('id', ids).select('webhook_id')).map((r: any) => r.webhook_id);
@@ -104,21 +108,19 @@ describeEachEngine('two worker processes on one queue', (tdb) => {
     const perWorker = await tdb().db('hookflow_attempts').whereIn('delivery_id', ids).groupBy('worker_id').select('worker_id').count({ n: '*' });
     assert.equal(perWorker.length, 2, `both workers sent some: ${JSON.stringify(perWorker)}`);
     assert.equal(perWorker.reduce((s: number, r: any) => s + Number(r.n), 0), 300, 'one attempt per delivery');
-    for (const w of workers) w.child.kill('SIGTERM'); // exit codes: last test
+    await stopCleanly(workers);
   });
 
   test('a SIGKILLed worker\'s leased deliveries are sent by the other after the lease expires', async (t) => {
     if (!isMysql()) return t.skip('MariaDB/MySQL only (SQLite runs one worker process)');
-    const victim = await spawnWorker(tdb().url, dataDir);
-    workers.push(victim);
+    const victim = await spawnWorker(t, tdb().url, dataDir);
     const ids = await enqueueMany(3, `${base}/hang-once`);
     await waitFor('3 hanging requests from the first worker', 20_000, () => hanging.size === 3);
     const leased = await tdb().db('hookflow_deliveries').whereIn('id', ids).select('status', 'lease_owner', 'lease_expires_at');
     assert.ok(leased.every((d: any) => d.status === 'dispatched' && d.lease_owner), 'held under a lease');
     victim.child.kill('SIGKILL');
     assert.equal(await victim.exited, null, 'killed, not exited');
-    const survivor = await spawnWorker(tdb().url, dataDir);
-    workers.push(survivor);
+    const survivor = await spawnWorker(t, tdb().url, dataDir);
     await waitFor('the other worker to re-send them', 30_000, async () => (await countSuccess(ids)) === 3);
     const attempts = await tdb().db('hookflow_attempts').whereIn('delivery_id', ids).select('worker_id', 'started_at');
     assert.equal(attempts.length, 3, 'the killed worker recorded nothing; the survivor one attempt each');
@@ -127,14 +129,6 @@ describeEachEngine('two worker processes on one queue', (tdb) => {
     assert.ok(attempts.every((a: any) => Number(a.started_at) >= leaseEnd - 1), 'not before the lease expired');
     const webhookIds = (await tdb().db('hookflow_deliveries').whereIn('id', ids).select('webhook_id')).map((r: any) => r.webhook_id);
     assert.deepEqual(webhookIds.map((id: string) => received.get(id)), [2, 2, 2], 'the re-send carries the same webhook-id');
-  });
-
-  test('SIGTERM stops every worker cleanly (exit code 0)', async (t) => {
-    if (!isMysql()) return t.skip('MariaDB/MySQL only');
-    const running = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
-    for (const w of running) w.child.kill('SIGTERM');
-    const codes = await Promise.all(workers.filter((w) => w.child.signalCode !== 'SIGKILL').map((w) => w.exited));
-    assert.ok(codes.length >= 3, 'the two of the first test and the survivor');
-    assert.deepEqual(codes, codes.map(() => 0), workers.map((w) => w.output()).join('\n---\n'));
+    await stopCleanly([survivor]);
   });
 });

@@ -1,29 +1,36 @@
-import { test, before, after } from 'node:test';
+import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../../helpers/engines.js';
+import { waitFor } from '../../helpers/wait.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
 import { claimDueDeliveries, recordAttempts, type AttemptWrite, type Delivery } from '../../../module/outbound/deliveries.js';
 
-/** A receiver on 127.0.0.1:0 that counts requests in flight; `hang` ones are never answered. */
+/**
+ * A receiver on 127.0.0.1:0 that counts requests in flight. A `hang` one answers nothing until
+ * the test calls release(), which drops the connections of every request waiting so far.
+ */
 async function startReceiver(hang: boolean) {
   const stats = { seen: 0, inFlight: 0, maxInFlight: 0, ended: 0 };
+  const waiting = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     stats.seen++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    res.on('close', () => { stats.inFlight--; stats.ended++; });
+    res.on('close', () => { stats.inFlight--; stats.ended++; waiting.delete(res); });
     req.resume();
-    if (!hang) req.on('end', () => res.writeHead(200).end('ok'));
+    if (hang) waiting.add(res);
+    else req.on('end', () => res.writeHead(200).end('ok'));
   });
   server.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;
   return {
     stats, url: `http://127.0.0.1:${port}/hook`,
+    release() { for (const res of [...waiting]) res.destroy(); },
     async close() { server.closeAllConnections(); await new Promise((r) => server.close(r)); },
   };
 }
@@ -32,14 +39,6 @@ const enqueue = (db: TestHost['context']['db'], url: string) => enqueueDelivery(
   webhookId: `msg_${randomUUID()}`, runId: null, workflowId: null, taskId: null, eventType: null, module: 'Deals', recordId: 1,
   method: 'POST', url, headers: {}, contentType: 'application/json', body: '{}', originKey: null,
 });
-
-async function waitFor(what: string, ms: number, check: () => Promise<boolean> | boolean): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const CAP = 3;
 
@@ -50,8 +49,13 @@ describeEachEngine('delivery claims: per-destination-host cap and leases', (tdb)
     return Object.fromEntries(rows.map((r: any) => [r.destination_host, Number(r.n)]));
   };
 
+  before(async () => { await createTestHost(db()).then((h) => h.close()); }); // the schema
+  // Every test here is about the whole queue: each starts with an empty one.
+  beforeEach(async () => {
+    for (const table of ['hookflow_alerts', 'hookflow_attempts', 'hookflow_deliveries']) await db()(table).del();
+  });
+
   test('a claim takes at most the free room per host, across claims and concurrent claimers', async () => {
-    await createTestHost(db()).then((h) => h.close()); // schema only
     for (let i = 0; i < 10; i++) { await enqueue(db(), 'http://a.example:8080/x'); await enqueue(db(), 'http://b.example/x'); }
     const opts = { leaseSeconds: 60, perHostConcurrency: CAP };
     const first = await claimDueDeliveries(db(), 'w1', 16, opts);
@@ -72,40 +76,42 @@ describeEachEngine('delivery claims: per-destination-host cap and leases', (tdb)
     const all = await Promise.all([1, 2, 3, 4, 5, 6].map((w) => claimDueDeliveries(db(), `c${w}`, 2, opts)));
     assert.equal(new Set(all.flat().map((d) => d.id)).size, all.flat().length, 'no delivery leased twice');
     assert.deepEqual(await countByHost(), { 'a.example:8080': CAP, 'b.example': CAP });
-    await db()('hookflow_deliveries').del();
   });
 
-  test('a hanging receiver gets at most the cap in flight (two workers) while a healthy one is served promptly', async () => {
+  test('a hanging receiver gets at most the cap in flight (two workers) while a healthy one is served', async (t) => {
     const hanging = await startReceiver(true);
     const healthy = await startReceiver(false);
-    const settings = { outboundAllowlist: ['127.0.0.1/32'], perHostConcurrency: CAP, maxConcurrency: 8, requestTimeoutMs: 3000, pollIntervalMs: 50, retrySchedule: [3600] };
+    // No clock decides anything here: the request timeout is far longer than any wait below, so
+    // the hanging requests end only when the test releases them, however slow this machine is.
+    // Without the cap every lane would hold a hanging request and the healthy wait would expire.
+    const settings = { outboundAllowlist: ['127.0.0.1/32'], perHostConcurrency: CAP, maxConcurrency: 8, requestTimeoutMs: 120_000, leaseSeconds: 300, pollIntervalMs: 50, retrySchedule: [3600] };
     const hosts: TestHost[] = [];
-    try {
-      // Queued first, so without the cap the oldest-first claims would fill every lane with them.
-      for (let i = 0; i < 20; i++) await enqueue(db(), hanging.url);
-      const healthyIds: number[] = [];
-      for (let i = 0; i < 40; i++) healthyIds.push(await enqueue(db(), healthy.url));
-      // Two workers, each with lanes to spare: a per-process cap would let the second one lease
-      // CAP more hanging deliveries (it keeps polling while the first holds the host's slots).
-      hosts.push(await createTestHost(db(), { settings }), await createTestHost(db(), { settings }));
-      for (const h of hosts) h.hookflow.worker.start();
-      const healthyDone = async () => Number((await db()('hookflow_deliveries').whereIn('id', healthyIds).where({ status: 'success' }).count({ n: '*' }))[0].n) === healthyIds.length;
-      await waitFor('the healthy receiver\'s deliveries', 2800, healthyDone);
-      assert.equal(hanging.stats.ended, 0, 'all healthy deliveries succeeded before the first hanging request timed out');
-      assert.equal(hanging.stats.maxInFlight, CAP, 'the hanging host got exactly its cap');
-      // After the first round times out, the next CAP take over; the cap still holds.
-      await waitFor('a second round at the hanging receiver', 8000, () => hanging.stats.seen >= 2 * CAP);
-      assert.ok(hanging.stats.maxInFlight <= CAP, `at most ${CAP} in flight, saw ${hanging.stats.maxInFlight}`);
-    } finally {
+    t.after(async () => {
+      await hanging.close(); // first: stopping a worker waits for its requests in flight
       await Promise.all(hosts.map((h) => h.close()));
-      await hanging.close();
       await healthy.close();
-    }
-    assert.ok(hanging.stats.maxInFlight <= CAP);
+    });
+    // Queued first, so without the cap the oldest-first claims would fill every lane with them.
+    for (let i = 0; i < 20; i++) await enqueue(db(), hanging.url);
+    const healthyIds: number[] = [];
+    for (let i = 0; i < 40; i++) healthyIds.push(await enqueue(db(), healthy.url));
+    // Two workers, each with lanes to spare: a per-process cap would let the second one lease
+    // CAP more hanging deliveries (it keeps polling while the first holds the host's slots).
+    hosts.push(await createTestHost(db(), { settings }), await createTestHost(db(), { settings }));
+    for (const h of hosts) h.hookflow.worker.start();
+    const healthyDone = async () => Number((await db()('hookflow_deliveries').whereIn('id', healthyIds).where({ status: 'success' }).count({ n: '*' }))[0].n) === healthyIds.length;
+    await waitFor('the healthy receiver\'s deliveries', 30_000, healthyDone);
+    await waitFor('the hanging receiver to hold its cap', 30_000, () => hanging.stats.inFlight === CAP);
+    assert.equal(hanging.stats.ended, 0, 'the hanging requests were still in flight all along');
+    assert.equal(hanging.stats.maxInFlight, CAP, 'the hanging host got exactly its cap');
+    // The first round ends (connections dropped: failed attempts, retried in an hour); the next
+    // CAP deliveries take the slots, and the cap still holds.
+    hanging.release();
+    await waitFor('a second round at the hanging receiver', 30_000, () => hanging.stats.seen >= 2 * CAP && hanging.stats.inFlight === CAP);
+    assert.equal(hanging.stats.maxInFlight, CAP, `at most ${CAP} in flight, saw ${hanging.stats.maxInFlight}`);
   });
 
   test('attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing', async () => {
-    for (const table of ['hookflow_alerts', 'hookflow_attempts', 'hookflow_deliveries']) await db()(table).del();
     for (let i = 0; i < 3; i++) await enqueue(db(), 'http://c.example/x');
     const opts = { leaseSeconds: 60, perHostConcurrency: CAP };
     const [a, b, c] = await claimDueDeliveries(db(), 'old', 3, opts);

@@ -96,7 +96,8 @@ describeEachEngine('retention', (tdb) => {
     assert.ok(h.logger.entries.every((e) => e.msg !== 'retention: pruned old history'), 'and logs nothing');
   });
 
-  test('a shorter retentionDays setting applies on the next pass', async () => {
+  test('a shorter retentionDays setting applies on the next pass', async (t) => {
+    t.after(() => h.hookflow.services.settings.save({ retentionDays: 30 }));
     const d = await delivery('five-days', 'success', 5);
     await attempt(d, 5);
     await pruneHistory({ db: db(), settings: h.hookflow.services.settings.get, logger: h.logger });

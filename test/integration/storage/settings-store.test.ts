@@ -1,12 +1,14 @@
-import { test } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { migrateLatest } from '../../../module/storage/migrate.js';
 import { createSettingsStore } from '../../../module/settings-store.js';
 
 describeEachEngine('settings store', (tdb) => {
-  test('save stores only the given keys; install overrides stay in force for the rest', async () => {
-    await migrateLatest(tdb().db);
+  before(() => migrateLatest(tdb().db));
+
+  test('save stores only the given keys; install overrides stay in force for the rest', async (t) => {
+    t.after(() => tdb().db('hookflow_settings').del()); // the next test starts with nothing stored
     const store = await createSettingsStore({ db: tdb().db, overrides: { outboundAllowlist: ['127.0.0.1/32'], requestTimeoutMs: 2000 }, now: () => 1 });
     await store.save({ enabled: false });
     assert.deepEqual(store.stored(), { enabled: false });

@@ -2,19 +2,27 @@
  * Exports carry no secrets: an imported basic-auth webhook lands inactive with its missing
  * secrets listed, is flagged until they are entered, and no workflow can be active without them.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachEngine } from '../../helpers/engines.js';
-import { createTestHost } from '../../helpers/test-host.js';
+import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
+import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { importSummary } from '../../../module/index.js';
 
 const hook = (options: Record<string, unknown>, secrets?: Record<string, string>) => ({ type: 'webhook', title: 'to accounting', options: { url: 'https://acct.example/in', ...options }, ...(secrets ? { secrets } : {}) });
 const signing = `whsec_${Buffer.alloc(24, 3).toString('base64')}`;
 
 describeEachEngine('secrets and imports', (tdb) => {
+  /** A host on a database of the test's own: the tests count and list every workflow. */
+  async function ownHost(t: TestContext): Promise<TestHost> {
+    const own = await createTestDatabase(tdb().engine);
+    let host: TestHost | undefined;
+    t.after(async () => { await host?.close(); await own.destroy(); });
+    host = await createTestHost(own.db);
+    return host;
+  }
+
   test('an import of an active workflow whose tasks need secrets lands inactive and lists them', async (t) => {
-    const h = await createTestHost(tdb().db);
-    t.after(() => h.close());
+    const h = await ownHost(t);
     const service = h.hookflow.services.workflows;
     const doc = { format: 'hookflow.workflows.v1', workflows: [
       { module: 'Deals', title: 'Basic', status: 'active', trigger: 'record.created', tasks: [hook({ auth: 'basic', username: 'alice', sign: true }), hook({ auth: 'bearer' })] },
@@ -48,8 +56,7 @@ describeEachEngine('secrets and imports', (tdb) => {
   });
 
   test('creating or saving an active workflow without a required secret is a 422 naming it; a draft may wait', async (t) => {
-    const h = await createTestHost(tdb().db);
-    t.after(() => h.close());
+    const h = await ownHost(t);
     const service = h.hookflow.services.workflows;
     await assert.rejects(service.create({ module: 'Deals', title: 'A', status: 'active', trigger: 'record.created', tasks: [hook({ auth: 'bearer' })] }, null), /Enter the missing secrets first/);
     const draft = await service.create({ module: 'Deals', title: 'A', status: 'draft', trigger: 'record.created', tasks: [hook({ auth: 'bearer' })] }, null);

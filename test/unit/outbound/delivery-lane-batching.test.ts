@@ -6,7 +6,9 @@ import { resolveSettings } from '../../../module/config.js';
 // A long poll interval: every claim after the first must come from a wake-up, never the timer.
 const settings = resolveSettings({ pollIntervalMs: 60_000 });
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
-const tick = () => new Promise((r) => setTimeout(r, 5));
+// Lets the worker's promise chains settle: claims and completions here are promise callbacks
+// only (no I/O, no timers), and every pending one runs before the next setImmediate callback.
+const tick = () => new Promise((r) => setImmediate(r));
 
 /** A lane whose items finish when the test says so; it records every claim's limit. */
 function scriptedLane(name: string, concurrency: number, supply: number) {

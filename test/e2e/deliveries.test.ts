@@ -1,0 +1,98 @@
+/**
+ * Deliveries and failure alerts in headless Chromium against `npm start`'s server
+ * (test/helpers/browser-world.ts): a deal created through the host API is delivered (Success in
+ * the webhook log); when the receiver fails: Failed with every attempt, the failure alert mail
+ * reaches the record owner with a link that opens the delivery → Resend → Success. The deal
+ * workflow is made through the service (admin.test.ts builds one through the forms).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ADMIN, startBrowserWorld, type BrowserWorld } from '../helpers/browser-world.js';
+
+const WORKFLOW = 'Send new deals to accounting';
+let w: BrowserWorld;
+
+before(async () => {
+  w = await startBrowserWorld();
+  // The receiver is on 127.0.0.1; a failed delivery's one retry comes a second later.
+  await w.server.host.hookflow.services.settings.save({ outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 });
+  await w.server.host.hookflow.services.workflows.create({
+    module: 'Deals', title: WORKFLOW, status: 'active', trigger: 'record.created',
+    conditions: { join: 'all', conditions: [{ field: 'stage', op: 'equals', value: 'Prospecting' }] },
+    tasks: [{
+      type: 'webhook', title: 'Create invoice', secrets: { password: 's3cret-pass' },
+      options: { url: w.rx.url, auth: 'basic', username: 'accounting', params: [{ name: 'deal.title', value: '{{record.title}}' }, { name: 'deal.amount', value: '$record.amount' }], headers: [{ name: 'X-Api-Key', value: 'key-123' }] },
+    }],
+  }, null);
+});
+after(async () => { await w?.close(); });
+
+/** The receiver's requests about one deal (each test has its own deal). */
+const receivedFor = (title: string) => w.rx.received.filter((r) => JSON.parse(r.body || '{}').deal?.title === title);
+
+test('a deal created through the API is delivered: Success in the webhook log', async (t) => {
+  const page = await w.loggedIn(t);
+  const dealId = await w.createDeal('Rocket skates');
+  await w.waitFor(page, `${w.server.url}${ADMIN}/deliveries?recordId=${dealId}`, 'tbody .badge-success');
+  const [got, ...more] = receivedFor('Rocket skates');
+  assert.equal(more.length, 0, 'delivered once');
+  assert.deepEqual(JSON.parse(got.body).deal, { title: 'Rocket skates', amount: 1200 });
+  assert.equal(got.headers.authorization, `Basic ${Buffer.from('accounting:s3cret-pass').toString('base64')}`);
+  await page.click('tbody tr >> nth=0 >> a >> nth=0');
+  assert.match(await page.locator('.attempts').textContent() ?? '', /Attempt 1\s*HTTP 200/);
+  assert.ok(!(await page.content()).includes('key-123'), 'the API key header is masked');
+  await w.shot(page, 'delivery-success');
+});
+
+test('a failing receiver: Failed with every attempt, then Resend succeeds', async (t) => {
+  const page = await w.loggedIn(t);
+  w.rx.status = 500;
+  t.after(() => { w.rx.status = 200; });
+  const dealId = await w.createDeal('Broken skates');
+  await w.waitFor(page, `${w.server.url}${ADMIN}/deliveries?status=failed&recordId=${dealId}`, 'tbody .badge-failed');
+  await w.shot(page, 'deliveries');
+  await page.click('tbody tr >> nth=0 >> a >> nth=0');
+  const attempts = page.locator('li.attempt.is-bad');
+  assert.equal(await attempts.count(), 2, 'the first attempt and the one retry');
+  assert.match(await attempts.first().textContent() ?? '', /HTTP 500/);
+  await w.shot(page, 'delivery-failed');
+  const deliveryUrl = page.url().replace(/\?.*$/, '');
+
+  // The record owner (the demo admin, whose API token created the deal) is mailed at once.
+  const subject = `[Hookflow] Webhook failed: ${WORKFLOW} / Create invoice (Deals #${dealId} “Broken skates”)`;
+  const mail = await w.waitForMail('admin@example.com', new RegExp(`Deals #${dealId} `));
+  assert.equal(mail.subject, subject);
+  assert.match(mail.text, /HTTP 500/);
+  const link = mail.html.match(/href="([^"]*\/deliveries\/\d+)"/)?.[1];
+  assert.ok(link, 'the mail links to the delivery');
+  assert.equal(new URL(link).pathname, new URL(deliveryUrl).pathname, 'the link opens the failed delivery');
+  const mailView = await page.context().newPage();
+  await mailView.setContent(mail.html);
+  await w.shot(mailView, 'alert-mail');
+  await mailView.close();
+  await page.goto(`${w.server.url}${new URL(link).pathname}`);
+  assert.match(await page.locator('h1').textContent() ?? '', /Delivery #\d+ failed/);
+
+  w.rx.status = 200;
+  await Promise.all([page.waitForURL(/notice=resent/), page.click('button:has-text("Resend")')]);
+  const resentUrl = page.url().replace(/\?.*$/, '');
+  await w.waitFor(page, resentUrl, 'h1 .badge-success');
+  assert.match(await page.locator('.page-head').textContent() ?? '', /resend of #\d+/);
+  assert.match(String(receivedFor('Broken skates').at(-1)?.headers['webhook-id']), /^msg_/);
+
+  await page.goto(`${w.server.url}${ADMIN}/runs`);
+  await w.shot(page, 'runs');
+  await page.click('tbody tr >> nth=0 >> a >> nth=0');
+  await w.shot(page, 'run');
+  await page.goto(`${w.server.url}${ADMIN}/`);
+  assert.ok(await page.locator('.chart rect.bar-success').count() > 0, 'the chart shows the deliveries');
+  await w.shot(page, 'overview');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await w.shot(page, 'overview-phone');
+  await page.goto(`${w.server.url}${ADMIN}/deliveries`);
+  await w.shot(page, 'deliveries-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${w.server.url}${ADMIN}/permissions/new`);
+  await w.shot(page, 'permission-new');
+});
+
