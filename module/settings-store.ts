@@ -4,7 +4,8 @@
  * change saved in another process reaches them).
  */
 import type { Knex } from 'knex';
-import { HookflowError, validationError } from './errors.js';
+import { HookflowError } from './errors.js';
+import { validationError } from './validation-messages.js';
 import { HookflowSettings, HookflowSettingsPatch, resolveSettings } from './config.js';
 
 export type SettingsStore = Awaited<ReturnType<typeof createSettingsStore>>;

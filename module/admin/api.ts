@@ -11,7 +11,8 @@ import express, { type Request, type RequestHandler, type Router } from 'express
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { HostLogger } from '../host.js';
-import { HookflowError, parseInput as parse } from '../errors.js';
+import { HookflowError } from '../errors.js';
+import { parseInput as parse } from '../validation-messages.js';
 import { jsonErrorHandler, parseId } from '../http-errors.js';
 import type { WorkflowService } from '../workflows/service.js';
 import type { WorkflowStore } from '../workflows/store.js';

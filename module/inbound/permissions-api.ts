@@ -6,7 +6,8 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { HookflowError, parseInput } from '../errors.js';
+import { HookflowError } from '../errors.js';
+import { parseInput } from '../validation-messages.js';
 import { parseId } from '../http-errors.js';
 import { buildExamples, type Examples } from './examples.js';
 import { shortUrlOf } from './short-url.js';

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import type { Knex } from 'knex';
-import { HookflowError, parseInput, type FieldErrors } from '../errors.js';
+import { HookflowError, type FieldErrors } from '../errors.js';
+import { parseInput } from '../validation-messages.js';
 import { insertReturningId } from '../storage/engine.js';
 import { matchSource, normaliseClientAddress, parseSourceList, type SourceEntry } from './allowlist.js';
 import { generateToken, hashToken, MAX_PRESENTED_TOKEN_LENGTH, tokenHint } from './tokens.js';

@@ -10,7 +10,8 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Knex } from 'knex';
-import { HookflowError, parseInput } from '../errors.js';
+import { HookflowError } from '../errors.js';
+import { parseInput } from '../validation-messages.js';
 import { pageOf } from '../storage/paging.js';
 import { parseId } from '../http-errors.js';
 import { newWebhookId } from './sign.js';

@@ -6,7 +6,8 @@
 import type { z } from 'zod';
 import type { ModuleInfo } from '../host.js';
 import type { HookflowSettings } from '../config.js';
-import { HookflowError, fieldsFromZod, type FieldErrors } from '../errors.js';
+import { HookflowError, type FieldErrors } from '../errors.js';
+import { fieldsFromZod } from '../validation-messages.js';
 import { WorkflowInput, type ParsedWorkflowInput } from './model.js';
 import { checkConditionFields } from './conditions.js';
 import { conditionTypeProblems } from './condition-checks.js';

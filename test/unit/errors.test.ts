@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { fieldsFromZod, isPredicate, templateSyntaxMessage, withSubject } from '../../module/errors.js';
+import { isPredicate, withSubject } from '../../module/errors.js';
+import { fieldsFromZod, templateSyntaxMessage } from '../../module/validation-messages.js';
 import { createTemplateEngine } from '../../module/workflows/templates.js';
 import { WorkflowInput } from '../../module/workflows/model.js';
 import { WebhookOptions } from '../../module/workflows/tasks/webhook.js';

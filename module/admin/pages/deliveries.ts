@@ -5,7 +5,8 @@
  * Alert mails link to `<admin>/deliveries/<id>`: keep that path.
  */
 import type { Request, Router } from 'express';
-import { HookflowError, parseInput } from '../../errors.js';
+import { HookflowError } from '../../errors.js';
+import { parseInput } from '../../validation-messages.js';
 import { parseId } from '../../http-errors.js';
 import { dbNowMs } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/enqueue.js';
