@@ -19,11 +19,18 @@ for (const engine of testEngines()) {
       await tdb?.cleanup();
     });
 
-    async function start(env: Record<string, string> = {}) {
+    /** A database of the test's own (first starts and restarts need an empty one, whatever ran before). */
+    async function ownDatabase(t: { after(fn: () => unknown): void }): Promise<TestDatabase> {
+      const own = await createTestDatabase(engine);
+      t.after(() => own.cleanup());
+      return own;
+    }
+
+    async function start(env: Record<string, string> = {}, db: TestDatabase = tdb) {
       const lines: string[] = [];
       const fake = createFakeInstaller();
       const seeded: unknown[] = [];
-      const config = testConfig(tdb, { PORT: '0', HOOKFLOW_SECRET_KEY: 'b'.repeat(64), ...env });
+      const config = testConfig(db, { PORT: '0', HOOKFLOW_SECRET_KEY: 'b'.repeat(64), ...env });
       const server = await startServer(config, {
         installer: fake.installer,
         print: (line) => lines.push(line),
@@ -34,8 +41,8 @@ for (const engine of testEngines()) {
       return { server, lines, fake: fake.get()!, seeded, config };
     }
 
-    test('first start seeds, prints where everything is, and serves the seeded credentials', async () => {
-      const { server, lines, fake, seeded, config } = await start();
+    test('first start seeds, prints where everything is, and serves the seeded credentials', async (t) => {
+      const { server, lines, fake, seeded, config } = await start({}, await ownDatabase(t));
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       const text = lines.join('\n');
       const creds = server.seed!.credentials;
@@ -89,9 +96,11 @@ for (const engine of testEngines()) {
       await assert.rejects(fetch(server.url), 'no longer listening');
     });
 
-    test('a restart reuses the credentials and does not seed records again; env values win', async () => {
-      const first = JSON.parse(fs.readFileSync(path.join(testConfig(tdb).dataDir, 'demo-credentials.json'), 'utf8'));
-      const { server, fake } = await start({ HOOKFLOW_IN_PROCESS_WORKER: 'false' });
+    test('a restart reuses the credentials and does not seed records again; env values win', async (t) => {
+      const own = await ownDatabase(t);
+      await (await start({}, own)).server.close(); // the first start seeds
+      const first = JSON.parse(fs.readFileSync(path.join(testConfig(own).dataDir, 'demo-credentials.json'), 'utf8'));
+      const { server, fake } = await start({ HOOKFLOW_IN_PROCESS_WORKER: 'false' }, own);
       assert.equal(server.seed!.credentials.admin.password, first.admin.password);
       assert.equal(server.seed!.credentials.admin.token, first.admin.token);
       assert.equal(server.seed!.created, false);
@@ -100,7 +109,7 @@ for (const engine of testEngines()) {
       assert.equal((await call(`${server.url}/api/records/Deals`, { token: first.admin.token })).body.total, 3);
       await server.close();
 
-      const withEnv = await start({ HOOKFLOW_DEMO_ADMIN_PASSWORD: 'from-the-env-1', HOOKFLOW_DEMO_ADMIN_TOKEN: 'env-token-0123456789abcdef' });
+      const withEnv = await start({ HOOKFLOW_DEMO_ADMIN_PASSWORD: 'from-the-env-1', HOOKFLOW_DEMO_ADMIN_TOKEN: 'env-token-0123456789abcdef' }, own);
       assert.equal((await call(`${withEnv.server.url}/api/modules`, { token: 'env-token-0123456789abcdef' })).status, 200);
       assert.equal((await call(`${withEnv.server.url}/api/modules`, { token: first.admin.token })).status, 401);
       assert.ok(await withEnv.server.host.services.users.verifyPassword('admin@example.com', 'from-the-env-1'));
