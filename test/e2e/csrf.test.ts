@@ -121,6 +121,11 @@ before(async () => {
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(15_000);
+  // Every test needs the logged-in admin's browser: shared set-up, not a test others depend on.
+  await page.goto(`${server.url}${ADMIN}/`);
+  await page.fill('#email', 'admin@example.com');
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(`${server.url}${ADMIN}/`), page.click('button[type=submit]')]);
 });
 
 after(async () => {
@@ -131,11 +136,8 @@ after(async () => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the demo admin logs in', async () => {
+test("the logged-in admin's pages carry the CSRF token in the layout", async () => {
   await page.goto(`${server.url}${ADMIN}/`);
-  await page.fill('#email', 'admin@example.com');
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(`${server.url}${ADMIN}/`), page.click('button[type=submit]')]);
   assert.ok(await page.locator('meta[name=hookflow-csrf]').getAttribute('content'), 'the layout carries the token');
 });
 
