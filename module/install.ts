@@ -22,15 +22,18 @@ import { createRunExecutor } from './workflows/executor.js';
 import { createRunStarter, type RunStarter } from './workflows/start-run.js';
 import { createRecordHooks, type RecordHooks } from './workflows/hooks.js';
 import { createWorkflowService, type WorkflowService } from './workflows/service.js';
-import { claimDueRuns, type Run } from './workflows/runs.js';
-import { createWorker, type Worker, type WorkerLane } from './worker.js';
+import { createRunLane } from './workflows/run-lane.js';
+import { createWorker, createWakeSignal, type Worker } from './worker.js';
 import { createManagementApi } from './admin/api.js';
-import { enqueueDeliveryOnce } from './outbound/enqueue.js';
-import { claimDueDeliveries, type Delivery } from './outbound/deliveries.js';
+import { enqueueDelivery, type NewDelivery } from './outbound/queue/enqueue.js';
+import { createDeliveryLane } from './outbound/delivery-lane.js';
 import { createDeliveryProcessor } from './outbound/delivery-processor.js';
+import { WebhookOptions } from './outbound/webhook-request.js';
+import type { WebhookTargets } from './outbound/ports.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
 import { createRetentionChore } from './outbound/retention.js';
 import { createAlertLane } from './alerts/alert-lane.js';
+import { queueDeliveryAlerts, queueRunAlert } from './alerts/alert-queue.js';
 import { createInboundRouter, createInboundServices } from './inbound/router.js';
 import type { PermissionStore } from './inbound/permissions.js';
 import type { RefusalLog } from './inbound/refusals.js';
@@ -78,6 +81,19 @@ function parseOptions(raw: InstallOptions): InstallOptions & { settings: Record<
   return parsed.data;
 }
 
+/** The webhook tasks as outbound reads them at send time (adapted from the workflow store). */
+function webhookTargets(store: WorkflowStore): WebhookTargets {
+  return {
+    async load(taskId) {
+      const task = await store.getTask(taskId);
+      if (!task) return null;
+      const options = WebhookOptions.safeParse(task.options);
+      return { taskId, options: options.success ? options.data : null, secrets: store.openSecrets(task), disabledAt: task.disabledAt, disabledReason: task.disabledReason };
+    },
+    disable: (taskId, reason) => store.disableTask(taskId, reason),
+  };
+}
+
 /**
  * Installs Hookflow into a host: checks the HostContext and the manifest, migrates the
  * `hookflow_*` tables, creates every object and (by default) starts the worker.
@@ -99,56 +115,46 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const store = createWorkflowStore({ db, secretBox, now });
   await assertSecretKey(db, secretBox, store, now());
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  // The worker is created last; these closures reach it once it exists.
-  let worker: Worker | null = null;
-  const wake = () => worker?.wake();
+  const signal = createWakeSignal();
 
-  const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, enqueueDelivery: async (input) => { const stored = await enqueueDeliveryOnce(db, input as never); wake(); return stored; } });
-  const runs = createRunStarter({ db, host, executor, settings, workerId, wake });
-  const hooks = createRecordHooks({ store, settings, logger, now, onRunsQueued: wake });
+  // The chain: record hooks and the short URL queue runs → the run lane executes them → webhook
+  // tasks queue deliveries → the delivery lane sends them → final failures (of runs and
+  // deliveries) queue alerts in the same transaction → the alert lane mails them.
+  const deliveryQueue = { enqueue: async (d: NewDelivery) => { const stored = await enqueueDelivery(db, d); signal.wake(); return stored; } };
+  const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, deliveries: deliveryQueue, onRunFailed: queueRunAlert });
+  const runStarter = createRunStarter({ db, host, executor, settings, workerId, wake: signal.wake });
+  const hooks = createRecordHooks({ store, settings, logger, now, onRunsQueued: signal.wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
-
-  const runLane: WorkerLane<Run> = {
-    name: 'runs',
-    concurrency: () => Math.max(1, Math.min(8, settings().maxConcurrency)),
-    claim: (limit) => claimDueRuns(db, workerId, limit, settings().leaseSeconds),
-    process: async (run) => { await executor.execute(run, workerId); },
-  };
-  const deliveries = createDeliveryProcessor({ db, store, settings, logger });
-  const deliveryLane: WorkerLane<Delivery> = {
-    name: 'deliveries',
-    concurrency: () => settings().maxConcurrency,
-    claim: (limit) => claimDueDeliveries(db, workerId, limit, { leaseSeconds: settings().leaseSeconds, perHostConcurrency: settings().perHostConcurrency }),
-    process: (delivery) => deliveries.process(delivery, workerId),
-  };
-  const alertLane = createAlertLane({ db, host, store, settings, logger, workerId, adminUrl: `${trimTrailingSlashes(host.baseUrl)}${manifest.routes.admin}` });
+  const processor = createDeliveryProcessor({ db, targets: webhookTargets(store), onFinalFailure: queueDeliveryAlerts, settings, logger });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
-  worker = createWorker({
-    lanes: [runLane, deliveryLane, alertLane],
+  const worker = createWorker({
+    lanes: [
+      createRunLane({ db, executor, settings, workerId }),
+      createDeliveryLane({ db, processor, settings, workerId }),
+      createAlertLane({ db, host, store, settings, logger, workerId, adminUrl: `${trimTrailingSlashes(host.baseUrl)}${manifest.routes.admin}` }),
+    ],
     chores: [
       { name: 'settings-reload', everyMs: 5000, run: async () => { await settingsStore.reload(); } },
       createRetentionChore({ db, settings, logger }),
-      { name: 'heartbeat', everyMs: HEARTBEAT_MS, runAtStart: true, run: () => beat() },
+      // Rows of workers dead for a day are history nobody reads; each beat removes them.
+      { name: 'heartbeat', everyMs: HEARTBEAT_MS, runAtStart: true, run: async () => { await registry.beat(worker.status()); await registry.pruneDead(24 * 3600 * 1000); } },
     ],
     settings,
     logger,
     now,
   });
-  const runningWorker = worker;
-  // Rows of workers dead for a day are history nobody reads; each beat removes them.
-  const beat = async () => { await registry.beat(runningWorker.status()); await registry.pruneDead(24 * 3600 * 1000); };
+  signal.listen(() => worker.wake());
   const health = createHealth({ db, worker, workerId, registry, settings, now });
 
   const inbound = createInboundServices({ db, host });
-  const inboundDeps = { db, host, store, starter: runs, settings, logger, taskTypes, templates, ...inbound };
+  const inboundDeps = { db, host, store, starter: runStarter, settings, logger, taskTypes, templates, ...inbound };
   const permissionsApi = createPermissionsApi({ ...inboundDeps, inboundMount: manifest.routes.inbound });
   // One CSRF instance for the pages' forms and the API's X-CSRF-Token header: the same tokens.
   const csrf = createAdminCsrf({ secret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'), baseUrl: host.baseUrl });
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin, rememberAdminBase);
-  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runs, csrf, extensions: [createDeliveryLogApi({ db, wake }), permissionsApi, createSettingsApi({ settingsStore, logger })] }));
-  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runs, settingsStore, taskTypes, templates, wake, csrf, ...inbound }));
-
+  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runStarter, csrf, extensions: [createDeliveryLogApi({ db, wake: signal.wake }), permissionsApi, createSettingsApi({ settingsStore, logger })] }));
+  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runStarter, settingsStore, taskTypes, templates, wake: signal.wake, csrf, ...inbound }));
   const inboundRouter = createInboundRouter(inboundDeps);
 
   host.attachHooks(hooks);
@@ -163,12 +169,12 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     healthHandler: health.handler,
     manifest,
     shortUrl: () => shortUrlOf(host.baseUrl, manifest.routes.inbound, settings().shortUrlPath),
-    services: { workflows, store, runs, settings: settingsStore, ...inbound, workerId },
+    services: { workflows, store, runs: runStarter, settings: settingsStore, ...inbound, workerId },
     uninstall: () => (uninstalling ??= (async () => {
-      const wasRunning = runningWorker.running;
-      await runningWorker.stop();
+      const wasRunning = worker.running;
+      await worker.stop();
       host.attachHooks(null);
-      await deliveries.close();
+      await processor.close();
       // A cleanly stopped worker is not "dead": its row goes, so health() elsewhere stops counting it.
       if (wasRunning) await registry.remove().catch((err) => logger.warn({ err: String(err) }, 'could not remove the worker heartbeat row'));
     })()),

@@ -17,6 +17,25 @@ export interface WorkerLane<T> {
   process(item: T): Promise<void>;
 }
 
+/**
+ * "New work was queued in this process": created first in install() and handed to everything
+ * that queues work, so the worker (created last) can listen without a forward reference.
+ */
+export interface WakeSignal {
+  /** Wakes the worker's lanes (no-op until a worker listens). */
+  wake(): void;
+  /** The worker subscribes here. */
+  listen(fn: () => void): void;
+}
+
+export function createWakeSignal(): WakeSignal {
+  const listeners: Array<() => void> = [];
+  return {
+    wake: () => { for (const fn of listeners) fn(); },
+    listen: (fn) => { listeners.push(fn); },
+  };
+}
+
 export interface PeriodicChore {
   name: string;
   everyMs: number;

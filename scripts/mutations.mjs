@@ -21,7 +21,7 @@ export const MUTATIONS = [
   {
     name: 'origin-key-idempotence',
     what: 'enqueueing the same (run, task) again queues a second delivery',
-    file: 'module/outbound/enqueue.ts',
+    file: 'module/outbound/queue/enqueue.ts',
     find: 'if (d.originKey) {',
     replace: 'if (false && d.originKey) {',
     tests: [
@@ -73,16 +73,16 @@ export const MUTATIONS = [
     name: 'gone-disables-webhook',
     what: 'a 410 Gone leaves the webhook task enabled',
     file: 'module/outbound/delivery-processor.ts',
-    find: "if (decision.action === 'fail' && decision.disableWebhook && task) {",
+    find: "if (decision.action === 'fail' && decision.disableWebhook && target) {",
     replace: 'if (false) {',
     tests: [{ file: DELIVERY, name: 'retries exhausted: failed, with an alert queued; 410 fails at once and disables the webhook' }],
   },
   {
     name: 'failed-delivery-queues-alert',
     what: 'a delivery that fails writes no alert row',
-    file: 'module/outbound/deliveries.ts',
-    find: 'if (failed.length > 0) {',
-    replace: 'if (false) {',
+    file: 'module/outbound/queue/record-attempts.ts',
+    find: 'if (failed.length > 0 && onFinalFailure) await onFinalFailure(trx, failed);',
+    replace: '',
     tests: [
       { file: DELIVERY, name: 'retries exhausted: failed, with an alert queued; 410 fails at once and disables the webhook' },
       { file: 'test/integration/outbound/per-host-cap.test.ts', name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing' },
@@ -91,7 +91,7 @@ export const MUTATIONS = [
   {
     name: 'failed-delivery-alert-state',
     what: "a failed delivery's alert_state stays 'none' instead of 'pending'",
-    file: 'module/outbound/deliveries.ts',
+    file: 'module/outbound/queue/record-attempts.ts',
     find: "next.status === 'failed' ? 'pending' : 'none',",
     replace: "'none',",
     tests: [{ file: 'test/integration/outbound/per-host-cap.test.ts', name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing' }],
@@ -100,7 +100,7 @@ export const MUTATIONS = [
     name: 'failed-run-queues-alert',
     what: 'a run that fails writes no alert row with its failure',
     file: 'module/workflows/runs.ts',
-    find: '    await queueRunAlert(trx, { runId: run.id, workflowId: run.workflowId });\n',
+    find: '    await onFailed(trx, { runId: run.id, workflowId: run.workflowId });\n',
     replace: '',
     tests: [
       { file: 'test/integration/alerts/run-alerts.test.ts', name: 'a failed run: one alert row; the owner and each active admin mailed once, naming task, field and reason' },
@@ -118,7 +118,7 @@ export const MUTATIONS = [
   {
     name: 'delivery-lease-holder-only',
     what: 'a worker whose delivery lease was re-taken still writes its attempt and outcome',
-    file: 'module/outbound/deliveries.ts',
+    file: 'module/outbound/queue/record-attempts.ts',
     find: 'const kept = writes.map((w) => owners.get(w.delivery.id) === w.workerId);',
     replace: 'const kept = writes.map(() => true);',
     tests: [{ file: 'test/integration/outbound/per-host-cap.test.ts', name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing' }],

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Agent, request } from 'undici';
-import { enqueueDelivery } from '../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../module/outbound/queue/enqueue.js';
 import type { BenchHost } from './host.js';
 import type { Receiver } from './receiver.js';
 import { clearQueues } from './db.js';

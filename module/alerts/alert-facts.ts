@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { CrmRecord, HostContext, HostLogger, HostUser } from '../host.js';
-import { deliveryFromRow } from '../outbound/deliveries.js';
+import { deliveryFromRow } from '../outbound/queue/read.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { AlertTarget } from './alert-digest.js';
 import type { AlertRow } from './alert-queue.js';

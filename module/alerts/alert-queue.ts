@@ -47,6 +47,16 @@ export async function queueRunAlert(trx: Db, run: { runId: number; workflowId: n
   await trx('hookflow_alerts').insert({ run_id: run.runId, workflow_id: run.workflowId, delivery_id: null, task_id: null, status: 'pending', due_at: now, created_at: now });
 }
 
+/**
+ * Queues the failure alerts of deliveries that just failed for good, through `trx`: the
+ * transaction that records their last attempt (outbound's OnFinalFailure, wired by install), so a
+ * failed delivery and its alert commit together. The unique delivery_id makes a second one impossible.
+ */
+export async function queueDeliveryAlerts(trx: Db, deliveries: Array<{ id: number; taskId: number | null }>): Promise<void> {
+  const now = trx.raw(nowMsSql(trx));
+  await trx('hookflow_alerts').insert(deliveries.map((d) => ({ delivery_id: d.id, task_id: d.taskId, status: 'pending', due_at: now, created_at: now })));
+}
+
 // Due and not held: never leased, or its holder's lease ran out (that worker died or hung).
 function claimableSql(db: Knex, alias: string): string {
   const now = nowMsSql(db);

@@ -12,7 +12,7 @@
  * the only link.
  */
 import { sanitizeHeaderText } from '../mail-address.js';
-import type { Delivery } from '../outbound/deliveries.js';
+import type { Delivery } from '../outbound/queue/read.js';
 import { displayUrlFor, maskUrlsIn, type UrlAudience } from './url-display.js';
 
 export type { UrlAudience };

@@ -8,7 +8,7 @@
  */
 import qs from 'qs';
 import { z } from 'zod';
-import { buildNested, pathProblem } from '../workflows/paths.js';
+import { buildNested, pathProblem } from '../paths.js';
 import { buildXmlDocument, xmlNameProblem } from './xml-body.js';
 
 export { xmlNameProblem };

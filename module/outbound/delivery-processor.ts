@@ -14,37 +14,25 @@ import type { Agent } from 'undici';
 import type { HostLogger } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import { dbNowMs } from '../storage/engine.js';
-import type { WorkflowStore } from '../workflows/store.js';
-import type { StoredTask } from '../workflows/model.js';
 import { createGuardedAgent, parseAllowlist } from './url-guard.js';
 import { decideAfterAttempt, type AttemptResult } from './retry-policy.js';
 import { sendAttempt, type Credentials } from './dispatch.js';
-import { fillApplicationToken, formEncodeValue } from './bodies.js';
-import { firstAttemptAt, recordAttempts, type AttemptRecord, type AttemptWrite, type Delivery, type NextState } from './deliveries.js';
+import { formEncodeValue } from './bodies.js';
+import { requestToSend } from './webhook-request.js';
+import type { OnFinalFailure, WebhookTarget, WebhookTargets } from './ports.js';
+import { firstAttemptAt, type Delivery } from './queue/read.js';
+import { recordAttempts, type AttemptRecord, type AttemptWrite, type NextState } from './queue/record-attempts.js';
 
 export interface DeliveryProcessorDeps {
   db: Knex;
-  store: WorkflowStore;
+  /** The webhooks deliveries belong to, read at send time (options, secrets, disabled). */
+  targets: WebhookTargets;
+  /** Written in the transaction that records a delivery's final failure (its alert). Default none. */
+  onFinalFailure?: OnFinalFailure;
   settings(): HookflowSettings;
   logger: HostLogger;
   /** Randomness for retry jitter. Default Math.random. */
   random?: () => number;
-}
-
-/** The credentials a webhook task's options name, filled from its decrypted secrets. */
-export function credentialsOf(task: StoredTask | null, secrets: Record<string, string>): Credentials {
-  const o = (task?.options ?? {}) as { auth?: Credentials['auth']; username?: string; sign?: boolean };
-  return { auth: o.auth ?? 'none', username: o.username, password: secrets.password, token: secrets.token, signingSecret: o.sign ? secrets.signingSecret : undefined };
-}
-
-/**
- * What one attempt sends, built at send time from the stored snapshot and the task's decrypted
- * secrets: the delivery with its body as sent (a BITRIX24 token slot filled with the webhook's
- * current token, or dropped when it has none) and the credentials. The result lives only for
- * the attempt; signing it (dispatch) therefore covers exactly the bytes sent. Never store it.
- */
-export function requestToSend(d: Delivery, task: StoredTask | null, secrets: Record<string, string>): { delivery: Delivery; credentials: Credentials } {
-  return { delivery: { ...d, body: fillApplicationToken(d.body, secrets.applicationToken) }, credentials: credentialsOf(task, secrets) };
 }
 
 /** Shorter secrets are not hunted for in answers: they would garble ordinary text. */
@@ -84,20 +72,20 @@ function toPolicyInput(a: AttemptRecord & { retryAfter: string | null }): Attemp
 const WRITE_BATCH_MAX = 64;
 
 /** Group commit: writes queue up while a transaction is in flight and go out together next. */
-function createAttemptWriter(db: Knex) {
+function createAttemptWriter(db: Knex, onFinalFailure?: OnFinalFailure) {
   const queue: Array<{ write: AttemptWrite; resolve(kept: boolean): void; reject(err: unknown): void }> = [];
   let flushing = false;
   async function flush(): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.splice(0, WRITE_BATCH_MAX);
       try {
-        const kept = await recordAttempts(db, batch.map((b) => b.write));
+        const kept = await recordAttempts(db, batch.map((b) => b.write), onFinalFailure);
         batch.forEach((b, i) => b.resolve(kept[i]));
       } catch (err) {
         // Nothing of the batch was written. One bad write must not sink the others: each is
         // tried alone; one that still fails stays leased, and is sent again once the lease expires.
         if (batch.length === 1) batch[0].reject(err);
-        else for (const b of batch) await recordAttempts(db, [b.write]).then(([kept]) => b.resolve(kept), b.reject);
+        else for (const b of batch) await recordAttempts(db, [b.write], onFinalFailure).then(([kept]) => b.resolve(kept), b.reject);
       }
     }
     flushing = false;
@@ -111,13 +99,13 @@ function createAttemptWriter(db: Knex) {
   });
 }
 
-/** Concurrent reads of one task (a claimed batch often shares it) share a single query. */
-function createTaskReader(store: WorkflowStore) {
-  const pending = new Map<number, Promise<StoredTask | null>>();
-  return (id: number): Promise<StoredTask | null> => {
+/** Concurrent reads of one webhook (a claimed batch often shares it) share a single query. */
+function createTargetReader(targets: WebhookTargets) {
+  const pending = new Map<number, Promise<WebhookTarget | null>>();
+  return (id: number): Promise<WebhookTarget | null> => {
     let p = pending.get(id);
     if (!p) {
-      p = store.getTask(id).finally(() => pending.delete(id));
+      p = targets.load(id).finally(() => pending.delete(id));
       pending.set(id, p);
     }
     return p;
@@ -127,8 +115,8 @@ function createTaskReader(store: WorkflowStore) {
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   let agent: { key: string; agent: Agent } | null = null;
   const retired: Agent[] = [];
-  const writeAttempt = createAttemptWriter(deps.db);
-  const readTask = createTaskReader(deps.store);
+  const writeAttempt = createAttemptWriter(deps.db, deps.onFinalFailure);
+  const readTarget = createTargetReader(deps.targets);
 
   // One agent per (allowlist, timeout); rebuilt when an admin changes either.
   function agentFor(s: HookflowSettings): Agent {
@@ -141,12 +129,14 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     return agent.agent;
   }
 
-  async function attempt(d: Delivery, task: StoredTask | null, s: HookflowSettings, nowMs: number) {
-    if (task?.disabledAt) {
-      return { outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error: `webhook disabled: ${task.disabledReason ?? ''}`.trim(), startedAt: nowMs, durationMs: 0, retryAfter: null };
-    }
-    const secrets = task ? deps.store.openSecrets(task) : {};
-    const { delivery, credentials } = requestToSend(d, task, secrets);
+  const refused = (error: string, nowMs: number) => ({ outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error, startedAt: nowMs, durationMs: 0, retryAfter: null });
+
+  async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number) {
+    if (target?.disabledAt) return refused(`webhook disabled: ${target.disabledReason ?? ''}`.trim(), nowMs);
+    // Refuse when unsure: unreadable options would mean sending without the credentials or signature they name.
+    if (target && !target.options) return refused('the webhook\'s stored options cannot be read; open and save the webhook', nowMs);
+    const secrets = target?.secrets ?? {};
+    const { delivery, credentials } = requestToSend(d, target?.options ?? null, secrets);
     const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs: s.requestTimeoutMs, nowMs });
     return redactAttempt(result, secretSpellings(credentials, secrets));
   }
@@ -155,9 +145,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     /** `claimedAtMs` (database clock at the claim, which happens right before) saves a clock query. */
     async process(d: Delivery & { claimedAtMs?: number }, workerId: string): Promise<void> {
       const s = deps.settings();
-      const task = d.taskId ? await readTask(d.taskId) : null;
+      const target = d.taskId ? await readTarget(d.taskId) : null;
       const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
-      const result = await attempt(d, task, s, nowMs);
+      const result = await attempt(d, target, s, nowMs);
       const first = d.attemptCount === 0 ? nowMs : (await firstAttemptAt(deps.db, d.id)) ?? nowMs;
       const decision = decideAfterAttempt({
         attemptNo: d.attemptCount + 1, result: toPolicyInput(result), schedule: s.retrySchedule, jitter: s.retryJitter,
@@ -167,9 +157,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const error = decision.action === 'success' ? null : result.error ?? decision.reason;
       const kept = await writeAttempt({ delivery: d, workerId, attempt: { ...result, error }, next });
       if (!kept) deps.logger.warn({ deliveryId: d.id, webhookId: d.webhookId }, 'delivery lease lost before the attempt was recorded; the new holder decides');
-      if (decision.action === 'fail' && decision.disableWebhook && task) {
-        await deps.store.disableTask(task.id, `receiver answered 410 Gone for ${d.url}`);
-        deps.logger.warn({ taskId: task.id, url: d.url }, 'webhook disabled: receiver answered 410 Gone');
+      if (decision.action === 'fail' && decision.disableWebhook && target) {
+        await deps.targets.disable(target.taskId, `receiver answered 410 Gone for ${d.url}`);
+        deps.logger.warn({ taskId: target.taskId, url: d.url }, 'webhook disabled: receiver answered 410 Gone');
       }
     },
     async close(): Promise<void> {

@@ -6,7 +6,8 @@
 import { request, type Dispatcher } from 'undici';
 import { isBlockedError } from './url-guard.js';
 import { signatureHeaders } from './sign.js';
-import type { AttemptRecord, Delivery } from './deliveries.js';
+import type { AttemptRecord } from './queue/record-attempts.js';
+import type { Delivery } from './queue/read.js';
 
 export const RESPONSE_BODY_LIMIT = 16 * 1024;
 

@@ -15,8 +15,8 @@ import { parseInput } from '../validation-messages.js';
 import { pageOf } from '../storage/paging.js';
 import { parseId } from '../http-errors.js';
 import { newWebhookId } from './sign.js';
-import { DELIVERY_STATUSES, enqueueDelivery } from './enqueue.js';
-import { attemptFromRow, deliveryFromRow, type Delivery, type DeliveryAttempt } from './deliveries.js';
+import { DELIVERY_STATUSES, enqueueDelivery } from './queue/enqueue.js';
+import { attemptFromRow, deliveryFromRow, type Delivery, type DeliveryAttempt } from './queue/read.js';
 import { APPLICATION_TOKEN_SLOT } from './bodies.js';
 
 /** A status filter in any case (`Queued`, `FAILED`): the values are a closed lower-case set. */
@@ -63,10 +63,10 @@ export function publicDelivery(d: Delivery): PublicDelivery {
 // The copy gets the token slot even when the original (stored by an earlier release) holds the
 // token itself: the sender fills in the webhook's current token, and no new row holds a secret.
 async function resend(db: Knex, d: Delivery): Promise<number> {
-  return enqueueDelivery(db, {
+  return (await enqueueDelivery(db, {
     webhookId: newWebhookId(), runId: d.runId, workflowId: d.workflowId, taskId: d.taskId, eventType: d.eventType, module: d.module,
     recordId: d.recordId, method: d.method, url: d.url, headers: d.headers, contentType: d.contentType, body: maskApplicationToken(d.body), originKey: null, resendOfId: d.id,
-  });
+  })).id;
 }
 
 /** One page of the log, newest first, with the total count of the filter. */

@@ -3,7 +3,7 @@
  * joined with all/any. Evaluation is pure; value comparison rules live in condition-values.ts.
  */
 import { z } from 'zod';
-import { getPath, pathProblem } from './paths.js';
+import { getPath, pathProblem } from '../paths.js';
 import { compareOrdered, containsValue, isEmptyValue, valuesEqual } from './condition-values.js';
 
 export const ConditionOp = z.enum([

@@ -11,7 +11,7 @@ import type { TemplateContext, TemplateEngine } from './templates.js';
 import type { AnyTaskDefinition, RunResponse, TaskRunContext, TaskServices } from './task-types.js';
 import type { StoredTask, Workflow } from './model.js';
 import type { WorkflowStore } from './store.js';
-import { finishRun, saveRunProgress, type Run, type TaskResult } from './runs.js';
+import { finishRun, saveRunProgress, type OnRunFailed, type Run, type TaskResult } from './runs.js';
 import { isTransientDbError } from '../storage/transient-errors.js';
 import { errorLine } from '../errors.js';
 
@@ -23,7 +23,10 @@ export interface ExecutorDeps {
   templates: TemplateEngine;
   settings(): HookflowSettings;
   logger: HostLogger;
-  enqueueDelivery?: TaskServices['enqueueDelivery'];
+  /** The delivery queue webhook tasks write to. Default none (webhook tasks then fail). */
+  deliveries?: TaskServices['deliveries'];
+  /** Written inside the transaction that fails a run (the failure alert). Default none. */
+  onRunFailed?: OnRunFailed;
 }
 
 export interface RunOutcome {
@@ -100,7 +103,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       settings: deps.settings,
       render: (value, opts) => deps.templates.render(value, tpl, opts),
       renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
-      enqueueDelivery: deps.enqueueDelivery,
+      deliveries: deps.deliveries,
     };
   }
 
@@ -150,7 +153,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
         }
       }
       // A failed run's alert row is written by finishRun, in the same transaction.
-      await finishRun(deps.db, run, workerId, { status: outcome.status, taskResults: outcome.taskResults, env: run.env, output: outcome.response ?? undefined, error: outcome.error });
+      await finishRun(deps.db, run, workerId, { status: outcome.status, taskResults: outcome.taskResults, env: run.env, output: outcome.response ?? undefined, error: outcome.error }, deps.onRunFailed);
       if (outcome.status === 'failed') deps.logger.warn({ runId: run.id, workflowId: run.workflowId, error: outcome.error }, 'workflow run failed');
       return outcome;
     },

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConditionSet } from './conditions.js';
+import { parseJson } from '../storage/json.js';
 
 export const WorkflowStatus = z.enum(['draft', 'active', 'inactive']);
 export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
@@ -94,15 +95,6 @@ export function publicTask(task: StoredTask, secretNames: string[]) {
     disabledAt: task.disabledAt,
     disabledReason: task.disabledReason,
   };
-}
-
-export function parseJson<T>(text: unknown, fallback: T): T {
-  if (typeof text !== 'string' || text === '') return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
 }
 
 export function workflowFromRow(row: Record<string, any>, tasks: StoredTask[]): Workflow {

@@ -2,15 +2,14 @@
  * The run log and run queue (`hookflow_runs`). A run row is written in the host's save
  * transaction (record events) or by the HTTP handler; workers claim queued async runs with a
  * lease. Runs of one record (same order_key) execute strictly in event order. A run that ends
- * failed queues its failure alert (hookflow_alerts, owned by alerts/alert-queue.ts) in the
- * transaction that fails it.
+ * failed has its follow-up (the failure alert, wired in by install) written by `onFailed` in the
+ * transaction that fails it; this file never names another folder's tables.
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
 import { engineOf, insertReturningId, nowMsSql } from '../storage/engine.js';
-import { parseJson } from './model.js';
+import { parseJson } from '../storage/json.js';
 import { pageOf } from '../storage/paging.js';
-import { queueRunAlert } from '../alerts/alert-queue.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -160,7 +159,10 @@ export interface RunResult {
  * when it has its alert row; a crash or a rollback leaves neither, and the run stays leased, so
  * it is claimed again when the lease expires). False when the lease was lost (nothing written).
  */
-export async function finishRun(db: Db, run: Pick<Run, 'id' | 'workflowId'>, workerId: string, result: RunResult): Promise<boolean> {
+/** Called inside the transaction that fails a run (install wires the failure alert to it). */
+export type OnRunFailed = (trx: Knex.Transaction, run: { runId: number; workflowId: number }) => Promise<void>;
+
+export async function finishRun(db: Db, run: Pick<Run, 'id' | 'workflowId'>, workerId: string, result: RunResult, onFailed?: OnRunFailed): Promise<boolean> {
   const finish = async (q: Db) => (await q('hookflow_runs').where({ id: run.id, lease_owner: workerId, status: 'running' }).update({
     status: result.status,
     task_results: JSON.stringify(result.taskResults),
@@ -171,10 +173,10 @@ export async function finishRun(db: Db, run: Pick<Run, 'id' | 'workflowId'>, wor
     lease_expires_at: null,
     finished_at: q.raw(nowMsSql(q)),
   })) === 1;
-  if (result.status !== 'failed') return finish(db);
+  if (result.status !== 'failed' || !onFailed) return finish(db);
   return db.transaction(async (trx) => {
     if (!(await finish(trx))) return false;
-    await queueRunAlert(trx, { runId: run.id, workflowId: run.workflowId });
+    await onFailed(trx, { runId: run.id, workflowId: run.workflowId });
     return true;
   });
 }

@@ -7,6 +7,12 @@ import type { HostContext, ModuleInfo } from '../host.js';
 import type { FieldErrors } from '../errors.js';
 import type { HookflowSettings } from '../config.js';
 import type { RenderOptions, TemplateContext } from './templates.js';
+import type { NewDelivery } from '../outbound/queue/enqueue.js';
+
+/** What a task needs of the delivery queue (install adapts the outbound queue to it). */
+export interface DeliveryQueue {
+  enqueue(delivery: NewDelivery): Promise<{ id: number; webhookId: string }>;
+}
 
 /** What a run knows while its tasks execute. */
 export interface RunInfo {
@@ -29,8 +35,8 @@ export interface TaskServices {
   /** Renders templates in a value (strings, arrays, objects) against the run's context. */
   render(value: unknown, opts?: { escapeHtml?: boolean }): unknown;
   renderString(template: string, opts?: RenderOptions): string;
-  /** Writes a delivery row for a webhook task; idempotent per (run, task): a repeat returns the stored row's id and webhook-id. */
-  enqueueDelivery?(input: unknown): Promise<{ id: number; webhookId: string }>;
+  /** The delivery queue: writes a delivery row for a webhook task; idempotent per (run, task): a repeat returns the stored row's id and webhook-id. */
+  deliveries?: DeliveryQueue;
 }
 
 export interface TaskRunContext {

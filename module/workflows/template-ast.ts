@@ -5,7 +5,7 @@
  * Invariant: `prepareAst` is only given ASTs that `findAstProblem` accepted, so every
  * mustache it sees is a plain `{{path}}` / `{{{path}}}` without params or hash.
  */
-import { FORBIDDEN_SEGMENTS } from './paths.js';
+import { FORBIDDEN_SEGMENTS } from '../paths.js';
 import { REF_ROOTS, refProblem, tokenizeRefs, type RefPiece } from './template-refs.js';
 
 /** Internal helper that turns a value into output text (objects → JSON). */

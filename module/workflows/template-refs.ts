@@ -7,7 +7,7 @@
  * - the nesting-depth pre-scan (nestingProblem), which must run BEFORE the parser.
  */
 import Handlebars from 'handlebars';
-import { FORBIDDEN_SEGMENTS } from './paths.js';
+import { FORBIDDEN_SEGMENTS } from '../paths.js';
 
 /** The context roots a reference may start from. */
 export const REF_ROOTS: readonly string[] = ['env', 'record', 'previous', 'event', 'user'];

@@ -20,7 +20,7 @@
  */
 import Handlebars from 'handlebars';
 import { templateSyntaxMessage } from '../validation-messages.js';
-import { getSegments } from './paths.js';
+import { getSegments } from '../paths.js';
 import { findAstProblem, OUT_HELPER, prepareAst, REF_HELPER } from './template-ast.js';
 import { MAX_NESTING, nestingProblem, type RefPiece } from './template-refs.js';
 

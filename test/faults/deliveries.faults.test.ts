@@ -14,7 +14,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestHost } from '../helpers/test-host.js';
-import { enqueueDelivery } from '../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../module/outbound/queue/enqueue.js';
 import { faultServerUrl, type FaultDatabase } from './lib/fault-database.js';
 import type { WorkerFleet } from './lib/worker-fleet.js';
 import type { Receiver } from './lib/receiver.js';

@@ -2,7 +2,7 @@
  * The overview chart: deliveries per hour by status over the last 7 days, as a model of
  * stacked SVG bars the view draws. Pure: the route passes counts and the database clock.
  */
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../../outbound/enqueue.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../outbound/queue/enqueue.js';
 
 export const HOUR_MS = 3_600_000;
 

@@ -9,7 +9,7 @@ import { HookflowError } from '../../errors.js';
 import { parseInput } from '../../validation-messages.js';
 import { parseId } from '../../http-errors.js';
 import { dbNowMs } from '../../storage/engine.js';
-import { DELIVERY_STATUSES } from '../../outbound/enqueue.js';
+import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
 import { DeliveryLogQuery, getDeliveryWithAttempts, listDeliveries, resendDelivery, resendFailedDeliveries } from '../../outbound/log-api.js';
 import type { PagesContext } from './context.js';
 import { text } from './form-values.js';

@@ -6,7 +6,7 @@
 import type { Router } from 'express';
 import type { Knex } from 'knex';
 import { dbNowMs, engineOf } from '../../storage/engine.js';
-import { DELIVERY_STATUSES } from '../../outbound/enqueue.js';
+import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
 import { HOUR_MS, bucketByHour, buildChart, type HourCount } from './chart.js';
 import { shortUrlOf } from '../../inbound/short-url.js';
 import { countRunsSince } from '../../workflows/runs.js';

@@ -10,12 +10,13 @@ import type { HostUser, ModuleInfo } from '../../host.js';
 import type { StoredTask, Workflow } from '../../workflows/model.js';
 import type { TaskRunContext } from '../../workflows/task-types.js';
 import type { TemplateContext } from '../../workflows/templates.js';
-import type { NewDelivery } from '../../outbound/enqueue.js';
-import type { Delivery } from '../../outbound/deliveries.js';
+import type { NewDelivery } from '../../outbound/queue/enqueue.js';
+import type { Delivery } from '../../outbound/queue/read.js';
 import { buildSendHeaders, sendAttempt, type Credentials } from '../../outbound/dispatch.js';
 import { APPLICATION_TOKEN_PLACEHOLDER, fillApplicationToken } from '../../outbound/bodies.js';
 import { createGuardedAgent, parseAllowlist } from '../../outbound/url-guard.js';
-import { redactAttempt, requestToSend, secretSpellings } from '../../outbound/delivery-processor.js';
+import { redactAttempt, secretSpellings } from '../../outbound/delivery-processor.js';
+import { requestToSend, WebhookOptions } from '../../outbound/webhook-request.js';
 import { maskHeaders } from '../../outbound/log-api.js';
 import type { ExecutorDeps } from '../../workflows/executor.js';
 
@@ -84,7 +85,7 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
         host: deps.host, db: deps.db, settings: deps.settings,
         render: (value, opts) => deps.templates.render(value, tpl, opts),
         renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
-        enqueueDelivery: async (d) => { captured = d as NewDelivery; return { id: 0, webhookId: captured.webhookId }; },
+        deliveries: { enqueue: async (d) => { captured = d; return { id: 0, webhookId: d.webhookId }; } },
       },
       setResponse: () => undefined,
     };
@@ -93,7 +94,8 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
     const stored = asDelivery(captured);
     // What the page shows: the body as sent, but with the placeholder where the token went.
     const shown = fillApplicationToken(stored.body, secrets.applicationToken ? APPLICATION_TOKEN_PLACEHOLDER : null);
-    const sent = requestToSend(stored, task, secrets);
+    const options = WebhookOptions.safeParse(task.options);
+    const sent = requestToSend(stored, options.success ? options.data : null, secrets);
     return { recordLabel: label, error: null, ...(await sendOnce(deps, { ...sent, spellings: secretSpellings(sent.credentials, secrets) }, shown)) };
   } catch (err) {
     return { recordLabel: label, error: (err as Error).message, request: null, response: null };

@@ -1,6 +1,6 @@
 /** set_env: sets or computes `$env` values for later tasks (values are templates). */
 import { z } from 'zod';
-import { pathProblem } from '../paths.js';
+import { pathProblem } from '../../paths.js';
 import type { TaskDefinition } from '../task-types.js';
 
 export const SetEnvOptions = z.strictObject({

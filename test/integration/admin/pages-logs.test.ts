@@ -8,7 +8,7 @@ import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
 import { dbNowMs } from '../../../module/storage/engine.js';
-import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import { ADMIN, FormClient, startAdminHost, startReceiver, type AdminHost, type Receiver } from '../../helpers/admin-host.js';
 
 describeEachEngine('admin log and access pages', (tdb) => {
@@ -104,7 +104,7 @@ describeEachEngine('admin log and access pages', (tdb) => {
     const ids: number[] = [];
     tc.after(() => tdb().db('hookflow_deliveries').whereIn('id', ids).delete());
     for (let i = 0; i < 27; i++) {
-      ids.push(await enqueueDelivery(tdb().db, { webhookId: `msg_page${i}`, runId: null, workflowId: null, taskId: null, eventType: 'record.created', module: 'Deals', recordId: 999, method: 'POST', url: 'https://example.com/x', headers: {}, contentType: null, body: null, originKey: null }));
+      ids.push((await enqueueDelivery(tdb().db, { webhookId: `msg_page${i}`, runId: null, workflowId: null, taskId: null, eventType: 'record.created', module: 'Deals', recordId: 999, method: 'POST', url: 'https://example.com/x', headers: {}, contentType: null, body: null, originKey: null })).id);
     }
     // Log rows only: never due, so no drain of another test sends them.
     await tdb().db('hookflow_deliveries').whereIn('id', ids).update({ next_attempt_at: Number.MAX_SAFE_INTEGER });
@@ -119,7 +119,7 @@ describeEachEngine('admin log and access pages', (tdb) => {
     const { db, client: fresh } = await emptyHost(tc);
     const now = await dbNowMs(db);
     const logged = async (status: string, createdAt: number) => {
-      const id = await enqueueDelivery(db, { webhookId: `msg_${status}_${createdAt}_${Math.random()}`, runId: null, workflowId: null, taskId: null, eventType: 'record.created', module: 'Deals', recordId: 1, method: 'POST', url: 'https://example.com/x', headers: {}, contentType: null, body: null, originKey: null });
+      const id = (await enqueueDelivery(db, { webhookId: `msg_${status}_${createdAt}_${Math.random()}`, runId: null, workflowId: null, taskId: null, eventType: 'record.created', module: 'Deals', recordId: 1, method: 'POST', url: 'https://example.com/x', headers: {}, contentType: null, body: null, originKey: null })).id;
       await db('hookflow_deliveries').where({ id }).update({ status, created_at: createdAt, finished_at: createdAt });
     };
     await logged('success', now - 60_000);

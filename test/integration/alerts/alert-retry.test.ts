@@ -2,7 +2,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { dbNowMs } from '../../../module/storage/engine.js';
-import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import { createAlertWorld, createWebhookWorkflow, failAll, type AlertWorld } from './alert-fixture.js';
 
 const MIN = 60_000;
@@ -74,7 +74,7 @@ describeEachEngine('failure alerts: mail failures and crashed workers', (tdb) =>
     const { workflowId, taskId, url } = await createWebhookWorkflow(w, 'Dead worker', '/dead');
     const deal = await w.h.records.create('Deals', { title: 'Orphan' }, { actorUserId: w.h.sales.id });
     await db()('hookflow_runs').where({ workflow_id: workflowId }).update({ status: 'succeeded' }); // only our hand-made delivery
-    const id = await enqueueDelivery(db(), { webhookId: 'msg_deadworker', runId: null, workflowId, taskId, eventType: 'record.created', module: 'Deals', recordId: deal.id, method: 'POST', url, headers: {}, contentType: 'application/json', body: '{}', originKey: null });
+    const id = (await enqueueDelivery(db(), { webhookId: 'msg_deadworker', runId: null, workflowId, taskId, eventType: 'record.created', module: 'Deals', recordId: deal.id, method: 'POST', url, headers: {}, contentType: 'application/json', body: '{}', originKey: null })).id;
     const now = await dbNowMs(db());
     await db()('hookflow_deliveries').where({ id }).update({ status: 'failed', attempt_count: 3, last_status_code: 502, last_error: 'receiver answered 502', finished_at: now, alert_state: 'pending' });
     await db()('hookflow_alerts').insert({ delivery_id: id, task_id: taskId, status: 'pending', due_at: now, created_at: now, lease_owner: 'dead-worker', lease_expires_at: now + 60_000 });

@@ -10,6 +10,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { finishRun, insertRun } from '../../../module/workflows/runs.js';
+import { queueRunAlert } from '../../../module/alerts/alert-queue.js';
 import {
   ADMIN_URL, createDealWorkflow, createRunAlertWorld, dealOf, drainAll, hrefsOf, recordUrlOf, refusedLeadTask, runAlertsOf, type RunAlertWorld,
 } from './run-alert-fixture.js';
@@ -176,7 +177,7 @@ describeEachEngine('run failure alerts', (tdb) => {
 
     const rolledBack = await leased();
     await assert.rejects(db().transaction(async (trx) => {
-      assert.equal(await finishRun(trx, { id: rolledBack, workflowId }, 'w-test', failed), true);
+      assert.equal(await finishRun(trx, { id: rolledBack, workflowId }, 'w-test', failed, queueRunAlert), true);
       assert.equal((await trx('hookflow_alerts').where({ run_id: rolledBack })).length, 1, 'written with the failure');
       throw new Error('host rolls back');
     }), /host rolls back/);
@@ -186,18 +187,18 @@ describeEachEngine('run failure alerts', (tdb) => {
     const unlucky = await leased();
     // An alert row that already claims this run makes the alert insert fail.
     await db()('hookflow_alerts').insert({ run_id: unlucky, workflow_id: workflowId, status: 'sent', due_at: 0, created_at: 0 });
-    await assert.rejects(finishRun(db(), { id: unlucky, workflowId }, 'w-test', failed));
+    await assert.rejects(finishRun(db(), { id: unlucky, workflowId }, 'w-test', failed, queueRunAlert));
     assert.equal((await db()('hookflow_runs').where({ id: unlucky }).first()).status, 'running', 'no failure without its alert');
 
     const ok = await leased();
-    assert.equal(await finishRun(db(), { id: ok, workflowId }, 'w-test', failed), true);
+    assert.equal(await finishRun(db(), { id: ok, workflowId }, 'w-test', failed, queueRunAlert), true);
     assert.equal((await db()('hookflow_runs').where({ id: ok }).first()).status, 'failed');
     assert.equal((await db()('hookflow_alerts').where({ run_id: ok })).length, 1);
-    assert.equal(await finishRun(db(), { id: ok, workflowId }, 'w-test', failed), false, 'a finished run is not finished twice');
+    assert.equal(await finishRun(db(), { id: ok, workflowId }, 'w-test', failed, queueRunAlert), false, 'a finished run is not finished twice');
     assert.equal((await db()('hookflow_alerts').where({ run_id: ok })).length, 1);
 
     const succeeded = await leased();
-    assert.equal(await finishRun(db(), { id: succeeded, workflowId }, 'w-test', { ...failed, status: 'succeeded', error: null }), true);
+    assert.equal(await finishRun(db(), { id: succeeded, workflowId }, 'w-test', { ...failed, status: 'succeeded', error: null }, queueRunAlert), true);
     assert.equal((await db()('hookflow_alerts').where({ run_id: succeeded })).length, 0, 'only failures alert');
   });
 });

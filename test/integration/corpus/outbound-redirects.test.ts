@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import { createGuardedAgent, isBlockedError, parseAllowlist, type CidrList } from '../../../module/outbound/url-guard.js';
 import { caseOptions, caseTitle, casesOfKind, loadCorpus, parseDnsInput } from '../../corpus/parse-corpus.js';
 
@@ -52,10 +52,10 @@ describeEachEngine('outbound corpus: redirects are never followed', (tdb) => {
     test(caseTitle(c), caseOptions(c), async () => {
       const path = `/case/${i}`;
       answers.set(path, { status: Number(c.inputs[0]), location: c.inputs[1].replaceAll('@TRAP@', String(trap.port)) });
-      const id = await enqueueDelivery(tdb().db, {
+      const id = (await enqueueDelivery(tdb().db, {
         webhookId: `msg_corpus_redirect_${i}`, runId: null, workflowId: null, taskId: null, eventType: null, module: null, recordId: null,
         method: 'POST', url: `http://127.0.0.1:${rx.port}${path}`, headers: {}, contentType: 'application/json', body: '{}', originKey: null,
-      });
+      })).id;
       await h.hookflow.worker.drain();
       const delivery = await tdb().db('hookflow_deliveries').where({ id }).first();
       const attempts = await tdb().db('hookflow_attempts').where({ delivery_id: id }).orderBy('attempt_no');

@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { generateSigningSecret } from '../../../module/outbound/sign.js';
-import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import { getDeliveryWithAttempts, resendDelivery } from '../../../module/outbound/log-api.js';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
@@ -134,7 +134,7 @@ describeEachEngine('outbound delivery', (tdb) => {
     }, h.admin.id);
     t.after(() => h.hookflow.services.workflows.setStatus(wf.id, 'inactive'));
     const body = 'event=ONCRMDEALUPDATE&data%5BFIELDS%5D%5BID%5D=7&ts=1&auth%5Bapplication_token%5D=legacy-token';
-    const id = await enqueueDelivery(tdb().db, { webhookId: 'msg_legacyb24', runId: null, workflowId: wf.id, taskId: wf.tasks[0].id, eventType: 'record.updated', module: 'Deals', recordId: 7, method: 'POST', url: `http://127.0.0.1:${port}/legacy`, headers: {}, contentType: 'application/x-www-form-urlencoded', body, originKey: null });
+    const id = (await enqueueDelivery(tdb().db, { webhookId: 'msg_legacyb24', runId: null, workflowId: wf.id, taskId: wf.tasks[0].id, eventType: 'record.updated', module: 'Deals', recordId: 7, method: 'POST', url: `http://127.0.0.1:${port}/legacy`, headers: {}, contentType: 'application/x-www-form-urlencoded', body, originKey: null })).id;
     // Whatever happens below, these rows must not be sent during later tests.
     t.after(() => tdb().db('hookflow_deliveries').where({ workflow_id: wf.id, status: 'queued' }).update({ status: 'failed' }));
     const shown = (await getDeliveryWithAttempts(tdb().db, id)).delivery.body!;
@@ -223,7 +223,7 @@ describeEachEngine('outbound delivery', (tdb) => {
     assert.match(run.error, /not allowed|non-public|loopback/);
     assert.equal(rx.seen.length, 0);
     // Queued while allowed, sent after the allowlist was removed: the connection-level guard refuses.
-    const id = await enqueueDelivery(tdb().db, { webhookId: 'msg_blockedatsend', runId: null, workflowId, taskId: null, eventType: null, module: 'Deals', recordId: 424242, method: 'POST', url: `http://127.0.0.1:${port}/late`, headers: {}, contentType: 'application/json', body: '{}', originKey: null });
+    const id = (await enqueueDelivery(tdb().db, { webhookId: 'msg_blockedatsend', runId: null, workflowId, taskId: null, eventType: null, module: 'Deals', recordId: 424242, method: 'POST', url: `http://127.0.0.1:${port}/late`, headers: {}, contentType: 'application/json', body: '{}', originKey: null })).id;
     await h.hookflow.worker.drain();
     const blocked = await tdb().db('hookflow_deliveries').where({ id }).first();
     assert.equal(blocked.status, 'failed');

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createTestHost, TEST_SECRET_KEY, type TestHost } from '../../helpers/test-host.js';
-import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const LEASE_SECONDS = 5;
@@ -92,7 +92,7 @@ describeEachEngine('two worker processes on one queue', (tdb) => {
   const enqueueMany = (n: number, url: string) => tdb().db.transaction(async (trx) => {
     const ids: number[] = [];
     for (let i = 0; i < n; i++) {
-      ids.push(await enqueueDelivery(trx, { webhookId: `msg_${randomUUID()}`, runId: null, workflowId: null, taskId: null, eventType: null, module: 'Deals', recordId: i, method: 'POST', url, headers: {}, contentType: 'application/json', body: `{"n":${i}}`, originKey: null }));
+      ids.push((await enqueueDelivery(trx, { webhookId: `msg_${randomUUID()}`, runId: null, workflowId: null, taskId: null, eventType: null, module: 'Deals', recordId: i, method: 'POST', url, headers: {}, contentType: 'application/json', body: `{"n":${i}}`, originKey: null })).id);
     }
     return ids;
   });

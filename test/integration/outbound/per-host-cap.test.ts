@@ -6,8 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
-import { claimDueDeliveries, recordAttempts, type AttemptWrite, type Delivery } from '../../../module/outbound/deliveries.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
+import { claimDueDeliveries } from '../../../module/outbound/queue/claim.js';
+import { queueDeliveryAlerts } from '../../../module/alerts/alert-queue.js';
+import { recordAttempts, type AttemptWrite } from '../../../module/outbound/queue/record-attempts.js';
+import { type Delivery } from '../../../module/outbound/queue/read.js';
 
 /**
  * A receiver on 127.0.0.1:0 that counts requests in flight. A `hang` one answers nothing until
@@ -38,7 +41,7 @@ async function startReceiver(hang: boolean) {
 const enqueue = (db: TestHost['context']['db'], url: string) => enqueueDelivery(db, {
   webhookId: `msg_${randomUUID()}`, runId: null, workflowId: null, taskId: null, eventType: null, module: 'Deals', recordId: 1,
   method: 'POST', url, headers: {}, contentType: 'application/json', body: '{}', originKey: null,
-});
+}).then((r) => r.id);
 
 const CAP = 3;
 
@@ -124,7 +127,7 @@ describeEachEngine('delivery claims: per-destination-host cap and leases', (tdb)
       delivery: d, workerId: 'old', next: { status },
       attempt: { outcome: status === 'success' ? 'success' : 'http_error', statusCode: status === 'success' ? 200 : 500, responseHeaders: {}, responseBody: 'x', error: null, startedAt: 1, durationMs: 3 },
     });
-    assert.deepEqual(await recordAttempts(db(), [write(a, 'success'), write(b, 'success'), write(c, 'failed')]), [false, true, true]);
+    assert.deepEqual(await recordAttempts(db(), [write(a, 'success'), write(b, 'success'), write(c, 'failed')], queueDeliveryAlerts), [false, true, true]);
     const rows = await db()('hookflow_deliveries').whereIn('id', [a.id, b.id, c.id]).orderBy('id');
     assert.deepEqual(rows.map((r: any) => [r.status, r.lease_owner, Number(r.attempt_count)]), [['dispatched', 'new', 0], ['success', null, 1], ['failed', null, 1]]);
     assert.ok(rows[1].finished_at && rows[2].finished_at && rows[2].alert_state === 'pending');

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { enqueueDelivery } from '../../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import { dbNowMs } from '../../../module/storage/engine.js';
 
 const CAP_SECONDS = 600;
@@ -41,10 +41,10 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
 
   /** Sends one attempt answered with `status`/`headers`; returns the delay until the retry, in ms. */
   async function retryDelayAfter(status: number, headers: Record<string, string>): Promise<{ id: number; delayMs: number; slackMs: number }> {
-    const id = await enqueueDelivery(tdb().db, {
+    const id = (await enqueueDelivery(tdb().db, {
       webhookId: `msg_${randomUUID()}`, runId: null, workflowId: null, taskId: null, eventType: null, module: 'Deals', recordId: 1,
       method: 'POST', url, headers: {}, contentType: 'application/json', body: '{}', originKey: null,
-    });
+    })).id;
     answers.push([status, headers]);
     const t0 = await dbNowMs(tdb().db);
     await h.hookflow.worker.drain();

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { startReceiver, type Receiver } from '../../helpers/admin-host.js';
-import { enqueueDeliveryOnce } from '../../../module/outbound/enqueue.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import type { RecordEvent } from '../../../module/host.js';
 import type { Knex } from 'knex';
 
@@ -100,8 +100,8 @@ describeEachEngine('runs survive crashes and takeovers', (tdb) => {
       webhookId, runId, workflowId: wf.id, taskId: task.id, eventType: 'manual', module: 'Deals', recordId: null,
       method: 'POST', url: `${rx.url}/only`, headers: {}, contentType: 'application/json', body: '{}', originKey: `run:${runId}:task:${task.id}`,
     });
-    const first = await enqueueDeliveryOnce(db(), delivery('msg_origin_first'));
-    const again = await enqueueDeliveryOnce(db(), delivery('msg_origin_again'));
+    const first = await enqueueDelivery(db(), delivery('msg_origin_first'));
+    const again = await enqueueDelivery(db(), delivery('msg_origin_again'));
     assert.deepEqual(again, first, 'the repeat is answered with the delivery already queued');
     assert.deepEqual((await deliveriesOf(runId)).map((d: any) => d.webhook_id), ['msg_origin_first']);
   });

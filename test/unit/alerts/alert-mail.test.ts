@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAlertMailRenderer } from '../../../module/alerts/alert-mail.js';
 import { buildAlertView, formatTime, recordLabelOf, MAX_LISTED_DELIVERIES, type AlertGroupFacts, type UrlAudience } from '../../../module/alerts/alert-view.js';
-import type { Delivery } from '../../../module/outbound/deliveries.js';
+import type { Delivery } from '../../../module/outbound/queue/read.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 4, 5);
 const ADMIN = 'https://crm.example/settings/hookflow';

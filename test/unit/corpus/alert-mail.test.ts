@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createAlertMailRenderer } from '../../../module/alerts/alert-mail.js';
 import { buildAlertView, recordLabelOf, type AlertDeliveryFacts, type AlertGroupFacts, type UrlAudience } from '../../../module/alerts/alert-view.js';
 import { displayUrlFor, secretRuleOf } from '../../../module/alerts/url-display.js';
-import type { Delivery } from '../../../module/outbound/deliveries.js';
+import type { Delivery } from '../../../module/outbound/queue/read.js';
 import { caseOptions, caseTitle, loadCorpus, type CorpusCase } from '../../corpus/parse-corpus.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 4, 5);

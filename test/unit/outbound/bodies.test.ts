@@ -14,8 +14,9 @@ import {
   type BodyInput,
   type ContentType,
 } from '../../../module/outbound/bodies.js';
-import { redactAttempt, requestToSend, secretSpellings } from '../../../module/outbound/delivery-processor.js';
-import type { Delivery } from '../../../module/outbound/deliveries.js';
+import { redactAttempt, secretSpellings } from '../../../module/outbound/delivery-processor.js';
+import { requestToSend } from '../../../module/outbound/webhook-request.js';
+import type { Delivery } from '../../../module/outbound/queue/read.js';
 
 const EVENT: BodyInput['event'] = {
   type: 'deal.updated',

@@ -44,7 +44,7 @@ function fakeContext(over: { env?: Record<string, unknown>; recordId?: number | 
       host: host as never, db: null as never, settings: () => settings,
       render: (v: unknown, o?: { escapeHtml?: boolean }) => engine.render(v, tpl, o),
       renderString: (t: string, o?: { escapeHtml?: boolean }) => engine.renderString(t, tpl, o),
-      enqueueDelivery: async (d: unknown) => { calls.push({ op: 'enqueue', args: [d] }); return { id: 42, webhookId: (d as { webhookId: string }).webhookId }; },
+      deliveries: { enqueue: async (d: { webhookId: string }) => { calls.push({ op: 'enqueue', args: [d] }); return { id: 42, webhookId: d.webhookId }; } },
     },
     setResponse: (r: RunResponse) => { response = r; },
   } satisfies TaskRunContext;

@@ -1,10 +1,11 @@
 /**
- * Writing a delivery: the snapshot of URL, method, headers and body taken at trigger time.
- * Credentials and signatures are NOT stored here; the dispatcher applies them at send time.
- * Idempotent per origin key, so a run re-executed after a crash never queues twice.
+ * Writing a delivery (`hookflow_deliveries`, whose SQL lives in this folder): the snapshot of URL,
+ * method, headers and body taken at trigger time. Credentials and signatures are NOT stored
+ * here; the sender applies them at send time. Idempotent per origin key, so a run re-executed
+ * after a crash never queues twice.
  */
-import type { Db } from '../host.js';
-import { insertReturningId, nowMsSql } from '../storage/engine.js';
+import type { Db } from '../../host.js';
+import { insertReturningId, nowMsSql } from '../../storage/engine.js';
 
 export const DELIVERY_STATUSES = ['queued', 'dispatched', 'success', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -27,17 +28,12 @@ export interface NewDelivery {
   resendOfId?: number | null;
 }
 
-/** Inserts a queued delivery due now (database clock); returns its id (the existing one on a repeat). */
-export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<number> {
-  return (await enqueueDeliveryOnce(db, d)).id;
-}
-
 /**
- * enqueueDelivery, also returning the webhook-id actually stored: on a repeat (a run resumed
- * after a crash) that is the FIRST attempt's id, not the one in `d`, and it is the one the
- * receiver gets, so it is the one a run log may show.
+ * Inserts a queued delivery due now (database clock); returns its id and the webhook-id actually
+ * stored: on a repeat of its origin key (a run resumed after a crash) that is the FIRST one's, not
+ * the one in `d` — the one the receiver gets, so the one a run log may show.
  */
-export async function enqueueDeliveryOnce(db: Db, d: NewDelivery): Promise<{ id: number; webhookId: string }> {
+export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<{ id: number; webhookId: string }> {
   if (d.originKey) {
     const existing = await db('hookflow_deliveries').where({ origin_key: d.originKey }).first('id', 'webhook_id');
     if (existing) return { id: Number(existing.id), webhookId: String(existing.webhook_id) };

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildNested, getPath, getSegments, pathProblem, setPath, splitPath } from '../../../module/workflows/paths.js';
+import { buildNested, getPath, getSegments, pathProblem, setPath, splitPath } from '../../module/paths.js';
 
 describe('pathProblem', () => {
   test('accepts ordinary dot paths', () => {
