@@ -24,13 +24,27 @@ export interface ModuleField {
   options?: string[];
 }
 
-/** A CRM module (Leads, Deals …) and its fields. */
+/** Other names a module goes by outside the CRM. */
+export interface ModuleAliases {
+  /**
+   * Its Bitrix24 entity name, e.g. `DEAL`, `LEAD`, `CONTACT`, `COMPANY`: Bitrix24 event names
+   * (`ONCRMDEALUPDATE`) are accepted as triggers for it, and BITRIX24 bodies name its events so.
+   * Default none (its events have no Bitrix24 name).
+   */
+  bitrix24?: string;
+  /** The singular noun in envelope event types (`deal` → `deal.updated`). Default: the name lower-cased, less a trailing `s`. */
+  event?: string;
+}
+
+/** A CRM module (Leads, Deals …) and its fields, as the host describes it; Hookflow knows no module by name. */
 export interface ModuleInfo {
   /** Module key used everywhere in Hookflow, e.g. `Deals`. */
   name: string;
   /** Human label for menus. */
   label: string;
   fields: ModuleField[];
+  /** Default none. */
+  aliases?: ModuleAliases;
 }
 
 /** A CRM record as the host exposes it. */

@@ -31,7 +31,7 @@ import { createDeliveryProcessor } from './outbound/delivery-processor.js';
 import { WebhookOptions } from './outbound/webhook-request.js';
 import type { WebhookTargets } from './outbound/ports.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
-import { createRetentionChore } from './outbound/retention.js';
+import { createRetentionChore } from './retention.js';
 import { createAlertLane } from './alerts/alert-lane.js';
 import { queueDeliveryAlerts, queueRunAlert } from './alerts/alert-queue.js';
 import { createInboundRouter, createInboundServices } from './inbound/router.js';

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { CrmRecord, HostContext, HostLogger, HostUser } from '../host.js';
-import { deliveryFromRow } from '../outbound/queue/read.js';
+import { getDeliveries } from '../outbound/queue/read.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { AlertTarget } from './alert-digest.js';
 import type { AlertRow } from './alert-queue.js';
@@ -63,8 +63,8 @@ export function workflowTitleLoader(store: WorkflowStore) {
 /** Everything one delivery group's mails need. Alerts whose delivery is gone (pruned) are left out. */
 export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Promise<LoadedGroup> {
   const taskId = rows[0]?.taskId ?? null;
-  const deliveryRows = await deps.db('hookflow_deliveries').whereIn('id', rows.flatMap((r) => (r.deliveryId === null ? [] : [r.deliveryId])));
-  const byId = new Map(deliveryRows.map((r: Record<string, any>) => [Number(r.id), deliveryFromRow(r)]));
+  const found = await getDeliveries(deps.db, rows.flatMap((r) => (r.deliveryId === null ? [] : [r.deliveryId])));
+  const byId = new Map(found.map((d) => [d.id, d]));
   const task = taskId === null ? null : await deps.store.getTask(taskId);
   const titleOf = workflowTitleLoader(deps.store);
   const deliveries: AlertDeliveryFacts[] = [];

@@ -8,6 +8,7 @@
  * a worker whose lease expired cannot undo what the new holder did.
  */
 import type { Knex } from 'knex';
+import { markDeliveriesAlerted } from '../outbound/queue/read.js';
 import { engineOf, nowMsSql } from '../storage/engine.js';
 import type { Db } from '../host.js';
 import { groupAlerts, type AlertGroupKey } from './alert-digest.js';
@@ -145,7 +146,7 @@ export async function markAlertsSent(db: Knex, rows: AlertRow[], workerId: strin
     // Only alert_state: a delivery's own status is never touched by the alert lane.
     // Runs have no alert marker of their own: their outbox row is the only record.
     const deliveryIds = rows.flatMap((r) => (r.deliveryId === null ? [] : [r.deliveryId]));
-    if (deliveryIds.length > 0) await trx('hookflow_deliveries').whereIn('id', deliveryIds).update({ alert_state: 'sent' });
+    await markDeliveriesAlerted(trx, deliveryIds);
   });
 }
 
@@ -158,4 +159,20 @@ export async function markSendFailed(db: Knex, rows: AlertRow[], workerId: strin
         .update({ attempts, last_error: error.slice(0, 1000), due_at: nowMs + delayMs(attempts), lease_owner: null, lease_expires_at: null });
     }
   });
+}
+
+/** Of these runs, those whose failure alert is still pending (the mail reads the run). */
+export async function runsWithPendingAlerts(db: Knex, runIds: number[]): Promise<Set<number>> {
+  if (runIds.length === 0) return new Set();
+  const rows = await db('hookflow_alerts').whereIn('run_id', runIds).where('status', 'pending').select('run_id');
+  return new Set(rows.map((r: { run_id: unknown }) => Number(r.run_id)));
+}
+
+/** Deletes the sent alert rows (and their recipients) about these deliveries or runs (retention). */
+export async function deleteSentAlerts(db: Knex, about: 'delivery_id' | 'run_id', ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const alertIds = (await db('hookflow_alerts').whereIn(about, ids).whereNot('status', 'pending').select('id')).map((r: { id: number }) => r.id);
+  if (alertIds.length === 0) return;
+  await db('hookflow_alert_recipients').whereIn('alert_id', alertIds).del();
+  await db('hookflow_alerts').whereIn('id', alertIds).del();
 }

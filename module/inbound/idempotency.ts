@@ -105,3 +105,17 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
 }
 
 export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;
+
+/** Keys older than `cutoff` (epoch ms, database clock), in bounded batches; returns how many went. */
+export async function pruneIdempotencyKeys(db: Knex, cutoff: number, opts: { batchSize?: number; maxBatches?: number } = {}): Promise<number> {
+  const size = opts.batchSize ?? 500;
+  let total = 0;
+  // A composite primary key: batches delete by (permission_id, idem_key).
+  for (let i = 0; i < (opts.maxBatches ?? 200); i++) {
+    const keys = await db('hookflow_idempotency').select('permission_id', 'idem_key').where('created_at', '<', cutoff).orderBy('created_at').limit(size);
+    if (keys.length === 0) break;
+    total += await db('hookflow_idempotency').whereIn(['permission_id', 'idem_key'], keys.map((k) => [k.permission_id, k.idem_key])).del();
+    if (keys.length < size) break;
+  }
+  return total;
+}

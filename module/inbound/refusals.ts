@@ -8,6 +8,7 @@
  * at most a few rows, so a flood from one source cannot push other sources' entries out.
  */
 import type { Knex } from 'knex';
+import { pruneInBatches, type PruneOptions } from '../storage/prune.js';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { planRefusalWrite, REFUSAL_AGGREGATION, type RefusalAggregation, type SourceRow } from './refusal-policy.js';
 
@@ -63,3 +64,14 @@ export function createRefusalLog(deps: { db: Knex; now(): number; aggregation?: 
 }
 
 export type RefusalLog = ReturnType<typeof createRefusalLog>;
+
+/** Refusals beyond the newest `keep` (by id), in bounded batches; returns how many went. */
+export async function pruneRefusals(db: Knex, keep: number, opts?: PruneOptions): Promise<number> {
+  const floorRow = await db('hookflow_http_refusals').select('id').orderBy('id', 'desc').offset(keep - 1).limit(1).first();
+  if (!floorRow) return 0;
+  const floor = Number(floorRow.id);
+  return pruneInBatches({
+    select: async (after, limit) => (await db('hookflow_http_refusals').select('id').where('id', '>', after).where('id', '<', floor).orderBy('id').limit(limit)).map((r: { id: unknown }) => Number(r.id)),
+    remove: (doomed) => db('hookflow_http_refusals').whereIn('id', doomed).del(),
+  }, opts);
+}

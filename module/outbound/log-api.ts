@@ -12,11 +12,10 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import { HookflowError } from '../errors.js';
 import { parseInput } from '../validation-messages.js';
-import { pageOf } from '../storage/paging.js';
 import { parseId } from '../http-errors.js';
 import { newWebhookId } from './sign.js';
 import { DELIVERY_STATUSES, enqueueDelivery } from './queue/enqueue.js';
-import { attemptFromRow, deliveryFromRow, type Delivery, type DeliveryAttempt } from './queue/read.js';
+import { attemptsOf, failedDeliveriesSince, getDelivery, listDeliveries, type Delivery, type DeliveryAttempt } from './queue/read.js';
 import { APPLICATION_TOKEN_SLOT } from './bodies.js';
 
 /** A status filter in any case (`Queued`, `FAILED`): the values are a closed lower-case set. */
@@ -70,16 +69,9 @@ async function resend(db: Knex, d: Delivery): Promise<number> {
 }
 
 /** One page of the log, newest first, with the total count of the filter. */
-export async function listDeliveries(db: Knex, f: DeliveryLogQuery): Promise<{ deliveries: PublicDelivery[]; total: number }> {
-  const q = db('hookflow_deliveries');
-  if (f.status) q.where('status', f.status);
-  if (f.workflowId) q.where('workflow_id', f.workflowId);
-  if (f.taskId) q.where('task_id', f.taskId);
-  if (f.recordId) q.where('record_id', f.recordId);
-  if (f.since) q.where('created_at', '>=', f.since);
-  if (f.until) q.where('created_at', '<', f.until);
-  const { items, total } = await pageOf(q, f, (r) => publicDelivery(deliveryFromRow(r)));
-  return { deliveries: items, total };
+export async function listDeliveryLog(db: Knex, f: DeliveryLogQuery): Promise<{ deliveries: PublicDelivery[]; total: number }> {
+  const { items, total } = await listDeliveries(db, f);
+  return { deliveries: items.map(publicDelivery), total };
 }
 
 /** An attempt for showing: secret-looking response header names masked (Set-Cookie, tokens). */
@@ -89,18 +81,17 @@ function publicAttempt(a: DeliveryAttempt): DeliveryAttempt {
 
 /** A delivery with every attempt (oldest first); 404 when it does not exist. */
 export async function getDeliveryWithAttempts(db: Knex, id: number): Promise<{ delivery: PublicDelivery; attempts: DeliveryAttempt[] }> {
-  const row = await db('hookflow_deliveries').where({ id }).first();
-  if (!row) throw new HookflowError('not_found', `delivery ${id} not found`);
-  const attempts = await db('hookflow_attempts').where({ delivery_id: row.id }).orderBy('attempt_no');
-  return { delivery: publicDelivery(deliveryFromRow(row)), attempts: attempts.map((r) => publicAttempt(attemptFromRow(r))) };
+  const delivery = await getDelivery(db, id);
+  if (!delivery) throw new HookflowError('not_found', `delivery ${id} not found`);
+  return { delivery: publicDelivery(delivery), attempts: (await attemptsOf(db, id)).map(publicAttempt) };
 }
 
 /** Queues a copy of a delivery (new webhook-id); returns the new delivery. 404 when missing. */
 export async function resendDelivery(db: Knex, id: number): Promise<PublicDelivery> {
-  const row = await db('hookflow_deliveries').where({ id }).first();
-  if (!row) throw new HookflowError('not_found', `delivery ${id} not found`);
-  const newId = await resend(db, deliveryFromRow(row));
-  return publicDelivery(deliveryFromRow(await db('hookflow_deliveries').where({ id: newId }).first()));
+  const delivery = await getDelivery(db, id);
+  if (!delivery) throw new HookflowError('not_found', `delivery ${id} not found`);
+  const copy = await getDelivery(db, await resend(db, delivery));
+  return publicDelivery(copy as Delivery);
 }
 
 /**
@@ -108,11 +99,8 @@ export async function resendDelivery(db: Knex, id: number): Promise<PublicDelive
  * webhook task or one workflow; returns the new delivery ids (oldest original first).
  */
 export async function resendFailedDeliveries(db: Knex, f: { since: number; taskId?: number; workflowId?: number }): Promise<number[]> {
-  const q = db('hookflow_deliveries').where({ status: 'failed' }).where('created_at', '>=', f.since).orderBy('id');
-  if (f.taskId) q.where('task_id', f.taskId);
-  if (f.workflowId) q.where('workflow_id', f.workflowId);
   const ids: number[] = [];
-  for (const row of await q) ids.push(await resend(db, deliveryFromRow(row)));
+  for (const d of await failedDeliveriesSince(db, f)) ids.push(await resend(db, d));
   return ids;
 }
 
@@ -121,7 +109,7 @@ export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
   const api = express.Router();
 
   api.get('/deliveries', async (req, res) => {
-    res.json(await listDeliveries(db, parseInput(DeliveryLogQuery, req.query)));
+    res.json(await listDeliveryLog(db, parseInput(DeliveryLogQuery, req.query)));
   });
 
   api.get('/deliveries/:id', async (req, res) => {

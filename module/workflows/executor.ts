@@ -113,7 +113,8 @@ export function createRunExecutor(deps: ExecutorDeps) {
     const done = new Map(run.taskResults.filter((r) => r.status !== 'failed').map((r) => [r.taskId, r]));
     const results: TaskResult[] = [];
     let response: RunResponse | null = (run.output as RunResponse | null) ?? null;
-    const info = { id: run.id, workflowId: wf.id, workflowTitle: wf.title, module: run.module, recordId: run.recordId, source: run.source, eventType: run.event.type, chainDepth: run.chainDepth, actorUserId: run.actorUserId };
+    const moduleInfo = (await deps.host.records.listModules()).find((m) => m.name === run.module) ?? null;
+    const info = { id: run.id, workflowId: wf.id, workflowTitle: wf.title, module: run.module, recordId: run.recordId, source: run.source, eventType: run.event.type, chainDepth: run.chainDepth, actorUserId: run.actorUserId, moduleInfo };
     for (const task of wf.tasks) {
       const previous = done.get(task.id);
       if (previous) { results.push(previous); continue; }

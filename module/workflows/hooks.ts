@@ -9,7 +9,7 @@ import type { CrmRecord, HostLogger, RecordEvent, RecordHooks } from '../host.js
 import type { HookflowSettings } from '../config.js';
 import { evaluateConditions } from './conditions.js';
 import { triggerMatchesEvent, type RecordEventType } from './triggers.js';
-import { insertRun, type RunEvent } from './runs.js';
+import { deleteRun, insertRun, type RunEvent } from './runs.js';
 import type { WorkflowStore } from './store.js';
 import type { Workflow } from './model.js';
 
@@ -70,7 +70,7 @@ export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
       }
       const runId = await insertRun(trx, { ...base, status: 'queued' });
       if (wf.runMode === 'once_per_record' && !(await claimOncePerRecord(trx, wf, e, runId, now))) {
-        await trx('hookflow_runs').where({ id: runId }).delete();
+        await deleteRun(trx, runId);
         continue;
       }
       queued++;

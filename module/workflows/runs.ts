@@ -10,6 +10,7 @@ import type { Db } from '../host.js';
 import { engineOf, insertReturningId, nowMsSql } from '../storage/engine.js';
 import { parseJson } from '../storage/json.js';
 import { pageOf } from '../storage/paging.js';
+import { pruneInBatches, type PruneOptions } from '../storage/prune.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -223,4 +224,31 @@ export async function listRuns(db: Knex, f: RunFilter): Promise<{ runs: Run[]; t
   if (f.until) q.where('created_at', '<', f.until);
   const { items, total } = await pageOf(q, { limit: f.limit ?? 50, offset: f.offset ?? 0 }, runFromRow);
   return { runs: items, total };
+}
+
+/** Deletes a run just inserted in `trx` (a once-per-record run that lost its claim). */
+export async function deleteRun(trx: Db, id: number): Promise<void> {
+  await trx('hookflow_runs').where({ id }).delete();
+}
+
+/** Each workflow's latest run (id, status, time), for the workflow list. */
+export async function lastRunPerWorkflow(db: Db): Promise<Map<number, { status: string; createdAt: number; id: number }>> {
+  const latest = db('hookflow_runs').select('workflow_id').max({ id: 'id' }).groupBy('workflow_id').as('m');
+  const rows = await db('hookflow_runs as r').join(latest, 'm.id', 'r.id').select('r.id', 'r.workflow_id', 'r.status', 'r.created_at');
+  return new Map(rows.map((r: Record<string, any>) => [Number(r.workflow_id), { id: Number(r.id), status: r.status, createdAt: Number(r.created_at) }]));
+}
+
+/**
+ * Finished runs (succeeded/failed/skipped) finished before `cutoff`, in bounded batches; `keep`
+ * names runs that must stay (a pending failure alert still reads them), `before` runs first
+ * (their sent alerts). Run-once markers stay: they keep "once per record" true forever.
+ */
+export function pruneRuns(db: Knex, cutoff: number, steps: { keep(ids: number[]): Promise<Set<number>>; before(ids: number[]): Promise<void> }, opts?: PruneOptions): Promise<number> {
+  return pruneInBatches({
+    select: async (after, limit) => (await db('hookflow_runs').select('id').where('id', '>', after).whereIn('status', ['succeeded', 'failed', 'skipped'])
+      .where('finished_at', '<', cutoff).orderBy('id').limit(limit)).map((r: { id: unknown }) => Number(r.id)),
+    keep: steps.keep,
+    before: steps.before,
+    remove: (doomed) => db('hookflow_runs').whereIn('id', doomed).del(),
+  }, opts);
 }

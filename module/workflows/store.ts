@@ -187,6 +187,18 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
       return rows.length;
     },
 
+    /** How many workflows there are, and how many are active. */
+    async counts(): Promise<{ total: number; active: number }> {
+      const rows = await db('hookflow_workflows').select('status').count({ n: '*' }).groupBy('status');
+      let total = 0;
+      let active = 0;
+      for (const r of rows as Array<{ status: string; n: unknown }>) {
+        total += Number(r.n);
+        if (r.status === 'active') active += Number(r.n);
+      }
+      return { total, active };
+    },
+
     async disableTask(taskId: number, reason: string): Promise<void> {
       await db('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) });
     },

@@ -25,6 +25,8 @@ export interface RunInfo {
   eventType: string;
   chainDepth: number;
   actorUserId: number | null;
+  /** The host's description of `module` (aliases, fields), or null when it no longer lists it. */
+  moduleInfo?: ModuleInfo | null;
 }
 
 /** Services a task may use; all created by install() and passed in. */

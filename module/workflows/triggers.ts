@@ -1,9 +1,11 @@
 /**
  * Workflow triggers: which record events start a workflow, the Bitrix24-style event names
- * (`ONCRMDEALUPDATE`) accepted as aliases, and the Standard-envelope event names
- * (`deal.updated`) used in outbound payloads. Everything here is pure.
+ * (`ONCRMDEALUPDATE`) accepted as aliases of modules that declare a Bitrix24 entity, and the
+ * Standard-envelope event names (`deal.updated`) used in outbound payloads. Everything here is
+ * pure; which module is which comes from the host's module descriptions, never from names here.
  */
 import { z } from 'zod';
+import type { ModuleInfo } from '../host.js';
 
 /** What starts a workflow. `record.saved` = created or updated; `http` = an inbound call. */
 export const WorkflowTrigger = z.enum(['record.created', 'record.updated', 'record.saved', 'record.deleted', 'http']);
@@ -20,14 +22,6 @@ export function triggerMatchesEvent(trigger: WorkflowTrigger, eventType: RecordE
   return trigger === eventType;
 }
 
-/** Bitrix entity word → CRM module key. COMPANY is called `Accounts` in this CRM. */
-const BITRIX_ENTITIES: Readonly<Record<string, string>> = {
-  DEAL: 'Deals',
-  LEAD: 'Leads',
-  CONTACT: 'Contacts',
-  COMPANY: 'Accounts',
-};
-
 /** Bitrix verb suffix ↔ record event type. */
 const BITRIX_VERBS: Readonly<Record<string, RecordEventType>> = {
   ADD: 'record.created',
@@ -35,65 +29,64 @@ const BITRIX_VERBS: Readonly<Record<string, RecordEventType>> = {
   DELETE: 'record.deleted',
 };
 
-const BITRIX_EVENT = /^ONCRM(DEAL|LEAD|CONTACT|COMPANY)(ADD|UPDATE|DELETE)$/;
+const BITRIX_EVENT = /^ONCRM([A-Z0-9_]{1,40}?)(ADD|UPDATE|DELETE)$/;
+
+/** The Bitrix24 entity name a module declares (upper-cased), or null. */
+const bitrixEntityOf = (m: ModuleInfo | undefined) => (m?.aliases?.bitrix24 ? m.aliases.bitrix24.trim().toUpperCase() : null);
 
 /**
- * `ONCRMDEALUPDATE` → `{ module: 'Deals', eventType: 'record.updated' }`; null for anything
- * else. Case-insensitive; surrounding whitespace is ignored.
+ * `ONCRMDEALUPDATE` → `{ module: <the module whose Bitrix24 alias is DEAL>, eventType: 'record.updated' }`;
+ * null when the name is no Bitrix24 event or no module declares its entity. Case-insensitive;
+ * surrounding whitespace is ignored. The modules come from the host (listModules).
  */
-export function resolveEventAlias(name: string): { module: string; eventType: RecordEventType } | null {
+export function resolveEventAlias(name: string, modules: readonly ModuleInfo[]): { module: string; eventType: RecordEventType } | null {
   if (typeof name !== 'string') return null;
   const match = BITRIX_EVENT.exec(name.trim().toUpperCase());
   if (!match) return null;
-  return { module: BITRIX_ENTITIES[match[1]], eventType: BITRIX_VERBS[match[2]] };
+  const mod = modules.find((m) => bitrixEntityOf(m) === match[1]);
+  return mod ? { module: mod.name, eventType: BITRIX_VERBS[match[2]] } : null;
 }
 
 /**
- * The Bitrix24 event name for a module and event (`Deals`, `record.created` → `ONCRMDEALADD`),
- * or null when the module has no Bitrix equivalent. Module keys match exactly (`Deals`, not `deals`).
+ * The Bitrix24 event name of a module's event (`DEAL`, `record.created` → `ONCRMDEALADD`), or null
+ * when the module declares no Bitrix24 alias.
  */
-export function bitrixEventName(module: string, eventType: RecordEventType): string | null {
-  const entity = Object.keys(BITRIX_ENTITIES).find((key) => BITRIX_ENTITIES[key] === module);
+export function bitrixEventName(module: ModuleInfo | undefined, eventType: RecordEventType): string | null {
+  const entity = bitrixEntityOf(module);
   const verb = Object.keys(BITRIX_VERBS).find((key) => BITRIX_VERBS[key] === eventType);
   if (!entity || !verb) return null;
   return `ONCRM${entity}${verb}`;
 }
 
-/** Singular nouns for the modules we know; other modules use the generic rule below. */
-const MODULE_NOUNS: Readonly<Record<string, string>> = {
-  Deals: 'deal',
-  Leads: 'lead',
-  Contacts: 'contact',
-  Accounts: 'account',
-};
-
 /**
- * Standard-envelope event name, `noun.past-verb`: (`Deals`, `record.updated`) → `deal.updated`.
- * Unknown modules: lower-cased name minus one trailing `s` (`Invoices` → `invoice`); characters
- * other than a-z 0-9 _ - become `_` so the name stays one dot-free segment.
+ * Standard-envelope event name, `noun.past-verb`: the module's declared event noun, else its name
+ * lower-cased minus one trailing `s` (`Invoices` → `invoice`); characters other than a-z 0-9 _ -
+ * become `_` so the name stays one dot-free segment.
  */
-export function eventTypeName(module: string, eventType: RecordEventType): string {
+export function eventTypeName(module: ModuleInfo | string, eventType: RecordEventType): string {
   const verb = eventType.slice('record.'.length);
   return `${moduleNoun(module)}.${verb}`;
 }
 
-function moduleNoun(module: string): string {
-  if (Object.hasOwn(MODULE_NOUNS, module)) return MODULE_NOUNS[module];
-  const noun = module.toLowerCase().replace(/s$/, '').replace(/[^a-z0-9_-]+/g, '_');
+function moduleNoun(module: ModuleInfo | string): string {
+  const declared = typeof module === 'string' ? undefined : module.aliases?.event;
+  const name = typeof module === 'string' ? module : module.name;
+  const noun = (declared ?? name.toLowerCase().replace(/s$/, '')).toLowerCase().replace(/[^a-z0-9_-]+/g, '_');
   // An empty noun would give `.created`; `record` keeps the name well-formed.
   return noun === '' ? 'record' : noun;
 }
 
 /**
  * Reads a workflow trigger given as text: a canonical trigger (`record.saved`, `http`) or a
- * Bitrix alias (`ONCRMDEALADD` → trigger `record.created`, module `Deals`). Case-insensitive.
+ * Bitrix alias of a module that declares one (`ONCRMDEALADD` → trigger `record.created`, the
+ * module aliased `DEAL`). Case-insensitive.
  * Returns null for anything else. `module` is set only when the alias implies one.
  */
-export function parseTriggerInput(value: string): { trigger: WorkflowTrigger; module?: string } | null {
+export function parseTriggerInput(value: string, modules: readonly ModuleInfo[]): { trigger: WorkflowTrigger; module?: string } | null {
   if (typeof value !== 'string') return null;
   const canonical = WorkflowTrigger.safeParse(value.trim().toLowerCase());
   if (canonical.success) return { trigger: canonical.data };
-  const alias = resolveEventAlias(value);
+  const alias = resolveEventAlias(value, modules);
   if (!alias) return null;
   return { trigger: alias.eventType, module: alias.module };
 }

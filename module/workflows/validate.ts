@@ -35,8 +35,8 @@ export interface ValidationDeps {
   settings: HookflowSettings;
 }
 
-function checkTrigger(input: ParsedWorkflowInput, errors: FieldErrors): string {
-  const parsed = parseTriggerInput(input.trigger);
+function checkTrigger(input: ParsedWorkflowInput, modules: readonly ModuleInfo[], errors: FieldErrors): string {
+  const parsed = parseTriggerInput(input.trigger, modules);
   if (!parsed) {
     errors.trigger = `unknown trigger ${input.trigger}; use record.created, record.updated, record.saved, record.deleted, http or a Bitrix24 event name`;
     return input.trigger;
@@ -90,7 +90,7 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   const errors: FieldErrors = {};
   const mod = deps.modules.find((m) => m.name === input.module);
   if (!mod) errors.module = `unknown module ${input.module}; use one of ${deps.modules.map((m) => m.name).join(', ')}`;
-  const trigger = checkTrigger(input, errors);
+  const trigger = checkTrigger(input, deps.modules, errors);
   if (input.triggerName && trigger !== 'http') errors.triggerName = 'applies to the http trigger only; remove it or choose the http trigger';
   if (mod) {
     for (const [k, v] of Object.entries(checkConditionFields(input.conditions, mod.fields))) errors[k] = v;

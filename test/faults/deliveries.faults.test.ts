@@ -13,7 +13,6 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestHost } from '../helpers/test-host.js';
 import { enqueueDelivery } from '../../module/outbound/queue/enqueue.js';
 import { faultServerUrl, type FaultDatabase } from './lib/fault-database.js';
 import type { WorkerFleet } from './lib/worker-fleet.js';
@@ -36,13 +35,12 @@ const server = faultServerUrl();
 describe('fault injection: deliveries survive worker kills and a database outage', { skip: server ? false : 'set HOOKFLOW_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 (MariaDB/MySQL only)' }, () => {
   let world: FaultWorld;
   let fdb: FaultDatabase;
-  let h: TestHost;
   let receiver: Receiver;
   let fleet: WorkerFleet | null = null;
 
   before(async () => {
     world = await createFaultWorld(server as string, FAIL_RATE);
-    ({ fdb, h, receiver } = world);
+    ({ fdb, receiver } = world);
   });
   after(async () => {
     await fleet?.stopAll('SIGKILL');

@@ -10,7 +10,7 @@ import { parseInput } from '../../validation-messages.js';
 import { parseId } from '../../http-errors.js';
 import { dbNowMs } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
-import { DeliveryLogQuery, getDeliveryWithAttempts, listDeliveries, resendDelivery, resendFailedDeliveries } from '../../outbound/log-api.js';
+import { DeliveryLogQuery, getDeliveryWithAttempts, listDeliveryLog, resendDelivery, resendFailedDeliveries } from '../../outbound/log-api.js';
 import type { PagesContext } from './context.js';
 import { text } from './form-values.js';
 import { paginate, periodOptions, periodSince, prettyBody, queryString } from './view-models.js';
@@ -38,7 +38,7 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
       status: f.status || undefined, workflowId: f.workflowId || undefined, taskId: f.taskId || undefined, recordId: f.recordId || undefined,
       since: periodSince(f.period, nowMs), limit: PER_PAGE, offset: (f.page - 1) * PER_PAGE,
     }, 'Invalid filter');
-    const [{ deliveries, total }, workflows] = await Promise.all([listDeliveries(deps.db, query), deps.store.list()]);
+    const [{ deliveries, total }, workflows] = await Promise.all([listDeliveryLog(deps.db, query), deps.store.list()]);
     const titles = new Map(workflows.map((w) => [w.id, w.title]));
     const taskTitles = new Map(workflows.flatMap((w) => w.tasks.map((t) => [t.id, t.title] as const)));
     const keep = { status: f.status, workflowId: f.workflowId, taskId: f.taskId, recordId: f.recordId, period: f.period === 'all' ? '' : f.period };

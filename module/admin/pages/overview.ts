@@ -4,45 +4,17 @@
  * the 7-day chart. Counts are aggregated in SQL; bucketing and geometry are pure (chart.ts).
  */
 import type { Router } from 'express';
-import type { Knex } from 'knex';
-import { dbNowMs, engineOf } from '../../storage/engine.js';
+import { dbNowMs } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
-import { HOUR_MS, bucketByHour, buildChart, type HourCount } from './chart.js';
+import { HOUR_MS, bucketByHour, buildChart } from './chart.js';
 import { shortUrlOf } from '../../inbound/short-url.js';
 import { countRunsSince } from '../../workflows/runs.js';
+import { countDeliveriesSince, hourlyDeliveryCounts } from '../../outbound/queue/read.js';
 import { text } from './form-values.js';
 import type { PagesContext } from './context.js';
 
 const CHART_HOURS = 7 * 24;
 
-async function countsSince(db: Knex, sinceMs: number): Promise<Record<string, number>> {
-  const rows = await db('hookflow_deliveries').where('created_at', '>=', sinceMs).select('status').count({ n: '*' }).groupBy('status');
-  const counts: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0]));
-  for (const r of rows as Array<{ status: string; n: unknown }>) counts[r.status] = Number(r.n);
-  return counts;
-}
-
-async function hourlyCounts(db: Knex, sinceMs: number): Promise<HourCount[]> {
-  // created_at is an integer column: SQLite divides integers exactly like FLOOR for positives.
-  const hour = engineOf(db) === 'mysql' ? `FLOOR(created_at / ${HOUR_MS})` : `(created_at / ${HOUR_MS})`;
-  const rows = await db('hookflow_deliveries')
-    .where('created_at', '>=', sinceMs)
-    .select(db.raw(`${hour} AS hour`), 'status')
-    .count({ n: '*' })
-    .groupByRaw(`${hour}, status`);
-  return (rows as Array<{ hour: unknown; status: string; n: unknown }>).map((r) => ({ hour: Number(r.hour), status: r.status, count: Number(r.n) }));
-}
-
-async function workflowCounts(db: Knex): Promise<{ total: number; active: number }> {
-  const rows = await db('hookflow_workflows').select('status').count({ n: '*' }).groupBy('status');
-  let total = 0;
-  let active = 0;
-  for (const r of rows as Array<{ status: string; n: unknown }>) {
-    total += Number(r.n);
-    if (r.status === 'active') active += Number(r.n);
-  }
-  return { total, active };
-}
 
 /** The run tiles: failed first (what needs attention), then succeeded, skipped, and queued + running. */
 function runTiles(runs: Awaited<ReturnType<typeof countRunsSince>>) {
@@ -62,7 +34,7 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
     const settings = deps.settingsStore.get();
     const firstHourMs = (Math.floor(nowMs / HOUR_MS) - CHART_HOURS + 1) * HOUR_MS;
     const since = nowMs - 24 * HOUR_MS;
-    const [counts, hourly, workflows, runs] = await Promise.all([countsSince(deps.db, since), hourlyCounts(deps.db, firstHourMs), workflowCounts(deps.db), countRunsSince(deps.db, since)]);
+    const [counts, hourly, workflows, runs] = await Promise.all([countDeliveriesSince(deps.db, since), hourlyDeliveryCounts(deps.db, firstHourMs, HOUR_MS), deps.store.counts(), countRunsSince(deps.db, since)]);
     render(req, res, 'overview', {
       title: 'Overview',
       section: 'overview',

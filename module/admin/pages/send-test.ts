@@ -79,7 +79,7 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
     const secrets = deps.store.openSecrets(task);
     const eventType = wf.trigger === 'http' ? 'http' : wf.trigger === 'record.saved' ? 'record.updated' : wf.trigger;
     const ctx: TaskRunContext = {
-      run: { id: 0, workflowId: wf.id, workflowTitle: wf.title, module: wf.module, recordId: recordId ?? null, source: 'manual', eventType, chainDepth: 0, actorUserId: actor?.id ?? null },
+      run: { id: 0, workflowId: wf.id, workflowTitle: wf.title, module: wf.module, recordId: recordId ?? null, source: 'manual', eventType, chainDepth: 0, actorUserId: actor?.id ?? null, moduleInfo: (await deps.host.records.listModules()).find((m) => m.name === wf.module) ?? null },
       task: { id: task.id, type: task.type, title: task.title }, tpl, secrets,
       services: {
         host: deps.host, db: deps.db, settings: deps.settings,

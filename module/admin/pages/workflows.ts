@@ -5,10 +5,10 @@
  * its own settings without JavaScript.
  */
 import type { Request, Response, Router } from 'express';
-import type { Knex } from 'knex';
 import { HookflowError, isHookflowError } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
 import type { Workflow } from '../../workflows/model.js';
+import { lastRunPerWorkflow } from '../../workflows/runs.js';
 import type { ModuleInfo } from '../../host.js';
 import { checkConditionFields } from '../../workflows/conditions.js';
 import { conditionTypeProblems } from '../../workflows/condition-checks.js';
@@ -18,11 +18,6 @@ import { checked, droppedNotice, droppedParam, errorLines, text } from './form-v
 import { TRIGGERS, blankWorkflowValues, keepApplicable, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
 import { COMMON_LABELS, taskFormFor, taskSummary, TASK_TYPE_ORDER } from './task-forms.js';
 
-async function lastRuns(db: Knex): Promise<Map<number, { status: string; createdAt: number; id: number }>> {
-  const latest = db('hookflow_runs').select('workflow_id').max({ id: 'id' }).groupBy('workflow_id').as('m');
-  const rows = await db('hookflow_runs as r').join(latest, 'm.id', 'r.id').select('r.id', 'r.workflow_id', 'r.status', 'r.created_at');
-  return new Map(rows.map((r: Record<string, any>) => [Number(r.workflow_id), { id: Number(r.id), status: r.status, createdAt: Number(r.created_at) }]));
-}
 
 const triggerLabel = (t: string) => TRIGGERS.find((x) => x.value === t)?.label ?? t;
 
@@ -72,7 +67,7 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
   }
 
   router.get('/workflows', async (req, res) => {
-    const [all, runs] = await Promise.all([deps.store.list(), lastRuns(deps.db)]);
+    const [all, runs] = await Promise.all([deps.store.list(), lastRunPerWorkflow(deps.db)]);
     render(req, res, 'workflows', {
       title: 'Workflows', section: 'workflows',
       workflows: all.map((wf) => ({ ...wf, triggerLabel: triggerLabel(wf.trigger), taskCount: wf.tasks.length, lastRun: runs.get(wf.id) ?? null })),

@@ -4,7 +4,9 @@
  */
 import type { Knex } from 'knex';
 import { parseJson } from '../../storage/json.js';
-import type { DeliveryStatus, NewDelivery } from './enqueue.js';
+import { engineOf } from '../../storage/engine.js';
+import { pageOf } from '../../storage/paging.js';
+import { DELIVERY_STATUSES, type DeliveryStatus, type NewDelivery } from './enqueue.js';
 
 /** A stored delivery: what was enqueued (less its origin key) plus its queue state. */
 export interface Delivery extends Omit<NewDelivery, 'originKey' | 'resendOfId'> {
@@ -61,4 +63,80 @@ export function deliveryFromRow(r: Record<string, any>): Delivery {
 export async function firstAttemptAt(db: Knex, deliveryId: number): Promise<number | null> {
   const row = await db('hookflow_attempts').where({ delivery_id: deliveryId }).min({ first: 'started_at' }).first();
   return row?.first == null ? null : Number(row.first);
+}
+
+/** Deliveries created since `sinceMs`, by status (every status present, 0 when none). */
+export async function countDeliveriesSince(db: Knex, sinceMs: number): Promise<Record<string, number>> {
+  const rows = await db('hookflow_deliveries').where('created_at', '>=', sinceMs).select('status').count({ n: '*' }).groupBy('status');
+  const counts: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0]));
+  for (const r of rows as Array<{ status: string; n: unknown }>) counts[r.status] = Number(r.n);
+  return counts;
+}
+
+/** Deliveries created since `sinceMs` per hour (epoch hour number) and status, for the overview chart. */
+export async function hourlyDeliveryCounts(db: Knex, sinceMs: number, hourMs = 3_600_000): Promise<Array<{ hour: number; status: string; count: number }>> {
+  // created_at is an integer column: SQLite divides integers exactly like FLOOR for positives.
+  const hour = engineOf(db) === 'mysql' ? `FLOOR(created_at / ${hourMs})` : `(created_at / ${hourMs})`;
+  const rows = await db('hookflow_deliveries')
+    .where('created_at', '>=', sinceMs)
+    .select(db.raw(`${hour} AS hour`), 'status')
+    .count({ n: '*' })
+    .groupByRaw(`${hour}, status`);
+  return (rows as Array<{ hour: unknown; status: string; n: unknown }>).map((r) => ({ hour: Number(r.hour), status: r.status, count: Number(r.n) }));
+}
+
+/** The deliveries with these ids (missing ones, e.g. pruned, are simply absent). */
+export async function getDeliveries(db: Knex, ids: number[]): Promise<Delivery[]> {
+  if (ids.length === 0) return [];
+  return (await db('hookflow_deliveries').whereIn('id', ids)).map(deliveryFromRow);
+}
+
+/** One delivery, or null. */
+export async function getDelivery(db: Knex, id: number): Promise<Delivery | null> {
+  const row = await db('hookflow_deliveries').where({ id }).first();
+  return row ? deliveryFromRow(row) : null;
+}
+
+/** Every attempt of a delivery, oldest first. */
+export async function attemptsOf(db: Knex, deliveryId: number): Promise<DeliveryAttempt[]> {
+  return (await db('hookflow_attempts').where({ delivery_id: deliveryId }).orderBy('attempt_no')).map(attemptFromRow);
+}
+
+/** Marks failed deliveries whose alert mail went out (the alert lane calls this in its transaction). */
+export async function markDeliveriesAlerted(db: Knex, ids: number[]): Promise<void> {
+  if (ids.length > 0) await db('hookflow_deliveries').whereIn('id', ids).update({ alert_state: 'sent' });
+}
+
+/** What the webhook log filters by (all optional) and which page it shows. */
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  workflowId?: number;
+  taskId?: number;
+  recordId?: number;
+  /** Created at or after, epoch ms. */
+  since?: number;
+  /** Created before, epoch ms. */
+  until?: number;
+  limit: number;
+  offset: number;
+}
+
+/** One page of deliveries, newest first, with the total count of the filter. */
+export async function listDeliveries(db: Knex, f: DeliveryFilter): Promise<{ items: Delivery[]; total: number }> {
+  const q = db('hookflow_deliveries');
+  if (f.status) q.where('status', f.status);
+  if (f.workflowId) q.where('workflow_id', f.workflowId);
+  if (f.taskId) q.where('task_id', f.taskId);
+  if (f.recordId) q.where('record_id', f.recordId);
+  if (f.since) q.where('created_at', '>=', f.since);
+  if (f.until) q.where('created_at', '<', f.until);
+  return pageOf(q, f, deliveryFromRow);
+}
+
+/** Failed deliveries created since `since` (optionally of one webhook task or workflow), oldest first. */
+export async function failedDeliveriesSince(db: Knex, f: { since: number; taskId?: number; workflowId?: number }): Promise<Delivery[]> {
+  const q = db('hookflow_deliveries').where({ status: 'failed' }).where('created_at', '>=', f.since).orderBy('id');
+  if (f.taskId) q.where('task_id', f.taskId);
+  if (f.workflowId) q.where('workflow_id', f.workflowId);
+  return (await q).map(deliveryFromRow);
 }

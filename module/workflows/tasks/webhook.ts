@@ -19,8 +19,8 @@ function eventOf(ctx: TaskRunContext): BodyEvent {
   const eventType = ctx.run.eventType as RecordEventType;
   const recordEvent = eventType.startsWith('record.');
   return {
-    type: recordEvent ? eventTypeName(ctx.run.module, eventType) : `${ctx.run.module.toLowerCase()}.${ctx.run.eventType}`,
-    bitrixEvent: recordEvent ? bitrixEventName(ctx.run.module, eventType) : null,
+    type: recordEvent ? eventTypeName(ctx.run.moduleInfo ?? ctx.run.module, eventType) : `${ctx.run.module.toLowerCase()}.${ctx.run.eventType}`,
+    bitrixEvent: recordEvent ? bitrixEventName(ctx.run.moduleInfo ?? undefined, eventType) : null,
     module: ctx.run.module, recordId: ctx.run.recordId, record: ctx.tpl.record, previous: ctx.tpl.previous, timeMs: Date.parse(String(ctx.tpl.event.time)),
   };
 }

@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost, type TestHostOptions } from '../../helpers/test-host.js';
-import { pruneHistory } from '../../../module/outbound/retention.js';
+import { pruneHistory } from '../../../module/retention.js';
 import { dbNowMs } from '../../../module/storage/engine.js';
 import * as runAlertsMigration from '../../../migrations/20261201000030_run_alerts.js';
 

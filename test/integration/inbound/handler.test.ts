@@ -12,7 +12,6 @@ describeEachEngine('inbound short URL', (tdb) => {
   let srv: InboundServer;
   let leadformId = 0;
   let quoteId = 0;
-  let draftId = 0;
   let account = 0;
 
   before(async () => {
@@ -30,7 +29,7 @@ describeEachEngine('inbound short URL', (tdb) => {
       module: 'Accounts', title: 'Quote', status: 'active', trigger: 'http',
       tasks: [{ type: 'respond', title: 'answer', options: { body: { account: '{{record.name}}', nested: '$env.items' } } }],
     }, h.admin.id)).id;
-    draftId = (await wf.create({ module: 'Leads', title: 'Draft', status: 'draft', trigger: 'http', triggerName: 'drafty', tasks: [] }, h.admin.id)).id;
+    await wf.create({ module: 'Leads', title: 'Draft', status: 'draft', trigger: 'http', triggerName: 'drafty', tasks: [] }, h.admin.id);
     account = (await h.records.create('Accounts', { name: 'Acme GmbH' }, { actorUserId: h.admin.id })).id;
     const perms = h.hookflow.services.permissions;
     await perms.create({ title: 'web form', triggerName: 'leadform', sources: '127.0.0.1' });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { startInboundServer, type InboundServer } from '../../helpers/inbound-server.js';
-import { pruneHistory } from '../../../module/outbound/retention.js';
+import { pruneHistory } from '../../../module/retention.js';
 import { REFUSAL_AGGREGATION } from '../../../module/inbound/refusal-policy.js';
 
 const LIMIT = 20;

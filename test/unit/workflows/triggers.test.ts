@@ -9,8 +9,14 @@ import {
   resolveEventAlias,
   triggerMatchesEvent,
 } from '../../../module/workflows/triggers.js';
+import type { ModuleInfo } from '../../../module/host.js';
 
 const EVENTS: RecordEventType[] = ['record.created', 'record.updated', 'record.deleted'];
+
+/** A host's module descriptions: which module is which Bitrix24 entity is the host's to say. */
+const mod = (name: string, bitrix24?: string, event?: string): ModuleInfo => ({ name, label: name, fields: [], ...(bitrix24 || event ? { aliases: { bitrix24, event } } : {}) });
+const MODULES = [mod('Deals', 'DEAL', 'deal'), mod('Leads', 'LEAD'), mod('Contacts', 'contact'), mod('Accounts', 'COMPANY', 'account'), mod('Invoices')];
+const byName = (name: string) => MODULES.find((m) => m.name === name)!;
 
 describe('WorkflowTrigger', () => {
   test('accepts exactly the five triggers', () => {
@@ -60,30 +66,40 @@ describe('Bitrix aliases', () => {
   ];
 
   test('resolveEventAlias maps all twelve names', () => {
-    for (const [name, module, eventType] of table) assert.deepEqual(resolveEventAlias(name), { module, eventType }, name);
+    for (const [name, module, eventType] of table) assert.deepEqual(resolveEventAlias(name, MODULES), { module, eventType }, name);
   });
 
   test('resolveEventAlias is case-insensitive and ignores surrounding whitespace', () => {
-    assert.deepEqual(resolveEventAlias('onCrmDealUpdate'), { module: 'Deals', eventType: 'record.updated' });
-    assert.deepEqual(resolveEventAlias('  oncrmcompanyadd '), { module: 'Accounts', eventType: 'record.created' });
+    assert.deepEqual(resolveEventAlias('onCrmDealUpdate', MODULES), { module: 'Deals', eventType: 'record.updated' });
+    assert.deepEqual(resolveEventAlias('  oncrmcompanyadd ', MODULES), { module: 'Accounts', eventType: 'record.created' });
   });
 
   test('resolveEventAlias refuses anything else', () => {
     for (const name of ['', 'ONCRMDEAL', 'ONCRMDEALMERGE', 'ONCRMINVOICEADD', 'ONCRMDEALADDX', 'XONCRMDEALADD', 'ONCRM DEAL ADD', 'record.created', 'toString']) {
-      assert.equal(resolveEventAlias(name), null, name);
+      assert.equal(resolveEventAlias(name, MODULES), null, name);
     }
-    assert.equal(resolveEventAlias(undefined as unknown as string), null);
+    assert.equal(resolveEventAlias(undefined as unknown as string, MODULES), null);
   });
 
   test('bitrixEventName is the exact reverse', () => {
-    for (const [name, module, eventType] of table) assert.equal(bitrixEventName(module, eventType), name);
+    for (const [name, module, eventType] of table) assert.equal(bitrixEventName(byName(module), eventType), name);
   });
 
   test('bitrixEventName is null for modules without a Bitrix entity', () => {
-    assert.equal(bitrixEventName('Invoices', 'record.created'), null);
-    assert.equal(bitrixEventName('deals', 'record.created'), null);
-    assert.equal(bitrixEventName('Companies', 'record.created'), null);
-    assert.equal(bitrixEventName('Deals', 'record.saved' as RecordEventType), null);
+    assert.equal(bitrixEventName(byName('Invoices'), 'record.created'), null);
+    assert.equal(bitrixEventName(undefined, 'record.created'), null);
+    assert.equal(bitrixEventName(mod('Companies'), 'record.created'), null, 'a module name alone means nothing');
+    assert.equal(bitrixEventName(byName('Deals'), 'record.saved' as RecordEventType), null);
+  });
+
+  test("another CRM's module names: the aliases decide, not the names", () => {
+    const theirs = [mod('Companies', 'COMPANY'), mod('Opportunities', 'DEAL'), mod('Accounts')];
+    assert.deepEqual(resolveEventAlias('ONCRMCOMPANYADD', theirs), { module: 'Companies', eventType: 'record.created' });
+    assert.deepEqual(resolveEventAlias('ONCRMDEALUPDATE', theirs), { module: 'Opportunities', eventType: 'record.updated' });
+    assert.equal(resolveEventAlias('ONCRMLEADADD', theirs), null, 'no module is aliased LEAD');
+    assert.equal(bitrixEventName(theirs[0], 'record.deleted'), 'ONCRMCOMPANYDELETE');
+    assert.deepEqual(parseTriggerInput('ONCRMCOMPANYADD', theirs), { trigger: 'record.created', module: 'Companies' });
+    assert.equal(parseTriggerInput('ONCRMCOMPANYADD', []), null, 'without modules no alias resolves');
   });
 });
 
@@ -108,6 +124,12 @@ describe('eventTypeName', () => {
     assert.equal(eventTypeName('toString', 'record.created'), 'tostring.created');
   });
 
+  test('a declared event noun wins over the name', () => {
+    assert.equal(eventTypeName(mod('People', undefined, 'person'), 'record.created'), 'person.created');
+    assert.equal(eventTypeName(mod('Companies', 'COMPANY', 'company'), 'record.updated'), 'company.updated');
+    assert.equal(eventTypeName(mod('Companies'), 'record.updated'), 'companie.updated', 'without it, the generic rule');
+  });
+
   test('unusual characters are folded so the name keeps one dot', () => {
     assert.equal(eventTypeName('Sales Orders', 'record.created'), 'sales_order.created');
     assert.equal(eventTypeName('a.b', 'record.created'), 'a_b.created');
@@ -117,19 +139,19 @@ describe('eventTypeName', () => {
 
 describe('parseTriggerInput', () => {
   test('canonical triggers come back without a module', () => {
-    for (const t of WorkflowTrigger.options) assert.deepEqual(parseTriggerInput(t), { trigger: t });
-    assert.deepEqual(parseTriggerInput(' Record.Saved '), { trigger: 'record.saved' });
-    assert.deepEqual(parseTriggerInput('HTTP'), { trigger: 'http' });
+    for (const t of WorkflowTrigger.options) assert.deepEqual(parseTriggerInput(t, MODULES), { trigger: t });
+    assert.deepEqual(parseTriggerInput(' Record.Saved ', MODULES), { trigger: 'record.saved' });
+    assert.deepEqual(parseTriggerInput('HTTP', MODULES), { trigger: 'http' });
   });
 
   test('Bitrix aliases give the event type and the module', () => {
-    assert.deepEqual(parseTriggerInput('ONCRMDEALUPDATE'), { trigger: 'record.updated', module: 'Deals' });
-    assert.deepEqual(parseTriggerInput('oncrmleadadd'), { trigger: 'record.created', module: 'Leads' });
-    assert.deepEqual(parseTriggerInput('ONCRMCOMPANYDELETE'), { trigger: 'record.deleted', module: 'Accounts' });
+    assert.deepEqual(parseTriggerInput('ONCRMDEALUPDATE', MODULES), { trigger: 'record.updated', module: 'Deals' });
+    assert.deepEqual(parseTriggerInput('oncrmleadadd', MODULES), { trigger: 'record.created', module: 'Leads' });
+    assert.deepEqual(parseTriggerInput('ONCRMCOMPANYDELETE', MODULES), { trigger: 'record.deleted', module: 'Accounts' });
   });
 
   test('anything else is null', () => {
-    for (const v of ['', 'deal.updated', 'record', 'ONCRMDEALSAVE', 'webhook']) assert.equal(parseTriggerInput(v), null, v);
-    assert.equal(parseTriggerInput(null as unknown as string), null);
+    for (const v of ['', 'deal.updated', 'record', 'ONCRMDEALSAVE', 'webhook']) assert.equal(parseTriggerInput(v, MODULES), null, v);
+    assert.equal(parseTriggerInput(null as unknown as string, MODULES), null);
   });
 });

@@ -1,9 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachEngine } from '../../helpers/engines.js';
-import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { createRetentionChore, pruneHistory } from '../../../module/outbound/retention.js';
-import { dbNowMs } from '../../../module/storage/engine.js';
+import { describeEachEngine } from '../helpers/engines.js';
+import { createTestHost, type TestHost } from '../helpers/test-host.js';
+import { createRetentionChore, pruneHistory } from '../../module/retention.js';
+import { dbNowMs } from '../../module/storage/engine.js';
 
 const DAY = 86_400_000;
 
