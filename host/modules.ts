@@ -17,6 +17,7 @@ export const MODULES: readonly ModuleInfo[] = [
   {
     name: 'Leads',
     label: 'Leads',
+    aliases: { bitrix24: 'LEAD', event: 'lead' },
     fields: [
       text('firstname', 'First name'),
       text('lastname', 'Last name'),
@@ -32,6 +33,7 @@ export const MODULES: readonly ModuleInfo[] = [
   {
     name: 'Contacts',
     label: 'Contacts',
+    aliases: { bitrix24: 'CONTACT', event: 'contact' },
     fields: [
       text('firstname', 'First name'),
       text('lastname', 'Last name'),
@@ -43,6 +45,7 @@ export const MODULES: readonly ModuleInfo[] = [
   {
     name: 'Accounts',
     label: 'Accounts',
+    aliases: { bitrix24: 'COMPANY', event: 'account' },
     fields: [
       text('name', 'Account name'),
       text('website', 'Website'),
@@ -54,6 +57,7 @@ export const MODULES: readonly ModuleInfo[] = [
   {
     name: 'Deals',
     label: 'Deals',
+    aliases: { bitrix24: 'DEAL', event: 'deal' },
     fields: [
       text('title', 'Title'),
       num('amount', 'Amount'),
