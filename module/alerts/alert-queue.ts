@@ -51,11 +51,15 @@ export async function queueRunAlert(trx: Db, run: { runId: number; workflowId: n
 /**
  * Queues the failure alerts of deliveries that just failed for good, through `trx`: the
  * transaction that records their last attempt (outbound's OnFinalFailure, wired by install), so a
- * failed delivery and its alert commit together. The unique delivery_id makes a second one impossible.
+ * failed delivery and its alert commit together. `attemptCount` is the delivery's count BEFORE the
+ * attempt that failed it: unique (delivery, failing attempt) makes a second alert about the same
+ * failure impossible, while a resent delivery that fails again gets an alert of its own.
  */
-export async function queueDeliveryAlerts(trx: Db, deliveries: Array<{ id: number; taskId: number | null }>): Promise<void> {
+export async function queueDeliveryAlerts(trx: Db, deliveries: Array<{ id: number; taskId: number | null; attemptCount: number }>): Promise<void> {
   const now = trx.raw(nowMsSql(trx));
-  await trx('hookflow_alerts').insert(deliveries.map((d) => ({ delivery_id: d.id, task_id: d.taskId, status: 'pending', due_at: now, created_at: now })));
+  await trx('hookflow_alerts').insert(deliveries.map((d) => ({
+    delivery_id: d.id, task_id: d.taskId, failed_at_attempt: d.attemptCount + 1, status: 'pending', due_at: now, created_at: now,
+  })));
 }
 
 // Due and not held: never leased, or its holder's lease ran out (that worker died or hung).

@@ -148,9 +148,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const target = d.taskId ? await readTarget(d.taskId) : null;
       const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
       const result = await attempt(d, target, s, nowMs);
-      const first = d.attemptCount === 0 ? nowMs : (await firstAttemptAt(deps.db, d.id)) ?? nowMs;
+      // A resend starts a new cycle: the schedule and the attempt limit count from it.
+      const inCycle = d.attemptCount - d.cycleAttemptBase;
+      const first = inCycle === 0 ? nowMs : (await firstAttemptAt(deps.db, d.id, d.cycleAttemptBase)) ?? nowMs;
       const decision = decideAfterAttempt({
-        attemptNo: d.attemptCount + 1, result: toPolicyInput(result), schedule: s.retrySchedule, jitter: s.retryJitter,
+        attemptNo: inCycle + 1, result: toPolicyInput(result), schedule: s.retrySchedule, jitter: s.retryJitter,
         retryAfterCapSeconds: s.retryAfterCapSeconds, firstAttemptAtMs: first, nowMs: nowMs + result.durationMs, random: deps.random ?? Math.random,
       });
       const next: NextState = decision.action === 'success' ? { status: 'success' } : decision.action === 'retry' ? { status: 'queued', nextAttemptAt: decision.atMs } : { status: 'failed' };

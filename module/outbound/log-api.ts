@@ -1,7 +1,8 @@
 /**
  * The webhook log: list and inspect deliveries with every attempt, resend one, or bulk-resend
- * the failed deliveries of a webhook since a time. A resend is a NEW delivery (same payload,
- * new webhook-id) linked to the original. Bodies hold no secret: a Bitrix24 body carries the
+ * the failed deliveries of a webhook since a time. A resend reopens the delivery: the same
+ * message (same webhook-id and body) gets a new attempt with a fresh signature, recorded with who
+ * asked for it; bulk resend never sends a message twice (see queue/resend.ts). Bodies hold no secret: a Bitrix24 body carries the
  * token slot (`auth[application_token]=********`) that the sender fills at send time.
  *
  * The functions are shared by the JSON API below (mounted under the management API) and the
@@ -13,8 +14,8 @@ import type { Knex } from 'knex';
 import { HookflowError } from '../errors.js';
 import { parseInput } from '../validation-messages.js';
 import { parseId } from '../http-errors.js';
-import { newWebhookId } from './sign.js';
-import { DELIVERY_STATUSES, enqueueDelivery } from './queue/enqueue.js';
+import { DELIVERY_STATUSES } from './queue/enqueue.js';
+import { reopenDelivery, resendSkips, type ResendSkip } from './queue/resend.js';
 import { attemptsOf, failedDeliveriesSince, getDelivery, listDeliveries, type Delivery, type DeliveryAttempt } from './queue/read.js';
 import { APPLICATION_TOKEN_SLOT } from './bodies.js';
 
@@ -59,15 +60,6 @@ export function publicDelivery(d: Delivery): PublicDelivery {
   return { ...d, headers: maskHeaders(d.headers), body: maskApplicationToken(d.body) };
 }
 
-// The copy gets the token slot even when the original (stored by an earlier release) holds the
-// token itself: the sender fills in the webhook's current token, and no new row holds a secret.
-async function resend(db: Knex, d: Delivery): Promise<number> {
-  return (await enqueueDelivery(db, {
-    webhookId: newWebhookId(), runId: d.runId, workflowId: d.workflowId, taskId: d.taskId, eventType: d.eventType, module: d.module,
-    recordId: d.recordId, method: d.method, url: d.url, headers: d.headers, contentType: d.contentType, body: maskApplicationToken(d.body), originKey: null, resendOfId: d.id,
-  })).id;
-}
-
 /** One page of the log, newest first, with the total count of the filter. */
 export async function listDeliveryLog(db: Knex, f: DeliveryLogQuery): Promise<{ deliveries: PublicDelivery[]; total: number }> {
   const { items, total } = await listDeliveries(db, f);
@@ -86,22 +78,48 @@ export async function getDeliveryWithAttempts(db: Knex, id: number): Promise<{ d
   return { delivery: publicDelivery(delivery), attempts: (await attemptsOf(db, id)).map(publicAttempt) };
 }
 
-/** Queues a copy of a delivery (new webhook-id); returns the new delivery. 404 when missing. */
-export async function resendDelivery(db: Knex, id: number): Promise<PublicDelivery> {
+/** Who asks for a resend, as the log shows it ("resent by Ada"). */
+export type Requester = { name: string } | null;
+
+const requesterName = (who: Requester) => who?.name?.trim() || 'an API client';
+
+// The reopened delivery gets the token slot even when its body (stored by an earlier release)
+// holds the token itself: the sender fills in the webhook's current token.
+const reopen = (db: Knex, d: Delivery, who: Requester) => reopenDelivery(db, d, requesterName(who), maskApplicationToken(d.body));
+
+/**
+ * Queues a finished delivery again as the same message (same webhook-id, fresh signature);
+ * returns it. 404 when missing, 409 while it is still queued or being sent.
+ */
+export async function resendDelivery(db: Knex, id: number, who: Requester): Promise<PublicDelivery> {
   const delivery = await getDelivery(db, id);
   if (!delivery) throw new HookflowError('not_found', `delivery ${id} not found`);
-  const copy = await getDelivery(db, await resend(db, delivery));
-  return publicDelivery(copy as Delivery);
+  if (!(await reopen(db, delivery, who))) throw new HookflowError('conflict', `delivery ${id} is still queued or being sent; it can be resent once it has finished`);
+  return publicDelivery((await getDelivery(db, id)) as Delivery);
+}
+
+export interface BulkResendResult {
+  /** Ids of the deliveries queued again (oldest first). */
+  resent: number[];
+  /** Deliveries left alone: resent before and now in flight or delivered, or changed meanwhile. */
+  skipped: Array<{ id: number; reason: ResendSkip }>;
 }
 
 /**
- * Queues a copy of every failed delivery created since `since`, optionally only those of one
- * webhook task or one workflow; returns the new delivery ids (oldest original first).
+ * Queues again every failed delivery created since `since` (optionally of one webhook task or
+ * workflow), except those a resend already took care of. A repeat of the same request sends
+ * nothing new while the first one's resends are in flight or delivered.
  */
-export async function resendFailedDeliveries(db: Knex, f: { since: number; taskId?: number; workflowId?: number }): Promise<number[]> {
-  const ids: number[] = [];
-  for (const d of await failedDeliveriesSince(db, f)) ids.push(await resend(db, d));
-  return ids;
+export async function resendFailedDeliveries(db: Knex, f: { since: number; taskId?: number; workflowId?: number }, who: Requester): Promise<BulkResendResult> {
+  const skipped = await resendSkips(db, f);
+  const skip = new Set(skipped.map((s) => s.id));
+  const resent: number[] = [];
+  for (const d of await failedDeliveriesSince(db, f)) {
+    if (skip.has(d.id)) continue;
+    if (await reopen(db, d, who)) resent.push(d.id);
+    else skipped.push({ id: d.id, reason: 'changed_meanwhile' });
+  }
+  return { resent, skipped };
 }
 
 export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
@@ -116,17 +134,18 @@ export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
     res.json(await getDeliveryWithAttempts(db, parseId(req.params.id)));
   });
 
+  // 202: the message is queued again (the same delivery, so nothing is created).
   api.post('/deliveries/:id/resend', async (req, res) => {
-    const delivery = await resendDelivery(db, parseId(req.params.id));
+    const delivery = await resendDelivery(db, parseId(req.params.id), res.locals.user ?? null);
     deps.wake();
-    res.status(201).json({ delivery });
+    res.status(202).json({ delivery });
   });
 
   api.post('/deliveries/resend-failed', async (req, res) => {
     const { taskId, since } = parseInput(BulkResend, req.body ?? {});
-    const ids = await resendFailedDeliveries(db, { taskId, since });
-    deps.wake();
-    res.status(201).json({ resent: ids.length, deliveryIds: ids });
+    const { resent, skipped } = await resendFailedDeliveries(db, { taskId, since }, res.locals.user ?? null);
+    if (resent.length > 0) deps.wake();
+    res.status(resent.length > 0 ? 202 : 200).json({ resent: resent.length, deliveryIds: resent, skipped });
   });
 
   return api;

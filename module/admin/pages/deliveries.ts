@@ -60,6 +60,8 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
     const task = wf?.tasks.find((t) => t.id === delivery.taskId) ?? null;
     render(req, res, 'delivery', {
       title: `Delivery ${delivery.id}`, section: 'deliveries', d: delivery, wf, task,
+      // Only a finished delivery can be resent (one still queued or being sent is on its way).
+      resendable: delivery.status === 'success' || delivery.status === 'failed',
       lastError: delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` ? delivery.lastError : null,
       headers: Object.entries(delivery.headers).map(([name, value]) => ({ name, value })),
       body: prettyBody(delivery.body, delivery.contentType),
@@ -67,15 +69,15 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
         no: a.attemptNo, outcome: a.outcome, statusCode: a.statusCode,
         // "HTTP 500" repeats the badge; only other errors (timeouts, refusals) are worth a line.
         error: a.error && a.error !== `HTTP ${a.statusCode}` ? a.error : null,
-        startedAt: a.startedAt, durationMs: a.durationMs, body: a.responseBody ?? '', ok: a.outcome === 'success',
+        startedAt: a.startedAt, durationMs: a.durationMs, body: a.responseBody ?? '', ok: a.outcome === 'success', requestedBy: a.requestedBy,
       })).reverse(),
     });
   });
 
   router.post('/deliveries/:id/resend', async (req, res) => {
-    const copy = await resendDelivery(deps.db, parseId(req.params.id));
+    const delivery = await resendDelivery(deps.db, parseId(req.params.id), res.locals.user ?? null);
     deps.wake();
-    res.redirect(303, `${ctx.base(res)}/deliveries/${copy.id}?notice=resent`);
+    res.redirect(303, `${ctx.base(res)}/deliveries/${delivery.id}?notice=resent`);
   });
 
   router.post('/deliveries/resend-failed', async (req, res) => {
@@ -85,9 +87,10 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
     if (!Number.isFinite(since)) throw new HookflowError('bad_request', 'Choose the time from which failed deliveries are sent again');
     const taskId = /^\d+$/.test(text(req.body, 'taskId')) ? Number(text(req.body, 'taskId')) : undefined;
     const workflowId = /^\d+$/.test(text(req.body, 'workflowId')) ? Number(text(req.body, 'workflowId')) : undefined;
-    const ids = await resendFailedDeliveries(deps.db, { since, taskId, workflowId });
-    deps.wake();
-    const back = queryString({ taskId, workflowId, notice: ids.length > 0 ? 'bulk-resent' : 'bulk-none' });
+    const { resent, skipped } = await resendFailedDeliveries(deps.db, { since, taskId, workflowId }, res.locals.user ?? null);
+    if (resent.length > 0) deps.wake();
+    const notice = resent.length === 0 ? 'bulk-none' : skipped.length > 0 ? 'bulk-resent-skipped' : 'bulk-resent';
+    const back = queryString({ taskId, workflowId, notice });
     res.redirect(303, `${ctx.base(res)}/deliveries${back}`);
   });
 }

@@ -63,7 +63,8 @@ function asDelivery(d: NewDelivery): Delivery {
   return {
     id: 0, webhookId: d.webhookId, runId: null, workflowId: d.workflowId, taskId: d.taskId, eventType: d.eventType, module: d.module, recordId: d.recordId,
     method: d.method, url: d.url, destinationHost: new URL(d.url).host, headers: d.headers, contentType: d.contentType, body: d.body,
-    status: 'dispatched', attemptCount: 0, nextAttemptAt: 0, lastStatusCode: null, lastError: null, resendOfId: null, createdAt: 0, finishedAt: null,
+    status: 'dispatched', attemptCount: 0, nextAttemptAt: 0, lastStatusCode: null, lastError: null, resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0,
+    createdAt: 0, finishedAt: null,
   };
 }
 

@@ -17,7 +17,13 @@ export interface Delivery extends Omit<NewDelivery, 'originKey' | 'resendOfId'> 
   nextAttemptAt: number;
   lastStatusCode: number | null;
   lastError: string | null;
+  /** Set on copies made by releases before resends reopened the delivery; null otherwise. */
   resendOfId: number | null;
+  /** The latest resend (epoch ms) and who asked for it; null when never resent. */
+  resentAt: number | null;
+  resentBy: string | null;
+  /** Attempts made before the latest resend: retry timing and the attempt limit count from it. */
+  cycleAttemptBase: number;
   createdAt: number;
   finishedAt: number | null;
 }
@@ -39,6 +45,8 @@ export interface DeliveryAttempt {
   error: string | null;
   startedAt: number;
   durationMs: number;
+  /** Who asked for this attempt (a resend); null when the retry schedule made it. */
+  requestedBy: string | null;
 }
 
 export function attemptFromRow(r: Record<string, any>): DeliveryAttempt {
@@ -46,6 +54,7 @@ export function attemptFromRow(r: Record<string, any>): DeliveryAttempt {
     id: Number(r.id), deliveryId: Number(r.delivery_id), attemptNo: Number(r.attempt_no), workerId: r.worker_id ?? null,
     outcome: r.outcome, statusCode: num(r.status_code), responseHeaders: parseJson(r.response_headers, {}),
     responseBody: r.response_body ?? null, error: r.error ?? null, startedAt: Number(r.started_at), durationMs: Number(r.duration_ms),
+    requestedBy: r.requested_by ?? null,
   };
 }
 
@@ -55,13 +64,17 @@ export function deliveryFromRow(r: Record<string, any>): Delivery {
     eventType: r.event_type ?? null, module: r.module ?? null, recordId: num(r.record_id), method: r.method, url: r.url,
     destinationHost: r.destination_host, headers: parseJson(r.headers, {}), contentType: r.content_type ?? null, body: r.body ?? null,
     status: r.status, attemptCount: Number(r.attempt_count), nextAttemptAt: Number(r.next_attempt_at), lastStatusCode: num(r.last_status_code),
-    lastError: r.last_error ?? null, resendOfId: num(r.resend_of_id), createdAt: Number(r.created_at), finishedAt: num(r.finished_at),
+    lastError: r.last_error ?? null, resendOfId: num(r.resend_of_id), resentAt: num(r.resent_at), resentBy: r.resent_by ?? null,
+    cycleAttemptBase: Number(r.cycle_attempt_base ?? 0), createdAt: Number(r.created_at), finishedAt: num(r.finished_at),
   };
 }
 
-/** When the first attempt of a delivery started (retry times count from it). */
-export async function firstAttemptAt(db: Knex, deliveryId: number): Promise<number | null> {
-  const row = await db('hookflow_attempts').where({ delivery_id: deliveryId }).min({ first: 'started_at' }).first();
+/**
+ * When the first attempt of a delivery's current cycle started (retry times count from it): the
+ * first attempt numbered above `afterAttemptNo` (the attempts before its latest resend). Default 0.
+ */
+export async function firstAttemptAt(db: Knex, deliveryId: number, afterAttemptNo = 0): Promise<number | null> {
+  const row = await db('hookflow_attempts').where({ delivery_id: deliveryId }).where('attempt_no', '>', afterAttemptNo).min({ first: 'started_at' }).first();
   return row?.first == null ? null : Number(row.first);
 }
 

@@ -53,6 +53,8 @@ const attemptRow = ({ delivery: d, workerId, attempt: a }: AttemptWrite) => ({
   delivery_id: d.id, attempt_no: d.attemptCount + 1, worker_id: workerId, outcome: a.outcome, status_code: a.statusCode,
   response_headers: a.responseHeaders ? JSON.stringify(a.responseHeaders) : null, response_body: a.responseBody, error: a.error,
   started_at: a.startedAt, duration_ms: a.durationMs,
+  // The first attempt after a resend is the one its requester asked for.
+  requested_by: d.resentAt !== null && d.attemptCount === d.cycleAttemptBase ? d.resentBy : null,
 });
 
 /**

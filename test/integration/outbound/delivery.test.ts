@@ -140,10 +140,12 @@ describeEachEngine('outbound delivery', (tdb) => {
     const shown = (await getDeliveryWithAttempts(tdb().db, id)).delivery.body!;
     assert.ok(!shown.includes('legacy-token'), shown);
     assert.deepEqual((qs.parse(shown) as any).auth, { application_token: '********' });
-    const copy = await resendDelivery(tdb().db, id);
-    const stored = await tdb().db('hookflow_deliveries').where({ id: copy.id }).first();
-    assert.ok(!stored.body.includes('legacy-token'), 'the copy holds no token');
-    await tdb().db('hookflow_deliveries').where({ id }).update({ status: 'failed' }); // only the copy is sent
+    await assert.rejects(resendDelivery(tdb().db, id, null), { code: 'conflict' }, 'a queued delivery is not resent');
+    await tdb().db('hookflow_deliveries').where({ id }).update({ status: 'failed' }); // as if its retries ran out
+    const again = await resendDelivery(tdb().db, id, { name: 'Ada' });
+    assert.equal(again.id, id);
+    const stored = await tdb().db('hookflow_deliveries').where({ id }).first();
+    assert.ok(!stored.body.includes('legacy-token'), 'the reopened delivery holds no token');
     rx.seen.length = 0;
     await h.hookflow.worker.drain();
     assert.deepEqual((qs.parse(rx.seen.find((x) => x.url === '/legacy')!.body) as any).auth, { application_token: 'current-token' }, 'the resend carries the current token');

@@ -29,7 +29,7 @@ describeEachEngine('webhook log API', (tdb) => {
     await h.close();
   });
 
-  test('lists by status with attempts, masks secret-looking headers, resends with a new webhook-id, bulk-resends failed', async () => {
+  test('lists by status with attempts, masks secret-looking headers, resends keeping the webhook-id, bulk-resends failed', async () => {
     const t0 = Date.now() - 1000;
     const deal = await h.records.create('Deals', { title: 'x' }, { actorUserId: h.admin.id });
     await h.records.create('Deals', { title: 'y' }, { actorUserId: h.admin.id });
@@ -45,16 +45,17 @@ describeEachEngine('webhook log API', (tdb) => {
     assert.deepEqual(detail.body.attempts.map((a: any) => a.statusCode), [500, 500]);
     failing = false;
     const resent = await call('POST', `/deliveries/${one.id}/resend`);
-    assert.equal(resent.status, 201);
-    assert.equal(resent.body.delivery.resendOfId, one.id);
-    assert.notEqual(resent.body.delivery.webhookId, one.webhookId);
+    assert.equal(resent.status, 202);
+    assert.equal(resent.body.delivery.id, one.id, 'a resend reopens the delivery');
+    assert.equal(resent.body.delivery.webhookId, one.webhookId, 'and keeps its webhook-id');
     await h.hookflow.worker.drain();
-    assert.equal((await call('GET', `/deliveries/${resent.body.delivery.id}`)).body.delivery.status, 'success');
-    assert.equal(ids.at(-1), resent.body.delivery.webhookId);
+    assert.equal((await call('GET', `/deliveries/${one.id}`)).body.delivery.status, 'success');
+    assert.equal(ids.at(-1), one.webhookId);
     const bulk = await call('POST', '/deliveries/resend-failed', { taskId: one.taskId, since: t0 });
-    assert.equal(bulk.body.resent, 2);
+    assert.equal(bulk.body.resent, 1, 'the other failed one; the resent one succeeded since');
+    assert.deepEqual(bulk.body.skipped, [{ id: one.id, reason: 'succeeded_since' }]);
     await h.hookflow.worker.drain();
-    assert.equal((await call('GET', '/deliveries?status=success')).body.total, 3);
+    assert.equal((await call('GET', '/deliveries?status=success')).body.total, 2);
     assert.equal((await call('GET', '/deliveries?status=nope')).status, 422);
     assert.equal((await call('POST', '/deliveries/999999/resend')).status, 404);
   });
