@@ -31,6 +31,7 @@ import { createDeliveryProcessor } from './outbound/delivery-processor.js';
 import { WebhookOptions } from './outbound/webhook-request.js';
 import type { WebhookTargets } from './outbound/ports.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
+import { createWebhookStateApi } from './admin/webhook-state.js';
 import { createRetentionChore } from './retention.js';
 import { createAlertLane } from './alerts/alert-lane.js';
 import { queueDeliveryAlerts, queueRunAlert } from './alerts/alert-queue.js';
@@ -153,7 +154,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const csrf = createAdminCsrf({ secret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'), baseUrl: host.baseUrl });
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin, rememberAdminBase);
-  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runStarter, csrf, extensions: [createDeliveryLogApi({ db, wake: signal.wake }), permissionsApi, createSettingsApi({ settingsStore, logger })] }));
+  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runStarter, csrf, extensions: [createDeliveryLogApi({ db, wake: signal.wake }), createWebhookStateApi({ db, store, logger, wake: signal.wake }), permissionsApi, createSettingsApi({ settingsStore, logger })] }));
   adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runStarter, settingsStore, taskTypes, templates, wake: signal.wake, csrf, ...inbound }));
   const inboundRouter = createInboundRouter(inboundDeps);
 

@@ -79,10 +79,9 @@ export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Pr
     targets.push({ alertId: row.id, ownerUserId: record ? record.ownerUserId : null });
   }
   const workflowId = task?.workflowId ?? deliveries[0]?.delivery.workflowId ?? null;
-  // 410 Gone disables the webhook right after the failure is recorded, so the status code
-  // counts too: the mail must say so even if it is rendered before the task row changed.
-  const gone = deliveries.some((d) => d.delivery.lastStatusCode === 410);
-  const disabled = task?.disabledAt != null || gone ? { reason: task?.disabledReason ?? (gone ? 'the receiver answered 410 Gone' : null) } : null;
+  // A 410 from a static URL disables the webhook BEFORE its failure (and this alert) is recorded,
+  // so the task row tells; a 410 from a templated URL fails one delivery and disables nothing.
+  const disabled = task?.disabledAt != null ? { reason: task.disabledReason } : null;
   const owners = await loadOwners(deps.host, targets.flatMap((t) => (t.ownerUserId === null ? [] : [t.ownerUserId])));
   return {
     kind: 'delivery',

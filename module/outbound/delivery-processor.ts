@@ -2,7 +2,10 @@
  * Processes one leased delivery: reads the webhook's secrets at send time (credentials, signing
  * secret, the Bitrix24 application token that fills the stored body's token slot), makes one
  * attempt through the guarded agent, asks the pure retry policy what comes next, and records
- * attempt + new state atomically. A 410 Gone disables the webhook task.
+ * attempt + new state atomically. A delivery whose webhook is disabled is held, not attempted. A
+ * 410 Gone from a URL without record data disables the webhook (before the failure and its alert
+ * are recorded, so the alert reads it disabled) and holds its other queued deliveries; from a
+ * templated URL it fails that delivery only.
  *
  * Throughput: attempts finishing in the same event-loop turn, or while an earlier write is still
  * committing, are written together in one transaction (group commit without a timer: a lone
@@ -18,7 +21,8 @@ import { createGuardedAgent, parseAllowlist } from './url-guard.js';
 import { decideAfterAttempt, type AttemptResult } from './retry-policy.js';
 import { sendAttempt, type Credentials } from './dispatch.js';
 import { formEncodeValue } from './bodies.js';
-import { requestToSend } from './webhook-request.js';
+import { requestToSend, urlCarriesRecordData } from './webhook-request.js';
+import { holdLeasedDelivery, holdQueuedDeliveries } from './queue/hold.js';
 import type { OnFinalFailure, WebhookTarget, WebhookTargets } from './ports.js';
 import { firstAttemptAt, type Delivery } from './queue/read.js';
 import { recordAttempts, type AttemptRecord, type AttemptWrite, type NextState } from './queue/record-attempts.js';
@@ -129,10 +133,15 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     return agent.agent;
   }
 
+  async function disable(taskId: number, url: string): Promise<void> {
+    await deps.targets.disable(taskId, `receiver answered 410 Gone for ${url}`);
+    const held = await holdQueuedDeliveries(deps.db, taskId);
+    deps.logger.warn({ taskId, url, held }, 'webhook disabled: receiver answered 410 Gone; its queued deliveries are held');
+  }
+
   const refused = (error: string, nowMs: number) => ({ outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error, startedAt: nowMs, durationMs: 0, retryAfter: null });
 
   async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number) {
-    if (target?.disabledAt) return refused(`webhook disabled: ${target.disabledReason ?? ''}`.trim(), nowMs);
     // Refuse when unsure: unreadable options would mean sending without the credentials or signature they name.
     if (target && !target.options) return refused('the webhook\'s stored options cannot be read; open and save the webhook', nowMs);
     const secrets = target?.secrets ?? {};
@@ -146,6 +155,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     async process(d: Delivery & { claimedAtMs?: number }, workerId: string): Promise<void> {
       const s = deps.settings();
       const target = d.taskId ? await readTarget(d.taskId) : null;
+      // Disabled (410, or by an admin) after it was queued: it waits, burning no retries.
+      if (target?.disabledAt) {
+        if (!(await holdLeasedDelivery(deps.db, d.id, workerId))) deps.logger.warn({ deliveryId: d.id }, 'delivery lease lost before it could be held');
+        return;
+      }
       const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
       const result = await attempt(d, target, s, nowMs);
       // A resend starts a new cycle: the schedule and the attempt limit count from it.
@@ -154,15 +168,14 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const decision = decideAfterAttempt({
         attemptNo: inCycle + 1, result: toPolicyInput(result), schedule: s.retrySchedule, jitter: s.retryJitter,
         retryAfterCapSeconds: s.retryAfterCapSeconds, firstAttemptAtMs: first, nowMs: nowMs + result.durationMs, random: deps.random ?? Math.random,
+        urlCarriesRecordData: target?.options ? urlCarriesRecordData(target.options) : false,
       });
+      if (decision.action === 'fail' && decision.disableWebhook && target) await disable(target.taskId, d.url);
       const next: NextState = decision.action === 'success' ? { status: 'success' } : decision.action === 'retry' ? { status: 'queued', nextAttemptAt: decision.atMs } : { status: 'failed' };
-      const error = decision.action === 'success' ? null : result.error ?? decision.reason;
+      // A 410's consequence (disabled, or this delivery only) is worth more than a bare "HTTP 410".
+      const error = decision.action === 'success' ? null : result.statusCode === 410 ? decision.reason : result.error ?? decision.reason;
       const kept = await writeAttempt({ delivery: d, workerId, attempt: { ...result, error }, next });
       if (!kept) deps.logger.warn({ deliveryId: d.id, webhookId: d.webhookId }, 'delivery lease lost before the attempt was recorded; the new holder decides');
-      if (decision.action === 'fail' && decision.disableWebhook && target) {
-        await deps.targets.disable(target.taskId, `receiver answered 410 Gone for ${d.url}`);
-        deps.logger.warn({ taskId: target.taskId, url: d.url }, 'webhook disabled: receiver answered 410 Gone');
-      }
     },
     async close(): Promise<void> {
       const all = [...retired.splice(0), ...(agent ? [agent.agent] : [])];

@@ -4,7 +4,9 @@
  *
  * Rules:
  *   - 2xx → success.
- *   - 410 Gone → fail now and `disableWebhook` (the receiver says the endpoint is gone for good).
+ *   - 410 Gone → fail now. From a URL with no record data in it, also `disableWebhook` (Standard
+ *     Webhooks: the endpoint is gone for good); from a URL that carries record data only that
+ *     record's resource is gone, so the webhook stays on for every other record.
  *   - blocked (the address guard refused the destination) → fail now: a configuration error
  *     that retrying cannot fix.
  *   - every other response (1xx, 3xx, other 4xx, 5xx), timeouts and network errors → retry per
@@ -37,6 +39,8 @@ export interface RetryInput {
   nowMs: number;
   /** Returns a number in [0, 1), like Math.random. */
   random: () => number;
+  /** The webhook's URL is templated with record or `$env` data (a 410 then concerns one resource). Default false. */
+  urlCarriesRecordData?: boolean;
 }
 
 export type Decision =
@@ -122,6 +126,9 @@ export function decideAfterAttempt(input: RetryInput): Decision {
   if (reason === null) return { action: 'success' };
   if (result.kind === 'blocked') return { action: 'fail', reason: `blocked: ${result.message}` };
   if (result.kind === 'response' && result.statusCode === 410) {
+    if (input.urlCarriesRecordData) {
+      return { action: 'fail', reason: 'HTTP 410: the receiver says this resource is gone; only this delivery fails (the URL carries record data, so the webhook stays on)' };
+    }
     return { action: 'fail', reason: 'HTTP 410: the receiver says the endpoint is gone', disableWebhook: true };
   }
   if (input.attemptNo > input.schedule.length) {

@@ -62,6 +62,11 @@ export const WebhookSecrets = z.strictObject({
 export type WebhookSecrets = z.infer<typeof WebhookSecrets>;
 
 /** The secrets these options need to send (the Bitrix24 token is optional: without it no `auth` part). */
+/** True when the URL is built from record or `$env` data (a template), so one URL is one resource. */
+export function urlCarriesRecordData(o: Pick<WebhookOptions, 'url' | 'urlFromData'>): boolean {
+  return o.urlFromData || hasReferences(o.url);
+}
+
 export function requiredWebhookSecrets(o: WebhookOptions): string[] {
   return [o.auth === 'basic' && 'password', o.auth === 'bearer' && 'token', o.sign && 'signingSecret'].filter((n): n is string => Boolean(n));
 }

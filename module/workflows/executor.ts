@@ -82,7 +82,6 @@ export function createRunExecutor(deps: ExecutorDeps) {
   async function runTask(def: AnyTaskDefinition, task: StoredTask, contextWith: (secrets: Record<string, string>) => TaskRunContext): Promise<TaskResult> {
     const started = performance.now();
     const base = { taskId: task.id, type: task.type, title: task.title };
-    if (task.disabledAt) return { ...base, status: 'skipped', durationMs: 0, error: `disabled: ${task.disabledReason ?? 'by the receiver'}` };
     try {
       const options = def.options.parse(task.options);
       const output = await def.run(options, contextWith(openTaskSecrets(deps.store, task)));
@@ -96,14 +95,22 @@ export function createRunExecutor(deps: ExecutorDeps) {
     }
   }
 
-  function services(tpl: TemplateContext): TaskServices {
+  // A disabled webhook still records every event: its deliveries are written held (never
+  // skipped), so re-enabling it sends them, in order, and nothing is lost meanwhile.
+  function deliveriesFor(task: StoredTask): TaskServices['deliveries'] {
+    const queue = deps.deliveries;
+    if (!queue || task.disabledAt == null) return queue;
+    return { enqueue: (delivery) => queue.enqueue({ ...delivery, held: true }) };
+  }
+
+  function services(tpl: TemplateContext, task: StoredTask): TaskServices {
     return {
       host: deps.host,
       db: deps.db,
       settings: deps.settings,
       render: (value, opts) => deps.templates.render(value, tpl, opts),
       renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
-      deliveries: deps.deliveries,
+      deliveries: deliveriesFor(task),
     };
   }
 
@@ -119,7 +126,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       const previous = done.get(task.id);
       if (previous) { results.push(previous); continue; }
       const def = deps.taskTypes.get(task.type);
-      const contextWith = (secrets: Record<string, string>): TaskRunContext => ({ run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets, services: services(tpl), setResponse: (r) => { response = r; } });
+      const contextWith = (secrets: Record<string, string>): TaskRunContext => ({ run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets, services: services(tpl, task), setResponse: (r) => { response = r; } });
       const result = def ? await runTask(def, task, contextWith) : { taskId: task.id, type: task.type, title: task.title, status: 'failed' as const, durationMs: 0, error: `unknown task type ${task.type}` };
       results.push(result);
       if (result.status === 'failed') {

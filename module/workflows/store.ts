@@ -202,5 +202,12 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
     async disableTask(taskId: number, reason: string): Promise<void> {
       await db('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) });
     },
+
+    /** Clears a task's disabled state; false when no such task exists. */
+    async enableTask(taskId: number): Promise<boolean> {
+      if (!(await db('hookflow_tasks').where({ id: taskId }).first('id'))) return false;
+      await db('hookflow_tasks').where({ id: taskId }).update({ disabled_at: null, disabled_reason: null });
+      return true;
+    },
   };
 }

@@ -20,7 +20,7 @@ export interface HourBucket {
   total: number;
 }
 
-const emptyCounts = (): Record<DeliveryStatus, number> => ({ queued: 0, dispatched: 0, success: 0, failed: 0 });
+const emptyCounts = (): Record<DeliveryStatus, number> => ({ queued: 0, dispatched: 0, held: 0, success: 0, failed: 0, discarded: 0 });
 
 /**
  * `hours` consecutive hourly buckets ending with the hour containing `nowMs` (oldest first).
@@ -66,7 +66,7 @@ export interface ChartModel {
 
 const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
-/** Geometry of stacked bars (success at the bottom, then failed, dispatched, queued). */
+/** Geometry of stacked bars (success at the bottom, then failed, discarded, held, dispatched, queued). */
 export function buildChart(buckets: readonly HourBucket[], size = { width: 840, height: 200 }): ChartModel {
   const left = 36;
   const top = 8;
@@ -74,7 +74,7 @@ export function buildChart(buckets: readonly HourBucket[], size = { width: 840, 
   const plotHeight = bottom - top;
   const slot = (size.width - left) / Math.max(1, buckets.length);
   const max = niceMax(Math.max(0, ...buckets.map((b) => b.total)));
-  const order: DeliveryStatus[] = ['success', 'failed', 'dispatched', 'queued'];
+  const order: DeliveryStatus[] = ['success', 'failed', 'discarded', 'held', 'dispatched', 'queued'];
   const bars: ChartBar[] = [];
   const hovers: ChartModel['hovers'] = [];
   buckets.forEach((b, i) => {

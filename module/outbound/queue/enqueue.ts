@@ -7,7 +7,11 @@
 import type { Db } from '../../host.js';
 import { insertReturningId, nowMsSql } from '../../storage/engine.js';
 
-export const DELIVERY_STATUSES = ['queued', 'dispatched', 'success', 'failed'] as const;
+/**
+ * The closed set of delivery states. `held`: waiting while its webhook is disabled (nothing is
+ * sent; re-enabling queues it again, in order) ; `discarded`: a held delivery an admin dropped.
+ */
+export const DELIVERY_STATUSES = ['queued', 'dispatched', 'held', 'success', 'failed', 'discarded'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface NewDelivery {
@@ -26,6 +30,8 @@ export interface NewDelivery {
   /** `run:<id>:task:<id>`; null for resends. */
   originKey: string | null;
   resendOfId?: number | null;
+  /** Stored `held` instead of `queued`: its webhook is disabled (sent once re-enabled). Default false. */
+  held?: boolean;
 }
 
 /**
@@ -42,7 +48,7 @@ export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<{ id: num
   const id = await insertReturningId(db, 'hookflow_deliveries', {
     webhook_id: d.webhookId, run_id: d.runId, workflow_id: d.workflowId, task_id: d.taskId, event_type: d.eventType,
     module: d.module, record_id: d.recordId, method: d.method, url: d.url, destination_host: new URL(d.url).host.toLowerCase(),
-    headers: JSON.stringify(d.headers), content_type: d.contentType, body: d.body, status: 'queued', attempt_count: 0,
+    headers: JSON.stringify(d.headers), content_type: d.contentType, body: d.body, status: d.held ? 'held' : 'queued', attempt_count: 0,
     next_attempt_at: now, origin_key: d.originKey, resend_of_id: d.resendOfId ?? null, created_at: now, updated_at: now,
   });
   return { id, webhookId: d.webhookId };

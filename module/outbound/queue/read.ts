@@ -9,7 +9,7 @@ import { pageOf } from '../../storage/paging.js';
 import { DELIVERY_STATUSES, type DeliveryStatus, type NewDelivery } from './enqueue.js';
 
 /** A stored delivery: what was enqueued (less its origin key) plus its queue state. */
-export interface Delivery extends Omit<NewDelivery, 'originKey' | 'resendOfId'> {
+export interface Delivery extends Omit<NewDelivery, 'originKey' | 'resendOfId' | 'held'> {
   id: number;
   destinationHost: string;
   status: DeliveryStatus;

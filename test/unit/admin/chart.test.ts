@@ -16,9 +16,9 @@ test('bucketByHour: 168 hourly buckets ending with the current hour, counts by s
   ], now);
   assert.equal(b.length, 168);
   assert.equal(b[167].startMs, Date.UTC(2026, 10, 23, 14));
-  assert.deepEqual(b[167].counts, { queued: 0, dispatched: 0, success: 3, failed: 1 });
+  assert.deepEqual(b[167].counts, { queued: 0, dispatched: 0, held: 0, success: 3, failed: 1, discarded: 0 });
   assert.equal(b[167].total, 4);
-  assert.deepEqual(b[0].counts, { queued: 2, dispatched: 0, success: 0, failed: 0 });
+  assert.deepEqual(b[0].counts, { queued: 2, dispatched: 0, held: 0, success: 0, failed: 0, discarded: 0 });
   assert.equal(b.reduce((s, x) => s + x.total, 0), 6);
 });
 

@@ -37,6 +37,15 @@ describe('decideAfterAttempt: outcomes', () => {
     assert.equal(d.action === 'fail' && d.disableWebhook, true);
   });
 
+  test('410 from a URL carrying record data fails that delivery only, even on the last attempt', () => {
+    for (const attemptNo of [1, 4]) {
+      const d = decide(status(410), { attemptNo, urlCarriesRecordData: true });
+      assert.equal(d.action, 'fail');
+      assert.equal(d.action === 'fail' && d.disableWebhook, undefined);
+      assert.match(d.action === 'fail' ? d.reason : '', /only this delivery fails/);
+    }
+  });
+
   test('other 4xx, 5xx, 1xx, timeouts and network errors retry on schedule', () => {
     for (const code of [100, 400, 401, 403, 404, 405, 408, 409, 413, 422, 425, 500, 502, 504]) {
       const d = decide(status(code));
