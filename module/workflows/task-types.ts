@@ -1,6 +1,8 @@
 /**
- * What every task type is: `{ id, options: zodSchema, run }`, one per file under tasks/.
+ * What every task type is: `{ id, options: zodSchema, run, form, summary }`, one folder each
+ * under tasks/ (task.ts, form.ts, form.hbs); tasks/index.ts lists them.
  */
+import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import type { Knex } from 'knex';
 import type { HostContext, ModuleInfo } from '../host.js';
@@ -8,6 +10,7 @@ import type { FieldErrors } from '../errors.js';
 import type { HookflowSettings } from '../config.js';
 import type { RenderOptions, TemplateContext } from './templates.js';
 import type { NewDelivery } from '../outbound/queue/enqueue.js';
+import type { TaskForm } from '../forms/task-form.js';
 
 /** What a task needs of the delivery queue (install adapts the outbound queue to it). */
 export interface DeliveryQueue {
@@ -90,6 +93,31 @@ export interface TaskDefinition<O = unknown, S = unknown> {
   pure?: boolean;
   /** Executes the task. A thrown error fails the run with its message. Returns data for the run log. */
   run(options: O, ctx: TaskRunContext): Promise<unknown>;
+  /** The admin form of this type: stored options ↔ form values (`options` above stays the validation). */
+  form: TaskForm;
+  /**
+   * Absolute path of the handlebars view of `form`, which the admin pages register as partial
+   * `task-<id>`. By convention the `form.hbs` beside the type's task.ts, found with
+   * `formViewBeside(import.meta.url)`: right from the sources and from dist/ alike, since the
+   * build copies each .hbs under module/ to the same place under dist/module/.
+   */
+  formView: string;
+  /**
+   * One line describing a task of this type in its workflow's task list. Gets the options as
+   * stored, unparsed: a task saved before a schema change (or imported) may lack some of them.
+   */
+  summary(options: Partial<O>): string;
+  /**
+   * True when run() queues webhook deliveries (services.deliveries, requests built by
+   * outbound/webhook-request.ts): the pages then link the task's webhook log and offer
+   * "Send test" (one request built as a run would build it, sent once). Default false.
+   */
+  queuesDeliveries?: boolean;
+}
+
+/** The `form.hbs` in the folder of the module at `moduleUrl` (a task.ts passes its import.meta.url). */
+export function formViewBeside(moduleUrl: string): string {
+  return fileURLToPath(new URL('form.hbs', moduleUrl));
 }
 
 /** Walks every string in a value with its dot path (to check templates at save). */

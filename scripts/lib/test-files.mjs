@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { copyModuleViews } from '../copy-views.mjs';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const SUITES = ['unit', 'integration', 'e2e'];
@@ -36,13 +37,14 @@ export function suiteFiles(suites, log = console.log) {
   return files;
 }
 
-/** `tsc -p tsconfig.build.json` (incremental, a few seconds); exits the process when it fails. */
+/** What `npm run build` does: `tsc -p tsconfig.build.json` (incremental, a few seconds), then the views beside the code; exits the process when it fails. */
 export function buildPackage() {
   const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root });
   if (build.status !== 0) {
     console.error('build failed (npm run build)');
     process.exit(build.status ?? 1);
   }
+  copyModuleViews();
 }
 
 export function describeMysql() {

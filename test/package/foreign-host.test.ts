@@ -6,7 +6,8 @@
  *   - CommonJS host (crm-context.cjs + server.cjs) on SQLite, the LOWEST supported express/knex.
  * Each: the web process with its in-process worker off and a separate `npx hookflow worker
  * --host …` process; a record save → a signed webhook on 127.0.0.1 that standardwebhooks accepts;
- * the short URL → a run in the log; the settings page as admin 200 / user 403 / anonymous 401;
+ * the short URL → a run in the log; the settings page as admin 200 / user 403 / anonymous 401,
+ * and task forms (each type's form.hbs, found beside its built code);
  * /healthz degraded without a worker and ok with one; SIGTERM → both processes exit by themselves.
  */
 import { test, before, after } from 'node:test';
@@ -125,6 +126,12 @@ async function drive(t: { after(fn: () => unknown): void }, j: Journey): Promise
   const page = await api(admin, adminToken, 'GET', '');
   assert.equal(page.status, 200);
   assert.match(page.text, /<html/i);
+  // Each task type's form view is found beside its built code in the installed package.
+  const hookTask = await api(admin, adminToken, 'GET', `/workflows/${hookFlow.json.workflow.id}/tasks/${hookFlow.json.workflow.tasks[0].id}`);
+  assert.equal(hookTask.status, 200, hookTask.text.slice(0, 300));
+  assert.match(hookTask.text, new RegExp(`name="url"[^>]*value="${receiver.url}"`), 'the webhook form, with its stored URL');
+  const respondForm = await api(admin, adminToken, 'GET', `/workflows/${httpFlow.json.workflow.id}/tasks/new?type=respond`);
+  assert.match(respondForm.text, /name="redirectUrl"/, 'the respond form');
   assert.equal((await api(admin, userToken, 'GET', '')).status, 403);
   assert.equal((await api(admin, null, 'GET', '')).status, 401);
 

@@ -10,7 +10,7 @@ import { isPredicate, withSubject } from '../../module/errors.js';
 import { fieldsFromZod, templateSyntaxMessage } from '../../module/validation-messages.js';
 import { createTemplateEngine } from '../../module/workflows/templates.js';
 import { WorkflowInput } from '../../module/workflows/model.js';
-import { WebhookOptions } from '../../module/workflows/tasks/webhook.js';
+import { WebhookOptions } from '../../module/workflows/tasks/webhook/task.js';
 
 /** The field messages zod's error for `value` against `schema` becomes. */
 function fields(schema: z.ZodType, value: unknown, prefix = ''): Record<string, string> {

@@ -12,7 +12,7 @@ import { dbNowMs } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
 import { DeliveryLogQuery, getDeliveryWithAttempts, listDeliveryLog, resendDelivery, resendFailedDeliveries } from '../../outbound/log-api.js';
 import type { PagesContext } from './context.js';
-import { text } from './form-values.js';
+import { text } from '../../forms/form-values.js';
 import { paginate, periodOptions, periodSince, prettyBody, queryString } from './view-models.js';
 
 const PER_PAGE = 25;

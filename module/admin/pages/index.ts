@@ -68,7 +68,7 @@ function errorPages(render: PageRenderer, logger: HostLogger): ErrorRequestHandl
 
 export function createAdminPages(deps: AdminPagesDeps): Router {
   const { csrf } = deps;
-  const render = createPageRenderer({ csrfToken: csrf.token });
+  const render = createPageRenderer({ csrfToken: csrf.token, taskTypes: deps.taskTypes });
   const ctx: PagesContext = { deps, render, base: (res: Response) => String(res.locals.hfBase ?? '') };
   const router = express.Router();
 

@@ -10,7 +10,7 @@ import { HOUR_MS, bucketByHour, buildChart } from './chart.js';
 import { shortUrlOf } from '../../inbound/short-url.js';
 import { countRunsSince } from '../../workflows/runs.js';
 import { countDeliveriesSince, hourlyDeliveryCounts } from '../../outbound/queue/read.js';
-import { text } from './form-values.js';
+import { text } from '../../forms/form-values.js';
 import type { PagesContext } from './context.js';
 
 const CHART_HOURS = 7 * 24;

@@ -6,7 +6,7 @@
 import type { FieldErrors } from '../../errors.js';
 import type { HostUser } from '../../host.js';
 import type { Permission } from '../../inbound/permissions.js';
-import { checked, text, type FormBody } from './form-values.js';
+import { checked, text, type FormBody } from '../../forms/form-values.js';
 
 export interface PermissionFormValues {
   title: string;

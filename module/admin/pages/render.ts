@@ -1,8 +1,8 @@
 /**
- * Renders the admin pages from views/admin (layout, partials, pages) with a private Handlebars
- * instance. Only our own view files are ever compiled, once at start-up; every admin-written
- * value reaches the page through `{{ }}` (escaped). The few helpers that return markup build it
- * from escaped values only.
+ * Renders the admin pages from views/admin (layout, partials, pages) and each task type's form
+ * view (its folder's form.hbs) with a private Handlebars instance. Only our own view files are
+ * ever compiled, once at start-up; every admin-written value reaches the page through `{{ }}`
+ * (escaped). The few helpers that return markup build it from escaped values only.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,9 +78,20 @@ function readDir(dir: string): Array<[string, string]> {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.hbs')).map((f) => [f.slice(0, -4), fs.readFileSync(path.join(dir, f), 'utf8')]);
 }
 
+/** What the renderer needs of a task type: its id and the path of its form view. */
+export interface TaskFormView {
+  id: string;
+  formView: string;
+}
+
 export interface RendererOptions {
   /** Default `adminViewsDir`. */
   dir?: string;
+  /**
+   * The task types (the registry): each one's form view becomes partial `task-<id>`, which
+   * task-edit.hbs includes by name. Read here, at start-up, like every other view.
+   */
+  taskTypes: ReadonlyMap<string, TaskFormView>;
   /** CSRF token for the forms of a response. */
   csrfToken(req: Request, res: Response): string;
 }
@@ -90,6 +101,7 @@ export function createPageRenderer(opts: RendererOptions): PageRenderer {
   const hb = Handlebars.create();
   registerHelpers(hb);
   for (const [name, source] of readDir(path.join(dir, 'partials'))) hb.registerPartial(name, source);
+  for (const t of opts.taskTypes.values()) hb.registerPartial(`task-${t.id}`, fs.readFileSync(t.formView, 'utf8'));
   const pages = new Map(readDir(path.join(dir, 'pages')).map(([name, source]) => [name, hb.compile(source)]));
   const layout = hb.compile(fs.readFileSync(path.join(dir, 'layout.hbs'), 'utf8'));
 

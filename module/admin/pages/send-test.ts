@@ -71,7 +71,7 @@ function asDelivery(d: NewDelivery): Delivery {
 /** Builds the task's request for `recordId` (null = a sample record) and sends it once. */
 export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: StoredTask, recordId: number | null, actor: HostUser | null): Promise<SendTestResult> {
   const def = deps.taskTypes.get(task.type);
-  if (!def || task.type !== 'webhook') return { recordLabel: '', error: 'Only webhook tasks can be sent as a test', request: null, response: null };
+  if (!def?.queuesDeliveries) return { recordLabel: '', error: 'Only webhook tasks can be sent as a test', request: null, response: null };
   let captured: NewDelivery | null = null;
   let label = '';
   try {

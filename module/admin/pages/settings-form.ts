@@ -7,7 +7,7 @@ import { HookflowSettings } from '../../config.js';
 import type { FieldErrors } from '../../errors.js';
 import { parseAllowlist } from '../../outbound/url-guard.js';
 import { parseTrustedProxies } from '../../inbound/client-address.js';
-import { lines, text, type FormBody } from './form-values.js';
+import { lines, text, type FormBody } from '../../forms/form-values.js';
 
 type Kind = 'int' | 'decimal' | 'text' | 'lines' | 'durations';
 export interface SettingField { key: keyof HookflowSettings; label: string; kind: Kind; unit?: string; hint?: string }

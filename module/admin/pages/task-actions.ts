@@ -1,16 +1,16 @@
 /**
  * Task actions on the workflow page and the task page: reorder, remove, and "Send test" of a
- * saved webhook. Like every task change, reorder and remove save the whole task list through
- * WorkflowService.update, keeping ids and stored secrets.
+ * saved task that queues webhook deliveries. Like every task change, reorder and remove save the
+ * whole task list through WorkflowService.update, keeping ids and stored secrets.
  */
 import type { Request, Response, Router } from 'express';
 import { parseId } from '../../http-errors.js';
 import type { Workflow } from '../../workflows/model.js';
 import type { PagesContext } from './context.js';
-import { text } from './form-values.js';
+import { text } from '../../forms/form-values.js';
 import { storedTasksInput } from './workflow-form.js';
 import { sendTestWebhook } from './send-test.js';
-import { findTask, formOf, type TaskPage } from './task-page.js';
+import { findTask, taskTypeOf, type TaskPage } from './task-page.js';
 
 export interface TaskPageHelpers {
   show(req: Request, res: Response, p: TaskPage, status?: number): Promise<void>;
@@ -46,6 +46,6 @@ export function registerTaskActions(router: Router, ctx: PagesContext, helpers: 
     const raw = text(req.body, 'recordId').trim();
     const recordId = /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : null;
     const result = await sendTestWebhook({ ...deps, settings: () => deps.settingsStore.get() }, wf, task, recordId, res.locals.user ?? null);
-    await show(req, res, { wf, type: task.type, task, common: { title: task.title, description: task.description }, values: formOf(task.type).fromOptions(task.options ?? {}), test: { ...result, recordId: raw } });
+    await show(req, res, { wf, type: task.type, task, common: { title: task.title, description: task.description }, values: taskTypeOf(deps.taskTypes, task.type).form.fromOptions(task.options ?? {}), test: { ...result, recordId: raw } });
   });
 }

@@ -1,7 +1,7 @@
 /** Shared by the task routes: what a task page shows, and the look-ups both route files need. */
 import { HookflowError, type FieldErrors } from '../../errors.js';
 import type { StoredTask, Workflow } from '../../workflows/model.js';
-import { taskFormFor, type TaskForm } from './task-forms.js';
+import type { AnyTaskDefinition } from '../../workflows/task-types.js';
 import type { SendTestResult } from './send-test.js';
 
 export interface TaskPage {
@@ -20,8 +20,9 @@ export function findTask(wf: Workflow, taskId: number): { task: StoredTask; inde
   return { task: wf.tasks[index], index };
 }
 
-export function formOf(type: string): TaskForm {
-  const form = taskFormFor(type);
-  if (!form) throw new HookflowError('bad_request', `unknown task type ${type}`);
-  return form;
+/** The task type `type` of the registry (its form, label, summary); a 400 for a type it does not have. */
+export function taskTypeOf(taskTypes: ReadonlyMap<string, AnyTaskDefinition>, type: string): AnyTaskDefinition {
+  const def = taskTypes.get(type);
+  if (!def) throw new HookflowError('bad_request', `unknown task type ${type}`);
+  return def;
 }

@@ -9,35 +9,39 @@ import { missingSecrets } from '../../workflows/missing-secrets.js';
 import type { Request, Response, Router } from 'express';
 import { isHookflowError, withSubject } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
-import { generateSigningSecret } from '../../outbound/sign.js';
 import type { StoredTask, Workflow } from '../../workflows/model.js';
+import type { AnyTaskDefinition } from '../../workflows/task-types.js';
 import type { PagesContext } from './context.js';
-import { checked, droppedParam, errorLines, errorSubjects, errorsOutside, errorsUnder, text } from './form-values.js';
-import { COMMON_LABELS, commonFromBody } from './task-forms.js';
+import { checked, droppedParam, errorLines, errorSubjects, errorsOutside, errorsUnder, text } from '../../forms/form-values.js';
+import { COMMON_LABELS, commonFromBody, type TaskForm } from '../../forms/task-form.js';
 import { storedTasksInput } from './workflow-form.js';
 import { registerTaskActions } from './task-actions.js';
-import { findTask, formOf, type TaskPage } from './task-page.js';
+import { findTask, taskTypeOf, type TaskPage } from './task-page.js';
 
-/** Task types whose form depends on a choice in it (content type, auth, target module). */
-const REFRESHABLE = new Set(['webhook', 'create_record', 'update_record']);
+/** Error keys shown beside an input of `form` (the rest are listed at the top): its labels' fields. */
+function shownBeside(form: TaskForm): string[] {
+  return ['(root)', 'title', 'description', ...new Set(Object.keys(form.labels).map((k) => k.split('.')[0]))];
+}
 
 export function registerTasks(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
+  const typeOf = (type: string) => taskTypeOf(deps.taskTypes, type);
 
   async function show(req: Request, res: Response, p: TaskPage, status = 200) {
     const [modules, users] = await Promise.all([deps.host.records.listModules(), deps.host.users.list()]);
     const errors = p.errors ?? {};
     const secretsSet = p.task ? deps.store.secretNames(p.task) : [];
-    const form = formOf(p.type);
+    const def = typeOf(p.type);
+    const form = def.form;
     const view = form.view(p.values, { workflow: p.wf, modules, users, secretsSet, errors });
-    const label = deps.taskTypes.get(p.type)?.label ?? p.type;
+    const label = def.label;
     const labels = { ...COMMON_LABELS, ...form.labels };
     render(req, res, 'task-edit', {
       title: `${p.task ? 'Edit' : 'Add'} ${label.toLowerCase()} · ${p.wf.title}`, section: 'workflows',
       wf: p.wf, task: p.task, type: p.type, typeLabel: label, partial: `task-${p.type}`, common: p.common, values: p.values, view, errors,
-      subjects: errorSubjects(errors, labels), refreshable: REFRESHABLE.has(p.type),
-      otherErrors: errorLines(errorsOutside(errors, ['(root)', 'title', 'description', 'url', 'method', 'contentType', 'auth', 'username', 'params', 'headers', 'sign', 'xmlRoot', 'module', 'fields', 'envName', 'recordId', 'to', 'subject', 'body', 'html', 'values', 'status', 'redirectUrl', 'secrets']), labels),
-      formError: Object.keys(errors).length > 0, test: p.test,
+      subjects: errorSubjects(errors, labels), refreshable: form.refreshable === true,
+      otherErrors: errorLines(errorsOutside(errors, shownBeside(form)), labels),
+      formError: Object.keys(errors).length > 0, test: p.test, testable: def.queuesDeliveries === true,
       secretsMissing: p.task ? missingSecrets(p.task, secretsSet, deps.taskTypes) : [],
       action: p.task ? `${ctx.base(res)}/workflows/${p.wf.id}/tasks/${p.task.id}` : `${ctx.base(res)}/workflows/${p.wf.id}/tasks`,
     }, status);
@@ -68,31 +72,34 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
     return { module: wf.module, title: wf.title, description: wf.description, status: wf.status, trigger: wf.trigger, triggerName: wf.triggerName, conditions: wf.conditions, runMode: wf.runMode, execMode: wf.execMode, requiredEnv: wf.requiredEnv };
   }
 
-  /** Reads a posted task form; generates a signing secret when asked (or when signing has none). */
-  function readPost(req: Request, type: string, task: StoredTask | null) {
-    const parsed = formOf(type).fromBody(req.body);
+  /** Reads a posted task form; generates the form's secret when it asks for one (the signing secret). */
+  function readPost(req: Request, def: AnyTaskDefinition, task: StoredTask | null) {
+    const form = def.form;
+    const parsed = form.fromBody(req.body);
     const common = commonFromBody(req.body);
     const values = parsed.values as Record<string, unknown>;
-    const hasSecret = task ? deps.store.secretNames(task).includes('signingSecret') : false;
     // "Update form" only re-renders: no secret is generated and nothing is saved.
     const refresh = checked(req.body, 'refresh');
-    const newSecret = !refresh && type === 'webhook' && (values.rotateSecret || (values.sign && !hasSecret)) ? generateSigningSecret() : undefined;
-    const secrets = newSecret ? { ...(parsed.secrets ?? {}), signingSecret: newSecret } : parsed.secrets;
-    const before = task ? formOf(type).fromOptions(task.options ?? {}) : null;
-    const dropped = formOf(type).dropped?.(values, before) ?? [];
-    return { parsed, common, refresh, dropped, values: { ...values, rotateSecret: false }, newSecret, input: { type, ...common, options: parsed.options, secrets } };
+    const generated = form.generatedSecret;
+    const newSecret = !refresh && generated?.wanted(values, task ? deps.store.secretNames(task) : []) ? generated.generate() : undefined;
+    const secrets = newSecret && generated ? { ...(parsed.secrets ?? {}), [generated.name]: newSecret } : parsed.secrets;
+    const before = task ? form.fromOptions(task.options ?? {}) : null;
+    const dropped = form.dropped?.(values, before) ?? [];
+    // A re-rendered form never comes back with "rotate" ticked (saving it again would rotate twice).
+    return { parsed, common, refresh, dropped, values: { ...values, rotateSecret: false }, newSecret, input: { type: def.id, ...common, options: parsed.options, secrets } };
   }
 
   router.get('/workflows/:id/tasks/new', async (req, res) => {
     const wf = await deps.store.require(parseId(req.params.id));
-    const type = typeof req.query.type === 'string' ? req.query.type : 'webhook';
-    await show(req, res, { wf, type, task: null, common: { title: '', description: null }, values: formOf(type).blank({ workflow: wf }) });
+    // No type asked for: the first of the "add a task" menu.
+    const type = typeof req.query.type === 'string' ? req.query.type : [...deps.taskTypes.keys()][0];
+    await show(req, res, { wf, type, task: null, common: { title: '', description: null }, values: typeOf(type).form.blank({ workflow: wf }) });
   });
 
   router.post('/workflows/:id/tasks', async (req, res) => {
     const wf = await deps.store.require(parseId(req.params.id));
     const type = text(req.body, 'type');
-    const post = readPost(req, type, null);
+    const post = readPost(req, typeOf(type), null);
     const page = { wf, type, task: null, common: post.common, values: post.values, index: wf.tasks.length, newSecret: post.newSecret, dropped: post.dropped };
     if (post.refresh) return show(req, res, page);
     if (post.parsed.errors && Object.keys(post.parsed.errors).length > 0) return show(req, res, { ...page, errors: post.parsed.errors }, 422);
@@ -102,13 +109,13 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
   router.get('/workflows/:id/tasks/:taskId', async (req, res) => {
     const wf = await deps.store.require(parseId(req.params.id));
     const { task } = findTask(wf, parseId(req.params.taskId, 'taskId'));
-    await show(req, res, { wf, type: task.type, task, common: { title: task.title, description: task.description }, values: formOf(task.type).fromOptions(task.options ?? {}) });
+    await show(req, res, { wf, type: task.type, task, common: { title: task.title, description: task.description }, values: typeOf(task.type).form.fromOptions(task.options ?? {}) });
   });
 
   router.post('/workflows/:id/tasks/:taskId', async (req, res) => {
     const wf = await deps.store.require(parseId(req.params.id));
     const { task, index } = findTask(wf, parseId(req.params.taskId, 'taskId'));
-    const post = readPost(req, task.type, task);
+    const post = readPost(req, typeOf(task.type), task);
     const page = { wf, type: task.type, task, common: post.common, values: post.values, index, newSecret: post.newSecret, dropped: post.dropped };
     if (post.refresh) return show(req, res, page);
     if (post.parsed.errors && Object.keys(post.parsed.errors).length > 0) return show(req, res, { ...page, errors: post.parsed.errors }, 422);

@@ -5,7 +5,7 @@
 import type { ModuleInfo } from '../../host.js';
 import type { FieldErrors } from '../../errors.js';
 import type { Workflow } from '../../workflows/model.js';
-import { errorSubjects, isSet, rows, text, rowErrors, type FormBody } from './form-values.js';
+import { errorSubjects, isSet, rows, text, rowErrors, type FormBody } from '../../forms/form-values.js';
 
 export const TRIGGERS = [
   { value: 'record.created', label: 'A record is created' },

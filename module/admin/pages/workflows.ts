@@ -14,9 +14,10 @@ import { checkConditionFields } from '../../workflows/conditions.js';
 import { conditionTypeProblems } from '../../workflows/condition-checks.js';
 import { missingSecrets } from '../../workflows/missing-secrets.js';
 import { actorId, type PagesContext } from './context.js';
-import { checked, droppedNotice, droppedParam, errorLines, text } from './form-values.js';
+import { checked, droppedNotice, droppedParam, errorLines, text } from '../../forms/form-values.js';
 import { TRIGGERS, blankWorkflowValues, keepApplicable, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
-import { COMMON_LABELS, taskFormFor, taskSummary, TASK_TYPE_ORDER } from './task-forms.js';
+import { COMMON_LABELS } from '../../forms/task-form.js';
+import type { AnyTaskDefinition } from '../../workflows/task-types.js';
 
 
 const triggerLabel = (t: string) => TRIGGERS.find((x) => x.value === t)?.label ?? t;
@@ -28,11 +29,11 @@ function storedConditionProblems(wf: Workflow, mod: ModuleInfo | undefined): Rec
 }
 
 /** "Invoice: URL must use http or https" for each task error, named with the task form's labels. */
-function taskErrorLines(wf: Workflow, errors: Record<string, string>): string[] {
+function taskErrorLines(wf: Workflow, errors: Record<string, string>, taskTypes: ReadonlyMap<string, AnyTaskDefinition>): string[] {
   return Object.entries(errors).filter(([k]) => k.startsWith('tasks.')).map(([k, m]) => {
     const i = Number(k.split('.')[1]);
     const key = k.split('.').slice(2).join('.').replace(/^options\./, '');
-    const [line] = errorLines({ [key]: m }, { ...COMMON_LABELS, ...taskFormFor(wf.tasks[i]?.type ?? '')?.labels });
+    const [line] = errorLines({ [key]: m }, { ...COMMON_LABELS, ...taskTypes.get(wf.tasks[i]?.type ?? '')?.form.labels });
     return `${wf.tasks[i]?.title ?? `Task ${i + 1}`}: ${line}`;
   });
 }
@@ -47,6 +48,15 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     return (await deps.host.records.listModules()).find((m) => m.name === name);
   }
 
+  /** A task in the workflow's list: its type's label and one-line summary; a type the registry lacks shows its id. */
+  function taskRow(t: Workflow['tasks'][number], i: number, count: number) {
+    const def = deps.taskTypes.get(t.type);
+    return {
+      ...t, summary: def?.summary((t.options ?? {}) as Record<string, unknown>) ?? '', label: def?.label ?? t.type, first: i === 0, last: i === count - 1,
+      hasWebhookLog: def?.queuesDeliveries === true, secretsMissing: missingSecrets(t, deps.store.secretNames(t), deps.taskTypes),
+    };
+  }
+
   async function showEdit(req: Request, res: Response, wf: Workflow, values: WorkflowFormValues, given?: Record<string, string>, status = 200) {
     const mod = await moduleInfo(wf.module);
     // Shown as stored: conditions saved before they were type-checked (or whose field's options
@@ -54,15 +64,13 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     const stored = given ? {} : storedConditionProblems(wf, mod);
     const errors = given ?? stored;
     render(req, res, 'workflow-edit', {
-      title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors: taskErrorLines(wf, errors),
+      title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors: taskErrorLines(wf, errors, deps.taskTypes),
       dropped: droppedNotice(req.query.dropped),
       formError: given !== undefined && Object.keys(given).length > 0,
       conditionWarnings: Object.keys(stored).length,
-      tasks: wf.tasks.map((t, i) => ({
-        ...t, summary: taskSummary(t), label: deps.taskTypes.get(t.type)?.label ?? t.type, first: i === 0, last: i === wf.tasks.length - 1, isWebhook: t.type === 'webhook',
-        secretsMissing: missingSecrets(t, deps.store.secretNames(t), deps.taskTypes),
-      })),
-      taskTypes: TASK_TYPE_ORDER.filter((id) => deps.taskTypes.has(id)).map((id) => ({ id, label: deps.taskTypes.get(id)!.label })),
+      tasks: wf.tasks.map((t, i) => taskRow(t, i, wf.tasks.length)),
+      // The registry's order is the menu's.
+      taskTypes: [...deps.taskTypes.values()].map((def) => ({ id: def.id, label: def.label })),
     }, status);
   }
 

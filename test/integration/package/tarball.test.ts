@@ -1,8 +1,9 @@
 /**
  * What `npm pack` would ship (dry run of the current build; `npm test` builds first): the built
- * module, its migrations, views, manifest, README and LICENSE — no tests, benchmarks, scripts, the
- * reference host, data, secrets or TypeScript sources a host does not need — and every target that
- * package.json's `exports`, `main`, `types` and `bin` name is inside.
+ * module (each task type's form view beside its code), its migrations, views, manifest, README and
+ * LICENSE — no tests, benchmarks, scripts, the reference host, data, secrets or TypeScript sources
+ * a host does not need — and every target that package.json's `exports`, `main`, `types` and
+ * `bin` name is inside.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +49,13 @@ test('the tarball holds what a host needs and nothing else', () => {
   }
   const migrations = fs.readdirSync(path.join(root, 'migrations')).filter((f) => f.endsWith('.ts')).map((f) => `dist/migrations/${f.replace(/\.ts$/, '.js')}`);
   for (const m of migrations) assert.ok(files.includes(m), `${m} is packed`);
+  // Each task type's form view ships beside its built task.js, where the type finds it.
+  const tasks = path.join(root, 'module/workflows/tasks');
+  const folders = fs.readdirSync(tasks, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(tasks, e.name, 'task.ts'))).map((e) => e.name);
+  assert.ok(folders.length >= 6, `${folders.length} task folders`);
+  for (const folder of folders) {
+    for (const file of ['task.js', 'form.js', 'form.hbs']) assert.ok(files.includes(`dist/module/workflows/tasks/${folder}/${file}`), `dist/module/workflows/tasks/${folder}/${file} is packed`);
+  }
 });
 
 test('every exports/main/types/bin target is inside the tarball', () => {

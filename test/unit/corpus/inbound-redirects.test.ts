@@ -6,7 +6,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { respondTask } from '../../../module/workflows/tasks/respond.js';
+import { respondTask } from '../../../module/workflows/tasks/respond/task.js';
 import { createTemplateEngine, type TemplateContext } from '../../../module/workflows/templates.js';
 import type { RunResponse, TaskRunContext } from '../../../module/workflows/task-types.js';
 import { successAnswer } from '../../../module/inbound/responses.js';

@@ -1,7 +1,8 @@
 /** set_env: sets or computes `$env` values for later tasks (values are templates). */
 import { z } from 'zod';
-import { pathProblem } from '../../paths.js';
-import type { TaskDefinition } from '../task-types.js';
+import { pathProblem } from '../../../paths.js';
+import { formViewBeside, type TaskDefinition } from '../../task-types.js';
+import { setEnvForm } from './form.js';
 
 export const SetEnvOptions = z.strictObject({
   values: z.array(z.strictObject({
@@ -16,6 +17,9 @@ export const setEnvTask: TaskDefinition<SetEnvOptions> = {
   label: 'Set $env values',
   pure: true,
   options: SetEnvOptions,
+  form: setEnvForm,
+  formView: formViewBeside(import.meta.url),
+  summary: (o) => `Sets ${(o.values ?? []).map((v) => `$env.${v.name}`).join(', ')}`,
   async run(options, ctx) {
     const set: Record<string, unknown> = {};
     // Values are rendered one by one so later values can use earlier ones.

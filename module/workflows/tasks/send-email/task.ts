@@ -1,8 +1,9 @@
 /** send_email: mails the record owner, a user, or an address; subject and body are templates. */
 import { z } from 'zod';
-import { emailAddressProblem, sanitizeHeaderText } from '../../mail-address.js';
-import type { TaskDefinition } from '../task-types.js';
-import type { FieldErrors } from '../../errors.js';
+import { emailAddressProblem, sanitizeHeaderText } from '../../../mail-address.js';
+import { formViewBeside, type TaskDefinition } from '../../task-types.js';
+import { sendEmailForm } from './form.js';
+import type { FieldErrors } from '../../../errors.js';
 
 export const SendEmailOptions = z.strictObject({
   to: z.discriminatedUnion('kind', [
@@ -39,6 +40,9 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
   id: 'send_email',
   label: 'Send an email',
   options: SendEmailOptions,
+  form: sendEmailForm,
+  formView: formViewBeside(import.meta.url),
+  summary: (o) => `Mails ${o.to?.kind === 'address' ? o.to.address : o.to?.kind === 'user' ? `user ${o.to.userId}` : 'the record owner'}: ${o.subject ?? ''}`,
   validate(options): FieldErrors {
     const to = options.to;
     if (to.kind === 'address' && !to.address.includes('{{') && !to.address.includes('$')) {

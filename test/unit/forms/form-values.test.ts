@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checked, errorsOutside, errorsUnder, lines, list, rowErrors, rows, text } from '../../../module/admin/pages/form-values.js';
+import { checked, errorsOutside, errorsUnder, lines, list, rowErrors, rows, text } from '../../../module/forms/form-values.js';
 
 test('text, list and checked read urlencoded bodies (a repeated name is an array)', () => {
   const body = { a: 'x', b: ['1', '2'], c: undefined, d: { nested: 1 } } as Record<string, unknown>;

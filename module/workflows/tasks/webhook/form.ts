@@ -7,9 +7,9 @@
  * authorization (XML root, Bitrix24 token, Basic username/password, bearer token) is shown only
  * for it and never saved for another.
  */
-import { checked, isSet, rowErrors, rows, text, type FormBody } from './form-values.js';
-import type { ParsedTaskForm, TaskForm, TaskFormContext } from './task-forms.js';
-import { valueReferences } from './task-forms.js';
+import { checked, isSet, rowErrors, rows, text, type FormBody } from '../../../forms/form-values.js';
+import { valueReferences, type ParsedTaskForm, type TaskForm, type TaskFormContext } from '../../../forms/task-form.js';
+import { generateSigningSecret } from '../../../outbound/sign.js';
 
 export const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'];
 
@@ -96,6 +96,14 @@ export const webhookForm: TaskForm = {
   },
 
   labels: WEBHOOK_LABELS,
+  refreshable: true,
+
+  // Signing needs a secret: one is made when signing is switched on without one, or on "rotate".
+  generatedSecret: {
+    name: 'signingSecret',
+    wanted: (v, stored) => Boolean(v.rotateSecret || (v.sign && !stored.includes('signingSecret'))),
+    generate: generateSigningSecret,
+  },
 
   dropped(v, before) {
     return inapplicable(v).filter((k) => (k === 'xmlRoot' || k === 'username') && (isSet(v[k]) || isSet(before?.[k])));

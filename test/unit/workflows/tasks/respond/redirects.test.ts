@@ -1,11 +1,11 @@
 /** The respond task's redirect (issue 14, finding 7); the full case list is test/corpus/inbound-redirects.tsv. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTemplateEngine, type TemplateContext } from '../../../../module/workflows/templates.js';
-import type { RunResponse, TaskRunContext } from '../../../../module/workflows/task-types.js';
-import { resolveSettings } from '../../../../module/config.js';
-import { isHookflowError } from '../../../../module/errors.js';
-import { respondTask } from '../../../../module/workflows/tasks/respond.js';
+import { createTemplateEngine, type TemplateContext } from '../../../../../module/workflows/templates.js';
+import type { RunResponse, TaskRunContext } from '../../../../../module/workflows/task-types.js';
+import { resolveSettings } from '../../../../../module/config.js';
+import { isHookflowError } from '../../../../../module/errors.js';
+import { respondTask } from '../../../../../module/workflows/tasks/respond/task.js';
 
 function run(options: Record<string, unknown>, env: Record<string, unknown>, baseUrl = 'https://crm.example') {
   const engine = createTemplateEngine();

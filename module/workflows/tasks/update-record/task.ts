@@ -1,7 +1,8 @@
 /** update_record: changes fields of the run's record, or of a related record by id. */
 import { z } from 'zod';
-import type { TaskDefinition } from '../task-types.js';
-import { FieldMap, checkFieldMap, renderFieldMap } from './field-map.js';
+import { formViewBeside, type TaskDefinition } from '../../task-types.js';
+import { updateRecordForm } from './form.js';
+import { FieldMap, checkFieldMap, renderFieldMap } from '../field-map.js';
 
 export const UpdateRecordOptions = z.strictObject({
   /** Module of the record to update. Default: the workflow's module. */
@@ -22,6 +23,9 @@ export const updateRecordTask: TaskDefinition<UpdateRecordOptions> = {
   id: 'update_record',
   label: 'Update a record',
   options: UpdateRecordOptions,
+  form: updateRecordForm,
+  formView: formViewBeside(import.meta.url),
+  summary: (o) => `Updates ${o.recordId ? `${o.module ?? 'a'} record ${o.recordId}` : 'the record'} (${(o.fields ?? []).length} fields)`,
   validate(options, ctx) {
     return checkFieldMap(options.fields, options.module ?? ctx.workflowModule, ctx.modules, 'fields');
   },

@@ -4,13 +4,14 @@
  * and queues it; the worker sends, retries and logs it. Options, secrets, their checks and the
  * request itself belong to outbound (outbound/webhook-request.ts).
  */
-import type { BodyEvent } from '../../outbound/bodies.js';
-import { renderWebhookUrl } from '../../outbound/webhook-url.js';
+import type { BodyEvent } from '../../../outbound/bodies.js';
+import { renderWebhookUrl } from '../../../outbound/webhook-url.js';
 import {
   WebhookOptions, WebhookSecrets, buildWebhookDelivery, requiredWebhookSecrets, validateWebhookOptions,
-} from '../../outbound/webhook-request.js';
-import { eventTypeName, bitrixEventName, type RecordEventType } from '../triggers.js';
-import type { TaskDefinition, TaskRunContext } from '../task-types.js';
+} from '../../../outbound/webhook-request.js';
+import { eventTypeName, bitrixEventName, type RecordEventType } from '../../triggers.js';
+import { formViewBeside, type TaskDefinition, type TaskRunContext } from '../../task-types.js';
+import { webhookForm } from './form.js';
 
 export { WebhookOptions, WebhookSecrets };
 
@@ -32,6 +33,10 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
   secrets: WebhookSecrets,
   requiredSecrets: requiredWebhookSecrets,
   validate: (o, ctx) => validateWebhookOptions(o, ctx.settings.outboundAllowlist),
+  form: webhookForm,
+  formView: formViewBeside(import.meta.url),
+  summary: (o) => `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}`,
+  queuesDeliveries: true,
   async run(o, ctx) {
     if (!ctx.services.deliveries) throw new Error('outbound delivery is not available in this process');
     if (o.sign && !ctx.secrets.signingSecret) throw new Error('signing is on but no signing secret is set');

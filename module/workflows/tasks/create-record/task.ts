@@ -1,7 +1,8 @@
 /** create_record: creates a record from a field map (the web-lead case: a Lead from POST fields). */
 import { z } from 'zod';
-import type { TaskDefinition } from '../task-types.js';
-import { FieldMap, checkFieldMap, renderFieldMap } from './field-map.js';
+import { formViewBeside, type TaskDefinition } from '../../task-types.js';
+import { createRecordForm } from './form.js';
+import { FieldMap, checkFieldMap, renderFieldMap } from '../field-map.js';
 
 export const CreateRecordOptions = z.strictObject({
   module: z.string().min(1).max(64),
@@ -15,6 +16,9 @@ export const createRecordTask: TaskDefinition<CreateRecordOptions> = {
   id: 'create_record',
   label: 'Create a record',
   options: CreateRecordOptions,
+  form: createRecordForm,
+  formView: formViewBeside(import.meta.url),
+  summary: (o) => `Creates a ${o.module ?? ''} record (${(o.fields ?? []).length} fields)`,
   validate(options, ctx) {
     return checkFieldMap(options.fields, options.module, ctx.modules, 'fields');
   },

@@ -2,7 +2,7 @@
  * Reading HTML form posts (urlencoded, non-extended: a repeated name arrives as an array) and
  * turning service validation errors back into per-field messages. Everything here is pure.
  */
-import { isPredicate, withSubject, type FieldErrors } from '../../errors.js';
+import { isPredicate, withSubject, type FieldErrors } from '../errors.js';
 
 export type FormBody = Record<string, unknown>;
 
@@ -39,6 +39,11 @@ export function rows<K extends string>(body: FormBody, columns: Record<K, string
     if (keys.some((k) => row[k].trim() !== '')) out.push(row);
   }
   return out;
+}
+
+/** A stored value as the text of an input: strings as they are, anything else as JSON ('' for none). */
+export function inputText(v: unknown): string {
+  return typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v);
 }
 
 /** Splits a textarea into trimmed, non-empty lines. */

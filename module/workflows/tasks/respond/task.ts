@@ -6,9 +6,10 @@
  * whatever the caller posted. The answer carries the serialized resolved URL, not the text.
  */
 import { z } from 'zod';
-import type { TaskDefinition } from '../task-types.js';
-import { HookflowError, type FieldErrors } from '../../errors.js';
-import { decideRedirect, literalOrigin, redirectTemplateProblem, siteOriginOf } from '../../inbound/redirect-target.js';
+import { formViewBeside, type TaskDefinition } from '../../task-types.js';
+import { respondForm } from './form.js';
+import { HookflowError, type FieldErrors } from '../../../errors.js';
+import { decideRedirect, literalOrigin, redirectTemplateProblem, siteOriginOf } from '../../../inbound/redirect-target.js';
 
 export const RespondOptions = z.strictObject({
   /** HTTP status for the answer. Default 200. */
@@ -38,6 +39,9 @@ export const respondTask: TaskDefinition<RespondOptions> = {
   label: 'Respond to the HTTP caller',
   pure: true,
   options: RespondOptions,
+  form: respondForm,
+  formView: formViewBeside(import.meta.url),
+  summary: (o) => (o.redirectUrl ? `Redirects to ${o.redirectUrl}` : `Answers${o.status ? ` ${o.status}` : ''} with JSON`),
   validate(options): FieldErrors {
     const problem = options.redirectUrl ? redirectProblem(options.redirectUrl) : null;
     return problem ? { redirectUrl: problem } : {};
