@@ -8,6 +8,8 @@
 const ENGINE = 'test/integration/workflows/engine.test.ts';
 const RECOVERY = 'test/integration/workflows/run-recovery.test.ts';
 const DELIVERY = 'test/integration/outbound/delivery.test.ts';
+const DISABLE = 'test/integration/outbound/webhook-disable.test.ts';
+const RESEND = 'test/integration/outbound/resend.test.ts';
 
 export const MUTATIONS = [
   {
@@ -71,11 +73,11 @@ export const MUTATIONS = [
   },
   {
     name: 'gone-disables-webhook',
-    what: 'a 410 Gone leaves the webhook task enabled',
+    what: 'a 410 Gone from a static URL leaves the webhook task enabled',
     file: 'module/outbound/delivery-processor.ts',
-    find: "if (decision.action === 'fail' && decision.disableWebhook && target) {",
-    replace: 'if (false) {',
-    tests: [{ file: DELIVERY, name: 'retries exhausted: failed, with an alert queued; 410 fails at once and disables the webhook' }],
+    find: "if (decision.action === 'fail' && decision.disableWebhook && target) await disable(target.taskId, d.url);",
+    replace: '',
+    tests: [{ file: DISABLE, name: '410 on a static URL disables; queued and new deliveries are held; re-enable sends each once, in order' }],
   },
   {
     name: 'failed-delivery-queues-alert',
@@ -84,7 +86,7 @@ export const MUTATIONS = [
     find: 'if (failed.length > 0 && onFinalFailure) await onFinalFailure(trx, failed);',
     replace: '',
     tests: [
-      { file: DELIVERY, name: 'retries exhausted: failed, with an alert queued; 410 fails at once and disables the webhook' },
+      { file: DELIVERY, name: 'retries exhausted: failed, with an alert queued; 410 on a templated URL fails that delivery only' },
       { file: 'test/integration/outbound/per-host-cap.test.ts', name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing' },
     ],
   },
@@ -122,5 +124,37 @@ export const MUTATIONS = [
     find: 'const kept = writes.map((w) => owners.get(w.delivery.id) === w.workerId);',
     replace: 'const kept = writes.map(() => true);',
     tests: [{ file: 'test/integration/outbound/per-host-cap.test.ts', name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing' }],
+  },
+  {
+    name: 'disabled-webhook-holds',
+    what: 'events of a disabled webhook queue deliveries that are sent at once instead of held',
+    file: 'module/workflows/executor.ts',
+    find: 'if (!queue || task.disabledAt == null) return queue;',
+    replace: 'return queue;',
+    tests: [{ file: DISABLE, name: '410 on a static URL disables; queued and new deliveries are held; re-enable sends each once, in order' }],
+  },
+  {
+    name: 'templated-410-fails-one',
+    what: 'a 410 from a templated URL disables the webhook for every record',
+    file: 'module/outbound/delivery-processor.ts',
+    find: 'urlCarriesRecordData: target?.options ? urlCarriesRecordData(target.options) : false,',
+    replace: 'urlCarriesRecordData: false,',
+    tests: [{ file: DISABLE, name: '410 on a templated URL fails that delivery only; the webhook stays on for other records' }],
+  },
+  {
+    name: 'resend-reopens-only-finished',
+    what: 'a resend of a delivery still on its way queues it a second time',
+    file: 'module/outbound/queue/resend.ts',
+    find: ".where({ id: d.id }).whereIn('status', FINISHED)",
+    replace: '.where({ id: d.id })',
+    tests: [{ file: RESEND, name: 'a resend is a new attempt of the same message: same id and body, fresh timestamp and signature, who asked' }],
+  },
+  {
+    name: 'bulk-resend-skips-handled',
+    what: 'bulk resend sends again what a resend already delivered or is delivering',
+    file: 'module/outbound/log-api.ts',
+    find: '    if (skip.has(d.id)) continue;',
+    replace: '',
+    tests: [{ file: RESEND, name: 'bulk resend honours copies made by an earlier release (resend_of_id)' }],
   },
 ];

@@ -203,6 +203,15 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
       await db('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) });
     },
 
+    /** Every disabled task with its workflow, newest disable first (the overview lists them). */
+    async listDisabledTasks(): Promise<Array<{ taskId: number; taskTitle: string; workflowId: number; workflowTitle: string; disabledAt: number; disabledReason: string | null }>> {
+      const rows = await db('hookflow_tasks as t').join('hookflow_workflows as w', 'w.id', 't.workflow_id').whereNotNull('t.disabled_at')
+        .orderBy('t.disabled_at', 'desc').select('t.id', 't.title', 't.workflow_id', 'w.title as workflow_title', 't.disabled_at', 't.disabled_reason');
+      return rows.map((r: Record<string, any>) => ({
+        taskId: Number(r.id), taskTitle: r.title, workflowId: Number(r.workflow_id), workflowTitle: r.workflow_title, disabledAt: Number(r.disabled_at), disabledReason: r.disabled_reason ?? null,
+      }));
+    },
+
     /** Clears a task's disabled state; false when no such task exists. */
     async enableTask(taskId: number): Promise<boolean> {
       if (!(await db('hookflow_tasks').where({ id: taskId }).first('id'))) return false;

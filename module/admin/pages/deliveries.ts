@@ -10,6 +10,7 @@ import { parseInput } from '../../validation-messages.js';
 import { parseId } from '../../http-errors.js';
 import { dbNowMs } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
+import { heldCountsByTask } from '../../outbound/queue/hold.js';
 import { DeliveryLogQuery, getDeliveryWithAttempts, listDeliveryLog, resendDelivery, resendFailedDeliveries } from '../../outbound/log-api.js';
 import type { PagesContext } from './context.js';
 import { text } from '../../forms/form-values.js';
@@ -62,6 +63,7 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
       title: `Delivery ${delivery.id}`, section: 'deliveries', d: delivery, wf, task,
       // Only a finished delivery can be resent (one still queued or being sent is on its way).
       resendable: delivery.status === 'success' || delivery.status === 'failed',
+      disabled: task?.disabledAt ? { ...task, held: (await heldCountsByTask(deps.db)).get(task.id) ?? 0 } : null,
       lastError: delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` ? delivery.lastError : null,
       headers: Object.entries(delivery.headers).map(([name, value]) => ({ name, value })),
       body: prettyBody(delivery.body, delivery.contentType),

@@ -29,6 +29,7 @@ import { registerDeliveries } from './deliveries.js';
 import { registerRuns } from './runs.js';
 import { registerSettings } from './settings.js';
 import { registerPermissions } from './permissions.js';
+import { registerWebhookState } from './webhook-state.js';
 
 export interface AdminPagesDeps {
   db: Knex;
@@ -77,6 +78,7 @@ export function createAdminPages(deps: AdminPagesDeps): Router {
   router.use(rememberAdminBase);
   router.use(csrf.protect);
   registerOverview(router, ctx);
+  registerWebhookState(router, ctx);
   registerWorkflows(router, ctx);
   registerTasks(router, ctx);
   registerDeliveries(router, ctx);

@@ -10,6 +10,7 @@ import { HOUR_MS, bucketByHour, buildChart } from './chart.js';
 import { shortUrlOf } from '../../inbound/short-url.js';
 import { countRunsSince } from '../../workflows/runs.js';
 import { countDeliveriesSince, hourlyDeliveryCounts } from '../../outbound/queue/read.js';
+import { heldCountsByTask } from '../../outbound/queue/hold.js';
 import { text } from '../../forms/form-values.js';
 import type { PagesContext } from './context.js';
 
@@ -34,7 +35,10 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
     const settings = deps.settingsStore.get();
     const firstHourMs = (Math.floor(nowMs / HOUR_MS) - CHART_HOURS + 1) * HOUR_MS;
     const since = nowMs - 24 * HOUR_MS;
-    const [counts, hourly, workflows, runs] = await Promise.all([countDeliveriesSince(deps.db, since), hourlyDeliveryCounts(deps.db, firstHourMs, HOUR_MS), deps.store.counts(), countRunsSince(deps.db, since)]);
+    const [counts, hourly, workflows, runs, disabled, held] = await Promise.all([
+      countDeliveriesSince(deps.db, since), hourlyDeliveryCounts(deps.db, firstHourMs, HOUR_MS), deps.store.counts(), countRunsSince(deps.db, since),
+      deps.store.listDisabledTasks(), heldCountsByTask(deps.db),
+    ]);
     render(req, res, 'overview', {
       title: 'Overview',
       section: 'overview',
@@ -44,6 +48,8 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
       runCounts: runTiles(runs),
       chart: buildChart(bucketByHour(hourly, nowMs, CHART_HOURS)),
       workflows,
+      // What needs an admin first: webhooks a receiver disabled, and what they hold.
+      disabledWebhooks: disabled.map((t) => ({ ...t, held: held.get(t.taskId) ?? 0, title: `${t.workflowTitle} › ${t.taskTitle}` })),
     });
   });
 

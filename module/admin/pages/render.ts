@@ -45,6 +45,9 @@ export const NOTICES: Record<string, string> = {
   'bulk-resent-skipped': 'Failed deliveries were queued again as the same messages. Some were left alone: their resend is on its way or was delivered.',
   'bulk-none': 'Nothing was queued: no failed delivery matched, or their resends are on their way or were delivered.',
   rerun: 'Run started again.',
+  'webhook-enabled': 'Webhook re-enabled. New events are sent again.',
+  'webhook-enabled-released': 'Webhook re-enabled. Its held deliveries are being sent, oldest first.',
+  'held-discarded': 'Held deliveries discarded. The webhook stays disabled until you re-enable it.',
   'settings-saved': 'Settings saved.',
   'settings-unchanged': 'Nothing changed.',
 };
