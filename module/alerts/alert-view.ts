@@ -37,7 +37,7 @@ export interface AlertGroupFacts {
   taskTitle: string | null;
   workflowId: number | null;
   workflowTitle: string | null;
-  /** Set when the webhook is disabled (410 Gone): it sends nothing until an admin fixes it. */
+  /** Set when the webhook is disabled (410 Gone): its new deliveries are held until an admin re-enables it. */
   disabled: { reason: string | null } | null;
   deliveries: AlertDeliveryFacts[];
 }

@@ -15,7 +15,8 @@ let w: BrowserWorld;
 before(async () => {
   w = await startBrowserWorld();
   // The receiver is on 127.0.0.1; a failed delivery's one retry comes a second later.
-  await w.server.host.hookflow.services.settings.save({ outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 });
+  // No digest window: each test's failure is mailed at once.
+  await w.server.host.hookflow.services.settings.save({ outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0, alertWindowMinutes: 0 });
   await w.server.host.hookflow.services.workflows.create({
     module: 'Deals', title: WORKFLOW, status: 'active', trigger: 'record.created',
     conditions: { join: 'all', conditions: [{ field: 'stage', op: 'equals', value: 'Prospecting' }] },
@@ -98,3 +99,34 @@ test('a failing receiver: Failed with every attempt, then Resend succeeds', asyn
   await w.shot(page, 'permission-new');
 });
 
+
+test('410 disables the webhook: the mail leads to Re-enable, and the deal that came meanwhile is delivered', async (t) => {
+  const page = await w.loggedIn(t);
+  const db = w.server.host.context.db;
+  // Whatever happens below, later tests find the webhook enabled.
+  t.after(async () => { w.rx.status = 200; await db('hookflow_tasks').whereNotNull('disabled_at').update({ disabled_at: null, disabled_reason: null }); });
+  w.rx.status = 410;
+  const goneId = await w.createDeal('Vanished skates');
+  const mail = await w.waitForMail('admin@example.com', /Webhook disabled/);
+  assert.match(mail.text, /new events are held, not lost/);
+  const link = mail.html.match(/href="([^"]*\/workflows\/\d+)"[^>]*>Open the workflow to fix and re-enable it/)?.[1];
+  assert.ok(link, 'the mail links to the workflow');
+
+  w.rx.status = 200;
+  const heldId = await w.createDeal('Patient skates');
+  await w.waitFor(page, `${w.server.url}${ADMIN}/deliveries?status=held&recordId=${heldId}`, 'tbody .badge-held');
+  assert.equal(receivedFor('Patient skates').length, 0, 'held, not sent');
+  await w.shot(page, 'delivery-held');
+
+  await page.goto(`${w.server.url}${new URL(link).pathname}`);
+  const banner = page.locator('.webhook-disabled');
+  assert.match(await banner.textContent() ?? '', /webhook disabled.*receiver answered 410 Gone/s);
+  assert.match(await banner.textContent() ?? '', /1 delivery is held/);
+  await w.shot(page, 'workflow-webhook-disabled');
+  await Promise.all([page.waitForURL(/notice=webhook-enabled-released/), banner.locator('button:has-text("Re-enable webhook")').click()]);
+  assert.equal(await page.locator('.webhook-disabled').count(), 0, 'the banner is gone');
+  await w.waitFor(page, `${w.server.url}${ADMIN}/deliveries?recordId=${heldId}`, 'tbody .badge-success');
+  assert.equal(receivedFor('Patient skates').length, 1, 'delivered once');
+  assert.equal(receivedFor('Vanished skates').length, 1, 'the 410 one was not retried');
+  await w.waitFor(page, `${w.server.url}${ADMIN}/deliveries?recordId=${goneId}`, 'tbody .badge-failed');
+});

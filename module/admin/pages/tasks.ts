@@ -15,6 +15,7 @@ import type { PagesContext } from './context.js';
 import { checked, droppedParam, errorLines, errorSubjects, errorsOutside, errorsUnder, text } from '../../forms/form-values.js';
 import { COMMON_LABELS, commonFromBody, type TaskForm } from '../../forms/task-form.js';
 import { storedTasksInput } from './workflow-form.js';
+import { heldCountsByTask } from '../../outbound/queue/hold.js';
 import { registerTaskActions } from './task-actions.js';
 import { findTask, taskTypeOf, type TaskPage } from './task-page.js';
 
@@ -31,6 +32,7 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
     const [modules, users] = await Promise.all([deps.host.records.listModules(), deps.host.users.list()]);
     const errors = p.errors ?? {};
     const secretsSet = p.task ? deps.store.secretNames(p.task) : [];
+    const disabled = p.task?.disabledAt ? { ...p.task, held: (await heldCountsByTask(deps.db)).get(p.task.id) ?? 0 } : null;
     const def = typeOf(p.type);
     const form = def.form;
     const view = form.view(p.values, { workflow: p.wf, modules, users, secretsSet, errors });
@@ -41,7 +43,7 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
       wf: p.wf, task: p.task, type: p.type, typeLabel: label, partial: `task-${p.type}`, common: p.common, values: p.values, view, errors,
       subjects: errorSubjects(errors, labels), refreshable: form.refreshable === true,
       otherErrors: errorLines(errorsOutside(errors, shownBeside(form)), labels),
-      formError: Object.keys(errors).length > 0, test: p.test, testable: def.queuesDeliveries === true,
+      formError: Object.keys(errors).length > 0, test: p.test, disabled, testable: def.queuesDeliveries === true,
       secretsMissing: p.task ? missingSecrets(p.task, secretsSet, deps.taskTypes) : [],
       action: p.task ? `${ctx.base(res)}/workflows/${p.wf.id}/tasks/${p.task.id}` : `${ctx.base(res)}/workflows/${p.wf.id}/tasks`,
     }, status);

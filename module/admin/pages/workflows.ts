@@ -18,6 +18,7 @@ import { checked, droppedNotice, droppedParam, errorLines, text } from '../../fo
 import { TRIGGERS, blankWorkflowValues, keepApplicable, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
 import { COMMON_LABELS } from '../../forms/task-form.js';
 import type { AnyTaskDefinition } from '../../workflows/task-types.js';
+import { heldCountsByTask } from '../../outbound/queue/hold.js';
 
 
 const triggerLabel = (t: string) => TRIGGERS.find((x) => x.value === t)?.label ?? t;
@@ -63,11 +64,13 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     // changed since) are flagged in place, so "never fires" has a visible reason.
     const stored = given ? {} : storedConditionProblems(wf, mod);
     const errors = given ?? stored;
+    const held = wf.tasks.some((t) => t.disabledAt) ? await heldCountsByTask(deps.db) : new Map<number, number>();
     render(req, res, 'workflow-edit', {
       title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors: taskErrorLines(wf, errors, deps.taskTypes),
       dropped: droppedNotice(req.query.dropped),
       formError: given !== undefined && Object.keys(given).length > 0,
       conditionWarnings: Object.keys(stored).length,
+      disabledTasks: wf.tasks.filter((t) => t.disabledAt).map((t) => ({ ...t, held: held.get(t.id) ?? 0 })),
       tasks: wf.tasks.map((t, i) => taskRow(t, i, wf.tasks.length)),
       // The registry's order is the menu's.
       taskTypes: [...deps.taskTypes.values()].map((def) => ({ id: def.id, label: def.label })),

@@ -65,6 +65,19 @@ describeEachEngine('disabled webhook pages', (tdb) => {
     assert.doesNotMatch((await client.get(`${ADMIN}/`)).text, new RegExp(`data-disabled-task="${taskId}"`), 'no longer listed');
   });
 
+  test('the workflow and task pages show it too; Re-enable from the task page comes back to it', async () => {
+    const { workflowId, taskId } = await disabledWebhook('Shipping');
+    for (const page of [`${ADMIN}/workflows/${workflowId}`, `${ADMIN}/workflows/${workflowId}/tasks/${taskId}`]) {
+      const html = (await client.get(page)).text;
+      assert.match(html, new RegExp(`data-disabled-task="${taskId}"`), page);
+      assert.match(html, /2 deliveries are held/, page);
+    }
+    const enabled = await client.submit(`${ADMIN}/workflows/${workflowId}/tasks/${taskId}`, `${ADMIN}/tasks/${taskId}/enable`, { from: 'task' });
+    assert.equal(enabled.location, `${ADMIN}/workflows/${workflowId}/tasks/${taskId}?notice=webhook-enabled-released`);
+    assert.doesNotMatch((await client.get(`${ADMIN}/workflows/${workflowId}`)).text, /data-disabled-task=/);
+    await hf().worker.drain();
+  });
+
   test('Discard drops the held deliveries and goes back to the workflow page', async () => {
     const { workflowId, taskId } = await disabledWebhook('Billing');
     const discarded = await client.submit(`${ADMIN}/`, `${ADMIN}/tasks/${taskId}/discard-held`, { from: 'workflow' });

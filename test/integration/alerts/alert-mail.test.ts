@@ -131,7 +131,7 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
     for (const admin of ['admin@example.com', 'bob@example.com']) {
       const [m] = w.smtp.to(admin);
       assert.match(m.subject, /^\[Hookflow\] Webhook disabled: Gone away \/ Gone away hook/);
-      assert.match(m.text, /This webhook is now disabled and sends nothing until an admin fixes its URL and re-enables it/);
+      assert.match(m.text, /This webhook is now disabled: new events are held, not lost, and sent once an admin fixes the receiver or its URL and re-enables it/);
       assert.match(m.text, /HTTP 410/);
       assert.ok(m.text.includes(`${ADMIN_URL}/workflows/${workflowId}`));
       assert.match(m.html, /This webhook is now disabled/);
