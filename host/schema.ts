@@ -71,7 +71,3 @@ export async function migrateHost(db: Knex): Promise<string[]> {
   return applied;
 }
 
-/** Drops the host's tables (tests and `reset` tooling only). */
-export async function rollbackHost(db: Knex): Promise<void> {
-  await db.migrate.rollback(migratorConfig, true);
-}

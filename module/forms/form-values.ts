@@ -51,13 +51,6 @@ export function lines(value: string): string[] {
   return value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
 }
 
-/** A whole number from a form field, or the text itself when it is not one (so zod names it). */
-export function numberOrText(value: string): number | string | undefined {
-  const t = value.trim();
-  if (t === '') return undefined;
-  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
-}
-
 /**
  * Errors whose key starts with `prefix` (e.g. `tasks.2.`), with the prefix removed and an
  * `options.` segment dropped, so `tasks.2.options.params.0.name` becomes `params.0.name`.

@@ -132,5 +132,3 @@ export function collectStrings(value: unknown, path: string, out: Array<{ path: 
 
 export type AnyTaskDefinition = TaskDefinition<any, any>;
 
-/** Used by the engine for typed transaction access. */
-export type Trx = Knex.Transaction;
