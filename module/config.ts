@@ -67,6 +67,11 @@ export const HookflowSettings = z.object({
   inboundPerIpPerMinute: z.number().int().min(1).max(100_000).default(120),
   /** Inbound: how many refused requests are kept for the admin. Default 200. */
   refusedLogSize: z.number().int().min(10).max(10_000).default(200),
+  /**
+   * How much of a receiver's answer is read, stored and shown, and parsed for "save from the
+   * response" (a longer answer is never parsed: the attempt says so), bytes. Default 16384.
+   */
+  responseBodyLimitBytes: z.number().int().min(1024).max(32_768).default(16_384),
 });
 export type HookflowSettings = z.infer<typeof HookflowSettings>;
 

@@ -28,6 +28,7 @@ import { createManagementApi } from './admin/api.js';
 import { enqueueDelivery, type NewDelivery } from './outbound/queue/enqueue.js';
 import { createDeliveryLane } from './outbound/delivery-lane.js';
 import { createDeliveryProcessor } from './outbound/delivery-processor.js';
+import { createAnswerWriter } from './workflows/answer-writer.js';
 import { WebhookOptions } from './outbound/webhook-request.js';
 import type { WebhookTargets } from './outbound/ports.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
@@ -126,7 +127,9 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const runStarter = createRunStarter({ db, host, executor, settings, workerId, wake: signal.wake });
   const hooks = createRecordHooks({ store, settings, logger, now, onRunsQueued: signal.wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
-  const processor = createDeliveryProcessor({ db, targets: webhookTargets(store), onFinalFailure: queueDeliveryAlerts, settings, logger });
+  const processor = createDeliveryProcessor({
+    db, targets: webhookTargets(store), onFinalFailure: queueDeliveryAlerts, answers: createAnswerWriter({ db, host }), settings, logger,
+  });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
   const worker = createWorker({
     lanes: [

@@ -10,6 +10,7 @@ const RECOVERY = 'test/integration/workflows/run-recovery.test.ts';
 const DELIVERY = 'test/integration/outbound/delivery.test.ts';
 const DISABLE = 'test/integration/outbound/webhook-disable.test.ts';
 const RESEND = 'test/integration/outbound/resend.test.ts';
+const WRITE_BACK = 'test/integration/outbound/write-back.test.ts';
 
 export const MUTATIONS = [
   {
@@ -156,5 +157,21 @@ export const MUTATIONS = [
     find: '    if (skip.has(d.id)) continue;',
     replace: '',
     tests: [{ file: RESEND, name: 'bulk resend honours copies made by an earlier release (resend_of_id)' }],
+  },
+  {
+    name: 'write-back-saves-answer',
+    what: 'a webhook answer is thrown away instead of written onto the record',
+    file: 'module/outbound/save-answer.ts',
+    find: "if (!d.writeBack || sent.outcome !== 'success') return null;",
+    replace: 'return null;',
+    tests: [{ file: WRITE_BACK, name: "a 2xx answer fills invoice_id, as the run's actor, and starts workflows one chain step deeper" }],
+  },
+  {
+    name: 'write-back-no-overwrite',
+    what: 'a write-back overwrites a field a person changed after the delivery was queued',
+    file: 'module/workflows/answer-writer.ts',
+    find: 'if (conflicts.length > 0) return',
+    replace: 'if (false) return',
+    tests: [{ file: WRITE_BACK, name: 'an edit made while the request was out is reported, not overwritten, and alerts' }],
   },
 ];

@@ -23,7 +23,8 @@ import { sendAttempt, type Credentials } from './dispatch.js';
 import { formEncodeValue } from './bodies.js';
 import { requestToSend, urlCarriesRecordData } from './webhook-request.js';
 import { holdLeasedDelivery, holdQueuedDeliveries } from './queue/hold.js';
-import type { OnFinalFailure, WebhookTarget, WebhookTargets } from './ports.js';
+import type { AnswerWriter, OnFinalFailure, WebhookTarget, WebhookTargets } from './ports.js';
+import { describeAnswer, saveAnswer } from './save-answer.js';
 import { firstAttemptAt, type Delivery } from './queue/read.js';
 import { recordAttempts, type AttemptRecord, type AttemptWrite, type NextState } from './queue/record-attempts.js';
 
@@ -33,6 +34,8 @@ export interface DeliveryProcessorDeps {
   targets: WebhookTargets;
   /** Written in the transaction that records a delivery's final failure (its alert). Default none. */
   onFinalFailure?: OnFinalFailure;
+  /** Writes "save from the response" values onto records. Default none (such deliveries then fail, saying so). */
+  answers?: AnswerWriter;
   settings(): HookflowSettings;
   logger: HostLogger;
   /** Randomness for retry jitter. Default Math.random. */
@@ -139,14 +142,14 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     deps.logger.warn({ taskId, url, held }, 'webhook disabled: receiver answered 410 Gone; its queued deliveries are held');
   }
 
-  const refused = (error: string, nowMs: number) => ({ outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error, startedAt: nowMs, durationMs: 0, retryAfter: null });
+  const refused = (error: string, nowMs: number) => ({ outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error, startedAt: nowMs, durationMs: 0, retryAfter: null, responseTruncated: false });
 
   async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number) {
     // Refuse when unsure: unreadable options would mean sending without the credentials or signature they name.
     if (target && !target.options) return refused('the webhook\'s stored options cannot be read; open and save the webhook', nowMs);
     const secrets = target?.secrets ?? {};
     const { delivery, credentials } = requestToSend(d, target?.options ?? null, secrets);
-    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs: s.requestTimeoutMs, nowMs });
+    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs: s.requestTimeoutMs, nowMs, bodyLimitBytes: s.responseBodyLimitBytes });
     return redactAttempt(result, secretSpellings(credentials, secrets));
   }
 
@@ -162,6 +165,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       }
       const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
       const result = await attempt(d, target, s, nowMs);
+      const answer = describeAnswer(await saveAnswer(d, result, deps.answers, s.responseBodyLimitBytes), result.statusCode);
       // A resend starts a new cycle: the schedule and the attempt limit count from it.
       const inCycle = d.attemptCount - d.cycleAttemptBase;
       const first = inCycle === 0 ? nowMs : (await firstAttemptAt(deps.db, d.id, d.cycleAttemptBase)) ?? nowMs;
@@ -171,10 +175,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         urlCarriesRecordData: target?.options ? urlCarriesRecordData(target.options) : false,
       });
       if (decision.action === 'fail' && decision.disableWebhook && target) await disable(target.taskId, d.url);
-      const next: NextState = decision.action === 'success' ? { status: 'success' } : decision.action === 'retry' ? { status: 'queued', nextAttemptAt: decision.atMs } : { status: 'failed' };
+      const next: NextState = answer.error ? { status: 'failed' } : decision.action === 'success' ? { status: 'success' } : decision.action === 'retry' ? { status: 'queued', nextAttemptAt: decision.atMs } : { status: 'failed' };
       // A 410's consequence (disabled, or this delivery only) is worth more than a bare "HTTP 410".
-      const error = decision.action === 'success' ? null : result.statusCode === 410 ? decision.reason : result.error ?? decision.reason;
-      const kept = await writeAttempt({ delivery: d, workerId, attempt: { ...result, error }, next });
+      const error = answer.error ?? (decision.action === 'success' ? null : result.statusCode === 410 ? decision.reason : result.error ?? decision.reason);
+      const kept = await writeAttempt({ delivery: d, workerId, attempt: { ...result, error, writeBack: answer.note }, next });
       if (!kept) deps.logger.warn({ deliveryId: d.id, webhookId: d.webhookId }, 'delivery lease lost before the attempt was recorded; the new holder decides');
     },
     async close(): Promise<void> {

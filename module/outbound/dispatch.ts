@@ -1,7 +1,8 @@
 /**
  * One delivery attempt over HTTP. Credentials and the Standard Webhooks signature are applied
  * here, at send time, from the task's sealed secrets — they are never part of the stored snapshot.
- * Redirects are not followed; the response body is read up to 16 KiB and the rest discarded.
+ * Redirects are not followed; the response body is read up to a limit (setting
+ * `responseBodyLimitBytes`, default 16 KiB) and the rest discarded.
  */
 import { request, type Dispatcher } from 'undici';
 import { isBlockedError } from './url-guard.js';
@@ -30,16 +31,17 @@ export function buildSendHeaders(d: Delivery, creds: Credentials, timestampSecon
   return headers;
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
+/** The answer's first `limit` bytes, and whether there was more (then the rest is not read). */
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ text: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     const buf = Buffer.from(chunk as Uint8Array);
-    chunks.push(buf.subarray(0, Math.max(0, RESPONSE_BODY_LIMIT - size)));
+    chunks.push(buf.subarray(0, Math.max(0, limit - size)));
     size += buf.length;
-    if (size >= RESPONSE_BODY_LIMIT) break; // leaving the loop destroys the stream
+    if (size > limit) break; // leaving the loop destroys the stream
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: size > limit };
 }
 
 function describe(err: unknown): { outcome: AttemptRecord['outcome']; error: string } {
@@ -57,13 +59,18 @@ export interface SendInput {
   timeoutMs: number;
   /** Epoch ms of the attempt (database clock), for the signature timestamp. */
   nowMs: number;
+  /** How much of the answer is read, bytes. Default RESPONSE_BODY_LIMIT (16 KiB). */
+  bodyLimitBytes?: number;
 }
 
+/** An attempt as sent: what is stored, plus what the sender alone needs to know. */
+export type SentAttempt = AttemptRecord & { retryAfter: string | null; responseTruncated: boolean };
+
 /** Sends one attempt; never throws. */
-export async function sendAttempt(input: SendInput): Promise<AttemptRecord & { retryAfter: string | null }> {
+export async function sendAttempt(input: SendInput): Promise<SentAttempt> {
   const { delivery: d } = input;
   const started = performance.now();
-  const base = { startedAt: input.nowMs, retryAfter: null as string | null };
+  const base = { startedAt: input.nowMs, retryAfter: null as string | null, responseTruncated: false };
   try {
     const res = await request(d.url, {
       method: d.method as Dispatcher.HttpMethod,
@@ -72,11 +79,11 @@ export async function sendAttempt(input: SendInput): Promise<AttemptRecord & { r
       dispatcher: input.agent,
       signal: AbortSignal.timeout(input.timeoutMs),
     });
-    const text = await readLimited(res.body);
+    const { text, truncated } = await readLimited(res.body, input.bodyLimitBytes ?? RESPONSE_BODY_LIMIT);
     const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     return {
-      ...base, outcome: ok ? 'success' : 'http_error', statusCode: res.statusCode, responseHeaders: headers, responseBody: text,
+      ...base, responseTruncated: truncated, outcome: ok ? 'success' : 'http_error', statusCode: res.statusCode, responseHeaders: headers, responseBody: text,
       error: ok ? null : `HTTP ${res.statusCode}`, durationMs: Math.round(performance.now() - started), retryAfter: headers['retry-after'] ?? null,
     };
   } catch (err) {

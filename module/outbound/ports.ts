@@ -24,3 +24,22 @@ export interface WebhookTargets {
   /** Switches the webhook off (kept when it already is). */
   disable(taskId: number, reason: string): Promise<void>;
 }
+
+/** A write-back to do: values from the answer, and what the fields held when the delivery was queued. */
+export interface AnswerToSave {
+  runId: number | null;
+  module: string;
+  recordId: number;
+  values: Record<string, unknown>;
+  expected: Record<string, unknown>;
+}
+
+/**
+ * Writes values of a receiver's answer onto the delivery's record ("save from the response");
+ * install() adapts the host's records and the run (its actor and chain depth) to it.
+ * `saved`: what was written, in plain words; `problem`: why nothing was (a field changed since
+ * the delivery was queued, the record is gone, the host refused a value).
+ */
+export interface AnswerWriter {
+  save(answer: AnswerToSave): Promise<{ saved: string } | { problem: string }>;
+}

@@ -11,8 +11,9 @@ import { ContentType, buildBody, fillApplicationToken, validateParamNames, type 
 import { urlTemplateProblem, hasReferences } from './webhook-url.js';
 import { checkUrlSyntax, parseAllowlist } from './url-guard.js';
 import { newWebhookId } from './sign.js';
+import { parseResponsePath } from './response-paths.js';
 import type { Credentials } from './dispatch.js';
-import type { NewDelivery } from './queue/enqueue.js';
+import type { NewDelivery, WriteBack } from './queue/enqueue.js';
 import type { Delivery } from './queue/read.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
@@ -49,6 +50,11 @@ export const WebhookOptions = z.strictObject({
   sign: z.boolean().default(false),
   /** XML only: name of the document element. Default `request`. */
   xmlRoot: z.string().max(100).optional(),
+  /**
+   * "Save from the response": after a 2xx, each row's value in the JSON answer (`$.invoice.id`)
+   * is written to a field of the run's record (response-paths.ts). Default none.
+   */
+  saveResponse: z.array(z.strictObject({ path: z.string().trim().min(1).max(300), field: z.string().trim().min(1).max(100) })).max(20).default([]),
 });
 export type WebhookOptions = z.infer<typeof WebhookOptions>;
 
@@ -83,6 +89,10 @@ export function validateWebhookOptions(o: WebhookOptions, allowlistEntries: stri
   }
   for (const [k, v] of Object.entries(validateParamNames(o.contentType, o.params.map((p) => p.name)))) errors[k] = v;
   if (o.auth === 'basic' && !o.username) errors.username = 'is required for Basic authentication';
+  o.saveResponse.forEach((row, i) => {
+    const parsed = parseResponsePath(row.path);
+    if ('error' in parsed) errors[`saveResponse.${i}.path`] = parsed.error;
+  });
   return errors;
 }
 
@@ -101,6 +111,8 @@ export interface DeliveryOrigin {
   eventType: string;
   module: string;
   recordId: number | null;
+  /** The run's record values now (what a write-back compares against when the answer comes). */
+  recordFields?: Record<string, unknown>;
 }
 
 /**
@@ -134,7 +146,20 @@ export function buildWebhookDelivery(o: WebhookOptions, r: RenderedWebhook, even
     webhookId: newWebhookId(), runId: origin.runId, workflowId: origin.workflowId, taskId: origin.taskId,
     eventType: origin.eventType, module: origin.module, recordId: origin.recordId, method: o.method,
     url: request.url, headers, contentType: request.contentType, body: request.body, originKey: `run:${origin.runId}:task:${origin.taskId}`,
+    writeBack: writeBackOf(o, origin),
   };
+}
+
+/**
+ * What a write-back needs later: the rules, and each target field's value when the delivery is
+ * queued, so the worker can tell an edit made meanwhile (a conflict) from its own earlier write.
+ */
+function writeBackOf(o: WebhookOptions, origin: DeliveryOrigin): WriteBack | null {
+  if (o.saveResponse.length === 0) return null;
+  if (origin.recordId === null) throw new Error('saving from the response needs a record, and this run has none (record_id 0)');
+  const expected: Record<string, unknown> = {};
+  for (const rule of o.saveResponse) expected[rule.field] = origin.recordFields?.[rule.field] ?? null;
+  return { rules: o.saveResponse, expected };
 }
 
 /** The credentials the options name, filled from the decrypted secrets (none when the options are unknown). */

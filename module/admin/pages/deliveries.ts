@@ -71,7 +71,9 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
         no: a.attemptNo, outcome: a.outcome, statusCode: a.statusCode,
         // "HTTP 500" repeats the badge; only other errors (timeouts, refusals) are worth a line.
         error: a.error && a.error !== `HTTP ${a.statusCode}` ? a.error : null,
-        startedAt: a.startedAt, durationMs: a.durationMs, body: a.responseBody ?? '', ok: a.outcome === 'success', requestedBy: a.requestedBy,
+        startedAt: a.startedAt, durationMs: a.durationMs, body: a.responseBody ?? '', requestedBy: a.requestedBy,
+        // A 2xx whose answer could not be saved is a failure (its error says why).
+        ok: a.outcome === 'success' && !a.error, writeBack: a.error ? null : a.writeBack,
       })).reverse(),
     });
   });

@@ -16,6 +16,7 @@ import { buildSendHeaders, sendAttempt, type Credentials } from '../../outbound/
 import { APPLICATION_TOKEN_PLACEHOLDER, fillApplicationToken } from '../../outbound/bodies.js';
 import { createGuardedAgent, parseAllowlist } from '../../outbound/url-guard.js';
 import { redactAttempt, secretSpellings } from '../../outbound/delivery-processor.js';
+import { valuesFromAnswer } from '../../outbound/response-paths.js';
 import { requestToSend, WebhookOptions } from '../../outbound/webhook-request.js';
 import { maskHeaders } from '../../outbound/log-api.js';
 import type { ExecutorDeps } from '../../workflows/executor.js';
@@ -27,7 +28,9 @@ export interface SendTestResult {
   recordLabel: string;
   error: string | null;
   request: { method: string; url: string; headers: Record<string, string>; body: string | null } | null;
-  response: { outcome: string; statusCode: number | null; headers: Record<string, string> | null; body: string | null; error: string | null; durationMs: number } | null;
+  response: { outcome: string; statusCode: number | null; headers: Record<string, string> | null; body: string | null; error: string | null; durationMs: number; truncated?: boolean } | null;
+  /** What "save from the response" would write from this answer (a test writes nothing); null when the webhook saves nothing. */
+  answer?: string | null;
 }
 
 /** Plausible values for each field type, for a test without a real record. */
@@ -63,7 +66,7 @@ function asDelivery(d: NewDelivery): Delivery {
   return {
     id: 0, webhookId: d.webhookId, runId: null, workflowId: d.workflowId, taskId: d.taskId, eventType: d.eventType, module: d.module, recordId: d.recordId,
     method: d.method, url: d.url, destinationHost: new URL(d.url).host, headers: d.headers, contentType: d.contentType, body: d.body,
-    status: 'dispatched', attemptCount: 0, nextAttemptAt: 0, lastStatusCode: null, lastError: null, resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0,
+    status: 'dispatched', attemptCount: 0, nextAttemptAt: 0, lastStatusCode: null, lastError: null, resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0, writeBack: null,
     createdAt: 0, finishedAt: null,
   };
 }
@@ -90,17 +93,28 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
       },
       setResponse: () => undefined,
     };
-    await def.run(def.options.parse(task.options), ctx);
+    // A test writes nothing back (it previews instead), so it needs no record for the answer.
+    const saved = task.options as Record<string, unknown>;
+    await def.run(def.options.parse('saveResponse' in saved ? { ...saved, saveResponse: [] } : saved), ctx);
     if (!captured) throw new Error('the task built no request');
     const stored = asDelivery(captured);
     // What the page shows: the body as sent, but with the placeholder where the token went.
     const shown = fillApplicationToken(stored.body, secrets.applicationToken ? APPLICATION_TOKEN_PLACEHOLDER : null);
     const options = WebhookOptions.safeParse(task.options);
     const sent = requestToSend(stored, options.success ? options.data : null, secrets);
-    return { recordLabel: label, error: null, ...(await sendOnce(deps, { ...sent, spellings: secretSpellings(sent.credentials, secrets) }, shown)) };
+    const result = await sendOnce(deps, { ...sent, spellings: secretSpellings(sent.credentials, secrets) }, shown);
+    return { recordLabel: label, error: null, ...result, answer: options.success ? previewAnswer(options.data, result.response, deps.settings().responseBodyLimitBytes) : null };
   } catch (err) {
     return { recordLabel: label, error: (err as Error).message, request: null, response: null };
   }
+}
+
+/** "Would save invoice_id = …" from a test's answer, or why it would not (the answer is not JSON, a path is missing). */
+function previewAnswer(o: WebhookOptions, response: SendTestResult['response'], limitBytes: number): string | null {
+  if (o.saveResponse.length === 0 || response?.outcome !== 'success') return null;
+  const taken = valuesFromAnswer({ body: response.body, truncated: response.truncated ?? false, contentType: response.headers?.['content-type'] }, o.saveResponse, limitBytes);
+  if ('error' in taken) return `A real delivery would not save its answer: ${taken.error}.`;
+  return `A real delivery would save ${Object.entries(taken.values).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ')} (a test writes nothing).`;
 }
 
 /**
@@ -114,10 +128,10 @@ async function sendOnce(deps: SendTestDeps, sent: { delivery: Delivery; credenti
   const agent = createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: s.requestTimeoutMs });
   const nowMs = deps.host.now().getTime();
   try {
-    const a = redactAttempt(await sendAttempt({ delivery: d, credentials: creds, agent, timeoutMs: s.requestTimeoutMs, nowMs }), sent.spellings);
+    const a = redactAttempt(await sendAttempt({ delivery: d, credentials: creds, agent, timeoutMs: s.requestTimeoutMs, nowMs, bodyLimitBytes: s.responseBodyLimitBytes }), sent.spellings);
     return {
       request: { method: d.method, url: d.url, headers: maskHeaders(buildSendHeaders(d, creds, Math.floor(nowMs / 1000))), body: shownBody },
-      response: { outcome: a.outcome, statusCode: a.statusCode, headers: a.responseHeaders, body: a.responseBody, error: a.error, durationMs: a.durationMs },
+      response: { outcome: a.outcome, statusCode: a.statusCode, headers: a.responseHeaders, body: a.responseBody, error: a.error, durationMs: a.durationMs, truncated: a.responseTruncated },
     };
   } finally {
     await agent.close();

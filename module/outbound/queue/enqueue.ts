@@ -32,6 +32,15 @@ export interface NewDelivery {
   resendOfId?: number | null;
   /** Stored `held` instead of `queued`: its webhook is disabled (sent once re-enabled). Default false. */
   held?: boolean;
+  /** "Save from the response" rules and the record values they were queued against. Default none. */
+  writeBack?: WriteBack | null;
+}
+
+/** What a delivery writes back onto its record after a 2xx (stored as JSON in `write_back`). */
+export interface WriteBack {
+  rules: Array<{ path: string; field: string }>;
+  /** Each target field's value when the delivery was queued (null when unset). */
+  expected: Record<string, unknown>;
 }
 
 /**
@@ -50,6 +59,7 @@ export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<{ id: num
     module: d.module, record_id: d.recordId, method: d.method, url: d.url, destination_host: new URL(d.url).host.toLowerCase(),
     headers: JSON.stringify(d.headers), content_type: d.contentType, body: d.body, status: d.held ? 'held' : 'queued', attempt_count: 0,
     next_attempt_at: now, origin_key: d.originKey, resend_of_id: d.resendOfId ?? null, created_at: now, updated_at: now,
+    write_back: d.writeBack ? JSON.stringify(d.writeBack) : null,
   });
   return { id, webhookId: d.webhookId };
 }

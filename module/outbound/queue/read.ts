@@ -6,11 +6,12 @@ import type { Knex } from 'knex';
 import { parseJson } from '../../storage/json.js';
 import { engineOf } from '../../storage/engine.js';
 import { pageOf } from '../../storage/paging.js';
-import { DELIVERY_STATUSES, type DeliveryStatus, type NewDelivery } from './enqueue.js';
+import { DELIVERY_STATUSES, type DeliveryStatus, type NewDelivery, type WriteBack } from './enqueue.js';
 
 /** A stored delivery: what was enqueued (less its origin key) plus its queue state. */
-export interface Delivery extends Omit<NewDelivery, 'originKey' | 'resendOfId' | 'held'> {
+export interface Delivery extends Omit<NewDelivery, 'originKey' | 'resendOfId' | 'held' | 'writeBack'> {
   id: number;
+  writeBack: WriteBack | null;
   destinationHost: string;
   status: DeliveryStatus;
   attemptCount: number;
@@ -47,6 +48,8 @@ export interface DeliveryAttempt {
   durationMs: number;
   /** Who asked for this attempt (a resend); null when the retry schedule made it. */
   requestedBy: string | null;
+  /** What "save from the response" did after this attempt, in plain words; null when nothing. */
+  writeBack: string | null;
 }
 
 export function attemptFromRow(r: Record<string, any>): DeliveryAttempt {
@@ -54,7 +57,7 @@ export function attemptFromRow(r: Record<string, any>): DeliveryAttempt {
     id: Number(r.id), deliveryId: Number(r.delivery_id), attemptNo: Number(r.attempt_no), workerId: r.worker_id ?? null,
     outcome: r.outcome, statusCode: num(r.status_code), responseHeaders: parseJson(r.response_headers, {}),
     responseBody: r.response_body ?? null, error: r.error ?? null, startedAt: Number(r.started_at), durationMs: Number(r.duration_ms),
-    requestedBy: r.requested_by ?? null,
+    requestedBy: r.requested_by ?? null, writeBack: r.write_back ?? null,
   };
 }
 
@@ -66,6 +69,7 @@ export function deliveryFromRow(r: Record<string, any>): Delivery {
     status: r.status, attemptCount: Number(r.attempt_count), nextAttemptAt: Number(r.next_attempt_at), lastStatusCode: num(r.last_status_code),
     lastError: r.last_error ?? null, resendOfId: num(r.resend_of_id), resentAt: num(r.resent_at), resentBy: r.resent_by ?? null,
     cycleAttemptBase: Number(r.cycle_attempt_base ?? 0), createdAt: Number(r.created_at), finishedAt: num(r.finished_at),
+    writeBack: parseJson<WriteBack | null>(r.write_back, null),
   };
 }
 

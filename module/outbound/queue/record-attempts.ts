@@ -17,6 +17,8 @@ export interface AttemptRecord {
   error: string | null;
   startedAt: number;
   durationMs: number;
+  /** What "save from the response" did after this attempt, in plain words. Default none. */
+  writeBack?: string | null;
 }
 
 export type NextState = { status: 'success' } | { status: 'queued'; nextAttemptAt: number } | { status: 'failed' };
@@ -55,6 +57,7 @@ const attemptRow = ({ delivery: d, workerId, attempt: a }: AttemptWrite) => ({
   started_at: a.startedAt, duration_ms: a.durationMs,
   // The first attempt after a resend is the one its requester asked for.
   requested_by: d.resentAt !== null && d.attemptCount === d.cycleAttemptBase ? d.resentBy : null,
+  write_back: a.writeBack ? a.writeBack.slice(0, 1000) : null,
 });
 
 /**

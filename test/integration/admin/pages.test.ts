@@ -192,6 +192,33 @@ describeEachEngine('admin pages', (tdb) => {
     assert.equal(await deliveries(), loggedBefore, 'a test is not logged');
   });
 
+  test('webhook task: "save from the response" rows — a bad path keeps the rows and names the row; saved rows come back; Send test previews what would be saved', async (tc) => {
+    await allowLoopback(tc);
+    const workflowId = await newWorkflow('Write-back through the forms');
+    const form = `${ADMIN}/workflows/${workflowId}/tasks/new?type=webhook`;
+    const fields = {
+      type: 'webhook', title: 'Invoice', description: '', url: rx.url, method: 'POST', contentType: 'JSON', auth: 'none',
+      paramName: ['deal.id'], paramValue: ['{{record.id}}'], savePath: ['$..invoice', '$.invoice', ''], saveField: ['invoice_id', 'invoice_id', ''],
+    };
+    const bad = await client.submit(form, `${ADMIN}/workflows/${workflowId}/tasks`, fields);
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /cannot read &quot;\.\.invoice&quot;: use \.name/, 'the bad row\'s path is named');
+    assert.ok(bad.text.includes('value="$..invoice"') && bad.text.includes('value="$.invoice"'), 'typed rows are kept');
+
+    const saved = await client.submit(form, `${ADMIN}/workflows/${workflowId}/tasks`, { ...fields, savePath: ['$.invoice', ''], saveField: ['invoice_id', ''] });
+    assert.equal(saved.status, 303);
+    const task = (await store().require(workflowId)).tasks[0];
+    assert.deepEqual((task.options as { saveResponse: unknown }).saveResponse, [{ path: '$.invoice', field: 'invoice_id' }]);
+
+    const edit = await client.get(`${ADMIN}/workflows/${workflowId}/tasks/${task.id}`);
+    assert.ok(edit.text.includes('value="$.invoice"'));
+    assert.match(edit.text, /<option value="invoice_id" selected>Invoice id<\/option>/, 'the field is chosen from the module\'s fields');
+    assert.match((await client.get(`${ADMIN}/workflows/${workflowId}`)).text, /saves invoice_id from the answer/, 'the task summary says it');
+
+    const sent = await client.submit(`${ADMIN}/workflows/${workflowId}/tasks/${task.id}`, `${ADMIN}/workflows/${workflowId}/tasks/${task.id}/test`, { recordId: '' });
+    assert.match(sent.text, /A real delivery would save invoice_id &#x3D; &quot;INV-7&quot; \(a test writes nothing\)/);
+  });
+
   test('tasks can be added, reordered and removed', async (tc) => {
     await allowLoopback(tc);
     const workflowId = await newWorkflow('Reordered tasks', [

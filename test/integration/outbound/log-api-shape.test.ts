@@ -30,7 +30,7 @@ describeEachEngine('webhook log API shape', (tdb) => {
 
     const { id } = (await api.call('GET', '/deliveries?status=failed')).body.deliveries[0];
     const [attempt] = (await api.call('GET', `/deliveries/${id}`)).body.attempts;
-    assert.deepEqual(Object.keys(attempt).sort(), ['attemptNo', 'deliveryId', 'durationMs', 'error', 'id', 'outcome', 'requestedBy', 'responseBody', 'responseHeaders', 'startedAt', 'statusCode', 'workerId']);
+    assert.deepEqual(Object.keys(attempt).sort(), ['attemptNo', 'deliveryId', 'durationMs', 'error', 'id', 'outcome', 'requestedBy', 'responseBody', 'responseHeaders', 'startedAt', 'statusCode', 'workerId', 'writeBack']);
     assert.equal(attempt.deliveryId, id);
     assert.equal(attempt.statusCode, 500);
     assert.equal(attempt.responseBody, 'nope');

@@ -11,7 +11,7 @@ function delivery(id: number, over: Partial<Delivery> = {}): Delivery {
   return {
     id, webhookId: `msg_${id}`, runId: 1, workflowId: 3, taskId: 7, eventType: 'deal.updated', module: 'Deals', recordId: 5,
     method: 'POST', url: 'https://erp.example/hook', destinationHost: 'erp.example', headers: {}, contentType: 'application/json', body: '{}',
-    status: 'failed', attemptCount: 4, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'receiver answered 500', resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0,
+    status: 'failed', attemptCount: 4, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'receiver answered 500', resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0, writeBack: null,
     createdAt: T0 - 1000, finishedAt: T0, ...over,
   };
 }

@@ -12,7 +12,7 @@ const RECORD = 'https://crm.example/records/Deals/5';
 const delivery: Delivery = {
   id: 20, webhookId: 'msg_20', runId: 1, workflowId: 3, taskId: 7, eventType: 'deal.updated', module: 'Deals', recordId: 5,
   method: 'POST', url: 'https://erp.example/hook', destinationHost: 'erp.example', headers: {}, contentType: 'application/json', body: '{}',
-  status: 'failed', attemptCount: 1, nextAttemptAt: T0, lastStatusCode: 410, lastError: 'HTTP 410', resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0, createdAt: T0, finishedAt: T0,
+  status: 'failed', attemptCount: 1, nextAttemptAt: T0, lastStatusCode: 410, lastError: 'HTTP 410', resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0, writeBack: null, createdAt: T0, finishedAt: T0,
 };
 const group = (recordLink: string | null): AlertGroupFacts => ({
   taskId: 7, taskTitle: 'Send to ERP', workflowId: 3, workflowTitle: 'Won deals', disabled: { reason: 'the receiver answered 410 Gone' },

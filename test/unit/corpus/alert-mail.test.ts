@@ -17,7 +17,7 @@ const renderer = createAlertMailRenderer();
 const delivery = (over: Partial<Delivery> = {}): Delivery => ({
   id: 20, webhookId: 'msg_20', runId: 1, workflowId: 3, taskId: 7, eventType: 'record.created', module: 'Deals', recordId: 5,
   method: 'POST', url: 'https://erp.example/hook', destinationHost: 'erp.example', headers: {}, contentType: 'application/json', body: '{}',
-  status: 'failed', attemptCount: 4, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'HTTP 500', resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0, createdAt: T0, finishedAt: T0, ...over,
+  status: 'failed', attemptCount: 4, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'HTTP 500', resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0, writeBack: null, createdAt: T0, finishedAt: T0, ...over,
 });
 
 interface MailInput { group: AlertGroupFacts; recipientName: string }

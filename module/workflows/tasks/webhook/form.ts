@@ -30,6 +30,19 @@ export const AUTH_TYPES = [
 ];
 
 type Row = { name: string; value: string };
+type SaveRow = { path: string; field: string };
+
+/** "Save from the response" rows: a path and a field of the workflow's module (from a list), plus one blank row. */
+function saveRowsView(values: SaveRow[], ctx: TaskFormContext) {
+  const errs = rowErrors(ctx.errors, /^saveResponse\.(\d+)\.?(\w+)?/);
+  const mod = ctx.modules.find((m) => m.name === ctx.workflow.module);
+  const choices = (current: string) => [
+    ...(mod?.fields ?? []).map((f) => ({ value: f.name, label: f.label, selected: f.name === current })),
+    ...(current && !mod?.fields.some((f) => f.name === current) ? [{ value: current, label: current, selected: true }] : []),
+  ];
+  return [...(values ?? []).map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })), { path: '', field: '', errors: {} }]
+    .map((r) => ({ ...r, choices: choices(r.field) }));
+}
 
 /** Labels that name a field in its error messages ("URL must use http or https"). */
 export const WEBHOOK_LABELS: Record<string, string> = {
@@ -37,6 +50,7 @@ export const WEBHOOK_LABELS: Record<string, string> = {
   params: 'Parameters', headers: 'Headers', sign: 'Signing', 'params.*.name': 'Parameter name', 'params.*.value': 'Parameter value',
   'headers.*.name': 'Header name', 'headers.*.value': 'Header value', 'secrets.password': 'Password', 'secrets.token': 'Bearer token',
   'secrets.applicationToken': 'Bitrix24 application token', 'secrets.signingSecret': 'Signing secret',
+  saveResponse: 'Save from the response', 'saveResponse.*.path': 'Path in the answer', 'saveResponse.*.field': 'Record field',
 };
 
 /** Option and secret names that do not apply to the chosen content type and authorization. */
@@ -62,13 +76,14 @@ function stringValue(v: unknown): string {
 }
 
 export const webhookForm: TaskForm = {
-  blank: () => ({ url: '', urlFromData: false, method: 'POST', contentType: 'JSON', auth: 'none', username: '', params: [], headers: [], sign: false, xmlRoot: '' }),
+  blank: () => ({ url: '', urlFromData: false, method: 'POST', contentType: 'JSON', auth: 'none', username: '', params: [], headers: [], sign: false, xmlRoot: '', saveResponse: [] }),
 
   fromOptions(o) {
     return {
       url: o.url ?? '', urlFromData: Boolean(o.urlFromData), method: o.method ?? 'POST', contentType: o.contentType ?? 'JSON', auth: o.auth ?? 'none', username: o.username ?? '',
       params: (o.params ?? []).map((p: { name: string; value: unknown }) => ({ name: p.name, value: stringValue(p.value) })),
       headers: (o.headers ?? []).map((h: Row) => ({ name: h.name, value: h.value })), sign: Boolean(o.sign), xmlRoot: o.xmlRoot ?? '',
+      saveResponse: (o.saveResponse ?? []).map((r: SaveRow) => ({ path: r.path, field: r.field })),
     };
   },
 
@@ -77,6 +92,7 @@ export const webhookForm: TaskForm = {
       url: text(body, 'url').trim(), urlFromData: checked(body, 'urlFromData'), method: text(body, 'method'), contentType: text(body, 'contentType'), auth: text(body, 'auth') || 'none',
       username: text(body, 'username'), params: rows(body, { name: 'paramName', value: 'paramValue' }), headers: rows(body, { name: 'headerName', value: 'headerValue' }),
       sign: checked(body, 'sign'), rotateSecret: checked(body, 'rotateSecret'), xmlRoot: text(body, 'xmlRoot').trim(),
+      saveResponse: rows(body, { path: 'savePath', field: 'saveField' }),
     };
     // Values posted for another content type or authorization are not saved (the page says so).
     const off = new Set(inapplicable(values));
@@ -86,6 +102,7 @@ export const webhookForm: TaskForm = {
       params: values.params.map((p) => ({ name: p.name.trim(), value: p.value })),
       headers: values.headers.map((h) => ({ name: h.name.trim(), value: h.value })),
       sign: values.sign, xmlRoot: values.xmlRoot === '' || off.has('xmlRoot') ? undefined : values.xmlRoot,
+      saveResponse: values.saveResponse.map((r) => ({ path: r.path.trim(), field: r.field.trim() })),
     };
     const secrets: Record<string, string> = {};
     for (const name of ['password', 'token', 'applicationToken']) {
@@ -123,6 +140,7 @@ export const webhookForm: TaskForm = {
       paramRows: [...(v.params as Row[]).map((p, i) => ({ ...p, errors: paramErrors.get(i) ?? {} })), blank, blank, blank],
       headerRows: [...(v.headers as Row[]).map((h, i) => ({ ...h, errors: headerErrors.get(i) ?? {} })), blank],
       refs: valueReferences(ctx.workflow, ctx.modules),
+      saveRows: saveRowsView(v.saveResponse as SaveRow[], ctx),
       passwordSet: set.has('password'), tokenSet: set.has('token'), applicationTokenSet: set.has('applicationToken'), signingSecretSet: set.has('signingSecret'),
     };
   },

@@ -10,7 +10,8 @@ import {
   WebhookOptions, WebhookSecrets, buildWebhookDelivery, requiredWebhookSecrets, validateWebhookOptions,
 } from '../../../outbound/webhook-request.js';
 import { eventTypeName, bitrixEventName, type RecordEventType } from '../../triggers.js';
-import { formViewBeside, type TaskDefinition, type TaskRunContext } from '../../task-types.js';
+import { formViewBeside, type TaskDefinition, type TaskRunContext, type TaskValidationContext } from '../../task-types.js';
+import type { FieldErrors } from '../../../errors.js';
 import { webhookForm } from './form.js';
 
 export { WebhookOptions, WebhookSecrets };
@@ -26,16 +27,26 @@ function eventOf(ctx: TaskRunContext): BodyEvent {
   };
 }
 
+/** "Save from the response" writes to the workflow's own record: each row must name one of its fields. */
+function checkSavedFields(o: WebhookOptions, ctx: TaskValidationContext): FieldErrors {
+  const mod = ctx.modules.find((m) => m.name === ctx.workflowModule);
+  const errors: FieldErrors = {};
+  o.saveResponse.forEach((row, i) => {
+    if (!mod?.fields.some((f) => f.name === row.field)) errors[`saveResponse.${i}.field`] = `${ctx.workflowModule} has no field ${row.field}`;
+  });
+  return errors;
+}
+
 export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
   id: 'webhook',
   label: 'Webhook',
   options: WebhookOptions,
   secrets: WebhookSecrets,
   requiredSecrets: requiredWebhookSecrets,
-  validate: (o, ctx) => validateWebhookOptions(o, ctx.settings.outboundAllowlist),
+  validate: (o, ctx) => ({ ...validateWebhookOptions(o, ctx.settings.outboundAllowlist), ...checkSavedFields(o, ctx) }),
   form: webhookForm,
   formView: formViewBeside(import.meta.url),
-  summary: (o) => `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}`,
+  summary: (o) => `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}`,
   queuesDeliveries: true,
   async run(o, ctx) {
     if (!ctx.services.deliveries) throw new Error('outbound delivery is not available in this process');
@@ -45,7 +56,10 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
       headers: o.headers.map((h) => ({ name: h.name, value: ctx.services.renderString(h.value) })),
       params: o.params.map((p) => ({ name: p.name, value: ctx.services.render(p.value) })),
     };
-    const origin = { runId: ctx.run.id, workflowId: ctx.run.workflowId, taskId: ctx.task.id, eventType: ctx.run.eventType, module: ctx.run.module, recordId: ctx.run.recordId };
+    const origin = {
+      runId: ctx.run.id, workflowId: ctx.run.workflowId, taskId: ctx.task.id, eventType: ctx.run.eventType, module: ctx.run.module,
+      recordId: ctx.run.recordId, recordFields: ctx.tpl.record ?? undefined,
+    };
     const delivery = buildWebhookDelivery(o, rendered, eventOf(ctx), origin, ctx.services.settings().outboundAllowlist);
     const stored = await ctx.services.deliveries.enqueue(delivery);
     return { deliveryId: stored.id, webhookId: stored.webhookId, method: o.method, url: delivery.url };
