@@ -5,7 +5,7 @@
  * input is sent as `email=`. A blank field is "not given" — the demo lead is created without it,
  * and an update form leaves the record's stored value alone — unless the admin set that row to
  * "if empty: send it empty" on the task form, which then clears the field. The admin reads each
- * outcome on the run log page: the run succeeded, `$env` has the blanks as empty values, and the
+ * outcome on the run log page: the run succeeded, `$env` shows the blanks as "(empty)", and the
  * task's result lists only the fields it wrote. Each test makes its own records, so it passes
  * alone or in any order.
  */
@@ -94,7 +94,7 @@ test('the demo lead form posted from a web page with every optional field blank 
   assert.equal(await admin.locator('.run-failure').count(), 0);
   const env = await envShown(admin);
   assert.equal(env.lastname, lastname);
-  for (const blank of ['firstname', 'street', 'email']) assert.equal(env[blank], '', `$env.${blank} is there, empty`);
+  for (const blank of ['firstname', 'street', 'email']) assert.equal(env[blank], '(empty)', `$env.${blank} is there, said to be empty`);
   const tasks = await admin.locator('.attempts').textContent() ?? '';
   assert.match(tasks, /1\. Create the lead[\s\S]*succeeded[\s\S]*2\. Thank the visitor[\s\S]*succeeded/);
   assert.match(tasks, new RegExp(`"recordId": ${lead.id}`), 'the created lead is on the run');
@@ -159,7 +159,7 @@ test('an update form: a blank field leaves the stored value; a row the admin set
   await openRun(admin, workflowId, lead.id);
   assert.match(await admin.locator('h1').textContent() ?? '', /succeeded/);
   const env = await envShown(admin);
-  assert.deepEqual([env.email, env.phone, env.company], ['', '555-0100', '']);
+  assert.deepEqual([env.email, env.phone, env.company], ['(empty)', '555-0100', '(empty)']);
   const result = await admin.locator('.attempts').textContent() ?? '';
   assert.match(result, /1\. Update the lead[\s\S]*succeeded/);
   assert.match(result, /"fields": \[\s*"phone",\s*"company"\s*\]/, 'the task wrote phone and company only');
