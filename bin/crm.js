@@ -8,5 +8,12 @@ import { register } from 'tsx/esm/api';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 register({ tsconfig: path.join(root, 'tsconfig.json') });
-const { main } = await import('../host/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// Help loads its text alone, not the CRM and Hookflow (well under half a second).
+const { HELP, isHelp } = await import('../host/cli-help.ts');
+if (isHelp(argv[0])) {
+  console.log(HELP);
+} else {
+  const { main } = await import('../host/cli.ts');
+  process.exitCode = await main(argv);
+}

@@ -14,21 +14,9 @@ import { createHostContext } from './app.js';
 import { migrateHost } from './schema.js';
 import { startServer } from './server.js';
 import { leadformCurl, seedDemoPermission, seedDemoWorkflows } from './seed-workflows.js';
+import { HELP, isHelp } from './cli-help.js';
 
-export const HELP = `Usage: crm <command> [options]      (npm start = crm start)
-
-Commands:
-  start              Start the reference CRM with Hookflow installed (the demo)
-  worker             Run Hookflow's background worker as its own process against DATABASE_URL
-  migrate            Create or upgrade the CRM's and Hookflow's tables, then exit
-  rotate-key         Re-seal every stored secret under HOOKFLOW_NEW_SECRET_KEY (stop the CRM and its
-                     workers first; a key kept in <data dir>/secret.key is replaced there)
-  export [FILE]      Write every workflow as JSON to FILE (default: standard output)
-  import FILE        Validate and import workflows from FILE (all or nothing)
-  help               Show this help
-
-Configuration comes from the environment (DATABASE_URL, PORT, HOOKFLOW_SECRET_KEY, ...);
-see README.md for every variable and its default.`;
+export { HELP };
 
 class UsageError extends Error {}
 
@@ -155,7 +143,7 @@ export async function main(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const [name = 'help', ...args] = argv;
-  if (name === 'help' || name === '--help' || name === '-h') {
+  if (isHelp(name)) {
     io.out(HELP);
     return 0;
   }

@@ -56,7 +56,7 @@ test('a deal workflow with a webhook action is built through the forms', async (
   await page.selectOption('#status', 'active');
   await page.locator('select[name=condField]').first().selectOption('stage');
   await page.locator('select[name=condOp]').first().selectOption('equals');
-  await page.locator('input[name=condValue]').first().fill('Prospecting');
+  await page.locator('select[name=condValue]').first().selectOption('Prospecting'); // a picklist: its options to choose from
   await Promise.all([page.waitForURL(/notice=created/), page.click('button:has-text("Create workflow")')]);
   const workflowId = Number(/\/workflows\/(\d+)/.exec(page.url())?.[1]);
 

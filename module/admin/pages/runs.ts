@@ -78,7 +78,8 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
     const env = maskSensitive(run.env) as Record<string, unknown>;
     render(req, res, 'run', {
       title: `Run ${run.id}`, section: 'runs', run, wf, sourceLabel: sourceLabel(run.source), durationMs: durationOf(run),
-      env: Object.entries(env).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value) })),
+      // A blank value (a form's empty input) is said as such, not drawn as nothing.
+      env: Object.entries(env).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value), blank: typeof value === 'string' && value.trim() === '' })),
       tasks: run.taskResults.map(taskView),
       failure: runFailureOf(run),
       output: run.output == null ? null : JSON.stringify(maskSensitive(run.output), null, 2),

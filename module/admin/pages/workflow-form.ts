@@ -159,6 +159,9 @@ export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefi
     fieldSuggestions: fields.map((f) => f.name),
     // For rows without a saved picklist field: every option of the module's picklists as suggestions.
     valueSuggestions: [...new Set(fields.filter((f) => f.type === 'picklist').flatMap((f) => f.options ?? []))],
+    // Each picklist field's options, for the page script: choosing a picklist field in a row turns
+    // its value into that drop-down at once (without JavaScript, "Update form" does).
+    picklists: Object.fromEntries(fields.filter((f) => f.type === 'picklist').map((f) => [f.name, f.options ?? []])),
   };
 }
 

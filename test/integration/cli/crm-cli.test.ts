@@ -30,6 +30,15 @@ describe('crm CLI (reference host)', () => {
     for (const c of ['start', 'worker', 'migrate', 'export', 'import']) assert.match(r.stdout, new RegExp(`\\n  ${c}`));
   });
 
+  test('bin/crm.js --help loads its text alone, not the CRM or Hookflow', () => {
+    const r = spawnSync(process.execPath, ['--import', path.join(root, 'test/fixtures/record-imports.mjs'), path.join(root, 'bin/crm.js'), '--help'], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: crm <command>/);
+    const ours = r.stderr.split('\n').filter((l) => l.startsWith('loaded file:') && !l.includes('/node_modules/')).map((l) => l.slice(7));
+    assert.ok(ours.some((u) => u.endsWith('/host/cli-help.ts')), `the recorder works: ${ours.join(', ')}`);
+    for (const u of ours) assert.match(u, /\/(bin\/crm\.js|host\/cli-help\.ts)$/, `help loaded ${u}`);
+  });
+
   test('bad arguments exit 2 with one line and the command named once', async () => {
     const bad = await crm(['frobnicate']);
     assert.equal(bad.code, 2);

@@ -47,8 +47,42 @@
     copy.querySelectorAll('select').forEach(function (s) { s.selectedIndex = 0; s.removeAttribute('aria-invalid'); });
     copy.querySelectorAll('.field-error').forEach(function (e) { e.remove(); });
     box.appendChild(copy);
+    if (name === 'conditions') syncConditionValue(copy);
     var first = copy.querySelector('input, select');
     if (first) first.focus();
+  }
+
+  // A condition row's value follows its field: a picklist field offers its options as a
+  // drop-down, any other field a text box — what the server renders for a saved row (and, without
+  // this script, after "Update form"). A value that is not an option of the new field is cleared.
+  function syncConditionValue(row) {
+    var box = row.closest('[data-picklists]');
+    var field = row.querySelector('select[name="condField"]');
+    var current = row.querySelector('[name="condValue"]');
+    if (!box || !field || !current) return;
+    var picklists;
+    try { picklists = JSON.parse(box.getAttribute('data-picklists') || '{}'); } catch (e) { return; }
+    var options = Object.prototype.hasOwnProperty.call(picklists, field.value) ? picklists[field.value] : null;
+    if (!options && current.tagName !== 'SELECT') return;
+    var next;
+    if (options) {
+      next = document.createElement('select');
+      [''].concat(options).forEach(function (o) {
+        var opt = document.createElement('option');
+        opt.value = o;
+        opt.textContent = o === '' ? '\u2014 choose \u2014' : o;
+        next.appendChild(opt);
+      });
+      next.value = options.indexOf(current.value) >= 0 ? current.value : '';
+    } else {
+      next = document.createElement('input');
+      next.type = 'text';
+      next.placeholder = 'value';
+      next.setAttribute('list', 'cond-values');
+    }
+    next.name = 'condValue';
+    next.setAttribute('aria-label', 'Value');
+    current.replaceWith(next);
   }
 
   // data-show-when="contentType=XML" (or "auth=basic,bearer", or "trigger!=http"): the part shows
@@ -102,6 +136,7 @@
     });
     document.addEventListener('change', function (ev) {
       var name = ev.target.name;
+      if (name === 'condField' && ev.target.closest('[data-rows="conditions"]')) syncConditionValue(ev.target.closest('.row'));
       if (name) applyShowWhen(function (rule) { return rule.name === name; });
     });
     document.addEventListener('submit', function (ev) {
