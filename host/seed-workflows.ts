@@ -39,6 +39,8 @@ export function demoWorkflows(opts: DemoWorkflowOptions) {
             { name: 'owner.email', value: '{{user.email}}' },
           ],
           headers: [{ name: 'X-Source', value: 'hookflow-demo' }],
+          // The demo accounting answers { "invoice_id": "INV-…" }: it lands on the deal.
+          saveResponse: [{ path: '$.invoice_id', field: 'invoice_id' }],
         },
       }],
     },

@@ -130,3 +130,26 @@ test('410 disables the webhook: the mail leads to Re-enable, and the deal that c
   assert.equal(receivedFor('Vanished skates').length, 1, 'the 410 one was not retried');
   await w.waitFor(page, `${w.server.url}${ADMIN}/deliveries?recordId=${goneId}`, 'tbody .badge-failed');
 });
+
+test('save from the response, set up in the browser: the answer\'s invoice id lands on the deal, and the delivery says so', async (t) => {
+  const page = await w.loggedIn(t);
+  const wf = await w.server.host.hookflow.services.workflows.create({
+    module: 'Deals', title: 'Invoice numbers from accounting', status: 'active', trigger: 'record.created',
+    conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: 'Invoiced' }] },
+    tasks: [{ type: 'webhook', title: 'Ask for an invoice', options: { url: w.rx.url, params: [{ name: 'deal.title', value: '{{record.title}}' }] } }],
+  }, null);
+  await page.goto(`${w.server.url}${ADMIN}/workflows/${wf.id}/tasks/${wf.tasks[0].id}`);
+  // The receiver answers {"ok":true,"invoice":"INV-7"}.
+  await page.locator('input[name=savePath]').first().fill('$.invoice');
+  await page.locator('select[name=saveField]').first().selectOption({ label: 'Invoice id' });
+  await w.shot(page, 'webhook-save-from-response');
+  await Promise.all([page.waitForURL(/notice=task-saved/), page.click('button:has-text("Save task")')]);
+  assert.match(await page.locator('.task-list').textContent() ?? '', /saves invoice_id from the answer/);
+
+  const dealId = await w.createDeal('Invoiced skates');
+  await w.waitFor(page, `${w.server.url}${ADMIN}/deliveries?recordId=${dealId}&workflowId=${wf.id}`, 'tbody .badge-success');
+  await page.click('tbody tr >> nth=0 >> a >> nth=0');
+  assert.match(await page.locator('[data-write-back]').textContent() ?? '', /saved invoice_id = "INV-7" on Deals record/);
+  await page.goto(`${w.server.url}/records/Deals/${dealId}`);
+  assert.match(await page.locator('body').textContent() ?? '', /Invoice id\s*INV-7/);
+});

@@ -21,6 +21,7 @@ export const SETTING_GROUPS: Array<{ title: string; intro: string; fields: Setti
     { key: 'maxConcurrency', label: 'Deliveries in flight per worker', kind: 'int' },
     { key: 'perHostConcurrency', label: 'Deliveries in flight per receiver host', kind: 'int' },
     { key: 'outboundAllowlist', label: 'Private ranges webhooks may reach', kind: 'lines', hint: 'One address or CIDR per line, e.g. 10.0.0.0/8. Default: public addresses only.' },
+    { key: 'responseBodyLimitBytes', label: 'Receiver answer kept', kind: 'int', unit: 'bytes', hint: 'How much of an answer is stored, shown and read by "save from the response" (a longer answer is never parsed).' },
   ] },
   { title: 'HTTP handler', intro: 'The inbound short URL that web forms and other systems call.', fields: [
     { key: 'shortUrlPath', label: 'Short URL path', kind: 'text', hint: 'Below the inbound mount; "/" means the mount itself.' },
