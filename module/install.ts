@@ -29,6 +29,8 @@ import { enqueueDelivery, type NewDelivery } from './outbound/queue/enqueue.js';
 import { createDeliveryLane } from './outbound/delivery-lane.js';
 import { createDeliveryProcessor } from './outbound/delivery-processor.js';
 import { createAnswerWriter } from './workflows/answer-writer.js';
+import { createImmediateSender } from './outbound/send-now.js';
+import type { DeliveryQueue } from './workflows/task-types.js';
 import { WebhookOptions } from './outbound/webhook-request.js';
 import type { WebhookTargets } from './outbound/ports.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
@@ -122,14 +124,18 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   // The chain: record hooks and the short URL queue runs → the run lane executes them → webhook
   // tasks queue deliveries → the delivery lane sends them → final failures (of runs and
   // deliveries) queue alerts in the same transaction → the alert lane mails them.
-  const deliveryQueue = { enqueue: async (d: NewDelivery) => { const stored = await enqueueDelivery(db, d); signal.wake(); return stored; } };
+  const processor = createDeliveryProcessor({
+    db, targets: webhookTargets(store), onFinalFailure: queueDeliveryAlerts, answers: createAnswerWriter({ db, host }), settings, logger,
+  });
+  // A webhook waiting for its answer sends its delivery itself, through the same processor.
+  const deliveryQueue: DeliveryQueue = {
+    enqueue: async (d: NewDelivery) => { const stored = await enqueueDelivery(db, d); signal.wake(); return stored; },
+    sendNow: createImmediateSender({ db, processor, settings, workerId }),
+  };
   const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, deliveries: deliveryQueue, onRunFailed: queueRunAlert });
   const runStarter = createRunStarter({ db, host, executor, settings, workerId, wake: signal.wake });
   const hooks = createRecordHooks({ store, settings, logger, now, onRunsQueued: signal.wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
-  const processor = createDeliveryProcessor({
-    db, targets: webhookTargets(store), onFinalFailure: queueDeliveryAlerts, answers: createAnswerWriter({ db, host }), settings, logger,
-  });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
   const worker = createWorker({
     lanes: [

@@ -144,18 +144,19 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
 
   const refused = (error: string, nowMs: number) => ({ outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error, startedAt: nowMs, durationMs: 0, retryAfter: null, responseTruncated: false });
 
-  async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number) {
+  async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number, timeoutMs: number) {
     // Refuse when unsure: unreadable options would mean sending without the credentials or signature they name.
     if (target && !target.options) return refused('the webhook\'s stored options cannot be read; open and save the webhook', nowMs);
     const secrets = target?.secrets ?? {};
     const { delivery, credentials } = requestToSend(d, target?.options ?? null, secrets);
-    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs: s.requestTimeoutMs, nowMs, bodyLimitBytes: s.responseBodyLimitBytes });
+    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs, nowMs, bodyLimitBytes: s.responseBodyLimitBytes });
     return redactAttempt(result, secretSpellings(credentials, secrets));
   }
 
   return {
     /** `claimedAtMs` (database clock at the claim, which happens right before) saves a clock query. */
-    async process(d: Delivery & { claimedAtMs?: number }, workerId: string): Promise<void> {
+    /** `timeoutMs`: this attempt's request timeout (a run waiting for the answer has its own). Default requestTimeoutMs. */
+    async process(d: Delivery & { claimedAtMs?: number }, workerId: string, opts: { timeoutMs?: number } = {}): Promise<void> {
       const s = deps.settings();
       const target = d.taskId ? await readTarget(d.taskId) : null;
       // Disabled (410, or by an admin) after it was queued: it waits, burning no retries.
@@ -164,7 +165,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         return;
       }
       const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
-      const result = await attempt(d, target, s, nowMs);
+      const result = await attempt(d, target, s, nowMs, opts.timeoutMs ?? s.requestTimeoutMs);
       const answer = describeAnswer(await saveAnswer(d, result, deps.answers, s.responseBodyLimitBytes), result.statusCode);
       // A resend starts a new cycle: the schedule and the attempt limit count from it.
       const inCycle = d.attemptCount - d.cycleAttemptBase;

@@ -54,6 +54,14 @@ export const WebhookOptions = z.strictObject({
    * "Save from the response": after a 2xx, each row's value in the JSON answer (`$.invoice.id`)
    * is written to a field of the run's record (response-paths.ts). Default none.
    */
+  /**
+   * "Wait for the answer": the run sends this request itself, right away, and waits for it (at most
+   * `answerTimeoutMs`), so later tasks can use the answer as `{{steps.<task id>.response…}}`. A
+   * failed attempt fails the task (the delivery keeps its retries). Default false: queued.
+   */
+  waitForAnswer: z.boolean().default(false),
+  /** How long a run waits for the answer, ms. Default 10000. */
+  answerTimeoutMs: z.number().int().min(500).max(60_000).default(10_000),
   saveResponse: z.array(z.strictObject({ path: z.string().trim().min(1).max(300), field: z.string().trim().min(1).max(100) })).max(20).default([]),
 });
 export type WebhookOptions = z.infer<typeof WebhookOptions>;

@@ -47,6 +47,8 @@ async function buildContext(run: Run, host: HostContext): Promise<TemplateContex
     previous: run.event.previous ? { id: run.event.previous.id, ...run.event.previous.fields } : null,
     event: { type: run.event.type, module: run.module, recordId: run.recordId, time: new Date(run.event.timeMs).toISOString(), runId: run.id, source: run.source },
     user: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
+    // A resumed run's finished tasks keep feeding later ones (steps are rebuilt from their results).
+    steps: Object.fromEntries(run.taskResults.filter((r) => r.status === 'succeeded').map((r) => [String(r.taskId), r.output ?? null])),
   };
 }
 
@@ -100,7 +102,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
   function deliveriesFor(task: StoredTask): TaskServices['deliveries'] {
     const queue = deps.deliveries;
     if (!queue || task.disabledAt == null) return queue;
-    return { enqueue: (delivery) => queue.enqueue({ ...delivery, held: true }) };
+    return { ...queue, enqueue: (delivery) => queue.enqueue({ ...delivery, held: true }) };
   }
 
   function services(tpl: TemplateContext, task: StoredTask): TaskServices {
@@ -129,6 +131,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       const contextWith = (secrets: Record<string, string>): TaskRunContext => ({ run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets, services: services(tpl, task), setResponse: (r) => { response = r; } });
       const result = def ? await runTask(def, task, contextWith) : { taskId: task.id, type: task.type, title: task.title, status: 'failed' as const, durationMs: 0, error: `unknown task type ${task.type}` };
       results.push(result);
+      if (result.status === 'succeeded') tpl.steps = { ...tpl.steps, [String(task.id)]: result.output ?? null };
       if (result.status === 'failed') {
         run.env = tpl.env;
         return { status: 'failed', error: `Task "${task.title}" (${task.type}) failed: ${result.error}`, response, taskResults: results };

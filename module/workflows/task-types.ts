@@ -10,12 +10,19 @@ import type { FieldErrors } from '../errors.js';
 import type { HookflowSettings } from '../config.js';
 import type { RenderOptions, TemplateContext } from './templates.js';
 import type { NewDelivery } from '../outbound/queue/enqueue.js';
+import type { ImmediateOutcome } from '../outbound/send-now.js';
 import type { TaskForm } from '../forms/task-form.js';
 
 /** What a task needs of the delivery queue (install adapts the outbound queue to it). */
 export interface DeliveryQueue {
   enqueue(delivery: NewDelivery): Promise<{ id: number; webhookId: string }>;
+  /**
+   * Sends a queued delivery now, in this process, and waits for its outcome ("wait for the
+   * answer"): at most `timeoutMs` for the request. Default none (such webhooks then fail, saying so).
+   */
+  sendNow?(deliveryId: number, timeoutMs: number): Promise<ImmediateOutcome>;
 }
+
 
 /** What a run knows while its tasks execute. */
 export interface RunInfo {

@@ -10,7 +10,7 @@ import Handlebars from 'handlebars';
 import { FORBIDDEN_SEGMENTS } from '../paths.js';
 
 /** The context roots a reference may start from. */
-export const REF_ROOTS: readonly string[] = ['env', 'record', 'previous', 'event', 'user'];
+export const REF_ROOTS: readonly string[] = ['env', 'record', 'previous', 'event', 'user', 'steps'];
 
 export interface TextPiece {
   kind: 'text';

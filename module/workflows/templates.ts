@@ -24,13 +24,18 @@ import { getSegments } from '../paths.js';
 import { findAstProblem, OUT_HELPER, prepareAst, REF_HELPER } from './template-ast.js';
 import { MAX_NESTING, nestingProblem, type RefPiece } from './template-refs.js';
 
-/** What templates can see. Reference roots are exactly these five keys. */
+/** What templates can see. Reference roots are exactly these keys (REF_ROOTS). */
 export interface TemplateContext {
   env: Record<string, unknown>;
   record: Record<string, unknown> | null;
   previous: Record<string, unknown> | null;
   event: Record<string, unknown>;
   user: Record<string, unknown> | null;
+  /**
+   * What earlier tasks of the run produced, by task id: `{{steps.12.response.invoice.id}}` is the
+   * answer of webhook task 12 run in "wait for the answer" mode. Default none.
+   */
+  steps?: Record<string, unknown>;
 }
 
 export interface TemplateEngineOptions {
@@ -214,7 +219,7 @@ function compileOptions(escape: boolean): CompileOptions {
   };
 }
 
-/** The five roots on a null-prototype object: nothing inherited is reachable from the top. */
+/** The roots on a null-prototype object: nothing inherited is reachable from the top. */
 function rootOf(ctx: TemplateContext): Record<string, unknown> {
   const root: Record<string, unknown> = Object.create(null);
   root.env = ctx.env;
@@ -222,6 +227,7 @@ function rootOf(ctx: TemplateContext): Record<string, unknown> {
   root.previous = ctx.previous;
   root.event = ctx.event;
   root.user = ctx.user;
+  root.steps = ctx.steps ?? {};
   return root;
 }
 

@@ -118,7 +118,7 @@ const CLAIM_LOCK_WAIT_SECONDS = 10;
  * the transaction's COMMIT). A dead worker's lock dies with its connection. Returns [] when the
  * lock could not be had in time: the worker simply claims again on its next round.
  */
-async function withClaimLock<T>(db: Knex, fn: (conn: unknown) => Promise<T[]>): Promise<T[]> {
+export async function withClaimLock<T>(db: Knex, fn: (conn: unknown) => Promise<T[]>): Promise<T[]> {
   const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> | void };
   const conn = await client.acquireConnection();
   // MySQL 8 allows lock names of at most 64 characters: 12 + 40 here.

@@ -50,7 +50,7 @@ export const WEBHOOK_LABELS: Record<string, string> = {
   params: 'Parameters', headers: 'Headers', sign: 'Signing', 'params.*.name': 'Parameter name', 'params.*.value': 'Parameter value',
   'headers.*.name': 'Header name', 'headers.*.value': 'Header value', 'secrets.password': 'Password', 'secrets.token': 'Bearer token',
   'secrets.applicationToken': 'Bitrix24 application token', 'secrets.signingSecret': 'Signing secret',
-  saveResponse: 'Save from the response', 'saveResponse.*.path': 'Path in the answer', 'saveResponse.*.field': 'Record field',
+  saveResponse: 'Save from the response', waitForAnswer: 'Wait for the answer', answerTimeoutMs: 'Answer timeout', 'saveResponse.*.path': 'Path in the answer', 'saveResponse.*.field': 'Record field',
 };
 
 /** Option and secret names that do not apply to the chosen content type and authorization. */
@@ -76,7 +76,7 @@ function stringValue(v: unknown): string {
 }
 
 export const webhookForm: TaskForm = {
-  blank: () => ({ url: '', urlFromData: false, method: 'POST', contentType: 'JSON', auth: 'none', username: '', params: [], headers: [], sign: false, xmlRoot: '', saveResponse: [] }),
+  blank: () => ({ url: '', urlFromData: false, method: 'POST', contentType: 'JSON', auth: 'none', username: '', params: [], headers: [], sign: false, xmlRoot: '', saveResponse: [], waitForAnswer: false, answerTimeoutMs: '' }),
 
   fromOptions(o) {
     return {
@@ -84,6 +84,7 @@ export const webhookForm: TaskForm = {
       params: (o.params ?? []).map((p: { name: string; value: unknown }) => ({ name: p.name, value: stringValue(p.value) })),
       headers: (o.headers ?? []).map((h: Row) => ({ name: h.name, value: h.value })), sign: Boolean(o.sign), xmlRoot: o.xmlRoot ?? '',
       saveResponse: (o.saveResponse ?? []).map((r: SaveRow) => ({ path: r.path, field: r.field })),
+      waitForAnswer: Boolean(o.waitForAnswer), answerTimeoutMs: o.answerTimeoutMs === undefined ? '' : String(o.answerTimeoutMs),
     };
   },
 
@@ -93,6 +94,7 @@ export const webhookForm: TaskForm = {
       username: text(body, 'username'), params: rows(body, { name: 'paramName', value: 'paramValue' }), headers: rows(body, { name: 'headerName', value: 'headerValue' }),
       sign: checked(body, 'sign'), rotateSecret: checked(body, 'rotateSecret'), xmlRoot: text(body, 'xmlRoot').trim(),
       saveResponse: rows(body, { path: 'savePath', field: 'saveField' }),
+      waitForAnswer: checked(body, 'waitForAnswer'), answerTimeoutMs: text(body, 'answerTimeoutMs').trim(),
     };
     // Values posted for another content type or authorization are not saved (the page says so).
     const off = new Set(inapplicable(values));
@@ -103,6 +105,9 @@ export const webhookForm: TaskForm = {
       headers: values.headers.map((h) => ({ name: h.name.trim(), value: h.value })),
       sign: values.sign, xmlRoot: values.xmlRoot === '' || off.has('xmlRoot') ? undefined : values.xmlRoot,
       saveResponse: values.saveResponse.map((r) => ({ path: r.path.trim(), field: r.field.trim() })),
+      waitForAnswer: values.waitForAnswer,
+      // Kept as typed when it is not a number, so the schema's message names the field.
+      answerTimeoutMs: values.answerTimeoutMs === '' ? undefined : /^\d+$/.test(values.answerTimeoutMs) ? Number(values.answerTimeoutMs) : values.answerTimeoutMs,
     };
     const secrets: Record<string, string> = {};
     for (const name of ['password', 'token', 'applicationToken']) {

@@ -13,6 +13,7 @@ import { eventTypeName, bitrixEventName, type RecordEventType } from '../../trig
 import { formViewBeside, type TaskDefinition, type TaskRunContext, type TaskValidationContext } from '../../task-types.js';
 import type { FieldErrors } from '../../../errors.js';
 import { webhookForm } from './form.js';
+import { waitForAnswer } from './wait-for-answer.js';
 
 export { WebhookOptions, WebhookSecrets };
 
@@ -46,7 +47,7 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
   validate: (o, ctx) => ({ ...validateWebhookOptions(o, ctx.settings.outboundAllowlist), ...checkSavedFields(o, ctx) }),
   form: webhookForm,
   formView: formViewBeside(import.meta.url),
-  summary: (o) => `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}`,
+  summary: (o) => `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.waitForAnswer ? ' · waits for the answer' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}`,
   queuesDeliveries: true,
   async run(o, ctx) {
     if (!ctx.services.deliveries) throw new Error('outbound delivery is not available in this process');
@@ -62,6 +63,7 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
     };
     const delivery = buildWebhookDelivery(o, rendered, eventOf(ctx), origin, ctx.services.settings().outboundAllowlist);
     const stored = await ctx.services.deliveries.enqueue(delivery);
-    return { deliveryId: stored.id, webhookId: stored.webhookId, method: o.method, url: delivery.url };
+    const queued = { deliveryId: stored.id, webhookId: stored.webhookId, method: o.method, url: delivery.url };
+    return o.waitForAnswer ? { ...queued, ...(await waitForAnswer(o, stored.id, ctx)) } : queued;
   },
 };

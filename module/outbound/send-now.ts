@@ -1,0 +1,59 @@
+/**
+ * "Wait for the answer": a run sends its webhook's delivery itself, right away, through the same
+ * processor the delivery lane uses — so the attempt is a row like any other, signed, guarded,
+ * redacted, its answer saved back, its failure retried on the schedule and alerted. Only the
+ * waiting differs: the run gets the outcome. A delivery another worker holds, or whose host is at
+ * the per-host cap, is asked for again (20 ms doubling to 500 ms) until the answer timeout.
+ */
+import type { Knex } from 'knex';
+import type { HookflowSettings } from '../config.js';
+import { leaseDeliveryNow } from './queue/claim-one.js';
+import type { ClaimedDelivery } from './queue/claim.js';
+import { attemptsOf, getDelivery } from './queue/read.js';
+
+/** How a delivery sent now ended: its status afterwards and its latest attempt's answer. */
+export interface ImmediateOutcome {
+  status: string;
+  statusCode: number | null;
+  body: string | null;
+  contentType: string | null;
+  error: string | null;
+}
+
+export interface ImmediateSenderDeps {
+  db: Knex;
+  processor: { process(d: ClaimedDelivery, workerId: string, opts?: { timeoutMs?: number }): Promise<void> };
+  settings(): HookflowSettings;
+  workerId: string;
+  /** Default setTimeout-based. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The delivery's status and its latest attempt, as the waiting task sees them. */
+async function outcomeOf(db: Knex, id: number): Promise<ImmediateOutcome> {
+  const d = await getDelivery(db, id);
+  if (!d) return { status: 'missing', statusCode: null, body: null, contentType: null, error: `delivery ${id} no longer exists` };
+  const last = (await attemptsOf(db, id)).at(-1);
+  const contentType = last?.responseHeaders['content-type'] ?? null;
+  return { status: d.status, statusCode: last?.statusCode ?? null, body: last?.responseBody ?? null, contentType, error: last?.error ?? d.lastError };
+}
+
+export function createImmediateSender(deps: ImmediateSenderDeps) {
+  const sleep = deps.sleep ?? defaultSleep;
+  return async function sendNow(deliveryId: number, timeoutMs: number): Promise<ImmediateOutcome> {
+    const deadline = performance.now() + timeoutMs;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+      const s = deps.settings();
+      const lease = await leaseDeliveryNow(deps.db, deliveryId, deps.workerId, { leaseSeconds: s.leaseSeconds, perHostConcurrency: s.perHostConcurrency });
+      if (lease.state === 'leased') {
+        await deps.processor.process(lease.delivery, deps.workerId, { timeoutMs });
+        break;
+      }
+      if (lease.state !== 'busy' || performance.now() + wait > deadline) break;
+      await sleep(wait);
+    }
+    return outcomeOf(deps.db, deliveryId);
+  };
+}
