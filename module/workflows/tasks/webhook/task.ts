@@ -34,6 +34,8 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
   requiredSecrets: requiredWebhookSecrets,
   validate: (o, ctx) => validateWebhookOptions(o, ctx.settings.outboundAllowlist),
   form: webhookForm,
+  // Queueing the delivery is a database write; its HTTP request runs later, under requestTimeoutMs.
+  timeout: 'recordCallTimeoutMs',
   formView: formViewBeside(import.meta.url),
   summary: (o) => `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}`,
   queuesDeliveries: true,
