@@ -141,18 +141,21 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
 
   const refused = (error: string, nowMs: number) => ({ outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error, startedAt: nowMs, durationMs: 0, retryAfter: null });
 
-  async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number) {
+  async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number, lease?: AbortSignal) {
     // Refuse when unsure: unreadable options would mean sending without the credentials or signature they name.
     if (target && !target.options) return refused('the webhook\'s stored options cannot be read; open and save the webhook', nowMs);
     const secrets = target?.secrets ?? {};
     const { delivery, credentials } = requestToSend(d, target?.options ?? null, secrets);
-    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs: s.requestTimeoutMs, nowMs });
+    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs: s.requestTimeoutMs, nowMs, signal: lease });
     return redactAttempt(result, secretSpellings(credentials, secrets));
   }
 
   return {
-    /** `claimedAtMs` (database clock at the claim, which happens right before) saves a clock query. */
-    async process(d: Delivery & { claimedAtMs?: number }, workerId: string): Promise<void> {
+    /**
+     * `claimedAtMs` (database clock at the claim, which happens right before) saves a clock query.
+     * `lease` (the lease heartbeat's) aborts the request when the lease is lost; nothing is recorded then.
+     */
+    async process(d: Delivery & { claimedAtMs?: number }, workerId: string, lease?: AbortSignal): Promise<void> {
       const s = deps.settings();
       const target = d.taskId ? await readTarget(d.taskId) : null;
       // Disabled (410, or by an admin) after it was queued: it waits, burning no retries.
@@ -161,7 +164,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         return;
       }
       const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
-      const result = await attempt(d, target, s, nowMs);
+      const result = await attempt(d, target, s, nowMs, lease);
+      if (lease?.aborted) return void deps.logger.warn({ deliveryId: d.id, webhookId: d.webhookId }, 'delivery lease lost during the request; it was aborted and the new holder decides');
       // A resend starts a new cycle: the schedule and the attempt limit count from it.
       const inCycle = d.attemptCount - d.cycleAttemptBase;
       const first = inCycle === 0 ? nowMs : (await firstAttemptAt(deps.db, d.id, d.cycleAttemptBase)) ?? nowMs;

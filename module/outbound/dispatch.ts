@@ -57,6 +57,8 @@ export interface SendInput {
   timeoutMs: number;
   /** Epoch ms of the attempt (database clock), for the signature timestamp. */
   nowMs: number;
+  /** Aborts the request (the worker lost the delivery's lease). Default none. */
+  signal?: AbortSignal;
 }
 
 /** Sends one attempt; never throws. */
@@ -70,7 +72,7 @@ export async function sendAttempt(input: SendInput): Promise<AttemptRecord & { r
       headers: buildSendHeaders(d, input.credentials, Math.floor(input.nowMs / 1000)),
       body: d.method === 'GET' ? undefined : d.body ?? undefined,
       dispatcher: input.agent,
-      signal: AbortSignal.timeout(input.timeoutMs),
+      signal: input.signal ? AbortSignal.any([input.signal, AbortSignal.timeout(input.timeoutMs)]) : AbortSignal.timeout(input.timeoutMs),
     });
     const text = await readLimited(res.body);
     const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
