@@ -135,6 +135,21 @@ describeEachEngine('run lease heartbeat', (tdb) => {
     assert.equal(await contactsNamed(lastname), 0, 'the next task never ran');
   });
 
+  test('a mail past mailTimeoutMs fails its task and the run, naming the setting; later tasks do not run', async (t) => {
+    const hanging = { sendMail: () => new Promise<never>(() => undefined) };
+    const other = await createTestHost(db(), { settings: { ...SETTINGS, mailTimeoutMs: 200 }, mailer: hanging });
+    t.after(() => other.close());
+    const wf = await other.hookflow.services.workflows.create({ module: 'Deals', title: 'mail timeout', status: 'active', trigger: 'http', tasks: [
+      { type: 'send_email', title: 'never answered', options: { to: { kind: 'address', address: 'ops@example.com' }, subject: 's', body: 'b' } },
+      { type: 'set_env', title: 'after', options: { values: [{ name: 'x', value: '1' }] } },
+    ] }, other.admin.id);
+    t.after(() => other.hookflow.services.workflows.setStatus(wf.id, 'inactive'));
+    const { outcome } = await other.hookflow.services.runs.start({ workflow: wf, recordId: null, env: {}, source: 'manual', mode: 'sync', actorUserId: other.admin.id });
+    assert.equal(outcome?.status, 'failed');
+    assert.equal(outcome?.error, 'Task "never answered" (send_email) failed: timed out after 200 ms (mailTimeoutMs)');
+    assert.deepEqual(outcome?.taskResults.map((r) => r.status), ['failed'], 'the next task did not run');
+  });
+
   test('start-up refuses a lease no longer than the mail timeout, naming the setting', async () => {
     await assert.rejects(createTestHost(db(), { settings: { leaseSeconds: 30 } }), /setting leaseSeconds: must be longer than mailTimeoutMs \(30000 ms\)/);
     await assert.rejects(createTestHost(db(), { settings: { leaseSeconds: 15, requestTimeoutMs: 2000, mailTimeoutMs: 5000 } }), /setting leaseSeconds: must be longer than recordCallTimeoutMs \(15000 ms\)/);
