@@ -32,7 +32,22 @@ export const HookflowSettings = z.object({
   maxConcurrency: z.number().int().min(1).max(512).default(16),
   /** Deliveries in flight at once per destination host (host:port), across all worker processes. Default 4. */
   perHostConcurrency: z.number().int().min(1).max(128).default(4),
-  /** How long a claimed delivery/run is leased before another worker may take it, seconds. Default 60. */
+  /**
+   * send_email: longest wait for the host's mailer (the SMTP server's answer) per mail, ms; the
+   * task fails when it passes. Default 30000. `leaseSeconds` must be longer.
+   */
+  mailTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  /**
+   * create_record / update_record: longest wait for the host's record call, ms; the task fails
+   * when it passes. Also bounds task types without a timeout of their own (webhook: queueing its
+   * delivery; set_env, respond). Default 15000. `leaseSeconds` must be longer.
+   */
+  recordCallTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+  /**
+   * How long a claimed delivery/run is leased before another worker may take it, seconds; the
+   * worker renews it every third of that while the task or request is in flight (the lease
+   * heartbeat). Must be longer than every timeout above. Default 60.
+   */
   leaseSeconds: z.number().int().min(5).max(3600).default(60),
   /** Worker poll interval when nothing wakes it, ms. Default 1000. */
   pollIntervalMs: z.number().int().min(20).max(60_000).default(1000),
@@ -79,6 +94,9 @@ export type HookflowSettings = z.infer<typeof HookflowSettings>;
 export const HookflowSettingsPatch = HookflowSettings.partial();
 export type HookflowSettingsPatch = z.infer<typeof HookflowSettingsPatch>;
 
+/** Every timeout a leased task or request runs under: `leaseSeconds` must be longer than each. */
+export const LEASE_BOUND_TIMEOUTS = ['requestTimeoutMs', 'mailTimeoutMs', 'recordCallTimeoutMs'] as const;
+
 /** Validates and merges settings layers; throws a start-up error naming the first bad setting. */
 export function resolveSettings(...layers: Array<Record<string, unknown> | undefined>): HookflowSettings {
   const merged: Record<string, unknown> = {};
@@ -88,10 +106,11 @@ export function resolveSettings(...layers: Array<Record<string, unknown> | undef
     const issue = parsed.error.issues[0];
     throw new HookflowError('bad_request', `setting ${issue.path.join('.')}: ${issue.message}`);
   }
-  // A lease shorter than a request lets another worker take a delivery that is still being
-  // sent: the receiver would get it twice.
-  if (parsed.data.leaseSeconds * 1000 <= parsed.data.requestTimeoutMs) {
-    throw new HookflowError('bad_request', `setting leaseSeconds: must be longer than requestTimeoutMs (${parsed.data.requestTimeoutMs} ms)`);
+  // A sanity bound beside the lease heartbeat: a lease no longer than a request or a task's
+  // timeout would lapse whenever one renewal is late, and another worker would repeat the work.
+  const longest = LEASE_BOUND_TIMEOUTS.reduce((a, b) => (parsed.data[b] > parsed.data[a] ? b : a));
+  if (parsed.data.leaseSeconds * 1000 <= parsed.data[longest]) {
+    throw new HookflowError('bad_request', `setting leaseSeconds: must be longer than ${longest} (${parsed.data[longest]} ms)`);
   }
   return parsed.data;
 }

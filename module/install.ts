@@ -140,7 +140,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const worker = createWorker({
     lanes: [
       createRunLane({ db, executor, settings, workerId }),
-      createDeliveryLane({ db, processor, settings, workerId }),
+      createDeliveryLane({ db, processor, settings, workerId, onRenewError: (deliveryId, err) => logger.warn({ deliveryId, err: String(err) }, 'delivery lease could not be renewed; trying again') }),
       createAlertLane({ db, host, store, settings, logger, workerId, adminUrl: `${trimTrailingSlashes(host.baseUrl)}${manifest.routes.admin}` }),
     ],
     chores: [

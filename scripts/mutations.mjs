@@ -119,6 +119,17 @@ export const MUTATIONS = [
     tests: [{ file: 'test/integration/alerts/alert-retry.test.ts', name: 'a recipient refused temporarily: the others are not mailed twice when the alert is retried' }],
   },
   {
+    name: 'lease-heartbeat',
+    what: 'a run\'s or a delivery\'s lease is not renewed while its task or request is in flight',
+    file: 'module/storage/lease-heartbeat.ts',
+    find: 'timers.setInterval(() => (controller.signal.aborted ? undefined : tick()), renewIntervalMs(opts.leaseMs))',
+    replace: 'undefined',
+    tests: [
+      { file: 'test/integration/workflows/lease-heartbeat.test.ts', name: 'a mail slower than the lease, two workers: the lease is renewed meanwhile, one mail, the run claimed once' },
+      { file: 'test/integration/outbound/lease-heartbeat.test.ts', name: 'a receiver slower than the lease, two workers: the lease is renewed meanwhile, one request, one attempt' },
+    ],
+  },
+  {
     name: 'delivery-lease-holder-only',
     what: 'a worker whose delivery lease was re-taken still writes its attempt and outcome',
     file: 'module/outbound/queue/record-attempts.ts',

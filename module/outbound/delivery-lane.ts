@@ -1,21 +1,47 @@
-/** The worker lane that sends due deliveries (claimed from the delivery queue under a lease). */
+/**
+ * The worker lane that sends due deliveries (claimed from the delivery queue under a lease). While
+ * one is processed its lease is renewed by a timer (the lease heartbeat); a lost lease aborts the
+ * request in flight, and the attempt is not recorded (the new holder decides).
+ */
 import type { Knex } from 'knex';
 import type { HookflowSettings } from '../config.js';
 import type { WorkerLane } from '../worker.js';
+import { withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat.js';
 import { claimDueDeliveries, type ClaimedDelivery } from './queue/claim.js';
+import { renewDeliveryLease } from './queue/lease.js';
 
 export interface DeliveryLaneDeps {
   db: Knex;
-  processor: { process(delivery: ClaimedDelivery, workerId: string): Promise<void> };
+  processor: LeasedProcessor;
   settings(): HookflowSettings;
   workerId: string;
+  /** Timers of the lease heartbeat. Default the real ones (tests drive them by hand). */
+  leaseTimers?: LeaseTimers;
+  /** Told when a renewal failed (the next beat tries again). Default none. */
+  onRenewError?(deliveryId: number, err: unknown): void;
+}
+
+export interface LeasedProcessor {
+  process(delivery: ClaimedDelivery, workerId: string, opts?: { lease?: AbortSignal; timeoutMs?: number }): Promise<void>;
+}
+
+/** Processes a leased delivery while a timer renews its lease (also used by a run waiting for an answer). */
+export function processUnderLease(deps: Omit<DeliveryLaneDeps, 'processor'> & { processor: LeasedProcessor }, delivery: ClaimedDelivery, timeoutMs?: number): Promise<void> {
+  const leaseSeconds = deps.settings().leaseSeconds;
+  return withLeaseHeartbeat({
+    renew: () => renewDeliveryLease(deps.db, delivery.id, deps.workerId, leaseSeconds),
+    leaseMs: leaseSeconds * 1000,
+    timers: deps.leaseTimers,
+    onRenewError: (err) => deps.onRenewError?.(delivery.id, err),
+  }, (lease) => deps.processor.process(delivery, deps.workerId, { lease, timeoutMs }));
 }
 
 export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDelivery> {
+  const processLeased = (delivery: ClaimedDelivery) => processUnderLease(deps, delivery);
   return {
     name: 'deliveries',
     concurrency: () => deps.settings().maxConcurrency,
     claim: (limit) => claimDueDeliveries(deps.db, deps.workerId, limit, { leaseSeconds: deps.settings().leaseSeconds, perHostConcurrency: deps.settings().perHostConcurrency }),
-    process: (delivery) => deps.processor.process(delivery, deps.workerId),
+    process: processLeased,
   };
 }

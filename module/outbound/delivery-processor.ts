@@ -144,19 +144,22 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
 
   const refused = (error: string, nowMs: number) => ({ outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error, startedAt: nowMs, durationMs: 0, retryAfter: null, responseTruncated: false });
 
-  async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number, timeoutMs: number) {
+  async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number, timeoutMs: number, lease?: AbortSignal) {
     // Refuse when unsure: unreadable options would mean sending without the credentials or signature they name.
     if (target && !target.options) return refused('the webhook\'s stored options cannot be read; open and save the webhook', nowMs);
     const secrets = target?.secrets ?? {};
     const { delivery, credentials } = requestToSend(d, target?.options ?? null, secrets);
-    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs, nowMs, bodyLimitBytes: s.responseBodyLimitBytes });
+    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs, nowMs, bodyLimitBytes: s.responseBodyLimitBytes, signal: lease });
     return redactAttempt(result, secretSpellings(credentials, secrets));
   }
 
   return {
-    /** `claimedAtMs` (database clock at the claim, which happens right before) saves a clock query. */
-    /** `timeoutMs`: this attempt's request timeout (a run waiting for the answer has its own). Default requestTimeoutMs. */
-    async process(d: Delivery & { claimedAtMs?: number }, workerId: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+    /**
+     * `claimedAtMs` (database clock at the claim, which happens right before) saves a clock query.
+     * `lease` (the lease heartbeat's) aborts the request when the lease is lost; nothing is recorded then.
+     * `timeoutMs`: this attempt's request timeout (a run waiting for the answer has its own). Default requestTimeoutMs.
+     */
+    async process(d: Delivery & { claimedAtMs?: number }, workerId: string, opts: { lease?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
       const s = deps.settings();
       const target = d.taskId ? await readTarget(d.taskId) : null;
       // Disabled (410, or by an admin) after it was queued: it waits, burning no retries.
@@ -165,7 +168,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         return;
       }
       const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
-      const result = await attempt(d, target, s, nowMs, opts.timeoutMs ?? s.requestTimeoutMs);
+      const result = await attempt(d, target, s, nowMs, opts.timeoutMs ?? s.requestTimeoutMs, opts.lease);
+      if (opts.lease?.aborted) return void deps.logger.warn({ deliveryId: d.id, webhookId: d.webhookId }, 'delivery lease lost during the request; it was aborted and the new holder decides');
       const answer = describeAnswer(await saveAnswer(d, result, deps.answers, s.responseBodyLimitBytes), result.statusCode);
       // A resend starts a new cycle: the schedule and the attempt limit count from it.
       const inCycle = d.attemptCount - d.cycleAttemptBase;

@@ -61,6 +61,8 @@ export interface SendInput {
   nowMs: number;
   /** How much of the answer is read, bytes. Default RESPONSE_BODY_LIMIT (16 KiB). */
   bodyLimitBytes?: number;
+  /** Aborts the request (the worker lost the delivery's lease). Default none. */
+  signal?: AbortSignal;
 }
 
 /** An attempt as sent: what is stored, plus what the sender alone needs to know. */
@@ -77,7 +79,7 @@ export async function sendAttempt(input: SendInput): Promise<SentAttempt> {
       headers: buildSendHeaders(d, input.credentials, Math.floor(input.nowMs / 1000)),
       body: d.method === 'GET' ? undefined : d.body ?? undefined,
       dispatcher: input.agent,
-      signal: AbortSignal.timeout(input.timeoutMs),
+      signal: input.signal ? AbortSignal.any([input.signal, AbortSignal.timeout(input.timeoutMs)]) : AbortSignal.timeout(input.timeoutMs),
     });
     const { text, truncated } = await readLimited(res.body, input.bodyLimitBytes ?? RESPONSE_BODY_LIMIT);
     const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));

@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import type { HookflowSettings } from '../config.js';
 import { leaseDeliveryNow } from './queue/claim-one.js';
-import type { ClaimedDelivery } from './queue/claim.js';
+import { processUnderLease, type LeasedProcessor } from './delivery-lane.js';
 import { attemptsOf, getDelivery } from './queue/read.js';
 
 /** How a delivery sent now ended: its status afterwards and its latest attempt's answer. */
@@ -22,7 +22,7 @@ export interface ImmediateOutcome {
 
 export interface ImmediateSenderDeps {
   db: Knex;
-  processor: { process(d: ClaimedDelivery, workerId: string, opts?: { timeoutMs?: number }): Promise<void> };
+  processor: LeasedProcessor;
   settings(): HookflowSettings;
   workerId: string;
   /** Default setTimeout-based. */
@@ -48,7 +48,8 @@ export function createImmediateSender(deps: ImmediateSenderDeps) {
       const s = deps.settings();
       const lease = await leaseDeliveryNow(deps.db, deliveryId, deps.workerId, { leaseSeconds: s.leaseSeconds, perHostConcurrency: s.perHostConcurrency });
       if (lease.state === 'leased') {
-        await deps.processor.process(lease.delivery, deps.workerId, { timeoutMs });
+        // Under the lease heartbeat, as in the lane: a slow answer never lets another worker send it too.
+        await processUnderLease(deps, lease.delivery, timeoutMs);
         break;
       }
       if (lease.state !== 'busy' || performance.now() + wait > deadline) break;

@@ -2,7 +2,9 @@
  * Executes one leased run: its workflow's tasks in order against the run's context.
  * Progress (task results and $env) is saved after every task, so a run re-claimed after a
  * crash resumes after the last finished task instead of repeating it. A failing task stops
- * the run; later tasks do not run.
+ * the run; later tasks do not run. While a run executes, its lease is renewed by a timer (the
+ * lease heartbeat) and every task runs under its type's timeout; a lost lease aborts the task in
+ * flight and the run writes nothing more (another worker holds it now).
  */
 import type { Knex } from 'knex';
 import type { HostContext, HostLogger } from '../host.js';
@@ -11,8 +13,10 @@ import type { TemplateContext, TemplateEngine } from './templates.js';
 import type { AnyTaskDefinition, RunResponse, TaskRunContext, TaskServices } from './task-types.js';
 import type { StoredTask, Workflow } from './model.js';
 import type { WorkflowStore } from './store.js';
-import { finishRun, saveRunProgress, type OnRunFailed, type Run, type TaskResult } from './runs.js';
+import { finishRun, renewRunLease, saveRunProgress, type OnRunFailed, type Run, type TaskResult } from './runs.js';
+import { runWithinDeadline, taskTimeoutOf } from './task-deadline.js';
 import { isTransientDbError } from '../storage/transient-errors.js';
+import { isLeaseLost, withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat.js';
 import { errorLine } from '../errors.js';
 
 export interface ExecutorDeps {
@@ -27,6 +31,8 @@ export interface ExecutorDeps {
   deliveries?: TaskServices['deliveries'];
   /** Written inside the transaction that fails a run (the failure alert). Default none. */
   onRunFailed?: OnRunFailed;
+  /** Timers of the lease heartbeat. Default the real ones (tests drive them by hand). */
+  leaseTimers?: LeaseTimers;
 }
 
 export interface RunOutcome {
@@ -81,17 +87,19 @@ function openTaskSecrets(store: WorkflowStore, task: StoredTask): Record<string,
 export function createRunExecutor(deps: ExecutorDeps) {
   // The context is built inside the task's try: opening its secrets is part of running it, so a
   // secret the key cannot open fails THIS task (named in the run) rather than the whole run.
-  async function runTask(def: AnyTaskDefinition, task: StoredTask, contextWith: (secrets: Record<string, string>) => TaskRunContext): Promise<TaskResult> {
+  async function runTask(def: AnyTaskDefinition, task: StoredTask, contextWith: (secrets: Record<string, string>, signal: AbortSignal) => TaskRunContext, lease: AbortSignal): Promise<TaskResult> {
     const started = performance.now();
     const base = { taskId: task.id, type: task.type, title: task.title };
     try {
       const options = def.options.parse(task.options);
-      const output = await def.run(options, contextWith(openTaskSecrets(deps.store, task)));
+      const secrets = openTaskSecrets(deps.store, task);
+      const output = await runWithinDeadline(taskTimeoutOf(def, deps.settings(), options), lease, (signal) => def.run(options, contextWith(secrets, signal)));
       return { ...base, status: 'succeeded', durationMs: Math.round(performance.now() - started), output: output ?? null };
     } catch (err) {
       // A lost database connection is not the task's failure: the run stays leased and is
-      // claimed again after the lease expires, resuming at this task.
-      if (isTransientDbError(err)) throw err;
+      // claimed again after the lease expires, resuming at this task. A lost lease is not
+      // either: the run is another worker's now.
+      if (isTransientDbError(err) || isLeaseLost(err)) throw err;
       const fields = refusedFields(err);
       return { ...base, status: 'failed', durationMs: Math.round(performance.now() - started), error: describeError(err), ...(fields ? { fields } : {}) };
     }
@@ -116,7 +124,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
     };
   }
 
-  async function runTasks(run: Run, wf: Workflow, workerId: string): Promise<RunOutcome> {
+  async function runTasks(run: Run, wf: Workflow, workerId: string, lease: AbortSignal): Promise<RunOutcome> {
     const tpl = await buildContext(run, deps.host);
     // Resume: tasks that already succeeded (before a crash) are not repeated.
     const done = new Map(run.taskResults.filter((r) => r.status !== 'failed').map((r) => [r.taskId, r]));
@@ -128,8 +136,8 @@ export function createRunExecutor(deps: ExecutorDeps) {
       const previous = done.get(task.id);
       if (previous) { results.push(previous); continue; }
       const def = deps.taskTypes.get(task.type);
-      const contextWith = (secrets: Record<string, string>): TaskRunContext => ({ run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets, services: services(tpl, task), setResponse: (r) => { response = r; } });
-      const result = def ? await runTask(def, task, contextWith) : { taskId: task.id, type: task.type, title: task.title, status: 'failed' as const, durationMs: 0, error: `unknown task type ${task.type}` };
+      const contextWith = (secrets: Record<string, string>, signal: AbortSignal): TaskRunContext => ({ run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets, services: services(tpl, task), setResponse: (r) => { response = r; }, signal });
+      const result = def ? await runTask(def, task, contextWith, lease) : { taskId: task.id, type: task.type, title: task.title, status: 'failed' as const, durationMs: 0, error: `unknown task type ${task.type}` };
       results.push(result);
       if (result.status === 'succeeded') tpl.steps = { ...tpl.steps, [String(task.id)]: result.output ?? null };
       if (result.status === 'failed') {
@@ -146,27 +154,38 @@ export function createRunExecutor(deps: ExecutorDeps) {
     return { status: 'succeeded', error: null, response, taskResults: results };
   }
 
+  async function executeLeased(run: Run, workerId: string, lease: AbortSignal, loaded?: Workflow): Promise<RunOutcome> {
+    const wf = loaded?.id === run.workflowId ? loaded : await deps.store.get(run.workflowId);
+    let outcome: RunOutcome;
+    if (!wf) outcome = { status: 'failed', error: `workflow ${run.workflowId} no longer exists`, response: null, taskResults: [] };
+    else {
+      try {
+        outcome = await runTasks(run, wf, workerId, lease);
+      } catch (err) {
+        if (isLeaseLost(err) || /lease lost/.test(describeError(err)) || isTransientDbError(err)) throw err;
+        outcome = { status: 'failed', error: describeError(err), response: null, taskResults: run.taskResults };
+      }
+    }
+    // Lost meanwhile: the new holder decides the outcome (finishRun would refuse it anyway).
+    lease.throwIfAborted();
+    // A failed run's alert row is written by finishRun, in the same transaction.
+    await finishRun(deps.db, run, workerId, { status: outcome.status, taskResults: outcome.taskResults, env: run.env, output: outcome.response ?? undefined, error: outcome.error }, deps.onRunFailed);
+    if (outcome.status === 'failed') deps.logger.warn({ runId: run.id, workflowId: run.workflowId, error: outcome.error }, 'workflow run failed');
+    return outcome;
+  }
+
   return {
     /**
      * Executes a run this worker holds the lease of and records the outcome. `loaded` is the
      * workflow when the caller has just read it (a sync start), saving a second read.
      */
     async execute(run: Run, workerId: string, loaded?: Workflow): Promise<RunOutcome> {
-      const wf = loaded?.id === run.workflowId ? loaded : await deps.store.get(run.workflowId);
-      let outcome: RunOutcome;
-      if (!wf) outcome = { status: 'failed', error: `workflow ${run.workflowId} no longer exists`, response: null, taskResults: [] };
-      else {
-        try {
-          outcome = await runTasks(run, wf, workerId);
-        } catch (err) {
-          if (/lease lost/.test(describeError(err)) || isTransientDbError(err)) throw err;
-          outcome = { status: 'failed', error: describeError(err), response: null, taskResults: run.taskResults };
-        }
-      }
-      // A failed run's alert row is written by finishRun, in the same transaction.
-      await finishRun(deps.db, run, workerId, { status: outcome.status, taskResults: outcome.taskResults, env: run.env, output: outcome.response ?? undefined, error: outcome.error }, deps.onRunFailed);
-      if (outcome.status === 'failed') deps.logger.warn({ runId: run.id, workflowId: run.workflowId, error: outcome.error }, 'workflow run failed');
-      return outcome;
+      const leaseSeconds = deps.settings().leaseSeconds;
+      const heartbeat = {
+        renew: () => renewRunLease(deps.db, run.id, workerId, leaseSeconds), leaseMs: leaseSeconds * 1000, timers: deps.leaseTimers,
+        onRenewError: (err: unknown) => deps.logger.warn({ runId: run.id, err: describeError(err) }, 'run lease could not be renewed; trying again'),
+      };
+      return withLeaseHeartbeat(heartbeat, (lease) => executeLeased(run, workerId, lease, loaded));
     },
   };
 }

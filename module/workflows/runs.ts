@@ -146,6 +146,13 @@ export async function saveRunProgress(db: Knex, runId: number, workerId: string,
   return updated === 1;
 }
 
+/** The lease heartbeat: extends the lease of a run `workerId` still holds; false when it was lost. */
+export async function renewRunLease(db: Knex, runId: number, workerId: string, leaseSeconds: number): Promise<boolean> {
+  const updated = await db('hookflow_runs').where({ id: runId, lease_owner: workerId, status: 'running' })
+    .update({ lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]) });
+  return updated === 1;
+}
+
 export interface RunResult {
   status: 'succeeded' | 'failed' | 'skipped';
   taskResults: TaskResult[];

@@ -61,7 +61,15 @@ export interface TaskRunContext {
   services: TaskServices;
   /** Output of a respond task (HTTP-started runs answer with it). */
   setResponse(response: RunResponse): void;
+  /**
+   * Aborts when the task's timeout passes or the run's lease is lost: pass it to calls that take
+   * one. The executor stops waiting for the task then either way (set by the executor).
+   */
+  signal?: AbortSignal;
 }
+
+/** The settings a task type's timeout can come from (each bounded by `leaseSeconds` at start-up). */
+export type TaskTimeoutSetting = 'mailTimeoutMs' | 'recordCallTimeoutMs';
 
 export interface RunResponse {
   status?: number;
@@ -98,6 +106,13 @@ export interface TaskDefinition<O = unknown, S = unknown> {
    * simply repeated, so the executor does not save progress after it. Default false.
    */
   pure?: boolean;
+  /**
+   * The setting whose value bounds one run() of this type; past it the task fails ("timed out").
+   * Default `recordCallTimeoutMs`.
+   */
+  timeout?: TaskTimeoutSetting;
+  /** Time a run of these options may take beyond `timeout`'s setting, ms (a webhook waiting for its answer). Default 0. */
+  extraTimeoutMs?(options: O): number;
   /** Executes the task. A thrown error fails the run with its message. Returns data for the run log. */
   run(options: O, ctx: TaskRunContext): Promise<unknown>;
   /** The admin form of this type: stored options ↔ form values (`options` above stays the validation). */

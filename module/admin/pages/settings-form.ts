@@ -38,7 +38,9 @@ export const SETTING_GROUPS: Array<{ title: string; intro: string; fields: Setti
     { key: 'retentionDays', label: 'Keep logs for', kind: 'int', unit: 'days' },
   ] },
   { title: 'Worker', intro: 'Advanced: how workers claim work.', fields: [
-    { key: 'leaseSeconds', label: 'Lease', kind: 'int', unit: 'seconds' },
+    { key: 'leaseSeconds', label: 'Lease', kind: 'int', unit: 'seconds', hint: 'Renewed while a task or request is in flight; must be longer than every timeout.' },
+    { key: 'mailTimeoutMs', label: 'Mail timeout', kind: 'int', unit: 'ms', hint: 'Send an email: longest wait for the mail server.' },
+    { key: 'recordCallTimeoutMs', label: 'Record call timeout', kind: 'int', unit: 'ms', hint: 'Create and update a record (and the other tasks): longest wait.' },
     { key: 'pollIntervalMs', label: 'Poll interval', kind: 'int', unit: 'ms' },
     { key: 'chainDepthLimit', label: 'Workflow chain depth limit', kind: 'int' },
   ] },

@@ -20,6 +20,8 @@ export const FAULT_SETTINGS: HookflowSettingsPatch = {
   retryJitter: 0,
   leaseSeconds: LEASE_SECONDS,
   requestTimeoutMs: 3000,
+  mailTimeoutMs: 3000,
+  recordCallTimeoutMs: 3000,
   pollIntervalMs: 100,
   maxConcurrency: 16,
   // The cap counts across ALL workers and every delivery goes to the one receiver host.

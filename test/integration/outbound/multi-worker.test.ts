@@ -79,6 +79,7 @@ describeEachEngine('two worker processes on one queue', (tdb) => {
     // Settings live in the database, so the worker processes read them at start.
     await h.hookflow.services.settings.save({
       outboundAllowlist: ['127.0.0.1/32'], leaseSeconds: LEASE_SECONDS, requestTimeoutMs: LEASE_SECONDS * 1000 - 1000,
+      mailTimeoutMs: LEASE_SECONDS * 1000 - 1000, recordCallTimeoutMs: LEASE_SECONDS * 1000 - 1000,
       pollIntervalMs: 50, maxConcurrency: 8, perHostConcurrency: 16,
     });
   });

@@ -17,6 +17,7 @@ export const createRecordTask: TaskDefinition<CreateRecordOptions> = {
   label: 'Create a record',
   options: CreateRecordOptions,
   form: createRecordForm,
+  timeout: 'recordCallTimeoutMs',
   formView: formViewBeside(import.meta.url),
   summary: (o) => `Creates a ${o.module ?? ''} record (${(o.fields ?? []).length} fields)`,
   validate(options, ctx) {

@@ -41,6 +41,7 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
   label: 'Send an email',
   options: SendEmailOptions,
   form: sendEmailForm,
+  timeout: 'mailTimeoutMs',
   formView: formViewBeside(import.meta.url),
   summary: (o) => `Mails ${o.to?.kind === 'address' ? o.to.address : o.to?.kind === 'user' ? `user ${o.to.userId}` : 'the record owner'}: ${o.subject ?? ''}`,
   validate(options): FieldErrors {
@@ -55,6 +56,9 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
     const to = await resolveRecipient(options, ctx);
     const subject = sanitizeHeaderText(ctx.services.renderString(options.subject), 250);
     const body = ctx.services.renderString(options.body, { escapeHtml: options.html });
+    // The host's mailer takes no signal: the executor stops waiting at mailTimeoutMs (or when the
+    // run's lease is lost). A mail not yet handed over is not sent at all.
+    ctx.signal?.throwIfAborted();
     await ctx.services.host.mailer.sendMail({
       from: ctx.services.host.mailFrom,
       to,

@@ -24,6 +24,7 @@ export const updateRecordTask: TaskDefinition<UpdateRecordOptions> = {
   label: 'Update a record',
   options: UpdateRecordOptions,
   form: updateRecordForm,
+  timeout: 'recordCallTimeoutMs',
   formView: formViewBeside(import.meta.url),
   summary: (o) => `Updates ${o.recordId ? `${o.module ?? 'a'} record ${o.recordId}` : 'the record'} (${(o.fields ?? []).length} fields)`,
   validate(options, ctx) {

@@ -46,6 +46,9 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
   requiredSecrets: requiredWebhookSecrets,
   validate: (o, ctx) => ({ ...validateWebhookOptions(o, ctx.settings.outboundAllowlist), ...checkSavedFields(o, ctx) }),
   form: webhookForm,
+  // Queueing the delivery is a database write; its HTTP request runs later, under requestTimeoutMs.
+  timeout: 'recordCallTimeoutMs',
+  extraTimeoutMs: (o) => (o.waitForAnswer ? o.answerTimeoutMs : 0),
   formView: formViewBeside(import.meta.url),
   summary: (o) => `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.waitForAnswer ? ' · waits for the answer' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}`,
   queuesDeliveries: true,
