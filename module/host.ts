@@ -70,6 +70,11 @@ export interface ChangeOrigin {
   runId?: number;
   /** How many workflow runs led to this change (0 = a person or API client). */
   chainDepth?: number;
+  /**
+   * Names the task effect this change is (`run:<id>:task:<id>`): Hookflow notes it in the hook,
+   * inside the host's transaction, so a resumed run never makes the change twice. Opaque to the host.
+   */
+  effectKey?: string;
 }
 
 export interface RecordChangeOptions {

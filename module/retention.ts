@@ -13,6 +13,7 @@
  *   - refused inbound requests beyond the newest `refusedLogSize`.
  * Invariant: queued, dispatched, running and pending work is never deleted.
  */
+import { deleteTaskEffectsOfRuns } from './workflows/task-effects.js';
 import type { Knex } from 'knex';
 import type { HostLogger } from './host.js';
 import type { HookflowSettings } from './config.js';
@@ -53,7 +54,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   const cutoff = now - s.retentionDays * DAY_MS;
   const attempts = await pruneAttempts(db, cutoff, opts);
   const deliveries = await pruneDeliveries(db, cutoff, (ids) => deleteSentAlerts(db, 'delivery_id', ids), opts);
-  const runs = await pruneRuns(db, cutoff, { keep: (ids) => runsWithPendingAlerts(db, ids), before: (ids) => deleteSentAlerts(db, 'run_id', ids) }, opts);
+  const runs = await pruneRuns(db, cutoff, { keep: (ids) => runsWithPendingAlerts(db, ids), before: async (ids) => { await deleteSentAlerts(db, 'run_id', ids); await deleteTaskEffectsOfRuns(db, ids); } }, opts);
   const idempotency = await pruneIdempotencyKeys(db, now - IDEMPOTENCY_TTL_MS, opts);
   const refusals = await pruneRefusals(db, s.refusedLogSize, opts);
   return { attempts: attempts + deliveries.attempts, deliveries: deliveries.deliveries, runs, idempotency, refusals };

@@ -11,6 +11,8 @@ const DELIVERY = 'test/integration/outbound/delivery.test.ts';
 const DISABLE = 'test/integration/outbound/webhook-disable.test.ts';
 const RESEND = 'test/integration/outbound/resend.test.ts';
 const WRITE_BACK = 'test/integration/outbound/write-back.test.ts';
+const WAIT = 'test/integration/outbound/wait-for-answer.test.ts';
+const EFFECTS = 'test/integration/workflows/crash-safe-effects.test.ts';
 
 export const MUTATIONS = [
   {
@@ -184,5 +186,40 @@ export const MUTATIONS = [
     find: 'if (conflicts.length > 0) return',
     replace: 'if (false) return',
     tests: [{ file: WRITE_BACK, name: 'an edit made while the request was out is reported, not overwritten, and alerts' }],
+  },
+  {
+    name: 'wait-for-answer',
+    what: 'a webhook set to wait for its answer is only queued, so later tasks get no answer',
+    file: 'module/workflows/tasks/webhook/task.ts',
+    find: 'return o.waitForAnswer ? { ...queued, ...(await waitForAnswer(o, stored.id, ctx)) } : queued;',
+    replace: 'return queued;',
+    tests: [{ file: WAIT, name: 'a later task uses the answer; the delivery is one ordinary, logged attempt' }],
+  },
+  {
+    name: 'resumed-run-keeps-answers',
+    what: 'a run resumed after a crash forgets the answers its finished tasks got',
+    file: 'module/workflows/executor.ts',
+    find: "steps: Object.fromEntries(run.taskResults.filter((r) => r.status === 'succeeded').map((r) => [String(r.taskId), r.output ?? null])),",
+    replace: 'steps: {},',
+    tests: [{ file: WAIT, name: 'a run resumed after a crash uses the answer it already got: nothing is sent twice' }],
+  },
+  {
+    name: 'effect-noted-in-host-transaction',
+    what: 'a record change a task made is not noted, so a resumed run makes it again',
+    file: 'module/workflows/hooks.ts',
+    find: 'if (e.origin?.effectKey) await noteTaskEffect(',
+    replace: 'if (false) await noteTaskEffect(',
+    tests: [
+      { file: EFFECTS, name: 'create_record: the resumed run finds the record it created, creates no second one, and later tasks get its id' },
+      { file: EFFECTS, name: 'update_record: not applied twice, so the workflows it starts start once' },
+    ],
+  },
+  {
+    name: 'mail-noted-once-sent',
+    what: 'a resumed run sends a mail its crashed predecessor already sent',
+    file: 'module/workflows/tasks/send-email/task.ts',
+    find: 'if (await findTaskEffect(ctx.services.db, effectKey)) return',
+    replace: 'if (false) return',
+    tests: [{ file: EFFECTS, name: 'send_email: the resumed run sends no second mail; the mail carries a Message-ID from run and task' }],
   },
 ];

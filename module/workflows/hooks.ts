@@ -4,6 +4,7 @@
  * transaction (nothing at all when none match). A rolled-back save therefore leaves no run,
  * and a committed save never loses one. No HTTP, no task work happens here.
  */
+import { noteTaskEffect } from './task-effects.js';
 import type { Knex } from 'knex';
 import type { CrmRecord, HostLogger, RecordEvent, RecordHooks } from '../host.js';
 import type { HookflowSettings } from '../config.js';
@@ -49,6 +50,8 @@ async function claimOncePerRecord(trx: Knex.Transaction, wf: Workflow, e: Record
 
 export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
   async function handle(type: RecordEventType, e: RecordEvent, trx: Knex.Transaction): Promise<void> {
+    // A task's record change: noted in the host's transaction, so it commits with the change.
+    if (e.origin?.effectKey) await noteTaskEffect(trx, e.origin.effectKey, { module: e.module, recordId: e.recordId });
     const settings = deps.settings();
     if (!settings.enabled) return;
     const candidates = await deps.store.listActiveRecordWorkflows(trx, e.module);

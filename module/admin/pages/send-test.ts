@@ -93,9 +93,10 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
       },
       setResponse: () => undefined,
     };
-    // A test writes nothing back (it previews instead), so it needs no record for the answer.
+    // A test sends once itself and writes nothing back (it previews instead), so it neither waits
+    // through the queue nor needs a record for the answer.
     const saved = task.options as Record<string, unknown>;
-    await def.run(def.options.parse('saveResponse' in saved ? { ...saved, saveResponse: [] } : saved), ctx);
+    await def.run(def.options.parse('saveResponse' in saved || 'waitForAnswer' in saved ? { ...saved, saveResponse: [], waitForAnswer: false } : saved), ctx);
     if (!captured) throw new Error('the task built no request');
     const stored = asDelivery(captured);
     // What the page shows: the body as sent, but with the placeholder where the token went.

@@ -205,15 +205,22 @@ describeEachEngine('admin pages', (tdb) => {
     assert.match(bad.text, /cannot read &quot;\.\.invoice&quot;: use \.name/, 'the bad row\'s path is named');
     assert.ok(bad.text.includes('value="$..invoice"') && bad.text.includes('value="$.invoice"'), 'typed rows are kept');
 
-    const saved = await client.submit(form, `${ADMIN}/workflows/${workflowId}/tasks`, { ...fields, savePath: ['$.invoice', ''], saveField: ['invoice_id', ''] });
+    const slow = await client.submit(form, `${ADMIN}/workflows/${workflowId}/tasks`, { ...fields, savePath: ['$.invoice', ''], saveField: ['invoice_id', ''], waitForAnswer: '1', answerTimeoutMs: 'soon' });
+    assert.equal(slow.status, 422);
+    assert.match(slow.text, /answerTimeoutMs-error">must be a number/, 'a timeout that is not a number is named');
+    assert.ok(/name="waitForAnswer" value="1" checked/.test(slow.text), 'the box stays ticked');
+
+    const saved = await client.submit(form, `${ADMIN}/workflows/${workflowId}/tasks`, { ...fields, savePath: ['$.invoice', ''], saveField: ['invoice_id', ''], waitForAnswer: '1', answerTimeoutMs: '2500' });
     assert.equal(saved.status, 303);
     const task = (await store().require(workflowId)).tasks[0];
     assert.deepEqual((task.options as { saveResponse: unknown }).saveResponse, [{ path: '$.invoice', field: 'invoice_id' }]);
+    assert.equal((task.options as { waitForAnswer: boolean }).waitForAnswer, true);
+    assert.equal((task.options as { answerTimeoutMs: number }).answerTimeoutMs, 2500);
 
     const edit = await client.get(`${ADMIN}/workflows/${workflowId}/tasks/${task.id}`);
     assert.ok(edit.text.includes('value="$.invoice"'));
     assert.match(edit.text, /<option value="invoice_id" selected>Invoice id<\/option>/, 'the field is chosen from the module\'s fields');
-    assert.match((await client.get(`${ADMIN}/workflows/${workflowId}`)).text, /saves invoice_id from the answer/, 'the task summary says it');
+    assert.match((await client.get(`${ADMIN}/workflows/${workflowId}`)).text, /waits for the answer · saves invoice_id from the answer/, 'the task summary says it');
 
     const sent = await client.submit(`${ADMIN}/workflows/${workflowId}/tasks/${task.id}`, `${ADMIN}/workflows/${workflowId}/tasks/${task.id}/test`, { recordId: '' });
     assert.match(sent.text, /A real delivery would save invoice_id &#x3D; &quot;INV-7&quot; \(a test writes nothing\)/);

@@ -44,14 +44,18 @@ describeEachEngine('webhooks that wait for the answer', (tdb) => {
     await h.close();
   });
 
-  /** A workflow whose webhook waits, and an update_record that uses its answer. */
-  async function workflow(title: string, trigger = 'record.created') {
+  /** A workflow whose webhook waits, and an update_record (or a set_env: no effect outside the run) that uses its answer. */
+  async function workflow(title: string, useWith: 'update_record' | 'set_env' = 'update_record') {
+    const trigger = 'record.created';
     const hook = { type: 'webhook', title: 'Ask accounting', options: { url: `${base}/invoices`, waitForAnswer: true, answerTimeoutMs: 5000, params: [{ name: 'title', value: '{{record.title}}' }] } };
     const wf = await h.hookflow.services.workflows.create({
       module: 'Deals', title, status: 'active', trigger, conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: title }] }, tasks: [hook],
     }, h.admin.id);
     const hookId = wf.tasks[0].id;
-    const use = { type: 'update_record', title: 'Note the invoice', options: { fields: [{ field: 'currency', value: `{{steps.${hookId}.response.invoice.id}}/{{steps.${hookId}.status}}` }] } };
+    const answer = `{{steps.${hookId}.response.invoice.id}}/{{steps.${hookId}.status}}`;
+    const use = useWith === 'update_record'
+      ? { type: 'update_record', title: 'Note the invoice', options: { fields: [{ field: 'currency', value: answer }] } }
+      : { type: 'set_env', title: 'Keep the invoice', options: { values: [{ name: 'invoice', value: answer }] } };
     await h.hookflow.services.workflows.update(wf.id, { module: 'Deals', title, status: 'active', trigger, conditions: wf.conditions, tasks: [{ ...hook, id: hookId }, use] });
     return { workflowId: wf.id, hookId };
   }
@@ -104,18 +108,28 @@ describeEachEngine('webhooks that wait for the answer', (tdb) => {
   });
 
   test('a run resumed after a crash uses the answer it already got: nothing is sent twice', async () => {
-    const { workflowId } = await workflow('Resumed');
-    const deal = await h.records.create('Deals', { title: 'Resumed deal' }, { actorUserId: h.admin.id });
+    const { workflowId } = await workflow('Resumed', 'set_env');
+    await h.records.create('Deals', { title: 'Resumed deal' }, { actorUserId: h.admin.id });
     await h.hookflow.worker.drain();
     const sent = received.length;
+    const invoiceOf = async () => JSON.parse((await runOf(workflowId)).env).invoice;
+    assert.equal(await invoiceOf(), 'INV-12/201');
     // As if the worker died right after the webhook task: the run is claimable again with no progress.
     const run = await runOf(workflowId);
-    await db()('hookflow_runs').where({ id: run.id }).update({ status: 'queued', task_results: '[]', finished_at: null, lease_owner: null, lease_expires_at: null });
-    await h.records.update('Deals', deal.id, { currency: '' }, { actorUserId: h.admin.id });
+    await db()('hookflow_runs').where({ id: run.id }).update({ status: 'queued', task_results: '[]', env: '{}', finished_at: null, lease_owner: null, lease_expires_at: null });
     await h.hookflow.worker.drain();
     assert.equal(received.length, sent, 'the answered delivery is not sent again');
     assert.equal((await runOf(workflowId)).status, 'succeeded');
-    assert.equal((await h.records.get('Deals', deal.id))!.fields.currency, 'INV-12/201', 'the later task got the stored answer');
+    assert.equal(await invoiceOf(), 'INV-12/201', 'the later task got the stored answer');
+
+    // As if it died after the webhook task's progress was saved: the later task reads the answer from it.
+    const finished = await runOf(workflowId);
+    const hookResult = JSON.parse(finished.task_results).slice(0, 1);
+    assert.equal(hookResult[0].output.response.invoice.id, 'INV-12', 'the answer is part of the stored task result');
+    await db()('hookflow_runs').where({ id: finished.id }).update({ status: 'queued', task_results: JSON.stringify(hookResult), env: '{}', finished_at: null, lease_owner: null, lease_expires_at: null });
+    await h.hookflow.worker.drain();
+    assert.equal(received.length, sent, 'still sent once');
+    assert.equal(await invoiceOf(), 'INV-12/201', 'steps are rebuilt from the stored results');
   });
 
   test('a disabled webhook holds its delivery: the task fails saying there is no answer to wait for', async () => {

@@ -21,6 +21,14 @@ test('each task type names its timeout setting, and start-up bounds the lease by
   assert.equal(taskTimeoutOf({}, settings).setting, 'recordCallTimeoutMs', 'a type without one gets the record-call timeout');
 });
 
+test('a webhook waiting for its answer gets the answer timeout on top of its own', () => {
+  const settings = resolveSettings({ recordCallTimeoutMs: 7000 });
+  const webhook = createTaskRegistry().get('webhook')!;
+  const options = (o: object) => webhook.options.parse({ url: 'https://acct.example/x', ...o });
+  assert.deepEqual(taskTimeoutOf(webhook, settings, options({})), { setting: 'recordCallTimeoutMs', ms: 7000 });
+  assert.deepEqual(taskTimeoutOf(webhook, settings, options({ waitForAnswer: true, answerTimeoutMs: 20_000 })), { setting: 'recordCallTimeoutMs', ms: 27_000 });
+});
+
 test('a task past its timeout fails naming the setting; its signal is aborted', async () => {
   let seen: AbortSignal | null = null;
   await assert.rejects(

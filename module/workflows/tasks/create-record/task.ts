@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formViewBeside, type TaskDefinition } from '../../task-types.js';
 import { createRecordForm } from './form.js';
 import { FieldMap, checkFieldMap, renderFieldMap } from '../field-map.js';
+import { effectKeyOf, findTaskEffect } from '../../task-effects.js';
 
 export const CreateRecordOptions = z.strictObject({
   module: z.string().min(1).max(64),
@@ -24,11 +25,18 @@ export const createRecordTask: TaskDefinition<CreateRecordOptions> = {
     return checkFieldMap(options.fields, options.module, ctx.modules, 'fields');
   },
   async run(options, ctx) {
+    // Resumed after a crash that came after the record was created: never create it twice.
+    const effectKey = effectKeyOf(ctx.run.id, ctx.task.id);
+    const done = await findTaskEffect(ctx.services.db, effectKey);
+    if (done?.recordId != null) {
+      ctx.tpl.env[options.envName] = done.recordId;
+      return { module: done.module ?? options.module, recordId: done.recordId, resumed: 'created before the run was resumed; not created again' };
+    }
     const fields = renderFieldMap(options.fields, ctx.services);
     const created = await ctx.services.host.records.create(options.module, fields, {
       actorUserId: ctx.run.actorUserId,
       ownerUserId: ctx.run.actorUserId ?? undefined,
-      origin: { runId: ctx.run.id, chainDepth: ctx.run.chainDepth + 1 },
+      origin: { runId: ctx.run.id, chainDepth: ctx.run.chainDepth + 1, effectKey },
     });
     ctx.tpl.env[options.envName] = created.id;
     return { module: created.module, recordId: created.id };

@@ -1,9 +1,16 @@
 /** send_email: mails the record owner, a user, or an address; subject and body are templates. */
+import { effectKeyOf, findTaskEffect, noteTaskEffect } from '../../task-effects.js';
 import { z } from 'zod';
 import { emailAddressProblem, sanitizeHeaderText } from '../../../mail-address.js';
 import { formViewBeside, type TaskDefinition } from '../../task-types.js';
 import { sendEmailForm } from './form.js';
 import type { FieldErrors } from '../../../errors.js';
+
+/** PURE: the mail's Message-ID, the same for every send of one task in one run (mail clients show duplicates once). */
+export function messageIdOf(runId: number, taskId: number, mailFrom: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(mailFrom)?.[1] ?? 'hookflow.invalid';
+  return `<hookflow.run-${runId}.task-${taskId}@${domain}>`;
+}
 
 export const SendEmailOptions = z.strictObject({
   to: z.discriminatedUnion('kind', [
@@ -56,15 +63,22 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
     const to = await resolveRecipient(options, ctx);
     const subject = sanitizeHeaderText(ctx.services.renderString(options.subject), 250);
     const body = ctx.services.renderString(options.body, { escapeHtml: options.html });
+    // At least once (task-effects.ts): a mail the server accepted is noted at once, and not sent
+    // again by a resumed run; one sent again (a crash before the note) keeps its Message-ID.
+    const effectKey = effectKeyOf(ctx.run.id, ctx.task.id);
+    if (await findTaskEffect(ctx.services.db, effectKey)) return { to, subject, resumed: 'sent before the run was resumed; not sent again' };
     // The host's mailer takes no signal: the executor stops waiting at mailTimeoutMs (or when the
     // run's lease is lost). A mail not yet handed over is not sent at all.
     ctx.signal?.throwIfAborted();
+    const messageId = messageIdOf(ctx.run.id, ctx.task.id, ctx.services.host.mailFrom);
     await ctx.services.host.mailer.sendMail({
       from: ctx.services.host.mailFrom,
       to,
       subject,
       ...(options.html ? { html: body } : { text: body }),
+      headers: { 'Message-ID': messageId },
     });
-    return { to, subject };
+    await noteTaskEffect(ctx.services.db, effectKey, { module: null, recordId: null });
+    return { to, subject, messageId };
   },
 };

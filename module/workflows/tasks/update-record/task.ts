@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formViewBeside, type TaskDefinition } from '../../task-types.js';
 import { updateRecordForm } from './form.js';
 import { FieldMap, checkFieldMap, renderFieldMap } from '../field-map.js';
+import { effectKeyOf, findTaskEffect } from '../../task-effects.js';
 
 export const UpdateRecordOptions = z.strictObject({
   /** Module of the record to update. Default: the workflow's module. */
@@ -36,9 +37,16 @@ export const updateRecordTask: TaskDefinition<UpdateRecordOptions> = {
     if (sameRecord && ctx.run.recordId === null) throw new Error('this run has no record to update (record_id 0); set a record id');
     const id = sameRecord ? (ctx.run.recordId as number) : toRecordId(ctx.services.render(options.recordId));
     const fields = renderFieldMap(options.fields, ctx.services);
+    // Resumed after a crash that came after the update committed: not updated (nor its workflows started) twice.
+    const effectKey = effectKeyOf(ctx.run.id, ctx.task.id);
+    if (await findTaskEffect(ctx.services.db, effectKey)) {
+      const current = await ctx.services.host.records.get(module, id);
+      if (current && module === ctx.run.module && id === ctx.run.recordId) ctx.tpl.record = { id, ...current.fields };
+      return { module, recordId: id, fields: Object.keys(fields), resumed: 'updated before the run was resumed; not updated again' };
+    }
     const updated = await ctx.services.host.records.update(module, id, fields, {
       actorUserId: ctx.run.actorUserId,
-      origin: { runId: ctx.run.id, chainDepth: ctx.run.chainDepth + 1 },
+      origin: { runId: ctx.run.id, chainDepth: ctx.run.chainDepth + 1, effectKey },
     });
     // Later tasks of this run see the new values of the run's own record.
     if (module === ctx.run.module && id === ctx.run.recordId) ctx.tpl.record = { id, ...updated.fields };
