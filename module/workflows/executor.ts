@@ -6,6 +6,7 @@
  * lease heartbeat) and every task runs under its type's timeout; a lost lease aborts the task in
  * flight and the run writes nothing more (another worker holds it now).
  */
+import { createTaskEffectLedger } from './task-effects.js';
 import type { Knex } from 'knex';
 import type { HostContext, HostLogger } from '../host.js';
 import type { HookflowSettings } from '../config.js';
@@ -113,6 +114,8 @@ export function createRunExecutor(deps: ExecutorDeps) {
     return { ...queue, enqueue: (delivery) => queue.enqueue({ ...delivery, held: true }) };
   }
 
+  const effects = createTaskEffectLedger(deps.db);
+
   function services(tpl: TemplateContext, task: StoredTask): TaskServices {
     return {
       host: deps.host,
@@ -121,6 +124,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       render: (value, opts) => deps.templates.render(value, tpl, opts),
       renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
       deliveries: deliveriesFor(task),
+      effects,
     };
   }
 

@@ -18,6 +18,16 @@ export interface TaskEffect {
   recordId: number | null;
 }
 
+/** What tasks see of the ledger (TaskServices.effects); keys from effectKeyOf. */
+export interface TaskEffectLedger {
+  find(key: string): Promise<TaskEffect | null>;
+  note(key: string, effect: TaskEffect): Promise<void>;
+}
+
+export function createTaskEffectLedger(db: Db): TaskEffectLedger {
+  return { find: (key) => findTaskEffect(db, key), note: (key, effect) => noteTaskEffect(db, key, effect) };
+}
+
 /** The key of one task's effect in one run. */
 export const effectKeyOf = (runId: number, taskId: number) => `run:${runId}:task:${taskId}`;
 

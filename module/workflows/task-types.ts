@@ -11,6 +11,7 @@ import type { HookflowSettings } from '../config.js';
 import type { RenderOptions, TemplateContext } from './templates.js';
 import type { NewDelivery } from '../outbound/queue/enqueue.js';
 import type { ImmediateOutcome } from '../outbound/send-now.js';
+import type { TaskEffectLedger } from './task-effects.js';
 import type { TaskForm } from '../forms/task-form.js';
 
 /** What a task needs of the delivery queue (install adapts the outbound queue to it). */
@@ -47,6 +48,8 @@ export interface TaskServices {
   /** Renders templates in a value (strings, arrays, objects) against the run's context. */
   render(value: unknown, opts?: { escapeHtml?: boolean }): unknown;
   renderString(template: string, opts?: RenderOptions): string;
+  /** The task effect ledger (task-effects.ts): what this run's tasks already did outside it. */
+  effects: TaskEffectLedger;
   /** The delivery queue: writes a delivery row for a webhook task; idempotent per (run, task): a repeat returns the stored row's id and webhook-id. */
   deliveries?: DeliveryQueue;
 }

@@ -90,6 +90,8 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
         render: (value, opts) => deps.templates.render(value, tpl, opts),
         renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
         deliveries: { enqueue: async (d) => { captured = d; return { id: 0, webhookId: d.webhookId }; } },
+        // A test is no run: nothing it does is noted, and nothing counts as done before.
+        effects: { find: async () => null, note: async () => undefined },
       },
       setResponse: () => undefined,
     };

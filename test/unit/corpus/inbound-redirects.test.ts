@@ -28,7 +28,7 @@ function contextFor(env: Record<string, unknown>): { ctx: TaskRunContext; respon
     tpl,
     secrets: {},
     services: {
-      host: { baseUrl: BASE_URL } as never, db: null as never, settings: () => settings,
+      host: { baseUrl: BASE_URL } as never, db: null as never, settings: () => settings, effects: { find: async () => null, note: async () => undefined },
       render: (v: unknown) => engine.render(v, tpl),
       renderString: (t: string) => engine.renderString(t, tpl),
     },

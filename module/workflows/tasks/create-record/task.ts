@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { formViewBeside, type TaskDefinition } from '../../task-types.js';
 import { createRecordForm } from './form.js';
 import { FieldMap, checkFieldMap, renderFieldMap } from '../field-map.js';
-import { effectKeyOf, findTaskEffect } from '../../task-effects.js';
+import { effectKeyOf } from '../../task-effects.js';
 
 export const CreateRecordOptions = z.strictObject({
   module: z.string().min(1).max(64),
@@ -27,7 +27,7 @@ export const createRecordTask: TaskDefinition<CreateRecordOptions> = {
   async run(options, ctx) {
     // Resumed after a crash that came after the record was created: never create it twice.
     const effectKey = effectKeyOf(ctx.run.id, ctx.task.id);
-    const done = await findTaskEffect(ctx.services.db, effectKey);
+    const done = await ctx.services.effects.find(effectKey);
     if (done?.recordId != null) {
       ctx.tpl.env[options.envName] = done.recordId;
       return { module: done.module ?? options.module, recordId: done.recordId, resumed: 'created before the run was resumed; not created again' };

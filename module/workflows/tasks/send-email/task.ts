@@ -1,5 +1,5 @@
 /** send_email: mails the record owner, a user, or an address; subject and body are templates. */
-import { effectKeyOf, findTaskEffect, noteTaskEffect } from '../../task-effects.js';
+import { effectKeyOf } from '../../task-effects.js';
 import { z } from 'zod';
 import { emailAddressProblem, sanitizeHeaderText } from '../../../mail-address.js';
 import { formViewBeside, type TaskDefinition } from '../../task-types.js';
@@ -66,7 +66,7 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
     // At least once (task-effects.ts): a mail the server accepted is noted at once, and not sent
     // again by a resumed run; one sent again (a crash before the note) keeps its Message-ID.
     const effectKey = effectKeyOf(ctx.run.id, ctx.task.id);
-    if (await findTaskEffect(ctx.services.db, effectKey)) return { to, subject, resumed: 'sent before the run was resumed; not sent again' };
+    if (await ctx.services.effects.find(effectKey)) return { to, subject, resumed: 'sent before the run was resumed; not sent again' };
     // The host's mailer takes no signal: the executor stops waiting at mailTimeoutMs (or when the
     // run's lease is lost). A mail not yet handed over is not sent at all.
     ctx.signal?.throwIfAborted();
@@ -78,7 +78,7 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
       ...(options.html ? { html: body } : { text: body }),
       headers: { 'Message-ID': messageId },
     });
-    await noteTaskEffect(ctx.services.db, effectKey, { module: null, recordId: null });
+    await ctx.services.effects.note(effectKey, { module: null, recordId: null });
     return { to, subject, messageId };
   },
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { formViewBeside, type TaskDefinition } from '../../task-types.js';
 import { updateRecordForm } from './form.js';
 import { FieldMap, checkFieldMap, renderFieldMap } from '../field-map.js';
-import { effectKeyOf, findTaskEffect } from '../../task-effects.js';
+import { effectKeyOf } from '../../task-effects.js';
 
 export const UpdateRecordOptions = z.strictObject({
   /** Module of the record to update. Default: the workflow's module. */
@@ -39,7 +39,7 @@ export const updateRecordTask: TaskDefinition<UpdateRecordOptions> = {
     const fields = renderFieldMap(options.fields, ctx.services);
     // Resumed after a crash that came after the update committed: not updated (nor its workflows started) twice.
     const effectKey = effectKeyOf(ctx.run.id, ctx.task.id);
-    if (await findTaskEffect(ctx.services.db, effectKey)) {
+    if (await ctx.services.effects.find(effectKey)) {
       const current = await ctx.services.host.records.get(module, id);
       if (current && module === ctx.run.module && id === ctx.run.recordId) ctx.tpl.record = { id, ...current.fields };
       return { module, recordId: id, fields: Object.keys(fields), resumed: 'updated before the run was resumed; not updated again' };

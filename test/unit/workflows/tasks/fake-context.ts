@@ -1,11 +1,18 @@
 /** Fake collaborators for running one task type (no I/O): a template engine, a host that records calls. */
+import type { TaskEffect, TaskEffectLedger } from '../../../../module/workflows/task-effects.js';
 import { createTemplateEngine, type TemplateContext } from '../../../../module/workflows/templates.js';
 import type { TaskRunContext, RunResponse } from '../../../../module/workflows/task-types.js';
 import { resolveSettings } from '../../../../module/config.js';
 
 export const modules = [{ name: 'Leads', label: 'Leads', fields: [{ name: 'lastname', label: 'Last', type: 'text' as const }, { name: 'email', label: 'E', type: 'email' as const }] }];
 
-export function fakeContext(over: { env?: Record<string, unknown>; recordId?: number | null; secrets?: Record<string, string>; settings?: Record<string, unknown> } = {}) {
+/** The task effect ledger in memory (no I/O): what a unit test's "run" noted. */
+export function createMemoryEffectLedger(): TaskEffectLedger & { notes: Map<string, TaskEffect> } {
+  const notes = new Map<string, TaskEffect>();
+  return { notes, find: async (key) => notes.get(key) ?? null, note: async (key, effect) => { if (!notes.has(key)) notes.set(key, effect); } };
+}
+
+export function fakeContext(over: { env?: Record<string, unknown>; recordId?: number | null; secrets?: Record<string, string>; settings?: Record<string, unknown>; effects?: TaskEffectLedger } = {}) {
   const engine = createTemplateEngine();
   const calls: Array<{ op: string; args: unknown[] }> = [];
   let response: RunResponse | null = null;
@@ -33,6 +40,7 @@ export function fakeContext(over: { env?: Record<string, unknown>; recordId?: nu
     secrets: over.secrets ?? {},
     services: {
       host: host as never, db: null as never, settings: () => settings,
+      effects: over.effects ?? createMemoryEffectLedger(),
       render: (v: unknown, o?: { escapeHtml?: boolean }) => engine.render(v, tpl, o),
       renderString: (t: string, o?: { escapeHtml?: boolean }) => engine.renderString(t, tpl, o),
       deliveries: { enqueue: async (d: { webhookId: string }) => { calls.push({ op: 'enqueue', args: [d] }); return { id: 42, webhookId: d.webhookId }; } },

@@ -2,7 +2,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecordTask } from '../../../../../module/workflows/tasks/create-record/task.js';
-import { fakeContext, validation } from '../fake-context.js';
+import { createMemoryEffectLedger, fakeContext, validation } from '../fake-context.js';
 
 describe('create_record', () => {
   test('creates from $env with chain depth + 1 and stores the new id in $env', async () => {
@@ -13,7 +13,16 @@ describe('create_record', () => {
     const [module, fields, opts] = calls[0].args as [string, Record<string, unknown>, { origin: { chainDepth: number; runId: number } }];
     assert.equal(module, 'Leads');
     assert.deepEqual(fields, { lastname: 'Smith' });
-    assert.deepEqual(opts.origin, { runId: 5, chainDepth: 2 });
+    assert.deepEqual(opts.origin, { runId: 5, chainDepth: 2, effectKey: 'run:5:task:11' }, 'the host hands the effect key back to the hook');
+  });
+  test('a run resumed after the record was created (its effect noted) creates nothing and passes the id on', async () => {
+    const effects = createMemoryEffectLedger();
+    await effects.note('run:5:task:11', { module: 'Leads', recordId: 77 });
+    const { ctx, calls, tpl } = fakeContext({ effects });
+    const out = await createRecordTask.run(createRecordTask.options.parse({ module: 'Leads', fields: [{ field: 'lastname', value: 'x' }] }), ctx);
+    assert.equal(calls.length, 0, 'the host is not asked again');
+    assert.equal((out as { recordId: number }).recordId, 77);
+    assert.equal(tpl.env.created_record_id, 77);
   });
   test('save-time check names unknown fields and modules', () => {
     assert.deepEqual(createRecordTask.validate!(createRecordTask.options.parse({ module: 'Leads', fields: [{ field: 'nope', value: 1 }] }), validation()), { 'fields.0.field': 'Leads has no field nope' });

@@ -15,7 +15,7 @@ function run(options: Record<string, unknown>, env: Record<string, unknown>, bas
   const ctx = {
     run: { id: 1, workflowId: 1, workflowTitle: 'W', module: 'Leads', recordId: null, source: 'http', eventType: 'http', chainDepth: 0, actorUserId: null },
     task: { id: 1, type: 'respond', title: 'answer' }, tpl, secrets: {},
-    services: { host: { baseUrl } as never, db: null as never, settings: () => settings, render: (v: unknown) => engine.render(v, tpl), renderString: (t: string) => engine.renderString(t, tpl) },
+    services: { host: { baseUrl } as never, db: null as never, settings: () => settings, effects: { find: async () => null, note: async () => undefined }, render: (v: unknown) => engine.render(v, tpl), renderString: (t: string) => engine.renderString(t, tpl) },
     setResponse: (r: RunResponse) => { response = r; },
   } satisfies TaskRunContext;
   return respondTask.run(respondTask.options.parse(options), ctx).then((logged) => ({ logged, response }));
