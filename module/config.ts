@@ -32,6 +32,16 @@ export const HookflowSettings = z.object({
   maxConcurrency: z.number().int().min(1).max(512).default(16),
   /** Deliveries in flight at once per destination host (host:port), across all worker processes. Default 4. */
   perHostConcurrency: z.number().int().min(1).max(128).default(4),
+  /**
+   * Consecutive failed attempts (no connection, timeout, 5xx, 429, 408) to one destination
+   * (host:port), across all its deliveries, after which its deliveries are held and the worker
+   * probes it with the oldest one; 0 = never hold. Default 10.
+   */
+  destinationPauseAfterFailures: z.number().int().min(0).max(10_000).default(10),
+  /** First probe of a held destination this long after it was held, doubling after each failed probe, seconds. Default 30. */
+  destinationProbeSeconds: z.number().int().min(1).max(24 * 3600).default(30),
+  /** Longest wait between two probes of a held destination, seconds (never below destinationProbeSeconds). Default 3600. */
+  destinationProbeMaxSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
   /** How long a claimed delivery/run is leased before another worker may take it, seconds. Default 60. */
   leaseSeconds: z.number().int().min(5).max(3600).default(60),
   /** Worker poll interval when nothing wakes it, ms. Default 1000. */

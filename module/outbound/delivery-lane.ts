@@ -15,7 +15,10 @@ export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDe
   return {
     name: 'deliveries',
     concurrency: () => deps.settings().maxConcurrency,
-    claim: (limit) => claimDueDeliveries(deps.db, deps.workerId, limit, { leaseSeconds: deps.settings().leaseSeconds, perHostConcurrency: deps.settings().perHostConcurrency }),
+    claim: (limit) => {
+      const s = deps.settings();
+      return claimDueDeliveries(deps.db, deps.workerId, limit, { leaseSeconds: s.leaseSeconds, perHostConcurrency: s.perHostConcurrency, holdDestinations: s.destinationPauseAfterFailures > 0 });
+    },
     process: (delivery) => deps.processor.process(delivery, deps.workerId),
   };
 }
