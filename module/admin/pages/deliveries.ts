@@ -56,13 +56,14 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
   });
 
   router.get('/deliveries/:id', async (req, res) => {
-    const { delivery, attempts } = await getDeliveryWithAttempts(deps.db, parseId(req.params.id));
+    const { delivery, attempts, destination } = await getDeliveryWithAttempts(deps.db, parseId(req.params.id));
     const wf = delivery.workflowId ? await deps.store.get(delivery.workflowId) : null;
     const task = wf?.tasks.find((t) => t.id === delivery.taskId) ?? null;
     render(req, res, 'delivery', {
       title: `Delivery ${delivery.id}`, section: 'deliveries', d: delivery, wf, task,
       // Only a finished delivery can be resent (one still queued or being sent is on its way).
       resendable: delivery.status === 'success' || delivery.status === 'failed',
+      destination,
       disabled: task?.disabledAt ? { ...task, held: (await heldCountsByTask(deps.db)).get(task.id) ?? 0 } : null,
       lastError: delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` ? delivery.lastError : null,
       headers: Object.entries(delivery.headers).map(([name, value]) => ({ name, value })),

@@ -20,6 +20,9 @@ export const SETTING_GROUPS: Array<{ title: string; intro: string; fields: Setti
     { key: 'requestTimeoutMs', label: 'Request timeout', kind: 'int', unit: 'ms', hint: 'Connect and response, per attempt.' },
     { key: 'maxConcurrency', label: 'Deliveries in flight per worker', kind: 'int' },
     { key: 'perHostConcurrency', label: 'Deliveries in flight per receiver host', kind: 'int' },
+    { key: 'destinationPauseAfterFailures', label: 'Hold a receiver after failures in a row', kind: 'int', hint: 'Failed attempts (no connection, timeout, 5xx, 429) to one host in a row; then its deliveries wait while Hookflow probes it. 0: never.' },
+    { key: 'destinationProbeSeconds', label: 'First probe of a held receiver after', kind: 'int', unit: 'seconds', hint: 'Doubles after each failed probe.' },
+    { key: 'destinationProbeMaxSeconds', label: 'Longest wait between probes', kind: 'int', unit: 'seconds' },
     { key: 'outboundAllowlist', label: 'Private ranges webhooks may reach', kind: 'lines', hint: 'One address or CIDR per line, e.g. 10.0.0.0/8. Default: public addresses only.' },
   ] },
   { title: 'HTTP handler', intro: 'The inbound short URL that web forms and other systems call.', fields: [
