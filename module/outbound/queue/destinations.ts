@@ -117,6 +117,21 @@ export async function resumeDestinations(trx: Knex.Transaction, hosts: string[])
     .update({ next_attempt_at: now, cycle_attempt_base: trx.ref('attempt_count'), updated_at: now }));
 }
 
+/**
+ * Ends every hold at once (holding was switched off: destinationPauseAfterFailures 0): the
+ * destinations are healthy again and their waiting deliveries due now; returns how many destinations.
+ */
+export async function releaseAllHeldDestinations(db: Knex): Promise<number> {
+  return db.transaction(async (trx) => {
+    const hosts = (await trx(TABLE).whereNotNull('paused_at').select('destination_host')).map((r: Record<string, any>) => String(r.destination_host));
+    if (hosts.length === 0) return 0;
+    const healthy = healthyDestination('');
+    await trx(TABLE).whereIn('destination_host', hosts).update({ ...rowOf(healthy), updated_at: trx.raw(nowMsSql(trx)) });
+    await resumeDestinations(trx, hosts);
+    return hosts.length;
+  });
+}
+
 /** A held destination as the overview and the API show it. */
 export interface HeldDestination extends DestinationHealth {
   /** Deliveries to it not sent yet (waiting, or the probe in flight). */

@@ -71,17 +71,21 @@ describeEachEngine('a failing destination is held and resumed', (tdb) => {
     webhookId: `msg_${randomUUID()}`, runId: null, workflowId: null, taskId: null, eventType: 'record.updated', module: 'Deals', recordId: record,
     method: 'POST', url, headers: { 'content-type': 'application/json' }, contentType: 'application/json', body: JSON.stringify({ record, seq }), originKey: null,
   }).then((r) => r.id);
-  const rowsTo = (host: string) => db()('hookflow_deliveries').where({ destination_host: host }).orderBy('id');
+  const rowsTo = (host: string, ids?: number[]) => {
+    const q = db()('hookflow_deliveries').where({ destination_host: host }).orderBy('id');
+    return ids ? q.whereIn('id', ids) : q;
+  };
+  const startWorker = () => { if (!h.hookflow.worker.running) h.hookflow.worker.start(); };
   const health = (host: string) => db()('hookflow_destinations').where({ destination_host: host }).first();
 
   test('down, held, probed with the oldest, back: each delivered once, in per-record order, none exhausted', async () => {
     down.state.down = true;
     const ids: number[] = [];
     for (let seq = 1; seq <= 4; seq++) for (const record of [1, 2, 3]) ids.push(await enqueue(down.url, record, seq));
-    h.hookflow.worker.start();
+    startWorker();
 
     await waitFor('the failing destination to be held', 60_000, async () => {
-      const failed = (await rowsTo(down.host)).filter((r) => r.status === 'failed');
+      const failed = (await rowsTo(down.host, ids)).filter((r) => r.status === 'failed');
       if (failed.length > 0) assert.fail(`delivery ${failed[0].id} used up its retries: ${failed[0].last_error}`);
       return (await health(down.host))?.paused_at != null;
     });
@@ -89,11 +93,11 @@ describeEachEngine('a failing destination is held and resumed', (tdb) => {
     // Another destination is unaffected while this one is held.
     const healthyIds: number[] = [];
     for (const record of [1, 2]) for (let seq = 1; seq <= 3; seq++) healthyIds.push(await enqueue(healthy.url, record, seq));
-    await waitFor('the healthy destination\'s deliveries', 60_000, async () => (await rowsTo(healthy.host)).every((r) => r.status === 'success'));
+    await waitFor('the healthy destination\'s deliveries', 60_000, async () => (await rowsTo(healthy.host, healthyIds)).every((r) => r.status === 'success'));
     assert.equal(healthy.seen.length, healthyIds.length, 'each sent once, at once');
 
     // Probes go on until the oldest delivery has had more attempts than its retries allow.
-    await waitFor('probes beyond the retry schedule', 60_000, async () => Number((await rowsTo(down.host))[0].attempt_count) > RETRIES.length + 1);
+    await waitFor('probes beyond the retry schedule', 60_000, async () => Number((await rowsTo(down.host, ids))[0].attempt_count) > RETRIES.length + 1);
     const listed = await api.call('GET', '/destinations');
     assert.equal(listed.status, 200);
     const mine = listed.body.destinations.find((d: { host: string }) => d.host === down.host);
@@ -103,12 +107,13 @@ describeEachEngine('a failing destination is held and resumed', (tdb) => {
     const waiting = await api.call('GET', `/deliveries/${ids.at(-1)}`);
     assert.equal(waiting.body.delivery.status, 'queued');
     assert.equal(waiting.body.destination?.host, down.host, 'a waiting delivery says what it waits for');
-    assert.equal((await rowsTo(down.host)).filter((r) => r.status === 'failed').length, 0, 'nothing failed while held');
+    assert.equal((await rowsTo(down.host, ids)).filter((r) => r.status === 'failed').length, 0, 'nothing failed while held');
 
     down.state.down = false;
-    await waitFor('every held delivery', 60_000, async () => (await rowsTo(down.host)).every((r) => r.status === 'success'));
-    const delivered = down.seen.filter((s) => s.answered === 200);
-    const rows = await rowsTo(down.host);
+    await waitFor('every held delivery', 60_000, async () => (await rowsTo(down.host, ids)).every((r) => r.status === 'success'));
+    const rows = await rowsTo(down.host, ids);
+    const mineIds = new Set(rows.map((r) => r.webhook_id));
+    const delivered = down.seen.filter((s) => s.answered === 200 && mineIds.has(s.webhookId));
     assert.deepEqual(delivered.map((s) => s.webhookId).sort(), rows.map((r) => r.webhook_id).sort(), 'every delivery arrived exactly once');
     for (const record of [1, 2, 3]) assert.deepEqual(delivered.filter((s) => s.record === record).map((s) => s.seq), [1, 2, 3, 4], `record ${record} in order`);
     // While held, only the probe (the oldest delivery) was tried.
@@ -119,5 +124,21 @@ describeEachEngine('a failing destination is held and resumed', (tdb) => {
     assert.deepEqual([Number(after.consecutive_failures), after.paused_at, after.next_probe_at], [0, null, null], 'healthy again');
     assert.deepEqual((await api.call('GET', '/destinations')).body.destinations.filter((d: { host: string }) => d.host === down.host), []);
     assert.equal(h.mails.length, 0, 'no failure alerts');
+  });
+
+  test('switching holding off ends every hold: what waited is sent at once', async (t) => {
+    // Probed only in an hour: nothing but the switch can end this hold within the test.
+    await h.hookflow.services.settings.save({ destinationProbeSeconds: 3600 });
+    t.after(() => h.hookflow.services.settings.save({ destinationProbeSeconds: SETTINGS.destinationProbeSeconds, destinationPauseAfterFailures: SETTINGS.destinationPauseAfterFailures }));
+    down.state.down = true;
+    const ids: number[] = [];
+    for (let seq = 1; seq <= 4; seq++) ids.push(await enqueue(down.url, 9, seq));
+    startWorker();
+    await waitFor('the failing destination to be held', 60_000, async () => (await health(down.host))?.paused_at != null);
+    down.state.down = false;
+    await h.hookflow.services.settings.save({ destinationPauseAfterFailures: 0 });
+    await waitFor('every delivery once holding is off', 60_000, async () => (await rowsTo(down.host, ids)).every((r) => r.status === 'success'));
+    assert.equal((await health(down.host)).paused_at, null);
+    assert.deepEqual(down.seen.filter((s) => s.answered === 200 && s.record === 9).map((s) => s.seq), [1, 2, 3, 4]);
   });
 });
