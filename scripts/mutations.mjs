@@ -10,6 +10,8 @@ const RECOVERY = 'test/integration/workflows/run-recovery.test.ts';
 const DELIVERY = 'test/integration/outbound/delivery.test.ts';
 const DISABLE = 'test/integration/outbound/webhook-disable.test.ts';
 const RESEND = 'test/integration/outbound/resend.test.ts';
+const HOLD = 'test/integration/outbound/destination-hold.test.ts';
+const HOLD_TEST = 'down, held, probed with the oldest, back: each delivered once, in per-record order, none exhausted';
 
 export const MUTATIONS = [
   {
@@ -156,5 +158,24 @@ export const MUTATIONS = [
     find: '    if (skip.has(d.id)) continue;',
     replace: '',
     tests: [{ file: RESEND, name: 'bulk resend honours copies made by an earlier release (resend_of_id)' }],
+  },
+  {
+    name: 'destination-hold',
+    what: 'a destination that keeps failing is never held: its deliveries use up their retries and fail',
+    file: 'module/outbound/destination-policy.ts',
+    find: 'return s.pauseAfterFailures > 0 && consecutiveFailures >= s.pauseAfterFailures;',
+    replace: 'return false;',
+    tests: [
+      { file: HOLD, name: HOLD_TEST },
+      { file: 'test/integration/admin/pages-destination-held.test.ts', name: 'the overview lists a failing destination with what it holds and the next probe; a probe that gets through clears it' },
+    ],
+  },
+  {
+    name: 'held-destination-not-claimed',
+    what: "a held destination's deliveries are claimed as usual instead of only its probe",
+    file: 'module/outbound/queue/claim.ts',
+    find: "const notHeld = hold ? ` AND destination_host NOT IN (${heldHostsSql()})` : '';",
+    replace: "const notHeld = '';",
+    tests: [{ file: HOLD, name: HOLD_TEST }],
   },
 ];
