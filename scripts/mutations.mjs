@@ -167,7 +167,7 @@ export const MUTATIONS = [
     replace: 'return false;',
     tests: [
       { file: HOLD, name: HOLD_TEST },
-      { file: 'test/integration/admin/pages-destination-held.test.ts', name: 'the overview lists a failing destination with what it holds and the next probe; a probe that gets through clears it' },
+      { file: 'test/integration/admin/pages-destination-held.test.ts', name: 'the overview lists a failing destination with what it holds and the next probe; Try now gets through and clears it' },
     ],
   },
   {

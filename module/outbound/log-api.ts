@@ -18,7 +18,7 @@ import { DELIVERY_STATUSES } from './queue/enqueue.js';
 import { reopenDelivery, resendSkips, type ResendSkip } from './queue/resend.js';
 import { attemptsOf, failedDeliveriesSince, getDelivery, listDeliveries, type Delivery, type DeliveryAttempt } from './queue/read.js';
 import { APPLICATION_TOKEN_SLOT } from './bodies.js';
-import { listHeldDestinations, type HeldDestination } from './queue/destinations.js';
+import { listHeldDestinations, probeDestinationNow, type HeldDestination } from './queue/destinations.js';
 
 /** A status filter in any case (`Queued`, `FAILED`): the values are a closed lower-case set. */
 const StatusFilter = z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(DELIVERY_STATUSES));
@@ -128,6 +128,13 @@ export async function resendFailedDeliveries(db: Knex, f: { since: number; taskI
   return { resent, skipped };
 }
 
+/** Makes a held destination's probe due now (shared by the API and the overview's button); 404 when it is not held. */
+export async function tryDestinationNow(db: Knex, host: string): Promise<HeldDestination> {
+  if (!(await probeDestinationNow(db, host))) throw new HookflowError('not_found', `destination ${host} is not held`);
+  const [destination] = await listHeldDestinations(db, host);
+  return destination;
+}
+
 export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
   const { db } = deps;
   const api = express.Router();
@@ -139,6 +146,13 @@ export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
   // Destinations whose deliveries are held after failing N times in a row (oldest hold first).
   api.get('/destinations', async (_req, res) => {
     res.json({ destinations: await listHeldDestinations(db) });
+  });
+
+  // "Try now": the probe of a held destination is due at once; 404 when it is not held.
+  api.post('/destinations/:host/probe', async (req, res) => {
+    const destination = await tryDestinationNow(db, String(req.params.host));
+    deps.wake();
+    res.status(202).json({ destination });
   });
 
   api.get('/deliveries/:id', async (req, res) => {

@@ -12,6 +12,7 @@ import { countRunsSince } from '../../workflows/runs.js';
 import { countDeliveriesSince, hourlyDeliveryCounts } from '../../outbound/queue/read.js';
 import { heldCountsByTask } from '../../outbound/queue/hold.js';
 import { listHeldDestinations } from '../../outbound/queue/destinations.js';
+import { tryDestinationNow } from '../../outbound/log-api.js';
 import { text } from '../../forms/form-values.js';
 import type { PagesContext } from './context.js';
 
@@ -54,6 +55,15 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
       // Receivers that failed N times in a row: their deliveries wait while the worker probes them.
       heldDestinations: heldDestinations.map((d) => ({ ...d, probeDue: d.nextProbeAt !== null && d.nextProbeAt <= nowMs })),
     });
+  });
+
+  // "Try now" on a held destination: its oldest delivery is sent as the probe at once.
+  router.post('/destinations/probe', async (req, res) => {
+    const host = text(req.body, 'host');
+    await tryDestinationNow(deps.db, host);
+    deps.logger.info({ host, userId: res.locals.user?.id }, 'held destination: probe requested now');
+    deps.wake();
+    res.redirect(303, `${ctx.base(res)}/?notice=destination-probing`);
   });
 
   router.post('/enabled', async (req, res) => {

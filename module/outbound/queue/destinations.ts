@@ -132,6 +132,18 @@ export async function releaseAllHeldDestinations(db: Knex): Promise<number> {
   });
 }
 
+/**
+ * "Try now": the held destination's probe is due at once (an admin fixed the receiver). False
+ * when it is not held. A probe already in flight is left alone (never two at once).
+ */
+export async function probeDestinationNow(db: Knex, host: string): Promise<boolean> {
+  const now = db.raw(nowMsSql(db));
+  const held = await db(TABLE).where({ destination_host: host }).whereNotNull('paused_at').first('destination_host');
+  if (!held) return false;
+  await db(TABLE).where({ destination_host: host }).whereNotNull('paused_at').whereNull('probe_delivery_id').update({ next_probe_at: now, updated_at: now });
+  return true;
+}
+
 /** A held destination as the overview and the API show it. */
 export interface HeldDestination extends DestinationHealth {
   /** Deliveries to it not sent yet (waiting, or the probe in flight). */

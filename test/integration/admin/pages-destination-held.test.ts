@@ -30,7 +30,7 @@ describeEachEngine('held destination pages', (tdb) => {
     await rx?.close();
   });
 
-  test('the overview lists a failing destination with what it holds and the next probe; a probe that gets through clears it', async () => {
+  test('the overview lists a failing destination with what it holds and the next probe; Try now gets through and clears it', async () => {
     await hf().services.workflows.create({
       module: 'Deals', title: 'Accounting', status: 'active', trigger: 'record.created',
       conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: 'Acct' }] },
@@ -49,15 +49,19 @@ describeEachEngine('held destination pages', (tdb) => {
     assert.match(card, new RegExp(`${host.replace('.', '\\.')}</strong> failing since <time datetime="[^"]+">[^<]+</time>, 3 held\\.`));
     assert.match(card, /tries the oldest one\s+at <time/, 'when it is tried next');
     assert.match(card, /HTTP 503/);
+    assert.match(card, /Try now/);
 
     const waiting = await db()('hookflow_deliveries').where({ destination_host: host }).orderBy('id', 'desc').first('id');
     const page = (await client.get(`${ADMIN}/deliveries/${waiting.id}`)).text;
     assert.match(page, new RegExp(`Waiting: destination ${host.replace('.', '\\.')} failing since <time`));
 
-    // The receiver is back; the probe falls due (as an hour passing would make it).
+    // The receiver is back; the admin does not wait an hour for the next probe.
     rx.status = 200;
     const before = rx.received.length;
-    await db()('hookflow_destinations').where({ destination_host: host }).update({ next_probe_at: 0 });
+    const tried = await client.submit(`${ADMIN}/`, `${ADMIN}/destinations/probe`, { host });
+    assert.equal(tried.status, 303);
+    assert.equal(tried.location, `${ADMIN}/?notice=destination-probing`);
+    assert.match((await client.get(tried.location!)).text, /Trying the destination now/);
     await hf().worker.drain();
     // Oldest first = by delivery id (three saves' runs may queue their deliveries in any order).
     const byId = await db()('hookflow_deliveries').where({ destination_host: host }).orderBy('id').select('body', 'status');
@@ -65,5 +69,7 @@ describeEachEngine('held destination pages', (tdb) => {
     assert.deepEqual(byId.map((d) => d.status), ['success', 'success', 'success']);
     assert.doesNotMatch((await client.get(`${ADMIN}/`)).text, /data-held-destination=/, 'no longer listed');
     assert.doesNotMatch((await client.get(`${ADMIN}/deliveries/${waiting.id}`)).text, /Waiting: destination/);
+    const again = await client.submit(`${ADMIN}/`, `${ADMIN}/destinations/probe`, { host });
+    assert.equal(again.status, 404, 'a destination that is not held cannot be tried');
   });
 });

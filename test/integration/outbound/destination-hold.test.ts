@@ -108,6 +108,7 @@ describeEachEngine('a failing destination is held and resumed', (tdb) => {
     assert.equal(waiting.body.delivery.status, 'queued');
     assert.equal(waiting.body.destination?.host, down.host, 'a waiting delivery says what it waits for');
     assert.equal((await rowsTo(down.host, ids)).filter((r) => r.status === 'failed').length, 0, 'nothing failed while held');
+    assert.equal((await api.call('POST', '/destinations/127.0.0.1:1/probe')).status, 404, 'only a held destination can be tried now');
 
     down.state.down = false;
     await waitFor('every held delivery', 60_000, async () => (await rowsTo(down.host, ids)).every((r) => r.status === 'success'));
