@@ -54,6 +54,8 @@ describeEachEngine('held destination pages', (tdb) => {
     const waiting = await db()('hookflow_deliveries').where({ destination_host: host }).orderBy('id', 'desc').first('id');
     const page = (await client.get(`${ADMIN}/deliveries/${waiting.id}`)).text;
     assert.match(page, new RegExp(`Waiting: destination ${host.replace('.', '\\.')} failing since <time`));
+    const log = (await client.get(`${ADMIN}/deliveries?status=queued`)).text;
+    assert.equal((log.match(/data-waiting-destination>waiting: destination failing/g) ?? []).length, 3, 'the log marks each waiting delivery');
 
     // The receiver is back; the admin does not wait an hour for the next probe.
     rx.status = 200;
