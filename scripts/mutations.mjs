@@ -178,4 +178,12 @@ export const MUTATIONS = [
     replace: "const notHeld = '';",
     tests: [{ file: HOLD, name: HOLD_TEST }],
   },
+  {
+    name: 'one-probe-at-a-time',
+    what: 'a leased probe leaves the next probe due: many claimers probe a held destination with many deliveries at once',
+    file: 'module/outbound/queue/destinations.ts',
+    find: 'update({ probe_delivery_id: p.id, next_probe_at: trx.raw(`${now} + ?`, [leaseMs]), updated_at: trx.raw(now) });',
+    replace: 'update({ probe_delivery_id: p.id, updated_at: trx.raw(now) });',
+    tests: [{ file: 'test/integration/outbound/destination-claim.test.ts', name: 'a held destination yields one probe, its oldest delivery even if not due, to one of many claimers' }],
+  },
 ];

@@ -54,6 +54,15 @@ export async function markProbesLeased(trx: Knex.Transaction, probes: Array<{ id
   }
 }
 
+/**
+ * A probe that ended without an attempt (its webhook turned out disabled, so it was held): the
+ * next probe is due at once instead of when the lease would have run out.
+ */
+export async function endProbeWithoutAttempt(db: Knex, deliveryId: number): Promise<void> {
+  const now = db.raw(nowMsSql(db));
+  await db(TABLE).where({ probe_delivery_id: deliveryId }).update({ probe_delivery_id: null, next_probe_at: now, updated_at: now });
+}
+
 /** One recorded attempt as destination health sees it. */
 export interface DestinationAttempt { host: string; deliveryId: number; outcome: string; statusCode: number | null; error: string | null }
 
