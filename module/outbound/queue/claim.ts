@@ -79,6 +79,8 @@ const claimedFromRow = (r: Record<string, any>): ClaimedDelivery => ({ ...delive
 
 /**
  * Leases up to `limit` due deliveries to `workerId`, oldest due first, honouring the per-host cap.
+ * With `holdDestinations`, a held destination's deliveries are skipped except its probe (its
+ * oldest unfinished delivery, once the probe is due), which is marked leased in the same transaction.
  *
  * Guarantee: at no time do more than `perHostConcurrency` deliveries to one host hold an
  * unexpired lease, whatever the number of worker processes. Claims are serialised, so each one
