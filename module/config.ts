@@ -33,6 +33,16 @@ export const HookflowSettings = z.object({
   /** Deliveries in flight at once per destination host (host:port), across all worker processes. Default 4. */
   perHostConcurrency: z.number().int().min(1).max(128).default(4),
   /**
+   * Consecutive failed attempts (no connection, timeout, 5xx, 429, 408) to one destination
+   * (host:port), across all its deliveries, after which its deliveries are held and the worker
+   * probes it with the oldest one; 0 = never hold. Default 10.
+   */
+  destinationPauseAfterFailures: z.number().int().min(0).max(10_000).default(10),
+  /** First probe of a held destination this long after it was held, doubling after each failed probe, seconds. Default 30. */
+  destinationProbeSeconds: z.number().int().min(1).max(24 * 3600).default(30),
+  /** Longest wait between two probes of a held destination, seconds (never below destinationProbeSeconds). Default 3600. */
+  destinationProbeMaxSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+  /**
    * send_email: longest wait for the host's mailer (the SMTP server's answer) per mail, ms; the
    * task fails when it passes. Default 30000. `leaseSeconds` must be longer.
    */

@@ -31,6 +31,7 @@ const ROOT_EXCEPTIONS = { 'config.ts': ['inbound/client-address.ts', 'outbound/u
 export const OWNERS = {
   hookflow_deliveries: 'outbound/queue/',
   hookflow_attempts: 'outbound/queue/',
+  hookflow_destinations: 'outbound/queue/destinations.ts',
   hookflow_alerts: 'alerts/alert-queue.ts',
   hookflow_alert_recipients: 'alerts/alert-queue.ts',
   hookflow_runs: 'workflows/runs.ts',

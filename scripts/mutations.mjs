@@ -13,6 +13,8 @@ const RESEND = 'test/integration/outbound/resend.test.ts';
 const WRITE_BACK = 'test/integration/outbound/write-back.test.ts';
 const WAIT = 'test/integration/outbound/wait-for-answer.test.ts';
 const EFFECTS = 'test/integration/workflows/crash-safe-effects.test.ts';
+const HOLD = 'test/integration/outbound/destination-hold.test.ts';
+const HOLD_TEST = 'down, held, probed with the oldest, back: each delivered once, in per-record order, none exhausted';
 
 export const MUTATIONS = [
   {
@@ -218,8 +220,35 @@ export const MUTATIONS = [
     name: 'mail-noted-once-sent',
     what: 'a resumed run sends a mail its crashed predecessor already sent',
     file: 'module/workflows/tasks/send-email/task.ts',
-    find: 'if (await findTaskEffect(ctx.services.db, effectKey)) return',
+    find: 'if (await ctx.services.effects.find(effectKey)) return',
     replace: 'if (false) return',
     tests: [{ file: EFFECTS, name: 'send_email: the resumed run sends no second mail; the mail carries a Message-ID from run and task' }],
+  },
+  {
+    name: 'destination-hold',
+    what: 'a destination that keeps failing is never held: its deliveries use up their retries and fail',
+    file: 'module/outbound/destination-policy.ts',
+    find: 'return s.pauseAfterFailures > 0 && consecutiveFailures >= s.pauseAfterFailures;',
+    replace: 'return false;',
+    tests: [
+      { file: HOLD, name: HOLD_TEST },
+      { file: 'test/integration/admin/pages-destination-held.test.ts', name: 'the overview lists a failing destination with what it holds and the next probe; Try now gets through and clears it' },
+    ],
+  },
+  {
+    name: 'held-destination-not-claimed',
+    what: "a held destination's deliveries are claimed as usual instead of only its probe",
+    file: 'module/outbound/queue/claim.ts',
+    find: "const notHeld = hold ? ` AND destination_host NOT IN (${heldHostsSql()})` : '';",
+    replace: "const notHeld = '';",
+    tests: [{ file: HOLD, name: HOLD_TEST }],
+  },
+  {
+    name: 'one-probe-at-a-time',
+    what: 'a leased probe leaves the next probe due: many claimers probe a held destination with many deliveries at once',
+    file: 'module/outbound/queue/destinations.ts',
+    find: 'update({ probe_delivery_id: p.id, next_probe_at: trx.raw(`${now} + ?`, [leaseMs]), updated_at: trx.raw(now) });',
+    replace: 'update({ probe_delivery_id: p.id, updated_at: trx.raw(now) });',
+    tests: [{ file: 'test/integration/outbound/destination-claim.test.ts', name: 'a held destination yields one probe, its oldest delivery even if not due, to one of many claimers' }],
   },
 ];

@@ -9,6 +9,7 @@ import type { WorkerLane } from '../worker.js';
 import { withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat.js';
 import { claimDueDeliveries, type ClaimedDelivery } from './queue/claim.js';
 import { renewDeliveryLease } from './queue/lease.js';
+import { releaseAllHeldDestinations } from './queue/destinations.js';
 
 export interface DeliveryLaneDeps {
   db: Knex;
@@ -38,10 +39,18 @@ export function processUnderLease(deps: Omit<DeliveryLaneDeps, 'processor'> & { 
 
 export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDelivery> {
   const processLeased = (delivery: ClaimedDelivery) => processUnderLease(deps, delivery);
+  let holding: boolean | null = null;
   return {
     name: 'deliveries',
     concurrency: () => deps.settings().maxConcurrency,
-    claim: (limit) => claimDueDeliveries(deps.db, deps.workerId, limit, { leaseSeconds: deps.settings().leaseSeconds, perHostConcurrency: deps.settings().perHostConcurrency }),
+    claim: async (limit) => {
+      const s = deps.settings();
+      const hold = s.destinationPauseAfterFailures > 0;
+      // Holding switched off (or off from the start): end the holds left from before, once.
+      if (!hold && holding !== false) await releaseAllHeldDestinations(deps.db);
+      holding = hold;
+      return claimDueDeliveries(deps.db, deps.workerId, limit, { leaseSeconds: s.leaseSeconds, perHostConcurrency: s.perHostConcurrency, holdDestinations: hold });
+    },
     process: processLeased,
   };
 }

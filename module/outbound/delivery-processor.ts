@@ -27,6 +27,7 @@ import type { AnswerWriter, OnFinalFailure, WebhookTarget, WebhookTargets } from
 import { describeAnswer, saveAnswer } from './save-answer.js';
 import { firstAttemptAt, type Delivery } from './queue/read.js';
 import { recordAttempts, type AttemptRecord, type AttemptWrite, type NextState } from './queue/record-attempts.js';
+import { destinationPolicyOf } from './destination-policy.js';
 
 export interface DeliveryProcessorDeps {
   db: Knex;
@@ -79,20 +80,20 @@ function toPolicyInput(a: AttemptRecord & { retryAfter: string | null }): Attemp
 const WRITE_BATCH_MAX = 64;
 
 /** Group commit: writes queue up while a transaction is in flight and go out together next. */
-function createAttemptWriter(db: Knex, onFinalFailure?: OnFinalFailure) {
+function createAttemptWriter(db: Knex, onFinalFailure: OnFinalFailure | undefined, settings: () => HookflowSettings) {
   const queue: Array<{ write: AttemptWrite; resolve(kept: boolean): void; reject(err: unknown): void }> = [];
   let flushing = false;
   async function flush(): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.splice(0, WRITE_BATCH_MAX);
       try {
-        const kept = await recordAttempts(db, batch.map((b) => b.write), onFinalFailure);
+        const kept = await recordAttempts(db, batch.map((b) => b.write), onFinalFailure, destinationPolicyOf(settings()));
         batch.forEach((b, i) => b.resolve(kept[i]));
       } catch (err) {
         // Nothing of the batch was written. One bad write must not sink the others: each is
         // tried alone; one that still fails stays leased, and is sent again once the lease expires.
         if (batch.length === 1) batch[0].reject(err);
-        else for (const b of batch) await recordAttempts(db, [b.write], onFinalFailure).then(([kept]) => b.resolve(kept), b.reject);
+        else for (const b of batch) await recordAttempts(db, [b.write], onFinalFailure, destinationPolicyOf(settings())).then(([kept]) => b.resolve(kept), b.reject);
       }
     }
     flushing = false;
@@ -122,7 +123,7 @@ function createTargetReader(targets: WebhookTargets) {
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   let agent: { key: string; agent: Agent } | null = null;
   const retired: Agent[] = [];
-  const writeAttempt = createAttemptWriter(deps.db, deps.onFinalFailure);
+  const writeAttempt = createAttemptWriter(deps.db, deps.onFinalFailure, deps.settings);
   const readTarget = createTargetReader(deps.targets);
 
   // One agent per (allowlist, timeout); rebuilt when an admin changes either.
@@ -180,7 +181,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         urlCarriesRecordData: target?.options ? urlCarriesRecordData(target.options) : false,
       });
       if (decision.action === 'fail' && decision.disableWebhook && target) await disable(target.taskId, d.url);
-      const next: NextState = answer.error ? { status: 'failed' } : decision.action === 'success' ? { status: 'success' } : decision.action === 'retry' ? { status: 'queued', nextAttemptAt: decision.atMs } : { status: 'failed' };
+      const next: NextState = answer.error ? { status: 'failed', exhausted: false } : decision.action === 'success' ? { status: 'success' } : decision.action === 'retry' ? { status: 'queued', nextAttemptAt: decision.atMs } : { status: 'failed', exhausted: decision.exhausted };
       // A 410's consequence (disabled, or this delivery only) is worth more than a bare "HTTP 410".
       const error = answer.error ?? (decision.action === 'success' ? null : result.statusCode === 410 ? decision.reason : result.error ?? decision.reason);
       const kept = await writeAttempt({ delivery: d, workerId, attempt: { ...result, error, writeBack: answer.note }, next });

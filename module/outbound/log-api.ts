@@ -18,6 +18,7 @@ import { DELIVERY_STATUSES } from './queue/enqueue.js';
 import { reopenDelivery, resendSkips, type ResendSkip } from './queue/resend.js';
 import { attemptsOf, failedDeliveriesSince, getDelivery, listDeliveries, type Delivery, type DeliveryAttempt } from './queue/read.js';
 import { APPLICATION_TOKEN_SLOT } from './bodies.js';
+import { listHeldDestinations, probeDestinationNow, type HeldDestination } from './queue/destinations.js';
 
 /** A status filter in any case (`Queued`, `FAILED`): the values are a closed lower-case set. */
 const StatusFilter = z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(DELIVERY_STATUSES));
@@ -71,11 +72,16 @@ function publicAttempt(a: DeliveryAttempt): DeliveryAttempt {
   return { ...a, responseHeaders: maskHeaders(a.responseHeaders) };
 }
 
-/** A delivery with every attempt (oldest first); 404 when it does not exist. */
-export async function getDeliveryWithAttempts(db: Knex, id: number): Promise<{ delivery: PublicDelivery; attempts: DeliveryAttempt[] }> {
+/**
+ * A delivery with every attempt (oldest first), and `destination`: its destination's hold while
+ * it waits for it (failing since, next probe, how many wait), else null; 404 when it does not exist.
+ */
+export async function getDeliveryWithAttempts(db: Knex, id: number): Promise<{ delivery: PublicDelivery; attempts: DeliveryAttempt[]; destination: HeldDestination | null }> {
   const delivery = await getDelivery(db, id);
   if (!delivery) throw new HookflowError('not_found', `delivery ${id} not found`);
-  return { delivery: publicDelivery(delivery), attempts: (await attemptsOf(db, id)).map(publicAttempt) };
+  const waiting = delivery.status === 'queued' || delivery.status === 'dispatched';
+  const [destination] = waiting ? await listHeldDestinations(db, delivery.destinationHost) : [];
+  return { delivery: publicDelivery(delivery), attempts: (await attemptsOf(db, id)).map(publicAttempt), destination: destination ?? null };
 }
 
 /** Who asks for a resend, as the log shows it ("resent by Ada"). */
@@ -122,12 +128,31 @@ export async function resendFailedDeliveries(db: Knex, f: { since: number; taskI
   return { resent, skipped };
 }
 
+/** Makes a held destination's probe due now (shared by the API and the overview's button); 404 when it is not held. */
+export async function tryDestinationNow(db: Knex, host: string): Promise<HeldDestination> {
+  if (!(await probeDestinationNow(db, host))) throw new HookflowError('not_found', `destination ${host} is not held`);
+  const [destination] = await listHeldDestinations(db, host);
+  return destination;
+}
+
 export function createDeliveryLogApi(deps: { db: Knex; wake(): void }): Router {
   const { db } = deps;
   const api = express.Router();
 
   api.get('/deliveries', async (req, res) => {
     res.json(await listDeliveryLog(db, parseInput(DeliveryLogQuery, req.query)));
+  });
+
+  // Destinations whose deliveries are held after failing N times in a row (oldest hold first).
+  api.get('/destinations', async (_req, res) => {
+    res.json({ destinations: await listHeldDestinations(db) });
+  });
+
+  // "Try now": the probe of a held destination is due at once; 404 when it is not held.
+  api.post('/destinations/:host/probe', async (req, res) => {
+    const destination = await tryDestinationNow(db, String(req.params.host));
+    deps.wake();
+    res.status(202).json({ destination });
   });
 
   api.get('/deliveries/:id', async (req, res) => {

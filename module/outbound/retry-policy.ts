@@ -17,7 +17,8 @@
  *   - 429 and 503 also honour Retry-After (seconds or HTTP-date, capped at retryAfterCapSeconds):
  *     the retry happens at the later of the schedule's slot and now + Retry-After.
  * Timing: retry k (k = attemptNo) is due at firstAttemptAtMs + schedule[k-1] s, plus jitter in
- * [0, jitter × that delay), never before nowMs. attemptNo > schedule.length → fail, exhausted.
+ * [0, jitter × that delay), never before nowMs. attemptNo > schedule.length → fail, `exhausted`
+ * (a delivery whose destination is held waits instead: see destination-policy.ts).
  */
 
 export type AttemptResult =
@@ -46,7 +47,7 @@ export interface RetryInput {
 export type Decision =
   | { action: 'success' }
   | { action: 'retry'; atMs: number; reason: string }
-  | { action: 'fail'; reason: string; disableWebhook?: boolean };
+  | { action: 'fail'; reason: string; disableWebhook?: boolean; exhausted?: boolean };
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 // RFC 9110 §5.6.7: IMF-fixdate, obsolete RFC 850 and asctime forms, all in GMT.
@@ -132,7 +133,7 @@ export function decideAfterAttempt(input: RetryInput): Decision {
     return { action: 'fail', reason: 'HTTP 410: the receiver says the endpoint is gone', disableWebhook: true };
   }
   if (input.attemptNo > input.schedule.length) {
-    return { action: 'fail', reason: `retries exhausted after ${input.attemptNo} attempts; last: ${reason}` };
+    return { action: 'fail', reason: `retries exhausted after ${input.attemptNo} attempts; last: ${reason}`, exhausted: true };
   }
   return { action: 'retry', atMs: retryAtMs(input), reason };
 }

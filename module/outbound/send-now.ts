@@ -18,6 +18,8 @@ export interface ImmediateOutcome {
   body: string | null;
   contentType: string | null;
   error: string | null;
+  /** Set when nothing was sent because the delivery's destination is held (it keeps failing). */
+  heldDestination?: string;
 }
 
 export interface ImmediateSenderDeps {
@@ -46,7 +48,8 @@ export function createImmediateSender(deps: ImmediateSenderDeps) {
     const deadline = performance.now() + timeoutMs;
     for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
       const s = deps.settings();
-      const lease = await leaseDeliveryNow(deps.db, deliveryId, deps.workerId, { leaseSeconds: s.leaseSeconds, perHostConcurrency: s.perHostConcurrency });
+      const lease = await leaseDeliveryNow(deps.db, deliveryId, deps.workerId, { leaseSeconds: s.leaseSeconds, perHostConcurrency: s.perHostConcurrency, holdDestinations: s.destinationPauseAfterFailures > 0 });
+      if (lease.state === 'destination_held') return { ...(await outcomeOf(deps.db, deliveryId)), heldDestination: lease.host };
       if (lease.state === 'leased') {
         // Under the lease heartbeat, as in the lane: a slow answer never lets another worker send it too.
         await processUnderLease(deps, lease.delivery, timeoutMs);

@@ -11,6 +11,7 @@ import { parseId } from '../../http-errors.js';
 import { dbNowMs } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
 import { heldCountsByTask } from '../../outbound/queue/hold.js';
+import { listHeldDestinations } from '../../outbound/queue/destinations.js';
 import { DeliveryLogQuery, getDeliveryWithAttempts, listDeliveryLog, resendDelivery, resendFailedDeliveries } from '../../outbound/log-api.js';
 import type { PagesContext } from './context.js';
 import { text } from '../../forms/form-values.js';
@@ -39,7 +40,8 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
       status: f.status || undefined, workflowId: f.workflowId || undefined, taskId: f.taskId || undefined, recordId: f.recordId || undefined,
       since: periodSince(f.period, nowMs), limit: PER_PAGE, offset: (f.page - 1) * PER_PAGE,
     }, 'Invalid filter');
-    const [{ deliveries, total }, workflows] = await Promise.all([listDeliveryLog(deps.db, query), deps.store.list()]);
+    const [{ deliveries, total }, workflows, heldHosts] = await Promise.all([listDeliveryLog(deps.db, query), deps.store.list(), listHeldDestinations(deps.db)]);
+    const held = new Set(heldHosts.map((h) => h.host));
     const titles = new Map(workflows.map((w) => [w.id, w.title]));
     const taskTitles = new Map(workflows.flatMap((w) => w.tasks.map((t) => [t.id, t.title] as const)));
     const keep = { status: f.status, workflowId: f.workflowId, taskId: f.taskId, recordId: f.recordId, period: f.period === 'all' ? '' : f.period };
@@ -48,7 +50,7 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
       statuses: statusOptions(f.status), periods: periodOptions(f.period),
       workflows: workflows.map((w) => ({ id: w.id, title: w.title, selected: String(w.id) === f.workflowId })),
       taskTitle: f.taskId ? taskTitles.get(Number(f.taskId)) ?? `action ${f.taskId}` : null,
-      deliveries: deliveries.map((d) => ({ ...d, extraError: d.lastError && d.lastError !== `HTTP ${d.lastStatusCode}` ? d.lastError : null, workflowTitle: d.workflowId ? titles.get(d.workflowId) ?? `workflow ${d.workflowId}` : '', taskTitle: d.taskId ? taskTitles.get(d.taskId) ?? '' : '' })),
+      deliveries: deliveries.map((d) => ({ ...d, waitingForDestination: (d.status === 'queued' || d.status === 'dispatched') && held.has(d.destinationHost), extraError: d.lastError && d.lastError !== `HTTP ${d.lastStatusCode}` ? d.lastError : null, workflowTitle: d.workflowId ? titles.get(d.workflowId) ?? `workflow ${d.workflowId}` : '', taskTitle: d.taskId ? taskTitles.get(d.taskId) ?? '' : '' })),
       pager: paginate(total, f.page, PER_PAGE, (n) => `${ctx.base(res)}/deliveries${queryString({ ...keep, page: n > 1 ? n : undefined })}`),
       bulkSince: new Date(nowMs - 24 * 3600_000).toISOString().slice(0, 16),
       nowIso: new Date(nowMs).toISOString().slice(0, 16),
@@ -56,13 +58,14 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
   });
 
   router.get('/deliveries/:id', async (req, res) => {
-    const { delivery, attempts } = await getDeliveryWithAttempts(deps.db, parseId(req.params.id));
+    const { delivery, attempts, destination } = await getDeliveryWithAttempts(deps.db, parseId(req.params.id));
     const wf = delivery.workflowId ? await deps.store.get(delivery.workflowId) : null;
     const task = wf?.tasks.find((t) => t.id === delivery.taskId) ?? null;
     render(req, res, 'delivery', {
       title: `Delivery ${delivery.id}`, section: 'deliveries', d: delivery, wf, task,
       // Only a finished delivery can be resent (one still queued or being sent is on its way).
       resendable: delivery.status === 'success' || delivery.status === 'failed',
+      destination,
       disabled: task?.disabledAt ? { ...task, held: (await heldCountsByTask(deps.db)).get(task.id) ?? 0 } : null,
       lastError: delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` ? delivery.lastError : null,
       headers: Object.entries(delivery.headers).map(([name, value]) => ({ name, value })),

@@ -11,6 +11,8 @@ import { shortUrlOf } from '../../inbound/short-url.js';
 import { countRunsSince } from '../../workflows/runs.js';
 import { countDeliveriesSince, hourlyDeliveryCounts } from '../../outbound/queue/read.js';
 import { heldCountsByTask } from '../../outbound/queue/hold.js';
+import { listHeldDestinations } from '../../outbound/queue/destinations.js';
+import { tryDestinationNow } from '../../outbound/log-api.js';
 import { text } from '../../forms/form-values.js';
 import type { PagesContext } from './context.js';
 
@@ -35,9 +37,9 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
     const settings = deps.settingsStore.get();
     const firstHourMs = (Math.floor(nowMs / HOUR_MS) - CHART_HOURS + 1) * HOUR_MS;
     const since = nowMs - 24 * HOUR_MS;
-    const [counts, hourly, workflows, runs, disabled, held] = await Promise.all([
+    const [counts, hourly, workflows, runs, disabled, held, heldDestinations] = await Promise.all([
       countDeliveriesSince(deps.db, since), hourlyDeliveryCounts(deps.db, firstHourMs, HOUR_MS), deps.store.counts(), countRunsSince(deps.db, since),
-      deps.store.listDisabledTasks(), heldCountsByTask(deps.db),
+      deps.store.listDisabledTasks(), heldCountsByTask(deps.db), listHeldDestinations(deps.db),
     ]);
     render(req, res, 'overview', {
       title: 'Overview',
@@ -50,7 +52,18 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
       workflows,
       // What needs an admin first: webhooks a receiver disabled, and what they hold.
       disabledWebhooks: disabled.map((t) => ({ ...t, held: held.get(t.taskId) ?? 0, title: `${t.workflowTitle} › ${t.taskTitle}` })),
+      // Receivers that failed N times in a row: their deliveries wait while the worker probes them.
+      heldDestinations: heldDestinations.map((d) => ({ ...d, probeDue: d.nextProbeAt !== null && d.nextProbeAt <= nowMs })),
     });
+  });
+
+  // "Try now" on a held destination: its oldest delivery is sent as the probe at once.
+  router.post('/destinations/probe', async (req, res) => {
+    const host = text(req.body, 'host');
+    await tryDestinationNow(deps.db, host);
+    deps.logger.info({ host, userId: res.locals.user?.id }, 'held destination: probe requested now');
+    deps.wake();
+    res.redirect(303, `${ctx.base(res)}/?notice=destination-probing`);
   });
 
   router.post('/enabled', async (req, res) => {

@@ -47,6 +47,7 @@ export const NOTICES: Record<string, string> = {
   rerun: 'Run started again.',
   'webhook-enabled': 'Webhook re-enabled. New events are sent again.',
   'webhook-enabled-released': 'Webhook re-enabled. Its held deliveries are being sent, oldest first.',
+  'destination-probing': 'Trying the destination now with its oldest delivery. If it gets through, the rest follow, oldest first.',
   'held-discarded': 'Held deliveries discarded. The webhook stays disabled until you re-enable it.',
   'settings-saved': 'Settings saved.',
   'settings-unchanged': 'Nothing changed.',

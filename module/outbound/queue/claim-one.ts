@@ -8,9 +8,13 @@ import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
 import { withClaimLock, type ClaimedDelivery, type ClaimOptions } from './claim.js';
 import { deliveryFromRow } from './read.js';
+import { isDestinationHeld } from './destinations.js';
 
-/** `leased`: yours now; `busy`: its host is at the cap or another worker holds it (ask again); `done`: finished or held. */
-export type LeaseOneResult = { state: 'leased'; delivery: ClaimedDelivery } | { state: 'busy' } | { state: 'done'; status: string } | { state: 'missing' };
+/**
+ * `leased`: yours now; `busy`: its host is at the cap or another worker holds it (ask again);
+ * `done`: finished or held; `destination_held`: its destination keeps failing, so it waits for the probe.
+ */
+export type LeaseOneResult = { state: 'leased'; delivery: ClaimedDelivery } | { state: 'busy' } | { state: 'done'; status: string } | { state: 'missing' } | { state: 'destination_held'; host: string };
 
 async function leaseIn(trx: Knex.Transaction, id: number, workerId: string, opts: ClaimOptions): Promise<LeaseOneResult> {
   const now = nowMsSql(trx);
@@ -18,6 +22,7 @@ async function leaseIn(trx: Knex.Transaction, id: number, workerId: string, opts
   if (!row) return { state: 'missing' };
   const leasable = row.status === 'queued' || (row.status === 'dispatched' && Number(row.expired) === 1);
   if (!leasable) return row.status === 'dispatched' ? { state: 'busy' } : { state: 'done', status: row.status };
+  if (opts.holdDestinations && (await isDestinationHeld(trx, row.destination_host))) return { state: 'destination_held', host: row.destination_host };
   const inFlight = await trx('hookflow_deliveries')
     .where({ destination_host: row.destination_host, status: 'dispatched' }).whereRaw(`lease_expires_at >= ${now}`).count({ n: '*' }).first();
   if (Number(inFlight?.n ?? 0) >= Math.max(1, opts.perHostConcurrency)) return { state: 'busy' };

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
 import { deliveryFromRow, type Delivery } from './read.js';
+import { dueProbesSql, heldHostsSql, markProbesLeased } from './destinations.js';
 
 // Due: queued and its time has come, or dispatched under an expired lease (its worker died
 // mid-attempt; the receiver may have seen it, which is why webhook-id stays the same).
@@ -15,6 +16,11 @@ export interface ClaimOptions {
   leaseSeconds: number;
   /** Most deliveries to one destination host (host:port) under an unexpired lease, across ALL workers. */
   perHostConcurrency: number;
+  /**
+   * Skip held destinations (see destinations.ts), except one probe each when it is due: their
+   * oldest unfinished delivery. Default false (every due delivery is claimable).
+   */
+  holdDestinations?: boolean;
 }
 
 export interface ClaimCandidate { id: number; host: string }
@@ -44,20 +50,25 @@ export function allotByHost(candidates: readonly ClaimCandidate[], inFlight: Rea
  * can fill part of the window; the next claim (that host then full and skipped) reaches the rest,
  * so nothing starves.
  */
-async function pickIds(q: Knex, limit: number, cap: number): Promise<number[]> {
+async function pickIds(q: Knex, limit: number, cap: number, hold: boolean): Promise<{ ids: number[]; probes: ClaimCandidate[] }> {
   const now = nowMsSql(q);
   const inFlight = `FROM hookflow_deliveries WHERE status = 'dispatched' AND lease_expires_at >= ${now} GROUP BY destination_host`;
+  const notHeld = hold ? ` AND destination_host NOT IN (${heldHostsSql()})` : '';
   const head = (due: string) => `SELECT * FROM (SELECT 1 AS kind, destination_host AS host, 0 AS n, id, next_attempt_at AS at
-    FROM hookflow_deliveries WHERE ${due} AND destination_host NOT IN (SELECT destination_host ${inFlight} HAVING COUNT(*) >= ?)
+    FROM hookflow_deliveries WHERE ${due}${notHeld} AND destination_host NOT IN (SELECT destination_host ${inFlight} HAVING COUNT(*) >= ?)
     ORDER BY next_attempt_at, id LIMIT ?) h`;
   const windowSize = Math.max(limit * 4, 64);
+  const probes = hold ? ` UNION ALL SELECT * FROM (${dueProbesSql(now)}) p` : '';
   const result = await q.raw(`SELECT 0 AS kind, destination_host AS host, COUNT(*) AS n, 0 AS id, 0 AS at ${inFlight}
-    UNION ALL ${head(dueQueued(now))} UNION ALL ${head(dueExpired(now))}`, [cap, windowSize, cap, windowSize]);
+    UNION ALL ${head(dueQueued(now))} UNION ALL ${head(dueExpired(now))}${probes}`, [cap, windowSize, cap, windowSize]);
   const rows = (engineOf(q) === 'mysql' ? result[0] : result) as Array<Record<string, unknown>>;
   const inFlightByHost = new Map(rows.filter((r) => Number(r.kind) === 0).map((r) => [String(r.host), Number(r.n)]));
   const candidates = rows.filter((r) => Number(r.kind) === 1).map((r) => ({ id: Number(r.id), host: String(r.host), at: Number(r.at) }))
     .sort((a, b) => a.at - b.at || a.id - b.id);
-  return allotByHost(candidates, inFlightByHost, cap, limit);
+  const ids = allotByHost(candidates, inFlightByHost, cap, limit);
+  // A probe is the only candidate of a held host (its host is skipped in the due sets).
+  const taken = new Set(ids);
+  return { ids, probes: candidates.filter((c) => c.at === 0 && taken.has(c.id)) };
 }
 
 /** A leased delivery, with the database clock at the moment it was leased. */
@@ -68,6 +79,8 @@ const claimedFromRow = (r: Record<string, any>): ClaimedDelivery => ({ ...delive
 
 /**
  * Leases up to `limit` due deliveries to `workerId`, oldest due first, honouring the per-host cap.
+ * With `holdDestinations`, a held destination's deliveries are skipped except its probe (its
+ * oldest unfinished delivery, once the probe is due), which is marked leased in the same transaction.
  *
  * Guarantee: at no time do more than `perHostConcurrency` deliveries to one host hold an
  * unexpired lease, whatever the number of worker processes. Claims are serialised, so each one
@@ -86,25 +99,30 @@ export async function claimDueDeliveries(db: Knex, workerId: string, limit: numb
   const now = nowMsSql(db);
   const set = `status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now}`;
   const lease = [workerId, opts.leaseSeconds * 1000];
-  const stillDue = `((${dueQueued(now)}) OR (${dueExpired(now)}))`;
+  const hold = opts.holdDestinations === true;
+  // A probe is leased whether or not its own retry is due (it tests the destination).
+  const stillDue = (probes: ClaimCandidate[]) => `((${dueQueued(now)}) OR (${dueExpired(now)})${probes.length > 0 ? ` OR (status = 'queued' AND id IN (${probes.map((p) => p.id).join(',')}))` : ''})`;
+  const leasedProbes = (picked: { probes: ClaimCandidate[] }, rows: Record<string, any>[]) => picked.probes.filter((p) => rows.some((r) => Number(r.id) === p.id));
   if (engineOf(db) === 'sqlite') {
     return db.transaction(async (trx) => {
       // Take the write lock before reading (what BEGIN IMMEDIATE does; knex issues plain BEGIN):
       // another process on the same file then waits its busy_timeout instead of failing later.
       await trx.raw('UPDATE hookflow_deliveries SET id = id WHERE 0');
-      const ids = await pickIds(trx, limit, cap);
-      if (ids.length === 0) return [];
-      const rows = await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${ids.map(() => '?').join(',')}) AND ${stillDue} RETURNING *, ${now} AS claimed_at_ms`, [...lease, ...ids]);
+      const picked = await pickIds(trx, limit, cap, hold);
+      if (picked.ids.length === 0) return [];
+      const rows = await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} RETURNING *, ${now} AS claimed_at_ms`, [...lease, ...picked.ids]);
+      await markProbesLeased(trx, leasedProbes(picked, rows), opts.leaseSeconds * 1000);
       return (rows as Record<string, any>[]).map(claimedFromRow).sort(byDueOrder);
     });
   }
   return withClaimLock(db, async (conn) => db.transaction(async (trx) => {
-    const ids = await pickIds(trx, limit, cap);
-    if (ids.length === 0) return [];
-    const [locked] = await trx.raw(`SELECT *, ${now} AS claimed_at_ms FROM hookflow_deliveries WHERE id IN (${ids.map(() => '?').join(',')}) AND ${stillDue} FOR UPDATE SKIP LOCKED`, ids);
+    const picked = await pickIds(trx, limit, cap, hold);
+    if (picked.ids.length === 0) return [];
+    const [locked] = await trx.raw(`SELECT *, ${now} AS claimed_at_ms FROM hookflow_deliveries WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} FOR UPDATE SKIP LOCKED`, picked.ids);
     const rows = locked as Record<string, any>[];
     if (rows.length === 0) return [];
     await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${rows.map(() => '?').join(',')})`, [...lease, ...rows.map((r) => r.id)]);
+    await markProbesLeased(trx, leasedProbes(picked, rows), opts.leaseSeconds * 1000);
     return rows.map(claimedFromRow).sort(byDueOrder);
   }, { connection: conn }));
 }

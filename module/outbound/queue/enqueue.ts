@@ -10,6 +10,7 @@ import { insertReturningId, nowMsSql } from '../../storage/engine.js';
 /**
  * The closed set of delivery states. `held`: waiting while its webhook is disabled (nothing is
  * sent; re-enabling queues it again, in order) ; `discarded`: a held delivery an admin dropped.
+ * A delivery waiting for a failing destination stays `queued` (see queue/destinations.ts).
  */
 export const DELIVERY_STATUSES = ['queued', 'dispatched', 'held', 'success', 'failed', 'discarded'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

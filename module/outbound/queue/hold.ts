@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { nowMsSql } from '../../storage/engine.js';
+import { endProbeWithoutAttempt } from './destinations.js';
 
 /**
  * Holds a delivery this worker leased (its webhook turned out to be disabled at send time)
@@ -16,6 +17,8 @@ export async function holdLeasedDelivery(db: Knex, id: number, workerId: string)
   const now = db.raw(nowMsSql(db));
   const n = await db('hookflow_deliveries').where({ id, status: 'dispatched', lease_owner: workerId })
     .update({ status: 'held', lease_owner: null, lease_expires_at: null, updated_at: now });
+  // It may have been the probe of a held destination: the next one goes now.
+  if (Number(n) === 1) await endProbeWithoutAttempt(db, id);
   return Number(n) === 1;
 }
 

@@ -8,6 +8,8 @@
 import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
 import type { Delivery } from './read.js';
+import { keepWhileHeld, type DestinationPolicySettings } from '../destination-policy.js';
+import { ensureDestinationRows, noteDestinationAttempts, resumeDestinations, type DestinationAttempt } from './destinations.js';
 
 export interface AttemptRecord {
   outcome: 'success' | 'http_error' | 'network_error' | 'timeout' | 'blocked';
@@ -21,7 +23,8 @@ export interface AttemptRecord {
   writeBack?: string | null;
 }
 
-export type NextState = { status: 'success' } | { status: 'queued'; nextAttemptAt: number } | { status: 'failed' };
+/** `exhausted`: failed for having used up its retries (it keeps waiting while its destination is held). */
+export type NextState = { status: 'success' } | { status: 'queued'; nextAttemptAt: number } | { status: 'failed'; exhausted?: boolean };
 
 export interface AttemptWrite {
   delivery: Delivery;
@@ -71,15 +74,32 @@ const attemptRow = ({ delivery: d, workerId, attempt: a }: AttemptWrite) => ({
 /** Called inside the attempts' transaction with the deliveries that just failed for good. */
 export type OnFinalFailure = (trx: Knex.Transaction, failed: Delivery[]) => Promise<void>;
 
-export async function recordAttempts(db: Knex, writes: AttemptWrite[], onFinalFailure?: OnFinalFailure): Promise<boolean[]> {
+const destinationAttempt = ({ delivery: d, attempt: a }: AttemptWrite): DestinationAttempt => ({
+  host: d.destinationHost, deliveryId: d.id, outcome: a.outcome, statusCode: a.statusCode, error: a.error,
+});
+
+/** While its destination is held, a delivery that used up its retries waits (due when the destination resumes). */
+const waitingWhileHeld = (w: AttemptWrite, held: Set<string>): AttemptWrite =>
+  keepWhileHeld(held.has(w.delivery.destinationHost), w.next) ? { ...w, next: { status: 'queued', nextAttemptAt: w.delivery.nextAttemptAt } } : w;
+
+/**
+ * `destinations` (the settings' pause policy) turns destination health on: each attempt counts
+ * for or against its destination in the same transaction, a held destination's exhausted
+ * deliveries keep waiting, and a held destination that got through is resumed.
+ */
+export async function recordAttempts(db: Knex, writes: AttemptWrite[], onFinalFailure?: OnFinalFailure, destinations?: DestinationPolicySettings): Promise<boolean[]> {
   if (writes.length === 0) return [];
+  if (destinations) await ensureDestinationRows(db, writes.map(destinationAttempt));
   return db.transaction(async (trx) => {
     const held = trx('hookflow_deliveries').select('id', 'lease_owner').whereIn('id', writes.map((w) => w.delivery.id)).where('status', 'dispatched');
     const owners = new Map((await (engineOf(trx) === 'mysql' ? held.forUpdate() : held)).map((r: any) => [Number(r.id), r.lease_owner]));
     const kept = writes.map((w) => owners.get(w.delivery.id) === w.workerId);
-    const done = writes.filter((_, i) => kept[i]);
+    let done = writes.filter((_, i) => kept[i]);
     if (done.length === 0) return kept;
+    const health = destinations ? await noteDestinationAttempts(trx, done.map(destinationAttempt), destinations) : null;
+    if (health) done = done.map((w) => waitingWhileHeld(w, health.held));
     await updateStates(trx, done);
+    if (health) await resumeDestinations(trx, health.resumed);
     await trx('hookflow_attempts').insert(done.map(attemptRow));
     // The failure alert is itself queued work (an outbox row in this transaction), so a crash cannot lose it.
     const failed = done.filter((w) => w.next.status === 'failed').map((w) => w.delivery);

@@ -37,7 +37,9 @@ describeEachEngine('resend keeps the message identity', (tdb) => {
     }).listen(0, '127.0.0.1');
     await new Promise((r) => rx.once('listening', r));
     const port = (rx.address() as AddressInfo).port;
-    h = await createTestHost(db(), { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 } });
+    // Every test here fails deliveries to this one receiver on purpose: it must never be held
+    // for it (holding a failing destination is tested in destination-hold.test.ts).
+    h = await createTestHost(db(), { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0, destinationPauseAfterFailures: 0 } });
     const wf = await h.hookflow.services.workflows.create({
       module: 'Deals', title: 'resend', status: 'active', trigger: 'record.created',
       tasks: [{ type: 'webhook', title: 'signed', options: { url: `http://127.0.0.1:${port}/deal/{{record.id}}`, sign: true, params: [{ name: 'title', value: '{{record.title}}' }] }, secrets: { signingSecret: secret } }],

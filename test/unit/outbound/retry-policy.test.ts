@@ -64,6 +64,7 @@ describe('decideAfterAttempt: outcomes', () => {
     const d = decide(status(500), { attemptNo: 4, nowMs: T0 + 4 * H });
     assert.equal(d.action, 'fail');
     assert.match(d.action === 'fail' ? d.reason : '', /^retries exhausted/);
+    assert.equal(d.action === 'fail' && d.exhausted, true, 'marked exhausted (a held destination keeps it waiting)');
     assert.equal(decide(status(500), { attemptNo: 1, schedule: [] }).action, 'fail');
     assert.equal(decide(status(200), { attemptNo: 4 }).action, 'success');
   });

@@ -28,6 +28,7 @@ function parsedAnswer(body: string | null): unknown {
 
 /** Why there is no answer to use, in plain words. */
 export function noAnswerReason(got: ImmediateOutcome, timeoutMs: number): string {
+  if (got.heldDestination) return `its destination ${got.heldDestination} keeps failing and is held: the delivery waits for it to answer again, so there is no answer to use now`;
   if (got.status === 'held') return 'the webhook is disabled: its delivery is held, so there is no answer to wait for';
   if (got.status === 'failed') return `the delivery failed: ${got.error ?? 'no answer'}`;
   if (got.status === 'queued' && got.statusCode === null && got.error === null) {

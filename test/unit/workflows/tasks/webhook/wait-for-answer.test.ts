@@ -5,6 +5,7 @@ import { noAnswerReason } from '../../../../../module/workflows/tasks/webhook/wa
 const outcome = (o: object) => ({ status: 'queued', statusCode: null, body: null, contentType: null, error: null, ...o });
 
 test('why a run has no answer to use, in plain words, for each way a delivery can end', () => {
+  assert.match(noAnswerReason(outcome({ heldDestination: 'acct.example:443' }), 5000), /its destination acct\.example:443 keeps failing and is held/);
   assert.equal(noAnswerReason(outcome({ status: 'held' }), 5000), 'the webhook is disabled: its delivery is held, so there is no answer to wait for');
   assert.equal(noAnswerReason(outcome({ status: 'failed', statusCode: 400, error: 'HTTP 400' }), 5000), 'the delivery failed: HTTP 400');
   assert.match(noAnswerReason(outcome({}), 5000), /could not be sent within 5000 ms \(its receiver already has as many requests in flight as allowed\); it stays queued/);
