@@ -15,6 +15,7 @@ const WAIT = 'test/integration/outbound/wait-for-answer.test.ts';
 const EFFECTS = 'test/integration/workflows/crash-safe-effects.test.ts';
 const HOLD = 'test/integration/outbound/destination-hold.test.ts';
 const HOLD_TEST = 'down, held, probed with the oldest, back: each delivered once, in per-record order, none exhausted';
+const ALERT_LEASE = 'test/integration/alerts/alert-lease.test.ts';
 
 export const MUTATIONS = [
   {
@@ -131,6 +132,17 @@ export const MUTATIONS = [
     tests: [
       { file: 'test/integration/workflows/lease-heartbeat.test.ts', name: 'a mail slower than the lease, two workers: the lease is renewed meanwhile, one mail, the run claimed once' },
       { file: 'test/integration/outbound/lease-heartbeat.test.ts', name: 'a receiver slower than the lease, two workers: the lease is renewed meanwhile, one request, one attempt' },
+    ],
+  },
+  {
+    name: 'alert-lease-heartbeat',
+    what: 'an alert group\'s lease is not renewed while its mail is in flight',
+    file: 'module/alerts/alert-lane.ts',
+    find: 'return withLeaseHeartbeat(heartbeat, work);',
+    replace: 'return work(new AbortController().signal);',
+    tests: [
+      { file: ALERT_LEASE, name: 'an alert mail slower than the lease, two workers: the lease is renewed meanwhile, each recipient mailed once' },
+      { file: ALERT_LEASE, name: 'a lost alert lease stops the group at once: no further mail, nothing recorded by the worker that lost it' },
     ],
   },
   {

@@ -5,6 +5,15 @@
  * ends), else mail every recipient once with the failures that concern them, note each accepted
  * mail at once, and mark the group sent when nobody is left. A failed send leaves the alerts
  * pending with a backed-off due time; the deliveries' and runs' own status is never touched here.
+ *
+ * Each mail is sent under the lease heartbeat (module/storage/lease-heartbeat.ts: a timer renews
+ * the group's lease while the SMTP server has not answered, so a server slower than the lease
+ * never lets another worker claim the group and mail the same people again) and under
+ * `mailTimeoutMs`. A lost lease stops the group at once: no further mail, nothing recorded (the
+ * new holder mails whoever is left). A mail past `mailTimeoutMs` counts as a failed send ("timed
+ * out after … ms (mailTimeoutMs)") and is retried later with backoff. The host's mailer takes no
+ * cancel signal, so this is at-least-once: a mail the SMTP server accepts after our timeout (or
+ * after the lease was lost) is not recorded and may be sent again on the retry.
  */
 import type { Knex } from 'knex';
 import type { HostContext, HostLogger } from '../host.js';
@@ -12,6 +21,8 @@ import type { HookflowSettings } from '../config.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { WorkerLane } from '../worker.js';
 import { dbNowMs } from '../storage/engine.js';
+import { isLeaseLost, withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat.js';
+import { runWithinDeadline } from '../workflows/task-deadline.js';
 import { alertGroupOf, decideThrottle, groupKeyText, mailRetryDelayMs, planRecipientMails, type PlannedMail } from './alert-digest.js';
 import { createAlertMailRenderer, type AlertMailRenderer } from './alert-mail.js';
 import { loadAlertGroup, type LoadedGroup } from './alert-facts.js';
@@ -34,6 +45,8 @@ export interface AlertLaneDeps {
   renderer?: AlertMailRenderer;
   /** Wait before the n-th retry of a failed send, ms. Default 1, 5, 15, then 60 minutes. */
   retryDelayMs?: (failedSends: number) => number;
+  /** Timers of the lease heartbeat. Default the real ones (tests drive them by hand). */
+  leaseTimers?: LeaseTimers;
 }
 
 interface SendOutcome { failed: Array<{ userIds: number[]; error: string }>; leaseLost: boolean }
@@ -51,13 +64,24 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   const adminUrl = deps.adminUrl.replace(/\/+$/, '');
   const leaseSeconds = () => deps.settings().leaseSeconds;
 
-  async function sendOne(group: LoadedGroup, mail: PlannedMail): Promise<void> {
+  async function sendOne(group: LoadedGroup, mail: PlannedMail, signal: AbortSignal): Promise<void> {
     const { subject, html, text } = composeAlertMail(group, mail, adminUrl, renderer);
+    signal.throwIfAborted();
     await host.mailer.sendMail({
       from: host.mailFrom, to: mail.address, subject, text, html,
       // RFC 3834: an automatic mail; asks auto-responders (vacation replies) to stay quiet.
       headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
     });
+  }
+
+  // While the SMTP server has not answered, a timer keeps the group's lease (every alert of it).
+  function underLease<T>(ids: number[], work: (lease: AbortSignal) => Promise<T>): Promise<T> {
+    const seconds = leaseSeconds();
+    const heartbeat = {
+      renew: () => renewAlertLease(db, ids, workerId, seconds), leaseMs: seconds * 1000, timers: deps.leaseTimers,
+      onRenewError: (err: unknown) => logger.warn({ alertIds: ids, err: errorText(err) }, 'alert lease could not be renewed; trying again'),
+    };
+    return withLeaseHeartbeat(heartbeat, work);
   }
 
   // One mail at a time, each noted as soon as the server accepted it, so a crash or a later
@@ -67,9 +91,12 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
     const failed: SendOutcome['failed'] = [];
     for (const mail of mails) {
       if (!(await renewAlertLease(db, ids, workerId, leaseSeconds()))) return { failed, leaseLost: true };
+      const timeout = { setting: 'mailTimeoutMs', ms: deps.settings().mailTimeoutMs };
       try {
-        await sendOne(group, mail);
+        await underLease(ids, (lease) => runWithinDeadline(timeout, lease, (signal) => sendOne(group, mail, signal)));
       } catch (err) {
+        // Lost: another worker holds the group now; it decides (and mails whoever is left).
+        if (isLeaseLost(err)) return { failed, leaseLost: true };
         failed.push({ userIds: mail.userIds, error: errorText(err) });
         continue;
       }
