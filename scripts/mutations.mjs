@@ -11,6 +11,7 @@ const DELIVERY = 'test/integration/outbound/delivery.test.ts';
 const DISABLE = 'test/integration/outbound/webhook-disable.test.ts';
 const RESEND = 'test/integration/outbound/resend.test.ts';
 const WRITE_BACK = 'test/integration/outbound/write-back.test.ts';
+const CONFIG_CACHE = 'test/integration/inbound/config-cache.test.ts';
 
 export const MUTATIONS = [
   {
@@ -173,5 +174,51 @@ export const MUTATIONS = [
     find: 'if (conflicts.length > 0) return',
     replace: 'if (false) return',
     tests: [{ file: WRITE_BACK, name: 'an edit made while the request was out is reported, not overwritten, and alerts' }],
+  },
+  {
+    name: 'permission-change-bumps-version',
+    what: 'a permission changed through one process keeps being honoured from another process\'s cache',
+    file: 'module/inbound/permissions.ts',
+    find: 'await bumpConfigVersion(trx, deps.now());',
+    replace: 'void trx;',
+    tests: [
+      { file: CONFIG_CACHE, name: 'a rotated token is refused at once by the install that rotated it and by the other once the bound has passed' },
+      { file: CONFIG_CACHE, name: 'a permission disabled, then deleted, on one install is refused by the other once the bound has passed' },
+    ],
+  },
+  {
+    name: 'workflow-change-bumps-version',
+    what: 'a workflow deactivated through one process keeps starting runs from another process\'s cache',
+    file: 'module/workflows/store.ts',
+    find: 'await bumpConfigVersion(trx, deps.now());\n      return r;',
+    replace: 'return r;',
+    tests: [{ file: CONFIG_CACHE, name: 'a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save' }],
+  },
+  {
+    name: 'config-watch-rechecks',
+    what: 'a cached version is trusted forever: no other process\'s change is ever seen',
+    file: 'module/storage/versioned-snapshot.ts',
+    find: 'if (seen && seen.generation === generation && youngerThanBound(seen.startedAt))',
+    replace: 'if (seen && seen.generation === generation)',
+    tests: [
+      { file: CONFIG_CACHE, name: 'a rotated token is refused at once by the install that rotated it and by the other once the bound has passed' },
+      { file: CONFIG_CACHE, name: 'a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save' },
+    ],
+  },
+  {
+    name: 'local-change-invalidates',
+    what: 'a permission changed through this process is still served from its cache',
+    file: 'module/inbound/permissions.ts',
+    find: 'deps.changed?.();',
+    replace: '',
+    tests: [{ file: CONFIG_CACHE, name: 'an install honours its own changes at once, however long its bound' }],
+  },
+  {
+    name: 'local-workflow-change-invalidates',
+    what: 'a workflow switched off through this process is still started from its cache',
+    file: 'module/workflows/store.ts',
+    find: 'deps.changed?.();',
+    replace: '',
+    tests: [{ file: CONFIG_CACHE, name: 'an install honours its own changes at once, however long its bound' }],
   },
 ];
