@@ -16,6 +16,7 @@
  * more runs than requests sent (no double runs), and the lead form created exactly one Lead per
  * run. One request of each workflow is answered and checked alone with every SQL statement
  * counted (knex's `query` event; the worker stopped meanwhile so its polls are not counted).
+ * Each round also reports the server process's CPU (user + system) per 2xx answer.
  * Targets (SQLite, lead form): ≥ 50 % of the bare route's 2xx req/s, p99 ≤ bare p99 + 15 ms;
  * a miss is reported with its size, never a failure. MariaDB is reported only.
  * Engines: SQLite always; MariaDB/MySQL too when HOOKFLOW_BENCH_MYSQL_URL (or
