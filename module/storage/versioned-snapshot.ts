@@ -55,7 +55,9 @@ export function createConfigWatch(deps: ConfigWatchDeps) {
   async function readInTransaction(q: Db): Promise<SeenVersion> {
     const g = generation;
     const version = await deps.readVersion(q);
-    if (!reading) readThroughPool().catch(() => undefined);
+    // With a bound, refresh through the pool so the next saves are served from memory; without
+    // one (checkEveryMs 0) every get reads anyway and a refresh would be wasted.
+    if (!reading && deps.checkEveryMs > 0) readThroughPool().catch(() => undefined);
     return { version, generation: g };
   }
 

@@ -144,3 +144,10 @@ test('freezeDeep freezes nested objects and arrays', () => {
   assert.ok(Object.isFrozen(v) && Object.isFrozen(v.a) && Object.isFrozen(v.a.b) && Object.isFrozen(v.a.b[1]));
   assert.throws(() => { (v.a as { b: unknown }).b = []; }, TypeError);
 });
+
+test('checkEveryMs 0 inside a transaction: one read through it, no refresh beside it', async () => {
+  const { w, snapshot } = fakeWorld(0);
+  await snapshot.get(TRX);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(w.reads, ['trx']);
+});
