@@ -16,6 +16,7 @@
  * more runs than requests sent (no double runs), and the lead form created exactly one Lead per
  * run. One request of each workflow is answered and checked alone with every SQL statement
  * counted (knex's `query` event; the worker stopped meanwhile so its polls are not counted).
+ * Each round also reports the server process's CPU (user + system) per 2xx answer.
  * Targets (SQLite, lead form): ≥ 50 % of the bare route's 2xx req/s, p99 ≤ bare p99 + 15 ms;
  * a miss is reported with its size, never a failure. MariaDB is reported only.
  * Engines: SQLite always; MariaDB/MySQL too when HOOKFLOW_BENCH_MYSQL_URL (or
@@ -53,7 +54,8 @@ interface Target {
   statements?: StatementCount[];
 }
 
-interface Measured { target: Target; rounds: LoadResult[] }
+/** `cpuMs`: the server process's CPU (user + system) per 2xx answer, per round — robust to other load on the machine. */
+interface Measured { target: Target; rounds: LoadResult[]; cpuMs: number[] }
 
 const problems: string[] = [];
 const fail = (where: string, list: string[]) => { for (const p of list) problems.push(`${where}: ${p}`); };
@@ -146,7 +148,7 @@ async function countPerRequest(host: ReferenceHost, targets: Target[], where: st
 }
 
 async function measure(where: string, targets: Target[]): Promise<Measured[]> {
-  const results: Measured[] = targets.map((target) => ({ target, rounds: [] }));
+  const results: Measured[] = targets.map((target) => ({ target, rounds: [], cpuMs: [] }));
   const load = (t: Target, seconds: number) => runLoad({ url: t.url, seconds, connections: CONNECTIONS, method: 'POST', headers: FORM, body: BODY });
   for (const t of targets) { // warm-up (JIT, connection pools, statement caches, page cache); checked, not counted
     const r = await load(t, WARMUP);
@@ -157,11 +159,14 @@ async function measure(where: string, targets: Target[]): Promise<Measured[]> {
     const order = targets.map((_, i) => results[(i + round) % targets.length]);
     for (const m of order) {
       const before = await m.target.snapshot?.();
+      const cpu = process.cpuUsage();
       const r = await load(m.target, SECONDS);
+      const used = process.cpuUsage(cpu);
       m.rounds.push(r);
+      m.cpuMs.push((used.user + used.system) / 1000 / Math.max(1, r.ok2xx));
       const found = [...loadProblems(r), ...(m.target.verify ? await m.target.verify(before, r) : [])];
       fail(`${where} ${m.target.key} round ${round + 1}`, found);
-      console.error(`  ${where} round ${round + 1}/${ROUNDS} ${m.target.key.padEnd(8)} ${int(r.rps2xx).padStart(6)} req/s 2xx  p50 ${(r.p50 ?? NaN).toFixed(1)}  p99 ${(r.p99 ?? NaN).toFixed(1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}${found.length ? `  PROBLEM: ${found.join('; ')}` : ''}`);
+      console.error(`  ${where} round ${round + 1}/${ROUNDS} ${m.target.key.padEnd(8)} ${int(r.rps2xx).padStart(6)} req/s 2xx  p50 ${(r.p50 ?? NaN).toFixed(1)}  p99 ${(r.p99 ?? NaN).toFixed(1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}  CPU ${m.cpuMs.at(-1)!.toFixed(2)} ms/2xx${found.length ? `  PROBLEM: ${found.join('; ')}` : ''}`);
     }
   }
   return results;
@@ -211,8 +216,8 @@ function printEngine(r: EngineResult): void {
   const bare = r.measured.find((m) => m.target.key === 'bare')!;
   const bareRps = spread(bare.rounds.map((x) => x.rps2xx)).median;
   const bareP99 = spread(bare.rounds.map((x) => x.p99 ?? NaN)).median;
-  const head = ['engine', 'target', 'req/s (2xx only)', 'p50 ms', 'p99 ms', 'non-2xx', 'vs bare', 'SQL statements / request', 'target'];
-  const rows = r.measured.map(({ target, rounds }) => {
+  const head = ['engine', 'target', 'req/s (2xx only)', 'p50 ms', 'p99 ms', 'non-2xx', 'vs bare', 'server CPU ms / 2xx', 'SQL statements / request', 'target'];
+  const rows = r.measured.map(({ target, rounds, cpuMs }) => {
     const rps = spread(rounds.map((x) => x.rps2xx));
     const p50 = spread(rounds.map((x) => x.p50 ?? NaN));
     const p99 = spread(rounds.map((x) => x.p99 ?? NaN));
@@ -230,6 +235,7 @@ function printEngine(r: EngineResult): void {
     return [
       r.engine, target.label, showSpread(rps, int), showSpread(p50, ms1), showSpread(p99, ms1), `${non2xx}${errors ? ` (+${errors} socket errors)` : ''}`,
       target.key === 'bare' ? '' : `${(ratio * 100).toFixed(0)} %`,
+      target.key === 'n8n' ? '' : showSpread(spread(cpuMs), (v) => v.toFixed(2)),
       target.statements ? describeCount(target.statements.at(-1)!) : target.key === 'bare' ? '0' : '',
       verdict,
     ];

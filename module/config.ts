@@ -140,5 +140,12 @@ export const InstallOptions = z.strictObject({
   workerId: z.string().min(1).max(100).optional(),
   /** The manifest to install with. Default the package's own manifest.json (hosts should not need this). */
   manifestFile: z.string().min(1).optional(),
+  /**
+   * Workflows, tasks and HTTP handler permissions are cached in memory; this process checks the
+   * configuration version row at most this often (ms), so a change another process commits (a
+   * token rotated, a permission or workflow switched off) is honoured here at most this long
+   * after its commit. 0 = check on every request. Default 1000.
+   */
+  configCheckMs: z.number().int().min(0).max(60_000).default(1000),
 });
 export type InstallOptions = z.input<typeof InstallOptions>;

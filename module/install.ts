@@ -18,6 +18,9 @@ import { assertSecretKey } from './key-check.js';
 import { createTemplateEngine } from './workflows/templates.js';
 import { createTaskRegistry } from './workflows/tasks/index.js';
 import { createWorkflowStore, type WorkflowStore } from './workflows/store.js';
+import { createWorkflowCatalog } from './workflows/workflow-catalog.js';
+import { createConfigWatch } from './storage/versioned-snapshot.js';
+import { readConfigVersion } from './storage/config-version.js';
 import { createRunExecutor } from './workflows/executor.js';
 import { createRunStarter, type RunStarter } from './workflows/start-run.js';
 import { createRecordHooks, type RecordHooks } from './workflows/hooks.js';
@@ -116,7 +119,11 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const secretBox = createSecretBox(options.secretKey);
   const templates = createTemplateEngine();
   const taskTypes = createTaskRegistry();
-  const store = createWorkflowStore({ db, secretBox, now });
+  // Workflows and permissions are read from memory; every change bumps the version row that
+  // every process compares at most every configCheckMs (the bound; storage/versioned-snapshot.ts).
+  const configWatch = createConfigWatch({ db, readVersion: readConfigVersion, checkEveryMs: options.configCheckMs as number /* defaulted by parseOptions */, now: () => performance.now() });
+  const store = createWorkflowStore({ db, secretBox, now, changed: configWatch.invalidate });
+  const workflowLookup = createWorkflowCatalog({ watch: configWatch, listAll: (q) => store.listAll(q) });
   await assertSecretKey(db, secretBox, store, now());
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const signal = createWakeSignal();
@@ -134,7 +141,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   };
   const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, deliveries: deliveryQueue, onRunFailed: queueRunAlert });
   const runStarter = createRunStarter({ db, host, executor, settings, workerId, wake: signal.wake });
-  const hooks = createRecordHooks({ store, settings, logger, now, onRunsQueued: signal.wake });
+  const hooks = createRecordHooks({ workflows: workflowLookup, settings, logger, now, onRunsQueued: signal.wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
   const worker = createWorker({
@@ -156,8 +163,8 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   signal.listen(() => worker.wake());
   const health = createHealth({ db, worker, workerId, registry, settings, now });
 
-  const inbound = createInboundServices({ db, host });
-  const inboundDeps = { db, host, store, starter: runStarter, settings, logger, taskTypes, templates, ...inbound };
+  const inbound = createInboundServices({ db, host, watch: configWatch });
+  const inboundDeps = { db, host, store, workflowLookup, starter: runStarter, settings, logger, taskTypes, templates, ...inbound };
   const permissionsApi = createPermissionsApi({ ...inboundDeps, inboundMount: manifest.routes.inbound });
   // One CSRF instance for the pages' forms and the API's X-CSRF-Token header: the same tokens.
   const csrf = createAdminCsrf({ secret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'), baseUrl: host.baseUrl });

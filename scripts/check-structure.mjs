@@ -46,6 +46,7 @@ export const OWNERS = {
   hookflow_workers: 'worker-registry.ts',
   hookflow_key_check: 'key-check.ts',
   hookflow_migrations: 'storage/migrate.ts',
+  hookflow_config_version: 'storage/config-version.ts',
 };
 
 const CRM_MODULES = /['"`](Deals|Leads|Contacts|Accounts|Companies|Invoices)['"`]/;

@@ -16,6 +16,7 @@ const EFFECTS = 'test/integration/workflows/crash-safe-effects.test.ts';
 const HOLD = 'test/integration/outbound/destination-hold.test.ts';
 const HOLD_TEST = 'down, held, probed with the oldest, back: each delivered once, in per-record order, none exhausted';
 const ALERT_LEASE = 'test/integration/alerts/alert-lease.test.ts';
+const CONFIG_CACHE = 'test/integration/inbound/config-cache.test.ts';
 
 export const MUTATIONS = [
   {
@@ -262,5 +263,51 @@ export const MUTATIONS = [
     find: 'update({ probe_delivery_id: p.id, next_probe_at: trx.raw(`${now} + ?`, [leaseMs]), updated_at: trx.raw(now) });',
     replace: 'update({ probe_delivery_id: p.id, updated_at: trx.raw(now) });',
     tests: [{ file: 'test/integration/outbound/destination-claim.test.ts', name: 'a held destination yields one probe, its oldest delivery even if not due, to one of many claimers' }],
+  },
+  {
+    name: 'permission-change-bumps-version',
+    what: 'a permission changed through one process keeps being honoured from another process\'s cache',
+    file: 'module/inbound/permissions.ts',
+    find: 'await bumpConfigVersion(trx, deps.now());',
+    replace: 'void trx;',
+    tests: [
+      { file: CONFIG_CACHE, name: 'a rotated token is refused at once by the install that rotated it and by the other once the bound has passed' },
+      { file: CONFIG_CACHE, name: 'a permission disabled, then deleted, on one install is refused by the other once the bound has passed' },
+    ],
+  },
+  {
+    name: 'workflow-change-bumps-version',
+    what: 'a workflow deactivated through one process keeps starting runs from another process\'s cache',
+    file: 'module/workflows/store.ts',
+    find: 'await bumpConfigVersion(trx, deps.now());\n      return r;',
+    replace: 'return r;',
+    tests: [{ file: CONFIG_CACHE, name: 'a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save' }],
+  },
+  {
+    name: 'config-watch-rechecks',
+    what: 'a cached version is trusted forever: no other process\'s change is ever seen',
+    file: 'module/storage/versioned-snapshot.ts',
+    find: 'if (seen && seen.generation === generation && youngerThanBound(seen.startedAt))',
+    replace: 'if (seen && seen.generation === generation)',
+    tests: [
+      { file: CONFIG_CACHE, name: 'a rotated token is refused at once by the install that rotated it and by the other once the bound has passed' },
+      { file: CONFIG_CACHE, name: 'a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save' },
+    ],
+  },
+  {
+    name: 'local-change-invalidates',
+    what: 'a permission changed through this process is still served from its cache',
+    file: 'module/inbound/permissions.ts',
+    find: 'deps.changed?.();',
+    replace: '',
+    tests: [{ file: CONFIG_CACHE, name: 'an install honours its own changes at once, however long its bound' }],
+  },
+  {
+    name: 'local-workflow-change-invalidates',
+    what: 'a workflow switched off through this process is still started from its cache',
+    file: 'module/workflows/store.ts',
+    find: 'deps.changed?.();',
+    replace: '',
+    tests: [{ file: CONFIG_CACHE, name: 'an install honours its own changes at once, however long its bound' }],
   },
 ];

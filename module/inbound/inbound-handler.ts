@@ -73,9 +73,9 @@ export function createInboundHandler(deps: HandlerDeps) {
    */
   async function targetPermissions(ctx: Ctx, token: string | undefined): Promise<Permission[]> {
     const params = ctx.params as ControlParams;
-    if (!hasNoTarget(params)) return deps.permissions.forTarget(params);
+    if (!hasNoTarget(params)) return deps.access.forTarget(params);
     if (token === undefined) throw new HookflowError('bad_request', 'Bad control parameters', { workflow_id: 'give workflow_id or trigger, or a token that names its permission\'s workflow' });
-    const own = await deps.permissions.forToken(token);
+    const own = await deps.access.forToken(token);
     if (!own) return [];
     ctx.params = { ...params, ...(own.workflowId ? { workflowId: own.workflowId } : { triggerName: own.triggerName ?? undefined }) };
     return [own];

@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { HookflowError, type FieldErrors } from '../errors.js';
 import { parseInput } from '../validation-messages.js';
 import { insertReturningId } from '../storage/engine.js';
+import { bumpConfigVersion } from '../storage/config-version.js';
 import { matchSource, normaliseClientAddress, parseSourceList, type SourceEntry } from './allowlist.js';
 import { generateToken, hashToken, MAX_PRESENTED_TOKEN_LENGTH, tokenHint } from './tokens.js';
 
@@ -103,8 +104,26 @@ function requireTokenWhenNeeded(input: z.infer<typeof PermissionInput>, hasToken
 
 export type PermissionStore = ReturnType<typeof createPermissionStore>;
 
-export function createPermissionStore(deps: { db: Knex; now(): number }) {
+export interface PermissionStoreDeps {
+  db: Knex;
+  now(): number;
+  /** Called after every committed change (this process's caches forget what they hold). */
+  changed?(): void;
+}
+
+export function createPermissionStore(deps: PermissionStoreDeps) {
   const { db } = deps;
+
+  /** Every change commits with a new configuration version, so other processes' caches notice it. */
+  async function change<R>(write: (trx: Knex.Transaction) => Promise<R>): Promise<R> {
+    const result = await db.transaction(async (trx) => {
+      const r = await write(trx);
+      await bumpConfigVersion(trx, deps.now());
+      return r;
+    });
+    deps.changed?.();
+    return result;
+  }
 
   async function get(id: number): Promise<Permission | null> {
     const row = await db('hookflow_http_permissions').where({ id }).first();
@@ -141,7 +160,7 @@ export function createPermissionStore(deps: { db: Knex; now(): number }) {
       const { input, sources } = validatePermission(raw);
       requireTokenWhenNeeded(input, false);
       const { cols, token } = tokenColumns(input.token);
-      const id = await insertReturningId(db, 'hookflow_http_permissions', { ...rowOf(input, sources), ...cols, created_at: deps.now() });
+      const id = await change((trx) => insertReturningId(trx, 'hookflow_http_permissions', { ...rowOf(input, sources), ...cols, created_at: deps.now() }));
       return { permission: (await get(id)) as Permission, token };
     },
     async update(id: number, raw: unknown): Promise<SavedPermission> {
@@ -149,11 +168,11 @@ export function createPermissionStore(deps: { db: Knex; now(): number }) {
       const { input, sources } = validatePermission(raw);
       requireTokenWhenNeeded(input, current.hasToken);
       const { cols, token } = tokenColumns(input.token);
-      await db('hookflow_http_permissions').where({ id }).update({ ...rowOf(input, sources), ...cols });
+      await change((trx) => trx('hookflow_http_permissions').where({ id }).update({ ...rowOf(input, sources), ...cols }));
       return { permission: (await get(id)) as Permission, token };
     },
     async remove(id: number): Promise<void> {
-      const n = await db('hookflow_http_permissions').where({ id }).delete();
+      const n = await change((trx) => trx('hookflow_http_permissions').where({ id }).delete());
       if (n === 0) throw new HookflowError('not_found', `permission ${id} not found`);
     },
     /**
@@ -165,7 +184,11 @@ export function createPermissionStore(deps: { db: Knex; now(): number }) {
       const row = await db('hookflow_http_permissions').where({ enabled: true, token_hash: hashToken(token) }).orderBy('id').first();
       return row ? permissionFromRow(row) : null;
     },
-    /** Enabled permissions for a target, as the handler reads them (one indexed query). */
+    /** Every enabled permission, parsed once (what the handler's cache holds; inbound/permission-catalog.ts). */
+    async listEnabled(q: Knex | Knex.Transaction = db): Promise<Permission[]> {
+      return (await q('hookflow_http_permissions').where({ enabled: true }).orderBy('id')).map(permissionFromRow);
+    },
+    /** Enabled permissions for a target, read from the database (one indexed query). */
     async forTarget(target: { workflowId?: number; triggerName?: string }): Promise<Permission[]> {
       const q = db('hookflow_http_permissions').where({ enabled: true });
       const rows = target.workflowId !== undefined ? await q.andWhere({ workflow_id: target.workflowId }) : await q.andWhere({ trigger_name: target.triggerName ?? '' });

@@ -15,10 +15,13 @@ import type { HostContext, HostLogger } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import { HookflowError } from '../errors.js';
 import type { WorkflowStore } from '../workflows/store.js';
+import type { WorkflowLookup } from '../workflows/workflow-catalog.js';
+import type { ConfigWatch } from '../storage/versioned-snapshot.js';
 import type { RunStarter } from '../workflows/start-run.js';
 import type { AnyTaskDefinition } from '../workflows/task-types.js';
 import type { TemplateEngine } from '../workflows/templates.js';
 import { createPermissionStore, type PermissionStore } from './permissions.js';
+import { createPermissionCatalog, type PermissionLookup } from './permission-catalog.js';
 import { createRefusalLog, type RefusalLog } from './refusals.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createResultPage, errorAnswer, sendAnswer, wantsHtml } from './responses.js';
@@ -29,6 +32,8 @@ export interface InboundDeps {
   db: Knex;
   host: HostContext;
   store: WorkflowStore;
+  /** The workflows the short URL runs (in-memory, follows the configuration version). */
+  workflowLookup: WorkflowLookup;
   starter: RunStarter;
   settings(): HookflowSettings;
   logger: HostLogger;
@@ -36,13 +41,21 @@ export interface InboundDeps {
   templates: TemplateEngine;
   /** Created by install() and shared with the permissions API. */
   permissions: PermissionStore;
+  /** The enabled permissions the short URL checks (in-memory, follows the configuration version). */
+  access: PermissionLookup;
   refusals: RefusalLog;
 }
 
-/** The inbound services install() creates once and shares (handler, API, admin pages). */
-export function createInboundServices(deps: { db: Knex; host: HostContext }) {
+/**
+ * The inbound services install() creates once and shares (handler, API, admin pages). With a
+ * configuration watch the handler reads permissions from memory (`access`); without one, from
+ * the database on every request.
+ */
+export function createInboundServices(deps: { db: Knex; host: HostContext; watch?: ConfigWatch }) {
   const now = () => deps.host.now().getTime();
-  return { permissions: createPermissionStore({ db: deps.db, now }), refusals: createRefusalLog({ db: deps.db, now }) };
+  const permissions = createPermissionStore({ db: deps.db, now, changed: deps.watch?.invalidate });
+  const access: PermissionLookup = deps.watch ? createPermissionCatalog({ watch: deps.watch, listEnabled: permissions.listEnabled }) : permissions;
+  return { permissions, access, refusals: createRefusalLog({ db: deps.db, now }) };
 }
 
 export function createInboundRouter(deps: InboundDeps): Router {

@@ -8,13 +8,13 @@ import type { Knex } from 'knex';
 import type { HostContext } from '../host.js';
 import { HookflowError, type FieldErrors } from '../errors.js';
 import type { Workflow } from '../workflows/model.js';
-import type { WorkflowStore } from '../workflows/store.js';
+import type { WorkflowLookup } from '../workflows/workflow-catalog.js';
 import type { RunStarter, StartedRun } from '../workflows/start-run.js';
 import type { ControlParams } from './control-params.js';
 import type { Permission } from './permissions.js';
 import { checkRequiredEnv } from './required-env.js';
 
-export interface RunRequestDeps { db: Knex; host: HostContext; store: WorkflowStore; starter: RunStarter }
+export interface RunRequestDeps { db: Knex; host: HostContext; workflowLookup: WorkflowLookup; starter: RunStarter }
 
 export interface RunRequest {
   params: ControlParams;
@@ -29,7 +29,7 @@ export interface RunRequestResult {
 }
 
 /** The workflows a request addresses: 404 when none exists, 409 when none is active. */
-export async function resolveWorkflows(store: WorkflowStore, params: ControlParams): Promise<Workflow[]> {
+export async function resolveWorkflows(store: Pick<WorkflowLookup, 'get' | 'findByTriggerName'>, params: ControlParams): Promise<Workflow[]> {
   const found = params.workflowId !== undefined
     ? [await store.get(params.workflowId)].filter((w): w is Workflow => w !== null)
     : await store.findByTriggerName(params.triggerName as string);
@@ -60,7 +60,7 @@ export interface PreparedRequest { workflows: Workflow[]; mode: 'sync' | 'async'
 
 /** Every check that can refuse (404/409/422); nothing is written. */
 export async function prepareRequest(deps: RunRequestDeps, req: RunRequest): Promise<PreparedRequest> {
-  const workflows = await resolveWorkflows(deps.store, req.params);
+  const workflows = await resolveWorkflows(deps.workflowLookup, req.params);
   await checkRecord(deps.host, workflows, req.params.recordId);
   checkEnv(workflows, req.env);
   return { workflows, mode: req.params.mode ?? workflows[0].execMode };

@@ -11,13 +11,14 @@ import type { HookflowSettings } from '../config.js';
 import { evaluateConditions } from './conditions.js';
 import { triggerMatchesEvent, type RecordEventType } from './triggers.js';
 import { deleteRun, insertRun, type RunEvent } from './runs.js';
-import type { WorkflowStore } from './store.js';
+import type { WorkflowLookup } from './workflow-catalog.js';
 import type { Workflow } from './model.js';
 
 export type { RecordHooks };
 
 export interface RecordHooksDeps {
-  store: WorkflowStore;
+  /** Where the active workflows come from: the in-memory catalog (or the store), read through the host's transaction. */
+  workflows: Pick<WorkflowLookup, 'listActiveRecordWorkflows'>;
   settings(): HookflowSettings;
   logger: HostLogger;
   /** Host clock (event time in the snapshot). */
@@ -54,7 +55,7 @@ export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
     if (e.origin?.effectKey) await noteTaskEffect(trx, e.origin.effectKey, { module: e.module, recordId: e.recordId });
     const settings = deps.settings();
     if (!settings.enabled) return;
-    const candidates = await deps.store.listActiveRecordWorkflows(trx, e.module);
+    const candidates = await deps.workflows.listActiveRecordWorkflows(trx, e.module);
     const matched = candidates.filter((wf) => matches(wf, type, e));
     if (matched.length === 0) return;
     const depth = e.origin?.chainDepth ?? 0;

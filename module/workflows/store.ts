@@ -7,6 +7,7 @@ import type { Db } from '../host.js';
 import { HookflowError } from '../errors.js';
 import type { SecretBox } from '../secrets.js';
 import { insertReturningId } from '../storage/engine.js';
+import { bumpConfigVersion } from '../storage/config-version.js';
 import { taskFromRow, workflowFromRow, type StoredTask, type Workflow, type WorkflowStatus } from './model.js';
 import type { ValidatedTask, ValidatedWorkflow } from './validate.js';
 
@@ -14,6 +15,8 @@ export interface WorkflowStoreDeps {
   db: Knex;
   secretBox: SecretBox;
   now(): number;
+  /** Called after every committed change (this process's caches forget what they hold). */
+  changed?(): void;
 }
 
 export type WorkflowStore = ReturnType<typeof createWorkflowStore>;
@@ -37,6 +40,17 @@ function workflowRow(w: ValidatedWorkflow, now: number) {
 
 export function createWorkflowStore(deps: WorkflowStoreDeps) {
   const { db, secretBox } = deps;
+
+  /** Every change commits with a new configuration version, so other processes' caches notice it. */
+  async function change<R>(write: (trx: Knex.Transaction) => Promise<R>): Promise<R> {
+    const result = await db.transaction(async (trx) => {
+      const r = await write(trx);
+      await bumpConfigVersion(trx, deps.now());
+      return r;
+    });
+    deps.changed?.();
+    return result;
+  }
 
   async function loadTasks(q: Db, workflowIds: number[]): Promise<Map<number, StoredTask[]>> {
     const byWorkflow = new Map<number, StoredTask[]>();
@@ -120,35 +134,40 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
     },
 
     async create(w: ValidatedWorkflow, ownerUserId: number | null): Promise<Workflow> {
-      const id = await db.transaction((trx) => createIn(trx, w, ownerUserId));
+      const id = await change((trx) => createIn(trx, w, ownerUserId));
       return (await this.get(id)) as Workflow;
     },
 
     async update(id: number, w: ValidatedWorkflow): Promise<Workflow> {
-      await db.transaction((trx) => updateIn(trx, id, w));
+      await change((trx) => updateIn(trx, id, w));
       return (await this.get(id)) as Workflow;
     },
 
     /** Several writes in one transaction (import): all land or none. */
     async transaction(fn: (tx: { create(w: ValidatedWorkflow, owner: number | null): Promise<number>; update(id: number, w: ValidatedWorkflow): Promise<void> }) => Promise<void>): Promise<void> {
-      await db.transaction((trx) => fn({ create: (w, owner) => createIn(trx, w, owner), update: (id, w) => updateIn(trx, id, w) }));
+      await change((trx) => fn({ create: (w, owner) => createIn(trx, w, owner), update: (id, w) => updateIn(trx, id, w) }));
     },
 
     async setStatus(id: number, status: WorkflowStatus): Promise<Workflow> {
-      const found = await db('hookflow_workflows').where({ id }).update({ status, updated_at: deps.now() });
+      const found = await change((trx) => trx('hookflow_workflows').where({ id }).update({ status, updated_at: deps.now() }));
       if (!found) throw new HookflowError('not_found', `workflow ${id} not found`);
       return (await this.get(id)) as Workflow;
     },
 
     async remove(id: number): Promise<void> {
-      await db.transaction(async (trx) => {
+      await change(async (trx) => {
         await trx('hookflow_tasks').where({ workflow_id: id }).delete();
         const found = await trx('hookflow_workflows').where({ id }).delete();
         if (!found) throw new HookflowError('not_found', `workflow ${id} not found`);
       });
     },
 
-    /** Active workflows of a module with a record trigger (the hook's only read). */
+    /** Every workflow with its tasks, in id order (what the caches hold; workflows/workflow-catalog.ts). */
+    async listAll(q: Db = db): Promise<Workflow[]> {
+      return hydrate(q, await q('hookflow_workflows').orderBy('id'));
+    },
+
+    /** Active workflows of a module with a record trigger, read from the database. */
     async listActiveRecordWorkflows(q: Db, module: string): Promise<Workflow[]> {
       const rows = await q('hookflow_workflows').where({ module, status: 'active' }).whereNot('trigger', 'http').orderBy('id');
       return rows.map((r: Record<string, any>) => workflowFromRow(r, []));
@@ -184,6 +203,7 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
     async resealSecrets(trx: Knex.Transaction, from: SecretBox, to: SecretBox): Promise<number> {
       const rows: Array<{ id: number; secrets: string }> = await trx('hookflow_tasks').whereNotNull('secrets').select('id', 'secrets');
       for (const row of rows) await trx('hookflow_tasks').where({ id: row.id }).update({ secrets: to.seal(from.open(row.secrets)) });
+      await bumpConfigVersion(trx, deps.now());
       return rows.length;
     },
 
@@ -200,7 +220,7 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
     },
 
     async disableTask(taskId: number, reason: string): Promise<void> {
-      await db('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) });
+      await change((trx) => trx('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) }));
     },
 
     /** Every disabled task with its workflow, newest disable first (the overview lists them). */
@@ -214,9 +234,11 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
 
     /** Clears a task's disabled state; false when no such task exists. */
     async enableTask(taskId: number): Promise<boolean> {
-      if (!(await db('hookflow_tasks').where({ id: taskId }).first('id'))) return false;
-      await db('hookflow_tasks').where({ id: taskId }).update({ disabled_at: null, disabled_reason: null });
-      return true;
+      return change(async (trx) => {
+        if (!(await trx('hookflow_tasks').where({ id: taskId }).first('id'))) return false;
+        await trx('hookflow_tasks').where({ id: taskId }).update({ disabled_at: null, disabled_reason: null });
+        return true;
+      });
     },
   };
 }

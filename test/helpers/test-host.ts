@@ -38,6 +38,8 @@ export interface TestHostOptions {
   startWorker?: boolean;
   now?: () => Date;
   mailer?: HostMailer;
+  /** install option configCheckMs (how stale the in-memory workflows and permissions may be). Default install's. */
+  configCheckMs?: number;
 }
 
 export type TestContext = Omit<TestHost, 'hookflow' | 'close'>;
@@ -65,7 +67,7 @@ export async function createTestContext(db: Knex, opts: TestHostOptions = {}): P
 
 export async function createTestHost(db: Knex, opts: TestHostOptions = {}): Promise<TestHost> {
   const host = await createTestContext(db, opts);
-  const hookflow = await install(host.context, { secretKey: TEST_SECRET_KEY, startWorker: opts.startWorker ?? false, settings: opts.settings });
+  const hookflow = await install(host.context, { secretKey: TEST_SECRET_KEY, startWorker: opts.startWorker ?? false, settings: opts.settings, configCheckMs: opts.configCheckMs });
   return {
     ...host,
     hookflow,
