@@ -29,14 +29,21 @@ import { ms, percentile, perSecond, printTable, showSpread, spread, type Row } f
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 16;
-const size = (sqlite: number, mysql: number, engine: BenchEngine) => Math.max(20, Math.round((engine === 'sqlite' ? sqlite : mysql) * SCALE));
+const size = (sqlite: number, mysql: number, engine: BenchEngine) =>
+  Math.max(20, Math.round((engine === 'sqlite' ? sqlite : mysql) * SCALE));
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
 const rate = (v: number) => perSecond(v);
 
-interface Receivers { ok: Receiver; healthy: Receiver[]; hanging: Receiver }
+interface Receivers {
+  ok: Receiver;
+  healthy: Receiver[];
+  hanging: Receiver;
+}
 
 const problems: string[] = [];
-const fail = (where: string, list: string[]) => { for (const p of list) problems.push(`${where}: ${p}`); };
+const fail = (where: string, list: string[]) => {
+  for (const p of list) problems.push(`${where}: ${p}`);
+};
 
 async function throughputRows(engine: BenchEngine, t: QueueTarget, rx: Receivers): Promise<Row[]> {
   const n = size(4000, 2500, engine);
@@ -52,15 +59,24 @@ async function throughputRows(engine: BenchEngine, t: QueueTarget, rx: Receivers
     fail(`${engine} throughput round ${i + 1}`, q.problems);
     queue.push(q.rate);
     raw.push(await measureRawRate(rx.ok.url, n, CONCURRENCY));
-    process.stderr.write(`  ${engine} throughput round ${i + 1}/${ROUNDS}: queue ${rate(q.rate)}, raw ${rate(raw.at(-1)!)}${q.problems.length ? `  PROBLEM: ${q.problems.join('; ')}` : ''}\n`);
+    process.stderr.write(
+      `  ${engine} throughput round ${i + 1}/${ROUNDS}: queue ${rate(q.rate)}, raw ${rate(raw.at(-1)!)}${q.problems.length ? `  PROBLEM: ${q.problems.join('; ')}` : ''}\n`,
+    );
   }
   const qs = spread(queue);
   const rs = spread(raw);
   const ratio = qs.median / rs.median;
-  return [{
-    engine, metric: `deliveries/s, 1 receiver, concurrency ${CONCURRENCY} (${ROUNDS}×${n})`, actual: showSpread(qs, rate),
-    baseline: `${showSpread(rs, rate)} raw undici (${raw.length} runs)`, ratio: pct(ratio), target: '≥ 25% of raw', pass: ratio >= 0.25,
-  }];
+  return [
+    {
+      engine,
+      metric: `deliveries/s, 1 receiver, concurrency ${CONCURRENCY} (${ROUNDS}×${n})`,
+      actual: showSpread(qs, rate),
+      baseline: `${showSpread(rs, rate)} raw undici (${raw.length} runs)`,
+      ratio: pct(ratio),
+      target: '≥ 25% of raw',
+      pass: ratio >= 0.25,
+    },
+  ];
 }
 
 async function latencyRows(engine: BenchEngine, t: QueueTarget, rx: Receivers, recordId: number): Promise<Row[]> {
@@ -97,7 +113,9 @@ async function saveHookRows(engine: BenchEngine, t: QueueTarget, recordId: numbe
     const n = rounds.reduce((a, r) => a + r.installed.length, 0);
     const roundsText = `${ROUNDS} round${ROUNDS === 1 ? '' : 's'}`;
     return {
-      engine, metric: `save hook added latency p${p} (${roundsText}, ${n}+${n} saves)`, actual: showSpread(added, ms),
+      engine,
+      metric: `save hook added latency p${p} (${roundsText}, ${n}+${n} saves)`,
+      actual: showSpread(added, ms),
       baseline: `${ms(inst.median)} vs ${ms(uninst.median)} uninstalled`,
       ...(limit === null ? {} : { target: `≤ ${limit} ms`, pass: added.median <= limit }),
     };
@@ -119,10 +137,12 @@ async function isolationRow(engine: BenchEngine, t: QueueTarget, rx: Receivers, 
   const received = () => rx.healthy.reduce((sum, r) => sum + r.count(), 0);
   const calm: number[] = [];
   const stormy: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) { // alternated, like the throughput runs
+  for (let i = 0; i < ROUNDS; i++) {
+    // alternated, like the throughput runs
     const c = await measureQueueRate(t, n, urls, { received, receivers: rx.healthy });
     const s = await measureQueueRate(t, n, urls, {
-      received, receivers: rx.healthy,
+      received,
+      receivers: rx.healthy,
       before: { n: 200, urls: [rx.hanging.url] }, // older than the healthy ones: claimed first
       beforeStop: async () => rx.hanging.dropConnections(), // ends the hung requests so the worker can stop now
     });
@@ -130,15 +150,22 @@ async function isolationRow(engine: BenchEngine, t: QueueTarget, rx: Receivers, 
     fail(`${engine} isolation ${lanes} lanes round ${i + 1} (1 hanging)`, s.problems);
     calm.push(c.rate);
     stormy.push(s.rate);
-    process.stderr.write(`  ${engine} isolation ${lanes} lanes round ${i + 1}/${ROUNDS}: none hanging ${rate(c.rate)}, 1 hanging ${rate(s.rate)}\n`);
+    process.stderr.write(
+      `  ${engine} isolation ${lanes} lanes round ${i + 1}/${ROUNDS}: none hanging ${rate(c.rate)}, 1 hanging ${rate(s.rate)}\n`,
+    );
   }
   await settings.save({ ...settings.get(), perHostConcurrency: CONCURRENCY, maxConcurrency: CONCURRENCY });
   const cs = spread(calm);
   const ss = spread(stormy);
   const drop = 1 - ss.median / cs.median;
   return {
-    engine, metric: `healthy deliveries/s, 1 of ${urls.length + 1} receivers hanging (${lanes} lanes, 4 per host; ${ROUNDS}×${n})`, actual: showSpread(ss, rate),
-    baseline: `${showSpread(cs, rate)} none hanging`, ratio: `drop ${pct(Math.max(0, drop))}`, target: 'drop ≤ 20%', pass: drop <= 0.2,
+    engine,
+    metric: `healthy deliveries/s, 1 of ${urls.length + 1} receivers hanging (${lanes} lanes, 4 per host; ${ROUNDS}×${n})`,
+    actual: showSpread(ss, rate),
+    baseline: `${showSpread(cs, rate)} none hanging`,
+    ratio: `drop ${pct(Math.max(0, drop))}`,
+    target: 'drop ≤ 20%',
+    pass: drop <= 0.2,
   };
 }
 
@@ -149,16 +176,20 @@ async function benchEngine(engine: BenchEngine, mysqlUrl: string | null): Promis
   // One receiver may use all 16 lanes here (per-host cap 16), so the queue and the raw baseline
   // run at the same concurrency; the isolation rows use the default per-host cap of 4.
   const host = await createBenchHost(bdb.db, {
-    outboundAllowlist: ['127.0.0.1/32'], maxConcurrency: CONCURRENCY, perHostConcurrency: CONCURRENCY, requestTimeoutMs: 15_000, pollIntervalMs: 1000,
+    outboundAllowlist: ['127.0.0.1/32'],
+    maxConcurrency: CONCURRENCY,
+    perHostConcurrency: CONCURRENCY,
+    requestTimeoutMs: 15_000,
+    pollIntervalMs: 1000,
   });
   try {
     const settings = await durability(bdb.db);
     process.stderr.write(`… ${engine}: ${settings}\n`);
     const t: QueueTarget = { db: bdb.db, host, ...(await createWebhookWorkflow(host, rx.ok.url)) };
     const record = await host.records.create('Deals', { title: 'bench deal' }, { actorUserId: host.admin.id });
-    const rows = [...await throughputRows(engine, t, rx)];
-    rows.push(...await latencyRows(engine, t, rx, record.id));
-    rows.push(...await saveHookRows(engine, t, record.id));
+    const rows = [...(await throughputRows(engine, t, rx))];
+    rows.push(...(await latencyRows(engine, t, rx, record.id)));
+    rows.push(...(await saveHookRows(engine, t, record.id)));
     rows.push(await isolationRow(engine, t, rx, CONCURRENCY));
     rows.push(await isolationRow(engine, t, rx, 2 * CONCURRENCY));
     return { rows, durability: settings };
@@ -173,11 +204,15 @@ async function main(): Promise<void> {
   const mysqlUrl = benchMysqlUrl();
   const started = Date.now();
   console.log(`bench:outbound — ${machineLine()}`);
-  console.log(`scale ${SCALE}, ${ROUNDS} interleaved round(s) per measurement; figures are median (min–max) over the rounds`);
+  console.log(
+    `scale ${SCALE}, ${ROUNDS} interleaved round(s) per measurement; figures are median (min–max) over the rounds`,
+  );
   if (ROUNDS < 3) console.log(`note: ${ROUNDS} round(s) — a development run; the benchmark's figures need at least 3`);
   // Everything (receivers, worker, SQLite, the raw baseline) shares this machine's CPUs: a high
   // load from other processes skews the numbers, so it is printed with them.
-  console.log(`MariaDB/MySQL: ${mysqlUrl ? 'yes' : 'not set (SQLite only; set HOOKFLOW_BENCH_MYSQL_URL)'}; load average at start: ${loadAverage()}`);
+  console.log(
+    `MariaDB/MySQL: ${mysqlUrl ? 'yes' : 'not set (SQLite only; set HOOKFLOW_BENCH_MYSQL_URL)'}; load average at start: ${loadAverage()}`,
+  );
   const rows: Row[] = [];
   const settings: string[] = [];
   for (const engine of (mysqlUrl ? ['sqlite', 'mysql'] : ['sqlite']) as BenchEngine[]) {
@@ -188,11 +223,14 @@ async function main(): Promise<void> {
   console.log(`\n${settings.join('\n')}\n`);
   printTable(rows);
   const missed = rows.filter((r) => r.pass === false);
-  console.log(`\n${missed.length === 0 ? 'all targets met' : `${missed.length} target(s) missed`} in ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end: ${loadAverage()}`);
+  console.log(
+    `\n${missed.length === 0 ? 'all targets met' : `${missed.length} target(s) missed`} in ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end: ${loadAverage()}`,
+  );
   if (problems.length) {
     console.error(`\nbench:outbound FAILED its correctness checks:\n  ${problems.join('\n  ')}`);
     process.exitCode = 1;
-  } else console.log('correctness: every delivery success after one 2xx attempt, each webhook-id received exactly once');
+  } else
+    console.log('correctness: every delivery success after one 2xx attempt, each webhook-id received exactly once');
 }
 
 main().catch((err) => {

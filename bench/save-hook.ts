@@ -19,14 +19,41 @@ async function main() {
       const record = await host.records.create('Deals', { title: 'bench deal' }, { actorUserId: host.admin.id });
       const inner = host.hookflow.hooks;
       const times: number[] = [];
-      let statements = 0; let counting = false;
-      bdb.db.on('query', () => { if (counting) statements++; });
-      host.records.setHooks({ ...inner, recordUpdated: async (e, trx) => { const t0 = performance.now(); counting = true; try { await inner.recordUpdated(e, trx); } finally { counting = false; times.push(performance.now() - t0); } } });
+      let statements = 0;
+      let counting = false;
+      bdb.db.on('query', () => {
+        if (counting) statements++;
+      });
+      host.records.setHooks({
+        ...inner,
+        recordUpdated: async (e, trx) => {
+          const t0 = performance.now();
+          counting = true;
+          try {
+            await inner.recordUpdated(e, trx);
+          } finally {
+            counting = false;
+            times.push(performance.now() - t0);
+          }
+        },
+      });
       const n = engine === 'sqlite' ? 3000 : 1000;
-      for (let i = 0; i < n; i++) { if (i % 500 === 0) await clearQueues(bdb.db); await host.records.update('Deals', record.id, { title: `t${i}` }, { actorUserId: host.admin.id }); }
+      for (let i = 0; i < n; i++) {
+        if (i % 500 === 0) await clearQueues(bdb.db);
+        await host.records.update('Deals', record.id, { title: `t${i}` }, { actorUserId: host.admin.id });
+      }
       const warm = times.slice(200);
-      console.log(`${engine}: hook alone p50 ${percentile(warm, 50).toFixed(3)} ms, p99 ${percentile(warm, 99).toFixed(3)} ms, ${(statements / n).toFixed(2)} statements per save (${warm.length} saves)`);
-    } finally { host.records.setHooks(host.hookflow.hooks); await host.close(); await bdb.destroy(); }
+      console.log(
+        `${engine}: hook alone p50 ${percentile(warm, 50).toFixed(3)} ms, p99 ${percentile(warm, 99).toFixed(3)} ms, ${(statements / n).toFixed(2)} statements per save (${warm.length} saves)`,
+      );
+    } finally {
+      host.records.setHooks(host.hookflow.hooks);
+      await host.close();
+      await bdb.destroy();
+    }
   }
 }
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -34,10 +34,21 @@ const FLEETS = [1, 2, 4];
 const CONCURRENCIES = [4, 16];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-interface FleetResult { rate: number; doubles: number; problems: string[] }
+interface FleetResult {
+  rate: number;
+  doubles: number;
+  problems: string[];
+}
 
 /** Starts `workers` processes, drains `n` deliveries, stops them; the rate excludes start-up. */
-async function runFleet(bench: BenchDatabase, t: QueueTarget, rx: Receiver, workers: number, n: number, dataDir: string): Promise<FleetResult> {
+async function runFleet(
+  bench: BenchDatabase,
+  t: QueueTarget,
+  rx: Receiver,
+  workers: number,
+  n: number,
+  dataDir: string,
+): Promise<FleetResult> {
   await clearQueues(t.db);
   rx.webhookIds.clear();
   const fleet = createWorkerFleet({ databaseUrl: bench.url, dataDir });
@@ -89,13 +100,21 @@ async function main(): Promise<void> {
     const t: QueueTarget = { db: bench.db, host, workflowId, taskId };
     console.log(`bench:scale — ${machineLine()}`);
     console.log(`${await durability(bench.db)}`);
-    console.log(`receiver latency ${LATENCY_MS} ms, ${n} deliveries per run, ${ROUNDS} interleaved round(s) per fleet size; figures are median (min–max) over the rounds; load average at start: ${loadAverage()}`);
-    if (ROUNDS < 3) console.log(`note: ${ROUNDS} round(s) — a development run; the benchmark's figures need at least 3`);
+    console.log(
+      `receiver latency ${LATENCY_MS} ms, ${n} deliveries per run, ${ROUNDS} interleaved round(s) per fleet size; figures are median (min–max) over the rounds; load average at start: ${loadAverage()}`,
+    );
+    if (ROUNDS < 3)
+      console.log(`note: ${ROUNDS} round(s) — a development run; the benchmark's figures need at least 3`);
     console.log('');
     for (const concurrency of CONCURRENCIES) {
       // Settings live in the database: the worker processes read them at start. The per-host
       // cap is raised so it is not what limits a fleet (it applies across all processes).
-      await host.hookflow.services.settings.save({ outboundAllowlist: ['127.0.0.1/32'], pollIntervalMs: 50, maxConcurrency: concurrency, perHostConcurrency: 128 });
+      await host.hookflow.services.settings.save({
+        outboundAllowlist: ['127.0.0.1/32'],
+        pollIntervalMs: 50,
+        maxConcurrency: concurrency,
+        perHostConcurrency: 128,
+      });
       const results = new Map<number, FleetResult[]>(FLEETS.map((w) => [w, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < FLEETS.length; i++) {
@@ -103,7 +122,9 @@ async function main(): Promise<void> {
           const r = await runFleet(bench, t, rx, workers, n, dataDir);
           results.get(workers)!.push(r);
           failures.push(...r.problems.map((p) => `${workers} workers × ${concurrency}, round ${round + 1}: ${p}`));
-          console.error(`  round ${round + 1}/${ROUNDS} ${workers} × ${concurrency}: ${perSecond(r.rate)}, ${r.doubles} double sends${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`);
+          console.error(
+            `  round ${round + 1}/${ROUNDS} ${workers} × ${concurrency}: ${perSecond(r.rate)}, ${r.doubles} double sends${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
+          );
         }
       }
       const single = spread(results.get(1)!.map((r) => r.rate)).median;
@@ -114,9 +135,13 @@ async function main(): Promise<void> {
         const clean = rs.every((r) => r.problems.length === 0);
         const ceiling = (workers * concurrency * 1000) / LATENCY_MS;
         rows.push({
-          engine: 'mysql', metric: `${workers} worker${workers > 1 ? 's' : ''} × concurrency ${concurrency} (ceiling ${perSecond(ceiling)})`,
-          actual: `${showSpread(rate, perSecond)}, ${doubles} double sends`, baseline: `${perSecond(single)} (1 worker)`,
-          ratio: `${(rate.median / single).toFixed(2)}×`, target: '0 double sends, every delivery success', pass: doubles === 0 && clean,
+          engine: 'mysql',
+          metric: `${workers} worker${workers > 1 ? 's' : ''} × concurrency ${concurrency} (ceiling ${perSecond(ceiling)})`,
+          actual: `${showSpread(rate, perSecond)}, ${doubles} double sends`,
+          baseline: `${perSecond(single)} (1 worker)`,
+          ratio: `${(rate.median / single).toFixed(2)}×`,
+          target: '0 double sends, every delivery success',
+          pass: doubles === 0 && clean,
         });
       }
     }

@@ -31,11 +31,19 @@ export const API_BODY_LIMIT = 100 * 1024;
 /** A positive integer id that survives a round-trip through a JS number, or a 400. */
 export function parseId(raw: string): number {
   const id = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(id)) throw new HookflowError('bad_request', 'id must be a positive integer', { id: 'must be a positive integer' });
+  if (!Number.isSafeInteger(id))
+    throw new HookflowError('bad_request', 'id must be a positive integer', { id: 'must be a positive integer' });
   return id;
 }
 
-function parseQueryInt(value: unknown, name: string, min: number, max: number, fallback: number, errors: FieldErrors): number {
+function parseQueryInt(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+  errors: FieldErrors,
+): number {
   if (value === undefined) return fallback;
   const n = typeof value === 'string' && /^[0-9]{1,16}$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -78,7 +86,8 @@ function parseBody(body: unknown, allowOwner: boolean): { fields: Record<string,
   }
   if (!isObject(body.fields)) errors.fields = 'required: an object of field values';
   const owner = body.ownerUserId;
-  if (owner !== undefined && !(Number.isSafeInteger(owner) && (owner as number) > 0)) errors.ownerUserId = 'must be a positive integer';
+  if (owner !== undefined && !(Number.isSafeInteger(owner) && (owner as number) > 0))
+    errors.ownerUserId = 'must be a positive integer';
   if (Object.keys(errors).length > 0) throw new HookflowError('bad_request', 'Bad request body', { ...errors });
   return { fields: body.fields as Record<string, unknown>, ownerUserId: owner as number | undefined };
 }
@@ -110,15 +119,27 @@ export function createApiRouter({ records, auth, logger }: ApiOptions): Router {
 
   router.get('/records/:module', async (req, res) => {
     records.requireModule(param(req.params.module));
-    res.json(await records.list(param(req.params.module), { ...parsePaging(req.query as Record<string, unknown>), caller: callerOf(res) }));
+    res.json(
+      await records.list(param(req.params.module), {
+        ...parsePaging(req.query as Record<string, unknown>),
+        caller: callerOf(res),
+      }),
+    );
   });
 
   router.post('/records/:module', requireJson, jsonBody, async (req, res) => {
     records.requireModule(param(req.params.module));
     const body = parseBody(req.body, true);
     const caller = callerOf(res);
-    const record = await records.create(param(req.params.module), body.fields, { actorUserId: caller.id, caller, ownerUserId: body.ownerUserId });
-    res.status(201).location(`/api/records/${encodeURIComponent(record.module)}/${record.id}`).json({ record });
+    const record = await records.create(param(req.params.module), body.fields, {
+      actorUserId: caller.id,
+      caller,
+      ownerUserId: body.ownerUserId,
+    });
+    res
+      .status(201)
+      .location(`/api/records/${encodeURIComponent(record.module)}/${record.id}`)
+      .json({ record });
   });
 
   router.get('/records/:module/:id', async (req, res) => {
@@ -131,7 +152,9 @@ export function createApiRouter({ records, auth, logger }: ApiOptions): Router {
     const id = parseId(param(req.params.id));
     const body = parseBody(req.body, false);
     const caller = callerOf(res);
-    res.json({ record: await records.update(param(req.params.module), id, body.fields, { actorUserId: caller.id, caller }) });
+    res.json({
+      record: await records.update(param(req.params.module), id, body.fields, { actorUserId: caller.id, caller }),
+    });
   });
 
   router.delete('/records/:module/:id', async (req, res) => {
@@ -141,7 +164,9 @@ export function createApiRouter({ records, auth, logger }: ApiOptions): Router {
     res.status(204).end();
   });
 
-  router.use((req, _res, next) => next(new HookflowError('not_found', `No API route ${req.method} ${req.baseUrl}${req.path}`)));
+  router.use((req, _res, next) =>
+    next(new HookflowError('not_found', `No API route ${req.method} ${req.baseUrl}${req.path}`)),
+  );
   router.use(jsonErrorHandler(logger));
   return router;
 }

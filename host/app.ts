@@ -12,8 +12,16 @@ import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import { pino, type Logger } from 'pino';
 import {
-  install, loadManifest, type HookflowManifest, type HookflowSettingsPatch, type HostContext, type HostLogger,
-  type HostMailer, type InstalledHookflow, type InstallOptions, type RecordHooks,
+  install,
+  loadManifest,
+  type HookflowManifest,
+  type HookflowSettingsPatch,
+  type HostContext,
+  type HostLogger,
+  type HostMailer,
+  type InstalledHookflow,
+  type InstallOptions,
+  type RecordHooks,
 } from 'hookflow';
 import { createApiRouter } from './api.js';
 import { createAuthRouter, type LoginRateLimit } from './auth.js';
@@ -34,7 +42,10 @@ export const DEFAULT_MAIL_FROM = '"Hookflow" <hookflow@localhost>';
  * What installs Hookflow: the package's `install` unless a test injects a fake. `T` is what it
  * returns, so a test's fake can carry extra probes; the host itself relies only on InstalledHookflow.
  */
-export type ModuleInstaller<T extends InstalledHookflow = InstalledHookflow> = (host: HostContext, options: InstallOptions) => Promise<T>;
+export type ModuleInstaller<T extends InstalledHookflow = InstalledHookflow> = (
+  host: HostContext,
+  options: InstallOptions,
+) => Promise<T>;
 
 export interface HostContextOptions {
   db: Knex;
@@ -69,7 +80,9 @@ export interface HostContextHandle {
 export function createHostContext(opts: HostContextOptions): HostContextHandle {
   const now = opts.now ?? (() => new Date());
   const logger = opts.logger ?? pino({ level: 'silent' });
-  const ownMailer = opts.mailer ? null : createMailer({ smtpUrl: opts.config?.smtpUrl, mailDir: path.join(opts.config?.dataDir ?? 'data', 'mail') });
+  const ownMailer = opts.mailer
+    ? null
+    : createMailer({ smtpUrl: opts.config?.smtpUrl, mailDir: path.join(opts.config?.dataDir ?? 'data', 'mail') });
   const mailer = opts.mailer ?? ownMailer!;
   const records = new RecordService(opts.db, now);
   const users = new UserService(opts.db, now);
@@ -96,7 +109,8 @@ export function createHostContext(opts: HostContextOptions): HostContextHandle {
 export interface HostAppOptions<T extends InstalledHookflow = InstalledHookflow> {
   db: Knex;
   /** Reads baseUrl, mailFrom, smtpUrl, dataDir, secretKey and inProcessWorker. */
-  config: Pick<HostConfig, 'baseUrl' | 'mailFrom' | 'dataDir' | 'secretKey' | 'inProcessWorker'> & Partial<Pick<HostConfig, 'smtpUrl'>>;
+  config: Pick<HostConfig, 'baseUrl' | 'mailFrom' | 'dataDir' | 'secretKey' | 'inProcessWorker'> &
+    Partial<Pick<HostConfig, 'smtpUrl'>>;
   /** Default: a pino logger at `info`. */
   logger?: Logger | HostLogger;
   /** Default: the package's `install`. Tests inject a fake. */
@@ -129,7 +143,9 @@ export interface HostApp<T extends InstalledHookflow = InstalledHookflow> {
 }
 
 /** Installs Hookflow into a new host context and returns the ready (not yet listening) app. */
-export async function createHostApp<T extends InstalledHookflow = InstalledHookflow>(opts: HostAppOptions<T>): Promise<HostApp<T>> {
+export async function createHostApp<T extends InstalledHookflow = InstalledHookflow>(
+  opts: HostAppOptions<T>,
+): Promise<HostApp<T>> {
   // A bad manifest stops start-up before anything else happens, with its one-line message.
   const manifest = loadManifest(opts.manifestFile);
   if (opts.migrate ?? true) await migrateHost(opts.db);
@@ -151,9 +167,15 @@ export async function createHostApp<T extends InstalledHookflow = InstalledHookf
   // install() attached its hooks to the record service (context.attachHooks) before starting its worker.
   const app = buildExpressApp({ opts, manifest, services, hookflow, logger });
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => {
-    try { await hookflow.uninstall(); } finally { services.bindHooks(null); services.close(); }
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      try {
+        await hookflow.uninstall();
+      } finally {
+        services.bindHooks(null);
+        services.close();
+      }
+    })());
   return { app, context: services.context, hookflow, manifest, services, close };
 }
 
@@ -190,13 +212,15 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
   app.get('/healthz', (req, res, next) => hookflow.healthHandler(req, res, next));
   app.use(authRouter.router);
   app.use('/api', createApiRouter({ records: services.records, auth: services.auth, logger }));
-  app.use(createPagesRouter({
-    auth: services.auth,
-    records: services.records,
-    render,
-    settingsEntries: [manifest.settings],
-    csrfToken: authRouter.csrfToken,
-  }));
+  app.use(
+    createPagesRouter({
+      auth: services.auth,
+      records: services.records,
+      render,
+      settingsEntries: [manifest.settings],
+      csrfToken: authRouter.csrfToken,
+    }),
+  );
   if (opts.demoRoutes ?? true) app.use('/demo', createDemoRouter({ auth: services.auth, render, logger }));
   app.use(manifest.routes.inbound, hookflow.inboundRouter);
   // The host guards its whole settings area itself too; Hookflow's own requireAdmin is then a cheap no-op re-check.
@@ -208,7 +232,10 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
 
 const notFound: express.RequestHandler = (req, res) => {
   if (wantsHtml(req)) {
-    res.status(404).type('html').send(smallPage('Not found', 'There is no page at this address.', { href: '/', label: 'Home' }));
+    res
+      .status(404)
+      .type('html')
+      .send(smallPage('Not found', 'There is no page at this address.', { href: '/', label: 'Home' }));
     return;
   }
   res.status(404).json({ error: { code: 'not_found', message: `No route ${req.method} ${req.path}` } });
@@ -226,7 +253,12 @@ function lastResortErrorHandler(logger: HostLogger): express.ErrorRequestHandler
     const requestId = String(res.locals.requestId ?? '');
     logger.error({ err, requestId, method: req.method, path: req.path }, 'unhandled request error');
     if (wantsHtml(req)) {
-      res.status(500).type('html').send(smallPage('Something went wrong', `The error was logged with id ${requestId}.`, { href: '/', label: 'Home' }));
+      res
+        .status(500)
+        .type('html')
+        .send(
+          smallPage('Something went wrong', `The error was logged with id ${requestId}.`, { href: '/', label: 'Home' }),
+        );
       return;
     }
     res.status(500).json({ error: { code: 'internal', message: 'Internal error', requestId } });

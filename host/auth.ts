@@ -6,7 +6,13 @@
  * Brute force: failed logins are rate-limited per client address with express-rate-limit.
  */
 import crypto from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { doubleCsrf } from 'csrf-csrf';
 import type { HostLogger } from 'hookflow';
@@ -54,7 +60,8 @@ function createCsrf(opts: AuthRouterOptions, cookieBase: CookieBase) {
     getSessionIdentifier: (req) => readCookie(req, SESSION_COOKIE) ?? readCookie(req, PRESESSION_COOKIE) ?? '',
     cookieName: CSRF_COOKIE,
     cookieOptions: { ...cookieBase, sameSite: 'strict' },
-    getCsrfTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : req.headers['x-csrf-token']),
+    getCsrfTokenFromRequest: (req) =>
+      typeof req.body?._csrf === 'string' ? req.body._csrf : req.headers['x-csrf-token'],
   });
 }
 
@@ -66,7 +73,17 @@ function createLoginLimiter(opts: AuthRouterOptions): RequestHandler {
     skipSuccessfulRequests: true, // a successful login (a redirect) does not use up the allowance
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    handler: (_req, res) => opts.render(res, 'message', { title: 'Too many attempts', heading: 'Too many login attempts', message: 'Wait a few minutes and try again.' }, 429),
+    handler: (_req, res) =>
+      opts.render(
+        res,
+        'message',
+        {
+          title: 'Too many attempts',
+          heading: 'Too many login attempts',
+          message: 'Wait a few minutes and try again.',
+        },
+        429,
+      ),
   });
 }
 
@@ -80,7 +97,12 @@ export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
     return csrf.generateCsrfToken(req, res);
   }
 
-  function showLogin(req: Request, res: Response, data: { error?: string; email?: string; next?: string }, status = 200): void {
+  function showLogin(
+    req: Request,
+    res: Response,
+    data: { error?: string; email?: string; next?: string },
+    status = 200,
+  ): void {
     if (!readCookie(req, PRESESSION_COOKIE)) {
       const value = crypto.randomBytes(32).toString('hex');
       res.cookie(PRESESSION_COOKIE, value, { ...cookieBase, sameSite: 'strict' });
@@ -89,7 +111,12 @@ export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
     }
     const token = csrf.generateCsrfToken(req, res, { overwrite: true });
     const next = safeNext(data.next ?? req.query.next);
-    opts.render(res, 'login', { title: 'Log in', csrfToken: token, user: null, error: data.error, email: data.email, next }, status);
+    opts.render(
+      res,
+      'login',
+      { title: 'Log in', csrfToken: token, user: null, error: data.error, email: data.email, next },
+      status,
+    );
   }
 
   const router = express.Router();
@@ -135,9 +162,16 @@ function csrfErrorHandler(render: Renderer): ErrorRequestHandler {
       res.status(403).json({ error: { code: 'forbidden', message: 'Invalid or missing CSRF token' } });
       return;
     }
-    render(res, 'message', {
-      title: 'Form expired', heading: 'This form has expired',
-      message: 'Reload the login page and try again.', link: { href: '/login', label: 'Back to log in' },
-    }, 403);
+    render(
+      res,
+      'message',
+      {
+        title: 'Form expired',
+        heading: 'This form has expired',
+        message: 'Reload the login page and try again.',
+        link: { href: '/login', label: 'Back to log in' },
+      },
+      403,
+    );
   };
 }

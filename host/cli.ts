@@ -47,7 +47,9 @@ async function workerCommand(config: HostConfig, io: Io): Promise<void> {
     const host = createHostContext({ db, config, logger: pino({ level: config.logLevel }) });
     try {
       const running = await runWorker(host.context, { secretKey: config.secretKey });
-      io.out(`hookflow worker ${running.workerId} running against ${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')}; Ctrl-C to stop`);
+      io.out(
+        `hookflow worker ${running.workerId} running against ${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')}; Ctrl-C to stop`,
+      );
       await running.stopped;
       io.out('stopped: in-flight work finished');
     } finally {
@@ -63,7 +65,8 @@ async function startDemo(config: HostConfig): Promise<void> {
     seedWorkflows: async ({ host, seed, port }) => {
       // The demo receiver runs on loopback; allowlist exactly that, never "all private ranges".
       const current = host.hookflow.services.settings.get().outboundAllowlist;
-      if (!current.includes('127.0.0.1/32')) await host.hookflow.services.settings.save({ outboundAllowlist: [...current, '127.0.0.1/32'] });
+      if (!current.includes('127.0.0.1/32'))
+        await host.hookflow.services.settings.save({ outboundAllowlist: [...current, '127.0.0.1/32'] });
       await seedDemoWorkflows(host.hookflow, {
         accountingUrl: `http://127.0.0.1:${port}/demo/accounting/invoices`,
         thankYouUrl: '/demo/thank-you',
@@ -108,21 +111,28 @@ async function rotateKeyCommand(config: HostConfig, env: NodeJS.ProcessEnv, io: 
 
 async function importCommand(config: HostConfig, file: string, io: Io): Promise<void> {
   let doc: unknown;
-  try { doc = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (err) { throw new UsageError(`cannot read ${file}: ${(err as Error).message}`); }
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
   io.out(importSummary(await withModule(config, (hf) => hf.services.workflows.importAll(doc, null))));
 }
 
 async function exportCommand(config: HostConfig, file: string | undefined, io: Io): Promise<void> {
   const doc = await withModule(config, (hf) => hf.services.workflows.exportAll());
   const text = `${JSON.stringify(doc, null, 2)}\n`;
-  if (file) fs.writeFileSync(file, text); else io.out(text.trimEnd());
+  if (file) fs.writeFileSync(file, text);
+  else io.out(text.trimEnd());
 }
 
 function checkArgs(name: string, args: string[]): void {
-  if (!['start', 'worker', 'migrate', 'rotate-key', 'export', 'import'].includes(name)) throw new UsageError(`unknown command "${name}"; run crm --help`);
+  if (!['start', 'worker', 'migrate', 'rotate-key', 'export', 'import'].includes(name))
+    throw new UsageError(`unknown command "${name}"; run crm --help`);
   const maxArgs = name === 'export' || name === 'import' ? 1 : 0;
   if (args.length > maxArgs) throw new UsageError(`unexpected argument "${args[maxArgs]}"`);
-  if (name === 'import' && args.length === 0) throw new UsageError('give the JSON file to import, e.g. crm import flows.json');
+  if (name === 'import' && args.length === 0)
+    throw new UsageError('give the JSON file to import, e.g. crm import flows.json');
 }
 
 async function command(name: string, args: string[], io: Io, env: NodeJS.ProcessEnv): Promise<void> {

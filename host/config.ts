@@ -125,20 +125,40 @@ function readDatabase(env: Env): { databaseUrl: string; database: DatabaseTarget
 export function loadHostConfig(env: Env = process.env): HostConfig {
   const { databaseUrl, database } = readDatabase(env);
   const port = read(env, 'PORT', portSchema) ?? 3000;
-  const host = read(env, 'HOST', z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address')) ?? '127.0.0.1';
-  const baseUrl = trimTrailingSlashes(read(env, 'BASE_URL', urlSchema(['http:', 'https:'], 'must be an http:// or https:// URL')) ?? `http://localhost:${port}`);
+  const host =
+    read(env, 'HOST', z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address')) ?? '127.0.0.1';
+  const baseUrl = trimTrailingSlashes(
+    read(env, 'BASE_URL', urlSchema(['http:', 'https:'], 'must be an http:// or https:// URL')) ??
+      `http://localhost:${port}`,
+  );
   const dataDir = read(env, 'HOOKFLOW_DATA_DIR', z.string()) ?? 'data';
   const explicitKey = read(env, 'HOOKFLOW_SECRET_KEY', secretKeySchema);
   const smtpUrl = read(env, 'SMTP_URL', urlSchema(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL'));
-  const mailFrom = read(env, 'MAIL_FROM', z.string().max(300, 'must be at most 300 characters')) ?? '"Hookflow" <hookflow@localhost>';
-  const demoAdminPassword = read(env, 'HOOKFLOW_DEMO_ADMIN_PASSWORD', z.string().min(8, 'must be at least 8 characters'));
+  const mailFrom =
+    read(env, 'MAIL_FROM', z.string().max(300, 'must be at most 300 characters')) ?? '"Hookflow" <hookflow@localhost>';
+  const demoAdminPassword = read(
+    env,
+    'HOOKFLOW_DEMO_ADMIN_PASSWORD',
+    z.string().min(8, 'must be at least 8 characters'),
+  );
   const demoAdminToken = read(env, 'HOOKFLOW_DEMO_ADMIN_TOKEN', z.string().min(20, 'must be at least 20 characters'));
   const inProcessWorker = read(env, 'HOOKFLOW_IN_PROCESS_WORKER', booleanSchema) ?? true;
   const logLevel = read(env, 'LOG_LEVEL', logLevelSchema) ?? 'info';
   const secretKey = explicitKey ?? loadOrCreateSecretKey(dataDir);
   return {
-    databaseUrl, database, port, host, baseUrl, dataDir, secretKey, smtpUrl, mailFrom,
-    demoAdminPassword, demoAdminToken, inProcessWorker, logLevel,
+    databaseUrl,
+    database,
+    port,
+    host,
+    baseUrl,
+    dataDir,
+    secretKey,
+    smtpUrl,
+    mailFrom,
+    demoAdminPassword,
+    demoAdminToken,
+    inProcessWorker,
+    logLevel,
   };
 }
 
@@ -150,7 +170,8 @@ export function loadOrCreateSecretKey(dataDir: string): string {
   const file = path.join(dataDir, 'secret.key');
   try {
     const existing = fs.readFileSync(file, 'utf8').trim();
-    if (!isValidSecretKey(existing)) throw new HostConfigError(`HOOKFLOW_SECRET_KEY: ${file} does not hold 32 bytes as 64 hex characters`);
+    if (!isValidSecretKey(existing))
+      throw new HostConfigError(`HOOKFLOW_SECRET_KEY: ${file} does not hold 32 bytes as 64 hex characters`);
     return existing;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw asConfigError(err, file);

@@ -31,7 +31,14 @@ export function createDemoRouter(opts: { auth: AuthMiddleware; render: Renderer;
     const invoiceId = `INV-${crypto.randomBytes(4).toString('hex').toUpperCase()}`;
     // Only the headers a webhook receiver would look at; never cookies or authorization.
     const headers: Record<string, string> = {};
-    for (const name of ['content-type', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-source']) {
+    for (const name of [
+      'content-type',
+      'user-agent',
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
+      'x-source',
+    ]) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
@@ -46,7 +53,11 @@ export function createDemoRouter(opts: { auth: AuthMiddleware; render: Renderer;
   });
 
   router.get('/thank-you', (_req, res) => {
-    opts.render(res, 'message', { title: 'Thank you', heading: 'Thank you!', message: 'We received your details and will be in touch.' });
+    opts.render(res, 'message', {
+      title: 'Thank you',
+      heading: 'Thank you!',
+      message: 'We received your details and will be in touch.',
+    });
   });
 
   router.use(jsonErrorHandler(opts.logger));

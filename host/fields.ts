@@ -31,8 +31,16 @@ export interface ScanProbe {
 function isSpace(c: number): boolean {
   if (c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0) return true;
   if (c < 0x1680) return false;
-  return c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029
-    || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -42,7 +50,18 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
  * Lead: spaces before; Sign: after `-`; Int: integer digits; Dot: `.` with no digit before it;
  * Frac: after the point; Exp: after `e`; ExpSign: after its sign; ExpDigits; Trail: spaces after.
  */
-enum S { Lead, Sign, Int, Dot, Frac, Exp, ExpSign, ExpDigits, Trail, Reject }
+enum S {
+  Lead,
+  Sign,
+  Int,
+  Dot,
+  Frac,
+  Exp,
+  ExpSign,
+  ExpDigits,
+  Trail,
+  Reject,
+}
 
 const ACCEPTING: ReadonlySet<S> = new Set([S.Int, S.Frac, S.ExpDigits, S.Trail]);
 
@@ -50,16 +69,26 @@ function numberStep(state: S, c: number): S {
   const digit = isDigit(c);
   const space = isSpace(c);
   switch (state) {
-    case S.Lead: return space ? S.Lead : c === 0x2d ? S.Sign : digit ? S.Int : c === 0x2e ? S.Dot : S.Reject;
-    case S.Sign: return digit ? S.Int : c === 0x2e ? S.Dot : S.Reject;
-    case S.Int: return digit ? S.Int : c === 0x2e ? S.Frac : c === 0x65 || c === 0x45 ? S.Exp : space ? S.Trail : S.Reject;
-    case S.Dot: return digit ? S.Frac : S.Reject;
-    case S.Frac: return digit ? S.Frac : c === 0x65 || c === 0x45 ? S.Exp : space ? S.Trail : S.Reject;
-    case S.Exp: return c === 0x2b || c === 0x2d ? S.ExpSign : digit ? S.ExpDigits : S.Reject;
-    case S.ExpSign: return digit ? S.ExpDigits : S.Reject;
-    case S.ExpDigits: return digit ? S.ExpDigits : space ? S.Trail : S.Reject;
-    case S.Trail: return space ? S.Trail : S.Reject;
-    default: return S.Reject;
+    case S.Lead:
+      return space ? S.Lead : c === 0x2d ? S.Sign : digit ? S.Int : c === 0x2e ? S.Dot : S.Reject;
+    case S.Sign:
+      return digit ? S.Int : c === 0x2e ? S.Dot : S.Reject;
+    case S.Int:
+      return digit ? S.Int : c === 0x2e ? S.Frac : c === 0x65 || c === 0x45 ? S.Exp : space ? S.Trail : S.Reject;
+    case S.Dot:
+      return digit ? S.Frac : S.Reject;
+    case S.Frac:
+      return digit ? S.Frac : c === 0x65 || c === 0x45 ? S.Exp : space ? S.Trail : S.Reject;
+    case S.Exp:
+      return c === 0x2b || c === 0x2d ? S.ExpSign : digit ? S.ExpDigits : S.Reject;
+    case S.ExpSign:
+      return digit ? S.ExpDigits : S.Reject;
+    case S.ExpDigits:
+      return digit ? S.ExpDigits : space ? S.Trail : S.Reject;
+    case S.Trail:
+      return space ? S.Trail : S.Reject;
+    default:
+      return S.Reject;
   }
 }
 
@@ -112,13 +141,15 @@ function checkNumber(value: unknown, probe?: ScanProbe): Check {
   if (typeof value === 'number') return Number.isFinite(value) ? { ok: true, value } : bad;
   if (typeof value !== 'string') return bad;
   // The cap comes first so an oversized value costs nothing; Number() below then reads at most this much.
-  if (value.length > MAX_NUMBER_LENGTH) return { ok: false, message: `must be a number of at most ${MAX_NUMBER_LENGTH} characters` };
+  if (value.length > MAX_NUMBER_LENGTH)
+    return { ok: false, message: `must be a number of at most ${MAX_NUMBER_LENGTH} characters` };
   const n = scanNumber(value, probe) ? Number(value) : NaN;
   return Number.isFinite(n) ? { ok: true, value: n } : bad;
 }
 
 function checkEmail(value: unknown, probe?: ScanProbe): Check {
-  if (typeof value !== 'string' || value.length > MAX_EMAIL_LENGTH || !scanEmail(value, probe)) return { ok: false, message: 'must be an email address' };
+  if (typeof value !== 'string' || value.length > MAX_EMAIL_LENGTH || !scanEmail(value, probe))
+    return { ok: false, message: 'must be an email address' };
   return { ok: true, value };
 }
 
@@ -149,12 +180,18 @@ function checkPicklist(value: unknown, field: ModuleField): Check {
 export function checkFieldValue(field: ModuleField, value: unknown, probe?: ScanProbe): Check {
   if (value === null) return { ok: true, value: null };
   switch (field.type) {
-    case 'text': return checkText(value);
-    case 'number': return checkNumber(value, probe);
-    case 'email': return checkEmail(value, probe);
-    case 'date': return checkDate(value);
-    case 'boolean': return checkBoolean(value);
-    case 'picklist': return checkPicklist(value, field);
+    case 'text':
+      return checkText(value);
+    case 'number':
+      return checkNumber(value, probe);
+    case 'email':
+      return checkEmail(value, probe);
+    case 'date':
+      return checkDate(value);
+    case 'boolean':
+      return checkBoolean(value);
+    case 'picklist':
+      return checkPicklist(value, field);
   }
 }
 
@@ -170,7 +207,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * (`validation_failed`). Both list every offending field.
  */
 export function validateFields(module: ModuleInfo, input: unknown): Record<string, unknown> {
-  if (!isPlainObject(input)) throw new HookflowError('bad_request', 'fields must be a JSON object', { fields: 'must be an object' });
+  if (!isPlainObject(input))
+    throw new HookflowError('bad_request', 'fields must be a JSON object', { fields: 'must be an object' });
   const out: Record<string, unknown> = {};
   // Null-prototype maps: a field named `__proto__` must be reported, not swallowed.
   const unknown: FieldErrors = Object.create(null);
@@ -186,8 +224,12 @@ export function validateFields(module: ModuleInfo, input: unknown): Record<strin
     else invalid[key] = result.message;
   }
   if (Object.keys(unknown).length > 0) {
-    throw new HookflowError('bad_request', `unknown fields for ${module.name}: ${Object.keys(unknown).join(', ')}`, { ...unknown, ...invalid });
+    throw new HookflowError('bad_request', `unknown fields for ${module.name}: ${Object.keys(unknown).join(', ')}`, {
+      ...unknown,
+      ...invalid,
+    });
   }
-  if (Object.keys(invalid).length > 0) throw new HookflowError('validation_failed', 'Some fields have invalid values', { ...invalid });
+  if (Object.keys(invalid).length > 0)
+    throw new HookflowError('validation_failed', 'Some fields have invalid values', { ...invalid });
   return out;
 }

@@ -23,8 +23,21 @@ export function jsonErrorHandler(logger: HostLogger): ErrorRequestHandler {
     if (res.headersSent) return next(err);
     if (isTransientDbError(err)) {
       // Nothing was changed (a write's transaction rolled back with the connection): retry is safe.
-      logger.warn({ requestId: res.locals.requestId, method: req.method, path: req.path, err: String((err as Error)?.message ?? err) }, 'database unavailable; answered 503');
-      res.status(503).set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS)).json({ error: { code: 'unavailable', message: 'The database is not reachable right now; retry in a few seconds' } });
+      logger.warn(
+        {
+          requestId: res.locals.requestId,
+          method: req.method,
+          path: req.path,
+          err: String((err as Error)?.message ?? err),
+        },
+        'database unavailable; answered 503',
+      );
+      res
+        .status(503)
+        .set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS))
+        .json({
+          error: { code: 'unavailable', message: 'The database is not reachable right now; retry in a few seconds' },
+        });
       return;
     }
     const coded = toCodedError(err);

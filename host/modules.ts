@@ -8,7 +8,12 @@ const text = (name: string, label: string): ModuleField => ({ name, label, type:
 const num = (name: string, label: string): ModuleField => ({ name, label, type: 'number' });
 const email = (name: string, label: string): ModuleField => ({ name, label, type: 'email' });
 const date = (name: string, label: string): ModuleField => ({ name, label, type: 'date' });
-const picklist = (name: string, label: string, options: string[]): ModuleField => ({ name, label, type: 'picklist', options });
+const picklist = (name: string, label: string, options: string[]): ModuleField => ({
+  name,
+  label,
+  type: 'picklist',
+  options,
+});
 
 export const LEAD_STATUSES = ['New', 'Contacted', 'Qualified', 'Lost'];
 export const DEAL_STAGES = ['Prospecting', 'Qualification', 'Proposal', 'Negotiation', 'Won', 'Lost'];
@@ -79,5 +84,8 @@ export function findModule(name: string): ModuleInfo | undefined {
 
 /** Deep copies so callers (the module's admin pages, tests) cannot mutate the definitions. */
 export function cloneModules(): ModuleInfo[] {
-  return MODULES.map((m) => ({ ...m, fields: m.fields.map((f) => (f.options ? { ...f, options: [...f.options] } : { ...f })) }));
+  return MODULES.map((m) => ({
+    ...m,
+    fields: m.fields.map((f) => (f.options ? { ...f, options: [...f.options] } : { ...f })),
+  }));
 }

@@ -41,7 +41,8 @@ export function recordPageUrl(baseUrl: string, module: string, recordId: number)
 // Host pages' security headers, as host/render.ts sets them (no scripts at all). The record page
 // renders itself because the shared Renderer only knows its fixed list of views.
 const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'same-origin',
@@ -53,12 +54,17 @@ type RecordPageRenderer = (res: Response, data: Record<string, unknown>) => void
 /** record.hbs inside layout.hbs, every value escaped (only the layout's `{{{body}}}` is raw: our own view). */
 function createRecordPageRenderer(dir: string = viewsDirectory): RecordPageRenderer {
   const hbs = Handlebars.create();
-  const compile = (name: string) => hbs.compile(fs.readFileSync(path.join(dir, `${name}.hbs`), 'utf8'), { strict: false });
+  const compile = (name: string) =>
+    hbs.compile(fs.readFileSync(path.join(dir, `${name}.hbs`), 'utf8'), { strict: false });
   const layout = compile('layout');
   const view = compile('record');
   return (res, data) => {
     const locals = { user: res.locals.user, ...data };
-    res.status(200).set(PAGE_HEADERS).type('html').send(layout({ ...locals, body: view(locals) }));
+    res
+      .status(200)
+      .set(PAGE_HEADERS)
+      .type('html')
+      .send(layout({ ...locals, body: view(locals) }));
   };
 }
 
@@ -69,7 +75,9 @@ function display(value: unknown): string {
 
 /** The view of one record: its module's fields in order, with their labels. */
 function recordView(module: ModuleInfo, record: CrmRecord, user: HostUser) {
-  const name = ['title', 'name', 'subject', 'company', 'lastname'].map((k) => record.fields[k]).find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
+  const name = ['title', 'name', 'subject', 'company', 'lastname']
+    .map((k) => record.fields[k])
+    .find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
   return {
     title: `${module.label} #${record.id}${name ? ` · ${name.trim().slice(0, 120)}` : ''}`,
     module: { name: module.name, label: module.label },
@@ -80,7 +88,11 @@ function recordView(module: ModuleInfo, record: CrmRecord, user: HostUser) {
 }
 
 function refusePage(res: Response, status: 403 | 404, title: string, message: string): void {
-  res.status(status).set(PAGE_HEADERS).type('html').send(smallPage(title, message, { href: '/', label: 'Back to the CRM' }));
+  res
+    .status(status)
+    .set(PAGE_HEADERS)
+    .type('html')
+    .send(smallPage(title, message, { href: '/', label: 'Back to the CRM' }));
 }
 
 function recordPage(opts: PagesOptions, renderRecord: RecordPageRenderer): express.RequestHandler {
@@ -91,7 +103,8 @@ function recordPage(opts: PagesOptions, renderRecord: RecordPageRenderer): expre
     if (!module || !record) return refusePage(res, 404, 'Not found', 'There is no such record.');
     const user = res.locals.user as HostUser;
     // The ownership rule: admins any record, everyone else their own.
-    if (!user.isAdmin && record.ownerUserId !== user.id) return refusePage(res, 403, 'Not allowed', 'This record belongs to another user.');
+    if (!user.isAdmin && record.ownerUserId !== user.id)
+      return refusePage(res, 403, 'Not allowed', 'This record belongs to another user.');
     renderRecord(res, { ...recordView(module, record, user), csrfToken: opts.csrfToken(req, res) });
   };
 }
@@ -111,7 +124,11 @@ export function createPagesRouter(opts: PagesOptions): Router {
   });
 
   router.get('/settings', opts.auth.requireAdmin, (req, res) => {
-    opts.render(res, 'settings', { title: 'Settings', csrfToken: opts.csrfToken(req, res), entries: opts.settingsEntries });
+    opts.render(res, 'settings', {
+      title: 'Settings',
+      csrfToken: opts.csrfToken(req, res),
+      entries: opts.settingsEntries,
+    });
   });
 
   router.get('/records/:module/:id', opts.auth.requireUser, recordPage(opts, renderRecord));

@@ -13,8 +13,15 @@
  */
 import type { Knex } from 'knex';
 import {
-  HookflowError, type ChangeOrigin, type CrmRecord, type Db, type HostRecords, type ModuleInfo,
-  type RecordChangeOptions, type RecordEvent, type RecordHooks,
+  HookflowError,
+  type ChangeOrigin,
+  type CrmRecord,
+  type Db,
+  type HostRecords,
+  type ModuleInfo,
+  type RecordChangeOptions,
+  type RecordEvent,
+  type RecordHooks,
 } from 'hookflow';
 import { validateFields } from './fields.js';
 import { cloneModules, findModule } from './modules.js';
@@ -87,7 +94,10 @@ function isMysql(db: Db): boolean {
 export class RecordService implements HostRecords {
   private hooks: RecordHooks | null = null;
 
-  constructor(private readonly db: Knex, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** Binds Hookflow's hooks after install (install itself needs this service). Null unbinds. */
   setHooks(hooks: RecordHooks | null): void {
@@ -102,7 +112,9 @@ export class RecordService implements HostRecords {
   requireModule(name: string): ModuleInfo {
     const module = findModule(name);
     if (!module) {
-      const known = cloneModules().map((m) => m.name).join(', ');
+      const known = cloneModules()
+        .map((m) => m.name)
+        .join(', ');
       throw new HookflowError('not_found', `unknown module ${name}; known modules: ${known}`);
     }
     return module;
@@ -139,14 +151,20 @@ export class RecordService implements HostRecords {
   ): Promise<CrmRecord> {
     const values = validateFields(this.requireModule(module), fields);
     if (opts.caller && !opts.caller.isAdmin && opts.ownerUserId !== undefined && opts.ownerUserId !== opts.caller.id) {
-      throw new HookflowError('forbidden', 'Only an admin can create a record owned by another user', { ownerUserId: 'only an admin can set another owner' });
+      throw new HookflowError('forbidden', 'Only an admin can create a record owned by another user', {
+        ownerUserId: 'only an admin can set another owner',
+      });
     }
     return this.db.transaction(async (trx) => {
       // An API caller owns what they create unless an admin named another owner.
       const ownerUserId = await this.resolveOwner(trx, opts.ownerUserId ?? opts.caller?.id ?? opts.actorUserId ?? null);
       const at = this.now().getTime();
       const result = await trx('crm_records').insert({
-        module, owner_user_id: ownerUserId, fields: JSON.stringify(values), created_at: at, updated_at: at,
+        module,
+        owner_user_id: ownerUserId,
+        fields: JSON.stringify(values),
+        created_at: at,
+        updated_at: at,
       });
       const recordId = Number(Array.isArray(result) ? result[0] : result);
       const record = await this.mustGet(module, recordId, trx);
@@ -155,14 +173,21 @@ export class RecordService implements HostRecords {
     });
   }
 
-  async update(module: string, id: number, fields: Record<string, unknown>, opts: CheckedChangeOptions = {}): Promise<CrmRecord> {
+  async update(
+    module: string,
+    id: number,
+    fields: Record<string, unknown>,
+    opts: CheckedChangeOptions = {},
+  ): Promise<CrmRecord> {
     const values = validateFields(this.requireModule(module), fields);
     return this.db.transaction(async (trx) => {
       const previous = await this.lockForWrite(module, id, trx, opts.caller);
-      await trx('crm_records').where({ id, module }).update({
-        fields: JSON.stringify({ ...previous.fields, ...values }),
-        updated_at: Math.max(this.now().getTime(), Date.parse(previous.updatedAt)),
-      });
+      await trx('crm_records')
+        .where({ id, module })
+        .update({
+          fields: JSON.stringify({ ...previous.fields, ...values }),
+          updated_at: Math.max(this.now().getTime(), Date.parse(previous.updatedAt)),
+        });
       const record = await this.mustGet(module, id, trx);
       await this.hooks?.recordUpdated(this.event(record, previous, opts), trx);
       return record;
@@ -181,14 +206,26 @@ export class RecordService implements HostRecords {
 
   private event(record: CrmRecord, previous: CrmRecord | null, opts: RecordChangeOptions): RecordEvent {
     const origin: ChangeOrigin | undefined = opts.origin;
-    return { module: record.module, recordId: record.id, record, previous, actorUserId: opts.actorUserId ?? null, origin };
+    return {
+      module: record.module,
+      recordId: record.id,
+      record,
+      previous,
+      actorUserId: opts.actorUserId ?? null,
+      origin,
+    };
   }
 
   /**
    * Reads the record inside the transaction, row-locked on MySQL (SQLite serialises writers),
    * and refuses it (as missing) when `caller` may not change it.
    */
-  private async lockForWrite(module: string, id: number, trx: Knex.Transaction, caller?: RecordCaller): Promise<CrmRecord> {
+  private async lockForWrite(
+    module: string,
+    id: number,
+    trx: Knex.Transaction,
+    caller?: RecordCaller,
+  ): Promise<CrmRecord> {
     if (!Number.isSafeInteger(id) || id <= 0) throw notFound(module, id);
     const query = trx('crm_records').where({ id, module }).first();
     const row = await (isMysql(trx) ? query.forUpdate() : query);
@@ -209,12 +246,19 @@ export class RecordService implements HostRecords {
    */
   private async resolveOwner(trx: Knex.Transaction, userId: number | null): Promise<number> {
     if (userId !== null) {
-      const exists = Number.isSafeInteger(userId) && userId > 0 && (await trx('crm_users').where({ id: userId }).first('id'));
-      if (!exists) throw new HookflowError('validation_failed', `owner user ${userId} does not exist`, { ownerUserId: 'no such user' });
+      const exists =
+        Number.isSafeInteger(userId) && userId > 0 && (await trx('crm_users').where({ id: userId }).first('id'));
+      if (!exists)
+        throw new HookflowError('validation_failed', `owner user ${userId} does not exist`, {
+          ownerUserId: 'no such user',
+        });
       return userId;
     }
     const admin = await trx('crm_users').where({ active: true, is_admin: true }).orderBy('id').first('id');
-    if (!admin) throw new HookflowError('validation_failed', 'no owner given and no active admin to default to', { ownerUserId: 'required' });
+    if (!admin)
+      throw new HookflowError('validation_failed', 'no owner given and no active admin to default to', {
+        ownerUserId: 'required',
+      });
     return Number(admin.id);
   }
 }

@@ -19,7 +19,8 @@ export type ViewName = 'login' | 'home' | 'settings' | 'message';
  * choose their own policy.
  */
 const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'same-origin',
@@ -30,12 +31,17 @@ export type Renderer = (res: Response, view: ViewName, data: Record<string, unkn
 
 export function createRenderer(dir: string = viewsDirectory): Renderer {
   const hbs = Handlebars.create();
-  const compile = (name: string) => hbs.compile(fs.readFileSync(path.join(dir, `${name}.hbs`), 'utf8'), { strict: false });
+  const compile = (name: string) =>
+    hbs.compile(fs.readFileSync(path.join(dir, `${name}.hbs`), 'utf8'), { strict: false });
   const layout = compile('layout');
   const views = Object.fromEntries((['login', 'home', 'settings', 'message'] as const).map((v) => [v, compile(v)]));
   return (res, view, data, status = 200) => {
     const locals = { user: res.locals.user, ...data };
     const body = views[view](locals);
-    res.status(status).set(PAGE_HEADERS).type('html').send(layout({ ...locals, body }));
+    res
+      .status(status)
+      .set(PAGE_HEADERS)
+      .type('html')
+      .send(layout({ ...locals, body }));
   };
 }

@@ -70,4 +70,3 @@ export async function migrateHost(db: Knex): Promise<string[]> {
   const [, applied] = (await db.migrate.latest(migratorConfig)) as [number, string[]];
   return applied;
 }
-

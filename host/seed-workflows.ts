@@ -23,26 +23,28 @@ export function demoWorkflows(opts: DemoWorkflowOptions) {
       status: 'active',
       trigger: 'record.updated',
       conditions: { join: 'all', conditions: [{ field: 'stage', op: 'changed_to', value: 'Won' }] },
-      tasks: [{
-        type: 'webhook',
-        title: 'Create invoice in accounting',
-        options: {
-          url: opts.accountingUrl,
-          method: 'POST',
-          contentType: 'JSON',
-          params: [
-            { name: 'deal.id', value: '$record.id' },
-            { name: 'deal.title', value: '{{record.title}}' },
-            { name: 'deal.amount', value: '$record.amount' },
-            { name: 'deal.currency', value: '{{record.currency}}' },
-            { name: 'owner.name', value: '{{user.name}}' },
-            { name: 'owner.email', value: '{{user.email}}' },
-          ],
-          headers: [{ name: 'X-Source', value: 'hookflow-demo' }],
-          // The demo accounting answers { "invoice_id": "INV-…" }: it lands on the deal.
-          saveResponse: [{ path: '$.invoice_id', field: 'invoice_id' }],
+      tasks: [
+        {
+          type: 'webhook',
+          title: 'Create invoice in accounting',
+          options: {
+            url: opts.accountingUrl,
+            method: 'POST',
+            contentType: 'JSON',
+            params: [
+              { name: 'deal.id', value: '$record.id' },
+              { name: 'deal.title', value: '{{record.title}}' },
+              { name: 'deal.amount', value: '$record.amount' },
+              { name: 'deal.currency', value: '{{record.currency}}' },
+              { name: 'owner.name', value: '{{user.name}}' },
+              { name: 'owner.email', value: '{{user.email}}' },
+            ],
+            headers: [{ name: 'X-Source', value: 'hookflow-demo' }],
+            // The demo accounting answers { "invoice_id": "INV-…" }: it lands on the deal.
+            saveResponse: [{ path: '$.invoice_id', field: 'invoice_id' }],
+          },
         },
-      }],
+      ],
     },
     {
       module: 'Leads',
@@ -51,7 +53,10 @@ export function demoWorkflows(opts: DemoWorkflowOptions) {
       status: 'active',
       trigger: 'http',
       triggerName: 'leadform',
-      requiredEnv: [{ name: 'lastname', type: 'text', required: true }, { name: 'email', type: 'email', required: false }],
+      requiredEnv: [
+        { name: 'lastname', type: 'text', required: true },
+        { name: 'email', type: 'email', required: false },
+      ],
       tasks: [
         {
           type: 'create_record',
@@ -67,7 +72,11 @@ export function demoWorkflows(opts: DemoWorkflowOptions) {
             ],
           },
         },
-        { type: 'respond', title: 'Thank the visitor', options: { body: { leadId: '$env.created_record_id' }, redirectUrl: opts.thankYouUrl } },
+        {
+          type: 'respond',
+          title: 'Thank the visitor',
+          options: { body: { leadId: '$env.created_record_id' }, redirectUrl: opts.thankYouUrl },
+        },
       ],
     },
   ];

@@ -75,15 +75,24 @@ function resolveCredentials(opts: SeedDemoOptions, file: string): DemoCredential
     fs.chmodSync(file, 0o600); // writeFileSync's mode only applies when it creates the file
   }
   return {
-    admin: { ...DEMO_ADMIN, password: opts.adminPassword ?? next.admin!.password!, token: opts.adminToken ?? next.admin!.token! },
+    admin: {
+      ...DEMO_ADMIN,
+      password: opts.adminPassword ?? next.admin!.password!,
+      token: opts.adminToken ?? next.admin!.token!,
+    },
     sales: { ...DEMO_SALES, password: next.sales!.password!, token: next.sales!.token! },
   };
 }
 
 /** Finds or creates the user, then makes its password and token match the credentials. */
-async function ensureUser(users: UserService, creds: UserCredentials, isAdmin: boolean): Promise<{ user: HostUser; created: boolean }> {
+async function ensureUser(
+  users: UserService,
+  creds: UserCredentials,
+  isAdmin: boolean,
+): Promise<{ user: HostUser; created: boolean }> {
   const existing = await users.getByEmail(creds.email);
-  const user = existing ?? (await users.createUser({ name: creds.name, email: creds.email, password: creds.password, isAdmin }));
+  const user =
+    existing ?? (await users.createUser({ name: creds.name, email: creds.email, password: creds.password, isAdmin }));
   if (existing) await users.setPassword(user.id, creds.password);
   await users.setApiToken(user.id, creds.token);
   return { user, created: !existing };
@@ -91,15 +100,108 @@ async function ensureUser(users: UserService, creds: UserCredentials, isAdmin: b
 
 async function seedRecords(records: RecordService, admin: HostUser, sales: HostUser): Promise<void> {
   const as = (user: HostUser) => ({ actorUserId: user.id, ownerUserId: user.id });
-  const acme = await records.create('Accounts', { name: 'Acme Corp', website: 'https://acme.example', industry: 'Manufacturing', phone: '+1 555 0100', city: 'Springfield' }, as(admin));
-  const globex = await records.create('Accounts', { name: 'Globex', website: 'https://globex.example', industry: 'Energy', phone: '+1 555 0200', city: 'Cypress Creek' }, as(sales));
-  const wile = await records.create('Contacts', { firstname: 'Wile', lastname: 'Coyote', email: 'wile@acme.example', phone: '+1 555 0101', account_id: acme.id }, as(admin));
-  const hank = await records.create('Contacts', { firstname: 'Hank', lastname: 'Scorpio', email: 'hank@globex.example', phone: '+1 555 0201', account_id: globex.id }, as(sales));
-  await records.create('Deals', { title: 'Acme rocket skates', amount: 12000, currency: 'USD', stage: 'Proposal', close_date: '2026-03-31', account_id: acme.id, contact_id: wile.id }, as(admin));
-  await records.create('Deals', { title: 'Globex doomsday device service', amount: 250000, currency: 'USD', stage: 'Negotiation', close_date: '2026-06-30', account_id: globex.id, contact_id: hank.id }, as(sales));
-  await records.create('Deals', { title: 'Acme anvil subscription', amount: 4800, currency: 'EUR', stage: 'Prospecting', account_id: acme.id, contact_id: wile.id }, as(sales));
-  await records.create('Leads', { firstname: 'Marge', lastname: 'Bouvier', company: 'Kwik-E-Mart', email: 'marge@example.com', city: 'Springfield', status: 'New', source: 'Web form' }, as(sales));
-  await records.create('Leads', { firstname: 'Frank', lastname: 'Grimes', company: 'Power Plant', email: 'frank@example.com', city: 'Springfield', status: 'Contacted', source: 'Trade show' }, as(admin));
+  const acme = await records.create(
+    'Accounts',
+    {
+      name: 'Acme Corp',
+      website: 'https://acme.example',
+      industry: 'Manufacturing',
+      phone: '+1 555 0100',
+      city: 'Springfield',
+    },
+    as(admin),
+  );
+  const globex = await records.create(
+    'Accounts',
+    {
+      name: 'Globex',
+      website: 'https://globex.example',
+      industry: 'Energy',
+      phone: '+1 555 0200',
+      city: 'Cypress Creek',
+    },
+    as(sales),
+  );
+  const wile = await records.create(
+    'Contacts',
+    { firstname: 'Wile', lastname: 'Coyote', email: 'wile@acme.example', phone: '+1 555 0101', account_id: acme.id },
+    as(admin),
+  );
+  const hank = await records.create(
+    'Contacts',
+    {
+      firstname: 'Hank',
+      lastname: 'Scorpio',
+      email: 'hank@globex.example',
+      phone: '+1 555 0201',
+      account_id: globex.id,
+    },
+    as(sales),
+  );
+  await records.create(
+    'Deals',
+    {
+      title: 'Acme rocket skates',
+      amount: 12000,
+      currency: 'USD',
+      stage: 'Proposal',
+      close_date: '2026-03-31',
+      account_id: acme.id,
+      contact_id: wile.id,
+    },
+    as(admin),
+  );
+  await records.create(
+    'Deals',
+    {
+      title: 'Globex doomsday device service',
+      amount: 250000,
+      currency: 'USD',
+      stage: 'Negotiation',
+      close_date: '2026-06-30',
+      account_id: globex.id,
+      contact_id: hank.id,
+    },
+    as(sales),
+  );
+  await records.create(
+    'Deals',
+    {
+      title: 'Acme anvil subscription',
+      amount: 4800,
+      currency: 'EUR',
+      stage: 'Prospecting',
+      account_id: acme.id,
+      contact_id: wile.id,
+    },
+    as(sales),
+  );
+  await records.create(
+    'Leads',
+    {
+      firstname: 'Marge',
+      lastname: 'Bouvier',
+      company: 'Kwik-E-Mart',
+      email: 'marge@example.com',
+      city: 'Springfield',
+      status: 'New',
+      source: 'Web form',
+    },
+    as(sales),
+  );
+  await records.create(
+    'Leads',
+    {
+      firstname: 'Frank',
+      lastname: 'Grimes',
+      company: 'Power Plant',
+      email: 'frank@example.com',
+      city: 'Springfield',
+      status: 'Contacted',
+      source: 'Trade show',
+    },
+    as(admin),
+  );
 }
 
 /** Seeds the demo users and records; safe to call on every start. */

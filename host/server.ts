@@ -17,7 +17,12 @@ import { seedDemo, type SeedResult } from './seed.js';
  * users and records exist, so it must be idempotent (`seed.created` tells a first start apart).
  */
 /** Seeds demo workflows; may return extra banner lines (e.g. a ready-to-paste curl command). */
-export type SeedWorkflows<T extends InstalledHookflow = InstalledHookflow> = (args: { host: HostApp<T>; seed: SeedResult; port: number; baseUrl: string }) => Promise<string[] | void>;
+export type SeedWorkflows<T extends InstalledHookflow = InstalledHookflow> = (args: {
+  host: HostApp<T>;
+  seed: SeedResult;
+  port: number;
+  baseUrl: string;
+}) => Promise<string[] | void>;
 
 export interface StartServerOptions<T extends InstalledHookflow = InstalledHookflow> {
   /** Default: the real `install` from module/index.ts. */
@@ -49,19 +54,31 @@ export interface HttpTimeouts {
   checkIntervalMs: number;
 }
 
-export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, checkIntervalMs: 1_000 };
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+  checkIntervalMs: 1_000,
+};
 
 /**
  * An http.Server with the slow-client limits applied. Invariant (Node's own rule, checked here
  * so a bad value fails at start-up): 0 < headersMs ≤ requestMs, and every value is positive.
  */
-export function createHttpServer(timeouts: Partial<HttpTimeouts> | undefined, listener: http.RequestListener): http.Server {
+export function createHttpServer(
+  timeouts: Partial<HttpTimeouts> | undefined,
+  listener: http.RequestListener,
+): http.Server {
   const t = { ...DEFAULT_HTTP_TIMEOUTS, ...timeouts };
   for (const [name, value] of Object.entries(t)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`http timeout ${name} must be a positive number of milliseconds`);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new Error(`http timeout ${name} must be a positive number of milliseconds`);
   }
   if (t.headersMs > t.requestMs) throw new Error('http timeout headersMs must not be longer than requestMs');
-  const server = http.createServer({ headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkIntervalMs }, listener);
+  const server = http.createServer(
+    { headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkIntervalMs },
+    listener,
+  );
   server.keepAliveTimeout = t.keepAliveMs;
   return server;
 }
@@ -106,18 +123,28 @@ function closeHttp(server: http.Server): Promise<void> {
  * Secrets the operator supplied through the environment are never echoed (terminal scrollback,
  * CI logs, `docker logs` keep them); generated ones are printed so the demo can be used at once.
  */
-function shownCredentials(config: HostConfig, seed: SeedResult): { password: string; token: string; curlToken: string } {
+function shownCredentials(
+  config: HostConfig,
+  seed: SeedResult,
+): { password: string; token: string; curlToken: string } {
   const { admin } = seed.credentials;
   const fromEnv = config.demoAdminToken !== undefined;
   return {
     password: config.demoAdminPassword !== undefined ? '(from HOOKFLOW_DEMO_ADMIN_PASSWORD)' : admin.password,
     token: fromEnv ? '(from HOOKFLOW_DEMO_ADMIN_TOKEN)' : admin.token,
     // The shell expands the variable, so the line works without the banner holding the token.
-    curlToken: fromEnv ? '"Authorization: Bearer $HOOKFLOW_DEMO_ADMIN_TOKEN"' : `'Authorization: Bearer ${admin.token}'`,
+    curlToken: fromEnv
+      ? '"Authorization: Bearer $HOOKFLOW_DEMO_ADMIN_TOKEN"'
+      : `'Authorization: Bearer ${admin.token}'`,
   };
 }
 
-export function banner(config: HostConfig, host: HostApp<InstalledHookflow>, seed: SeedResult | null, listening: string): string[] {
+export function banner(
+  config: HostConfig,
+  host: HostApp<InstalledHookflow>,
+  seed: SeedResult | null,
+  listening: string,
+): string[] {
   const base = config.baseUrl;
   const shortUrl = host.hookflow.shortUrl();
   const lines = [
@@ -155,16 +182,29 @@ export async function startServer<T extends InstalledHookflow = InstalledHookflo
   const port = await listen(server, config.port, config.host);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // PORT=0 without BASE_URL: links must point at the port actually chosen.
-  const effective = config.port === 0 && config.baseUrl === 'http://localhost:0' ? { ...config, baseUrl: `http://localhost:${port}` } : config;
+  const effective =
+    config.port === 0 && config.baseUrl === 'http://localhost:0'
+      ? { ...config, baseUrl: `http://localhost:${port}` }
+      : config;
   const db = openDatabase(config.database, { dataDir: config.dataDir });
   let host: HostApp<T> | undefined;
   try {
     host = await createHostApp<T>({ db, config: effective, logger, installer: options.installer });
-    const seed = options.seed === false
-      ? null
-      : await seedDemo({ users: host.services.users, records: host.services.records, dataDir: config.dataDir, adminPassword: config.demoAdminPassword, adminToken: config.demoAdminToken });
+    const seed =
+      options.seed === false
+        ? null
+        : await seedDemo({
+            users: host.services.users,
+            records: host.services.records,
+            dataDir: config.dataDir,
+            adminPassword: config.demoAdminPassword,
+            adminToken: config.demoAdminToken,
+          });
     // Demo workflows go here, after the users and records they refer to exist.
-    const extra = seed && options.seedWorkflows ? await options.seedWorkflows({ host, seed, port, baseUrl: effective.baseUrl }) : undefined;
+    const extra =
+      seed && options.seedWorkflows
+        ? await options.seedWorkflows({ host, seed, port, baseUrl: effective.baseUrl })
+        : undefined;
     server.off('request', starting).on('request', host.app);
     const running = makeRunning(server, host, db, seed, url, port, options.handleSignals ?? true, logger);
     for (const line of [...banner(effective, host, seed, url), ...(extra ?? [])]) (options.print ?? console.log)(line);
@@ -178,22 +218,36 @@ export async function startServer<T extends InstalledHookflow = InstalledHookflo
 }
 
 function makeRunning<T extends InstalledHookflow>(
-  server: http.Server, host: HostApp<T>, db: Knex, seed: SeedResult | null,
-  url: string, port: number, handleSignals: boolean, logger: pino.Logger,
+  server: http.Server,
+  host: HostApp<T>,
+  db: Knex,
+  seed: SeedResult | null,
+  url: string,
+  port: number,
+  handleSignals: boolean,
+  logger: pino.Logger,
 ): RunningServer<T> {
   let closing: Promise<void> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');
-    close().then(() => process.exit(0), (err) => {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
+    close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  const close = () => (closing ??= (async () => {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    await closeHttp(server);
-    try { await host.close(); } finally { await db.destroy(); }
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      await closeHttp(server);
+      try {
+        await host.close();
+      } finally {
+        await db.destroy();
+      }
+    })());
   if (handleSignals) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   return { url, port, host, db, seed, close };
 }

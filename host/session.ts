@@ -15,14 +15,22 @@ export const SESSION_COOKIE = 'crm_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
 export class SessionStore {
-  constructor(private readonly db: Knex, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** Creates a session; returns the cookie value (only its sha256 is stored). */
   async create(userId: number): Promise<{ id: string; expiresAt: Date }> {
     const id = crypto.randomBytes(32).toString('hex');
     const now = this.now().getTime();
     await this.db('crm_sessions').where('expires_at', '<=', now).delete();
-    await this.db('crm_sessions').insert({ id: hashToken(id), user_id: userId, created_at: now, expires_at: now + SESSION_TTL_MS });
+    await this.db('crm_sessions').insert({
+      id: hashToken(id),
+      user_id: userId,
+      created_at: now,
+      expires_at: now + SESSION_TTL_MS,
+    });
     return { id, expiresAt: new Date(now + SESSION_TTL_MS) };
   }
 
@@ -39,7 +47,9 @@ export class SessionStore {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db('crm_sessions').where({ id: hashToken(id) }).delete();
+    await this.db('crm_sessions')
+      .where({ id: hashToken(id) })
+      .delete();
   }
 }
 
@@ -60,9 +70,11 @@ export function safeNext(next: unknown): string {
 export function smallPage(title: string, message: string, link?: { href: string; label: string }): string {
   const e = Handlebars.escapeExpression;
   const a = link ? `<p><a href="${e(link.href)}">${e(link.label)}</a></p>` : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${e(title)}</title>`
-    + '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2937}</style>'
-    + `</head><body><h1>${e(title)}</h1><p>${e(message)}</p>${a}</body></html>`;
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${e(title)}</title>` +
+    '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2937}</style>' +
+    `</head><body><h1>${e(title)}</h1><p>${e(message)}</p>${a}</body></html>`
+  );
 }
 
 /**
@@ -75,7 +87,11 @@ export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try { return decodeURIComponent(part.slice(eq + 1).trim()); } catch { return undefined; }
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;
@@ -84,8 +100,14 @@ export function readCookie(req: Request, name: string): string | undefined {
 function refuse(req: Request, res: Response, status: 401 | 403, message: string): void {
   const code = status === 401 ? 'unauthorized' : 'forbidden';
   if (wantsHtml(req)) {
-    const link = status === 401 ? { href: `/login?next=${encodeURIComponent(req.originalUrl)}`, label: 'Log in' } : { href: '/', label: 'Back to the CRM' };
-    res.status(status).type('html').send(smallPage(status === 401 ? 'Please log in' : 'Not allowed', message, link));
+    const link =
+      status === 401
+        ? { href: `/login?next=${encodeURIComponent(req.originalUrl)}`, label: 'Log in' }
+        : { href: '/', label: 'Back to the CRM' };
+    res
+      .status(status)
+      .type('html')
+      .send(smallPage(status === 401 ? 'Please log in' : 'Not allowed', message, link));
     return;
   }
   res.status(status).json({ error: { code, message } });
@@ -102,7 +124,10 @@ export interface AuthMiddleware {
   requireAdmin: RequestHandler;
 }
 
-interface AuthState { user: HostUser | null; problem: string }
+interface AuthState {
+  user: HostUser | null;
+  problem: string;
+}
 
 export function createAuthMiddleware(users: UserService, sessions: SessionStore): AuthMiddleware {
   async function resolve(req: Request, res: Response): Promise<AuthState> {
@@ -114,7 +139,10 @@ export function createAuthMiddleware(users: UserService, sessions: SessionStore)
       // Explicit credentials that fail are refused outright, never silently replaced by a session.
       const token = /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
       const user = token ? await users.findByToken(token) : null;
-      state = { user, problem: token ? 'Invalid or revoked API token' : 'Authorization header must be "Bearer <token>"' };
+      state = {
+        user,
+        problem: token ? 'Invalid or revoked API token' : 'Authorization header must be "Bearer <token>"',
+      };
     } else {
       const sid = readCookie(req, SESSION_COOKIE);
       const user = sid ? await sessions.findUser(sid) : null;
@@ -125,22 +153,24 @@ export function createAuthMiddleware(users: UserService, sessions: SessionStore)
     return state;
   }
 
-  const guard = (adminOnly: boolean, neverRedirect: boolean): RequestHandler => async (req, res, next) => {
-    const { user, problem } = await resolve(req, res);
-    if (!user) {
-      if (!neverRedirect && wantsHtml(req) && (req.method === 'GET' || req.method === 'HEAD')) {
-        res.redirect(302, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+  const guard =
+    (adminOnly: boolean, neverRedirect: boolean): RequestHandler =>
+    async (req, res, next) => {
+      const { user, problem } = await resolve(req, res);
+      if (!user) {
+        if (!neverRedirect && wantsHtml(req) && (req.method === 'GET' || req.method === 'HEAD')) {
+          res.redirect(302, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+          return;
+        }
+        refuse(req, res, 401, problem);
         return;
       }
-      refuse(req, res, 401, problem);
-      return;
-    }
-    if (adminOnly && !user.isAdmin) {
-      refuse(req, res, 403, 'This page is for CRM administrators');
-      return;
-    }
-    next();
-  };
+      if (adminOnly && !user.isAdmin) {
+        refuse(req, res, 403, 'This page is for CRM administrators');
+        return;
+      }
+      next();
+    };
 
   return {
     resolveUser: async (req, res) => (await resolve(req, res)).user,

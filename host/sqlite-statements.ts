@@ -6,7 +6,9 @@
  * out again, and SQLite re-prepares a statement by itself after a schema change.
  */
 
-interface Preparer { prepare(sql: string): unknown }
+interface Preparer {
+  prepare(sql: string): unknown;
+}
 
 /** Makes `conn.prepare` return the cached statement for SQL it saw recently. Default size 500 (least recently used go first). */
 export function cachePreparedStatements<C extends Preparer>(conn: C, size = 500): C {

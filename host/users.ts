@@ -7,7 +7,12 @@ import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import { HookflowError, type HostUser, type HostUsers } from 'hookflow';
 
-const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: crypto.ScryptOptions,
+) => Promise<Buffer>;
 
 /** scrypt cost parameters: N=2^15, r=8, p=1 (OWASP's minimum), 64-byte keys. */
 const SCRYPT = { N: 32768, r: 8, p: 1, keylen: 64, maxmem: 64 * 1024 * 1024 };
@@ -64,13 +69,22 @@ export async function checkPassword(password: string, stored: string): Promise<b
 }
 
 function toUser(row: UserRow): HostUser {
-  return { id: Number(row.id), name: row.name, email: row.email, active: Boolean(row.active), isAdmin: Boolean(row.is_admin) };
+  return {
+    id: Number(row.id),
+    name: row.name,
+    email: row.email,
+    active: Boolean(row.active),
+    isAdmin: Boolean(row.is_admin),
+  };
 }
 
 const COLUMNS = ['id', 'name', 'email', 'active', 'is_admin'];
 
 export class UserService implements HostUsers {
-  constructor(private readonly db: Knex, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async get(id: number): Promise<HostUser | null> {
     if (!Number.isSafeInteger(id) || id <= 0) return null;
@@ -95,7 +109,8 @@ export class UserService implements HostUsers {
   /** Creates a user; a taken email is a 409. */
   async createUser(input: NewUser): Promise<HostUser> {
     const email = input.email.trim().toLowerCase();
-    if (await this.getByEmail(email)) throw new HookflowError('conflict', `a user with email ${email} already exists`, { email: 'already taken' });
+    if (await this.getByEmail(email))
+      throw new HookflowError('conflict', `a user with email ${email} already exists`, { email: 'already taken' });
     const row = {
       name: input.name,
       email,
@@ -110,7 +125,9 @@ export class UserService implements HostUsers {
   }
 
   async setPassword(userId: number, password: string): Promise<void> {
-    await this.db('crm_users').where({ id: userId }).update({ password_hash: await hashPassword(password) });
+    await this.db('crm_users')
+      .where({ id: userId })
+      .update({ password_hash: await hashPassword(password) });
   }
 
   /** The active user with this email and password, or null. Takes the same time either way. */
@@ -127,7 +144,9 @@ export class UserService implements HostUsers {
 
   /** Sets (or replaces) the user's API token; returns the plain token, which is never stored. */
   async setApiToken(userId: number, token: string = generateToken()): Promise<string> {
-    await this.db('crm_users').where({ id: userId }).update({ api_token_hash: hashToken(token) });
+    await this.db('crm_users')
+      .where({ id: userId })
+      .update({ api_token_hash: hashToken(token) });
     return token;
   }
 
@@ -138,7 +157,10 @@ export class UserService implements HostUsers {
   /** The active user holding this token, or null. The lookup is by hash, so no timing leak. */
   async findByToken(token: string): Promise<HostUser | null> {
     if (!token) return null;
-    const row = await this.db('crm_users').select(COLUMNS).where({ api_token_hash: hashToken(token) }).first();
+    const row = await this.db('crm_users')
+      .select(COLUMNS)
+      .where({ api_token_hash: hashToken(token) })
+      .first();
     return row && Boolean(row.active) ? toUser(row) : null;
   }
 }

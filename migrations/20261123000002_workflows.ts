@@ -27,7 +27,12 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable('hookflow_tasks', (t) => {
     t.increments('id').primary();
-    t.integer('workflow_id').unsigned().notNullable().references('id').inTable('hookflow_workflows').onDelete('CASCADE');
+    t.integer('workflow_id')
+      .unsigned()
+      .notNullable()
+      .references('id')
+      .inTable('hookflow_workflows')
+      .onDelete('CASCADE');
     t.integer('position').notNullable();
     t.string('type', 32).notNullable();
     t.string('title', 200).notNullable();

@@ -33,7 +33,12 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   // Only the latest alert of each delivery can stay under the old one-per-delivery rule.
   const latest = knex('hookflow_alerts').whereNotNull('delivery_id').groupBy('delivery_id').max({ id: 'id' });
-  const older = (await knex('hookflow_alerts').whereNotNull('delivery_id').whereNotIn('id', knex.select('id').from(latest.as('l'))).select('id')).map((r: { id: number }) => r.id);
+  const older = (
+    await knex('hookflow_alerts')
+      .whereNotNull('delivery_id')
+      .whereNotIn('id', knex.select('id').from(latest.as('l')))
+      .select('id')
+  ).map((r: { id: number }) => r.id);
   if (older.length > 0) {
     await knex('hookflow_alert_recipients').whereIn('alert_id', older).del();
     await knex('hookflow_alerts').whereIn('id', older).del();

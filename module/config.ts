@@ -10,7 +10,11 @@ import { HookflowError } from './errors.js';
 import { parseTrustedProxies } from './inbound/client-address.js';
 import { parseAllowlist } from './outbound/url-guard.js';
 
-const seconds = z.number().int().min(1).max(30 * 24 * 3600);
+const seconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 24 * 3600);
 
 export const HookflowSettings = z.object({
   /** Master switch. Off: hooks do nothing, the short URL answers 503, the worker idles. Default true. */
@@ -19,7 +23,10 @@ export const HookflowSettings = z.object({
    * Path of the short URL below the inbound mount (manifest `routes.inbound`, default `/wf`).
    * Default `/`: the short URL is the mount itself, e.g. `https://crm.example/wf`.
    */
-  shortUrlPath: z.string().regex(/^\/([A-Za-z0-9_-]{1,32})?$/, 'must be / optionally followed by 1-32 letters, digits, _ or -').default('/'),
+  shortUrlPath: z
+    .string()
+    .regex(/^\/([A-Za-z0-9_-]{1,32})?$/, 'must be / optionally followed by 1-32 letters, digits, _ or -')
+    .default('/'),
   /** Delays (seconds) of each retry after the first attempt. Default 1h, 2h, 4h (the seed's schedule). */
   retrySchedule: z.array(seconds).max(20).default([3600, 7200, 14400]),
   /** Random extra delay as a share of each retry delay (0-0.5). Default 0.1. */
@@ -39,9 +46,19 @@ export const HookflowSettings = z.object({
    */
   destinationPauseAfterFailures: z.number().int().min(0).max(10_000).default(10),
   /** First probe of a held destination this long after it was held, doubling after each failed probe, seconds. Default 30. */
-  destinationProbeSeconds: z.number().int().min(1).max(24 * 3600).default(30),
+  destinationProbeSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(30),
   /** Longest wait between two probes of a held destination, seconds (never below destinationProbeSeconds). Default 3600. */
-  destinationProbeMaxSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+  destinationProbeMaxSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .default(3600),
   /**
    * send_email: longest wait for the host's mailer (the SMTP server's answer) per mail, ms; the
    * task fails when it passes. Default 30000. `leaseSeconds` must be longer.
@@ -65,23 +82,42 @@ export const HookflowSettings = z.object({
    * Proxies whose X-Forwarded-For is believed: addresses/CIDRs/ranges, or ONE hop count such as
    * "1" (trust that many proxies in front, whatever their address). Default none: the socket address.
    */
-  trustedProxies: z.array(z.string().max(100)).max(100).default([]).superRefine((v, ctx) => {
-    const parsed = parseTrustedProxies(v);
-    if ('errors' in parsed) ctx.addIssue({ code: 'custom', message: parsed.errors.map((e) => `"${e.text}": ${e.error}`).join('; ') });
-  }),
+  trustedProxies: z
+    .array(z.string().max(100))
+    .max(100)
+    .default([])
+    .superRefine((v, ctx) => {
+      const parsed = parseTrustedProxies(v);
+      if ('errors' in parsed)
+        ctx.addIssue({ code: 'custom', message: parsed.errors.map((e) => `"${e.text}": ${e.error}`).join('; ') });
+    }),
   /** Private ranges outbound webhooks may reach (CIDRs). Default none: public addresses only. */
-  outboundAllowlist: z.array(z.string().max(100)).max(100).default([]).superRefine((v, ctx) => {
-    const parsed = parseAllowlist(v);
-    if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
-  }),
+  outboundAllowlist: z
+    .array(z.string().max(100))
+    .max(100)
+    .default([])
+    .superRefine((v, ctx) => {
+      const parsed = parseAllowlist(v);
+      if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+    }),
   /** Failed deliveries of one webhook within this window are mailed as one digest, minutes. Default 15. */
-  alertWindowMinutes: z.number().int().min(0).max(24 * 60).default(15),
+  alertWindowMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(15),
   /** Attempts, finished deliveries and runs older than this are pruned, days. Default 30. */
   retentionDays: z.number().int().min(1).max(3650).default(30),
   /** Workflow chains (a run's record change starting more runs) stop at this depth. Default 5. */
   chainDepthLimit: z.number().int().min(1).max(50).default(5),
   /** Inbound: largest accepted body, bytes. Default 1 MiB. */
-  inboundBodyLimit: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  inboundBodyLimit: z
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Inbound: most POST fields. Default 200. */
   inboundMaxFields: z.number().int().min(1).max(10_000).default(200),
   /** Inbound: longest field name. Default 128. */
@@ -120,7 +156,10 @@ export function resolveSettings(...layers: Array<Record<string, unknown> | undef
   // timeout would lapse whenever one renewal is late, and another worker would repeat the work.
   const longest = LEASE_BOUND_TIMEOUTS.reduce((a, b) => (parsed.data[b] > parsed.data[a] ? b : a));
   if (parsed.data.leaseSeconds * 1000 <= parsed.data[longest]) {
-    throw new HookflowError('bad_request', `setting leaseSeconds: must be longer than ${longest} (${parsed.data[longest]} ms)`);
+    throw new HookflowError(
+      'bad_request',
+      `setting leaseSeconds: must be longer than ${longest} (${parsed.data[longest]} ms)`,
+    );
   }
   return parsed.data;
 }

@@ -60,10 +60,15 @@ export class HookflowError extends Error {
  * drivers sometimes append SQL or stacks), then each bad field (`workflows.1.module: unknown module`).
  */
 export function errorLine(err: unknown): string {
-  const message = String((err as Error)?.message ?? err).split('\n')[0].trim() || 'failed';
+  const message =
+    String((err as Error)?.message ?? err)
+      .split('\n')[0]
+      .trim() || 'failed';
   const fields = (err as { fields?: Record<string, string> } | null)?.fields;
   if (!fields || typeof fields !== 'object') return message;
-  return `${message}: ${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')}`;
+  return `${message}: ${Object.entries(fields)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ')}`;
 }
 
 export function isHookflowError(err: unknown): err is HookflowError {

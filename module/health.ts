@@ -66,7 +66,9 @@ export function createHealth(deps: HealthDeps): { check(): Promise<HealthReport>
     const list = database.ok ? await deps.registry.listLive().catch(() => []) : [];
     const stall = stallAfterMs(deps.settings());
     const running = deps.worker.running;
-    const lanes = deps.worker.status().map((l) => ({ ...l, stalled: running && (l.lastCycleAt === null || now - l.lastCycleAt > stall) }));
+    const lanes = deps.worker
+      .status()
+      .map((l) => ({ ...l, stalled: running && (l.lastCycleAt === null || now - l.lastCycleAt > stall) }));
     const migrations = { ok: pending !== null && pending.length === 0, pending: pending ?? [] };
     const down = !database.ok || !migrations.ok || lanes.some((l) => l.stalled);
     return {
@@ -79,9 +81,15 @@ export function createHealth(deps: HealthDeps): { check(): Promise<HealthReport>
     };
   }
   const handler: RequestHandler = (_req, res) => {
-    check().then((report) => {
-      res.status(report.status === 'down' ? 503 : 200).set('Cache-Control', 'no-store').json(report);
-    }, () => res.status(503).json({ status: 'down' }));
+    check().then(
+      (report) => {
+        res
+          .status(report.status === 'down' ? 503 : 200)
+          .set('Cache-Control', 'no-store')
+          .json(report);
+      },
+      () => res.status(503).json({ status: 'down' }),
+    );
   };
   return { check, handler };
 }

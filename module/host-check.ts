@@ -26,13 +26,16 @@ function checkMembers(host: Record<string, unknown>, problems: FieldErrors): voi
       problems[member] = 'is missing (must be an object)';
       continue;
     }
-    for (const fn of fns) if (typeof value[fn] !== 'function') problems[`${member}.${fn}`] = 'is missing (must be a function)';
+    for (const fn of fns)
+      if (typeof value[fn] !== 'function') problems[`${member}.${fn}`] = 'is missing (must be a function)';
   }
 }
 
 function checkDb(db: unknown, problems: FieldErrors): void {
-  const looksLikeKnex = typeof db === 'function' && typeof (db as { transaction?: unknown }).transaction === 'function'
-    && isObject((db as { client?: unknown }).client);
+  const looksLikeKnex =
+    typeof db === 'function' &&
+    typeof (db as { transaction?: unknown }).transaction === 'function' &&
+    isObject((db as { client?: unknown }).client);
   if (!looksLikeKnex) {
     problems.db = 'must be a knex instance (the host\'s own, e.g. knex({ client: "mysql2", ... }))';
     return;
@@ -44,19 +47,28 @@ function checkDb(db: unknown, problems: FieldErrors): void {
 }
 
 function checkScalars(host: Record<string, unknown>, problems: FieldErrors): void {
-  if (typeof host.attachHooks !== 'function') problems.attachHooks = 'is missing (must be a function that keeps the hooks your record writes call)';
-  if (typeof host.requireAdmin !== 'function') problems.requireAdmin = 'is missing (must be express middleware that lets only admins through)';
-  if (typeof host.mailFrom !== 'string' || host.mailFrom.trim() === '') problems.mailFrom = 'is missing (the sender address of Hookflow\'s mails)';
+  if (typeof host.attachHooks !== 'function')
+    problems.attachHooks = 'is missing (must be a function that keeps the hooks your record writes call)';
+  if (typeof host.requireAdmin !== 'function')
+    problems.requireAdmin = 'is missing (must be express middleware that lets only admins through)';
+  if (typeof host.mailFrom !== 'string' || host.mailFrom.trim() === '')
+    problems.mailFrom = "is missing (the sender address of Hookflow's mails)";
   if (typeof host.now !== 'function') problems.now = 'is missing (must be a function returning the current Date)';
   else {
     const now: unknown = (host.now as () => unknown)();
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) problems.now = 'must return a valid Date';
   }
   // Optional: absent is fine (owners' alert mails then carry no link), but not a non-function.
-  if (host.recordUrl !== undefined && typeof host.recordUrl !== 'function') problems.recordUrl = 'must be a function (module, recordId) => URL of the record page, or left out';
+  if (host.recordUrl !== undefined && typeof host.recordUrl !== 'function')
+    problems.recordUrl = 'must be a function (module, recordId) => URL of the record page, or left out';
   let base: URL | null = null;
-  try { base = typeof host.baseUrl === 'string' ? new URL(host.baseUrl) : null; } catch { base = null; }
-  if (!base || !['http:', 'https:'].includes(base.protocol)) problems.baseUrl = 'must be the host\'s public http(s) URL, e.g. https://crm.example';
+  try {
+    base = typeof host.baseUrl === 'string' ? new URL(host.baseUrl) : null;
+  } catch {
+    base = null;
+  }
+  if (!base || !['http:', 'https:'].includes(base.protocol))
+    problems.baseUrl = "must be the host's public http(s) URL, e.g. https://crm.example";
 }
 
 /** Every problem with `host`, by member path (`records.get` → "is missing …"); empty when it is fine. */

@@ -90,7 +90,11 @@ export interface HostRecords {
   /** One record, or null when it does not exist. Reads through `db` when given. */
   get(module: string, id: number, db?: Db): Promise<CrmRecord | null>;
   /** Creates a record; `ownerUserId` defaults to the actor. Fires `hooks.recordCreated`. */
-  create(module: string, fields: Record<string, unknown>, opts?: RecordChangeOptions & { ownerUserId?: number }): Promise<CrmRecord>;
+  create(
+    module: string,
+    fields: Record<string, unknown>,
+    opts?: RecordChangeOptions & { ownerUserId?: number },
+  ): Promise<CrmRecord>;
   /** Merges `fields` into the record. Fires `hooks.recordUpdated`. Throws if the record is missing. */
   update(module: string, id: number, fields: Record<string, unknown>, opts?: RecordChangeOptions): Promise<CrmRecord>;
   /** Deletes the record. Fires `hooks.recordDeleted`. */

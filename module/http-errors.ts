@@ -25,7 +25,8 @@ export function toHookflowError(err: unknown): HookflowError | null {
   const type = (err as { type?: unknown })?.type;
   if (typeof type === 'string' && BODY_ERRORS[type]) return BODY_ERRORS[type]();
   const e = err as { status?: unknown; expose?: unknown; message?: unknown } | null;
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) return new HookflowError('bad_request', String(e.message));
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose)
+    return new HookflowError('bad_request', String(e.message));
   return null;
 }
 

@@ -11,8 +11,19 @@ export type { LaneStatus } from './worker.js';
 export type { WorkerHeartbeat } from './worker-registry.js';
 export type { RecordHooks } from './workflows/hooks.js';
 export type {
-  HostContext, HostRecords, HostUsers, HostUser, HostMailer, HostLogger, RecordEvent, CrmRecord,
-  ModuleInfo, ModuleField, ChangeOrigin, RecordChangeOptions, Db,
+  HostContext,
+  HostRecords,
+  HostUsers,
+  HostUser,
+  HostMailer,
+  HostLogger,
+  RecordEvent,
+  CrmRecord,
+  ModuleInfo,
+  ModuleField,
+  ChangeOrigin,
+  RecordChangeOptions,
+  Db,
 } from './host.js';
 export { HookflowError, isHookflowError, errorLine, type ErrorCode, type FieldErrors } from './errors.js';
 export { toHookflowError } from './http-errors.js';
@@ -22,4 +33,9 @@ export { loadManifest, manifestPath, type HookflowManifest } from './manifest.js
 export { migrateLatest as migrate, pendingMigrations } from './storage/migrate.js';
 export { rotateKey } from './rotate-key.js';
 export { importSummary } from './workflows/missing-secrets.js';
-export { openDatabase, parseDatabaseUrl, type DatabaseTarget, type OpenDatabaseOptions } from './storage/database-url.js';
+export {
+  openDatabase,
+  parseDatabaseUrl,
+  type DatabaseTarget,
+  type OpenDatabaseOptions,
+} from './storage/database-url.js';

@@ -73,7 +73,15 @@ export interface InstalledHookflow {
   /** The inbound short URL callers use, from the host's base URL and the current setting. */
   shortUrl(): string;
   /** Services for the host's CLI, seeding and tests (import/export, manual runs, settings). */
-  services: { workflows: WorkflowService; store: WorkflowStore; runs: RunStarter; settings: SettingsStore; permissions: PermissionStore; refusals: RefusalLog; workerId: string };
+  services: {
+    workflows: WorkflowService;
+    store: WorkflowStore;
+    runs: RunStarter;
+    settings: SettingsStore;
+    permissions: PermissionStore;
+    refusals: RefusalLog;
+    workerId: string;
+  };
   /** Stops everything install started (worker, timers, connections it opened); never closes `host.db`. */
   uninstall(): Promise<void>;
 }
@@ -95,7 +103,13 @@ function webhookTargets(store: WorkflowStore): WebhookTargets {
       const task = await store.getTask(taskId);
       if (!task) return null;
       const options = WebhookOptions.safeParse(task.options);
-      return { taskId, options: options.success ? options.data : null, secrets: store.openSecrets(task), disabledAt: task.disabledAt, disabledReason: task.disabledReason };
+      return {
+        taskId,
+        options: options.success ? options.data : null,
+        secrets: store.openSecrets(task),
+        disabledAt: task.disabledAt,
+        disabledReason: task.disabledReason,
+      };
     },
     disable: (taskId, reason) => store.disableTask(taskId, reason),
   };
@@ -113,7 +127,11 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const now = () => host.now().getTime();
   await migrateLatest(db);
   const sqlite = await sqliteSharingProblems(db);
-  if (sqlite.length > 0) logger.warn({ problems: sqlite }, 'SQLite is not set up for several processes (a web process and a worker): open it with openDatabase from hookflow');
+  if (sqlite.length > 0)
+    logger.warn(
+      { problems: sqlite },
+      'SQLite is not set up for several processes (a web process and a worker): open it with openDatabase from hookflow',
+    );
   const settingsStore = await createSettingsStore({ db, overrides: options.settings, now });
   const settings = () => settingsStore.get();
   const secretBox = createSecretBox(options.secretKey);
@@ -121,7 +139,12 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const taskTypes = createTaskRegistry();
   // Workflows and permissions are read from memory; every change bumps the version row that
   // every process compares at most every configCheckMs (the bound; storage/versioned-snapshot.ts).
-  const configWatch = createConfigWatch({ db, readVersion: readConfigVersion, checkEveryMs: options.configCheckMs as number /* defaulted by parseOptions */, now: () => performance.now() });
+  const configWatch = createConfigWatch({
+    db,
+    readVersion: readConfigVersion,
+    checkEveryMs: options.configCheckMs as number /* defaulted by parseOptions */,
+    now: () => performance.now(),
+  });
   const store = createWorkflowStore({ db, secretBox, now, changed: configWatch.invalidate });
   const workflowLookup = createWorkflowCatalog({ watch: configWatch, listAll: (q) => store.listAll(q) });
   await assertSecretKey(db, secretBox, store, now());
@@ -132,14 +155,33 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   // tasks queue deliveries → the delivery lane sends them → final failures (of runs and
   // deliveries) queue alerts in the same transaction → the alert lane mails them.
   const processor = createDeliveryProcessor({
-    db, targets: webhookTargets(store), onFinalFailure: queueDeliveryAlerts, answers: createAnswerWriter({ db, host }), settings, logger,
+    db,
+    targets: webhookTargets(store),
+    onFinalFailure: queueDeliveryAlerts,
+    answers: createAnswerWriter({ db, host }),
+    settings,
+    logger,
   });
   // A webhook waiting for its answer sends its delivery itself, through the same processor.
   const deliveryQueue: DeliveryQueue = {
-    enqueue: async (d: NewDelivery) => { const stored = await enqueueDelivery(db, d); signal.wake(); return stored; },
+    enqueue: async (d: NewDelivery) => {
+      const stored = await enqueueDelivery(db, d);
+      signal.wake();
+      return stored;
+    },
     sendNow: createImmediateSender({ db, processor, settings, workerId }),
   };
-  const executor = createRunExecutor({ db, host, store, taskTypes, templates, settings, logger, deliveries: deliveryQueue, onRunFailed: queueRunAlert });
+  const executor = createRunExecutor({
+    db,
+    host,
+    store,
+    taskTypes,
+    templates,
+    settings,
+    logger,
+    deliveries: deliveryQueue,
+    onRunFailed: queueRunAlert,
+  });
   const runStarter = createRunStarter({ db, host, executor, settings, workerId, wake: signal.wake });
   const hooks = createRecordHooks({ workflows: workflowLookup, settings, logger, now, onRunsQueued: signal.wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
@@ -147,14 +189,43 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const worker = createWorker({
     lanes: [
       createRunLane({ db, executor, settings, workerId }),
-      createDeliveryLane({ db, processor, settings, workerId, onRenewError: (deliveryId, err) => logger.warn({ deliveryId, err: String(err) }, 'delivery lease could not be renewed; trying again') }),
-      createAlertLane({ db, host, store, settings, logger, workerId, adminUrl: `${trimTrailingSlashes(host.baseUrl)}${manifest.routes.admin}` }),
+      createDeliveryLane({
+        db,
+        processor,
+        settings,
+        workerId,
+        onRenewError: (deliveryId, err) =>
+          logger.warn({ deliveryId, err: String(err) }, 'delivery lease could not be renewed; trying again'),
+      }),
+      createAlertLane({
+        db,
+        host,
+        store,
+        settings,
+        logger,
+        workerId,
+        adminUrl: `${trimTrailingSlashes(host.baseUrl)}${manifest.routes.admin}`,
+      }),
     ],
     chores: [
-      { name: 'settings-reload', everyMs: 5000, run: async () => { await settingsStore.reload(); } },
+      {
+        name: 'settings-reload',
+        everyMs: 5000,
+        run: async () => {
+          await settingsStore.reload();
+        },
+      },
       createRetentionChore({ db, settings, logger }),
       // Rows of workers dead for a day are history nobody reads; each beat removes them.
-      { name: 'heartbeat', everyMs: HEARTBEAT_MS, runAtStart: true, run: async () => { await registry.beat(worker.status()); await registry.pruneDead(24 * 3600 * 1000); } },
+      {
+        name: 'heartbeat',
+        everyMs: HEARTBEAT_MS,
+        runAtStart: true,
+        run: async () => {
+          await registry.beat(worker.status());
+          await registry.pruneDead(24 * 3600 * 1000);
+        },
+      },
     ],
     settings,
     logger,
@@ -164,14 +235,60 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const health = createHealth({ db, worker, workerId, registry, settings, now });
 
   const inbound = createInboundServices({ db, host, watch: configWatch });
-  const inboundDeps = { db, host, store, workflowLookup, starter: runStarter, settings, logger, taskTypes, templates, ...inbound };
+  const inboundDeps = {
+    db,
+    host,
+    store,
+    workflowLookup,
+    starter: runStarter,
+    settings,
+    logger,
+    taskTypes,
+    templates,
+    ...inbound,
+  };
   const permissionsApi = createPermissionsApi({ ...inboundDeps, inboundMount: manifest.routes.inbound });
   // One CSRF instance for the pages' forms and the API's X-CSRF-Token header: the same tokens.
-  const csrf = createAdminCsrf({ secret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'), baseUrl: host.baseUrl });
+  const csrf = createAdminCsrf({
+    secret: createHmac('sha256', options.secretKey).update('hookflow admin csrf').digest('hex'),
+    baseUrl: host.baseUrl,
+  });
   const adminRouter = express.Router();
   adminRouter.use(host.requireAdmin, rememberAdminBase);
-  adminRouter.use('/api', createManagementApi({ db, logger, service: workflows, store, starter: runStarter, csrf, extensions: [createDeliveryLogApi({ db, wake: signal.wake }), createWebhookStateApi({ db, store, logger, wake: signal.wake }), permissionsApi, createSettingsApi({ settingsStore, logger })] }));
-  adminRouter.use(createAdminPages({ db, host, logger, manifest, workflows, store, starter: runStarter, settingsStore, taskTypes, templates, wake: signal.wake, csrf, ...inbound }));
+  adminRouter.use(
+    '/api',
+    createManagementApi({
+      db,
+      logger,
+      service: workflows,
+      store,
+      starter: runStarter,
+      csrf,
+      extensions: [
+        createDeliveryLogApi({ db, wake: signal.wake }),
+        createWebhookStateApi({ db, store, logger, wake: signal.wake }),
+        permissionsApi,
+        createSettingsApi({ settingsStore, logger }),
+      ],
+    }),
+  );
+  adminRouter.use(
+    createAdminPages({
+      db,
+      host,
+      logger,
+      manifest,
+      workflows,
+      store,
+      starter: runStarter,
+      settingsStore,
+      taskTypes,
+      templates,
+      wake: signal.wake,
+      csrf,
+      ...inbound,
+    }),
+  );
   const inboundRouter = createInboundRouter(inboundDeps);
 
   host.attachHooks(hooks);
@@ -187,13 +304,17 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     manifest,
     shortUrl: () => shortUrlOf(host.baseUrl, manifest.routes.inbound, settings().shortUrlPath),
     services: { workflows, store, runs: runStarter, settings: settingsStore, ...inbound, workerId },
-    uninstall: () => (uninstalling ??= (async () => {
-      const wasRunning = worker.running;
-      await worker.stop();
-      host.attachHooks(null);
-      await processor.close();
-      // A cleanly stopped worker is not "dead": its row goes, so health() elsewhere stops counting it.
-      if (wasRunning) await registry.remove().catch((err) => logger.warn({ err: String(err) }, 'could not remove the worker heartbeat row'));
-    })()),
+    uninstall: () =>
+      (uninstalling ??= (async () => {
+        const wasRunning = worker.running;
+        await worker.stop();
+        host.attachHooks(null);
+        await processor.close();
+        // A cleanly stopped worker is not "dead": its row goes, so health() elsewhere stops counting it.
+        if (wasRunning)
+          await registry
+            .remove()
+            .catch((err) => logger.warn({ err: String(err) }, 'could not remove the worker heartbeat row'));
+      })()),
   };
 }

@@ -18,14 +18,20 @@ export interface SealedSecrets {
   resealSecrets(trx: Knex.Transaction, from: SecretBox, to: SecretBox): Promise<number>;
 }
 
-export const KEY_MISMATCH = 'Hookflow: the secret key (install option secretKey; HOOKFLOW_SECRET_KEY for the hookflow command) is not the key this database\'s secrets were sealed with; start with the right key, or change it with hookflow rotate-key';
+export const KEY_MISMATCH =
+  "Hookflow: the secret key (install option secretKey; HOOKFLOW_SECRET_KEY for the hookflow command) is not the key this database's secrets were sealed with; start with the right key, or change it with hookflow rotate-key";
 
 function same(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 function opens(box: SecretBox, sealed: string): boolean {
-  try { box.open(sealed); return true; } catch { return false; }
+  try {
+    box.open(sealed);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Refuses a key that differs from the recorded one (or cannot open a stored secret); records it on first use. */
@@ -44,7 +50,13 @@ export async function assertSecretKey(db: Knex, box: SecretBox, secrets: SealedS
  * Re-seals every secret from `from` to `to` and records `to` as the key; all or nothing.
  * Every process must be stopped first and started again with the new key.
  */
-export async function rotateSecretKey(db: Knex, from: SecretBox, to: SecretBox, secrets: SealedSecrets, now: number): Promise<number> {
+export async function rotateSecretKey(
+  db: Knex,
+  from: SecretBox,
+  to: SecretBox,
+  secrets: SealedSecrets,
+  now: number,
+): Promise<number> {
   await assertSecretKey(db, from, secrets, now);
   return db.transaction(async (trx) => {
     const count = await secrets.resealSecrets(trx, from, to);

@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { manifestFile } from './package-files.js';
 
-const mountPath = z.string().regex(/^\/[A-Za-z0-9_\-/]*$/, 'must be an absolute path like /wf').refine((p) => !p.includes('//'), 'must not contain //');
+const mountPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9_\-/]*$/, 'must be an absolute path like /wf')
+  .refine((p) => !p.includes('//'), 'must not contain //');
 
 export const HookflowManifest = z.object({
   name: z.string().min(1),

@@ -67,7 +67,8 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
     const segment = segments[i];
     const last = i === segments.length - 1;
     const key: string | number = Array.isArray(current) && isIndex(segment) ? Number(segment) : segment;
-    if (Array.isArray(current) && typeof key !== 'number') throw new Error(`path "${path}": "${segment}" is not an array index`);
+    if (Array.isArray(current) && typeof key !== 'number')
+      throw new Error(`path "${path}": "${segment}" is not an array index`);
     const container = current as Record<string | number, unknown>;
     if (last) {
       container[key] = value;

@@ -54,7 +54,18 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   const cutoff = now - s.retentionDays * DAY_MS;
   const attempts = await pruneAttempts(db, cutoff, opts);
   const deliveries = await pruneDeliveries(db, cutoff, (ids) => deleteSentAlerts(db, 'delivery_id', ids), opts);
-  const runs = await pruneRuns(db, cutoff, { keep: (ids) => runsWithPendingAlerts(db, ids), before: async (ids) => { await deleteSentAlerts(db, 'run_id', ids); await deleteTaskEffectsOfRuns(db, ids); } }, opts);
+  const runs = await pruneRuns(
+    db,
+    cutoff,
+    {
+      keep: (ids) => runsWithPendingAlerts(db, ids),
+      before: async (ids) => {
+        await deleteSentAlerts(db, 'run_id', ids);
+        await deleteTaskEffectsOfRuns(db, ids);
+      },
+    },
+    opts,
+  );
   const idempotency = await pruneIdempotencyKeys(db, now - IDEMPOTENCY_TTL_MS, opts);
   const refusals = await pruneRefusals(db, s.refusedLogSize, opts);
   return { attempts: attempts + deliveries.attempts, deliveries: deliveries.deliveries, runs, idempotency, refusals };
@@ -67,7 +78,8 @@ export function createRetentionChore(deps: RetentionDeps): PeriodicChore {
     everyMs: deps.everyMs ?? 600_000,
     async run() {
       const counts = await pruneHistory(deps);
-      if (Object.values(counts).some((n) => n > 0)) deps.logger.info({ pruned: counts }, 'retention: pruned old history');
+      if (Object.values(counts).some((n) => n > 0))
+        deps.logger.info({ pruned: counts }, 'retention: pruned old history');
     },
   };
 }

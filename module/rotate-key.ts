@@ -11,9 +11,17 @@ import { migrateLatest } from './storage/migrate.js';
 import { createWorkflowStore } from './workflows/store.js';
 import { HookflowError } from './errors.js';
 
-export async function rotateKey(db: Knex, keys: { from: string; to: string }, now: () => number = Date.now): Promise<{ resealed: number }> {
+export async function rotateKey(
+  db: Knex,
+  keys: { from: string; to: string },
+  now: () => number = Date.now,
+): Promise<{ resealed: number }> {
   const box = (key: string, name: string) => {
-    try { return createSecretBox(key); } catch (err) { throw new HookflowError('bad_request', `${name}: ${(err as Error).message}`); }
+    try {
+      return createSecretBox(key);
+    } catch (err) {
+      throw new HookflowError('bad_request', `${name}: ${(err as Error).message}`);
+    }
   };
   const from = box(keys.from, 'the current key');
   const to = box(keys.to, 'the new key');

@@ -35,11 +35,18 @@ export interface RunningWorker {
 function serveHealth(hf: InstalledHookflow, port: number, host: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/healthz') {
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"not_found","message":"GET /healthz"}}');
+      res
+        .writeHead(404, { 'Content-Type': 'application/json' })
+        .end('{"error":{"code":"not_found","message":"GET /healthz"}}');
       return;
     }
     hf.health().then((report) => {
-      res.writeHead(report.status === 'down' ? 503 : 200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(report));
+      res
+        .writeHead(report.status === 'down' ? 503 : 200, {
+          'Content-Type': 'application/json',
+          'Cache-Control': 'no-store',
+        })
+        .end(JSON.stringify(report));
     });
   });
   return new Promise((resolve, reject) => {
@@ -59,20 +66,31 @@ export async function runWorker(host: HostContext, options: RunWorkerOptions): P
     throw err;
   }
   let resolveStopped!: () => void;
-  const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
   let stopping: Promise<void> | undefined;
-  const onSignal = () => { void stop(); };
-  const stop = () => (stopping ??= (async () => {
-    process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
-    try {
-      if (server) await new Promise<void>((resolve) => { server!.close(() => resolve()); server!.closeAllConnections(); });
-      await hookflow.uninstall();
-    } finally {
-      resolveStopped();
-    }
-  })());
+  const onSignal = () => {
+    void stop();
+  };
+  const stop = () =>
+    (stopping ??= (async () => {
+      process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+      try {
+        if (server)
+          await new Promise<void>((resolve) => {
+            server!.close(() => resolve());
+            server!.closeAllConnections();
+          });
+        await hookflow.uninstall();
+      } finally {
+        resolveStopped();
+      }
+    })());
   if (handleSignals) process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
   const address = server?.address() as AddressInfo | null | undefined;
-  const healthUrl = address ? `http://${healthHost.includes(':') ? `[${healthHost}]` : healthHost}:${address.port}/healthz` : null;
+  const healthUrl = address
+    ? `http://${healthHost.includes(':') ? `[${healthHost}]` : healthHost}:${address.port}/healthz`
+    : null;
   return { workerId: hookflow.services.workerId, hookflow, healthUrl, stop, stopped };
 }

@@ -59,7 +59,8 @@ function sealWith(key: Buffer, plaintext: string): string {
 
 function openWith(key: Buffer, sealed: string): string {
   const parts = typeof sealed === 'string' ? sealed.split(':') : [];
-  if (parts.length !== 4 || parts[0] !== VERSION) throw new Error('sealed secret is malformed or of an unknown version');
+  if (parts.length !== 4 || parts[0] !== VERSION)
+    throw new Error('sealed secret is malformed or of an unknown version');
   const iv = decodePart(parts[1], IV_BYTES);
   const tag = decodePart(parts[2], TAG_BYTES);
   const ciphertext = decodePart(parts[3], null);

@@ -13,7 +13,11 @@ export type SettingsStore = Awaited<ReturnType<typeof createSettingsStore>>;
 async function readStored(db: Knex): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const row of await db('hookflow_settings').select('key', 'value')) {
-    try { out[row.key] = JSON.parse(row.value); } catch { /* a corrupt row falls back to the default */ }
+    try {
+      out[row.key] = JSON.parse(row.value);
+    } catch {
+      /* a corrupt row falls back to the default */
+    }
   }
   return out;
 }
@@ -53,11 +57,18 @@ export async function createSettingsStore(deps: { db: Knex; overrides: Record<st
       const given = new Set(Object.keys(patch as object));
       const data = Object.fromEntries(Object.entries(parsed.data).filter(([k]) => given.has(k)));
       const next = { ...stored, ...data };
-      try { resolveSettings(deps.overrides, filterKnown(next)); } catch (err) { throw new HookflowError('validation_failed', (err as Error).message); }
+      try {
+        resolveSettings(deps.overrides, filterKnown(next));
+      } catch (err) {
+        throw new HookflowError('validation_failed', (err as Error).message);
+      }
       const now = deps.now();
       await deps.db.transaction(async (trx) => {
         for (const [key, value] of Object.entries(data)) {
-          await trx('hookflow_settings').insert({ key, value: JSON.stringify(value), updated_at: now }).onConflict('key').merge();
+          await trx('hookflow_settings')
+            .insert({ key, value: JSON.stringify(value), updated_at: now })
+            .onConflict('key')
+            .merge();
         }
       });
       return this.reload();

@@ -39,8 +39,10 @@ export function createWorkerRegistry(deps: { db: Knex; workerId: string; started
   return {
     async beat(lanes) {
       const row = { hostname: os.hostname().slice(0, 255), pid: process.pid, lanes: JSON.stringify(lanes) };
-      await db(TABLE).insert({ worker_id: workerId, started_at: deps.startedAt, heartbeat_at: db.raw(nowMsSql(db)), ...row })
-        .onConflict('worker_id').merge(['heartbeat_at', 'lanes']);
+      await db(TABLE)
+        .insert({ worker_id: workerId, started_at: deps.startedAt, heartbeat_at: db.raw(nowMsSql(db)), ...row })
+        .onConflict('worker_id')
+        .merge(['heartbeat_at', 'lanes']);
     },
     async remove() {
       await db(TABLE).where({ worker_id: workerId }).delete();

@@ -31,8 +31,12 @@ export interface WakeSignal {
 export function createWakeSignal(): WakeSignal {
   const listeners: Array<() => void> = [];
   return {
-    wake: () => { for (const fn of listeners) fn(); },
-    listen: (fn) => { listeners.push(fn); },
+    wake: () => {
+      for (const fn of listeners) fn();
+    },
+    listen: (fn) => {
+      listeners.push(fn);
+    },
   };
 }
 
@@ -89,7 +93,12 @@ function claimBatch(concurrency: number): number {
 export function createWorker(deps: WorkerDeps): Worker {
   const now = deps.now ?? Date.now;
   let running = false;
-  const stats = new Map<string, LaneStatus>(deps.lanes.map((l) => [l.name, { name: l.name, inFlight: 0, lastClaimAt: null, lastCycleAt: null, lastError: null }]));
+  const stats = new Map<string, LaneStatus>(
+    deps.lanes.map((l) => [
+      l.name,
+      { name: l.name, inFlight: 0, lastClaimAt: null, lastCycleAt: null, lastError: null },
+    ]),
+  );
   // Per lane: its sleeping loop, and a wake-up that came while it was busy (claiming or
   // processing). Without that flag a wake during a claim whose read missed the new row would be
   // lost, and the item would wait a whole poll interval. An item's completion wakes only its own
@@ -111,7 +120,11 @@ export function createWorker(deps: WorkerDeps): Worker {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(t); state.sleepers.delete(done); resolve(); };
+      const done = () => {
+        clearTimeout(t);
+        state.sleepers.delete(done);
+        resolve();
+      };
       const t = setTimeout(done, ms);
       state.sleepers.add(done);
     });
@@ -129,7 +142,9 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   // An item's error is logged and never escapes: one bad item must not stop the lane.
   function processLogged<T>(lane: WorkerLane<T>, item: T): Promise<void> {
-    return lane.process(item).catch((err) => deps.logger.error({ lane: lane.name, err: String(err?.stack ?? err) }, 'worker item failed'));
+    return lane
+      .process(item)
+      .catch((err) => deps.logger.error({ lane: lane.name, err: String(err?.stack ?? err) }, 'worker item failed'));
   }
 
   async function fill<T>(lane: WorkerLane<T>, active: Set<Promise<void>>): Promise<number> {
@@ -175,7 +190,9 @@ export function createWorker(deps: WorkerDeps): Worker {
   }
 
   return {
-    get running() { return running; },
+    get running() {
+      return running;
+    },
     start() {
       if (running) return;
       running = true;
@@ -197,7 +214,9 @@ export function createWorker(deps: WorkerDeps): Worker {
       await Promise.allSettled(loops.splice(0));
       await Promise.allSettled([...inflight]);
     },
-    wake() { wakeAll(); },
+    wake() {
+      wakeAll();
+    },
     status: () => [...stats.values()].map((s) => ({ ...s })),
     async drain() {
       for (;;) {

@@ -60,7 +60,7 @@ function walk(dir) {
 
 /** Source without comments (strings kept), so a table named in a comment is not "SQL". */
 function stripComments(src) {
-  return src.replace(/\/\*[\s\S]*?\*\/|(^|[^:'"`\\])\/\/[^\n]*/g, (m, pre) => (pre ?? ''));
+  return src.replace(/\/\*[\s\S]*?\*\/|(^|[^:'"`\\])\/\/[^\n]*/g, (m, pre) => pre ?? '');
 }
 
 /** Value imports (not `import type`), as resolved absolute paths or bare specifiers. */
@@ -85,7 +85,8 @@ const edges = new Map();
 for (const f of moduleFiles) {
   const rel = path.relative(mod, f);
   const from = folderOf(f);
-  if (CRM_MODULES.test(stripComments(fs.readFileSync(f, 'utf8')))) problems.push(`module/${rel} names a CRM module; modules come from host.records.listModules()`);
+  if (CRM_MODULES.test(stripComments(fs.readFileSync(f, 'utf8'))))
+    problems.push(`module/${rel} names a CRM module; modules come from host.records.listModules()`);
   for (const target of imports(f)) {
     if (!path.isAbsolute(target)) continue;
     if (!target.startsWith(mod + path.sep)) {
@@ -93,9 +94,11 @@ for (const f of moduleFiles) {
       continue;
     }
     const to = folderOf(target);
-    if (from === 'outbound' && to && to !== 'outbound' && to !== 'storage') problems.push(`module/${rel} (outbound) imports ${to}/: ${path.relative(mod, target)}`);
+    if (from === 'outbound' && to && to !== 'outbound' && to !== 'storage')
+      problems.push(`module/${rel} (outbound) imports ${to}/: ${path.relative(mod, target)}`);
     const excepted = (ROOT_EXCEPTIONS[rel] ?? []).includes(path.relative(mod, target));
-    if (from === null && to && to !== 'storage' && !COMPOSITION.has(rel) && !excepted) problems.push(`module/${rel} (a root file) imports ${to}/: ${path.relative(mod, target)}`);
+    if (from === null && to && to !== 'storage' && !COMPOSITION.has(rel) && !excepted)
+      problems.push(`module/${rel} (a root file) imports ${to}/: ${path.relative(mod, target)}`);
     if (from && to && from !== to) {
       if (!edges.has(from)) edges.set(from, new Map());
       if (!edges.get(from).has(to)) edges.get(from).set(to, `${rel} → ${path.relative(mod, target)}`);
@@ -108,7 +111,9 @@ function visit(node, trail) {
   if (done.has(node)) return;
   if (visiting.has(node)) {
     const cycle = trail.slice(trail.indexOf(node));
-    problems.push(`folder cycle: ${[...cycle, node].join(' → ')} (${cycle.map((a, i) => edges.get(a).get(cycle[i + 1] ?? node)).join('; ')})`);
+    problems.push(
+      `folder cycle: ${[...cycle, node].join(' → ')} (${cycle.map((a, i) => edges.get(a).get(cycle[i + 1] ?? node)).join('; ')})`,
+    );
     return;
   }
   visiting.add(node);
@@ -121,8 +126,12 @@ for (const node of edges.keys()) visit(node, []);
 // 2: the reference host uses only the package's public entry.
 for (const f of walk(path.join(root, 'host'))) {
   for (const target of imports(f)) {
-    if (path.isAbsolute(target) && target.startsWith(mod + path.sep)) problems.push(`host/${path.relative(path.join(root, 'host'), f)} imports module internals: ${path.relative(root, target)} (use 'hookflow')`);
-    if (!path.isAbsolute(target) && target.startsWith('hookflow/')) problems.push(`host/${path.relative(path.join(root, 'host'), f)} imports ${target}: only 'hookflow' is public`);
+    if (path.isAbsolute(target) && target.startsWith(mod + path.sep))
+      problems.push(
+        `host/${path.relative(path.join(root, 'host'), f)} imports module internals: ${path.relative(root, target)} (use 'hookflow')`,
+      );
+    if (!path.isAbsolute(target) && target.startsWith('hookflow/'))
+      problems.push(`host/${path.relative(path.join(root, 'host'), f)} imports ${target}: only 'hookflow' is public`);
   }
 }
 
@@ -140,13 +149,19 @@ for (const f of moduleFiles) {
 }
 for (const [table, files] of tableUse) {
   const owner = OWNERS[table];
-  for (const f of files) if (!(owner.endsWith('/') ? f.startsWith(owner) : f === owner)) problems.push(`${table} is used in module/${f}; its owner is module/${owner}`);
+  for (const f of files)
+    if (!(owner.endsWith('/') ? f.startsWith(owner) : f === owner))
+      problems.push(`${table} is used in module/${f}; its owner is module/${owner}`);
 }
-for (const table of Object.keys(OWNERS)) if (!tableUse.has(table)) problems.push(`${table} has no SQL in its owner module/${OWNERS[table]} (renamed? update OWNERS)`);
+for (const table of Object.keys(OWNERS))
+  if (!tableUse.has(table))
+    problems.push(`${table} has no SQL in its owner module/${OWNERS[table]} (renamed? update OWNERS)`);
 
 if (problems.length > 0) {
   console.error(`structure: ${problems.length} problem(s)`);
   for (const p of problems) console.error(`  - ${p}`);
   process.exit(1);
 }
-console.log(`structure: ok — ${moduleFiles.length} module files, folders ${[...edges.keys()].sort().join(', ')} acyclic, ${Object.keys(OWNERS).length} tables with one owner each`);
+console.log(
+  `structure: ok — ${moduleFiles.length} module files, folders ${[...edges.keys()].sort().join(', ')} acyclic, ${Object.keys(OWNERS).length} tables with one owner each`,
+);

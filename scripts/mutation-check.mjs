@@ -42,19 +42,39 @@ function scratchCopy() {
 function runTests(dir, engine, tests) {
   const files = [...new Set(tests.map((t) => t.file))];
   const patterns = [...new Set(tests.map((t) => `--test-name-pattern=^${escapeRegExp(t.name)}$`))];
-  const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=60000', ...patterns,
-    '--test-reporter=./scripts/isolation/reporter.mjs', '--test-reporter-destination=stdout', ...files];
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=1',
+    '--test-timeout=60000',
+    ...patterns,
+    '--test-reporter=./scripts/isolation/reporter.mjs',
+    '--test-reporter-destination=stdout',
+    ...files,
+  ];
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, HOOKFLOW_TEST_ENGINES: engine }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: dir,
+      env: { ...process.env, HOOKFLOW_TEST_ENGINES: engine },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const killer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.stdout.on('data', (c) => { out += c; });
-    child.stderr.on('data', (c) => { err += c; });
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      err += c;
+    });
     child.on('close', (code, signal) => {
       clearTimeout(killer);
-      const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const lines = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
       const byName = new Map(lines.filter((l) => l.status !== 'skip').map((l) => [`${l.file}\0${l.path.at(-1)}`, l]));
       resolve({ code, signal, byName, stderr: err.slice(-1500), seconds: (Date.now() - started) / 1000 });
     });
@@ -62,20 +82,30 @@ function runTests(dir, engine, tests) {
 }
 
 const outcomeOf = (run, t) => run.byName.get(`${t.file}\0${t.name}`);
-const firstLine = (s) => String(s ?? '').split('\n').find((l) => l.trim()) ?? '';
+const firstLine = (s) =>
+  String(s ?? '')
+    .split('\n')
+    .find((l) => l.trim()) ?? '';
 
 /** Unchanged code: every named test passes on every engine (else the check would prove nothing). */
 async function baseline(dir, engines, mutations) {
   const tests = mutations.flatMap((m) => m.tests);
   const problems = [];
-  await Promise.all(engines.map(async (engine) => {
-    const run = await runTests(dir, engine, tests);
-    for (const t of tests) {
-      const got = outcomeOf(run, t);
-      if (got?.status !== 'pass') problems.push(`baseline [${engine}] ${t.file} › ${t.name}: ${got ? `${got.status}: ${firstLine(got.error)}` : `not run (exit ${run.code}) ${run.stderr}`}`);
-    }
-    console.log(`baseline [${engine}]: ${tests.length} guard tests on the unchanged code, ${run.seconds.toFixed(1)} s`);
-  }));
+  await Promise.all(
+    engines.map(async (engine) => {
+      const run = await runTests(dir, engine, tests);
+      for (const t of tests) {
+        const got = outcomeOf(run, t);
+        if (got?.status !== 'pass')
+          problems.push(
+            `baseline [${engine}] ${t.file} › ${t.name}: ${got ? `${got.status}: ${firstLine(got.error)}` : `not run (exit ${run.code}) ${run.stderr}`}`,
+          );
+      }
+      console.log(
+        `baseline [${engine}]: ${tests.length} guard tests on the unchanged code, ${run.seconds.toFixed(1)} s`,
+      );
+    }),
+  );
   return problems;
 }
 
@@ -84,20 +114,30 @@ async function checkMutant(dir, engines, m) {
   const file = path.join(dir, m.file);
   const original = fs.readFileSync(file, 'utf8');
   const count = original.split(m.find).length - 1;
-  if (count !== 1) return [`${m.name}: the text to mutate occurs ${count} times in ${m.file} (update scripts/mutations.mjs)`];
+  if (count !== 1)
+    return [`${m.name}: the text to mutate occurs ${count} times in ${m.file} (update scripts/mutations.mjs)`];
   fs.writeFileSync(file, original.replace(m.find, m.replace));
   const survived = [];
   try {
-    await Promise.all(engines.map(async (engine) => {
-      const run = await runTests(dir, engine, m.tests);
-      for (const t of m.tests) {
-        const got = outcomeOf(run, t);
-        const caught = got?.status === 'fail' || (!got && run.signal === 'SIGKILL');
-        const detail = got?.status === 'fail' ? firstLine(got.error).slice(0, 160) : got ? got.status : `not run (exit ${run.code}, ${run.signal ?? 'no signal'})`;
-        console.log(`  ${m.name} [${engine}]: ${caught ? 'CAUGHT  ' : 'SURVIVED'} by "${t.name}" — ${detail} (${run.seconds.toFixed(1)} s)`);
-        if (!caught) survived.push(`${m.name} [${engine}] survived "${t.name}" (${m.what})`);
-      }
-    }));
+    await Promise.all(
+      engines.map(async (engine) => {
+        const run = await runTests(dir, engine, m.tests);
+        for (const t of m.tests) {
+          const got = outcomeOf(run, t);
+          const caught = got?.status === 'fail' || (!got && run.signal === 'SIGKILL');
+          const detail =
+            got?.status === 'fail'
+              ? firstLine(got.error).slice(0, 160)
+              : got
+                ? got.status
+                : `not run (exit ${run.code}, ${run.signal ?? 'no signal'})`;
+          console.log(
+            `  ${m.name} [${engine}]: ${caught ? 'CAUGHT  ' : 'SURVIVED'} by "${t.name}" — ${detail} (${run.seconds.toFixed(1)} s)`,
+          );
+          if (!caught) survived.push(`${m.name} [${engine}] survived "${t.name}" (${m.what})`);
+        }
+      }),
+    );
   } finally {
     fs.writeFileSync(file, original);
   }
@@ -108,12 +148,16 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const mutations = MUTATIONS.filter((m) => !o.only || o.only.has(m.name));
   if (o.list) {
-    for (const m of MUTATIONS) console.log(`${m.name}: ${m.what} (${m.file}; ${m.tests.map((t) => t.file).join(', ')})`);
+    for (const m of MUTATIONS)
+      console.log(`${m.name}: ${m.what} (${m.file}; ${m.tests.map((t) => t.file).join(', ')})`);
     return 0;
   }
   if (mutations.length === 0) throw new Error(`no mutation named ${[...(o.only ?? [])].join(', ')}; see --list`);
   const engines = describeMysql() ? ['sqlite', 'mysql'] : ['sqlite'];
-  if (!describeMysql()) console.log('mutations: MariaDB skipped (set HOOKFLOW_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 for both engines)');
+  if (!describeMysql())
+    console.log(
+      'mutations: MariaDB skipped (set HOOKFLOW_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 for both engines)',
+    );
   const started = Date.now();
   const dir = scratchCopy();
   console.log(`mutations: ${mutations.length} invariants on ${engines.join(' and ')}, in ${dir}`);
@@ -128,14 +172,19 @@ async function main() {
       }
     }
     for (const p of problems) console.log(`FAIL ${p}`);
-    console.log(`mutations: ${caught} of ${mutations.length} caught by every named test on ${engines.join(' and ')}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `mutations: ${caught} of ${mutations.length} caught by every named test on ${engines.join(' and ')}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return problems.length === 0 ? 0 : 1;
   } finally {
     if (!o.keep) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(`mutation-check: ${err.message}`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`mutation-check: ${err.message}`);
+    process.exit(2);
+  },
+);

@@ -25,7 +25,9 @@ export const MUTATIONS = [
     file: 'module/workflows/executor.ts',
     find: "const done = new Map(run.taskResults.filter((r) => r.status !== 'failed').map((r) => [r.taskId, r]));",
     replace: 'const done = new Map<number, TaskResult>();',
-    tests: [{ file: RECOVERY, name: 'a re-claimed run resumes after its last finished task: nothing finished runs again' }],
+    tests: [
+      { file: RECOVERY, name: 'a re-claimed run resumes after its last finished task: nothing finished runs again' },
+    ],
   },
   {
     name: 'origin-key-idempotence',
@@ -35,7 +37,10 @@ export const MUTATIONS = [
     replace: 'if (false && d.originKey) {',
     tests: [
       { file: RECOVERY, name: 'enqueuing the same (run, task) twice yields one delivery, with the first webhook-id' },
-      { file: RECOVERY, name: 'a run repeating its webhook task after a crash finds the delivery it queued; its log names that webhook-id' },
+      {
+        file: RECOVERY,
+        name: 'a run repeating its webhook task after a crash finds the delivery it queued; its log names that webhook-id',
+      },
     ],
   },
   {
@@ -44,7 +49,12 @@ export const MUTATIONS = [
     file: 'module/workflows/executor.ts',
     find: 'if (!kept) throw new Error(',
     replace: 'if (false) throw new Error(',
-    tests: [{ file: RECOVERY, name: 'a worker whose lease was taken between two tasks stops: the next task never runs and nothing more is written' }],
+    tests: [
+      {
+        file: RECOVERY,
+        name: 'a worker whose lease was taken between two tasks stops: the next task never runs and nothing more is written',
+      },
+    ],
   },
   {
     name: 'chain-depth-limit',
@@ -68,7 +78,12 @@ export const MUTATIONS = [
     file: 'module/inbound/inbound-handler.ts',
     find: 'if (honeypotFilled(ctx.permission, env)) {',
     replace: 'if (false) {',
-    tests: [{ file: 'test/integration/inbound/access-and-modes.test.ts', name: 'honeypot: a filled trap field gets a 200, runs nothing, and is logged' }],
+    tests: [
+      {
+        file: 'test/integration/inbound/access-and-modes.test.ts',
+        name: 'honeypot: a filled trap field gets a 200, runs nothing, and is logged',
+      },
+    ],
   },
   {
     name: 'per-record-event-order',
@@ -76,7 +91,9 @@ export const MUTATIONS = [
     file: 'module/workflows/runs.ts',
     find: "\n    AND NOT EXISTS (SELECT 1 FROM hookflow_runs p WHERE p.order_key = r.order_key AND p.id < r.id AND p.status IN ('queued', 'running'))",
     replace: '',
-    tests: [{ file: ENGINE, name: 'runs of one record are claimed strictly in event order; other records are not held up' }],
+    tests: [
+      { file: ENGINE, name: 'runs of one record are claimed strictly in event order; other records are not held up' },
+    ],
   },
   {
     name: 'gone-disables-webhook',
@@ -84,7 +101,12 @@ export const MUTATIONS = [
     file: 'module/outbound/delivery-processor.ts',
     find: "if (decision.action === 'fail' && decision.disableWebhook && target) await disable(target.taskId, d.url);",
     replace: '',
-    tests: [{ file: DISABLE, name: '410 on a static URL disables; queued and new deliveries are held; re-enable sends each once, in order' }],
+    tests: [
+      {
+        file: DISABLE,
+        name: '410 on a static URL disables; queued and new deliveries are held; re-enable sends each once, in order',
+      },
+    ],
   },
   {
     name: 'failed-delivery-queues-alert',
@@ -93,8 +115,14 @@ export const MUTATIONS = [
     find: 'if (failed.length > 0 && onFinalFailure) await onFinalFailure(trx, failed);',
     replace: '',
     tests: [
-      { file: DELIVERY, name: 'retries exhausted: failed, with an alert queued; 410 on a templated URL fails that delivery only' },
-      { file: 'test/integration/outbound/per-host-cap.test.ts', name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing' },
+      {
+        file: DELIVERY,
+        name: 'retries exhausted: failed, with an alert queued; 410 on a templated URL fails that delivery only',
+      },
+      {
+        file: 'test/integration/outbound/per-host-cap.test.ts',
+        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing',
+      },
     ],
   },
   {
@@ -103,7 +131,12 @@ export const MUTATIONS = [
     file: 'module/outbound/queue/record-attempts.ts',
     find: "next.status === 'failed' ? 'pending' : 'none',",
     replace: "'none',",
-    tests: [{ file: 'test/integration/outbound/per-host-cap.test.ts', name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing' }],
+    tests: [
+      {
+        file: 'test/integration/outbound/per-host-cap.test.ts',
+        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing',
+      },
+    ],
   },
   {
     name: 'failed-run-queues-alert',
@@ -112,8 +145,14 @@ export const MUTATIONS = [
     find: '    await onFailed(trx, { runId: run.id, workflowId: run.workflowId });\n',
     replace: '',
     tests: [
-      { file: 'test/integration/alerts/run-alerts.test.ts', name: 'a failed run: one alert row; the owner and each active admin mailed once, naming task, field and reason' },
-      { file: 'test/integration/alerts/run-alerts.test.ts', name: 'the failure and its alert row commit together: a rollback leaves neither, a failed alert write fails nothing' },
+      {
+        file: 'test/integration/alerts/run-alerts.test.ts',
+        name: 'a failed run: one alert row; the owner and each active admin mailed once, naming task, field and reason',
+      },
+      {
+        file: 'test/integration/alerts/run-alerts.test.ts',
+        name: 'the failure and its alert row commit together: a rollback leaves neither, a failed alert write fails nothing',
+      },
     ],
   },
   {
@@ -122,28 +161,45 @@ export const MUTATIONS = [
     file: 'module/alerts/alert-queue.ts',
     find: "const rows = await db('hookflow_alert_recipients').whereIn('alert_id', ids).select('alert_id', 'address');",
     replace: 'const rows: Array<Record<string, any>> = [];',
-    tests: [{ file: 'test/integration/alerts/alert-retry.test.ts', name: 'a recipient refused temporarily: the others are not mailed twice when the alert is retried' }],
+    tests: [
+      {
+        file: 'test/integration/alerts/alert-retry.test.ts',
+        name: 'a recipient refused temporarily: the others are not mailed twice when the alert is retried',
+      },
+    ],
   },
   {
     name: 'lease-heartbeat',
-    what: 'a run\'s or a delivery\'s lease is not renewed while its task or request is in flight',
+    what: "a run's or a delivery's lease is not renewed while its task or request is in flight",
     file: 'module/storage/lease-heartbeat.ts',
-    find: 'timers.setInterval(() => (controller.signal.aborted ? undefined : tick()), renewIntervalMs(opts.leaseMs))',
-    replace: 'undefined',
+    find: '() => (controller.signal.aborted ? undefined : tick()),',
+    replace: '() => undefined,',
     tests: [
-      { file: 'test/integration/workflows/lease-heartbeat.test.ts', name: 'a mail slower than the lease, two workers: the lease is renewed meanwhile, one mail, the run claimed once' },
-      { file: 'test/integration/outbound/lease-heartbeat.test.ts', name: 'a receiver slower than the lease, two workers: the lease is renewed meanwhile, one request, one attempt' },
+      {
+        file: 'test/integration/workflows/lease-heartbeat.test.ts',
+        name: 'a mail slower than the lease, two workers: the lease is renewed meanwhile, one mail, the run claimed once',
+      },
+      {
+        file: 'test/integration/outbound/lease-heartbeat.test.ts',
+        name: 'a receiver slower than the lease, two workers: the lease is renewed meanwhile, one request, one attempt',
+      },
     ],
   },
   {
     name: 'alert-lease-heartbeat',
-    what: 'an alert group\'s lease is not renewed while its mail is in flight',
+    what: "an alert group's lease is not renewed while its mail is in flight",
     file: 'module/alerts/alert-lane.ts',
     find: 'return withLeaseHeartbeat(heartbeat, work);',
     replace: 'return work(new AbortController().signal);',
     tests: [
-      { file: ALERT_LEASE, name: 'an alert mail slower than the lease, two workers: the lease is renewed meanwhile, each recipient mailed once' },
-      { file: ALERT_LEASE, name: 'a lost alert lease stops the group at once: no further mail, nothing recorded by the worker that lost it' },
+      {
+        file: ALERT_LEASE,
+        name: 'an alert mail slower than the lease, two workers: the lease is renewed meanwhile, each recipient mailed once',
+      },
+      {
+        file: ALERT_LEASE,
+        name: 'a lost alert lease stops the group at once: no further mail, nothing recorded by the worker that lost it',
+      },
     ],
   },
   {
@@ -152,7 +208,12 @@ export const MUTATIONS = [
     file: 'module/outbound/queue/record-attempts.ts',
     find: 'const kept = writes.map((w) => owners.get(w.delivery.id) === w.workerId);',
     replace: 'const kept = writes.map(() => true);',
-    tests: [{ file: 'test/integration/outbound/per-host-cap.test.ts', name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing' }],
+    tests: [
+      {
+        file: 'test/integration/outbound/per-host-cap.test.ts',
+        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing',
+      },
+    ],
   },
   {
     name: 'disabled-webhook-holds',
@@ -160,7 +221,12 @@ export const MUTATIONS = [
     file: 'module/workflows/executor.ts',
     find: 'if (!queue || task.disabledAt == null) return queue;',
     replace: 'return queue;',
-    tests: [{ file: DISABLE, name: '410 on a static URL disables; queued and new deliveries are held; re-enable sends each once, in order' }],
+    tests: [
+      {
+        file: DISABLE,
+        name: '410 on a static URL disables; queued and new deliveries are held; re-enable sends each once, in order',
+      },
+    ],
   },
   {
     name: 'templated-410-fails-one',
@@ -168,15 +234,25 @@ export const MUTATIONS = [
     file: 'module/outbound/delivery-processor.ts',
     find: 'urlCarriesRecordData: target?.options ? urlCarriesRecordData(target.options) : false,',
     replace: 'urlCarriesRecordData: false,',
-    tests: [{ file: DISABLE, name: '410 on a templated URL fails that delivery only; the webhook stays on for other records' }],
+    tests: [
+      {
+        file: DISABLE,
+        name: '410 on a templated URL fails that delivery only; the webhook stays on for other records',
+      },
+    ],
   },
   {
     name: 'resend-reopens-only-finished',
     what: 'a resend of a delivery still on its way queues it a second time',
     file: 'module/outbound/queue/resend.ts',
-    find: ".where({ id: d.id }).whereIn('status', FINISHED)",
-    replace: '.where({ id: d.id })',
-    tests: [{ file: RESEND, name: 'a resend is a new attempt of the same message: same id and body, fresh timestamp and signature, who asked' }],
+    find: ".whereIn('status', FINISHED)",
+    replace: '',
+    tests: [
+      {
+        file: RESEND,
+        name: 'a resend is a new attempt of the same message: same id and body, fresh timestamp and signature, who asked',
+      },
+    ],
   },
   {
     name: 'bulk-resend-skips-handled',
@@ -192,7 +268,12 @@ export const MUTATIONS = [
     file: 'module/outbound/save-answer.ts',
     find: "if (!d.writeBack || sent.outcome !== 'success') return null;",
     replace: 'return null;',
-    tests: [{ file: WRITE_BACK, name: "a 2xx answer fills invoice_id, as the run's actor, and starts workflows one chain step deeper" }],
+    tests: [
+      {
+        file: WRITE_BACK,
+        name: "a 2xx answer fills invoice_id, as the run's actor, and starts workflows one chain step deeper",
+      },
+    ],
   },
   {
     name: 'write-back-no-overwrite',
@@ -200,7 +281,9 @@ export const MUTATIONS = [
     file: 'module/workflows/answer-writer.ts',
     find: 'if (conflicts.length > 0) return',
     replace: 'if (false) return',
-    tests: [{ file: WRITE_BACK, name: 'an edit made while the request was out is reported, not overwritten, and alerts' }],
+    tests: [
+      { file: WRITE_BACK, name: 'an edit made while the request was out is reported, not overwritten, and alerts' },
+    ],
   },
   {
     name: 'wait-for-answer',
@@ -214,8 +297,8 @@ export const MUTATIONS = [
     name: 'resumed-run-keeps-answers',
     what: 'a run resumed after a crash forgets the answers its finished tasks got',
     file: 'module/workflows/executor.ts',
-    find: "steps: Object.fromEntries(run.taskResults.filter((r) => r.status === 'succeeded').map((r) => [String(r.taskId), r.output ?? null])),",
-    replace: 'steps: {},',
+    find: "run.taskResults.filter((r) => r.status === 'succeeded').map((r) => [String(r.taskId), r.output ?? null]),",
+    replace: '[],',
     tests: [{ file: WAIT, name: 'a run resumed after a crash uses the answer it already got: nothing is sent twice' }],
   },
   {
@@ -225,7 +308,10 @@ export const MUTATIONS = [
     find: 'if (e.origin?.effectKey) await noteTaskEffect(',
     replace: 'if (false) await noteTaskEffect(',
     tests: [
-      { file: EFFECTS, name: 'create_record: the resumed run finds the record it created, creates no second one, and later tasks get its id' },
+      {
+        file: EFFECTS,
+        name: 'create_record: the resumed run finds the record it created, creates no second one, and later tasks get its id',
+      },
       { file: EFFECTS, name: 'update_record: not applied twice, so the workflows it starts start once' },
     ],
   },
@@ -233,9 +319,14 @@ export const MUTATIONS = [
     name: 'mail-noted-once-sent',
     what: 'a resumed run sends a mail its crashed predecessor already sent',
     file: 'module/workflows/tasks/send-email/task.ts',
-    find: 'if (await ctx.services.effects.find(effectKey)) return',
-    replace: 'if (false) return',
-    tests: [{ file: EFFECTS, name: 'send_email: the resumed run sends no second mail; the mail carries a Message-ID from run and task' }],
+    find: 'if (await ctx.services.effects.find(effectKey))',
+    replace: 'if (false)',
+    tests: [
+      {
+        file: EFFECTS,
+        name: 'send_email: the resumed run sends no second mail; the mail carries a Message-ID from run and task',
+      },
+    ],
   },
   {
     name: 'destination-hold',
@@ -245,7 +336,10 @@ export const MUTATIONS = [
     replace: 'return false;',
     tests: [
       { file: HOLD, name: HOLD_TEST },
-      { file: 'test/integration/admin/pages-destination-held.test.ts', name: 'the overview lists a failing destination with what it holds and the next probe; Try now gets through and clears it' },
+      {
+        file: 'test/integration/admin/pages-destination-held.test.ts',
+        name: 'the overview lists a failing destination with what it holds and the next probe; Try now gets through and clears it',
+      },
     ],
   },
   {
@@ -262,36 +356,58 @@ export const MUTATIONS = [
     file: 'module/outbound/queue/destinations.ts',
     find: 'update({ probe_delivery_id: p.id, next_probe_at: trx.raw(`${now} + ?`, [leaseMs]), updated_at: trx.raw(now) });',
     replace: 'update({ probe_delivery_id: p.id, updated_at: trx.raw(now) });',
-    tests: [{ file: 'test/integration/outbound/destination-claim.test.ts', name: 'a held destination yields one probe, its oldest delivery even if not due, to one of many claimers' }],
+    tests: [
+      {
+        file: 'test/integration/outbound/destination-claim.test.ts',
+        name: 'a held destination yields one probe, its oldest delivery even if not due, to one of many claimers',
+      },
+    ],
   },
   {
     name: 'permission-change-bumps-version',
-    what: 'a permission changed through one process keeps being honoured from another process\'s cache',
+    what: "a permission changed through one process keeps being honoured from another process's cache",
     file: 'module/inbound/permissions.ts',
     find: 'await bumpConfigVersion(trx, deps.now());',
     replace: 'void trx;',
     tests: [
-      { file: CONFIG_CACHE, name: 'a rotated token is refused at once by the install that rotated it and by the other once the bound has passed' },
-      { file: CONFIG_CACHE, name: 'a permission disabled, then deleted, on one install is refused by the other once the bound has passed' },
+      {
+        file: CONFIG_CACHE,
+        name: 'a rotated token is refused at once by the install that rotated it and by the other once the bound has passed',
+      },
+      {
+        file: CONFIG_CACHE,
+        name: 'a permission disabled, then deleted, on one install is refused by the other once the bound has passed',
+      },
     ],
   },
   {
     name: 'workflow-change-bumps-version',
-    what: 'a workflow deactivated through one process keeps starting runs from another process\'s cache',
+    what: "a workflow deactivated through one process keeps starting runs from another process's cache",
     file: 'module/workflows/store.ts',
     find: 'await bumpConfigVersion(trx, deps.now());\n      return r;',
     replace: 'return r;',
-    tests: [{ file: CONFIG_CACHE, name: 'a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save' }],
+    tests: [
+      {
+        file: CONFIG_CACHE,
+        name: 'a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save',
+      },
+    ],
   },
   {
     name: 'config-watch-rechecks',
-    what: 'a cached version is trusted forever: no other process\'s change is ever seen',
+    what: "a cached version is trusted forever: no other process's change is ever seen",
     file: 'module/storage/versioned-snapshot.ts',
     find: 'if (seen && seen.generation === generation && youngerThanBound(seen.startedAt))',
     replace: 'if (seen && seen.generation === generation)',
     tests: [
-      { file: CONFIG_CACHE, name: 'a rotated token is refused at once by the install that rotated it and by the other once the bound has passed' },
-      { file: CONFIG_CACHE, name: 'a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save' },
+      {
+        file: CONFIG_CACHE,
+        name: 'a rotated token is refused at once by the install that rotated it and by the other once the bound has passed',
+      },
+      {
+        file: CONFIG_CACHE,
+        name: 'a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save',
+      },
     ],
   },
   {

@@ -16,7 +16,8 @@ if (!process.env.HOOKFLOW_TEST_MYSQL_URL) {
   console.log('faults: skipped (MariaDB/MySQL only; set HOOKFLOW_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306)');
   process.exit(0);
 }
-const files = fs.readdirSync(dir)
+const files = fs
+  .readdirSync(dir)
   .filter((f) => f.endsWith('.faults.test.ts'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort()
@@ -27,5 +28,9 @@ if (files.length === 0) {
 }
 console.log(`faults: ${files.length} file(s) on ${process.env.HOOKFLOW_TEST_MYSQL_URL.replace(/:[^:@/]*@/, ':***@')}`);
 // The files' own tests carry their time limits (a few minutes in all); this one stops a hang.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=300000', ...files], { stdio: 'inherit', cwd: root });
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=300000', ...files],
+  { stdio: 'inherit', cwd: root },
+);
 process.exit(result.status ?? 1);

@@ -21,10 +21,20 @@ const REPORTER = './scripts/isolation/reporter.mjs';
 const DEFAULT_SAMPLE = 40;
 
 function parseArgs(argv) {
-  const o = { seed: Math.floor(Math.random() * 2 ** 31), sample: DEFAULT_SAMPLE, all: false, jobs: 2, only: null, targets: [] };
+  const o = {
+    seed: Math.floor(Math.random() * 2 ** 31),
+    sample: DEFAULT_SAMPLE,
+    all: false,
+    jobs: 2,
+    only: null,
+    targets: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
     if (a === '--seed') o.seed = Number(value());
     else if (a === '--sample') o.sample = Number(value());
     else if (a === '--jobs') o.jobs = Math.max(1, Number(value()));
@@ -62,16 +72,37 @@ const key = (file, testPath) => `${rel(file)} › ${testPath.join(' › ')}`;
 
 /** Runs one test file under the collecting wrapper; resolves with its JSON-line results. */
 function runFile(file, env, { reporter = REPORTER, inherit = false } = {}) {
-  const args = ['--import', 'tsx', '--import', REGISTER, '--test', '--test-timeout=120000', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', file];
+  const args = [
+    '--import',
+    'tsx',
+    '--import',
+    REGISTER,
+    '--test',
+    '--test-timeout=120000',
+    `--test-reporter=${reporter}`,
+    '--test-reporter-destination=stdout',
+    file,
+  ];
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout?.on('data', (c) => { out += c; });
-    child.stderr?.on('data', (c) => { err += c; });
+    child.stdout?.on('data', (c) => {
+      out += c;
+    });
+    child.stderr?.on('data', (c) => {
+      err += c;
+    });
     child.on('close', (code) => {
-      const results = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const results = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
       resolve({ code, results, stderr: err.slice(-2000), seconds: (Date.now() - started) / 1000 });
     });
   });
@@ -80,14 +111,17 @@ function runFile(file, env, { reporter = REPORTER, inherit = false } = {}) {
 /** Runs `fn` over `items`, at most `jobs` at a time. */
 async function pool(items, jobs, fn) {
   const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-    while (queue.length > 0) await fn(queue.shift());
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+      while (queue.length > 0) await fn(queue.shift());
+    }),
+  );
 }
 
 const shellQuote = (s) => `'${s.replace(/'/g, "'\\''")}'`;
 const replayReverse = (file) => `HOOKFLOW_TEST_REVERSE=1 node --import tsx --import ${REGISTER} --test ${rel(file)}`;
-const replayAlone = (file, testPath) => `node scripts/test-isolation.mjs --only ${shellQuote(JSON.stringify(testPath))} ${rel(file)}`;
+const replayAlone = (file, testPath) =>
+  `node scripts/test-isolation.mjs --only ${shellQuote(JSON.stringify(testPath))} ${rel(file)}`;
 
 /** Step 1: each file reversed. Returns every test's outcome, and the differences found. */
 async function reversePass(files, jobs) {
@@ -96,11 +130,20 @@ async function reversePass(files, jobs) {
   await pool(files, jobs, async (file) => {
     const run = await runFile(file, { HOOKFLOW_TEST_REVERSE: '1' });
     const failed = run.results.filter((r) => r.status === 'fail');
-    for (const r of failed) problems.push(`reversed: ${key(file, r.path)} failed: ${r.error.split('\n')[0].slice(0, 300)}\n  replay: ${replayReverse(file)}`);
-    if (run.results.length === 0) problems.push(`reversed: ${rel(file)} reported no tests (exit ${run.code}): ${run.stderr}\n  replay: ${replayReverse(file)}`);
-    else if (run.code !== 0 && failed.length === 0) problems.push(`reversed: ${rel(file)} exited ${run.code} without a failing test: ${run.stderr}`);
+    for (const r of failed)
+      problems.push(
+        `reversed: ${key(file, r.path)} failed: ${r.error.split('\n')[0].slice(0, 300)}\n  replay: ${replayReverse(file)}`,
+      );
+    if (run.results.length === 0)
+      problems.push(
+        `reversed: ${rel(file)} reported no tests (exit ${run.code}): ${run.stderr}\n  replay: ${replayReverse(file)}`,
+      );
+    else if (run.code !== 0 && failed.length === 0)
+      problems.push(`reversed: ${rel(file)} exited ${run.code} without a failing test: ${run.stderr}`);
     for (const r of run.results) outcomes.push({ file, path: r.path, status: r.status });
-    console.log(`  reversed ${rel(file)}: ${run.results.length} tests, ${failed.length} failed, ${run.seconds.toFixed(1)} s`);
+    console.log(
+      `  reversed ${rel(file)}: ${run.results.length} tests, ${failed.length} failed, ${run.seconds.toFixed(1)} s`,
+    );
   });
   return { outcomes, problems };
 }
@@ -113,8 +156,13 @@ async function alonePass(sample, jobs) {
     const got = run.results.map((r) => `${r.path.join(' › ')}: ${r.status}`);
     const ok = run.results.length === 1 && run.results[0].status === t.status;
     if (!ok) {
-      const why = run.results.length === 1 ? `${run.results[0].status} (${run.results[0].error?.split('\n')[0].slice(0, 300) ?? ''})` : `${run.results.length} tests ran: ${got.join('; ') || run.stderr}`;
-      problems.push(`alone: ${key(t.file, t.path)} was ${t.status} in the file, alone ${why}\n  replay: ${replayAlone(t.file, t.path)}`);
+      const why =
+        run.results.length === 1
+          ? `${run.results[0].status} (${run.results[0].error?.split('\n')[0].slice(0, 300) ?? ''})`
+          : `${run.results.length} tests ran: ${got.join('; ') || run.stderr}`;
+      problems.push(
+        `alone: ${key(t.file, t.path)} was ${t.status} in the file, alone ${why}\n  replay: ${replayAlone(t.file, t.path)}`,
+      );
     }
     console.log(`  alone ${ok ? 'ok  ' : 'DIFF'} ${key(t.file, t.path)} (${run.seconds.toFixed(1)} s)`);
   });
@@ -128,17 +176,24 @@ async function main() {
     : suiteFiles(o.targets.length > 0 ? o.targets : SUITES);
   if (o.only) {
     if (files.length !== 1) throw new Error('--only needs exactly one test file');
-    const run = await runFile(files[0], { HOOKFLOW_TEST_SELECT: JSON.stringify(o.only) }, { reporter: 'spec', inherit: true });
+    const run = await runFile(
+      files[0],
+      { HOOKFLOW_TEST_SELECT: JSON.stringify(o.only) },
+      { reporter: 'spec', inherit: true },
+    );
     process.exit(run.code ?? 1);
   }
   const started = Date.now();
   buildPackage();
-  console.log(`isolation: ${files.length} files on SQLite${describeMysql() ? ` and ${describeMysql()}` : ''}; seed ${o.seed}`);
+  console.log(
+    `isolation: ${files.length} files on SQLite${describeMysql() ? ` and ${describeMysql()}` : ''}; seed ${o.seed}`,
+  );
   const reversed = await reversePass(files, o.jobs);
   // A full name shared by two tests cannot select one of them: warned about, never sampled.
   const names = new Map();
   for (const t of reversed.outcomes) names.set(key(t.file, t.path), (names.get(key(t.file, t.path)) ?? 0) + 1);
-  for (const [name, n] of names) if (n > 1) console.log(`isolation: warning: ${n} tests are named ${name}; none of them is run alone`);
+  for (const [name, n] of names)
+    if (n > 1) console.log(`isolation: warning: ${n} tests are named ${name}; none of them is run alone`);
   const population = reversed.outcomes.filter((t) => t.status !== 'todo' && names.get(key(t.file, t.path)) === 1);
   const sample = o.all ? population : sampleOf(population, o.sample, seededRandom(o.seed));
   console.log(`isolation: ${sample.length} of ${population.length} tests alone (seed ${o.seed})`);
@@ -146,7 +201,9 @@ async function main() {
   const problems = [...reversed.problems, ...alone];
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   for (const p of problems) console.log(`DIFF ${p}`);
-  console.log(`isolation: ${files.length} files reversed, ${sample.length} tests alone, ${problems.length} differences, ${seconds} s; replay this sample: node scripts/test-isolation.mjs --seed ${o.seed}${o.all ? ' --all' : ` --sample ${o.sample}`}${o.targets.length ? ` ${o.targets.join(' ')}` : ''}`);
+  console.log(
+    `isolation: ${files.length} files reversed, ${sample.length} tests alone, ${problems.length} differences, ${seconds} s; replay this sample: node scripts/test-isolation.mjs --seed ${o.seed}${o.all ? ' --all' : ` --sample ${o.sample}`}${o.targets.length ? ` ${o.targets.join(' ')}` : ''}`,
+  );
   process.exit(problems.length === 0 ? 0 : 1);
 }
 

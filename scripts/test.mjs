@@ -10,7 +10,9 @@ const suites = process.argv.slice(2).length > 0 ? process.argv.slice(2) : SUITES
 const files = suiteFiles(suites);
 const mysql = describeMysql();
 if (!mysql) {
-  console.log('MariaDB: skipped (set HOOKFLOW_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 to run every database test on MariaDB too)');
+  console.log(
+    'MariaDB: skipped (set HOOKFLOW_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 to run every database test on MariaDB too)',
+  );
 } else {
   console.log(`MariaDB: running every database test on SQLite and on ${mysql}`);
 }
@@ -20,6 +22,12 @@ if (files.length === 0) {
 }
 const started = Date.now();
 buildPackage();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files], { stdio: 'inherit', cwd: root });
-console.log(`tests: ${files.length} files, ${suites.join(' + ')}, ${((Date.now() - started) / 1000).toFixed(1)} s (build included)`);
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  { stdio: 'inherit', cwd: root },
+);
+console.log(
+  `tests: ${files.length} files, ${suites.join(' + ')}, ${((Date.now() - started) / 1000).toFixed(1)} s (build included)`,
+);
 process.exit(result.status ?? 1);

@@ -21,5 +21,12 @@ export async function createBenchDatabase(engine: BenchEngine, mysqlUrl: string 
 
 /** Empties the queue and log tables between scenarios (workflows and settings stay). */
 export async function clearQueues(db: Knex): Promise<void> {
-  for (const table of ['hookflow_attempts', 'hookflow_alerts', 'hookflow_deliveries', 'hookflow_run_once', 'hookflow_runs']) await db(table).del();
+  for (const table of [
+    'hookflow_attempts',
+    'hookflow_alerts',
+    'hookflow_deliveries',
+    'hookflow_run_once',
+    'hookflow_runs',
+  ])
+    await db(table).del();
 }

@@ -12,7 +12,12 @@ import type { Receiver } from './receiver.js';
 import { clearQueues } from './db.js';
 import { waitUntil } from './stats.js';
 
-export interface QueueTarget { db: Knex; host: BenchHost; workflowId: number; taskId: number }
+export interface QueueTarget {
+  db: Knex;
+  host: BenchHost;
+  workflowId: number;
+  taskId: number;
+}
 
 const BODY = JSON.stringify({ deal: { id: 12345, title: 'Benchmark deal', stage: 'Won', amount: 1000 } });
 
@@ -21,15 +26,27 @@ export async function enqueueMany(t: QueueTarget, n: number, urls: string[]): Pr
   await t.db.transaction(async (trx) => {
     for (let i = 0; i < n; i++) {
       await enqueueDelivery(trx, {
-        webhookId: `msg_${randomUUID()}`, runId: null, workflowId: t.workflowId, taskId: t.taskId, eventType: 'deal.updated', module: 'Deals', recordId: i,
-        method: 'POST', url: urls[i % urls.length], headers: { 'content-type': 'application/json' }, contentType: 'application/json', body: BODY, originKey: null,
+        webhookId: `msg_${randomUUID()}`,
+        runId: null,
+        workflowId: t.workflowId,
+        taskId: t.taskId,
+        eventType: 'deal.updated',
+        module: 'Deals',
+        recordId: i,
+        method: 'POST',
+        url: urls[i % urls.length],
+        headers: { 'content-type': 'application/json' },
+        contentType: 'application/json',
+        body: BODY,
+        originKey: null,
       });
     }
   });
 }
 
 /** Deliveries in the log with status `success`. */
-export const countSuccesses = async (db: Knex): Promise<number> => Number((await db('hookflow_deliveries').where({ status: 'success' }).count({ n: '*' }))[0].n);
+export const countSuccesses = async (db: Knex): Promise<number> =>
+  Number((await db('hookflow_deliveries').where({ status: 'success' }).count({ n: '*' }))[0].n);
 
 /**
  * Deliveries per second through the worker until `n` are `success` in the log (every attempt
@@ -51,7 +68,12 @@ export interface QueueMeasurement {
   problems: string[];
 }
 
-export async function measureQueueRate(t: QueueTarget, n: number, urls: string[], opts: QueueRun & { receivers: Receiver[] }): Promise<QueueMeasurement> {
+export async function measureQueueRate(
+  t: QueueTarget,
+  n: number,
+  urls: string[],
+  opts: QueueRun & { receivers: Receiver[] },
+): Promise<QueueMeasurement> {
   await clearQueues(t.db);
   if (opts.before) await enqueueMany(t, opts.before.n, opts.before.urls);
   await enqueueMany(t, n, urls);
@@ -71,23 +93,47 @@ export async function measureQueueRate(t: QueueTarget, n: number, urls: string[]
  * `success` after exactly one attempt, that attempt a 2xx, and its `webhook-id` arrived at the
  * receivers exactly once — none lost, none sent twice. `expected`: how many there must be.
  */
-export async function checkDeliveries(db: Knex, receivers: Receiver[], opts: { urls?: string[]; expected?: number } = {}): Promise<string[]> {
+export async function checkDeliveries(
+  db: Knex,
+  receivers: Receiver[],
+  opts: { urls?: string[]; expected?: number } = {},
+): Promise<string[]> {
   const problems: string[] = [];
   const q = db('hookflow_deliveries');
   if (opts.urls) q.whereIn('url', opts.urls);
-  const rows = (await q.select('id', 'webhook_id', 'status', 'attempt_count')) as Array<{ id: number; webhook_id: string; status: string; attempt_count: number }>;
-  if (opts.expected !== undefined && rows.length !== opts.expected) problems.push(`${rows.length} deliveries in the log, ${opts.expected} queued`);
+  const rows = (await q.select('id', 'webhook_id', 'status', 'attempt_count')) as Array<{
+    id: number;
+    webhook_id: string;
+    status: string;
+    attempt_count: number;
+  }>;
+  if (opts.expected !== undefined && rows.length !== opts.expected)
+    problems.push(`${rows.length} deliveries in the log, ${opts.expected} queued`);
   const notSuccess = rows.filter((r) => r.status !== 'success');
-  if (notSuccess.length) problems.push(`${notSuccess.length} deliveries not success (${[...new Set(notSuccess.map((r) => r.status))].join(', ')})`);
+  if (notSuccess.length)
+    problems.push(
+      `${notSuccess.length} deliveries not success (${[...new Set(notSuccess.map((r) => r.status))].join(', ')})`,
+    );
   const retried = rows.filter((r) => Number(r.attempt_count) !== 1);
   if (retried.length) problems.push(`${retried.length} deliveries with attempt_count ≠ 1`);
   const ids = rows.map((r) => r.id);
   let attempts = 0;
   let bad = 0;
-  for (let i = 0; i < ids.length; i += 500) { // chunks: SQLite caps bound parameters
+  for (let i = 0; i < ids.length; i += 500) {
+    // chunks: SQLite caps bound parameters
     const chunk = ids.slice(i, i + 500);
     attempts += Number((await db('hookflow_attempts').whereIn('delivery_id', chunk).count({ n: '*' }).first())?.n ?? 0);
-    bad += Number((await db('hookflow_attempts').whereIn('delivery_id', chunk).where((w) => w.whereNot('outcome', 'success').orWhere('status_code', '<', 200).orWhere('status_code', '>', 299)).count({ n: '*' }).first())?.n ?? 0);
+    bad += Number(
+      (
+        await db('hookflow_attempts')
+          .whereIn('delivery_id', chunk)
+          .where((w) =>
+            w.whereNot('outcome', 'success').orWhere('status_code', '<', 200).orWhere('status_code', '>', 299),
+          )
+          .count({ n: '*' })
+          .first()
+      )?.n ?? 0,
+    );
   }
   if (attempts !== rows.length) problems.push(`${attempts} attempt rows for ${rows.length} deliveries`);
   if (bad) problems.push(`${bad} attempts not a 2xx success`);
@@ -106,7 +152,12 @@ export async function measureRawRate(url: string, n: number, concurrency: number
   const lane = async () => {
     while (next < n) {
       next++;
-      const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': `msg_${randomUUID()}` }, body: BODY, dispatcher: agent });
+      const res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'webhook-id': `msg_${randomUUID()}` },
+        body: BODY,
+        dispatcher: agent,
+      });
       await res.body.text();
       if (res.statusCode !== 200) throw new Error(`baseline: HTTP ${res.statusCode}`);
     }

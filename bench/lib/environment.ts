@@ -11,7 +11,11 @@ export function machineLine(): string {
   return `node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model ?? '?'}), ${os.platform()} ${os.release()}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
@@ -25,7 +29,9 @@ export async function durability(db: Knex): Promise<string> {
     const version = first(await db.raw('SELECT sqlite_version() AS v'));
     return `SQLite ${version}: journal_mode=${journal}, synchronous=${SYNCHRONOUS[sync] ?? sync}`;
   }
-  const [rows] = await db.raw('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS f, @@sync_binlog AS s, @@log_bin AS b');
+  const [rows] = await db.raw(
+    'SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS f, @@sync_binlog AS s, @@log_bin AS b',
+  );
   const r = (rows as Array<Record<string, unknown>>)[0];
   return `MariaDB/MySQL ${r.v}: innodb_flush_log_at_trx_commit=${r.f}, sync_binlog=${r.s}, log_bin=${Number(r.b) ? 'ON' : 'OFF'}`;
 }

@@ -42,12 +42,20 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const child = spawn(process.execPath, [generator, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c) => { out += c; });
-    child.stderr.on('data', (c) => { err += c; });
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      err += c;
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code !== 0) return reject(new Error(`load generator exited with ${code ?? signal}: ${err.trim()}`));
-      try { resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult); } catch { reject(new Error(`load generator printed no result: ${out}${err}`)); }
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult);
+      } catch {
+        reject(new Error(`load generator printed no result: ${out}${err}`));
+      }
     });
   });
 }

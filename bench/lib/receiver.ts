@@ -32,7 +32,11 @@ export async function startReceiver(opts: { hang?: boolean; latencyMs?: number }
     received++;
     const id = req.headers['webhook-id'];
     if (typeof id === 'string') webhookIds.set(id, (webhookIds.get(id) ?? 0) + 1);
-    if (waiter) { const w = waiter; waiter = null; w(at); }
+    if (waiter) {
+      const w = waiter;
+      waiter = null;
+      w(at);
+    }
     req.resume();
     const answer = () => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     if (!opts.hang) req.on('end', () => (latency > 0 ? setTimeout(answer, latency) : answer()));
@@ -45,7 +49,10 @@ export async function startReceiver(opts: { hang?: boolean; latencyMs?: number }
     url: `http://127.0.0.1:${port}/hook`,
     count: () => received,
     webhookIds,
-    nextArrival: () => new Promise((resolve) => { waiter = resolve; }),
+    nextArrival: () =>
+      new Promise((resolve) => {
+        waiter = resolve;
+      }),
     dropConnections: () => server.closeAllConnections(),
     async close() {
       server.closeAllConnections();

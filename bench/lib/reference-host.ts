@@ -46,8 +46,12 @@ export interface ReferenceHost {
 export async function startReferenceHost(databaseUrl: string): Promise<ReferenceHost> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-host-'));
   const config = loadHostConfig({
-    DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', HOOKFLOW_DATA_DIR: dataDir,
-    HOOKFLOW_SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    HOOKFLOW_DATA_DIR: dataDir,
+    HOOKFLOW_SECRET_KEY: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
     // HOOKFLOW_IN_PROCESS_WORKER keeps its default (true), as `npm start` runs it.
   });
   let ids = { leadform: 0, trivial: 0 };
@@ -58,26 +62,48 @@ export async function startReferenceHost(databaseUrl: string): Promise<Reference
       const { hookflow } = host;
       // As host/cli.ts startDemo does:
       const current = hookflow.services.settings.get().outboundAllowlist;
-      if (!current.includes('127.0.0.1/32')) await hookflow.services.settings.save({ outboundAllowlist: [...current, '127.0.0.1/32'] });
-      await seedDemoWorkflows(hookflow, { accountingUrl: `http://127.0.0.1:${port}/demo/accounting/invoices`, thankYouUrl: '/demo/thank-you', ownerUserId: seed.admin.id });
+      if (!current.includes('127.0.0.1/32'))
+        await hookflow.services.settings.save({ outboundAllowlist: [...current, '127.0.0.1/32'] });
+      await seedDemoWorkflows(hookflow, {
+        accountingUrl: `http://127.0.0.1:${port}/demo/accounting/invoices`,
+        thankYouUrl: '/demo/thank-you',
+        ownerUserId: seed.admin.id,
+      });
       await seedDemoPermission(hookflow);
       // The bench's own additions: an admin raising the per-IP limit on the settings page, …
-      await hookflow.services.settings.save({ ...hookflow.services.settings.get(), inboundPerIpPerMinute: PER_IP_LIMIT });
+      await hookflow.services.settings.save({
+        ...hookflow.services.settings.get(),
+        inboundPerIpPerMinute: PER_IP_LIMIT,
+      });
       // … and the trivial workflow: no record, no database work of its own, only the handler's.
-      const trivial = await hookflow.services.workflows.create({
-        module: 'Leads', title: 'Bench: trivial (set_env + respond)', status: 'active', trigger: 'http', triggerName: TRIVIAL_TRIGGER,
-        tasks: [
-          { type: 'set_env', title: 'source', options: { values: [{ name: 'source', value: 'Web form' }] } },
-          { type: 'respond', title: 'answer', options: { body: { ok: true, source: '$env.source' } } },
-        ],
-      }, seed.admin.id);
-      await hookflow.services.permissions.create({ title: 'Bench: trivial workflow from this machine', triggerName: TRIVIAL_TRIGGER, sources: ['127.0.0.1'] });
+      const trivial = await hookflow.services.workflows.create(
+        {
+          module: 'Leads',
+          title: 'Bench: trivial (set_env + respond)',
+          status: 'active',
+          trigger: 'http',
+          triggerName: TRIVIAL_TRIGGER,
+          tasks: [
+            { type: 'set_env', title: 'source', options: { values: [{ name: 'source', value: 'Web form' }] } },
+            { type: 'respond', title: 'answer', options: { body: { ok: true, source: '$env.source' } } },
+          ],
+        },
+        seed.admin.id,
+      );
+      await hookflow.services.permissions.create({
+        title: 'Bench: trivial workflow from this machine',
+        triggerName: TRIVIAL_TRIGGER,
+        sources: ['127.0.0.1'],
+      });
       const leadform = (await hookflow.services.store.findByTriggerName('leadform'))[0];
       ids = { leadform: leadform.id, trivial: trivial.id };
     },
   });
   return {
-    running, url: running.url, leadformWorkflowId: ids.leadform, trivialWorkflowId: ids.trivial,
+    running,
+    url: running.url,
+    leadformWorkflowId: ids.leadform,
+    trivialWorkflowId: ids.trivial,
     async close() {
       await running.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -5,7 +5,10 @@
 import type { BenchHost } from './host.js';
 import type { Receiver } from './receiver.js';
 
-export interface SaveTimings { installed: number[]; uninstalled: number[] }
+export interface SaveTimings {
+  installed: number[];
+  uninstalled: number[];
+}
 
 /**
  * Times `records.update` with the hook bound (an active workflow matches and queues a run) and
@@ -38,7 +41,12 @@ export async function timeSaves(host: BenchHost, recordId: number, rounds: numbe
  * Event-to-request latency: one save at a time (worker running, woken by the hook after
  * commit), from just before `records.update` to the request's arrival at the receiver.
  */
-export async function timeEventToRequest(host: BenchHost, recordId: number, receiver: Receiver, n: number): Promise<number[]> {
+export async function timeEventToRequest(
+  host: BenchHost,
+  recordId: number,
+  receiver: Receiver,
+  n: number,
+): Promise<number[]> {
   const latencies: number[] = [];
   host.hookflow.worker.start();
   try {

@@ -22,7 +22,21 @@ export interface StatementCount {
 
 function kindOf(sql: string): string {
   const s = sql.trim().toLowerCase();
-  for (const k of ['select', 'insert', 'update', 'delete', 'begin', 'commit', 'rollback', 'savepoint', 'release', 'pragma', 'set', 'with']) if (s.startsWith(k)) return k === 'release' ? 'savepoint' : k;
+  for (const k of [
+    'select',
+    'insert',
+    'update',
+    'delete',
+    'begin',
+    'commit',
+    'rollback',
+    'savepoint',
+    'release',
+    'pragma',
+    'set',
+    'with',
+  ])
+    if (s.startsWith(k)) return k === 'release' ? 'savepoint' : k;
   if (s.startsWith('start transaction')) return 'begin';
   return 'other';
 }
@@ -31,7 +45,9 @@ function kindOf(sql: string): string {
 export async function countStatements(db: Knex, request: () => Promise<void>, settleMs = 200): Promise<StatementCount> {
   const seen: Array<{ sql: string; after: boolean }> = [];
   let answered = false;
-  const listener = (q: { sql: string }) => { seen.push({ sql: q.sql, after: answered }); };
+  const listener = (q: { sql: string }) => {
+    seen.push({ sql: q.sql, after: answered });
+  };
   db.on('query', listener);
   try {
     await request();
@@ -47,12 +63,19 @@ export async function countStatements(db: Knex, request: () => Promise<void>, se
     const kind = kindOf(s.sql);
     byKind[kind] = (byKind[kind] ?? 0) + 1;
     if (kind === 'begin') inTransaction = true;
-    else if (kind === 'commit') { inTransaction = false; commits++; } else if (kind === 'rollback') inTransaction = false;
+    else if (kind === 'commit') {
+      inTransaction = false;
+      commits++;
+    } else if (kind === 'rollback') inTransaction = false;
     else if (!inTransaction && ['insert', 'update', 'delete'].includes(kind)) commits++;
   }
   return {
-    total: seen.length, afterAnswer: seen.filter((s) => s.after).length, byKind,
-    transactions: byKind.begin ?? 0, commits, statements: seen.map((s) => `${s.after ? '(after answer) ' : ''}${s.sql}`),
+    total: seen.length,
+    afterAnswer: seen.filter((s) => s.after).length,
+    byKind,
+    transactions: byKind.begin ?? 0,
+    commits,
+    statements: seen.map((s) => `${s.after ? '(after answer) ' : ''}${s.sql}`),
   };
 }
 
@@ -60,6 +83,7 @@ export async function countStatements(db: Knex, request: () => Promise<void>, se
 export function describeCount(c: StatementCount): string {
   const order = ['select', 'insert', 'update', 'delete', 'pragma', 'set', 'with', 'other'];
   const parts = order.filter((k) => c.byKind[k]).map((k) => `${c.byKind[k]} ${k}`);
-  for (const k of ['begin', 'commit', 'rollback', 'savepoint']) if (c.byKind[k]) parts.push(c.byKind[k] === 1 ? k.toUpperCase() : `${c.byKind[k]} ${k.toUpperCase()}`);
+  for (const k of ['begin', 'commit', 'rollback', 'savepoint'])
+    if (c.byKind[k]) parts.push(c.byKind[k] === 1 ? k.toUpperCase() : `${c.byKind[k]} ${k.toUpperCase()}`);
   return `${c.total} = ${parts.join(' + ')}; ${c.commits} commit${c.commits === 1 ? '' : 's'}${c.afterAnswer ? `; ${c.afterAnswer} after the answer` : ''}`;
 }

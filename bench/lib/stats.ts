@@ -8,7 +8,12 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank];
 }
 
-export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 10): Promise<void> {
+export async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+  everyMs = 10,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`bench: timed out waiting for ${what}`);
@@ -30,7 +35,15 @@ export interface Row {
 /** Prints rows as a Markdown table (pastes straight into the README). */
 export function printTable(rows: Row[], out: (s: string) => void = console.log): void {
   const head = ['engine', 'metric', 'actual', 'baseline', 'ratio', 'target', 'pass'];
-  const cells = rows.map((r) => [r.engine, r.metric, r.actual, r.baseline ?? '', r.ratio ?? '', r.target ?? '', r.pass === undefined ? '' : r.pass ? 'yes' : 'NO']);
+  const cells = rows.map((r) => [
+    r.engine,
+    r.metric,
+    r.actual,
+    r.baseline ?? '',
+    r.ratio ?? '',
+    r.target ?? '',
+    r.pass === undefined ? '' : r.pass ? 'yes' : 'NO',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
   out(line(head));
@@ -42,7 +55,12 @@ export const ms = (v: number) => `${v.toFixed(v < 1 ? 3 : 2)} ms`;
 export const perSecond = (v: number) => `${Math.round(v)}/s`;
 
 /** Median and range of one metric over the rounds of a benchmark. */
-export interface Spread { median: number; min: number; max: number; n: number }
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
 
 export function spread(values: number[]): Spread {
   if (values.length === 0) return { median: NaN, min: NaN, max: NaN, n: 0 };
@@ -52,7 +70,8 @@ export function spread(values: number[]): Spread {
 }
 
 /** `median (min–max)`, each through `fmt`. */
-export const showSpread = (s: Spread, fmt: (v: number) => string) => (s.n <= 1 ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`);
+export const showSpread = (s: Spread, fmt: (v: number) => string) =>
+  s.n <= 1 ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 
 /** Thousands separators, no decimals: 12,346. */
 export const int = (v: number) => Math.round(v).toLocaleString('en-US');

@@ -44,14 +44,22 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
  * JSON, or something else. A Content-Type always counts, even on an empty body (an empty
  * text/plain form still is a form); bytes without a Content-Type are not JSON.
  */
-export function bodyKind(h: { contentType?: string; contentLength?: string; transferEncoding?: string }): 'none' | 'json' | 'other' {
+export function bodyKind(h: {
+  contentType?: string;
+  contentLength?: string;
+  transferEncoding?: string;
+}): 'none' | 'json' | 'other' {
   if (h.contentType !== undefined) return isJsonMediaType(h.contentType) ? 'json' : 'other';
   const announced = h.transferEncoding !== undefined || (h.contentLength !== undefined && h.contentLength !== '0');
   return announced ? 'other' : 'none';
 }
 
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const kind = bodyKind({ contentType: req.headers['content-type'], contentLength: req.headers['content-length'], transferEncoding: req.headers['transfer-encoding'] });
+  const kind = bodyKind({
+    contentType: req.headers['content-type'],
+    contentLength: req.headers['content-length'],
+    transferEncoding: req.headers['transfer-encoding'],
+  });
   if (isSafeMethod(req.method) || kind !== 'other') return next();
   next(new HookflowError('unsupported_media_type', 'Send a JSON body (Content-Type: application/json) or none'));
 };
@@ -85,7 +93,11 @@ export function createManagementApi(deps: ManagementApiDeps): Router {
   const { service, store, starter } = deps;
   const api = express.Router();
   // Guard first, so a refused request is never parsed; then JSON only.
-  api.use(deps.csrf.protectApi, requireJsonBody, express.json({ limit: '2mb', type: (req) => isJsonMediaType(req.headers['content-type']) }));
+  api.use(
+    deps.csrf.protectApi,
+    requireJsonBody,
+    express.json({ limit: '2mb', type: (req) => isJsonMediaType(req.headers['content-type']) }),
+  );
 
   // For scripts running in the admin's pages; the same token as the layout's <meta name="hookflow-csrf">.
   api.get('/csrf-token', (req, res) => {
@@ -118,7 +130,14 @@ export function createManagementApi(deps: ManagementApiDeps): Router {
   api.post('/workflows/:id/run', async (req, res) => {
     const wf = await store.require(parseId(req.params.id));
     const body = parse(ManualRun, req.body ?? {});
-    const started = await starter.start({ workflow: wf, recordId: body.recordId || null, env: body.env, source: 'manual', mode: body.mode, actorUserId: actorOf(req) });
+    const started = await starter.start({
+      workflow: wf,
+      recordId: body.recordId || null,
+      env: body.env,
+      source: 'manual',
+      mode: body.mode,
+      actorUserId: actorOf(req),
+    });
     res.status(body.mode === 'async' ? 202 : 200).json({ run: await getRun(deps.db, started.runId) });
   });
 

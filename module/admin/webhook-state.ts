@@ -33,7 +33,11 @@ export async function enableWebhook(deps: WebhookStateDeps, taskId: number, user
 }
 
 /** Discards a task's held deliveries; returns how many. */
-export async function discardHeldWebhookDeliveries(deps: WebhookStateDeps, taskId: number, userId: number | null): Promise<number> {
+export async function discardHeldWebhookDeliveries(
+  deps: WebhookStateDeps,
+  taskId: number,
+  userId: number | null,
+): Promise<number> {
   if (!(await deps.store.getTask(taskId))) throw new HookflowError('not_found', `task ${taskId} not found`);
   const discarded = await discardHeldDeliveries(deps.db, taskId);
   deps.logger.info({ taskId, discarded, userId }, 'held webhook deliveries discarded');

@@ -9,7 +9,12 @@ import type { AlertMailRenderer, RenderedMail } from './alert-mail.js';
 import { buildAlertView } from './alert-view.js';
 import { buildRunAlertView } from './run-alert-view.js';
 
-export function composeAlertMail(group: LoadedGroup, mail: PlannedMail, adminUrl: string, renderer: AlertMailRenderer): RenderedMail & { subject: string } {
+export function composeAlertMail(
+  group: LoadedGroup,
+  mail: PlannedMail,
+  adminUrl: string,
+  renderer: AlertMailRenderer,
+): RenderedMail & { subject: string } {
   const input = { alertIds: mail.alertIds, recipientName: mail.name, adminUrl, audience: mail.audience };
   if (group.kind === 'run') {
     const { subject, view } = buildRunAlertView({ ...input, group: group.facts });

@@ -46,7 +46,11 @@ export type ThrottleDecision = { action: 'send' } | { action: 'defer'; untilMs: 
  * `lastMailAtMs` is the last mail sent for this group about OTHER alerts than the group's,
  * so a group retried after a partial send is not held back by its own first mails.
  */
-export function decideThrottle(input: { nowMs: number; lastMailAtMs: number | null; windowMs: number }): ThrottleDecision {
+export function decideThrottle(input: {
+  nowMs: number;
+  lastMailAtMs: number | null;
+  windowMs: number;
+}): ThrottleDecision {
   const { nowMs, lastMailAtMs, windowMs } = input;
   if (lastMailAtMs === null || windowMs <= 0) return { action: 'send' };
   const untilMs = lastMailAtMs + windowMs;
@@ -66,7 +70,12 @@ export function mailRetryDelayMs(failedSends: number): number {
 export type AlertGroupKey = { kind: 'delivery'; taskId: number | null } | { kind: 'run'; workflowId: number | null };
 
 /** An alert row as grouping needs it: a run alert has `runId`, a delivery alert has not. */
-export interface GroupableAlert { id: number; runId: number | null; taskId: number | null; workflowId: number | null }
+export interface GroupableAlert {
+  id: number;
+  runId: number | null;
+  taskId: number | null;
+  workflowId: number | null;
+}
 
 /** The group an alert row belongs to. Deliveries without a task (a deleted webhook) share one group, as do runs without a workflow. */
 export function alertGroupOf(row: GroupableAlert): AlertGroupKey {
@@ -101,7 +110,11 @@ export function groupRows<T, K>(rows: T[], keyOf: (row: T) => K, maxGroups: numb
  * `maxGroups` groups of at most `maxPerGroup` alerts. Rows beyond that stay unclaimed.
  * Alerts without a task (a deleted webhook, a hand-queued delivery) share the key null.
  */
-export function groupByTask<T extends { id: number; taskId: number | null }>(rows: T[], maxGroups: number, maxPerGroup: number): T[][] {
+export function groupByTask<T extends { id: number; taskId: number | null }>(
+  rows: T[],
+  maxGroups: number,
+  maxPerGroup: number,
+): T[][] {
   return groupRows(rows, (r) => r.taskId, maxGroups, maxPerGroup);
 }
 
@@ -110,10 +123,17 @@ export function groupAlerts<T extends GroupableAlert>(rows: T[], maxGroups: numb
   return groupRows(rows, (r) => groupKeyText(alertGroupOf(r)), maxGroups, maxPerGroup);
 }
 
-interface Candidate { user: HostUser; alertIds: number[] }
+interface Candidate {
+  user: HostUser;
+  alertIds: number[];
+}
 
 // Every admin gets every alert; an active owner gets the alerts of their records.
-function collectCandidates(alerts: AlertTarget[], admins: HostUser[], owners: Map<number, HostUser | null>): Map<number, Candidate> {
+function collectCandidates(
+  alerts: AlertTarget[],
+  admins: HostUser[],
+  owners: Map<number, HostUser | null>,
+): Map<number, Candidate> {
   const byUser = new Map<number, Candidate>();
   const add = (user: HostUser, alertId: number) => {
     const c = byUser.get(user.id) ?? { user, alertIds: [] };
@@ -122,7 +142,7 @@ function collectCandidates(alerts: AlertTarget[], admins: HostUser[], owners: Ma
   };
   for (const alert of alerts) {
     for (const admin of admins) if (admin.active) add(admin, alert.alertId);
-    const owner = alert.ownerUserId === null ? null : owners.get(alert.ownerUserId) ?? null;
+    const owner = alert.ownerUserId === null ? null : (owners.get(alert.ownerUserId) ?? null);
     if (owner?.active) add(owner, alert.alertId);
   }
   return byUser;

@@ -35,12 +35,19 @@ export interface AlertFactsDeps {
 
 // A record the host cannot read (module removed, host error) only loses its owner and label:
 // the admins must still hear about the failure.
-export async function readRecord(deps: AlertFactsDeps, module: string | null, recordId: number | null): Promise<CrmRecord | null | undefined> {
+export async function readRecord(
+  deps: AlertFactsDeps,
+  module: string | null,
+  recordId: number | null,
+): Promise<CrmRecord | null | undefined> {
   if (!module || !recordId) return undefined;
   try {
     return await deps.host.records.get(module, recordId);
   } catch (err) {
-    deps.logger.warn({ module, recordId, err: String((err as Error)?.message ?? err) }, 'alert: could not read the record of a failure');
+    deps.logger.warn(
+      { module, recordId, err: String((err as Error)?.message ?? err) },
+      'alert: could not read the record of a failure',
+    );
     return undefined;
   }
 }
@@ -55,7 +62,11 @@ export function workflowTitleLoader(store: WorkflowStore) {
   const cache = new Map<number, Promise<string | null>>();
   return (id: number | null): Promise<string | null> => {
     if (id === null) return Promise.resolve(null);
-    if (!cache.has(id)) cache.set(id, store.get(id).then((w) => w?.title ?? null));
+    if (!cache.has(id))
+      cache.set(
+        id,
+        store.get(id).then((w) => w?.title ?? null),
+      );
     return cache.get(id)!;
   };
 }
@@ -63,7 +74,10 @@ export function workflowTitleLoader(store: WorkflowStore) {
 /** Everything one delivery group's mails need. Alerts whose delivery is gone (pruned) are left out. */
 export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Promise<LoadedGroup> {
   const taskId = rows[0]?.taskId ?? null;
-  const found = await getDeliveries(deps.db, rows.flatMap((r) => (r.deliveryId === null ? [] : [r.deliveryId])));
+  const found = await getDeliveries(
+    deps.db,
+    rows.flatMap((r) => (r.deliveryId === null ? [] : [r.deliveryId])),
+  );
   const byId = new Map(found.map((d) => [d.id, d]));
   const task = taskId === null ? null : await deps.store.getTask(taskId);
   const titleOf = workflowTitleLoader(deps.store);
@@ -73,19 +87,39 @@ export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Pr
     const delivery = row.deliveryId === null ? undefined : byId.get(row.deliveryId);
     if (!delivery) continue;
     const record = await readRecord(deps, delivery.module, delivery.recordId);
-    const recordLabel = recordLabelOf(delivery.module, delivery.recordId, record === undefined ? undefined : record?.fields ?? null);
+    const recordLabel = recordLabelOf(
+      delivery.module,
+      delivery.recordId,
+      record === undefined ? undefined : (record?.fields ?? null),
+    );
     const recordLink = record ? recordLinkOf(deps.host, deps.logger, delivery.module, delivery.recordId) : null;
-    deliveries.push({ alertId: row.id, delivery, workflowTitle: await titleOf(delivery.workflowId), recordLabel, recordLink });
+    deliveries.push({
+      alertId: row.id,
+      delivery,
+      workflowTitle: await titleOf(delivery.workflowId),
+      recordLabel,
+      recordLink,
+    });
     targets.push({ alertId: row.id, ownerUserId: record ? record.ownerUserId : null });
   }
   const workflowId = task?.workflowId ?? deliveries[0]?.delivery.workflowId ?? null;
   // A 410 from a static URL disables the webhook BEFORE its failure (and this alert) is recorded,
   // so the task row tells; a 410 from a templated URL fails one delivery and disables nothing.
   const disabled = task?.disabledAt != null ? { reason: task.disabledReason } : null;
-  const owners = await loadOwners(deps.host, targets.flatMap((t) => (t.ownerUserId === null ? [] : [t.ownerUserId])));
+  const owners = await loadOwners(
+    deps.host,
+    targets.flatMap((t) => (t.ownerUserId === null ? [] : [t.ownerUserId])),
+  );
   return {
     kind: 'delivery',
-    facts: { taskId, taskTitle: task?.title ?? null, workflowId, workflowTitle: await titleOf(workflowId), disabled, deliveries },
+    facts: {
+      taskId,
+      taskTitle: task?.title ?? null,
+      workflowId,
+      workflowTitle: await titleOf(workflowId),
+      disabled,
+      deliveries,
+    },
     targets,
     owners,
     admins: await deps.host.users.listActiveAdmins(),

@@ -23,13 +23,28 @@ import type { WorkerLane } from '../worker.js';
 import { dbNowMs } from '../storage/engine.js';
 import { isLeaseLost, withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat.js';
 import { runWithinDeadline } from '../workflows/task-deadline.js';
-import { alertGroupOf, decideThrottle, groupKeyText, mailRetryDelayMs, planRecipientMails, type PlannedMail } from './alert-digest.js';
+import {
+  alertGroupOf,
+  decideThrottle,
+  groupKeyText,
+  mailRetryDelayMs,
+  planRecipientMails,
+  type PlannedMail,
+} from './alert-digest.js';
 import { createAlertMailRenderer, type AlertMailRenderer } from './alert-mail.js';
 import { loadAlertGroup, type LoadedGroup } from './alert-facts.js';
 import { composeAlertMail, failuresIn } from './alert-compose.js';
 import { loadRunAlertGroup } from './run-alert-facts.js';
 import {
-  alreadyMailed, claimAlertGroups, deferAlerts, lastMailAt, markAlertsSent, markSendFailed, recordMailed, renewAlertLease, type AlertRow,
+  alreadyMailed,
+  claimAlertGroups,
+  deferAlerts,
+  lastMailAt,
+  markAlertsSent,
+  markSendFailed,
+  recordMailed,
+  renewAlertLease,
+  type AlertRow,
 } from './alert-queue.js';
 
 export interface AlertLaneDeps {
@@ -49,12 +64,18 @@ export interface AlertLaneDeps {
   leaseTimers?: LeaseTimers;
 }
 
-interface SendOutcome { failed: Array<{ userIds: number[]; error: string }>; leaseLost: boolean }
+interface SendOutcome {
+  failed: Array<{ userIds: number[]; error: string }>;
+  leaseLost: boolean;
+}
 
 // Error text for logs and last_error: the SMTP reply or socket error, never the message body.
 function errorText(err: unknown): string {
   const e = err as { message?: string; responseCode?: number; code?: string };
-  return [e?.code, e?.responseCode, e?.message ?? String(err)].filter((x) => x !== undefined && x !== '').join(' ').slice(0, 500);
+  return [e?.code, e?.responseCode, e?.message ?? String(err)]
+    .filter((x) => x !== undefined && x !== '')
+    .join(' ')
+    .slice(0, 500);
 }
 
 export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
@@ -68,7 +89,11 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
     const { subject, html, text } = composeAlertMail(group, mail, adminUrl, renderer);
     signal.throwIfAborted();
     await host.mailer.sendMail({
-      from: host.mailFrom, to: mail.address, subject, text, html,
+      from: host.mailFrom,
+      to: mail.address,
+      subject,
+      text,
+      html,
       // RFC 3834: an automatic mail; asks auto-responders (vacation replies) to stay quiet.
       headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
     });
@@ -78,8 +103,11 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   function underLease<T>(ids: number[], work: (lease: AbortSignal) => Promise<T>): Promise<T> {
     const seconds = leaseSeconds();
     const heartbeat = {
-      renew: () => renewAlertLease(db, ids, workerId, seconds), leaseMs: seconds * 1000, timers: deps.leaseTimers,
-      onRenewError: (err: unknown) => logger.warn({ alertIds: ids, err: errorText(err) }, 'alert lease could not be renewed; trying again'),
+      renew: () => renewAlertLease(db, ids, workerId, seconds),
+      leaseMs: seconds * 1000,
+      timers: deps.leaseTimers,
+      onRenewError: (err: unknown) =>
+        logger.warn({ alertIds: ids, err: errorText(err) }, 'alert lease could not be renewed; trying again'),
     };
     return withLeaseHeartbeat(heartbeat, work);
   }
@@ -119,7 +147,10 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
     }
     const error = `mail to ${outcome.failed.length} of ${mailCount} recipients failed: ${outcome.failed[0].error}`;
     await markSendFailed(db, rows, workerId, error, await dbNowMs(db), retryDelay);
-    logger.warn({ alertIds, group, failedUserIds: outcome.failed.flatMap((f) => f.userIds), err: error }, 'failure alert mail failed; will retry');
+    logger.warn(
+      { alertIds, group, failedUserIds: outcome.failed.flatMap((f) => f.userIds), err: error },
+      'failure alert mail failed; will retry',
+    );
   }
 
   async function processGroup(rows: AlertRow[]): Promise<void> {
@@ -137,9 +168,13 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
     const group = key.kind === 'run' ? await loadRunAlertGroup(factsDeps, rows) : await loadAlertGroup(factsDeps, rows);
     const alreadySent = await alreadyMailed(db, ids);
     const plan = planRecipientMails({ alerts: group.targets, admins: group.admins, owners: group.owners, alreadySent });
-    for (const s of plan.skipped) logger.warn({ alertIds: ids, userId: s.userId, reason: s.reason }, 'failure alert: recipient skipped');
+    for (const s of plan.skipped)
+      logger.warn({ alertIds: ids, userId: s.userId, reason: s.reason }, 'failure alert: recipient skipped');
     if (plan.mails.length === 0 && failuresIn(group) > 0 && alreadySent.length === 0) {
-      logger.warn({ alertIds: ids, group: groupKeyText(key) }, 'failure alert: nobody to mail (no active admin with a valid address)');
+      logger.warn(
+        { alertIds: ids, group: groupKeyText(key) },
+        'failure alert: nobody to mail (no active admin with a valid address)',
+      );
     }
     await finish(rows, await sendAll(rows, group, plan.mails), plan.mails.length);
   }

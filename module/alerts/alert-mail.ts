@@ -18,7 +18,10 @@ import { oneLineView } from './plain-text.js';
 /** Where the module's email templates live (`views/emails` at the package root). */
 export const emailViewsDirectory = path.join(viewsDirectory, 'emails');
 
-export interface RenderedMail { html: string; text: string }
+export interface RenderedMail {
+  html: string;
+  text: string;
+}
 
 export interface AlertMailRenderer {
   /** A failed-delivery mail. */
@@ -38,7 +41,13 @@ export function createAlertMailRenderer(opts: { directory?: string } = {}): Aler
   const pair = <V>(name: string) => {
     const html = hbs.compile<V>(read(`${name}.html.hbs`), common);
     const text = hbs.compile<V>(read(`${name}.text.hbs`), { ...common, noEscape: true });
-    return (view: V): RenderedMail => ({ html: html(view, runtime), text: text(oneLineView(view), runtime).replace(/\n{3,}/g, '\n\n').trim() + '\n' });
+    return (view: V): RenderedMail => ({
+      html: html(view, runtime),
+      text:
+        text(oneLineView(view), runtime)
+          .replace(/\n{3,}/g, '\n\n')
+          .trim() + '\n',
+    });
   };
   const delivery = pair<AlertMailView>('failure-alert');
   const run = pair<RunAlertMailView>('run-failure-alert');

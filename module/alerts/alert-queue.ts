@@ -32,7 +32,12 @@ const CANDIDATES = 2000;
 
 function alertFromRow(r: Record<string, any>): AlertRow {
   return {
-    id: Number(r.id), deliveryId: num(r.delivery_id), runId: num(r.run_id), taskId: num(r.task_id), workflowId: num(r.workflow_id), attempts: Number(r.attempts),
+    id: Number(r.id),
+    deliveryId: num(r.delivery_id),
+    runId: num(r.run_id),
+    taskId: num(r.task_id),
+    workflowId: num(r.workflow_id),
+    attempts: Number(r.attempts),
   };
 }
 
@@ -45,7 +50,15 @@ const num = (v: unknown): number | null => (v == null ? null : Number(v));
  */
 export async function queueRunAlert(trx: Db, run: { runId: number; workflowId: number }): Promise<void> {
   const now = trx.raw(nowMsSql(trx));
-  await trx('hookflow_alerts').insert({ run_id: run.runId, workflow_id: run.workflowId, delivery_id: null, task_id: null, status: 'pending', due_at: now, created_at: now });
+  await trx('hookflow_alerts').insert({
+    run_id: run.runId,
+    workflow_id: run.workflowId,
+    delivery_id: null,
+    task_id: null,
+    status: 'pending',
+    due_at: now,
+    created_at: now,
+  });
 }
 
 /**
@@ -55,11 +68,21 @@ export async function queueRunAlert(trx: Db, run: { runId: number; workflowId: n
  * attempt that failed it: unique (delivery, failing attempt) makes a second alert about the same
  * failure impossible, while a resent delivery that fails again gets an alert of its own.
  */
-export async function queueDeliveryAlerts(trx: Db, deliveries: Array<{ id: number; taskId: number | null; attemptCount: number }>): Promise<void> {
+export async function queueDeliveryAlerts(
+  trx: Db,
+  deliveries: Array<{ id: number; taskId: number | null; attemptCount: number }>,
+): Promise<void> {
   const now = trx.raw(nowMsSql(trx));
-  await trx('hookflow_alerts').insert(deliveries.map((d) => ({
-    delivery_id: d.id, task_id: d.taskId, failed_at_attempt: d.attemptCount + 1, status: 'pending', due_at: now, created_at: now,
-  })));
+  await trx('hookflow_alerts').insert(
+    deliveries.map((d) => ({
+      delivery_id: d.id,
+      task_id: d.taskId,
+      failed_at_attempt: d.attemptCount + 1,
+      status: 'pending',
+      due_at: now,
+      created_at: now,
+    })),
+  );
 }
 
 // Due and not held: never leased, or its holder's lease ran out (that worker died or hung).
@@ -71,11 +94,18 @@ function claimableSql(db: Knex, alias: string): string {
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 function pickIds(candidates: Record<string, any>[], maxGroups: number): number[] {
-  return groupAlerts(candidates.map(alertFromRow), maxGroups, MAX_ALERTS_PER_GROUP).flat().map((a) => a.id);
+  return groupAlerts(candidates.map(alertFromRow), maxGroups, MAX_ALERTS_PER_GROUP)
+    .flat()
+    .map((a) => a.id);
 }
 
 /** Leases due alerts of up to `maxGroups` groups to `workerId`; one array per group. */
-export async function claimAlertGroups(db: Knex, workerId: string, maxGroups: number, leaseSeconds: number): Promise<AlertRow[][]> {
+export async function claimAlertGroups(
+  db: Knex,
+  workerId: string,
+  maxGroups: number,
+  leaseSeconds: number,
+): Promise<AlertRow[][]> {
   const now = nowMsSql(db);
   const set = `lease_owner = ?, lease_expires_at = ${now} + ?`;
   const select = `SELECT a.id, a.delivery_id, a.run_id, a.task_id, a.workflow_id, a.attempts FROM hookflow_alerts a WHERE ${claimableSql(db, 'a.')} ORDER BY a.due_at, a.id LIMIT ?`;
@@ -84,29 +114,49 @@ export async function claimAlertGroups(db: Knex, workerId: string, maxGroups: nu
     const ids = pickIds(await db.raw(select, [CANDIDATES]), maxGroups);
     if (ids.length === 0) return [];
     // Re-checked in the UPDATE itself: a row another claim took meanwhile is not returned.
-    claimed = await db.raw(`UPDATE hookflow_alerts SET ${set} WHERE id IN (${placeholders(ids.length)}) AND ${claimableSql(db, '')} RETURNING *`, [workerId, leaseSeconds * 1000, ...ids]);
+    claimed = await db.raw(
+      `UPDATE hookflow_alerts SET ${set} WHERE id IN (${placeholders(ids.length)}) AND ${claimableSql(db, '')} RETURNING *`,
+      [workerId, leaseSeconds * 1000, ...ids],
+    );
   } else {
     claimed = await db.transaction(async (trx) => {
       const [rows] = await trx.raw(`${select} FOR UPDATE SKIP LOCKED`, [CANDIDATES]);
       const ids = pickIds(rows, maxGroups);
       if (ids.length === 0) return [];
-      await trx.raw(`UPDATE hookflow_alerts SET ${set} WHERE id IN (${placeholders(ids.length)})`, [workerId, leaseSeconds * 1000, ...ids]);
+      await trx.raw(`UPDATE hookflow_alerts SET ${set} WHERE id IN (${placeholders(ids.length)})`, [
+        workerId,
+        leaseSeconds * 1000,
+        ...ids,
+      ]);
       return trx('hookflow_alerts').whereIn('id', ids);
     });
   }
-  return groupAlerts(claimed.map(alertFromRow).sort((a, b) => a.id - b.id), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  return groupAlerts(
+    claimed.map(alertFromRow).sort((a, b) => a.id - b.id),
+    Number.MAX_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER,
+  );
 }
 
 /** Extends the lease before a slow step; false when another worker holds (some of) the group now. */
-export async function renewAlertLease(db: Knex, ids: number[], workerId: string, leaseSeconds: number): Promise<boolean> {
-  const n = await db('hookflow_alerts').whereIn('id', ids).where({ lease_owner: workerId, status: 'pending' })
+export async function renewAlertLease(
+  db: Knex,
+  ids: number[],
+  workerId: string,
+  leaseSeconds: number,
+): Promise<boolean> {
+  const n = await db('hookflow_alerts')
+    .whereIn('id', ids)
+    .where({ lease_owner: workerId, status: 'pending' })
     .update({ lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]) });
   return n === ids.length;
 }
 
 /** Puts the group back until `untilMs` (the end of its throttle window). */
 export async function deferAlerts(db: Knex, ids: number[], workerId: string, untilMs: number): Promise<void> {
-  await db('hookflow_alerts').whereIn('id', ids).where({ lease_owner: workerId, status: 'pending' })
+  await db('hookflow_alerts')
+    .whereIn('id', ids)
+    .where({ lease_owner: workerId, status: 'pending' })
     .update({ due_at: untilMs, lease_owner: null, lease_expires_at: null });
 }
 
@@ -115,10 +165,21 @@ export async function deferAlerts(db: Knex, ids: number[], workerId: string, unt
  * run alerts: the two never hold each other back), if after `sinceMs`, not counting mails about
  * `excludeIds` (the group being processed). Null: none in that time.
  */
-export async function lastMailAt(db: Knex, group: AlertGroupKey, excludeIds: number[], sinceMs: number): Promise<number | null> {
-  const q = db('hookflow_alert_recipients as r').join('hookflow_alerts as a', 'a.id', 'r.alert_id')
-    .where('r.sent_at', '>=', sinceMs).whereNotIn('a.id', excludeIds).max({ last: 'r.sent_at' });
-  const [kindColumn, keyColumn, key] = group.kind === 'run' ? ['a.run_id', 'a.workflow_id', group.workflowId] : ['a.delivery_id', 'a.task_id', group.taskId];
+export async function lastMailAt(
+  db: Knex,
+  group: AlertGroupKey,
+  excludeIds: number[],
+  sinceMs: number,
+): Promise<number | null> {
+  const q = db('hookflow_alert_recipients as r')
+    .join('hookflow_alerts as a', 'a.id', 'r.alert_id')
+    .where('r.sent_at', '>=', sinceMs)
+    .whereNotIn('a.id', excludeIds)
+    .max({ last: 'r.sent_at' });
+  const [kindColumn, keyColumn, key] =
+    group.kind === 'run'
+      ? ['a.run_id', 'a.workflow_id', group.workflowId]
+      : ['a.delivery_id', 'a.task_id', group.taskId];
   q.whereNotNull(kindColumn);
   if (key === null) q.whereNull(keyColumn);
   else q.where(keyColumn, key);
@@ -133,11 +194,17 @@ export async function alreadyMailed(db: Knex, ids: number[]): Promise<Array<{ al
 }
 
 /** Notes that `address` was mailed about `alertIds`, right after the SMTP server accepted it. */
-export async function recordMailed(db: Knex, alertIds: number[], address: string, userId: number | null): Promise<void> {
+export async function recordMailed(
+  db: Knex,
+  alertIds: number[],
+  address: string,
+  userId: number | null,
+): Promise<void> {
   const sentAt = db.raw(nowMsSql(db));
   await db('hookflow_alert_recipients')
     .insert(alertIds.map((id) => ({ alert_id: id, address, user_id: userId, sent_at: sentAt })))
-    .onConflict(['alert_id', 'address']).ignore();
+    .onConflict(['alert_id', 'address'])
+    .ignore();
 }
 
 /** Every recipient has been told: the alerts (and the deliveries they are about) are `sent`. */
@@ -145,7 +212,9 @@ export async function markAlertsSent(db: Knex, rows: AlertRow[], workerId: strin
   await db.transaction(async (trx) => {
     const now = trx.raw(nowMsSql(trx));
     const ids = rows.map((r) => r.id);
-    await trx('hookflow_alerts').whereIn('id', ids).where({ lease_owner: workerId, status: 'pending' })
+    await trx('hookflow_alerts')
+      .whereIn('id', ids)
+      .where({ lease_owner: workerId, status: 'pending' })
       .update({ status: 'sent', sent_at: now, lease_owner: null, lease_expires_at: null });
     // Only alert_state: a delivery's own status is never touched by the alert lane.
     // Runs have no alert marker of their own: their outbox row is the only record.
@@ -155,12 +224,26 @@ export async function markAlertsSent(db: Knex, rows: AlertRow[], workerId: strin
 }
 
 /** Some mail could not be sent: each alert waits `delayMs(attempts)` and is tried again. */
-export async function markSendFailed(db: Knex, rows: AlertRow[], workerId: string, error: string, nowMs: number, delayMs: (attempts: number) => number): Promise<void> {
+export async function markSendFailed(
+  db: Knex,
+  rows: AlertRow[],
+  workerId: string,
+  error: string,
+  nowMs: number,
+  delayMs: (attempts: number) => number,
+): Promise<void> {
   await db.transaction(async (trx) => {
     for (const row of rows) {
       const attempts = row.attempts + 1;
-      await trx('hookflow_alerts').where({ id: row.id, lease_owner: workerId, status: 'pending' })
-        .update({ attempts, last_error: error.slice(0, 1000), due_at: nowMs + delayMs(attempts), lease_owner: null, lease_expires_at: null });
+      await trx('hookflow_alerts')
+        .where({ id: row.id, lease_owner: workerId, status: 'pending' })
+        .update({
+          attempts,
+          last_error: error.slice(0, 1000),
+          due_at: nowMs + delayMs(attempts),
+          lease_owner: null,
+          lease_expires_at: null,
+        });
     }
   });
 }
@@ -175,7 +258,9 @@ export async function runsWithPendingAlerts(db: Knex, runIds: number[]): Promise
 /** Deletes the sent alert rows (and their recipients) about these deliveries or runs (retention). */
 export async function deleteSentAlerts(db: Knex, about: 'delivery_id' | 'run_id', ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  const alertIds = (await db('hookflow_alerts').whereIn(about, ids).whereNot('status', 'pending').select('id')).map((r: { id: number }) => r.id);
+  const alertIds = (await db('hookflow_alerts').whereIn(about, ids).whereNot('status', 'pending').select('id')).map(
+    (r: { id: number }) => r.id,
+  );
   if (alertIds.length === 0) return;
   await db('hookflow_alert_recipients').whereIn('alert_id', alertIds).del();
   await db('hookflow_alerts').whereIn('id', alertIds).del();

@@ -50,8 +50,15 @@ export interface AlertMailView {
   isDigest: boolean;
   disabled: { reason: string | null; workflowLink: string | null } | null;
   deliveries: Array<{
-    id: number; workflowTitle: string; record: string; method: string; url: string; status: string;
-    error: string | null; attempts: number; failedAt: string;
+    id: number;
+    workflowTitle: string;
+    record: string;
+    method: string;
+    url: string;
+    status: string;
+    error: string | null;
+    attempts: number;
+    failedAt: string;
     /** The log entry (admins only). */
     link: string | null;
     /** The record in the CRM (anyone; null when the host has no record pages). */
@@ -95,7 +102,13 @@ export function alertSubject(g: AlertGroupFacts, count: number, firstRecord: str
  * The view for one recipient, who is told about `alertIds` (a subset of the group). `audience`
  * is `admin` only when the recipient is an admin; anything else sees URLs as origins only.
  */
-export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number[]; recipientName: string; adminUrl: string; audience: UrlAudience }): { subject: string; view: AlertMailView } {
+export function buildAlertView(input: {
+  group: AlertGroupFacts;
+  alertIds: number[];
+  recipientName: string;
+  adminUrl: string;
+  audience: UrlAudience;
+}): { subject: string; view: AlertMailView } {
   const { group, adminUrl, audience } = input;
   const wanted = new Set(input.alertIds);
   const mine = group.deliveries.filter((f) => wanted.has(f.alertId)).sort((a, b) => a.delivery.id - b.delivery.id);
@@ -108,14 +121,24 @@ export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number
     webhookTitle: webhookTitleOf(group),
     count: mine.length,
     isDigest: mine.length > 1,
-    disabled: group.disabled ? {
-      reason: group.disabled.reason === null ? null : maskUrlsIn(group.disabled.reason, audience),
-      workflowLink: group.workflowId === null || !admin ? null : `${adminUrl}/workflows/${group.workflowId}`,
-    } : null,
+    disabled: group.disabled
+      ? {
+          reason: group.disabled.reason === null ? null : maskUrlsIn(group.disabled.reason, audience),
+          workflowLink: group.workflowId === null || !admin ? null : `${adminUrl}/workflows/${group.workflowId}`,
+        }
+      : null,
     deliveries: listed.map(({ delivery: d, workflowTitle, recordLabel, recordLink }) => ({
-      id: d.id, workflowTitle: workflowTitle ?? 'deleted workflow', record: recordLabel, method: d.method, url: displayUrlFor(d.url, audience),
-      status: statusLine(d), error: errorLine(d, audience), attempts: d.attemptCount,
-      failedAt: formatTime(d.finishedAt), link: admin ? `${adminUrl}/deliveries/${d.id}` : null, recordLink: recordLink ?? null,
+      id: d.id,
+      workflowTitle: workflowTitle ?? 'deleted workflow',
+      record: recordLabel,
+      method: d.method,
+      url: displayUrlFor(d.url, audience),
+      status: statusLine(d),
+      error: errorLine(d, audience),
+      attempts: d.attemptCount,
+      failedAt: formatTime(d.finishedAt),
+      link: admin ? `${adminUrl}/deliveries/${d.id}` : null,
+      recordLink: recordLink ?? null,
     })),
     moreCount: mine.length - listed.length,
     logLink: admin ? `${adminUrl}/deliveries?${logQuery}` : null,
@@ -124,9 +147,15 @@ export function buildAlertView(input: { group: AlertGroupFacts; alertIds: number
 }
 
 /** `Deals #5 “Big deal”` from a record's fields (first of title, name, subject, company). */
-export function recordLabelOf(module: string | null, recordId: number | null, fields: Record<string, unknown> | null | undefined): string {
+export function recordLabelOf(
+  module: string | null,
+  recordId: number | null,
+  fields: Record<string, unknown> | null | undefined,
+): string {
   if (!module || !recordId) return 'no record';
   if (fields === null) return `${module} #${recordId} (deleted)`;
-  const name = ['title', 'name', 'subject', 'company'].map((k) => fields?.[k]).find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
+  const name = ['title', 'name', 'subject', 'company']
+    .map((k) => fields?.[k])
+    .find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
   return name ? `${module} #${recordId} “${name.trim().slice(0, 120)}”` : `${module} #${recordId}`;
 }

@@ -23,12 +23,20 @@ export function checkedRecordLink(value: unknown, baseUrl: string): string | nul
 }
 
 /** The record's page from the host, or null (no recordUrl, no record, or an unusable answer). */
-export function recordLinkOf(host: HostContext, logger: HostLogger, module: string | null, recordId: number | null): string | null {
+export function recordLinkOf(
+  host: HostContext,
+  logger: HostLogger,
+  module: string | null,
+  recordId: number | null,
+): string | null {
   if (!module || !recordId || typeof host.recordUrl !== 'function') return null;
   try {
     return checkedRecordLink(host.recordUrl(module, recordId), host.baseUrl);
   } catch (err) {
-    logger.warn({ module, recordId, err: String((err as Error)?.message ?? err) }, 'alert: host.recordUrl failed; the mail has no record link');
+    logger.warn(
+      { module, recordId, err: String((err as Error)?.message ?? err) },
+      'alert: host.recordUrl failed; the mail has no record link',
+    );
     return null;
   }
 }

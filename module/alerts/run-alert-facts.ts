@@ -15,15 +15,21 @@ import { recordLabelOf } from './alert-view.js';
 import type { AlertRunFacts } from './run-alert-view.js';
 import { recordLinkOf } from './record-link.js';
 
-async function runFacts(deps: AlertFactsDeps, alertId: number, run: Run): Promise<{ facts: AlertRunFacts; target: AlertTarget }> {
+async function runFacts(
+  deps: AlertFactsDeps,
+  alertId: number,
+  run: Run,
+): Promise<{ facts: AlertRunFacts; target: AlertTarget }> {
   const record = await readRecord(deps, run.module, run.recordId);
   const snapshot = run.event?.record ?? null;
   // undefined: the host could not say (no record id, or a read error): label from the snapshot.
-  const fields = record === undefined ? snapshot?.fields : record?.fields ?? null;
+  const fields = record === undefined ? snapshot?.fields : (record?.fields ?? null);
   const ownerUserId = record ? record.ownerUserId : snapshot ? snapshot.ownerUserId : null;
   return {
     facts: {
-      alertId, run, recordLabel: recordLabelOf(run.recordId === null ? null : run.module, run.recordId, fields),
+      alertId,
+      run,
+      recordLabel: recordLabelOf(run.recordId === null ? null : run.module, run.recordId, fields),
       recordLink: record ? recordLinkOf(deps.host, deps.logger, run.module, run.recordId) : null,
     },
     target: { alertId, ownerUserId: typeof ownerUserId === 'number' ? ownerUserId : null },
@@ -33,7 +39,14 @@ async function runFacts(deps: AlertFactsDeps, alertId: number, run: Run): Promis
 /** Everything one run group's mails need. Alerts whose run is gone (pruned) are left out. */
 export async function loadRunAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Promise<LoadedGroup> {
   const workflowId = rows[0]?.workflowId ?? null;
-  const runs = new Map((await getRunsByIds(deps.db, rows.flatMap((r) => (r.runId === null ? [] : [r.runId])))).map((r) => [r.id, r]));
+  const runs = new Map(
+    (
+      await getRunsByIds(
+        deps.db,
+        rows.flatMap((r) => (r.runId === null ? [] : [r.runId])),
+      )
+    ).map((r) => [r.id, r]),
+  );
   const loaded: AlertRunFacts[] = [];
   const targets: AlertTarget[] = [];
   for (const row of rows) {
@@ -43,7 +56,10 @@ export async function loadRunAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]):
     loaded.push(facts);
     targets.push(target);
   }
-  const owners = await loadOwners(deps.host, targets.flatMap((t) => (t.ownerUserId === null ? [] : [t.ownerUserId])));
+  const owners = await loadOwners(
+    deps.host,
+    targets.flatMap((t) => (t.ownerUserId === null ? [] : [t.ownerUserId])),
+  );
   return {
     kind: 'run',
     facts: { workflowId, workflowTitle: await workflowTitleLoader(deps.store)(workflowId), runs: loaded },

@@ -41,7 +41,8 @@ export interface RunAlertMailView {
   count: number;
   isDigest: boolean;
   runs: Array<{
-    id: number; record: string;
+    id: number;
+    record: string;
     /** `2. Create the lead (create_record)`; null when the run failed outside its tasks. */
     task: string | null;
     /** Set when no task failed: `before any task ran` / `after its tasks ran`. */
@@ -64,7 +65,8 @@ export interface RunAlertMailView {
 function runLine(f: AlertRunFacts, audience: UrlAudience, adminUrl: string): RunAlertMailView['runs'][number] {
   const failure = runFailureOf({ ...f.run, status: 'failed' })!;
   return {
-    id: f.run.id, record: f.recordLabel,
+    id: f.run.id,
+    record: f.recordLabel,
     task: failure.task ? failedTaskLine(failure.task) : null,
     outside: failure.task ? null : failure.stage === 'before_tasks' ? 'before any task ran' : 'after its tasks ran',
     reason: maskUrlsIn(failure.reason, audience),
@@ -83,7 +85,13 @@ export function runAlertSubject(g: RunAlertGroupFacts, count: number, firstRecor
 }
 
 /** The view for one recipient, who is told about `alertIds` (a subset of the group). */
-export function buildRunAlertView(input: { group: RunAlertGroupFacts; alertIds: number[]; recipientName: string; adminUrl: string; audience: UrlAudience }): { subject: string; view: RunAlertMailView } {
+export function buildRunAlertView(input: {
+  group: RunAlertGroupFacts;
+  alertIds: number[];
+  recipientName: string;
+  adminUrl: string;
+  audience: UrlAudience;
+}): { subject: string; view: RunAlertMailView } {
   const { group, adminUrl, audience } = input;
   const wanted = new Set(input.alertIds);
   const mine = group.runs.filter((f) => wanted.has(f.alertId)).sort((a, b) => a.run.id - b.run.id);
@@ -97,7 +105,10 @@ export function buildRunAlertView(input: { group: RunAlertGroupFacts; alertIds: 
     runs: mine.slice(0, MAX_LISTED_RUNS).map((f) => runLine(f, audience, adminUrl)),
     moreCount: Math.max(0, mine.length - MAX_LISTED_RUNS),
     logLink: admin ? `${adminUrl}/runs?status=failed${workflowQuery}` : null,
-    workflowLink: admin && group.workflowId !== null && group.workflowTitle !== null ? `${adminUrl}/workflows/${group.workflowId}` : null,
+    workflowLink:
+      admin && group.workflowId !== null && group.workflowTitle !== null
+        ? `${adminUrl}/workflows/${group.workflowId}`
+        : null,
   };
   return { subject: runAlertSubject(group, mine.length, mine[0]?.recordLabel ?? ''), view };
 }

@@ -22,13 +22,16 @@ export interface RunFailure {
 
 /** `message: a: x; b: y` (errors.ts errorLine) → `message`, when the suffix is exactly those fields. */
 export function reasonWithoutFields(error: string, fields: Record<string, string>): string {
-  const suffix = `: ${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')}`;
+  const suffix = `: ${Object.entries(fields)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ')}`;
   const reason = error.endsWith(suffix) ? error.slice(0, -suffix.length).trim() : error.trim();
   return reason || error.trim() || 'unknown error';
 }
 
 function failedTaskOf(results: TaskResult[]): { result: TaskResult; no: number } | null {
-  for (let i = results.length - 1; i >= 0; i--) if (results[i].status === 'failed') return { result: results[i], no: i + 1 };
+  for (let i = results.length - 1; i >= 0; i--)
+    if (results[i].status === 'failed') return { result: results[i], no: i + 1 };
   return null;
 }
 

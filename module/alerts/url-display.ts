@@ -34,11 +34,31 @@ const CREDENTIAL_NAME = /auth|token|secret|key|pass|pwd|credential|signature|sig
  * secret costs a little readability; showing a secret cannot be undone.
  */
 export const SECRET_RULES: ReadonlyArray<{ id: string; why: string; test(text: string, runs: string[]): boolean }> = [
-  { id: 'uuid', why: 'contains a UUID (capability URLs such as Teams webhooks and webhook.site use them)', test: (t) => UUID.test(t) },
-  { id: 'hex', why: 'a run of 16 or more hex digits (64+ bits: keys, HMACs, Teams tokens)', test: (_t, runs) => runs.some((r) => HEX_RUN.test(r)) },
-  { id: 'long', why: 'a run of 20 or more letters/digits (a random token like Slack\'s 24 characters; no word is that long)', test: (_t, runs) => runs.some((r) => r.length >= 20) },
-  { id: 'mixed', why: 'a run of 16 or more with both letters and digits', test: (_t, runs) => runs.some((r) => r.length >= 16 && /[0-9]/.test(r) && /[A-Za-z]/.test(r)) },
-  { id: 'base64', why: '20 or more base64/base64url characters with upper case, lower case and digits (tokens split by - _ + / =)', test: (t) => TOKEN_TEXT.test(t) && /[A-Z]/.test(t) && /[a-z]/.test(t) && /[0-9]/.test(t) },
+  {
+    id: 'uuid',
+    why: 'contains a UUID (capability URLs such as Teams webhooks and webhook.site use them)',
+    test: (t) => UUID.test(t),
+  },
+  {
+    id: 'hex',
+    why: 'a run of 16 or more hex digits (64+ bits: keys, HMACs, Teams tokens)',
+    test: (_t, runs) => runs.some((r) => HEX_RUN.test(r)),
+  },
+  {
+    id: 'long',
+    why: "a run of 20 or more letters/digits (a random token like Slack's 24 characters; no word is that long)",
+    test: (_t, runs) => runs.some((r) => r.length >= 20),
+  },
+  {
+    id: 'mixed',
+    why: 'a run of 16 or more with both letters and digits',
+    test: (_t, runs) => runs.some((r) => r.length >= 16 && /[0-9]/.test(r) && /[A-Za-z]/.test(r)),
+  },
+  {
+    id: 'base64',
+    why: '20 or more base64/base64url characters with upper case, lower case and digits (tokens split by - _ + / =)',
+    test: (t) => TOKEN_TEXT.test(t) && /[A-Z]/.test(t) && /[a-z]/.test(t) && /[0-9]/.test(t),
+  },
 ];
 
 function decode(text: string): string {
@@ -85,7 +105,10 @@ export function adminDisplayUrl(raw: string): string {
   const u = parseHttpUrl(raw);
   if (!u) return HIDDEN_URL;
   const userInfo = u.username || u.password ? `${MASK}${u.password ? `:${MASK}` : ''}@` : '';
-  const path = u.pathname.split('/').map((s) => (looksSecret(s) ? MASK : s)).join('/');
+  const path = u.pathname
+    .split('/')
+    .map((s) => (looksSecret(s) ? MASK : s))
+    .join('/');
   const query = u.search ? `?${u.search.slice(1).split('&').map(maskQueryPair).join('&')}` : '';
   const fragment = u.hash ? `#${looksSecret(u.hash.slice(1)) ? MASK : u.hash.slice(1)}` : '';
   return `${u.protocol}//${userInfo}${u.host}${path}${query}${fragment}`;

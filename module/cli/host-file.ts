@@ -36,12 +36,15 @@ async function importHostModule(file: string): Promise<HostModule> {
 
 export async function loadHostFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedHost> {
   const mod = await importHostModule(file);
-  if (typeof mod.default !== 'function') throw new Error(`--host: ${file} must export a default function that returns your HostContext`);
+  if (typeof mod.default !== 'function')
+    throw new Error(`--host: ${file} must export a default function that returns your HostContext`);
   const host = (await (mod.default as () => unknown)()) as HostContext;
-  const given = typeof mod.installOptions === 'function' ? await (mod.installOptions as () => unknown)() : mod.installOptions;
+  const given =
+    typeof mod.installOptions === 'function' ? await (mod.installOptions as () => unknown)() : mod.installOptions;
   const options = { ...((given ?? {}) as Partial<InstallOptions>) } as InstallOptions;
   if (!options.secretKey) {
-    if (!env.HOOKFLOW_SECRET_KEY) throw new Error('HOOKFLOW_SECRET_KEY: not set; give the workers the key the web process installs Hookflow with');
+    if (!env.HOOKFLOW_SECRET_KEY)
+      throw new Error('HOOKFLOW_SECRET_KEY: not set; give the workers the key the web process installs Hookflow with');
     options.secretKey = env.HOOKFLOW_SECRET_KEY;
   }
   const close = async () => {

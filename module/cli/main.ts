@@ -41,7 +41,10 @@ async function run(command: Command, args: ParsedArgs, io: Io): Promise<void> {
 }
 
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) },
+): Promise<number> {
   const [name = 'help', ...rest] = argv;
   if (['help', '--help', '-h'].includes(name)) {
     io.out(HELP);

@@ -9,7 +9,8 @@ import { migrateLatest } from '../storage/migrate.js';
 import { rotateKey } from '../rotate-key.js';
 
 function databaseUrl(env: NodeJS.ProcessEnv): string {
-  if (!env.DATABASE_URL) throw new Error('DATABASE_URL: not set, e.g. DATABASE_URL=mysql://user:pass@127.0.0.1:3306/crm');
+  if (!env.DATABASE_URL)
+    throw new Error('DATABASE_URL: not set, e.g. DATABASE_URL=mysql://user:pass@127.0.0.1:3306/crm');
   return env.DATABASE_URL;
 }
 
@@ -17,7 +18,9 @@ export async function migrateCommand(_args: ParsedArgs, io: Io, env: NodeJS.Proc
   const db = openDatabase(databaseUrl(env), { poolMax: 1 });
   try {
     const applied = await migrateLatest(db);
-    io.out(applied.length === 0 ? 'up to date: no migration to apply' : `applied ${applied.length}: ${applied.join(', ')}`);
+    io.out(
+      applied.length === 0 ? 'up to date: no migration to apply' : `applied ${applied.length}: ${applied.join(', ')}`,
+    );
   } finally {
     await db.destroy();
   }
@@ -27,11 +30,14 @@ export async function migrateCommand(_args: ParsedArgs, io: Io, env: NodeJS.Proc
 export async function rotateKeyCommand(_args: ParsedArgs, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const url = databaseUrl(env);
   if (!env.HOOKFLOW_SECRET_KEY) throw new Error('HOOKFLOW_SECRET_KEY: not set (the current key)');
-  if (!env.HOOKFLOW_NEW_SECRET_KEY) throw new Error('HOOKFLOW_NEW_SECRET_KEY: not set (the key to change to, e.g. openssl rand -hex 32)');
+  if (!env.HOOKFLOW_NEW_SECRET_KEY)
+    throw new Error('HOOKFLOW_NEW_SECRET_KEY: not set (the key to change to, e.g. openssl rand -hex 32)');
   const db = openDatabase(url, { poolMax: 1 });
   try {
     const { resealed } = await rotateKey(db, { from: env.HOOKFLOW_SECRET_KEY, to: env.HOOKFLOW_NEW_SECRET_KEY });
-    io.out(`rotated: ${resealed} task${resealed === 1 ? '' : 's'} re-sealed; start every process with HOOKFLOW_SECRET_KEY set to the new key`);
+    io.out(
+      `rotated: ${resealed} task${resealed === 1 ? '' : 's'} re-sealed; start every process with HOOKFLOW_SECRET_KEY set to the new key`,
+    );
   } finally {
     await db.destroy();
   }

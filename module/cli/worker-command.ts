@@ -8,7 +8,9 @@ export async function workerCommand(args: ParsedArgs, io: Io): Promise<void> {
   const loaded = await loadHostFile(args.host!);
   try {
     const running = await runWorker(loaded.host, { ...loaded.options, healthPort: args.healthPort });
-    io.out(`hookflow worker ${running.workerId} running${running.healthUrl ? `; health at ${running.healthUrl}` : ''}; SIGTERM or Ctrl-C to stop`);
+    io.out(
+      `hookflow worker ${running.workerId} running${running.healthUrl ? `; health at ${running.healthUrl}` : ''}; SIGTERM or Ctrl-C to stop`,
+    );
     await running.stopped;
     io.out('hookflow worker stopped');
   } finally {

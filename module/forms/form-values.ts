@@ -48,7 +48,10 @@ export function inputText(v: unknown): string {
 
 /** Splits a textarea into trimmed, non-empty lines. */
 export function lines(value: string): string[] {
-  return value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  return value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 /**
@@ -107,18 +110,27 @@ export function errorSubjects(errors: FieldErrors, labels: Record<string, string
 
 /** One line per error for a list at the top of a form: "URL must use http or https". */
 export function errorLines(errors: FieldErrors, labels: Record<string, string>): string[] {
-  return Object.entries(errors).map(([key, message]) => withSubject(labels[key] ?? labels[labelKey(key)] ?? key, message));
+  return Object.entries(errors).map(([key, message]) =>
+    withSubject(labels[key] ?? labels[labelKey(key)] ?? key, message),
+  );
 }
 
 /** Whether a value counts as set (a hidden value that is set must not vanish unannounced). */
 export function isSet(v: unknown): boolean {
-  return Array.isArray(v) ? v.length > 0 : typeof v === 'string' ? v.trim() !== '' : v !== undefined && v !== null && v !== false;
+  return Array.isArray(v)
+    ? v.length > 0
+    : typeof v === 'string'
+      ? v.trim() !== ''
+      : v !== undefined && v !== null && v !== false;
 }
 
 /** What a save removed because it did not apply (`?dropped=` carries these keys only, never text). */
 export const DROPPED: Record<string, string> = {
-  triggerName: 'the trigger name', execMode: 'the async answer mode (now sync)', requiredEnv: 'the required $env fields',
-  xmlRoot: 'the XML root element', username: 'the Basic authentication username',
+  triggerName: 'the trigger name',
+  execMode: 'the async answer mode (now sync)',
+  requiredEnv: 'the required $env fields',
+  xmlRoot: 'the XML root element',
+  username: 'the Basic authentication username',
 };
 
 /** `?dropped=` for a redirect ('' when nothing was dropped). */

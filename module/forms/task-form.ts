@@ -87,7 +87,10 @@ export function commonFromBody(body: FormBody): { title: string; description: st
  * Suggestions for value inputs (a `<datalist>`): the workflow module's fields, its required
  * `$env` fields, the record owner and the event. Works without JavaScript.
  */
-export function valueReferences(workflow: TaskFormWorkflow, modules: ModuleInfo[]): Array<{ value: string; label: string }> {
+export function valueReferences(
+  workflow: TaskFormWorkflow,
+  modules: ModuleInfo[],
+): Array<{ value: string; label: string }> {
   const mod = modules.find((m) => m.name === workflow.module);
   return [
     { value: '{{record.id}}', label: `${mod?.label ?? workflow.module}: record id` },

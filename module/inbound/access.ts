@@ -28,11 +28,18 @@ function decideOne(p: Permission, clientIp: string, token: string | undefined): 
   }
   if (source.allowed) return { allowed: true, permission: p, via: tokenOk ? 'source+token' : 'source', entry };
   if (tokenOk) return { allowed: true, permission: p, via: 'token', entry: null };
-  return { allowed: false, reason: token === undefined && p.hasToken && p.sources.length === 0 ? 'token required' : source.reason };
+  return {
+    allowed: false,
+    reason: token === undefined && p.hasToken && p.sources.length === 0 ? 'token required' : source.reason,
+  };
 }
 
 /** The first permission (by id) that lets the client in, or the reason of the last refusal. */
-export function decideAccess(permissions: readonly Permission[], clientIp: string, token: string | undefined): AccessDecision {
+export function decideAccess(
+  permissions: readonly Permission[],
+  clientIp: string,
+  token: string | undefined,
+): AccessDecision {
   const enabled = permissions.filter((p) => p.enabled).sort((a, b) => a.id - b.id);
   if (enabled.length === 0) return { allowed: false, reason: 'no permission for this workflow or trigger' };
   let last: AccessDecision = { allowed: false, reason: 'not allowed' };

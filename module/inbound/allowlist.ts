@@ -35,7 +35,11 @@ export type SourceEntry =
 
 export type ParseEntryResult = { ok: SourceEntry } | { error: string };
 export type MatchResult = { allowed: true; entry: SourceEntry } | { allowed: false; reason: string };
-export interface SourceListError { line: number; text: string; error: string }
+export interface SourceListError {
+  line: number;
+  text: string;
+  error: string;
+}
 
 const OCTET = /^(0|[1-9]\d{0,2})$/;
 const PREFIX = /^(0|[1-9]\d{0,2})$/;
@@ -95,7 +99,8 @@ function parseWildcard(text: string): ParseEntryResult {
   if (parts.slice(fixed).some((p) => p !== '*')) return { error: 'only trailing octets may be *' };
   if (fixed === 0) return { error: 'to allow every IPv4 address write 0.0.0.0/0' };
   const head = parts.slice(0, fixed);
-  if (head.some((p) => !OCTET.test(p) || Number(p) > 255)) return { error: 'octets must be 0-255 without leading zeros' };
+  if (head.some((p) => !OCTET.test(p) || Number(p) > 255))
+    return { error: 'octets must be 0-255 without leading zeros' };
   const network = [...head, ...parts.slice(fixed).map(() => '0')].join('.');
   return { ok: { kind: 'wildcard', family: 'ipv4', text: parts.join('.'), network, prefix: fixed * 8 } };
 }
@@ -127,9 +132,10 @@ function parseCidr(text: string): ParseEntryResult {
       : { ok: { kind: 'any6', family: 'ipv6', text: '::/0' } };
   }
   // Host bits are cleared so equal networks get equal text (and de-duplicate).
-  const net = addr.kind() === 'ipv4'
-    ? ipaddr.IPv4.networkAddressFromCIDR(`${addrText}/${prefix}`)
-    : ipaddr.IPv6.networkAddressFromCIDR(`${addrText}/${prefix}`);
+  const net =
+    addr.kind() === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${addrText}/${prefix}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${addrText}/${prefix}`);
   if (isMappedV6(net) && prefix >= 96) return { error: MAPPED_HINT };
   const network = net.toString();
   return { ok: { kind: 'cidr', family: familyOf(net), text: `${network}/${prefix}`, network, prefix } };
@@ -208,8 +214,10 @@ function containsClient(entry: SourceEntry, client: Address): boolean {
     }
     case 'range': {
       const bytes = client.toByteArray();
-      return compareBytes(parseEntryAddress(entry.start, entry.family).toByteArray(), bytes) <= 0
-        && compareBytes(bytes, parseEntryAddress(entry.end, entry.family).toByteArray()) <= 0;
+      return (
+        compareBytes(parseEntryAddress(entry.start, entry.family).toByteArray(), bytes) <= 0 &&
+        compareBytes(bytes, parseEntryAddress(entry.end, entry.family).toByteArray()) <= 0
+      );
     }
     default:
       return false;

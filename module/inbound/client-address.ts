@@ -89,7 +89,11 @@ export function resolveClientAddress(input: ResolveClientAddressInput): ClientAd
   return walkTrustedChain(socket, splitForwardedFor(input.forwardedFor), entries);
 }
 
-export interface TrustedProxyError { index: number; text: string; error: string }
+export interface TrustedProxyError {
+  index: number;
+  text: string;
+  error: string;
+}
 
 const HOP_COUNT = /^(0|[1-9]\d*)$/;
 
@@ -100,7 +104,9 @@ const HOP_COUNT = /^(0|[1-9]\d*)$/;
  * refused: trusting every peer would let any client choose its own address.
  * `index` in errors is the position in `values`.
  */
-export function parseTrustedProxies(values: readonly string[]): { ok: TrustedProxies } | { errors: TrustedProxyError[] } {
+export function parseTrustedProxies(
+  values: readonly string[],
+): { ok: TrustedProxies } | { errors: TrustedProxyError[] } {
   const items = (Array.isArray(values) ? values : [])
     .map((v, index) => ({ index, text: typeof v === 'string' ? v.trim() : '' }))
     .filter((item) => item.text !== '');
@@ -122,7 +128,9 @@ type Item = { index: number; text: string };
 
 function parseHopCount(items: Item[], counts: Item[]): { ok: TrustedProxies } | { errors: TrustedProxyError[] } {
   if (items.length > 1) {
-    return { errors: counts.map((item) => ({ ...item, error: 'a hop count cannot be combined with other trusted proxies' })) };
+    return {
+      errors: counts.map((item) => ({ ...item, error: 'a hop count cannot be combined with other trusted proxies' })),
+    };
   }
   const hops = Number(counts[0].text);
   if (!isValidHopCount(hops)) return { errors: [{ ...counts[0], error: `hop count must be 0-${MAX_TRUSTED_HOPS}` }] };

@@ -34,7 +34,10 @@ function parseInteger(text: string, allowZero: boolean): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function collect(search: string, fields: FieldErrors): { control: Map<string, string>; extra: Record<string, string | string[]> } {
+function collect(
+  search: string,
+  fields: FieldErrors,
+): { control: Map<string, string>; extra: Record<string, string | string[]> } {
   const control = new Map<string, string>();
   const extra: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(search)) {
@@ -106,5 +109,5 @@ export function parseControlParams(search: string): ControlParams {
 /** The target as the refused-requests log shows it. */
 export function describeTarget(p: Pick<ControlParams, 'workflowId' | 'triggerName'>): string {
   if (p.workflowId !== undefined) return `workflow ${p.workflowId}`;
-  return p.triggerName !== undefined ? `trigger ${p.triggerName}` : 'the token\'s own target';
+  return p.triggerName !== undefined ? `trigger ${p.triggerName}` : "the token's own target";
 }

@@ -16,7 +16,12 @@ export interface ExampleInput {
   recordId?: number;
 }
 
-export interface Examples { url: string; curl: string; php: string; html: string }
+export interface Examples {
+  url: string;
+  curl: string;
+  php: string;
+  html: string;
+}
 
 const TOKEN_PLACEHOLDER = 'YOUR_TOKEN';
 
@@ -30,11 +35,13 @@ const sample = (name: string): string => {
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const phpQuote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const htmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const htmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function buildExamples(input: ExampleInput): Examples {
   const p = input.permission;
-  const target = p.workflowId != null ? `workflow_id=${p.workflowId}` : `trigger=${encodeURIComponent(p.triggerName ?? '')}`;
+  const target =
+    p.workflowId != null ? `workflow_id=${p.workflowId}` : `trigger=${encodeURIComponent(p.triggerName ?? '')}`;
   const base = trimTrailingSlashes(input.shortUrl);
   const url = `${base}?${target}&record_id=${input.recordId ?? 0}`;
   const tokenUrl = p.hasToken ? `${base}/${TOKEN_PLACEHOLDER}?${target}&record_id=${input.recordId ?? 0}` : url;
@@ -50,7 +57,7 @@ export function buildExamples(input: ExampleInput): Examples {
     ...fields.map((f, i) => `   ${phpQuote(f)} => ${phpQuote(sample(f))}${i < fields.length - 1 ? ',' : ''}`),
     ');',
     "$fields_string = '';",
-    'foreach($fields as $key=>$value) { $fields_string .= $key.\'=\'.urlencode($value).\'&\'; }',
+    "foreach($fields as $key=>$value) { $fields_string .= $key.'='.urlencode($value).'&'; }",
     "rtrim($fields_string, '&');",
     '$ch = curl_init();',
     'curl_setopt($ch, CURLOPT_URL, $url);',
@@ -62,7 +69,11 @@ export function buildExamples(input: ExampleInput): Examples {
   const html = [
     `<form method="post" action="${htmlEscape(tokenUrl)}">`,
     ...fields.map((f) => `  <label>${htmlEscape(f)} <input name="${htmlEscape(f)}"></label>`),
-    ...(p.honeypotField ? [`  <input name="${htmlEscape(p.honeypotField)}" value="" tabindex="-1" autocomplete="off" style="position:absolute;left:-9999px" aria-hidden="true">`] : []),
+    ...(p.honeypotField
+      ? [
+          `  <input name="${htmlEscape(p.honeypotField)}" value="" tabindex="-1" autocomplete="off" style="position:absolute;left:-9999px" aria-hidden="true">`,
+        ]
+      : []),
     '  <button type="submit">Send</button>',
     '</form>',
   ].join('\n');

@@ -16,11 +16,13 @@ import { canonicalJson } from './env-fields.js';
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
-export interface StoredResponse { status: number; headers: Record<string, string>; body: string }
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
-export type ClaimResult =
-  | { state: 'new' }
-  | { state: 'replay'; response: StoredResponse };
+export type ClaimResult = { state: 'new' } | { state: 'replay'; response: StoredResponse };
 
 /**
  * WorkflowGen's `clientMutationId`: a top-level field, or inside `args.input` (its payloads are
@@ -31,15 +33,21 @@ export function clientMutationIdOf(env: Record<string, unknown>): unknown {
   if (Object.hasOwn(env, 'clientMutationId')) return env.clientMutationId;
   const args = env.args as { input?: unknown } | undefined;
   const input = args !== null && typeof args === 'object' && Object.hasOwn(args, 'input') ? args.input : undefined;
-  return input !== null && typeof input === 'object' && Object.hasOwn(input, 'clientMutationId') ? (input as Record<string, unknown>).clientMutationId : undefined;
+  return input !== null && typeof input === 'object' && Object.hasOwn(input, 'clientMutationId')
+    ? (input as Record<string, unknown>).clientMutationId
+    : undefined;
 }
 
 /** The caller's key, first of: Idempotency-Key header, webhook-id header, clientMutationId field. */
-export function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>, env: Record<string, unknown>): string | null {
+export function idempotencyKeyOf(
+  headers: Record<string, string | string[] | undefined>,
+  env: Record<string, unknown>,
+): string | null {
   const pick = (v: unknown) => (typeof v === 'string' && v !== '' ? v : Array.isArray(v) ? '' : null);
   const key = pick(headers['idempotency-key']) ?? pick(headers['webhook-id']) ?? pick(clientMutationIdOf(env));
   if (key === null) return null;
-  if (!KEY.test(key)) throw new HookflowError('bad_request', 'The idempotency key must be 1-200 visible ASCII characters');
+  if (!KEY.test(key))
+    throw new HookflowError('bad_request', 'The idempotency key must be 1-200 visible ASCII characters');
   return key;
 }
 
@@ -62,7 +70,12 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
 
   async function tryInsert(permissionId: number, key: string, hash: string): Promise<boolean> {
     try {
-      await table().insert({ permission_id: permissionId, idem_key: key, body_hash: hash, created_at: db.raw(nowMsSql(db)) });
+      await table().insert({
+        permission_id: permissionId,
+        idem_key: key,
+        body_hash: hash,
+        created_at: db.raw(nowMsSql(db)),
+      });
       return true;
     } catch (err) {
       if (isDuplicate(err)) return false;
@@ -74,7 +87,9 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
     async claim(permissionId: number, key: string, hash: string): Promise<ClaimResult> {
       for (let i = 0; i < 3; i++) {
         if (await tryInsert(permissionId, key, hash)) return { state: 'new' };
-        const row = await table().where({ permission_id: permissionId, idem_key: key }).first('*', db.raw(`${nowMsSql(db)} AS db_now_ms`));
+        const row = await table()
+          .where({ permission_id: permissionId, idem_key: key })
+          .first('*', db.raw(`${nowMsSql(db)} AS db_now_ms`));
         if (!row) continue; // released meanwhile: try again
         const age = Number(row.db_now_ms) - Number(row.created_at);
         const expired = age > IDEMPOTENCY_WINDOW_MS;
@@ -84,17 +99,43 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
           await table().where({ permission_id: permissionId, idem_key: key, created_at: row.created_at }).delete();
           continue;
         }
-        if (row.body_hash !== hash) throw new HookflowError('validation_failed', 'This idempotency key was already used with a different request body');
-        if (row.response_status == null) throw new HookflowError('conflict', 'A request with this idempotency key is still being processed; retry later');
-        return { state: 'replay', response: { status: Number(row.response_status), headers: JSON.parse(row.response_headers ?? '{}'), body: row.response_body ?? '' } };
+        if (row.body_hash !== hash)
+          throw new HookflowError(
+            'validation_failed',
+            'This idempotency key was already used with a different request body',
+          );
+        if (row.response_status == null)
+          throw new HookflowError(
+            'conflict',
+            'A request with this idempotency key is still being processed; retry later',
+          );
+        return {
+          state: 'replay',
+          response: {
+            status: Number(row.response_status),
+            headers: JSON.parse(row.response_headers ?? '{}'),
+            body: row.response_body ?? '',
+          },
+        };
       }
       throw new HookflowError('conflict', 'A request with this idempotency key is being processed; retry later');
     },
 
-    async complete(permissionId: number, key: string, response: StoredResponse, runId: number | null, trx?: Knex.Transaction): Promise<void> {
-      await (trx ?? db)('hookflow_idempotency').where({ permission_id: permissionId, idem_key: key }).update({
-        response_status: response.status, response_headers: JSON.stringify(response.headers), response_body: response.body, run_id: runId,
-      });
+    async complete(
+      permissionId: number,
+      key: string,
+      response: StoredResponse,
+      runId: number | null,
+      trx?: Knex.Transaction,
+    ): Promise<void> {
+      await (trx ?? db)('hookflow_idempotency')
+        .where({ permission_id: permissionId, idem_key: key })
+        .update({
+          response_status: response.status,
+          response_headers: JSON.stringify(response.headers),
+          response_body: response.body,
+          run_id: runId,
+        });
     },
 
     /** Forgets a claim whose request ended without a deliberate answer, so a retry can run. */
@@ -107,14 +148,27 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
 export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;
 
 /** Keys older than `cutoff` (epoch ms, database clock), in bounded batches; returns how many went. */
-export async function pruneIdempotencyKeys(db: Knex, cutoff: number, opts: { batchSize?: number; maxBatches?: number } = {}): Promise<number> {
+export async function pruneIdempotencyKeys(
+  db: Knex,
+  cutoff: number,
+  opts: { batchSize?: number; maxBatches?: number } = {},
+): Promise<number> {
   const size = opts.batchSize ?? 500;
   let total = 0;
   // A composite primary key: batches delete by (permission_id, idem_key).
   for (let i = 0; i < (opts.maxBatches ?? 200); i++) {
-    const keys = await db('hookflow_idempotency').select('permission_id', 'idem_key').where('created_at', '<', cutoff).orderBy('created_at').limit(size);
+    const keys = await db('hookflow_idempotency')
+      .select('permission_id', 'idem_key')
+      .where('created_at', '<', cutoff)
+      .orderBy('created_at')
+      .limit(size);
     if (keys.length === 0) break;
-    total += await db('hookflow_idempotency').whereIn(['permission_id', 'idem_key'], keys.map((k) => [k.permission_id, k.idem_key])).del();
+    total += await db('hookflow_idempotency')
+      .whereIn(
+        ['permission_id', 'idem_key'],
+        keys.map((k) => [k.permission_id, k.idem_key]),
+      )
+      .del();
     if (keys.length < size) break;
   }
   return total;

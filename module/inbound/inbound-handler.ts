@@ -21,14 +21,32 @@ import { decideAccess } from './access.js';
 import { createBodyReader, runMiddleware, type BodyReader } from './request-body.js';
 import { toInertEnv } from './env-fields.js';
 import { clientMutationIdOf, idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
-import { acceptedAnswer, errorAnswer, sendAnswer, successAnswer, wantsHtml, type InboundAnswer, type PageModel } from './responses.js';
+import {
+  acceptedAnswer,
+  errorAnswer,
+  sendAnswer,
+  successAnswer,
+  wantsHtml,
+  type InboundAnswer,
+  type PageModel,
+} from './responses.js';
 import { prepareRequest, startRequest, type RunRequestResult } from './run-request.js';
 import type { Permission } from './permissions.js';
 import type { InboundDeps } from './router.js';
 
-interface HandlerDeps extends InboundDeps { idempotency: IdempotencyStore; page: (m: PageModel) => string }
+interface HandlerDeps extends InboundDeps {
+  idempotency: IdempotencyStore;
+  page: (m: PageModel) => string;
+}
 
-interface Ctx { req: Request; res: Response; asHtml: boolean; ip: string; params?: ControlParams; permission?: Permission }
+interface Ctx {
+  req: Request;
+  res: Response;
+  asHtml: boolean;
+  ip: string;
+  params?: ControlParams;
+  permission?: Permission;
+}
 
 function memo<K, V>(build: (key: K) => V): (key: K) => V {
   let last: { k: string; v: V } | null = null;
@@ -42,26 +60,46 @@ function memo<K, V>(build: (key: K) => V): (key: K) => V {
 // Keys and limits come from res.locals, which the handler fills before running a limiter.
 function limiter(limit: (res: Response) => number, key: (res: Response) => string) {
   return rateLimit({
-    windowMs: 60_000, limit: (_req, res) => limit(res), keyGenerator: (_req, res) => key(res), standardHeaders: 'draft-7', legacyHeaders: false,
-    handler: (_req, _res, next) => next(new HookflowError('rate_limited', 'Too many requests; slow down and retry in a minute')),
-    skip: (_req, res) => limit(res) <= 0, validate: false,
+    windowMs: 60_000,
+    limit: (_req, res) => limit(res),
+    keyGenerator: (_req, res) => key(res),
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) =>
+      next(new HookflowError('rate_limited', 'Too many requests; slow down and retry in a minute')),
+    skip: (_req, res) => limit(res) <= 0,
+    validate: false,
   });
 }
 
 export function createInboundHandler(deps: HandlerDeps) {
   const trusted = memo((values: string[]) => {
     const parsed = parseTrustedProxies(values);
-    if ('errors' in parsed) deps.logger.error({ errors: parsed.errors }, 'trustedProxies setting is invalid; trusting no proxy');
+    if ('errors' in parsed)
+      deps.logger.error({ errors: parsed.errors }, 'trustedProxies setting is invalid; trusting no proxy');
     return 'ok' in parsed ? parsed.ok : { entries: [] };
   });
-  const bodyReader = memo((l: { maxBytes: number; maxFields: number; maxDepth: number; maxNameLength: number }): BodyReader => createBodyReader(l));
+  const bodyReader = memo(
+    (l: { maxBytes: number; maxFields: number; maxDepth: number; maxNameLength: number }): BodyReader =>
+      createBodyReader(l),
+  );
   const permissionOf = (res: Response) => res.locals.hookflowPermission as Permission;
-  const perIp = limiter(() => deps.settings().inboundPerIpPerMinute, (res) => ipKeyGenerator(String(res.locals.hookflowIp)));
-  const perPermission = limiter((res) => permissionOf(res).rateLimitPerMinute ?? 0, (res) => `p${permissionOf(res).id}`);
+  const perIp = limiter(
+    () => deps.settings().inboundPerIpPerMinute,
+    (res) => ipKeyGenerator(String(res.locals.hookflowIp)),
+  );
+  const perPermission = limiter(
+    (res) => permissionOf(res).rateLimitPerMinute ?? 0,
+    (res) => `p${permissionOf(res).id}`,
+  );
 
   function clientIp(req: Request): string {
     const s = deps.settings();
-    const r = resolveClientAddress({ socketAddress: req.socket.remoteAddress, forwardedFor: req.headers['x-forwarded-for'], trusted: trusted(s.trustedProxies) });
+    const r = resolveClientAddress({
+      socketAddress: req.socket.remoteAddress,
+      forwardedFor: req.headers['x-forwarded-for'],
+      trusted: trusted(s.trustedProxies),
+    });
     if ('error' in r) throw new HookflowError('forbidden', `Client address could not be determined: ${r.error}`);
     return r.ok;
   }
@@ -74,15 +112,25 @@ export function createInboundHandler(deps: HandlerDeps) {
   async function targetPermissions(ctx: Ctx, token: string | undefined): Promise<Permission[]> {
     const params = ctx.params as ControlParams;
     if (!hasNoTarget(params)) return deps.access.forTarget(params);
-    if (token === undefined) throw new HookflowError('bad_request', 'Bad control parameters', { workflow_id: 'give workflow_id or trigger, or a token that names its permission\'s workflow' });
+    if (token === undefined)
+      throw new HookflowError('bad_request', 'Bad control parameters', {
+        workflow_id: "give workflow_id or trigger, or a token that names its permission's workflow",
+      });
     const own = await deps.access.forToken(token);
     if (!own) return [];
-    ctx.params = { ...params, ...(own.workflowId ? { workflowId: own.workflowId } : { triggerName: own.triggerName ?? undefined }) };
+    ctx.params = {
+      ...params,
+      ...(own.workflowId ? { workflowId: own.workflowId } : { triggerName: own.triggerName ?? undefined }),
+    };
     return [own];
   }
 
   async function authorize(ctx: Ctx, pathToken: string | undefined): Promise<Permission> {
-    const token = extractPresentedToken({ authorization: ctx.req.headers.authorization, headerToken: header(ctx.req, 'x-hookflow-token'), pathToken });
+    const token = extractPresentedToken({
+      authorization: ctx.req.headers.authorization,
+      headerToken: header(ctx.req, 'x-hookflow-token'),
+      pathToken,
+    });
     const candidates = await targetPermissions(ctx, token);
     const params = ctx.params as ControlParams;
     const decision = decideAccess(candidates, ctx.ip, token);
@@ -96,15 +144,28 @@ export function createInboundHandler(deps: HandlerDeps) {
 
   async function readEnv(ctx: Ctx): Promise<Record<string, unknown>> {
     const s = deps.settings();
-    const body = await bodyReader({ maxBytes: s.inboundBodyLimit, maxFields: s.inboundMaxFields, maxDepth: s.inboundMaxDepth, maxNameLength: s.inboundMaxFieldNameLength })(ctx.req, ctx.res);
+    const body = await bodyReader({
+      maxBytes: s.inboundBodyLimit,
+      maxFields: s.inboundMaxFields,
+      maxDepth: s.inboundMaxDepth,
+      maxNameLength: s.inboundMaxFieldNameLength,
+    })(ctx.req, ctx.res);
     const p = ctx.permission as Permission;
     if (!p.queryAsEnv) return body;
     // Query fields get exactly the checks body fields get (prototype keys, counts, name length).
-    const query = toInertEnv((ctx.params as ControlParams).extra, { maxFields: s.inboundMaxFields, maxDepth: s.inboundMaxDepth, maxNameLength: s.inboundMaxFieldNameLength });
+    const query = toInertEnv((ctx.params as ControlParams).extra, {
+      maxFields: s.inboundMaxFields,
+      maxDepth: s.inboundMaxDepth,
+      maxNameLength: s.inboundMaxFieldNameLength,
+    });
     return { ...query, ...body };
   }
 
-  async function execute(ctx: Ctx, env: Record<string, unknown>, key: string | null): Promise<{ answer: InboundAnswer; runId: number | null }> {
+  async function execute(
+    ctx: Ctx,
+    env: Record<string, unknown>,
+    key: string | null,
+  ): Promise<{ answer: InboundAnswer; runId: number | null }> {
     const permission = ctx.permission as Permission;
     const id = clientMutationIdOf(env);
     const clientMutationId = typeof id === 'string' ? id : null;
@@ -116,7 +177,13 @@ export function createInboundHandler(deps: HandlerDeps) {
       // leave runs without their idempotency record (which would let a retry run them twice).
       result = await deps.db.transaction(async (trx) => {
         const r = await startRequest(deps, request, prepared, trx);
-        await deps.idempotency.complete(permission.id, key, answerFor(ctx, r, clientMutationId), r.started[0]?.runId ?? null, trx);
+        await deps.idempotency.complete(
+          permission.id,
+          key,
+          answerFor(ctx, r, clientMutationId),
+          r.started[0]?.runId ?? null,
+          trx,
+        );
         return r;
       });
     } else result = await startRequest(deps, request, prepared);
@@ -125,11 +192,27 @@ export function createInboundHandler(deps: HandlerDeps) {
 
   function answerFor(ctx: Ctx, r: RunRequestResult, clientMutationId: string | null): InboundAnswer {
     const [first, ...rest] = r.started;
-    const base = { runId: first.runId, workflowId: first.workflow.id, recordId: (ctx.params as ControlParams).recordId, clientMutationId, others: rest.map((s) => ({ run_id: s.runId, workflow_id: s.workflow.id, status: s.outcome?.status ?? 'queued' })) };
+    const base = {
+      runId: first.runId,
+      workflowId: first.workflow.id,
+      recordId: (ctx.params as ControlParams).recordId,
+      clientMutationId,
+      others: rest.map((s) => ({ run_id: s.runId, workflow_id: s.workflow.id, status: s.outcome?.status ?? 'queued' })),
+    };
     if (r.mode === 'async') return acceptedAnswer(base, ctx.asHtml, deps.page);
     const failed = r.started.find((s) => s.outcome?.status === 'failed');
-    if (failed) return errorAnswer(new HookflowError('task_failed', `The workflow failed; run ${failed.runId} has the details`), ctx.asHtml, deps.page, { run_id: failed.runId });
-    return successAnswer({ ...base, response: first.outcome?.response ?? null, status: first.outcome?.status }, ctx.asHtml, deps.page);
+    if (failed)
+      return errorAnswer(
+        new HookflowError('task_failed', `The workflow failed; run ${failed.runId} has the details`),
+        ctx.asHtml,
+        deps.page,
+        { run_id: failed.runId },
+      );
+    return successAnswer(
+      { ...base, response: first.outcome?.response ?? null, status: first.outcome?.status },
+      ctx.asHtml,
+      deps.page,
+    );
   }
 
   async function withIdempotency(ctx: Ctx, env: Record<string, unknown>): Promise<InboundAnswer> {
@@ -137,8 +220,13 @@ export function createInboundHandler(deps: HandlerDeps) {
     const permission = ctx.permission as Permission;
     if (key === null) return (await execute(ctx, env, null)).answer;
     const params = ctx.params as ControlParams;
-    const claim = await deps.idempotency.claim(permission.id, key, requestHash({ w: params.workflowId, t: params.triggerName, r: params.recordId, m: params.mode, env }));
-    if (claim.state === 'replay') return { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } };
+    const claim = await deps.idempotency.claim(
+      permission.id,
+      key,
+      requestHash({ w: params.workflowId, t: params.triggerName, r: params.recordId, m: params.mode, env }),
+    );
+    if (claim.state === 'replay')
+      return { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } };
     try {
       const { answer, runId } = await execute(ctx, env, key);
       await deps.idempotency.complete(permission.id, key, answer, runId);
@@ -148,7 +236,10 @@ export function createInboundHandler(deps: HandlerDeps) {
       // while a run stored before the outage may still resume); it is taken over once stale.
       if (isTransientDbError(err)) throw err;
       const coded = toHookflowError(err);
-      if (!coded) { await deps.idempotency.release(permission.id, key).catch(() => undefined); throw err; }
+      if (!coded) {
+        await deps.idempotency.release(permission.id, key).catch(() => undefined);
+        throw err;
+      }
       const answer = errorAnswer(coded, ctx.asHtml, deps.page);
       await deps.idempotency.complete(permission.id, key, answer, null);
       return answer;
@@ -157,7 +248,14 @@ export function createInboundHandler(deps: HandlerDeps) {
 
   async function refuseLogged(ctx: Ctx, err: HookflowError): Promise<void> {
     if (err.status === 403 || err.status === 429 || err.status >= 500) return; // 403s are logged in authorize()
-    await deps.refusals.record({ ip: ctx.ip, target: ctx.params ? describeTarget(ctx.params) : null, reason: err.message, status: err.status }).catch(() => undefined);
+    await deps.refusals
+      .record({
+        ip: ctx.ip,
+        target: ctx.params ? describeTarget(ctx.params) : null,
+        reason: err.message,
+        status: err.status,
+      })
+      .catch(() => undefined);
   }
 
   return async function handle(req: Request, res: Response, pathToken: string | undefined): Promise<void> {
@@ -172,20 +270,41 @@ export function createInboundHandler(deps: HandlerDeps) {
       await runMiddleware(perPermission, req, res);
       const env = await readEnv(ctx);
       if (honeypotFilled(ctx.permission, env)) {
-        await deps.refusals.record({ ip: ctx.ip, target: describeTarget(ctx.params), reason: 'honeypot field filled; answered 200, nothing ran', status: 200 });
-        return sendAnswer(res, successAnswer({ runId: 0, workflowId: 0, recordId: ctx.params.recordId, response: null }, ctx.asHtml, deps.page));
+        await deps.refusals.record({
+          ip: ctx.ip,
+          target: describeTarget(ctx.params),
+          reason: 'honeypot field filled; answered 200, nothing ran',
+          status: 200,
+        });
+        return sendAnswer(
+          res,
+          successAnswer(
+            { runId: 0, workflowId: 0, recordId: ctx.params.recordId, response: null },
+            ctx.asHtml,
+            deps.page,
+          ),
+        );
       }
       sendAnswer(res, await withIdempotency(ctx, env));
     } catch (err) {
       if (isTransientDbError(err)) {
-        deps.logger.warn({ ip: ctx.ip, err: String((err as Error)?.message ?? err) }, 'inbound request: database unavailable; answered 503');
+        deps.logger.warn(
+          { ip: ctx.ip, err: String((err as Error)?.message ?? err) },
+          'inbound request: database unavailable; answered 503',
+        );
         return sendAnswer(res, unavailableAnswer(ctx.asHtml, deps.page));
       }
       const coded = toHookflowError(err);
       if (!coded) {
         const errorId = randomUUID();
-        deps.logger.error({ errorId, ip: ctx.ip, err: String((err as Error)?.stack ?? err) }, 'inbound request failed unexpectedly');
-        return sendAnswer(res, errorAnswer(new HookflowError('internal', `Internal error (id ${errorId})`), ctx.asHtml, deps.page));
+        deps.logger.error(
+          { errorId, ip: ctx.ip, err: String((err as Error)?.stack ?? err) },
+          'inbound request failed unexpectedly',
+        );
+        return sendAnswer(
+          res,
+          errorAnswer(new HookflowError('internal', `Internal error (id ${errorId})`), ctx.asHtml, deps.page),
+        );
       }
       await refuseLogged(ctx, coded);
       if (!req.complete) res.setHeader('connection', 'close'); // do not read an unwanted body to its end
@@ -202,7 +321,14 @@ export const RETRY_AFTER_OUTAGE_SECONDS = 5;
  * stored before the outage resumes on its own; a retry sent with an Idempotency-Key cannot run twice.
  */
 function unavailableAnswer(asHtml: boolean, page: (m: PageModel) => string): InboundAnswer {
-  const answer = errorAnswer(new HookflowError('unavailable', 'The CRM database is not reachable right now; retry in a few seconds (send an Idempotency-Key to make retries safe)'), asHtml, page);
+  const answer = errorAnswer(
+    new HookflowError(
+      'unavailable',
+      'The CRM database is not reachable right now; retry in a few seconds (send an Idempotency-Key to make retries safe)',
+    ),
+    asHtml,
+    page,
+  );
   return { ...answer, headers: { ...answer.headers, 'retry-after': String(RETRY_AFTER_OUTAGE_SECONDS) } };
 }
 

@@ -29,21 +29,34 @@ const shown = (text: string, n = 60) => JSON.stringify(text.length > n ? `${text
 
 /** The 415 for a body of a type the short URL does not read. */
 export function unsupportedType(contentType: string | undefined): HookflowError {
-  if (!contentType) return new HookflowError('unsupported_media_type', `The body has no Content-Type; send ${ACCEPTED}`);
-  return new HookflowError('unsupported_media_type', `Content type ${shown(contentType.split(';')[0].trim())} is not accepted; send ${ACCEPTED}`);
+  if (!contentType)
+    return new HookflowError('unsupported_media_type', `The body has no Content-Type; send ${ACCEPTED}`);
+  return new HookflowError(
+    'unsupported_media_type',
+    `Content type ${shown(contentType.split(';')[0].trim())} is not accepted; send ${ACCEPTED}`,
+  );
 }
 
 /** Null for UTF-8 (or no charset); otherwise the 415 naming the charset and where it was declared. */
 export function charsetProblem(charset: string | null | undefined, where: string): HookflowError | null {
   if (charset === undefined || charset === null || charset.toLowerCase() === 'utf-8') return null;
-  return new HookflowError('unsupported_media_type', `Charset ${shown(charset, 40)} (${where}) is not accepted; send UTF-8 — no charset, or charset=utf-8`);
+  return new HookflowError(
+    'unsupported_media_type',
+    `Charset ${shown(charset, 40)} (${where}) is not accepted; send UTF-8 — no charset, or charset=utf-8`,
+  );
 }
 
-interface ParsedContentType { type: string; subtype: string; params: Record<string, string | undefined> }
+interface ParsedContentType {
+  type: string;
+  subtype: string;
+  params: Record<string, string | undefined>;
+}
 
 // busboy's own parser, so that the boundary scanned for below is exactly the one busboy splits
 // the body on (a second parser could disagree on a quoted or repeated parameter).
-const busboyUtils = createRequire(import.meta.url)('busboy/lib/utils.js') as { parseContentType(text: string): ParsedContentType | undefined };
+const busboyUtils = createRequire(import.meta.url)('busboy/lib/utils.js') as {
+  parseContentType(text: string): ParsedContentType | undefined;
+};
 
 /** The boundary and charset of a multipart Content-Type, as busboy reads them; null when busboy would refuse it. */
 export function multipartParams(contentType: string | undefined): { boundary: string; charset?: string } | null {
@@ -66,16 +79,27 @@ const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\
  */
 export function extendedValueCharsets(headers: string, probe?: { steps: number }): string[] {
   const found: string[] = [];
-  const step = () => { if (probe) probe.steps++; };
+  const step = () => {
+    if (probe) probe.steps++;
+  };
   for (let star = headers.indexOf('*'); star !== -1; star = headers.indexOf('*', star + 1)) {
     let i = star + 1;
-    while (i < headers.length && isSpace(headers[i])) { step(); i++; }
+    while (i < headers.length && isSpace(headers[i])) {
+      step();
+      i++;
+    }
     if (headers[i] !== '=') continue;
     i++;
-    while (i < headers.length && isSpace(headers[i])) { step(); i++; }
+    while (i < headers.length && isSpace(headers[i])) {
+      step();
+      i++;
+    }
     if (headers[i] === '"') i++;
     const start = i;
-    while (i < headers.length && i - start < MAX_CHARSET && !`'";*=`.includes(headers[i]) && !isSpace(headers[i])) { step(); i++; }
+    while (i < headers.length && i - start < MAX_CHARSET && !`'";*=`.includes(headers[i]) && !isSpace(headers[i])) {
+      step();
+      i++;
+    }
     if (headers[i] === "'" || i - start >= MAX_CHARSET) found.push(headers.slice(start, i));
   }
   return found;

@@ -14,18 +14,25 @@ import { HookflowError } from '../errors.js';
 import { forbiddenSegment, type EnvLimits } from './env-fields.js';
 import { charsetProblem, multipartParams, partHeaderCharsets } from './media-types.js';
 
-export interface MultipartLimits extends EnvLimits { maxBytes: number }
+export interface MultipartLimits extends EnvLimits {
+  maxBytes: number;
+}
 
 const tooLarge = () => new HookflowError('payload_too_large', 'Request body is too large');
 const tooMany = (n: number) => new HookflowError('payload_too_large', `Too many fields (at most ${n})`);
-const badName = (name: string) => new HookflowError('bad_request', `field name ${JSON.stringify(name.slice(0, 80))} is not allowed`);
+const badName = (name: string) =>
+  new HookflowError('bad_request', `field name ${JSON.stringify(name.slice(0, 80))} is not allowed`);
 
 /** The whole body, refusing (and no longer buffering) past `maxBytes`. */
 function readAll(req: Request, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-    const stop = (err: HookflowError) => { req.removeListener('data', onData); req.resume(); reject(err); };
+    const stop = (err: HookflowError) => {
+      req.removeListener('data', onData);
+      req.resume();
+      reject(err);
+    };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) return stop(tooLarge());
@@ -44,17 +51,41 @@ function parseFields(body: Buffer, req: Request, limits: MultipartLimits): Promi
     let bb: busboy.Busboy;
     try {
       // defParamCharset utf8: part names are UTF-8 like everything else (busboy's default is latin1).
-      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fieldNameSize: limits.maxNameLength, fieldSize: limits.maxBytes, fields: limits.maxFields, files: 1, parts: limits.maxFields + 1 } });
+      bb = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8',
+        limits: {
+          fieldNameSize: limits.maxNameLength,
+          fieldSize: limits.maxBytes,
+          fields: limits.maxFields,
+          files: 1,
+          parts: limits.maxFields + 1,
+        },
+      });
     } catch (err) {
       reject(new HookflowError('bad_request', `Malformed multipart body: ${(err as Error).message}`));
       return;
     }
     const fields = new Map<string, string[]>();
     let failed = false;
-    const fail = (err: HookflowError) => { if (!failed) { failed = true; reject(err); } };
-    bb.on('file', (name: string, stream: NodeJS.ReadableStream) => { stream.resume(); fail(new HookflowError('bad_request', `File uploads are not accepted (part ${JSON.stringify(name.slice(0, 80))}); send text fields only`)); });
+    const fail = (err: HookflowError) => {
+      if (!failed) {
+        failed = true;
+        reject(err);
+      }
+    };
+    bb.on('file', (name: string, stream: NodeJS.ReadableStream) => {
+      stream.resume();
+      fail(
+        new HookflowError(
+          'bad_request',
+          `File uploads are not accepted (part ${JSON.stringify(name.slice(0, 80))}); send text fields only`,
+        ),
+      );
+    });
     bb.on('field', (name: string, value: string, info: { nameTruncated: boolean; valueTruncated: boolean }) => {
-      if (info.nameTruncated) return fail(new HookflowError('bad_request', `a field name is longer than ${limits.maxNameLength} characters`));
+      if (info.nameTruncated)
+        return fail(new HookflowError('bad_request', `a field name is longer than ${limits.maxNameLength} characters`));
       if (info.valueTruncated) return fail(tooLarge());
       if (forbiddenSegment(name)) return fail(badName(name));
       fields.set(name, [...(fields.get(name) ?? []), value]);
@@ -62,7 +93,9 @@ function parseFields(body: Buffer, req: Request, limits: MultipartLimits): Promi
     bb.on('fieldsLimit', () => fail(tooMany(limits.maxFields)));
     bb.on('partsLimit', () => fail(tooMany(limits.maxFields)));
     bb.on('error', (err: Error) => fail(new HookflowError('bad_request', `Malformed multipart body: ${err.message}`)));
-    bb.on('close', () => { if (!failed) resolve(fields); });
+    bb.on('close', () => {
+      if (!failed) resolve(fields);
+    });
     bb.end(body);
   });
 }
@@ -74,9 +107,16 @@ function nestLikeForm(fields: Map<string, string[]>, limits: MultipartLimits): R
   try {
     // qs takes an object of already-split fields (its types list string values only; arrays of
     // repeated names are merged exactly as for `a=1&a=2`).
-    return qs.parse(flat as Record<string, string>, { allowPrototypes: true, arrayLimit: Math.max(100, fields.size), depth: limits.maxDepth, parameterLimit: limits.maxFields, strictDepth: true });
+    return qs.parse(flat as Record<string, string>, {
+      allowPrototypes: true,
+      arrayLimit: Math.max(100, fields.size),
+      depth: limits.maxDepth,
+      parameterLimit: limits.maxFields,
+      strictDepth: true,
+    });
   } catch (err) {
-    if (err instanceof RangeError) throw new HookflowError('bad_request', `field names are nested deeper than ${limits.maxDepth} levels`);
+    if (err instanceof RangeError)
+      throw new HookflowError('bad_request', `field names are nested deeper than ${limits.maxDepth} levels`);
     throw err;
   }
 }

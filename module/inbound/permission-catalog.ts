@@ -41,12 +41,18 @@ export function indexPermissions(enabled: readonly Permission[]): PermissionInde
   return index;
 }
 
-export function createPermissionCatalog(deps: { watch: ConfigWatch; listEnabled(q: Knex | Knex.Transaction): Promise<Permission[]> }): PermissionLookup {
+export function createPermissionCatalog(deps: {
+  watch: ConfigWatch;
+  listEnabled(q: Knex | Knex.Transaction): Promise<Permission[]>;
+}): PermissionLookup {
   const snapshot = createVersionedSnapshot(deps.watch, async (q) => indexPermissions(await deps.listEnabled(q)));
   return {
     async forTarget(target) {
       const index = await snapshot.get();
-      const list = target.workflowId !== undefined ? index.byWorkflow.get(target.workflowId) : index.byTrigger.get(target.triggerName ?? '');
+      const list =
+        target.workflowId !== undefined
+          ? index.byWorkflow.get(target.workflowId)
+          : index.byTrigger.get(target.triggerName ?? '');
       return list ? [...list] : [];
     },
     async forToken(token) {

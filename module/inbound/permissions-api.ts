@@ -14,7 +14,10 @@ import { shortUrlOf } from './short-url.js';
 import { checkClientAddress, toPublicPermission, type Permission } from './permissions.js';
 import type { InboundDeps } from './router.js';
 
-export interface PermissionsApiDeps extends Pick<InboundDeps, 'permissions' | 'refusals' | 'store' | 'settings' | 'host'> {
+export interface PermissionsApiDeps extends Pick<
+  InboundDeps,
+  'permissions' | 'refusals' | 'store' | 'settings' | 'host'
+> {
   /** Mount path of the inbound router (manifest `routes.inbound`), for the examples. */
   inboundMount: string;
 }
@@ -26,11 +29,21 @@ const CheckInput = z.object({
   triggerName: z.string().max(64).optional(),
 });
 
-const Paging = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) });
+const Paging = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
 
 /** Copy-ready examples for a permission, with the fields its target workflow declares. */
-export async function permissionExamples(store: InboundDeps['store'], shortUrl: string, p: Permission): Promise<Examples> {
-  const wf = p.workflowId != null ? await store.get(p.workflowId) : (await store.findByTriggerName(p.triggerName ?? ''))[0] ?? null;
+export async function permissionExamples(
+  store: InboundDeps['store'],
+  shortUrl: string,
+  p: Permission,
+): Promise<Examples> {
+  const wf =
+    p.workflowId != null
+      ? await store.get(p.workflowId)
+      : ((await store.findByTriggerName(p.triggerName ?? ''))[0] ?? null);
   return buildExamples({ shortUrl, permission: p, fields: wf?.requiredEnv.map((f) => f.name) });
 }
 
@@ -43,7 +56,9 @@ export function createPermissionsApi(deps: PermissionsApiDeps): Router {
   });
   api.post('/permissions', async (req, res) => {
     const saved = await deps.permissions.create(req.body);
-    res.status(201).json({ permission: toPublicPermission(saved.permission), ...(saved.token ? { token: saved.token } : {}) });
+    res
+      .status(201)
+      .json({ permission: toPublicPermission(saved.permission), ...(saved.token ? { token: saved.token } : {}) });
   });
   api.get('/permissions/:id', async (req, res) => {
     const p = await deps.permissions.require(parseId(req.params.id));
@@ -59,9 +74,16 @@ export function createPermissionsApi(deps: PermissionsApiDeps): Router {
   });
   api.post('/permissions/check', async (req, res) => {
     const input = parseInput(CheckInput, req.body);
-    const result = checkClientAddress(input.ip, await deps.permissions.list(), (p) =>
-      (!input.permissionId || p.id === input.permissionId) && (!input.workflowId || p.workflowId === input.workflowId) && (!input.triggerName || p.triggerName === input.triggerName));
-    if (result === null) throw new HookflowError('validation_failed', 'Invalid address', { ip: 'is not an IPv4 or IPv6 address' });
+    const result = checkClientAddress(
+      input.ip,
+      await deps.permissions.list(),
+      (p) =>
+        (!input.permissionId || p.id === input.permissionId) &&
+        (!input.workflowId || p.workflowId === input.workflowId) &&
+        (!input.triggerName || p.triggerName === input.triggerName),
+    );
+    if (result === null)
+      throw new HookflowError('validation_failed', 'Invalid address', { ip: 'is not an IPv4 or IPv6 address' });
     res.json(result);
   });
   api.get('/refusals', async (req, res) => {

@@ -34,7 +34,11 @@ export const PermissionInput = z.object({
   /** Query parameters other than the control ones become `$env` too. Default false. */
   queryAsEnv: z.boolean().default(false),
   /** Form field that must stay empty (bots fill it). Default null: no honeypot. */
-  honeypotField: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').nullable().default(null),
+  honeypotField: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
+    .nullable()
+    .default(null),
 });
 export type PermissionInput = z.input<typeof PermissionInput>;
 
@@ -59,7 +63,10 @@ export interface Permission {
 }
 
 /** What a save returns: the permission and, only when one was generated, the token (once). */
-export interface SavedPermission { permission: Permission; token?: string }
+export interface SavedPermission {
+  permission: Permission;
+  token?: string;
+}
 
 export type PublicPermission = Omit<Permission, 'tokenHash' | 'sources'> & { sources: string[] };
 
@@ -69,15 +76,32 @@ export function toPublicPermission(p: Permission): PublicPermission {
 }
 
 function permissionFromRow(r: Record<string, any>): Permission {
-  const lines = (() => { try { return JSON.parse(r.sources) as string[]; } catch { return []; } })();
+  const lines = (() => {
+    try {
+      return JSON.parse(r.sources) as string[];
+    } catch {
+      return [];
+    }
+  })();
   // Stored text is re-parsed; a hand-edited bad line grants nothing (parseSourceList drops it).
   const parsed = parseSourceList(Array.isArray(lines) ? lines : []);
   return {
-    id: Number(r.id), title: r.title, workflowId: r.workflow_id == null ? null : Number(r.workflow_id), triggerName: r.trigger_name ?? null,
-    sources: parsed.entries, hasToken: !!r.token_hash, tokenHint: r.token_hint ?? null, tokenHash: r.token_hash ?? null,
-    requireIpAndToken: !!r.require_ip_and_token, runAsUserId: r.run_as_user_id == null ? null : Number(r.run_as_user_id),
-    enabled: !!r.enabled, rateLimitPerMinute: r.rate_limit_per_minute == null ? null : Number(r.rate_limit_per_minute),
-    queryAsEnv: !!r.query_as_env, honeypotField: r.honeypot_field ?? null, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+    id: Number(r.id),
+    title: r.title,
+    workflowId: r.workflow_id == null ? null : Number(r.workflow_id),
+    triggerName: r.trigger_name ?? null,
+    sources: parsed.entries,
+    hasToken: !!r.token_hash,
+    tokenHint: r.token_hint ?? null,
+    tokenHash: r.token_hash ?? null,
+    requireIpAndToken: !!r.require_ip_and_token,
+    runAsUserId: r.run_as_user_id == null ? null : Number(r.run_as_user_id),
+    enabled: !!r.enabled,
+    rateLimitPerMinute: r.rate_limit_per_minute == null ? null : Number(r.rate_limit_per_minute),
+    queryAsEnv: !!r.query_as_env,
+    honeypotField: r.honeypot_field ?? null,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
   };
 }
 
@@ -90,7 +114,8 @@ export function validatePermission(raw: unknown): { input: z.infer<typeof Permis
   if (hasWorkflow === hasTrigger) fields.workflowId = 'choose exactly one: a workflow or a trigger name';
   const list = parseSourceList(input.sources);
   for (const e of list.errors) fields[`sources.${e.line}`] = `${JSON.stringify(e.text)}: ${e.error}`;
-  if (list.entries.length === 0 && input.token === 'remove') fields.sources = 'add at least one address or keep a token; otherwise nobody can call';
+  if (list.entries.length === 0 && input.token === 'remove')
+    fields.sources = 'add at least one address or keep a token; otherwise nobody can call';
   if (input.requireIpAndToken && input.token === 'remove') fields.requireIpAndToken = 'needs a token';
   if (Object.keys(fields).length > 0) throw new HookflowError('validation_failed', 'Invalid permission', fields);
   return { input, sources: list.entries };
@@ -99,7 +124,10 @@ export function validatePermission(raw: unknown): { input: z.infer<typeof Permis
 /** "Require IP and token" needs a token: the one kept, or one generated now. */
 function requireTokenWhenNeeded(input: z.infer<typeof PermissionInput>, hasToken: boolean): void {
   const willHaveToken = input.token === 'generate' || (input.token === 'keep' && hasToken);
-  if (input.requireIpAndToken && !willHaveToken) throw new HookflowError('validation_failed', 'Invalid permission', { requireIpAndToken: 'needs a token: choose "generate"' });
+  if (input.requireIpAndToken && !willHaveToken)
+    throw new HookflowError('validation_failed', 'Invalid permission', {
+      requireIpAndToken: 'needs a token: choose "generate"',
+    });
 }
 
 export type PermissionStore = ReturnType<typeof createPermissionStore>;
@@ -132,10 +160,17 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
 
   function rowOf(input: z.infer<typeof PermissionInput>, sources: SourceEntry[]) {
     return {
-      title: input.title, workflow_id: input.workflowId ?? null, trigger_name: input.triggerName || null,
-      sources: JSON.stringify(sources.map((s) => s.text)), require_ip_and_token: input.requireIpAndToken,
-      run_as_user_id: input.runAsUserId, enabled: input.enabled, rate_limit_per_minute: input.rateLimitPerMinute,
-      query_as_env: input.queryAsEnv, honeypot_field: input.honeypotField, updated_at: deps.now(),
+      title: input.title,
+      workflow_id: input.workflowId ?? null,
+      trigger_name: input.triggerName || null,
+      sources: JSON.stringify(sources.map((s) => s.text)),
+      require_ip_and_token: input.requireIpAndToken,
+      run_as_user_id: input.runAsUserId,
+      enabled: input.enabled,
+      rate_limit_per_minute: input.rateLimitPerMinute,
+      query_as_env: input.queryAsEnv,
+      honeypot_field: input.honeypotField,
+      updated_at: deps.now(),
     };
   }
 
@@ -160,7 +195,13 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
       const { input, sources } = validatePermission(raw);
       requireTokenWhenNeeded(input, false);
       const { cols, token } = tokenColumns(input.token);
-      const id = await change((trx) => insertReturningId(trx, 'hookflow_http_permissions', { ...rowOf(input, sources), ...cols, created_at: deps.now() }));
+      const id = await change((trx) =>
+        insertReturningId(trx, 'hookflow_http_permissions', {
+          ...rowOf(input, sources),
+          ...cols,
+          created_at: deps.now(),
+        }),
+      );
       return { permission: (await get(id)) as Permission, token };
     },
     async update(id: number, raw: unknown): Promise<SavedPermission> {
@@ -168,7 +209,11 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
       const { input, sources } = validatePermission(raw);
       requireTokenWhenNeeded(input, current.hasToken);
       const { cols, token } = tokenColumns(input.token);
-      await change((trx) => trx('hookflow_http_permissions').where({ id }).update({ ...rowOf(input, sources), ...cols }));
+      await change((trx) =>
+        trx('hookflow_http_permissions')
+          .where({ id })
+          .update({ ...rowOf(input, sources), ...cols }),
+      );
       return { permission: (await get(id)) as Permission, token };
     },
     async remove(id: number): Promise<void> {
@@ -181,7 +226,10 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
      */
     async forToken(token: string): Promise<Permission | null> {
       if (token.length > MAX_PRESENTED_TOKEN_LENGTH) return null;
-      const row = await db('hookflow_http_permissions').where({ enabled: true, token_hash: hashToken(token) }).orderBy('id').first();
+      const row = await db('hookflow_http_permissions')
+        .where({ enabled: true, token_hash: hashToken(token) })
+        .orderBy('id')
+        .first();
       return row ? permissionFromRow(row) : null;
     },
     /** Every enabled permission, parsed once (what the handler's cache holds; inbound/permission-catalog.ts). */
@@ -191,21 +239,36 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
     /** Enabled permissions for a target, read from the database (one indexed query). */
     async forTarget(target: { workflowId?: number; triggerName?: string }): Promise<Permission[]> {
       const q = db('hookflow_http_permissions').where({ enabled: true });
-      const rows = target.workflowId !== undefined ? await q.andWhere({ workflow_id: target.workflowId }) : await q.andWhere({ trigger_name: target.triggerName ?? '' });
+      const rows =
+        target.workflowId !== undefined
+          ? await q.andWhere({ workflow_id: target.workflowId })
+          : await q.andWhere({ trigger_name: target.triggerName ?? '' });
       return rows.map(permissionFromRow);
     },
   };
 }
 
-export interface AddressCheck { allowed: boolean; permissionId: number | null; entry: string | null; reason: string }
+export interface AddressCheck {
+  allowed: boolean;
+  permissionId: number | null;
+  entry: string | null;
+  reason: string;
+}
 
 /** PURE: would this client address pass the source list of any of these permissions? */
 export function checkAddress(ip: string, permissions: readonly Permission[]): AddressCheck {
-  if (permissions.length === 0) return { allowed: false, permissionId: null, entry: null, reason: 'no enabled permission for this target' };
+  if (permissions.length === 0)
+    return { allowed: false, permissionId: null, entry: null, reason: 'no enabled permission for this target' };
   let reason = 'no allowed sources';
   for (const p of permissions) {
     const m = matchSource(ip, p.sources);
-    if (m.allowed) return { allowed: true, permissionId: p.id, entry: m.entry.text, reason: `matches ${m.entry.text}${p.requireIpAndToken ? ' (a token is also required)' : ''}` };
+    if (m.allowed)
+      return {
+        allowed: true,
+        permissionId: p.id,
+        entry: m.entry.text,
+        reason: `matches ${m.entry.text}${p.requireIpAndToken ? ' (a token is also required)' : ''}`,
+      };
     reason = m.reason;
   }
   return { allowed: false, permissionId: null, entry: null, reason };
@@ -215,8 +278,18 @@ export function checkAddress(ip: string, permissions: readonly Permission[]): Ad
  * PURE: the "check an address" helper of the API and the admin page — normalises typed text
  * (null when it is no address) and checks it against the enabled permissions `filter` keeps.
  */
-export function checkClientAddress(ipText: string, permissions: readonly Permission[], filter: (p: Permission) => boolean = () => true): ({ ip: string } & AddressCheck) | null {
+export function checkClientAddress(
+  ipText: string,
+  permissions: readonly Permission[],
+  filter: (p: Permission) => boolean = () => true,
+): ({ ip: string } & AddressCheck) | null {
   const ip = normaliseClientAddress(ipText.trim());
   if (ip === null) return null;
-  return { ip, ...checkAddress(ip, permissions.filter((p) => p.enabled && filter(p))) };
+  return {
+    ip,
+    ...checkAddress(
+      ip,
+      permissions.filter((p) => p.enabled && filter(p)),
+    ),
+  };
 }

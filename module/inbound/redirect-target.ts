@@ -71,10 +71,17 @@ function targetProblem(u: URL): string | null {
 /** Decides one rendered redirect URL; the Location to send when it is allowed. */
 export function decideRedirect(candidate: string, policy: RedirectPolicy): RedirectDecision {
   if (candidate.trim() === '') return { ok: false, problem: 'is empty' };
-  if (candidate.length > MAX_REDIRECT_LENGTH) return { ok: false, problem: `is longer than ${MAX_REDIRECT_LENGTH} characters` };
+  if (candidate.length > MAX_REDIRECT_LENGTH)
+    return { ok: false, problem: `is longer than ${MAX_REDIRECT_LENGTH} characters` };
   if (CONTROL.test(candidate)) return { ok: false, problem: 'contains a control character (tab, line break …)' };
   const u = parse(candidate, policy.siteOrigin ?? undefined);
-  if (!u) return { ok: false, problem: policy.siteOrigin ? 'is not a valid URL' : 'is not an absolute URL, and the CRM has no http(s) base URL to resolve a path against' };
+  if (!u)
+    return {
+      ok: false,
+      problem: policy.siteOrigin
+        ? 'is not a valid URL'
+        : 'is not an absolute URL, and the CRM has no http(s) base URL to resolve a path against',
+    };
   const problem = targetProblem(u);
   if (problem) return { ok: false, problem };
   if (u.origin === policy.siteOrigin) {
@@ -83,7 +90,10 @@ export function decideRedirect(candidate: string, policy: RedirectPolicy): Redir
     return { ok: true, location: u.pathname.startsWith('//') ? u.href : `${u.pathname}${u.search}${u.hash}` };
   }
   if (policy.allowedOrigins.includes(u.origin)) return { ok: true, location: u.href };
-  return { ok: false, problem: `leads to another site (${u.origin}); use a path on this site or write that site's https:// address out in the redirect URL` };
+  return {
+    ok: false,
+    problem: `leads to another site (${u.origin}); use a path on this site or write that site's https:// address out in the redirect URL`,
+  };
 }
 
 /** Stand-ins for the site at save time (`.invalid` is reserved: it is nobody's real site). */

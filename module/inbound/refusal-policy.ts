@@ -32,20 +32,33 @@ export interface RefusalAggregation {
 export const REFUSAL_AGGREGATION: RefusalAggregation = { windowMs: 10 * 60_000, maxRowsPerSource: 10 };
 
 /** What makes two refusals of one source alike (as stored: clipped). */
-export interface RefusalKind { status: number; target: string | null; reason: string }
+export interface RefusalKind {
+  status: number;
+  target: string | null;
+  reason: string;
+}
 
 /** One of the source's newest rows, as the plan needs it. */
-export interface SourceRow extends RefusalKind { id: number; lastAt: number }
+export interface SourceRow extends RefusalKind {
+  id: number;
+  lastAt: number;
+}
 
 export type RefusalWrite = { kind: 'insert' } | { kind: 'count'; id: number };
 
-const alike = (a: RefusalKind, b: RefusalKind) => a.status === b.status && a.target === b.target && a.reason === b.reason;
+const alike = (a: RefusalKind, b: RefusalKind) =>
+  a.status === b.status && a.target === b.target && a.reason === b.reason;
 
 /**
  * `recent`: the source's newest rows, newest first, at least `maxRowsPerSource` of them when
  * it has that many. `now` is the caller's clock (ms).
  */
-export function planRefusalWrite(recent: readonly SourceRow[], refusal: RefusalKind, now: number, policy: RefusalAggregation = REFUSAL_AGGREGATION): RefusalWrite {
+export function planRefusalWrite(
+  recent: readonly SourceRow[],
+  refusal: RefusalKind,
+  now: number,
+  policy: RefusalAggregation = REFUSAL_AGGREGATION,
+): RefusalWrite {
   const same = recent.find((r) => alike(r, refusal));
   if (same && now - same.lastAt < policy.windowMs) return { kind: 'count', id: same.id };
   if (recent.length < policy.maxRowsPerSource) return { kind: 'insert' };

@@ -33,7 +33,11 @@ function checkFormKeys(raw: Buffer): void {
     const rawName = eq === -1 ? pair : pair.slice(0, eq);
     if (rawName === '') continue;
     let name: string;
-    try { name = decodeURIComponent(rawName.replace(/\+/g, ' ')); } catch { name = rawName; }
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+    } catch {
+      name = rawName;
+    }
     const bad = forbiddenSegment(name);
     if (bad) throw new HookflowError('bad_request', `field name ${JSON.stringify(name.slice(0, 80))} is not allowed`);
   }
@@ -59,7 +63,10 @@ function runParser(mw: RequestHandler, req: Request, res: Response): Promise<voi
     mw(req, res, (err?: unknown) => {
       if (!err) return resolve();
       const e = err as { type?: unknown; charset?: unknown };
-      const named = e.type === 'charset.unsupported' && typeof e.charset === 'string' ? charsetProblem(e.charset, 'Content-Type') : null;
+      const named =
+        e.type === 'charset.unsupported' && typeof e.charset === 'string'
+          ? charsetProblem(e.charset, 'Content-Type')
+          : null;
       reject(named ?? toHookflowError(err) ?? err);
     });
   });
@@ -75,14 +82,27 @@ export function createBodyReader(limits: BodyLimits): BodyReader {
   // a parser that silently skips a body it does not recognise would leave `$env` empty.
   // `depth` is a body-parser 2 option its type definitions do not list yet (qs strictDepth: over → 400).
   const formOptions = {
-    extended: true, limit: limits.maxBytes, parameterLimit: limits.maxFields, depth: limits.maxDepth, type: () => true,
-    verify: (_req: unknown, _res: unknown, buf: Buffer, encoding: string) => { requireUtf8(encoding); checkFormKeys(buf); },
+    extended: true,
+    limit: limits.maxBytes,
+    parameterLimit: limits.maxFields,
+    depth: limits.maxDepth,
+    type: () => true,
+    verify: (_req: unknown, _res: unknown, buf: Buffer, encoding: string) => {
+      requireUtf8(encoding);
+      checkFormKeys(buf);
+    },
   };
   const form = express.urlencoded(formOptions);
-  const json = express.json({ limit: limits.maxBytes, strict: true, type: () => true, verify: (_req, _res, _buf, encoding) => requireUtf8(encoding) });
+  const json = express.json({
+    limit: limits.maxBytes,
+    strict: true,
+    type: () => true,
+    verify: (_req, _res, _buf, encoding) => requireUtf8(encoding),
+  });
   return async (req, res) => {
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > limits.maxBytes) throw new HookflowError('payload_too_large', `Request body is too large (at most ${limits.maxBytes} bytes)`);
+    if (length > limits.maxBytes)
+      throw new HookflowError('payload_too_large', `Request body is too large (at most ${limits.maxBytes} bytes)`);
     if (!hasBody(req)) return {};
     if (req.is(FORM_TYPE)) await runParser(form, req, res);
     else if (req.is(JSON_TYPES)) await runParser(json, req, res);

@@ -24,7 +24,9 @@ function typeProblem(type: RequiredEnvField['type'], v: unknown): string | null 
     case 'number':
       return (typeof v === 'number' && Number.isFinite(v)) || NUMBER.test(text) ? null : 'must be a number';
     case 'datetime':
-      return DATETIME.test(text) && !Number.isNaN(Date.parse(text.replace(' ', 'T'))) ? null : 'must be a date/time like 2026-11-23 or 2026-11-23T10:00:00Z';
+      return DATETIME.test(text) && !Number.isNaN(Date.parse(text.replace(' ', 'T')))
+        ? null
+        : 'must be a date/time like 2026-11-23 or 2026-11-23T10:00:00Z';
     case 'email':
       return emailAddressProblem(text) ? 'must be an email address' : null;
     default:

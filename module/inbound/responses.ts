@@ -19,7 +19,14 @@ const VIEW = path.join(viewsDirectory, 'inbound', 'result.hbs');
 
 export type InboundAnswer = StoredResponse;
 
-export interface PageModel { ok: boolean; title: string; message: string; fields?: Record<string, string>; back?: boolean; reference?: string }
+export interface PageModel {
+  ok: boolean;
+  title: string;
+  message: string;
+  fields?: Record<string, string>;
+  back?: boolean;
+  reference?: string;
+}
 
 /** Compiles the result page once, with a private handlebars instance (escaping on). */
 export function createResultPage(): (model: PageModel) => string {
@@ -34,10 +41,17 @@ export function wantsHtml(req: Request): boolean {
   return /text\/html/i.test(accept) && req.accepts(['json', 'html']) === 'html';
 }
 
-const json = (status: number, value: unknown, extra: Record<string, string> = {}): InboundAnswer =>
-  ({ status, headers: { 'content-type': 'application/json; charset=utf-8', ...extra }, body: JSON.stringify(value) });
+const json = (status: number, value: unknown, extra: Record<string, string> = {}): InboundAnswer => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', ...extra },
+  body: JSON.stringify(value),
+});
 
-const html = (status: number, page: string): InboundAnswer => ({ status, headers: { 'content-type': 'text/html; charset=utf-8' }, body: page });
+const html = (status: number, page: string): InboundAnswer => ({
+  status,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  body: page,
+});
 
 export interface RunAnswerInput {
   runId: number;
@@ -57,36 +71,93 @@ export function successAnswer(input: RunAnswerInput, asHtml: boolean, page: (m: 
   // The respond task has decided the redirect and serialized it; a value that is not in that
   // form (nothing else sets one) is never sent as a Location: the caller gets the page instead.
   const redirect = r?.redirectUrl && isSerializedLocation(r.redirectUrl) ? r.redirectUrl : undefined;
-  if (asHtml && redirect) return { status: 303, headers: { location: redirect, 'content-type': 'text/plain; charset=utf-8' }, body: `See ${redirect}` };
+  if (asHtml && redirect)
+    return {
+      status: 303,
+      headers: { location: redirect, 'content-type': 'text/plain; charset=utf-8' },
+      body: `See ${redirect}`,
+    };
   const status = r?.status ?? 200;
-  if (asHtml) return html(status, page({ ok: true, title: 'Thank you', message: 'Your submission was received.', reference: `run ${input.runId}` }));
+  if (asHtml)
+    return html(
+      status,
+      page({ ok: true, title: 'Thank you', message: 'Your submission was received.', reference: `run ${input.runId}` }),
+    );
   return json(status, {
-    ok: true, run_id: input.runId, workflow_id: input.workflowId, record_id: input.recordId, ...(input.status ? { status: input.status } : {}), output: r?.body ?? null,
+    ok: true,
+    run_id: input.runId,
+    workflow_id: input.workflowId,
+    record_id: input.recordId,
+    ...(input.status ? { status: input.status } : {}),
+    output: r?.body ?? null,
     ...(redirect ? { redirect_url: redirect } : {}),
     clientMutationId: input.clientMutationId ?? null,
     ...(input.others?.length ? { runs: input.others } : {}),
   });
 }
 
-export function acceptedAnswer(input: Omit<RunAnswerInput, 'response'>, asHtml: boolean, page: (m: PageModel) => string): InboundAnswer {
-  if (asHtml) return html(202, page({ ok: true, title: 'Thank you', message: 'Your submission was received and will be processed shortly.', reference: `run ${input.runId}` }));
+export function acceptedAnswer(
+  input: Omit<RunAnswerInput, 'response'>,
+  asHtml: boolean,
+  page: (m: PageModel) => string,
+): InboundAnswer {
+  if (asHtml)
+    return html(
+      202,
+      page({
+        ok: true,
+        title: 'Thank you',
+        message: 'Your submission was received and will be processed shortly.',
+        reference: `run ${input.runId}`,
+      }),
+    );
   return json(202, {
-    ok: true, status: 'queued', run_id: input.runId, workflow_id: input.workflowId, record_id: input.recordId,
+    ok: true,
+    status: 'queued',
+    run_id: input.runId,
+    workflow_id: input.workflowId,
+    record_id: input.recordId,
     clientMutationId: input.clientMutationId ?? null,
     ...(input.others?.length ? { runs: input.others } : {}),
   });
 }
 
 const TITLES: Record<number, string> = {
-  400: 'The request could not be read', 403: 'Not allowed', 404: 'Not found', 409: 'Not available', 413: 'Too much data',
-  415: 'Unsupported form encoding', 422: 'Please check the form', 429: 'Too many requests', 500: 'Something went wrong', 503: 'Temporarily unavailable',
+  400: 'The request could not be read',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Not available',
+  413: 'Too much data',
+  415: 'Unsupported form encoding',
+  422: 'Please check the form',
+  429: 'Too many requests',
+  500: 'Something went wrong',
+  503: 'Temporarily unavailable',
 };
 
-export function errorAnswer(err: HookflowError, asHtml: boolean, page: (m: PageModel) => string, extra: Record<string, unknown> = {}): InboundAnswer {
+export function errorAnswer(
+  err: HookflowError,
+  asHtml: boolean,
+  page: (m: PageModel) => string,
+  extra: Record<string, unknown> = {},
+): InboundAnswer {
   const headers: Record<string, string> = err.status === 429 ? { 'retry-after': '60' } : {};
   if (asHtml) {
     const reference = typeof extra.run_id === 'number' ? `run ${extra.run_id}` : undefined;
-    return { ...html(err.status, page({ ok: false, title: TITLES[err.status] ?? 'Error', message: err.message, fields: err.fields, back: err.status === 422, reference })), headers: { ...headers, 'content-type': 'text/html; charset=utf-8' } };
+    return {
+      ...html(
+        err.status,
+        page({
+          ok: false,
+          title: TITLES[err.status] ?? 'Error',
+          message: err.message,
+          fields: err.fields,
+          back: err.status === 422,
+          reference,
+        }),
+      ),
+      headers: { ...headers, 'content-type': 'text/html; charset=utf-8' },
+    };
   }
   return json(err.status, { ok: false, ...extra, error: err.toJSON() }, headers);
 }

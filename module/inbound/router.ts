@@ -54,7 +54,9 @@ export interface InboundDeps {
 export function createInboundServices(deps: { db: Knex; host: HostContext; watch?: ConfigWatch }) {
   const now = () => deps.host.now().getTime();
   const permissions = createPermissionStore({ db: deps.db, now, changed: deps.watch?.invalidate });
-  const access: PermissionLookup = deps.watch ? createPermissionCatalog({ watch: deps.watch, listEnabled: permissions.listEnabled }) : permissions;
+  const access: PermissionLookup = deps.watch
+    ? createPermissionCatalog({ watch: deps.watch, listEnabled: permissions.listEnabled })
+    : permissions;
   return { permissions, access, refusals: createRefusalLog({ db: deps.db, now }) };
 }
 
@@ -66,13 +68,24 @@ export function createInboundRouter(deps: InboundDeps): Router {
 
   router.use((req: Request, res: Response, next) => {
     let matched: { token?: string } | null;
-    try { matched = matchShortPath(req.path, deps.settings().shortUrlPath); } catch { matched = null; }
+    try {
+      matched = matchShortPath(req.path, deps.settings().shortUrlPath);
+    } catch {
+      matched = null;
+    }
     if (!matched) return next();
     const asHtml = wantsHtml(req);
-    if (!deps.settings().enabled) return sendAnswer(res, errorAnswer(new HookflowError('unavailable', 'The HTTP handler is switched off'), asHtml, page));
+    if (!deps.settings().enabled)
+      return sendAnswer(
+        res,
+        errorAnswer(new HookflowError('unavailable', 'The HTTP handler is switched off'), asHtml, page),
+      );
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      return sendAnswer(res, { ...errorAnswer(new HookflowError('bad_request', 'Use POST'), asHtml, page), status: 405 });
+      return sendAnswer(res, {
+        ...errorAnswer(new HookflowError('bad_request', 'Use POST'), asHtml, page),
+        status: 405,
+      });
     }
     handle(req, res, matched.token).catch(next);
   });

@@ -14,7 +14,12 @@ import type { ControlParams } from './control-params.js';
 import type { Permission } from './permissions.js';
 import { checkRequiredEnv } from './required-env.js';
 
-export interface RunRequestDeps { db: Knex; host: HostContext; workflowLookup: WorkflowLookup; starter: RunStarter }
+export interface RunRequestDeps {
+  db: Knex;
+  host: HostContext;
+  workflowLookup: WorkflowLookup;
+  starter: RunStarter;
+}
 
 export interface RunRequest {
   params: ControlParams;
@@ -29,16 +34,24 @@ export interface RunRequestResult {
 }
 
 /** The workflows a request addresses: 404 when none exists, 409 when none is active. */
-export async function resolveWorkflows(store: Pick<WorkflowLookup, 'get' | 'findByTriggerName'>, params: ControlParams): Promise<Workflow[]> {
-  const found = params.workflowId !== undefined
-    ? [await store.get(params.workflowId)].filter((w): w is Workflow => w !== null)
-    : await store.findByTriggerName(params.triggerName as string);
-  const what = params.workflowId !== undefined ? `Workflow ${params.workflowId}` : `Trigger ${JSON.stringify(params.triggerName)}`;
+export async function resolveWorkflows(
+  store: Pick<WorkflowLookup, 'get' | 'findByTriggerName'>,
+  params: ControlParams,
+): Promise<Workflow[]> {
+  const found =
+    params.workflowId !== undefined
+      ? [await store.get(params.workflowId)].filter((w): w is Workflow => w !== null)
+      : await store.findByTriggerName(params.triggerName as string);
+  const what =
+    params.workflowId !== undefined ? `Workflow ${params.workflowId}` : `Trigger ${JSON.stringify(params.triggerName)}`;
   if (found.length === 0) throw new HookflowError('not_found', `${what} not found`);
   const active = found.filter((w) => w.status === 'active');
   if (active.length === 0) {
     const status = found[0].status;
-    throw new HookflowError('conflict', `${what} is ${status === 'draft' ? 'a draft' : 'inactive'}; activate it to run it over HTTP`);
+    throw new HookflowError(
+      'conflict',
+      `${what} is ${status === 'draft' ? 'a draft' : 'inactive'}; activate it to run it over HTTP`,
+    );
   }
   return active;
 }
@@ -46,17 +59,22 @@ export async function resolveWorkflows(store: Pick<WorkflowLookup, 'get' | 'find
 async function checkRecord(host: HostContext, workflows: Workflow[], recordId: number): Promise<void> {
   if (recordId === 0) return;
   for (const module of new Set(workflows.map((w) => w.module))) {
-    if (!(await host.records.get(module, recordId))) throw new HookflowError('not_found', `${module} record ${recordId} not found`);
+    if (!(await host.records.get(module, recordId)))
+      throw new HookflowError('not_found', `${module} record ${recordId} not found`);
   }
 }
 
 function checkEnv(workflows: Workflow[], env: Record<string, unknown>): void {
   const fields: FieldErrors = {};
   for (const w of workflows) Object.assign(fields, checkRequiredEnv(w.requiredEnv, env));
-  if (Object.keys(fields).length > 0) throw new HookflowError('validation_failed', 'Required fields are missing or invalid', fields);
+  if (Object.keys(fields).length > 0)
+    throw new HookflowError('validation_failed', 'Required fields are missing or invalid', fields);
 }
 
-export interface PreparedRequest { workflows: Workflow[]; mode: 'sync' | 'async' }
+export interface PreparedRequest {
+  workflows: Workflow[];
+  mode: 'sync' | 'async';
+}
 
 /** Every check that can refuse (404/409/422); nothing is written. */
 export async function prepareRequest(deps: RunRequestDeps, req: RunRequest): Promise<PreparedRequest> {
@@ -70,13 +88,24 @@ export async function prepareRequest(deps: RunRequestDeps, req: RunRequest): Pro
  * Starts every prepared workflow. Async runs are inserted through `trx` when given (the caller
  * commits them together with its idempotency record); sync runs never take a transaction.
  */
-export async function startRequest(deps: RunRequestDeps, req: RunRequest, prepared: PreparedRequest, trx?: Knex.Transaction): Promise<RunRequestResult> {
+export async function startRequest(
+  deps: RunRequestDeps,
+  req: RunRequest,
+  prepared: PreparedRequest,
+  trx?: Knex.Transaction,
+): Promise<RunRequestResult> {
   const { mode } = prepared;
   const started: RunRequestResult['started'] = [];
   for (const workflow of prepared.workflows) {
     const run = await deps.starter.start({
-      workflow, recordId: req.params.recordId === 0 ? null : req.params.recordId, env: req.env, source: 'http', mode,
-      actorUserId: req.permission.runAsUserId ?? workflow.ownerUserId, permissionId: req.permission.id, sourceIp: req.clientIp,
+      workflow,
+      recordId: req.params.recordId === 0 ? null : req.params.recordId,
+      env: req.env,
+      source: 'http',
+      mode,
+      actorUserId: req.permission.runAsUserId ?? workflow.ownerUserId,
+      permissionId: req.permission.id,
+      sourceIp: req.clientIp,
       trx: mode === 'async' ? trx : undefined,
     });
     started.push({ ...run, workflow });

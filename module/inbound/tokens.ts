@@ -72,6 +72,10 @@ export function extractPresentedToken(sources: PresentedTokenSources): string | 
   const header = typeof sources.headerToken === 'string' ? sources.headerToken.trim() : '';
   if (TOKEN_TEXT.test(header)) return header;
   const segments = typeof sources.pathToken === 'string' ? sources.pathToken.split('/') : [];
-  const last = segments.map((s) => s.trim()).filter((s) => s !== '').pop() ?? '';
+  const last =
+    segments
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .pop() ?? '';
   return TOKEN_TEXT.test(last) ? last : undefined;
 }

@@ -133,7 +133,11 @@ export function validateParamNames(format: ContentType, names: readonly string[]
 function stableJson(value: unknown): string {
   const sorted = JSON.stringify(value ?? null, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
       : v,
   );
   return sorted ?? 'null';
@@ -164,9 +168,14 @@ export function diffRecords(
 }
 
 const BITRIX_ACTIONS: Record<string, string> = {
-  created: 'ADD', create: 'ADD', added: 'ADD', add: 'ADD',
-  updated: 'UPDATE', update: 'UPDATE',
-  deleted: 'DELETE', delete: 'DELETE',
+  created: 'ADD',
+  create: 'ADD',
+  added: 'ADD',
+  add: 'ADD',
+  updated: 'UPDATE',
+  update: 'UPDATE',
+  deleted: 'DELETE',
+  delete: 'DELETE',
 };
 
 /**
@@ -175,7 +184,8 @@ const BITRIX_ACTIONS: Record<string, string> = {
  */
 export function bitrixEventName(event: Pick<BodyEvent, 'type' | 'bitrixEvent'>): string {
   if (event.bitrixEvent) {
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(event.bitrixEvent)) throw new Error(`Bitrix24 event name "${event.bitrixEvent}" is not valid`);
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(event.bitrixEvent))
+      throw new Error(`Bitrix24 event name "${event.bitrixEvent}" is not valid`);
     return event.bitrixEvent;
   }
   const match = /^([A-Za-z][A-Za-z0-9_]*)\.([a-z]+)$/.exec(event.type);
@@ -259,7 +269,9 @@ export function buildBody(input: BodyInput): BuiltBody {
     const index = Number(firstKey.split('.')[1]);
     throw new Error(`param "${names[index]}" (${firstKey}) ${errors[firstKey]}`);
   }
-  const fields = buildNested(input.params.map((p) => ({ name: p.name, value: p.value === undefined ? null : p.value })));
+  const fields = buildNested(
+    input.params.map((p) => ({ name: p.name, value: p.value === undefined ? null : p.value })),
+  );
   switch (format) {
     case 'JSON':
       return { contentType: JSON_TYPE, body: JSON.stringify(fields) };

@@ -23,18 +23,29 @@ export interface DeliveryLaneDeps {
 }
 
 export interface LeasedProcessor {
-  process(delivery: ClaimedDelivery, workerId: string, opts?: { lease?: AbortSignal; timeoutMs?: number }): Promise<void>;
+  process(
+    delivery: ClaimedDelivery,
+    workerId: string,
+    opts?: { lease?: AbortSignal; timeoutMs?: number },
+  ): Promise<void>;
 }
 
 /** Processes a leased delivery while a timer renews its lease (also used by a run waiting for an answer). */
-export function processUnderLease(deps: Omit<DeliveryLaneDeps, 'processor'> & { processor: LeasedProcessor }, delivery: ClaimedDelivery, timeoutMs?: number): Promise<void> {
+export function processUnderLease(
+  deps: Omit<DeliveryLaneDeps, 'processor'> & { processor: LeasedProcessor },
+  delivery: ClaimedDelivery,
+  timeoutMs?: number,
+): Promise<void> {
   const leaseSeconds = deps.settings().leaseSeconds;
-  return withLeaseHeartbeat({
-    renew: () => renewDeliveryLease(deps.db, delivery.id, deps.workerId, leaseSeconds),
-    leaseMs: leaseSeconds * 1000,
-    timers: deps.leaseTimers,
-    onRenewError: (err) => deps.onRenewError?.(delivery.id, err),
-  }, (lease) => deps.processor.process(delivery, deps.workerId, { lease, timeoutMs }));
+  return withLeaseHeartbeat(
+    {
+      renew: () => renewDeliveryLease(deps.db, delivery.id, deps.workerId, leaseSeconds),
+      leaseMs: leaseSeconds * 1000,
+      timers: deps.leaseTimers,
+      onRenewError: (err) => deps.onRenewError?.(delivery.id, err),
+    },
+    (lease) => deps.processor.process(delivery, deps.workerId, { lease, timeoutMs }),
+  );
 }
 
 export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDelivery> {
@@ -49,7 +60,11 @@ export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDe
       // Holding switched off (or off from the start): end the holds left from before, once.
       if (!hold && holding !== false) await releaseAllHeldDestinations(deps.db);
       holding = hold;
-      return claimDueDeliveries(deps.db, deps.workerId, limit, { leaseSeconds: s.leaseSeconds, perHostConcurrency: s.perHostConcurrency, holdDestinations: hold });
+      return claimDueDeliveries(deps.db, deps.workerId, limit, {
+        leaseSeconds: s.leaseSeconds,
+        perHostConcurrency: s.perHostConcurrency,
+        holdDestinations: hold,
+      });
     },
     process: processLeased,
   };

@@ -57,7 +57,8 @@ export function secretSpellings(credentials: Credentials, secrets: Record<string
     if (typeof v !== 'string' || v.length < MIN_REDACTED_LENGTH) continue;
     for (const s of [v, encodeURIComponent(v), formEncodeValue(v), JSON.stringify(v).slice(1, -1)]) out.add(s);
   }
-  if (credentials.auth === 'basic' && credentials.password) out.add(Buffer.from(`${credentials.username ?? ''}:${credentials.password}`).toString('base64'));
+  if (credentials.auth === 'basic' && credentials.password)
+    out.add(Buffer.from(`${credentials.username ?? ''}:${credentials.password}`).toString('base64'));
   return [...out].sort((a, b) => b.length - a.length);
 }
 
@@ -66,8 +67,15 @@ const redact = (text: string, spellings: string[]) => spellings.reduce((t, s) =>
 /** An attempt with every secret spelling removed from what the receiver answered, before it is stored or shown. */
 export function redactAttempt<T extends AttemptRecord>(a: T, spellings: string[]): T {
   if (spellings.length === 0) return a;
-  const headers = a.responseHeaders && Object.fromEntries(Object.entries(a.responseHeaders).map(([k, v]) => [k, redact(v, spellings)]));
-  return { ...a, responseHeaders: headers, responseBody: a.responseBody && redact(a.responseBody, spellings), error: a.error && redact(a.error, spellings) };
+  const headers =
+    a.responseHeaders &&
+    Object.fromEntries(Object.entries(a.responseHeaders).map(([k, v]) => [k, redact(v, spellings)]));
+  return {
+    ...a,
+    responseHeaders: headers,
+    responseBody: a.responseBody && redact(a.responseBody, spellings),
+    error: a.error && redact(a.error, spellings),
+  };
 }
 
 function toPolicyInput(a: AttemptRecord & { retryAfter: string | null }): AttemptResult {
@@ -87,24 +95,35 @@ function createAttemptWriter(db: Knex, onFinalFailure: OnFinalFailure | undefine
     while (queue.length > 0) {
       const batch = queue.splice(0, WRITE_BATCH_MAX);
       try {
-        const kept = await recordAttempts(db, batch.map((b) => b.write), onFinalFailure, destinationPolicyOf(settings()));
+        const kept = await recordAttempts(
+          db,
+          batch.map((b) => b.write),
+          onFinalFailure,
+          destinationPolicyOf(settings()),
+        );
         batch.forEach((b, i) => b.resolve(kept[i]));
       } catch (err) {
         // Nothing of the batch was written. One bad write must not sink the others: each is
         // tried alone; one that still fails stays leased, and is sent again once the lease expires.
         if (batch.length === 1) batch[0].reject(err);
-        else for (const b of batch) await recordAttempts(db, [b.write], onFinalFailure, destinationPolicyOf(settings())).then(([kept]) => b.resolve(kept), b.reject);
+        else
+          for (const b of batch)
+            await recordAttempts(db, [b.write], onFinalFailure, destinationPolicyOf(settings())).then(
+              ([kept]) => b.resolve(kept),
+              b.reject,
+            );
       }
     }
     flushing = false;
   }
-  return (write: AttemptWrite): Promise<boolean> => new Promise((resolve, reject) => {
-    queue.push({ write, resolve, reject });
-    if (flushing) return;
-    flushing = true;
-    // One turn of the event loop lets attempts that finished in the same I/O phase join in.
-    setImmediate(() => void flush());
-  });
+  return (write: AttemptWrite): Promise<boolean> =>
+    new Promise((resolve, reject) => {
+      queue.push({ write, resolve, reject });
+      if (flushing) return;
+      flushing = true;
+      // One turn of the event loop lets attempts that finished in the same I/O phase join in.
+      setImmediate(() => void flush());
+    });
 }
 
 /** Concurrent reads of one webhook (a claimed batch often shares it) share a single query. */
@@ -132,7 +151,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     if (agent?.key !== key) {
       if (agent) retired.push(agent.agent);
       const allow = parseAllowlist(s.outboundAllowlist);
-      agent = { key, agent: createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: s.requestTimeoutMs }) };
+      agent = {
+        key,
+        agent: createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: s.requestTimeoutMs }),
+      };
     }
     return agent.agent;
   }
@@ -140,17 +162,46 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   async function disable(taskId: number, url: string): Promise<void> {
     await deps.targets.disable(taskId, `receiver answered 410 Gone for ${url}`);
     const held = await holdQueuedDeliveries(deps.db, taskId);
-    deps.logger.warn({ taskId, url, held }, 'webhook disabled: receiver answered 410 Gone; its queued deliveries are held');
+    deps.logger.warn(
+      { taskId, url, held },
+      'webhook disabled: receiver answered 410 Gone; its queued deliveries are held',
+    );
   }
 
-  const refused = (error: string, nowMs: number) => ({ outcome: 'blocked' as const, statusCode: null, responseHeaders: null, responseBody: null, error, startedAt: nowMs, durationMs: 0, retryAfter: null, responseTruncated: false });
+  const refused = (error: string, nowMs: number) => ({
+    outcome: 'blocked' as const,
+    statusCode: null,
+    responseHeaders: null,
+    responseBody: null,
+    error,
+    startedAt: nowMs,
+    durationMs: 0,
+    retryAfter: null,
+    responseTruncated: false,
+  });
 
-  async function attempt(d: Delivery, target: WebhookTarget | null, s: HookflowSettings, nowMs: number, timeoutMs: number, lease?: AbortSignal) {
+  async function attempt(
+    d: Delivery,
+    target: WebhookTarget | null,
+    s: HookflowSettings,
+    nowMs: number,
+    timeoutMs: number,
+    lease?: AbortSignal,
+  ) {
     // Refuse when unsure: unreadable options would mean sending without the credentials or signature they name.
-    if (target && !target.options) return refused('the webhook\'s stored options cannot be read; open and save the webhook', nowMs);
+    if (target && !target.options)
+      return refused("the webhook's stored options cannot be read; open and save the webhook", nowMs);
     const secrets = target?.secrets ?? {};
     const { delivery, credentials } = requestToSend(d, target?.options ?? null, secrets);
-    const result = await sendAttempt({ delivery, credentials, agent: agentFor(s), timeoutMs, nowMs, bodyLimitBytes: s.responseBodyLimitBytes, signal: lease });
+    const result = await sendAttempt({
+      delivery,
+      credentials,
+      agent: agentFor(s),
+      timeoutMs,
+      nowMs,
+      bodyLimitBytes: s.responseBodyLimitBytes,
+      signal: lease,
+    });
     return redactAttempt(result, secretSpellings(credentials, secrets));
   }
 
@@ -160,32 +211,71 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
      * `lease` (the lease heartbeat's) aborts the request when the lease is lost; nothing is recorded then.
      * `timeoutMs`: this attempt's request timeout (a run waiting for the answer has its own). Default requestTimeoutMs.
      */
-    async process(d: Delivery & { claimedAtMs?: number }, workerId: string, opts: { lease?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    async process(
+      d: Delivery & { claimedAtMs?: number },
+      workerId: string,
+      opts: { lease?: AbortSignal; timeoutMs?: number } = {},
+    ): Promise<void> {
       const s = deps.settings();
       const target = d.taskId ? await readTarget(d.taskId) : null;
       // Disabled (410, or by an admin) after it was queued: it waits, burning no retries.
       if (target?.disabledAt) {
-        if (!(await holdLeasedDelivery(deps.db, d.id, workerId))) deps.logger.warn({ deliveryId: d.id }, 'delivery lease lost before it could be held');
+        if (!(await holdLeasedDelivery(deps.db, d.id, workerId)))
+          deps.logger.warn({ deliveryId: d.id }, 'delivery lease lost before it could be held');
         return;
       }
       const nowMs = d.claimedAtMs ?? (await dbNowMs(deps.db));
       const result = await attempt(d, target, s, nowMs, opts.timeoutMs ?? s.requestTimeoutMs, opts.lease);
-      if (opts.lease?.aborted) return void deps.logger.warn({ deliveryId: d.id, webhookId: d.webhookId }, 'delivery lease lost during the request; it was aborted and the new holder decides');
-      const answer = describeAnswer(await saveAnswer(d, result, deps.answers, s.responseBodyLimitBytes), result.statusCode);
+      if (opts.lease?.aborted)
+        return void deps.logger.warn(
+          { deliveryId: d.id, webhookId: d.webhookId },
+          'delivery lease lost during the request; it was aborted and the new holder decides',
+        );
+      const answer = describeAnswer(
+        await saveAnswer(d, result, deps.answers, s.responseBodyLimitBytes),
+        result.statusCode,
+      );
       // A resend starts a new cycle: the schedule and the attempt limit count from it.
       const inCycle = d.attemptCount - d.cycleAttemptBase;
-      const first = inCycle === 0 ? nowMs : (await firstAttemptAt(deps.db, d.id, d.cycleAttemptBase)) ?? nowMs;
+      const first = inCycle === 0 ? nowMs : ((await firstAttemptAt(deps.db, d.id, d.cycleAttemptBase)) ?? nowMs);
       const decision = decideAfterAttempt({
-        attemptNo: inCycle + 1, result: toPolicyInput(result), schedule: s.retrySchedule, jitter: s.retryJitter,
-        retryAfterCapSeconds: s.retryAfterCapSeconds, firstAttemptAtMs: first, nowMs: nowMs + result.durationMs, random: deps.random ?? Math.random,
+        attemptNo: inCycle + 1,
+        result: toPolicyInput(result),
+        schedule: s.retrySchedule,
+        jitter: s.retryJitter,
+        retryAfterCapSeconds: s.retryAfterCapSeconds,
+        firstAttemptAtMs: first,
+        nowMs: nowMs + result.durationMs,
+        random: deps.random ?? Math.random,
         urlCarriesRecordData: target?.options ? urlCarriesRecordData(target.options) : false,
       });
       if (decision.action === 'fail' && decision.disableWebhook && target) await disable(target.taskId, d.url);
-      const next: NextState = answer.error ? { status: 'failed', exhausted: false } : decision.action === 'success' ? { status: 'success' } : decision.action === 'retry' ? { status: 'queued', nextAttemptAt: decision.atMs } : { status: 'failed', exhausted: decision.exhausted };
+      const next: NextState = answer.error
+        ? { status: 'failed', exhausted: false }
+        : decision.action === 'success'
+          ? { status: 'success' }
+          : decision.action === 'retry'
+            ? { status: 'queued', nextAttemptAt: decision.atMs }
+            : { status: 'failed', exhausted: decision.exhausted };
       // A 410's consequence (disabled, or this delivery only) is worth more than a bare "HTTP 410".
-      const error = answer.error ?? (decision.action === 'success' ? null : result.statusCode === 410 ? decision.reason : result.error ?? decision.reason);
-      const kept = await writeAttempt({ delivery: d, workerId, attempt: { ...result, error, writeBack: answer.note }, next });
-      if (!kept) deps.logger.warn({ deliveryId: d.id, webhookId: d.webhookId }, 'delivery lease lost before the attempt was recorded; the new holder decides');
+      const error =
+        answer.error ??
+        (decision.action === 'success'
+          ? null
+          : result.statusCode === 410
+            ? decision.reason
+            : (result.error ?? decision.reason));
+      const kept = await writeAttempt({
+        delivery: d,
+        workerId,
+        attempt: { ...result, error, writeBack: answer.note },
+        next,
+      });
+      if (!kept)
+        deps.logger.warn(
+          { deliveryId: d.id, webhookId: d.webhookId },
+          'delivery lease lost before the attempt was recorded; the new holder decides',
+        );
     },
     async close(): Promise<void> {
       const all = [...retired.splice(0), ...(agent ? [agent.agent] : [])];

@@ -31,9 +31,17 @@ export interface DestinationPolicySettings {
 }
 
 /** The policy from the settings; undefined when holding is off (destinationPauseAfterFailures 0). */
-export function destinationPolicyOf(s: { destinationPauseAfterFailures: number; destinationProbeSeconds: number; destinationProbeMaxSeconds: number }): DestinationPolicySettings | undefined {
+export function destinationPolicyOf(s: {
+  destinationPauseAfterFailures: number;
+  destinationProbeSeconds: number;
+  destinationProbeMaxSeconds: number;
+}): DestinationPolicySettings | undefined {
   if (s.destinationPauseAfterFailures <= 0) return undefined;
-  return { pauseAfterFailures: s.destinationPauseAfterFailures, probeSeconds: s.destinationProbeSeconds, probeMaxSeconds: s.destinationProbeMaxSeconds };
+  return {
+    pauseAfterFailures: s.destinationPauseAfterFailures,
+    probeSeconds: s.destinationProbeSeconds,
+    probeMaxSeconds: s.destinationProbeMaxSeconds,
+  };
 }
 
 export interface DestinationHealth {
@@ -74,24 +82,52 @@ export function nextProbeDelayMs(failedProbes: number, s: DestinationPolicySetti
 
 /** A destination with nothing against it. */
 export const healthyDestination = (host: string): DestinationHealth => ({
-  host, consecutiveFailures: 0, failingSince: null, pausedAt: null, nextProbeAt: null, probeCount: 0, probeDeliveryId: null, lastError: null,
+  host,
+  consecutiveFailures: 0,
+  failingSince: null,
+  pausedAt: null,
+  nextProbeAt: null,
+  probeCount: 0,
+  probeDeliveryId: null,
+  lastError: null,
 });
 
-export interface AttemptSeen { deliveryId: number; verdict: AttemptVerdict; error: string | null; nowMs: number }
+export interface AttemptSeen {
+  deliveryId: number;
+  verdict: AttemptVerdict;
+  error: string | null;
+  nowMs: number;
+}
 
 /** The destination's health after one more attempt to it. */
-export function nextDestinationHealth(h: DestinationHealth, a: AttemptSeen, s: DestinationPolicySettings): DestinationHealth {
+export function nextDestinationHealth(
+  h: DestinationHealth,
+  a: AttemptSeen,
+  s: DestinationPolicySettings,
+): DestinationHealth {
   if (a.verdict === 'up') return healthyDestination(h.host);
-  if (a.verdict === 'neutral') return h.probeDeliveryId === a.deliveryId ? { ...h, probeDeliveryId: null, nextProbeAt: a.nowMs } : h;
+  if (a.verdict === 'neutral')
+    return h.probeDeliveryId === a.deliveryId ? { ...h, probeDeliveryId: null, nextProbeAt: a.nowMs } : h;
   const failures = h.consecutiveFailures + 1;
   const base = { ...h, consecutiveFailures: failures, failingSince: h.failingSince ?? a.nowMs, lastError: a.error };
   if (h.pausedAt !== null) {
     // Only the probe moves the backoff on; a delivery that was already in flight at the pause does not.
     if (h.probeDeliveryId !== a.deliveryId) return base;
-    return { ...base, probeCount: h.probeCount + 1, probeDeliveryId: null, nextProbeAt: a.nowMs + nextProbeDelayMs(h.probeCount + 1, s) };
+    return {
+      ...base,
+      probeCount: h.probeCount + 1,
+      probeDeliveryId: null,
+      nextProbeAt: a.nowMs + nextProbeDelayMs(h.probeCount + 1, s),
+    };
   }
   if (!shouldPauseDestination(failures, s)) return base;
-  return { ...base, pausedAt: a.nowMs, probeCount: 0, probeDeliveryId: null, nextProbeAt: a.nowMs + nextProbeDelayMs(0, s) };
+  return {
+    ...base,
+    pausedAt: a.nowMs,
+    probeCount: 0,
+    probeDeliveryId: null,
+    nextProbeAt: a.nowMs + nextProbeDelayMs(0, s),
+  };
 }
 
 /**

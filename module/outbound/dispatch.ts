@@ -24,15 +24,23 @@ export interface Credentials {
 /** The headers actually sent: snapshot + credentials + signature for this attempt. */
 export function buildSendHeaders(d: Delivery, creds: Credentials, timestampSeconds: number): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': 'Hookflow/0.1 (+webhook)', ...d.headers };
-  if (creds.auth === 'basic') headers.authorization = `Basic ${Buffer.from(`${creds.username ?? ''}:${creds.password ?? ''}`).toString('base64')}`;
+  if (creds.auth === 'basic')
+    headers.authorization = `Basic ${Buffer.from(`${creds.username ?? ''}:${creds.password ?? ''}`).toString('base64')}`;
   if (creds.auth === 'bearer' && creds.token) headers.authorization = `Bearer ${creds.token}`;
-  if (creds.signingSecret) Object.assign(headers, signatureHeaders({ webhookId: d.webhookId, timestampSeconds, body: d.body ?? '', secret: creds.signingSecret }));
+  if (creds.signingSecret)
+    Object.assign(
+      headers,
+      signatureHeaders({ webhookId: d.webhookId, timestampSeconds, body: d.body ?? '', secret: creds.signingSecret }),
+    );
   else headers['webhook-id'] = d.webhookId; // receivers can de-duplicate even without signing
   return headers;
 }
 
 /** The answer's first `limit` bytes, and whether there was more (then the rest is not read). */
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ text: string; truncated: boolean }> {
+async function readLimited(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+): Promise<{ text: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -48,7 +56,8 @@ function describe(err: unknown): { outcome: AttemptRecord['outcome']; error: str
   const e = err as Error & { code?: string; cause?: { code?: string } };
   if (isBlockedError(e)) return { outcome: 'blocked', error: e.message };
   const code = e.code ?? e.cause?.code ?? '';
-  if (/TIMEOUT|ABORT/i.test(code) || e.name === 'TimeoutError' || e.name === 'AbortError') return { outcome: 'timeout', error: `timed out (${code || e.name})` };
+  if (/TIMEOUT|ABORT/i.test(code) || e.name === 'TimeoutError' || e.name === 'AbortError')
+    return { outcome: 'timeout', error: `timed out (${code || e.name})` };
   return { outcome: 'network_error', error: `${code ? `${code}: ` : ''}${e.message}`.slice(0, 1000) };
 }
 
@@ -77,19 +86,38 @@ export async function sendAttempt(input: SendInput): Promise<SentAttempt> {
     const res = await request(d.url, {
       method: d.method as Dispatcher.HttpMethod,
       headers: buildSendHeaders(d, input.credentials, Math.floor(input.nowMs / 1000)),
-      body: d.method === 'GET' ? undefined : d.body ?? undefined,
+      body: d.method === 'GET' ? undefined : (d.body ?? undefined),
       dispatcher: input.agent,
-      signal: input.signal ? AbortSignal.any([input.signal, AbortSignal.timeout(input.timeoutMs)]) : AbortSignal.timeout(input.timeoutMs),
+      signal: input.signal
+        ? AbortSignal.any([input.signal, AbortSignal.timeout(input.timeoutMs)])
+        : AbortSignal.timeout(input.timeoutMs),
     });
     const { text, truncated } = await readLimited(res.body, input.bodyLimitBytes ?? RESPONSE_BODY_LIMIT);
-    const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
+    const headers = Object.fromEntries(
+      Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+    );
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     return {
-      ...base, responseTruncated: truncated, outcome: ok ? 'success' : 'http_error', statusCode: res.statusCode, responseHeaders: headers, responseBody: text,
-      error: ok ? null : `HTTP ${res.statusCode}`, durationMs: Math.round(performance.now() - started), retryAfter: headers['retry-after'] ?? null,
+      ...base,
+      responseTruncated: truncated,
+      outcome: ok ? 'success' : 'http_error',
+      statusCode: res.statusCode,
+      responseHeaders: headers,
+      responseBody: text,
+      error: ok ? null : `HTTP ${res.statusCode}`,
+      durationMs: Math.round(performance.now() - started),
+      retryAfter: headers['retry-after'] ?? null,
     };
   } catch (err) {
     const { outcome, error } = describe(err);
-    return { ...base, outcome, statusCode: null, responseHeaders: null, responseBody: null, error, durationMs: Math.round(performance.now() - started) };
+    return {
+      ...base,
+      outcome,
+      statusCode: null,
+      responseHeaders: null,
+      responseBody: null,
+      error,
+      durationMs: Math.round(performance.now() - started),
+    };
   }
 }

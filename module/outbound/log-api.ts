@@ -16,12 +16,22 @@ import { parseInput } from '../validation-messages.js';
 import { parseId } from '../http-errors.js';
 import { DELIVERY_STATUSES } from './queue/enqueue.js';
 import { reopenDelivery, resendSkips, type ResendSkip } from './queue/resend.js';
-import { attemptsOf, failedDeliveriesSince, getDelivery, listDeliveries, type Delivery, type DeliveryAttempt } from './queue/read.js';
+import {
+  attemptsOf,
+  failedDeliveriesSince,
+  getDelivery,
+  listDeliveries,
+  type Delivery,
+  type DeliveryAttempt,
+} from './queue/read.js';
 import { APPLICATION_TOKEN_SLOT } from './bodies.js';
 import { listHeldDestinations, probeDestinationNow, type HeldDestination } from './queue/destinations.js';
 
 /** A status filter in any case (`Queued`, `FAILED`): the values are a closed lower-case set. */
-const StatusFilter = z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(DELIVERY_STATUSES));
+const StatusFilter = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+  z.enum(DELIVERY_STATUSES),
+);
 
 export const DeliveryLogQuery = z.object({
   status: StatusFilter.optional(),
@@ -62,7 +72,10 @@ export function publicDelivery(d: Delivery): PublicDelivery {
 }
 
 /** One page of the log, newest first, with the total count of the filter. */
-export async function listDeliveryLog(db: Knex, f: DeliveryLogQuery): Promise<{ deliveries: PublicDelivery[]; total: number }> {
+export async function listDeliveryLog(
+  db: Knex,
+  f: DeliveryLogQuery,
+): Promise<{ deliveries: PublicDelivery[]; total: number }> {
   const { items, total } = await listDeliveries(db, f);
   return { deliveries: items.map(publicDelivery), total };
 }
@@ -76,12 +89,19 @@ function publicAttempt(a: DeliveryAttempt): DeliveryAttempt {
  * A delivery with every attempt (oldest first), and `destination`: its destination's hold while
  * it waits for it (failing since, next probe, how many wait), else null; 404 when it does not exist.
  */
-export async function getDeliveryWithAttempts(db: Knex, id: number): Promise<{ delivery: PublicDelivery; attempts: DeliveryAttempt[]; destination: HeldDestination | null }> {
+export async function getDeliveryWithAttempts(
+  db: Knex,
+  id: number,
+): Promise<{ delivery: PublicDelivery; attempts: DeliveryAttempt[]; destination: HeldDestination | null }> {
   const delivery = await getDelivery(db, id);
   if (!delivery) throw new HookflowError('not_found', `delivery ${id} not found`);
   const waiting = delivery.status === 'queued' || delivery.status === 'dispatched';
   const [destination] = waiting ? await listHeldDestinations(db, delivery.destinationHost) : [];
-  return { delivery: publicDelivery(delivery), attempts: (await attemptsOf(db, id)).map(publicAttempt), destination: destination ?? null };
+  return {
+    delivery: publicDelivery(delivery),
+    attempts: (await attemptsOf(db, id)).map(publicAttempt),
+    destination: destination ?? null,
+  };
 }
 
 /** Who asks for a resend, as the log shows it ("resent by Ada"). */
@@ -91,7 +111,8 @@ const requesterName = (who: Requester) => who?.name?.trim() || 'an API client';
 
 // The reopened delivery gets the token slot even when its body (stored by an earlier release)
 // holds the token itself: the sender fills in the webhook's current token.
-const reopen = (db: Knex, d: Delivery, who: Requester) => reopenDelivery(db, d, requesterName(who), maskApplicationToken(d.body));
+const reopen = (db: Knex, d: Delivery, who: Requester) =>
+  reopenDelivery(db, d, requesterName(who), maskApplicationToken(d.body));
 
 /**
  * Queues a finished delivery again as the same message (same webhook-id, fresh signature);
@@ -100,7 +121,11 @@ const reopen = (db: Knex, d: Delivery, who: Requester) => reopenDelivery(db, d, 
 export async function resendDelivery(db: Knex, id: number, who: Requester): Promise<PublicDelivery> {
   const delivery = await getDelivery(db, id);
   if (!delivery) throw new HookflowError('not_found', `delivery ${id} not found`);
-  if (!(await reopen(db, delivery, who))) throw new HookflowError('conflict', `delivery ${id} is still queued or being sent; it can be resent once it has finished`);
+  if (!(await reopen(db, delivery, who)))
+    throw new HookflowError(
+      'conflict',
+      `delivery ${id} is still queued or being sent; it can be resent once it has finished`,
+    );
   return publicDelivery((await getDelivery(db, id)) as Delivery);
 }
 
@@ -116,7 +141,11 @@ export interface BulkResendResult {
  * workflow), except those a resend already took care of. A repeat of the same request sends
  * nothing new while the first one's resends are in flight or delivered.
  */
-export async function resendFailedDeliveries(db: Knex, f: { since: number; taskId?: number; workflowId?: number }, who: Requester): Promise<BulkResendResult> {
+export async function resendFailedDeliveries(
+  db: Knex,
+  f: { since: number; taskId?: number; workflowId?: number },
+  who: Requester,
+): Promise<BulkResendResult> {
   const skipped = await resendSkips(db, f);
   const skip = new Set(skipped.map((s) => s.id));
   const resent: number[] = [];

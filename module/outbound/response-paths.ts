@@ -39,7 +39,9 @@ export function parseResponsePath(text: string): { steps: PathStep[] } | { error
       steps.push(m[1]);
       rest = rest.slice(m[0].length);
     } else {
-      return { error: `cannot read "${rest.slice(0, 40)}": use .name, ['name'] or [index] steps (no wildcards or filters)` };
+      return {
+        error: `cannot read "${rest.slice(0, 40)}": use .name, ['name'] or [index] steps (no wildcards or filters)`,
+      };
     }
   }
   if (steps.length === 0) return { error: 'must name a value inside the answer, e.g. $.invoice.id' };
@@ -50,14 +52,18 @@ export function parseResponsePath(text: string): { steps: PathStep[] } | { error
 }
 
 /** The value at `steps`, or `found: false` when any step is missing (own properties only). */
-export function readResponsePath(value: unknown, steps: PathStep[]): { found: true; value: unknown } | { found: false } {
+export function readResponsePath(
+  value: unknown,
+  steps: PathStep[],
+): { found: true; value: unknown } | { found: false } {
   let at: unknown = value;
   for (const step of steps) {
     if (typeof step === 'number') {
       if (!Array.isArray(at) || step >= at.length) return { found: false };
       at = at[step];
     } else {
-      if (at === null || typeof at !== 'object' || Array.isArray(at) || !Object.hasOwn(at, step)) return { found: false };
+      if (at === null || typeof at !== 'object' || Array.isArray(at) || !Object.hasOwn(at, step))
+        return { found: false };
       at = (at as Record<string, unknown>)[step];
     }
   }
@@ -76,8 +82,13 @@ export interface AnswerForSaving {
  * the answer was cut at the read limit, is not JSON, lacks a path, or holds an object or list
  * where a field value belongs. All or nothing: one bad rule means no field is written.
  */
-export function valuesFromAnswer(answer: AnswerForSaving, rules: SaveResponseRule[], limitBytes: number): { values: Record<string, unknown> } | { error: string } {
-  if (answer.truncated) return { error: `the answer is longer than ${limitBytes} bytes, so it was not read for saving` };
+export function valuesFromAnswer(
+  answer: AnswerForSaving,
+  rules: SaveResponseRule[],
+  limitBytes: number,
+): { values: Record<string, unknown> } | { error: string } {
+  if (answer.truncated)
+    return { error: `the answer is longer than ${limitBytes} bytes, so it was not read for saving` };
   let json: unknown;
   try {
     json = JSON.parse(answer.body ?? '');
@@ -91,7 +102,10 @@ export function valuesFromAnswer(answer: AnswerForSaving, rules: SaveResponseRul
     if ('error' in parsed) return { error: `path ${rule.path} ${parsed.error}` };
     const read = readResponsePath(json, parsed.steps);
     if (!read.found) return { error: `the answer has no ${rule.path}` };
-    if (read.value !== null && typeof read.value === 'object') return { error: `${rule.path} is ${Array.isArray(read.value) ? 'a list' : 'an object'}, not a value for ${rule.field}` };
+    if (read.value !== null && typeof read.value === 'object')
+      return {
+        error: `${rule.path} is ${Array.isArray(read.value) ? 'a list' : 'an object'}, not a value for ${rule.field}`,
+      };
     values[rule.field] = read.value;
   }
   return { values };

@@ -92,14 +92,16 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
 
 function checkInput(input: RetryInput): void {
   if (!Number.isInteger(input.attemptNo) || input.attemptNo < 1) throw new Error('attemptNo must be an integer >= 1');
-  if (!input.schedule.every((s) => Number.isFinite(s) && s >= 0)) throw new Error('schedule must hold non-negative seconds');
+  if (!input.schedule.every((s) => Number.isFinite(s) && s >= 0))
+    throw new Error('schedule must hold non-negative seconds');
   if (!(input.jitter >= 0 && input.jitter <= 0.5)) throw new Error('jitter must be between 0 and 0.5');
   if (!(input.retryAfterCapSeconds >= 0)) throw new Error('retryAfterCapSeconds must be >= 0');
 }
 
 /** Why the attempt failed, or null when it succeeded. */
 function failureReason(result: AttemptResult): string | null {
-  if (result.kind !== 'response') return `${result.kind === 'network_error' ? 'network error' : result.kind}: ${result.message}`;
+  if (result.kind !== 'response')
+    return `${result.kind === 'network_error' ? 'network error' : result.kind}: ${result.message}`;
   const status = result.statusCode;
   if (status >= 200 && status <= 299) return null;
   if (status >= 300 && status <= 399) return `redirect not followed (${status})`;
@@ -128,12 +130,20 @@ export function decideAfterAttempt(input: RetryInput): Decision {
   if (result.kind === 'blocked') return { action: 'fail', reason: `blocked: ${result.message}` };
   if (result.kind === 'response' && result.statusCode === 410) {
     if (input.urlCarriesRecordData) {
-      return { action: 'fail', reason: 'HTTP 410: the receiver says this resource is gone; only this delivery fails (the URL carries record data, so the webhook stays on)' };
+      return {
+        action: 'fail',
+        reason:
+          'HTTP 410: the receiver says this resource is gone; only this delivery fails (the URL carries record data, so the webhook stays on)',
+      };
     }
     return { action: 'fail', reason: 'HTTP 410: the receiver says the endpoint is gone', disableWebhook: true };
   }
   if (input.attemptNo > input.schedule.length) {
-    return { action: 'fail', reason: `retries exhausted after ${input.attemptNo} attempts; last: ${reason}`, exhausted: true };
+    return {
+      action: 'fail',
+      reason: `retries exhausted after ${input.attemptNo} attempts; last: ${reason}`,
+      exhausted: true,
+    };
   }
   return { action: 'retry', atMs: retryAtMs(input), reason };
 }

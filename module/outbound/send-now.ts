@@ -36,10 +36,23 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** The delivery's status and its latest attempt, as the waiting task sees them. */
 async function outcomeOf(db: Knex, id: number): Promise<ImmediateOutcome> {
   const d = await getDelivery(db, id);
-  if (!d) return { status: 'missing', statusCode: null, body: null, contentType: null, error: `delivery ${id} no longer exists` };
+  if (!d)
+    return {
+      status: 'missing',
+      statusCode: null,
+      body: null,
+      contentType: null,
+      error: `delivery ${id} no longer exists`,
+    };
   const last = (await attemptsOf(db, id)).at(-1);
   const contentType = last?.responseHeaders['content-type'] ?? null;
-  return { status: d.status, statusCode: last?.statusCode ?? null, body: last?.responseBody ?? null, contentType, error: last?.error ?? d.lastError };
+  return {
+    status: d.status,
+    statusCode: last?.statusCode ?? null,
+    body: last?.responseBody ?? null,
+    contentType,
+    error: last?.error ?? d.lastError,
+  };
 }
 
 export function createImmediateSender(deps: ImmediateSenderDeps) {
@@ -48,8 +61,13 @@ export function createImmediateSender(deps: ImmediateSenderDeps) {
     const deadline = performance.now() + timeoutMs;
     for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
       const s = deps.settings();
-      const lease = await leaseDeliveryNow(deps.db, deliveryId, deps.workerId, { leaseSeconds: s.leaseSeconds, perHostConcurrency: s.perHostConcurrency, holdDestinations: s.destinationPauseAfterFailures > 0 });
-      if (lease.state === 'destination_held') return { ...(await outcomeOf(deps.db, deliveryId)), heldDestination: lease.host };
+      const lease = await leaseDeliveryNow(deps.db, deliveryId, deps.workerId, {
+        leaseSeconds: s.leaseSeconds,
+        perHostConcurrency: s.perHostConcurrency,
+        holdDestinations: s.destinationPauseAfterFailures > 0,
+      });
+      if (lease.state === 'destination_held')
+        return { ...(await outcomeOf(deps.db, deliveryId)), heldDestination: lease.host };
       if (lease.state === 'leased') {
         // Under the lease heartbeat, as in the lane: a slow answer never lets another worker send it too.
         await processUnderLease(deps, lease.delivery, timeoutMs);

@@ -57,7 +57,10 @@ function parseEntry(entry: string): CidrEntry | string {
   if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return 'has a bad prefix length';
   let parsed: [Address, number];
   try {
-    parsed = prefixText === undefined ? [ipaddr.parse(addressText), isIP(addressText) === 4 ? 32 : 128] : ipaddr.parseCIDR(text);
+    parsed =
+      prefixText === undefined
+        ? [ipaddr.parse(addressText), isIP(addressText) === 4 ? 32 : 128]
+        : ipaddr.parseCIDR(text);
   } catch {
     return 'is not an IP address or CIDR';
   }
@@ -65,8 +68,10 @@ function parseEntry(entry: string): CidrEntry | string {
   // Allowlisting everything would silently switch the guard off; refuse instead.
   if (prefix === 0) return 'would allow every address';
   const cidr = `${range.toString()}/${prefix}`;
-  const network = range.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
-  if (network.toString() !== range.toString()) return `has host bits set (did you mean ${network.toString()}/${prefix}?)`;
+  const network =
+    range.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+  if (network.toString() !== range.toString())
+    return `has host bits set (did you mean ${network.toString()}/${prefix}?)`;
   return { text, range, prefix };
 }
 
@@ -127,7 +132,8 @@ export function checkUrlSyntax(url: string, allowlist: CidrList = []): { ok: URL
     return { error: 'is not a valid URL' };
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { error: 'must use http or https' };
-  if (parsed.username !== '' || parsed.password !== '') return { error: 'must not contain a user name or password (use the credential settings)' };
+  if (parsed.username !== '' || parsed.password !== '')
+    return { error: 'must not contain a user name or password (use the credential settings)' };
   if (parsed.hostname === '') return { error: 'must have a host' };
   const literal = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   if (isIP(literal) !== 0) {
@@ -143,7 +149,11 @@ export type Resolver = (host: string) => Promise<Array<{ address: string; family
 const systemResolve: Resolver = (host) => dnsPromises.lookup(host, { all: true, verbatim: true });
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-export type GuardedLookup = (hostname: string, options: { family?: number | string; all?: boolean } | number, callback: LookupCallback) => void;
+export type GuardedLookup = (
+  hostname: string,
+  options: { family?: number | string; all?: boolean } | number,
+  callback: LookupCallback,
+) => void;
 
 async function resolveChecked(host: string, allowlist: CidrList, resolve: Resolver): Promise<LookupAddress[]> {
   const addresses = await resolve(host);

@@ -18,7 +18,17 @@ import type { Delivery } from './queue/read.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 // Headers Hookflow sets itself; an admin-supplied value would break framing or signatures.
-const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'authorization', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'authorization',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
 
 export const WebhookOptions = z.strictObject({
   /**
@@ -37,15 +47,33 @@ export const WebhookOptions = z.strictObject({
   /** Default JSON. */
   contentType: ContentType.default('JSON'),
   /** Parameters: name (dot notation builds nesting) → value template. Default none. */
-  params: z.array(z.strictObject({ name: z.string().min(1).max(200), value: z.unknown() })).max(200).default([]),
+  params: z
+    .array(z.strictObject({ name: z.string().min(1).max(200), value: z.unknown() }))
+    .max(200)
+    .default([]),
   /** Extra headers: name → value template. CR/LF refused. Default none. */
-  headers: z.array(z.strictObject({
-    name: z.string().regex(HEADER_NAME, 'is not a valid header name').refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), 'is set by Hookflow itself'),
-    value: z.string().max(4000).refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks'),
-  })).max(50).default([]),
+  headers: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(HEADER_NAME, 'is not a valid header name')
+          .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), 'is set by Hookflow itself'),
+        value: z
+          .string()
+          .max(4000)
+          .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks'),
+      }),
+    )
+    .max(50)
+    .default([]),
   /** none | basic (username + secret password) | bearer (secret token). Default none. */
   auth: z.enum(['none', 'basic', 'bearer']).default('none'),
-  username: z.string().max(200).refine((v) => !/[\r\n\0:]/.test(v), 'must not contain line breaks or ":"').optional(),
+  username: z
+    .string()
+    .max(200)
+    .refine((v) => !/[\r\n\0:]/.test(v), 'must not contain line breaks or ":"')
+    .optional(),
   /** Sign requests with the Standard Webhooks headers (needs the signingSecret secret). Default false. */
   sign: z.boolean().default(false),
   /** XML only: name of the document element. Default `request`. */
@@ -62,14 +90,24 @@ export const WebhookOptions = z.strictObject({
   waitForAnswer: z.boolean().default(false),
   /** How long a run waits for the answer, ms. Default 10000. */
   answerTimeoutMs: z.number().int().min(500).max(60_000).default(10_000),
-  saveResponse: z.array(z.strictObject({ path: z.string().trim().min(1).max(300), field: z.string().trim().min(1).max(100) })).max(20).default([]),
+  saveResponse: z
+    .array(z.strictObject({ path: z.string().trim().min(1).max(300), field: z.string().trim().min(1).max(100) }))
+    .max(20)
+    .default([]),
 });
 export type WebhookOptions = z.infer<typeof WebhookOptions>;
 
 export const WebhookSecrets = z.strictObject({
   password: z.string().max(1000).optional(),
-  token: z.string().max(4000).refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks').optional(),
-  signingSecret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,200}$/, 'must look like whsec_<base64>').optional(),
+  token: z
+    .string()
+    .max(4000)
+    .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks')
+    .optional(),
+  signingSecret: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{16,200}$/, 'must look like whsec_<base64>')
+    .optional(),
   /** BITRIX24 preset: sent as auth[application_token], put into the body at send time. */
   applicationToken: z.string().max(200).optional(),
 });
@@ -82,7 +120,9 @@ export function urlCarriesRecordData(o: Pick<WebhookOptions, 'url' | 'urlFromDat
 }
 
 export function requiredWebhookSecrets(o: WebhookOptions): string[] {
-  return [o.auth === 'basic' && 'password', o.auth === 'bearer' && 'token', o.sign && 'signingSecret'].filter((n): n is string => Boolean(n));
+  return [o.auth === 'basic' && 'password', o.auth === 'bearer' && 'token', o.sign && 'signingSecret'].filter(
+    (n): n is string => Boolean(n),
+  );
 }
 
 /** Save-time checks beyond the schema: the URL (shape, or syntax and address when fixed), parameter names, basic auth. */
@@ -95,7 +135,13 @@ export function validateWebhookOptions(o: WebhookOptions, allowlistEntries: stri
     const checked = checkUrlSyntax(o.url, 'ok' in allow ? allow.ok : []);
     if ('error' in checked) errors.url = checked.error;
   }
-  for (const [k, v] of Object.entries(validateParamNames(o.contentType, o.params.map((p) => p.name)))) errors[k] = v;
+  for (const [k, v] of Object.entries(
+    validateParamNames(
+      o.contentType,
+      o.params.map((p) => p.name),
+    ),
+  ))
+    errors[k] = v;
   if (o.auth === 'basic' && !o.username) errors.username = 'is required for Basic authentication';
   o.saveResponse.forEach((row, i) => {
     const parsed = parseResponsePath(row.path);
@@ -128,7 +174,13 @@ export interface DeliveryOrigin {
  * the content type, rendered headers checked for line breaks. Idempotent per (run, task) through
  * its origin key. Throws with a message naming the problem.
  */
-export function buildWebhookDelivery(o: WebhookOptions, r: RenderedWebhook, event: BodyEvent, origin: DeliveryOrigin, allowlistEntries: string[]): NewDelivery {
+export function buildWebhookDelivery(
+  o: WebhookOptions,
+  r: RenderedWebhook,
+  event: BodyEvent,
+  origin: DeliveryOrigin,
+  allowlistEntries: string[],
+): NewDelivery {
   const allow = parseAllowlist(allowlistEntries);
   const checked = checkUrlSyntax(r.url, 'ok' in allow ? allow.ok : []);
   if ('error' in checked) throw new Error(`URL ${r.url}: ${checked.error}`);
@@ -146,14 +198,30 @@ export function buildWebhookDelivery(o: WebhookOptions, r: RenderedWebhook, even
     request = { url: `${url.origin}${url.pathname}${query ? `?${query}` : ''}`, contentType: null, body: null };
   } else {
     // BITRIX24: the body gets the token SLOT, never the token (filled in when sent).
-    const built = buildBody({ format: o.contentType, params: r.params, event, applicationTokenSlot: o.contentType === 'BITRIX24', xmlRootName: o.xmlRoot });
+    const built = buildBody({
+      format: o.contentType,
+      params: r.params,
+      event,
+      applicationTokenSlot: o.contentType === 'BITRIX24',
+      xmlRootName: o.xmlRoot,
+    });
     request = { url: url.toString(), contentType: built.contentType, body: built.body };
   }
   if (request.contentType) headers['content-type'] = request.contentType;
   return {
-    webhookId: newWebhookId(), runId: origin.runId, workflowId: origin.workflowId, taskId: origin.taskId,
-    eventType: origin.eventType, module: origin.module, recordId: origin.recordId, method: o.method,
-    url: request.url, headers, contentType: request.contentType, body: request.body, originKey: `run:${origin.runId}:task:${origin.taskId}`,
+    webhookId: newWebhookId(),
+    runId: origin.runId,
+    workflowId: origin.workflowId,
+    taskId: origin.taskId,
+    eventType: origin.eventType,
+    module: origin.module,
+    recordId: origin.recordId,
+    method: o.method,
+    url: request.url,
+    headers,
+    contentType: request.contentType,
+    body: request.body,
+    originKey: `run:${origin.runId}:task:${origin.taskId}`,
     writeBack: writeBackOf(o, origin),
   };
 }
@@ -164,7 +232,8 @@ export function buildWebhookDelivery(o: WebhookOptions, r: RenderedWebhook, even
  */
 function writeBackOf(o: WebhookOptions, origin: DeliveryOrigin): WriteBack | null {
   if (o.saveResponse.length === 0) return null;
-  if (origin.recordId === null) throw new Error('saving from the response needs a record, and this run has none (record_id 0)');
+  if (origin.recordId === null)
+    throw new Error('saving from the response needs a record, and this run has none (record_id 0)');
   const expected: Record<string, unknown> = {};
   for (const rule of o.saveResponse) expected[rule.field] = origin.recordFields?.[rule.field] ?? null;
   return { rules: o.saveResponse, expected };
@@ -173,7 +242,10 @@ function writeBackOf(o: WebhookOptions, origin: DeliveryOrigin): WriteBack | nul
 /** The credentials the options name, filled from the decrypted secrets (none when the options are unknown). */
 export function credentialsOf(options: WebhookOptions | null, secrets: WebhookSecrets): Credentials {
   return {
-    auth: options?.auth ?? 'none', username: options?.username, password: secrets.password, token: secrets.token,
+    auth: options?.auth ?? 'none',
+    username: options?.username,
+    password: secrets.password,
+    token: secrets.token,
     signingSecret: options?.sign ? secrets.signingSecret : undefined,
   };
 }
@@ -183,6 +255,13 @@ export function credentialsOf(options: WebhookOptions | null, secrets: WebhookSe
  * the body as sent (a BITRIX24 token slot filled with the current token, or dropped) and the
  * credentials. Signing it (dispatch) covers exactly the bytes sent. Never store the result.
  */
-export function requestToSend(d: Delivery, options: WebhookOptions | null, secrets: WebhookSecrets): { delivery: Delivery; credentials: Credentials } {
-  return { delivery: { ...d, body: fillApplicationToken(d.body, secrets.applicationToken) }, credentials: credentialsOf(options, secrets) };
+export function requestToSend(
+  d: Delivery,
+  options: WebhookOptions | null,
+  secrets: WebhookSecrets,
+): { delivery: Delivery; credentials: Credentials } {
+  return {
+    delivery: { ...d, body: fillApplicationToken(d.body, secrets.applicationToken) },
+    credentials: credentialsOf(options, secrets),
+  };
 }

@@ -38,12 +38,16 @@ export function isSingleReference(template: string): boolean {
 /** Why this URL template cannot be used, or null. `urlFromData`: the whole URL is one reference. */
 export function urlTemplateProblem(template: string, urlFromData: boolean): string | null {
   if (urlFromData) {
-    return isSingleReference(template) ? null : 'a URL taken from data must be exactly one reference, e.g. {{env.callback_url}}';
+    return isSingleReference(template)
+      ? null
+      : 'a URL taken from data must be exactly one reference, e.g. {{env.callback_url}}';
   }
   if (!hasReferences(template)) return null;
-  if (!/^https?:\/\//i.test(template.trim())) return 'must start with http:// or https:// written out; record and $env values can only fill the path, query or fragment';
+  if (!/^https?:\/\//i.test(template.trim()))
+    return 'must start with http:// or https:// written out; record and $env values can only fill the path, query or fragment';
   const end = authorityEnd(template.trim());
-  if (REFERENCE.test(template.trim().slice(0, end))) return 'the scheme, host and port must be written out; record and $env values can only fill the path, query or fragment';
+  if (REFERENCE.test(template.trim().slice(0, end)))
+    return 'the scheme, host and port must be written out; record and $env values can only fill the path, query or fragment';
   return null;
 }
 
@@ -75,7 +79,8 @@ export function renderedUrlProblem(template: string, rendered: string): string |
     return 'is not a valid URL after filling in the values';
   }
   if (url.origin !== written.origin) return 'filling in the values changed where the request goes';
-  if (url.pathname !== spelledPath(rendered)) return 'a value formed a dot segment (. or ..) that would change the path';
+  if (url.pathname !== spelledPath(rendered))
+    return 'a value formed a dot segment (. or ..) that would change the path';
   return null;
 }
 

@@ -19,5 +19,8 @@ export async function readConfigVersion(q: Db): Promise<string | null> {
 
 /** Writes a fresh stamp through `trx`: call it inside the transaction that changes the configuration. */
 export async function bumpConfigVersion(trx: Db, now: number = Date.now()): Promise<void> {
-  await trx(TABLE).insert({ id: 1, stamp: randomBytes(12).toString('hex'), updated_at: now }).onConflict('id').merge(['stamp', 'updated_at']);
+  await trx(TABLE)
+    .insert({ id: 1, stamp: randomBytes(12).toString('hex'), updated_at: now })
+    .onConflict('id')
+    .merge(['stamp', 'updated_at']);
 }

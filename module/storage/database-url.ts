@@ -28,9 +28,14 @@ export function parseDatabaseUrl(value: string): DatabaseTarget {
   }
   if (scheme === 'mysql' || scheme === 'mariadb') {
     let url: URL;
-    try { url = new URL(value.replace(/^mariadb:/i, 'mysql:')); } catch { throw new Error('DATABASE_URL: not a valid mysql:// URL'); }
+    try {
+      url = new URL(value.replace(/^mariadb:/i, 'mysql:'));
+    } catch {
+      throw new Error('DATABASE_URL: not a valid mysql:// URL');
+    }
     if (!url.hostname) throw new Error('DATABASE_URL: mysql:// URL needs a host');
-    if (url.pathname.length <= 1) throw new Error('DATABASE_URL: mysql:// URL needs a database name, e.g. mysql://root@127.0.0.1:3306/crm');
+    if (url.pathname.length <= 1)
+      throw new Error('DATABASE_URL: mysql:// URL needs a database name, e.g. mysql://root@127.0.0.1:3306/crm');
     return { engine: 'mysql', url: url.toString() };
   }
   throw new Error(`DATABASE_URL: unsupported scheme ${scheme ?? '(none)'}; use sqlite: or mysql://`);

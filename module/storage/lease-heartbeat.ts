@@ -13,7 +13,8 @@ export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
 }
 
-export const isLeaseLost = (err: unknown): boolean => err instanceof LeaseLostError || (err as { name?: unknown } | null)?.name === 'LeaseLostError';
+export const isLeaseLost = (err: unknown): boolean =>
+  err instanceof LeaseLostError || (err as { name?: unknown } | null)?.name === 'LeaseLostError';
 
 /** The timer and monotonic clock the heartbeat uses; tests inject manual ones. */
 export interface LeaseTimers {
@@ -56,12 +57,17 @@ export interface LeaseHeartbeatOptions {
  * Runs `work` with its lease kept alive. `signal` aborts (reason: a LeaseLostError) when the
  * lease is lost; the work must stop and write nothing more. Resolves or rejects as `work` does.
  */
-export async function withLeaseHeartbeat<T>(opts: LeaseHeartbeatOptions, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withLeaseHeartbeat<T>(
+  opts: LeaseHeartbeatOptions,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const timers = opts.timers ?? REAL_LEASE_TIMERS;
   const controller = new AbortController();
   let confirmedAt = timers.now();
   let beating: Promise<void> | null = null;
-  const lose = (message: string) => { if (!controller.signal.aborted) controller.abort(new LeaseLostError(message)); };
+  const lose = (message: string) => {
+    if (!controller.signal.aborted) controller.abort(new LeaseLostError(message));
+  };
   async function beat(): Promise<void> {
     const sentAt = timers.now();
     try {
@@ -69,12 +75,19 @@ export async function withLeaseHeartbeat<T>(opts: LeaseHeartbeatOptions, work: (
       else lose('lease lost: another worker holds it now');
     } catch (err) {
       opts.onRenewError?.(err);
-      if (mayExpireBeforeNextRenewal(confirmedAt, timers.now(), opts.leaseMs)) lose('lease lost: it could not be renewed before it runs out');
+      if (mayExpireBeforeNextRenewal(confirmedAt, timers.now(), opts.leaseMs))
+        lose('lease lost: it could not be renewed before it runs out');
     }
   }
   // One renewal at a time: a slow database never piles them up.
-  const tick = () => (beating ??= beat().finally(() => { beating = null; }));
-  const handle = timers.setInterval(() => (controller.signal.aborted ? undefined : tick()), renewIntervalMs(opts.leaseMs));
+  const tick = () =>
+    (beating ??= beat().finally(() => {
+      beating = null;
+    }));
+  const handle = timers.setInterval(
+    () => (controller.signal.aborted ? undefined : tick()),
+    renewIntervalMs(opts.leaseMs),
+  );
   try {
     return await work(controller.signal);
   } finally {

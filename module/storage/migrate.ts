@@ -69,6 +69,8 @@ export async function migrateLatest(db: Knex, dir: string = migrationsDirectory)
 export async function pendingMigrations(db: Knex, dir: string = migrationsDirectory): Promise<string[]> {
   const known = listMigrationFiles(dir).map((m) => m.name);
   if (!(await db.schema.hasTable(MIGRATIONS_TABLE))) return known;
-  const done = new Set((await db(MIGRATIONS_TABLE).select('name')).map((r: { name: string }) => r.name.replace(/\.(?:js|ts)$/, '')));
+  const done = new Set(
+    (await db(MIGRATIONS_TABLE).select('name')).map((r: { name: string }) => r.name.replace(/\.(?:js|ts)$/, '')),
+  );
   return known.filter((name) => !done.has(name));
 }

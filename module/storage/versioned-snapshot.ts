@@ -30,7 +30,10 @@ export interface ConfigWatchDeps {
 }
 
 /** A version as seen, with the local generation (bumped by `invalidate()`) it was seen in. */
-export interface SeenVersion { version: string | null; generation: number }
+export interface SeenVersion {
+  version: string | null;
+  generation: number;
+}
 
 export type ConfigWatch = ReturnType<typeof createConfigWatch>;
 
@@ -44,10 +47,16 @@ export function createConfigWatch(deps: ConfigWatchDeps) {
   function readThroughPool(): Promise<SeenVersion> {
     const g = generation;
     const startedAt = deps.now();
-    const promise = deps.readVersion(deps.db).then((version) => {
-      if (g === generation && (seen === null || seen.generation !== g || startedAt >= seen.startedAt)) seen = { version, generation: g, startedAt };
-      return { version, generation: g };
-    }).finally(() => { if (reading?.promise === promise) reading = null; });
+    const promise = deps
+      .readVersion(deps.db)
+      .then((version) => {
+        if (g === generation && (seen === null || seen.generation !== g || startedAt >= seen.startedAt))
+          seen = { version, generation: g, startedAt };
+        return { version, generation: g };
+      })
+      .finally(() => {
+        if (reading?.promise === promise) reading = null;
+      });
     reading = { generation: g, startedAt, promise };
     return promise;
   }
@@ -65,7 +74,8 @@ export function createConfigWatch(deps: ConfigWatchDeps) {
     db: deps.db,
     /** The version to compare cached values with; read from the database only when the held one is not fresh. */
     current(q?: Db): Promise<SeenVersion> {
-      if (seen && seen.generation === generation && youngerThanBound(seen.startedAt)) return Promise.resolve({ version: seen.version, generation });
+      if (seen && seen.generation === generation && youngerThanBound(seen.startedAt))
+        return Promise.resolve({ version: seen.version, generation });
       if (q !== undefined && q !== deps.db) return readInTransaction(q);
       if (reading && reading.generation === generation && youngerThanBound(reading.startedAt)) return reading.promise;
       return readThroughPool();
@@ -89,7 +99,8 @@ export type VersionedSnapshot<T> = ReturnType<typeof createVersionedSnapshot<T>>
 export function createVersionedSnapshot<T>(watch: ConfigWatch, load: (q: Db) => Promise<T>) {
   let held: (SeenVersion & { value: T }) | null = null;
   let loading: (SeenVersion & { promise: Promise<T> }) | null = null;
-  const same = (a: SeenVersion | null, b: SeenVersion) => a !== null && a.version === b.version && a.generation === b.generation;
+  const same = (a: SeenVersion | null, b: SeenVersion) =>
+    a !== null && a.version === b.version && a.generation === b.generation;
 
   function loadFor(seen: SeenVersion, q: Db): Promise<T> {
     return load(q).then((value) => {
@@ -104,7 +115,9 @@ export function createVersionedSnapshot<T>(watch: ConfigWatch, load: (q: Db) => 
       if (held && same(held, seen)) return held.value;
       if (q !== undefined && q !== watch.db) return loadFor(seen, q);
       if (loading && same(loading, seen)) return loading.promise;
-      const promise = loadFor(seen, watch.db).finally(() => { if (loading?.promise === promise) loading = null; });
+      const promise = loadFor(seen, watch.db).finally(() => {
+        if (loading?.promise === promise) loading = null;
+      });
       loading = { ...seen, promise };
       return promise;
     },

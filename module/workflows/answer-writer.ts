@@ -30,7 +30,9 @@ const shown = (v: unknown) => (isBlank(v) ? 'empty' : JSON.stringify(v));
 export function conflictsOf(current: Record<string, unknown>, answer: AnswerToSave): string[] {
   return Object.keys(answer.values)
     .filter((f) => !sameFieldValue(current[f], answer.values[f]) && !sameFieldValue(current[f], answer.expected[f]))
-    .map((f) => `${f} changed since the delivery was queued (was ${shown(answer.expected[f])}, now ${shown(current[f])})`);
+    .map(
+      (f) => `${f} changed since the delivery was queued (was ${shown(answer.expected[f])}, now ${shown(current[f])})`,
+    );
 }
 
 export function createAnswerWriter(deps: { db: Db; host: HostContext }): AnswerWriter {
@@ -40,8 +42,12 @@ export function createAnswerWriter(deps: { db: Db; host: HostContext }): AnswerW
       if (!record) return { problem: `${answer.module} record ${answer.recordId} no longer exists` };
       const conflicts = conflictsOf(record.fields, answer);
       if (conflicts.length > 0) return { problem: `${conflicts.join('; ')}; nothing was overwritten` };
-      const changed = Object.fromEntries(Object.entries(answer.values).filter(([f, v]) => !sameFieldValue(record.fields[f], v)));
-      const what = Object.entries(answer.values).map(([f, v]) => `${f} = ${shown(v)}`).join(', ');
+      const changed = Object.fromEntries(
+        Object.entries(answer.values).filter(([f, v]) => !sameFieldValue(record.fields[f], v)),
+      );
+      const what = Object.entries(answer.values)
+        .map(([f, v]) => `${f} = ${shown(v)}`)
+        .join(', ');
       if (Object.keys(changed).length === 0) return { saved: `${what} (already there)` };
       const run = answer.runId === null ? null : await getRun(deps.db, answer.runId);
       await deps.host.records.update(answer.module, answer.recordId, changed, {

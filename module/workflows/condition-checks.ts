@@ -26,11 +26,17 @@ function isBlankValue(value: unknown): boolean {
 }
 
 function isDate(value: unknown): boolean {
-  return typeof value === 'string' && ISO_DATE.test(value.trim()) && !Number.isNaN(Date.parse(value.trim().replace(' ', 'T')));
+  return (
+    typeof value === 'string' &&
+    ISO_DATE.test(value.trim()) &&
+    !Number.isNaN(Date.parse(value.trim().replace(' ', 'T')))
+  );
 }
 
 function isBoolean(value: unknown): boolean {
-  return typeof value === 'boolean' || (typeof value === 'string' && ['true', 'false'].includes(value.trim().toLowerCase()));
+  return (
+    typeof value === 'boolean' || (typeof value === 'string' && ['true', 'false'].includes(value.trim().toLowerCase()))
+  );
 }
 
 function picklistProblem(field: ModuleField, value: unknown): string | null {
@@ -44,17 +50,24 @@ function picklistProblem(field: ModuleField, value: unknown): string | null {
 
 function typeProblem(c: Checked, field: ModuleField): string | null {
   if (c.op === 'gt' || c.op === 'lt') {
-    if (field.type === 'number') return toNumber(c.value) === null ? `${field.label} is a number: compare it with a number` : null;
-    if (field.type === 'date') return isDate(c.value) ? null : `${field.label} is a date: compare it with a date like 2026-12-31`;
+    if (field.type === 'number')
+      return toNumber(c.value) === null ? `${field.label} is a number: compare it with a number` : null;
+    if (field.type === 'date')
+      return isDate(c.value) ? null : `${field.label} is a date: compare it with a date like 2026-12-31`;
     return `"${c.op}" compares numbers and dates; ${field.label} is ${field.type === 'picklist' ? 'a picklist' : `a ${field.type} field`}`;
   }
   if (c.op === 'contains') return null;
   switch (field.type) {
-    case 'number': return toNumber(c.value) === null ? `${field.label} is a number: the value must be a number` : null;
-    case 'date': return isDate(c.value) ? null : `${field.label} is a date: the value must be a date like 2026-12-31`;
-    case 'boolean': return isBoolean(c.value) ? null : `${field.label} is yes/no: the value must be true or false`;
-    case 'picklist': return picklistProblem(field, c.value);
-    default: return null;
+    case 'number':
+      return toNumber(c.value) === null ? `${field.label} is a number: the value must be a number` : null;
+    case 'date':
+      return isDate(c.value) ? null : `${field.label} is a date: the value must be a date like 2026-12-31`;
+    case 'boolean':
+      return isBoolean(c.value) ? null : `${field.label} is yes/no: the value must be true or false`;
+    case 'picklist':
+      return picklistProblem(field, c.value);
+    default:
+      return null;
   }
 }
 
@@ -62,7 +75,9 @@ function typeProblem(c: Checked, field: ModuleField): string | null {
 export function conditionProblem(c: Checked, field: ModuleField | undefined): string | null {
   if (!COMPARING.has(c.op)) return null;
   if (isBlankValue(c.value)) {
-    return c.op === 'equals' || c.op === 'changed_to' ? `needs a value; to test for an empty field use is_empty` : 'needs a value';
+    return c.op === 'equals' || c.op === 'changed_to'
+      ? `needs a value; to test for an empty field use is_empty`
+      : 'needs a value';
   }
   if (!field || c.field.includes('.')) return null;
   return typeProblem(c, field);

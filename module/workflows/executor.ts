@@ -52,10 +52,19 @@ async function buildContext(run: Run, host: HostContext): Promise<TemplateContex
     env: { ...run.env },
     record: rec ? { id: rec.id, ...rec.fields } : null,
     previous: run.event.previous ? { id: run.event.previous.id, ...run.event.previous.fields } : null,
-    event: { type: run.event.type, module: run.module, recordId: run.recordId, time: new Date(run.event.timeMs).toISOString(), runId: run.id, source: run.source },
+    event: {
+      type: run.event.type,
+      module: run.module,
+      recordId: run.recordId,
+      time: new Date(run.event.timeMs).toISOString(),
+      runId: run.id,
+      source: run.source,
+    },
     user: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
     // A resumed run's finished tasks keep feeding later ones (steps are rebuilt from their results).
-    steps: Object.fromEntries(run.taskResults.filter((r) => r.status === 'succeeded').map((r) => [String(r.taskId), r.output ?? null])),
+    steps: Object.fromEntries(
+      run.taskResults.filter((r) => r.status === 'succeeded').map((r) => [String(r.taskId), r.output ?? null]),
+    ),
   };
 }
 
@@ -72,8 +81,12 @@ function describeError(err: unknown): string {
 function refusedFields(err: unknown): Record<string, string> | undefined {
   const fields = (err as { fields?: unknown } | null)?.fields;
   if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
-  const entries = Object.entries(fields).filter(([, v]) => typeof v === 'string').slice(0, 50);
-  return entries.length > 0 ? Object.fromEntries(entries.map(([k, v]) => [k.slice(0, 200), (v as string).slice(0, 200)])) : undefined;
+  const entries = Object.entries(fields)
+    .filter(([, v]) => typeof v === 'string')
+    .slice(0, 50);
+  return entries.length > 0
+    ? Object.fromEntries(entries.map(([k, v]) => [k.slice(0, 200), (v as string).slice(0, 200)]))
+    : undefined;
 }
 
 /** Opens a task's sealed secrets; a value the key cannot open fails the task, naming why. */
@@ -81,28 +94,48 @@ function openTaskSecrets(store: WorkflowStore, task: StoredTask): Record<string,
   try {
     return store.openSecrets(task);
   } catch (err) {
-    throw new Error(`the task's stored secrets cannot be opened (${describeError(err)}); re-enter them on the task page, or start Hookflow with the key they were saved with (HOOKFLOW_SECRET_KEY)`);
+    throw new Error(
+      `the task's stored secrets cannot be opened (${describeError(err)}); re-enter them on the task page, or start Hookflow with the key they were saved with (HOOKFLOW_SECRET_KEY)`,
+    );
   }
 }
 
 export function createRunExecutor(deps: ExecutorDeps) {
   // The context is built inside the task's try: opening its secrets is part of running it, so a
   // secret the key cannot open fails THIS task (named in the run) rather than the whole run.
-  async function runTask(def: AnyTaskDefinition, task: StoredTask, contextWith: (secrets: Record<string, string>, signal: AbortSignal) => TaskRunContext, lease: AbortSignal): Promise<TaskResult> {
+  async function runTask(
+    def: AnyTaskDefinition,
+    task: StoredTask,
+    contextWith: (secrets: Record<string, string>, signal: AbortSignal) => TaskRunContext,
+    lease: AbortSignal,
+  ): Promise<TaskResult> {
     const started = performance.now();
     const base = { taskId: task.id, type: task.type, title: task.title };
     try {
       const options = def.options.parse(task.options);
       const secrets = openTaskSecrets(deps.store, task);
-      const output = await runWithinDeadline(taskTimeoutOf(def, deps.settings(), options), lease, (signal) => def.run(options, contextWith(secrets, signal)));
-      return { ...base, status: 'succeeded', durationMs: Math.round(performance.now() - started), output: output ?? null };
+      const output = await runWithinDeadline(taskTimeoutOf(def, deps.settings(), options), lease, (signal) =>
+        def.run(options, contextWith(secrets, signal)),
+      );
+      return {
+        ...base,
+        status: 'succeeded',
+        durationMs: Math.round(performance.now() - started),
+        output: output ?? null,
+      };
     } catch (err) {
       // A lost database connection is not the task's failure: the run stays leased and is
       // claimed again after the lease expires, resuming at this task. A lost lease is not
       // either: the run is another worker's now.
       if (isTransientDbError(err) || isLeaseLost(err)) throw err;
       const fields = refusedFields(err);
-      return { ...base, status: 'failed', durationMs: Math.round(performance.now() - started), error: describeError(err), ...(fields ? { fields } : {}) };
+      return {
+        ...base,
+        status: 'failed',
+        durationMs: Math.round(performance.now() - started),
+        error: describeError(err),
+        ...(fields ? { fields } : {}),
+      };
     }
   }
 
@@ -135,23 +168,64 @@ export function createRunExecutor(deps: ExecutorDeps) {
     const results: TaskResult[] = [];
     let response: RunResponse | null = (run.output as RunResponse | null) ?? null;
     const moduleInfo = (await deps.host.records.listModules()).find((m) => m.name === run.module) ?? null;
-    const info = { id: run.id, workflowId: wf.id, workflowTitle: wf.title, module: run.module, recordId: run.recordId, source: run.source, eventType: run.event.type, chainDepth: run.chainDepth, actorUserId: run.actorUserId, moduleInfo };
+    const info = {
+      id: run.id,
+      workflowId: wf.id,
+      workflowTitle: wf.title,
+      module: run.module,
+      recordId: run.recordId,
+      source: run.source,
+      eventType: run.event.type,
+      chainDepth: run.chainDepth,
+      actorUserId: run.actorUserId,
+      moduleInfo,
+    };
     for (const task of wf.tasks) {
       const previous = done.get(task.id);
-      if (previous) { results.push(previous); continue; }
+      if (previous) {
+        results.push(previous);
+        continue;
+      }
       const def = deps.taskTypes.get(task.type);
-      const contextWith = (secrets: Record<string, string>, signal: AbortSignal): TaskRunContext => ({ run: info, task: { id: task.id, type: task.type, title: task.title }, tpl, secrets, services: services(tpl, task), setResponse: (r) => { response = r; }, signal });
-      const result = def ? await runTask(def, task, contextWith, lease) : { taskId: task.id, type: task.type, title: task.title, status: 'failed' as const, durationMs: 0, error: `unknown task type ${task.type}` };
+      const contextWith = (secrets: Record<string, string>, signal: AbortSignal): TaskRunContext => ({
+        run: info,
+        task: { id: task.id, type: task.type, title: task.title },
+        tpl,
+        secrets,
+        services: services(tpl, task),
+        setResponse: (r) => {
+          response = r;
+        },
+        signal,
+      });
+      const result = def
+        ? await runTask(def, task, contextWith, lease)
+        : {
+            taskId: task.id,
+            type: task.type,
+            title: task.title,
+            status: 'failed' as const,
+            durationMs: 0,
+            error: `unknown task type ${task.type}`,
+          };
       results.push(result);
       if (result.status === 'succeeded') tpl.steps = { ...tpl.steps, [String(task.id)]: result.output ?? null };
       if (result.status === 'failed') {
         run.env = tpl.env;
-        return { status: 'failed', error: `Task "${task.title}" (${task.type}) failed: ${result.error}`, response, taskResults: results };
+        return {
+          status: 'failed',
+          error: `Task "${task.title}" (${task.type}) failed: ${result.error}`,
+          response,
+          taskResults: results,
+        };
       }
       // A pure task changed nothing outside the run: repeating it after a crash is harmless, so
       // its progress is not worth a write (the next save or finishRun records it).
       if (def?.pure) continue;
-      const kept = await saveRunProgress(deps.db, run.id, workerId, deps.settings().leaseSeconds, { taskResults: results, env: tpl.env });
+      const kept = await saveRunProgress(deps.db, run.id, workerId, deps.settings().leaseSeconds, {
+        taskResults: results,
+        env: tpl.env,
+      });
       if (!kept) throw new Error(`run ${run.id}: lease lost; another worker took over`);
     }
     run.env = tpl.env;
@@ -161,7 +235,13 @@ export function createRunExecutor(deps: ExecutorDeps) {
   async function executeLeased(run: Run, workerId: string, lease: AbortSignal, loaded?: Workflow): Promise<RunOutcome> {
     const wf = loaded?.id === run.workflowId ? loaded : await deps.store.get(run.workflowId);
     let outcome: RunOutcome;
-    if (!wf) outcome = { status: 'failed', error: `workflow ${run.workflowId} no longer exists`, response: null, taskResults: [] };
+    if (!wf)
+      outcome = {
+        status: 'failed',
+        error: `workflow ${run.workflowId} no longer exists`,
+        response: null,
+        taskResults: [],
+      };
     else {
       try {
         outcome = await runTasks(run, wf, workerId, lease);
@@ -173,8 +253,21 @@ export function createRunExecutor(deps: ExecutorDeps) {
     // Lost meanwhile: the new holder decides the outcome (finishRun would refuse it anyway).
     lease.throwIfAborted();
     // A failed run's alert row is written by finishRun, in the same transaction.
-    await finishRun(deps.db, run, workerId, { status: outcome.status, taskResults: outcome.taskResults, env: run.env, output: outcome.response ?? undefined, error: outcome.error }, deps.onRunFailed);
-    if (outcome.status === 'failed') deps.logger.warn({ runId: run.id, workflowId: run.workflowId, error: outcome.error }, 'workflow run failed');
+    await finishRun(
+      deps.db,
+      run,
+      workerId,
+      {
+        status: outcome.status,
+        taskResults: outcome.taskResults,
+        env: run.env,
+        output: outcome.response ?? undefined,
+        error: outcome.error,
+      },
+      deps.onRunFailed,
+    );
+    if (outcome.status === 'failed')
+      deps.logger.warn({ runId: run.id, workflowId: run.workflowId, error: outcome.error }, 'workflow run failed');
     return outcome;
   }
 
@@ -186,8 +279,11 @@ export function createRunExecutor(deps: ExecutorDeps) {
     async execute(run: Run, workerId: string, loaded?: Workflow): Promise<RunOutcome> {
       const leaseSeconds = deps.settings().leaseSeconds;
       const heartbeat = {
-        renew: () => renewRunLease(deps.db, run.id, workerId, leaseSeconds), leaseMs: leaseSeconds * 1000, timers: deps.leaseTimers,
-        onRenewError: (err: unknown) => deps.logger.warn({ runId: run.id, err: describeError(err) }, 'run lease could not be renewed; trying again'),
+        renew: () => renewRunLease(deps.db, run.id, workerId, leaseSeconds),
+        leaseMs: leaseSeconds * 1000,
+        timers: deps.leaseTimers,
+        onRenewError: (err: unknown) =>
+          deps.logger.warn({ runId: run.id, err: describeError(err) }, 'run lease could not be renewed; trying again'),
       };
       return withLeaseHeartbeat(heartbeat, (lease) => executeLeased(run, workerId, lease, loaded));
     },

@@ -32,7 +32,15 @@ function snapshot(record: CrmRecord | null): RunEvent['record'] {
 }
 
 export function toRunEvent(type: RecordEventType, e: RecordEvent, timeMs: number): RunEvent {
-  return { type, module: e.module, recordId: e.recordId, timeMs, actorUserId: e.actorUserId ?? null, record: snapshot(e.record), previous: snapshot(e.previous) };
+  return {
+    type,
+    module: e.module,
+    recordId: e.recordId,
+    timeMs,
+    actorUserId: e.actorUserId ?? null,
+    record: snapshot(e.record),
+    previous: snapshot(e.previous),
+  };
 }
 
 function matches(wf: Workflow, type: RecordEventType, e: RecordEvent): boolean {
@@ -41,11 +49,20 @@ function matches(wf: Workflow, type: RecordEventType, e: RecordEvent): boolean {
 }
 
 /** "Run once per record": the first run for (workflow, record) wins; returns false if one existed. */
-async function claimOncePerRecord(trx: Knex.Transaction, wf: Workflow, e: RecordEvent, runId: number, now: number): Promise<boolean> {
+async function claimOncePerRecord(
+  trx: Knex.Transaction,
+  wf: Workflow,
+  e: RecordEvent,
+  runId: number,
+  now: number,
+): Promise<boolean> {
   await trx('hookflow_run_once')
     .insert({ workflow_id: wf.id, module: e.module, record_id: e.recordId, run_id: runId, created_at: now })
-    .onConflict(['workflow_id', 'module', 'record_id']).ignore();
-  const row = await trx('hookflow_run_once').where({ workflow_id: wf.id, module: e.module, record_id: e.recordId }).first('run_id');
+    .onConflict(['workflow_id', 'module', 'record_id'])
+    .ignore();
+  const row = await trx('hookflow_run_once')
+    .where({ workflow_id: wf.id, module: e.module, record_id: e.recordId })
+    .first('run_id');
   return Number(row?.run_id) === runId;
 }
 
@@ -64,7 +81,19 @@ export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
     const event = toRunEvent(type, e, now);
     let queued = 0;
     for (const wf of matched) {
-      const base = { workflowId: wf.id, trigger: type, source: 'record_event' as const, module: e.module, recordId: e.recordId, mode: 'async' as const, event, env: {}, chainDepth: depth, parentRunId: e.origin?.runId ?? null, actorUserId: e.actorUserId ?? null };
+      const base = {
+        workflowId: wf.id,
+        trigger: type,
+        source: 'record_event' as const,
+        module: e.module,
+        recordId: e.recordId,
+        mode: 'async' as const,
+        event,
+        env: {},
+        chainDepth: depth,
+        parentRunId: e.origin?.runId ?? null,
+        actorUserId: e.actorUserId ?? null,
+      };
       if (limitReached) {
         // Logged and kept as a skipped run so the admin sees why the chain stopped.
         const error = `chain depth limit ${settings.chainDepthLimit} reached (run ${e.origin?.runId ?? '?'} changed ${e.module} ${e.recordId}); not started`;
@@ -79,7 +108,11 @@ export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
       }
       queued++;
     }
-    if (queued > 0) trx.executionPromise.then(() => deps.onRunsQueued(), () => undefined);
+    if (queued > 0)
+      trx.executionPromise.then(
+        () => deps.onRunsQueued(),
+        () => undefined,
+      );
   }
 
   return {

@@ -13,12 +13,19 @@ export interface TaskSecretsView {
 }
 
 /** Required secret names of `task` that are not in `have` (sorted); [] for unknown types. */
-export function missingSecrets(task: TaskSecretsView, have: readonly string[], taskTypes: Map<string, AnyTaskDefinition>): string[] {
+export function missingSecrets(
+  task: TaskSecretsView,
+  have: readonly string[],
+  taskTypes: Map<string, AnyTaskDefinition>,
+): string[] {
   const def = taskTypes.get(task.type);
   if (!def?.requiredSecrets) return [];
   const parsed = def.options.safeParse(task.options);
   if (!parsed.success) return [];
-  return def.requiredSecrets(parsed.data).filter((name) => !have.includes(name)).sort();
+  return def
+    .requiredSecrets(parsed.data)
+    .filter((name) => !have.includes(name))
+    .sort();
 }
 
 /** "Notify › Create invoice: password, signingSecret" — one line per task that misses some. */
@@ -27,10 +34,16 @@ export function describeMissing(items: ReadonlyArray<{ workflow: string; task: s
 }
 
 /** The import summary line the CLIs print: counts, then what to re-enter and what landed inactive. */
-export function importSummary(r: { created: number; updated: number; secretsMissing: Array<{ workflow: string; task: string; secrets: string[] }>; importedInactive: string[] }): string {
+export function importSummary(r: {
+  created: number;
+  updated: number;
+  secretsMissing: Array<{ workflow: string; task: string; secrets: string[] }>;
+  importedInactive: string[];
+}): string {
   let line = `imported: ${r.created} created, ${r.updated} updated`;
   const count = r.secretsMissing.reduce((n, m) => n + m.secrets.length, 0);
-  if (count > 0) line += `; ${count} secret${count === 1 ? '' : 's'} to re-enter (${describeMissing(r.secretsMissing)})`;
+  if (count > 0)
+    line += `; ${count} secret${count === 1 ? '' : 's'} to re-enter (${describeMissing(r.secretsMissing)})`;
   if (r.importedInactive.length > 0) line += `; inactive until then: ${r.importedInactive.join(', ')}`;
   return line;
 }

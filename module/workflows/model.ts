@@ -39,7 +39,11 @@ export const WorkflowInput = z.object({
   /** A canonical trigger (`record.updated`, `http` …) or a Bitrix24 event name (`ONCRMDEALUPDATE`). */
   trigger: z.string().min(1).max(40),
   /** Name HTTP callers use (`?trigger=leadform`). */
-  triggerName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional().nullable(),
+  triggerName: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
+    .optional()
+    .nullable(),
   conditions: ConditionSet.default({ join: 'all', conditions: [] }),
   runMode: RunMode.default('every_event'),
   execMode: ExecMode.default('sync'),

@@ -18,6 +18,8 @@ export function createRunLane(deps: RunLaneDeps): WorkerLane<Run> {
     // Runs are short and mostly wait on the database: a few at a time is plenty.
     concurrency: () => Math.max(1, Math.min(8, deps.settings().maxConcurrency)),
     claim: (limit) => claimDueRuns(deps.db, deps.workerId, limit, deps.settings().leaseSeconds),
-    process: async (run) => { await deps.executor.execute(run, deps.workerId); },
+    process: async (run) => {
+      await deps.executor.execute(run, deps.workerId);
+    },
   };
 }

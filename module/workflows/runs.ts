@@ -68,8 +68,12 @@ export interface Run {
 }
 
 /** A run to insert: what the stored run starts with; the optional parts default to null/0. */
-export interface NewRun extends Pick<Run, 'workflowId' | 'trigger' | 'source' | 'module' | 'recordId' | 'status' | 'mode' | 'event' | 'env'>,
-  Partial<Pick<Run, 'chainDepth' | 'parentRunId' | 'rerunOfId' | 'actorUserId' | 'permissionId' | 'sourceIp' | 'error'>> {
+export interface NewRun
+  extends
+    Pick<Run, 'workflowId' | 'trigger' | 'source' | 'module' | 'recordId' | 'status' | 'mode' | 'event' | 'env'>,
+    Partial<
+      Pick<Run, 'chainDepth' | 'parentRunId' | 'rerunOfId' | 'actorUserId' | 'permissionId' | 'sourceIp' | 'error'>
+    > {
   /** For runs executed right away by this process (sync HTTP): the lease holder. */
   leaseOwner?: string | null;
   leaseSeconds?: number;
@@ -79,13 +83,29 @@ const num = (v: unknown): number | null => (v == null ? null : Number(v));
 
 export function runFromRow(row: Record<string, any>): Run {
   return {
-    id: Number(row.id), workflowId: Number(row.workflow_id), trigger: row.trigger, source: row.source,
-    module: row.module, recordId: num(row.record_id), status: row.status, mode: row.mode,
-    event: parseJson(row.event, {} as RunEvent), env: parseJson(row.env, {}), chainDepth: Number(row.chain_depth),
-    parentRunId: num(row.parent_run_id), rerunOfId: num(row.rerun_of_id), actorUserId: num(row.actor_user_id),
-    permissionId: num(row.permission_id), sourceIp: row.source_ip ?? null, taskResults: parseJson(row.task_results, []),
-    output: parseJson(row.output, null), error: row.error ?? null, attempts: Number(row.attempts),
-    createdAt: Number(row.created_at), startedAt: num(row.started_at), finishedAt: num(row.finished_at),
+    id: Number(row.id),
+    workflowId: Number(row.workflow_id),
+    trigger: row.trigger,
+    source: row.source,
+    module: row.module,
+    recordId: num(row.record_id),
+    status: row.status,
+    mode: row.mode,
+    event: parseJson(row.event, {} as RunEvent),
+    env: parseJson(row.env, {}),
+    chainDepth: Number(row.chain_depth),
+    parentRunId: num(row.parent_run_id),
+    rerunOfId: num(row.rerun_of_id),
+    actorUserId: num(row.actor_user_id),
+    permissionId: num(row.permission_id),
+    sourceIp: row.source_ip ?? null,
+    taskResults: parseJson(row.task_results, []),
+    output: parseJson(row.output, null),
+    error: row.error ?? null,
+    attempts: Number(row.attempts),
+    createdAt: Number(row.created_at),
+    startedAt: num(row.started_at),
+    finishedAt: num(row.finished_at),
   };
 }
 
@@ -94,15 +114,30 @@ export async function insertRun(q: Db, run: NewRun): Promise<number> {
   const now = `(${nowMsSql(q)})`;
   const finished = run.status === 'skipped' || run.status === 'failed' || run.status === 'succeeded';
   return insertReturningId(q, 'hookflow_runs', {
-    workflow_id: run.workflowId, trigger: run.trigger, source: run.source, module: run.module,
-    record_id: run.recordId, order_key: run.recordId == null ? null : `${run.module}:${run.recordId}`,
-    status: run.status, mode: run.mode, event: JSON.stringify(run.event), env: JSON.stringify(run.env),
-    chain_depth: run.chainDepth ?? 0, parent_run_id: run.parentRunId ?? null, rerun_of_id: run.rerunOfId ?? null,
-    actor_user_id: run.actorUserId ?? null, permission_id: run.permissionId ?? null, source_ip: run.sourceIp ?? null,
-    task_results: '[]', error: run.error ?? null, attempts: run.leaseOwner ? 1 : 0,
+    workflow_id: run.workflowId,
+    trigger: run.trigger,
+    source: run.source,
+    module: run.module,
+    record_id: run.recordId,
+    order_key: run.recordId == null ? null : `${run.module}:${run.recordId}`,
+    status: run.status,
+    mode: run.mode,
+    event: JSON.stringify(run.event),
+    env: JSON.stringify(run.env),
+    chain_depth: run.chainDepth ?? 0,
+    parent_run_id: run.parentRunId ?? null,
+    rerun_of_id: run.rerunOfId ?? null,
+    actor_user_id: run.actorUserId ?? null,
+    permission_id: run.permissionId ?? null,
+    source_ip: run.sourceIp ?? null,
+    task_results: '[]',
+    error: run.error ?? null,
+    attempts: run.leaseOwner ? 1 : 0,
     lease_owner: run.leaseOwner ?? null,
     lease_expires_at: run.leaseOwner ? q.raw(`${now} + ?`, [(run.leaseSeconds ?? 60) * 1000]) : null,
-    created_at: q.raw(now), started_at: run.leaseOwner ? q.raw(now) : null, finished_at: finished ? q.raw(now) : null,
+    created_at: q.raw(now),
+    started_at: run.leaseOwner ? q.raw(now) : null,
+    finished_at: finished ? q.raw(now) : null,
   });
 }
 
@@ -127,28 +162,47 @@ export async function claimDueRuns(db: Knex, workerId: string, limit: number, le
   }
   // READ COMMITTED: the claim takes no gap locks, so it never blocks (or deadlocks with) a host
   // save inserting its run row; the picked rows are still locked FOR UPDATE SKIP LOCKED.
-  return db.transaction(async (trx) => {
-    const [picked] = await trx.raw(`SELECT r.id FROM hookflow_runs r WHERE ${claimableSql(trx)} ORDER BY r.id LIMIT ? FOR UPDATE SKIP LOCKED`, [limit]);
-    const ids = (picked as Array<{ id: number }>).map((r) => Number(r.id));
-    if (ids.length === 0) return [];
-    await trx.raw(`UPDATE hookflow_runs SET ${set} WHERE id IN (${ids.map(() => '?').join(',')})`, [workerId, leaseSeconds * 1000, ...ids]);
-    return (await trx('hookflow_runs').whereIn('id', ids).orderBy('id')).map(runFromRow);
-  }, { isolationLevel: 'read committed' });
+  return db.transaction(
+    async (trx) => {
+      const [picked] = await trx.raw(
+        `SELECT r.id FROM hookflow_runs r WHERE ${claimableSql(trx)} ORDER BY r.id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      const ids = (picked as Array<{ id: number }>).map((r) => Number(r.id));
+      if (ids.length === 0) return [];
+      await trx.raw(`UPDATE hookflow_runs SET ${set} WHERE id IN (${ids.map(() => '?').join(',')})`, [
+        workerId,
+        leaseSeconds * 1000,
+        ...ids,
+      ]);
+      return (await trx('hookflow_runs').whereIn('id', ids).orderBy('id')).map(runFromRow);
+    },
+    { isolationLevel: 'read committed' },
+  );
 }
 
 /** Saves progress after each task and renews the lease; false when the lease was lost. */
-export async function saveRunProgress(db: Knex, runId: number, workerId: string, leaseSeconds: number, progress: { taskResults: TaskResult[]; env: Record<string, unknown> }): Promise<boolean> {
-  const updated = await db('hookflow_runs').where({ id: runId, lease_owner: workerId, status: 'running' }).update({
-    task_results: JSON.stringify(progress.taskResults),
-    env: JSON.stringify(progress.env),
-    lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]),
-  });
+export async function saveRunProgress(
+  db: Knex,
+  runId: number,
+  workerId: string,
+  leaseSeconds: number,
+  progress: { taskResults: TaskResult[]; env: Record<string, unknown> },
+): Promise<boolean> {
+  const updated = await db('hookflow_runs')
+    .where({ id: runId, lease_owner: workerId, status: 'running' })
+    .update({
+      task_results: JSON.stringify(progress.taskResults),
+      env: JSON.stringify(progress.env),
+      lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]),
+    });
   return updated === 1;
 }
 
 /** The lease heartbeat: extends the lease of a run `workerId` still holds; false when it was lost. */
 export async function renewRunLease(db: Knex, runId: number, workerId: string, leaseSeconds: number): Promise<boolean> {
-  const updated = await db('hookflow_runs').where({ id: runId, lease_owner: workerId, status: 'running' })
+  const updated = await db('hookflow_runs')
+    .where({ id: runId, lease_owner: workerId, status: 'running' })
     .update({ lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]) });
   return updated === 1;
 }
@@ -170,17 +224,26 @@ export interface RunResult {
 /** Called inside the transaction that fails a run (install wires the failure alert to it). */
 export type OnRunFailed = (trx: Knex.Transaction, run: { runId: number; workflowId: number }) => Promise<void>;
 
-export async function finishRun(db: Db, run: Pick<Run, 'id' | 'workflowId'>, workerId: string, result: RunResult, onFailed?: OnRunFailed): Promise<boolean> {
-  const finish = async (q: Db) => (await q('hookflow_runs').where({ id: run.id, lease_owner: workerId, status: 'running' }).update({
-    status: result.status,
-    task_results: JSON.stringify(result.taskResults),
-    env: JSON.stringify(result.env),
-    output: result.output === undefined ? null : JSON.stringify(result.output),
-    error: result.error ?? null,
-    lease_owner: null,
-    lease_expires_at: null,
-    finished_at: q.raw(nowMsSql(q)),
-  })) === 1;
+export async function finishRun(
+  db: Db,
+  run: Pick<Run, 'id' | 'workflowId'>,
+  workerId: string,
+  result: RunResult,
+  onFailed?: OnRunFailed,
+): Promise<boolean> {
+  const finish = async (q: Db) =>
+    (await q('hookflow_runs')
+      .where({ id: run.id, lease_owner: workerId, status: 'running' })
+      .update({
+        status: result.status,
+        task_results: JSON.stringify(result.taskResults),
+        env: JSON.stringify(result.env),
+        output: result.output === undefined ? null : JSON.stringify(result.output),
+        error: result.error ?? null,
+        lease_owner: null,
+        lease_expires_at: null,
+        finished_at: q.raw(nowMsSql(q)),
+      })) === 1;
   if (result.status !== 'failed' || !onFailed) return finish(db);
   return db.transaction(async (trx) => {
     if (!(await finish(trx))) return false;
@@ -202,9 +265,14 @@ export async function getRunsByIds(db: Db, ids: number[]): Promise<Run[]> {
 
 /** Runs started since `sinceMs`, by status (every status present, 0 when none). */
 export async function countRunsSince(db: Db, sinceMs: number): Promise<Record<RunStatus, number>> {
-  const rows = await db('hookflow_runs').where('created_at', '>=', sinceMs).select('status').count({ n: '*' }).groupBy('status');
+  const rows = await db('hookflow_runs')
+    .where('created_at', '>=', sinceMs)
+    .select('status')
+    .count({ n: '*' })
+    .groupBy('status');
   const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
-  for (const r of rows as Array<{ status: string; n: unknown }>) if ((RUN_STATUSES as readonly string[]).includes(r.status)) counts[r.status as RunStatus] = Number(r.n);
+  for (const r of rows as Array<{ status: string; n: unknown }>)
+    if ((RUN_STATUSES as readonly string[]).includes(r.status)) counts[r.status as RunStatus] = Number(r.n);
   return counts;
 }
 
@@ -239,10 +307,19 @@ export async function deleteRun(trx: Db, id: number): Promise<void> {
 }
 
 /** Each workflow's latest run (id, status, time), for the workflow list. */
-export async function lastRunPerWorkflow(db: Db): Promise<Map<number, { status: string; createdAt: number; id: number }>> {
+export async function lastRunPerWorkflow(
+  db: Db,
+): Promise<Map<number, { status: string; createdAt: number; id: number }>> {
   const latest = db('hookflow_runs').select('workflow_id').max({ id: 'id' }).groupBy('workflow_id').as('m');
-  const rows = await db('hookflow_runs as r').join(latest, 'm.id', 'r.id').select('r.id', 'r.workflow_id', 'r.status', 'r.created_at');
-  return new Map(rows.map((r: Record<string, any>) => [Number(r.workflow_id), { id: Number(r.id), status: r.status, createdAt: Number(r.created_at) }]));
+  const rows = await db('hookflow_runs as r')
+    .join(latest, 'm.id', 'r.id')
+    .select('r.id', 'r.workflow_id', 'r.status', 'r.created_at');
+  return new Map(
+    rows.map((r: Record<string, any>) => [
+      Number(r.workflow_id),
+      { id: Number(r.id), status: r.status, createdAt: Number(r.created_at) },
+    ]),
+  );
 }
 
 /**
@@ -250,12 +327,28 @@ export async function lastRunPerWorkflow(db: Db): Promise<Map<number, { status: 
  * names runs that must stay (a pending failure alert still reads them), `before` runs first
  * (their sent alerts). Run-once markers stay: they keep "once per record" true forever.
  */
-export function pruneRuns(db: Knex, cutoff: number, steps: { keep(ids: number[]): Promise<Set<number>>; before(ids: number[]): Promise<void> }, opts?: PruneOptions): Promise<number> {
-  return pruneInBatches({
-    select: async (after, limit) => (await db('hookflow_runs').select('id').where('id', '>', after).whereIn('status', ['succeeded', 'failed', 'skipped'])
-      .where('finished_at', '<', cutoff).orderBy('id').limit(limit)).map((r: { id: unknown }) => Number(r.id)),
-    keep: steps.keep,
-    before: steps.before,
-    remove: (doomed) => db('hookflow_runs').whereIn('id', doomed).del(),
-  }, opts);
+export function pruneRuns(
+  db: Knex,
+  cutoff: number,
+  steps: { keep(ids: number[]): Promise<Set<number>>; before(ids: number[]): Promise<void> },
+  opts?: PruneOptions,
+): Promise<number> {
+  return pruneInBatches(
+    {
+      select: async (after, limit) =>
+        (
+          await db('hookflow_runs')
+            .select('id')
+            .where('id', '>', after)
+            .whereIn('status', ['succeeded', 'failed', 'skipped'])
+            .where('finished_at', '<', cutoff)
+            .orderBy('id')
+            .limit(limit)
+        ).map((r: { id: unknown }) => Number(r.id)),
+      keep: steps.keep,
+      before: steps.before,
+      remove: (doomed) => db('hookflow_runs').whereIn('id', doomed).del(),
+    },
+    opts,
+  );
 }

@@ -12,7 +12,12 @@ import { publicTask, type Workflow, type WorkflowStatus } from './model.js';
 import { validateWorkflowInput, type ValidatedWorkflow } from './validate.js';
 import { describeMissing, missingSecrets } from './missing-secrets.js';
 
-export interface MissingSecrets { workflow: string; task: string; taskIndex: number; secrets: string[] }
+export interface MissingSecrets {
+  workflow: string;
+  task: string;
+  taskIndex: number;
+  secrets: string[];
+}
 
 export interface WorkflowServiceDeps {
   host: HostContext;
@@ -31,7 +36,12 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
 
   async function validate(raw: unknown): Promise<ValidatedWorkflow> {
     const modules = await deps.host.records.listModules();
-    return validateWorkflowInput(raw, { modules, taskTypes: deps.taskTypes, checkTemplate: (t) => deps.templates.check(t), settings: deps.settings() });
+    return validateWorkflowInput(raw, {
+      modules,
+      taskTypes: deps.taskTypes,
+      checkTemplate: (t) => deps.templates.check(t),
+      settings: deps.settings(),
+    });
   }
 
   /** The API view: everything but secrets (only their names, and the names still to enter). */
@@ -47,27 +57,61 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
 
   /** Secrets each task of `input` needs and will not have once saved over `existing`. */
   function missingFor(input: ValidatedWorkflow, existing: Workflow | undefined): MissingSecrets[] {
-    return input.tasks.map((t, taskIndex) => {
-      const stored = t.id === undefined ? undefined : existing?.tasks.find((x) => x.id === t.id);
-      const kept = t.secrets === null || !stored ? [] : store.secretNames(stored);
-      const given = Object.entries(t.secrets ?? {}).filter(([, v]) => v !== '').map(([k]) => k);
-      return { workflow: input.title, task: t.title, taskIndex, secrets: missingSecrets(t, [...kept, ...given], deps.taskTypes) };
-    }).filter((m) => m.secrets.length > 0);
+    return input.tasks
+      .map((t, taskIndex) => {
+        const stored = t.id === undefined ? undefined : existing?.tasks.find((x) => x.id === t.id);
+        const kept = t.secrets === null || !stored ? [] : store.secretNames(stored);
+        const given = Object.entries(t.secrets ?? {})
+          .filter(([, v]) => v !== '')
+          .map(([k]) => k);
+        return {
+          workflow: input.title,
+          task: t.title,
+          taskIndex,
+          secrets: missingSecrets(t, [...kept, ...given], deps.taskTypes),
+        };
+      })
+      .filter((m) => m.secrets.length > 0);
   }
 
   /** An active workflow must have every secret its tasks need: 422 naming each. */
   function refuseActiveWithout(status: string | undefined, missing: MissingSecrets[]): void {
     if (status !== 'active' || missing.length === 0) return;
-    const fields = Object.fromEntries(missing.flatMap((m) => m.secrets.map((name) => [`tasks.${m.taskIndex}.secrets.${name}`, 'is required before the workflow can be active'])));
-    throw new HookflowError('validation_failed', `Enter the missing secrets first (${describeMissing(missing)}), or save the workflow as a draft`, fields);
+    const fields = Object.fromEntries(
+      missing.flatMap((m) =>
+        m.secrets.map((name) => [
+          `tasks.${m.taskIndex}.secrets.${name}`,
+          'is required before the workflow can be active',
+        ]),
+      ),
+    );
+    throw new HookflowError(
+      'validation_failed',
+      `Enter the missing secrets first (${describeMissing(missing)}), or save the workflow as a draft`,
+      fields,
+    );
   }
 
   /** The portable form: no ids, no secrets (names of required secrets are listed). */
   function toExport(wf: Workflow) {
     return {
-      module: wf.module, title: wf.title, description: wf.description, status: wf.status, trigger: wf.trigger,
-      triggerName: wf.triggerName, conditions: wf.conditions, runMode: wf.runMode, execMode: wf.execMode, requiredEnv: wf.requiredEnv,
-      tasks: wf.tasks.map((t) => ({ type: t.type, title: t.title, description: t.description, options: t.options, secretsRequired: store.secretNames(t) })),
+      module: wf.module,
+      title: wf.title,
+      description: wf.description,
+      status: wf.status,
+      trigger: wf.trigger,
+      triggerName: wf.triggerName,
+      conditions: wf.conditions,
+      runMode: wf.runMode,
+      execMode: wf.execMode,
+      requiredEnv: wf.requiredEnv,
+      tasks: wf.tasks.map((t) => ({
+        type: t.type,
+        title: t.title,
+        description: t.description,
+        options: t.options,
+        secretsRequired: store.secretNames(t),
+      })),
     };
   }
 
@@ -91,7 +135,14 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     async setStatus(id: number, status: WorkflowStatus): Promise<Workflow> {
       if (status === 'active') {
         const wf = await store.require(id);
-        const missing = wf.tasks.map((t, taskIndex) => ({ workflow: wf.title, task: t.title, taskIndex, secrets: missingSecrets(t, store.secretNames(t), deps.taskTypes) })).filter((m) => m.secrets.length > 0);
+        const missing = wf.tasks
+          .map((t, taskIndex) => ({
+            workflow: wf.title,
+            task: t.title,
+            taskIndex,
+            secrets: missingSecrets(t, store.secretNames(t), deps.taskTypes),
+          }))
+          .filter((m) => m.secrets.length > 0);
         refuseActiveWithout(status, missing);
       }
       return store.setStatus(id, status);
@@ -107,21 +158,29 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
      * same module and title as an existing one updates it (tasks matched by position and type keep
      * their ids and stored secrets); others are created.
      */
-    async importAll(doc: unknown, ownerUserId: number | null): Promise<{ created: number; updated: number; secretsMissing: MissingSecrets[]; importedInactive: string[] }> {
+    async importAll(
+      doc: unknown,
+      ownerUserId: number | null,
+    ): Promise<{ created: number; updated: number; secretsMissing: MissingSecrets[]; importedInactive: string[] }> {
       const body = doc as { format?: unknown; workflows?: unknown };
       if (!body || typeof body !== 'object' || body.format !== EXPORT_FORMAT || !Array.isArray(body.workflows)) {
-        throw new HookflowError('validation_failed', `not a Hookflow export: expected { "format": "${EXPORT_FORMAT}", "workflows": [...] }`);
+        throw new HookflowError(
+          'validation_failed',
+          `not a Hookflow export: expected { "format": "${EXPORT_FORMAT}", "workflows": [...] }`,
+        );
       }
       const existing = await store.list();
       const fields: Record<string, string> = {};
       const plan: Array<{ target?: Workflow; input: ValidatedWorkflow }> = [];
       for (const [i, raw] of (body.workflows as Array<Record<string, any>>).entries()) {
         const target = existing.find((w) => w.module === raw?.module && w.title === raw?.title);
-        const tasks = Array.isArray(raw?.tasks) ? raw.tasks.map((t: Record<string, any>, pos: number) => {
-          const { secretsRequired: _omit, ...rest } = t ?? {};
-          const same = target?.tasks[pos];
-          return same && same.type === rest.type ? { ...rest, id: same.id } : rest;
-        }) : raw?.tasks;
+        const tasks = Array.isArray(raw?.tasks)
+          ? raw.tasks.map((t: Record<string, any>, pos: number) => {
+              const { secretsRequired: _omit, ...rest } = t ?? {};
+              const same = target?.tasks[pos];
+              return same && same.type === rest.type ? { ...rest, id: same.id } : rest;
+            })
+          : raw?.tasks;
         try {
           plan.push({ target, input: await validate({ ...raw, tasks }) });
         } catch (err) {
@@ -129,7 +188,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
           for (const [k, v] of Object.entries(err.fields)) fields[`workflows.${i}.${k}`] = v;
         }
       }
-      if (Object.keys(fields).length > 0) throw new HookflowError('validation_failed', 'The import is not valid; nothing was imported', fields);
+      if (Object.keys(fields).length > 0)
+        throw new HookflowError('validation_failed', 'The import is not valid; nothing was imported', fields);
       // Exports carry no secrets: a workflow whose tasks need some that are not stored yet lands
       // inactive (never live with `Basic alice:`), and the answer lists what to re-enter.
       const secretsMissing: MissingSecrets[] = [];
@@ -146,7 +206,13 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       let updated = 0;
       await store.transaction(async (tx) => {
         for (const { target, input } of plan) {
-          if (target) { await tx.update(target.id, input); updated++; } else { await tx.create(input, ownerUserId); created++; }
+          if (target) {
+            await tx.update(target.id, input);
+            updated++;
+          } else {
+            await tx.create(input, ownerUserId);
+            created++;
+          }
         }
       });
       return { created, updated, secretsMissing, importedInactive };

@@ -55,7 +55,16 @@ export function createRunStarter(deps: StartRunDeps) {
       record = { id: found.id, ownerUserId: found.ownerUserId, fields: found.fields };
     }
     const type = input.source === 'http' ? 'http' : 'manual';
-    return { type, module: workflow.module, recordId, timeMs: deps.host.now().getTime(), actorUserId: input.actorUserId, record, previous: null, initialEnv: input.env };
+    return {
+      type,
+      module: workflow.module,
+      recordId,
+      timeMs: deps.host.now().getTime(),
+      actorUserId: input.actorUserId,
+      record,
+      previous: null,
+      initialEnv: input.env,
+    };
   }
 
   return {
@@ -63,13 +72,28 @@ export function createRunStarter(deps: StartRunDeps) {
       const event = input.event ?? (await snapshotEvent(input));
       const sync = input.mode === 'sync';
       const runId = await insertRun(input.trx ?? deps.db, {
-        workflowId: input.workflow.id, trigger: event.type, source: input.source, module: input.workflow.module,
-        recordId: input.recordId, status: sync ? 'running' : 'queued', mode: input.mode, event, env: input.env,
-        actorUserId: input.actorUserId, permissionId: input.permissionId, sourceIp: input.sourceIp, rerunOfId: input.rerunOfId,
-        leaseOwner: sync ? deps.workerId : null, leaseSeconds: deps.settings().leaseSeconds,
+        workflowId: input.workflow.id,
+        trigger: event.type,
+        source: input.source,
+        module: input.workflow.module,
+        recordId: input.recordId,
+        status: sync ? 'running' : 'queued',
+        mode: input.mode,
+        event,
+        env: input.env,
+        actorUserId: input.actorUserId,
+        permissionId: input.permissionId,
+        sourceIp: input.sourceIp,
+        rerunOfId: input.rerunOfId,
+        leaseOwner: sync ? deps.workerId : null,
+        leaseSeconds: deps.settings().leaseSeconds,
       });
       if (!sync) {
-        if (input.trx) input.trx.executionPromise.then(() => deps.wake(), () => undefined);
+        if (input.trx)
+          input.trx.executionPromise.then(
+            () => deps.wake(),
+            () => undefined,
+          );
         else deps.wake();
         return { runId, outcome: null };
       }
@@ -82,13 +106,32 @@ export function createRunStarter(deps: StartRunDeps) {
      * Re-runs a failed run with its original event and input, but the record's CURRENT values
      * (an admin usually fixes the data that made it fail, then re-runs).
      */
-    async rerun(runId: number, workflow: Workflow, actorUserId: number | null, mode: 'sync' | 'async' = 'sync'): Promise<StartedRun> {
+    async rerun(
+      runId: number,
+      workflow: Workflow,
+      actorUserId: number | null,
+      mode: 'sync' | 'async' = 'sync',
+    ): Promise<StartedRun> {
       const old = await getRun(deps.db, runId);
       if (!old) throw new HookflowError('not_found', `run ${runId} not found`);
-      if (old.status !== 'failed') throw new HookflowError('conflict', `run ${runId} is ${old.status}; only failed runs can be re-run`);
+      if (old.status !== 'failed')
+        throw new HookflowError('conflict', `run ${runId} is ${old.status}; only failed runs can be re-run`);
       const fresh = old.recordId !== null ? await deps.host.records.get(old.module, old.recordId) : null;
-      const event: RunEvent = { ...old.event, record: fresh ? { id: fresh.id, ownerUserId: fresh.ownerUserId, fields: fresh.fields } : old.event.record };
-      return this.start({ workflow, recordId: old.recordId, env: old.event.initialEnv ?? {}, source: 'rerun', mode, actorUserId: actorUserId ?? old.actorUserId, rerunOfId: old.id, event, permissionId: old.permissionId });
+      const event: RunEvent = {
+        ...old.event,
+        record: fresh ? { id: fresh.id, ownerUserId: fresh.ownerUserId, fields: fresh.fields } : old.event.record,
+      };
+      return this.start({
+        workflow,
+        recordId: old.recordId,
+        env: old.event.initialEnv ?? {},
+        source: 'rerun',
+        mode,
+        actorUserId: actorUserId ?? old.actorUserId,
+        rerunOfId: old.id,
+        event,
+        permissionId: old.permissionId,
+      });
     },
   };
 }

@@ -66,7 +66,10 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
   }
 
   async function hydrate(q: Db, rows: Record<string, any>[]): Promise<Workflow[]> {
-    const tasks = await loadTasks(q, rows.map((r) => Number(r.id)));
+    const tasks = await loadTasks(
+      q,
+      rows.map((r) => Number(r.id)),
+    );
     return rows.map((r) => workflowFromRow(r, tasks.get(Number(r.id)) ?? []));
   }
 
@@ -79,15 +82,30 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
     return Object.keys(merged).length > 0 ? secretBox.sealJson(merged) : null;
   }
 
-  async function writeTasks(trx: Knex.Transaction, workflowId: number, tasks: ValidatedTask[], now: number): Promise<void> {
+  async function writeTasks(
+    trx: Knex.Transaction,
+    workflowId: number,
+    tasks: ValidatedTask[],
+    now: number,
+  ): Promise<void> {
     const existing = new Map((await loadTasks(trx, [workflowId])).get(workflowId)?.map((t) => [t.id, t]) ?? []);
     const kept = new Set<number>();
     for (const [position, task] of tasks.entries()) {
       const old = task.id !== undefined ? existing.get(task.id) : undefined;
       if (task.id !== undefined && (!old || old.type !== task.type)) {
-        throw new HookflowError('validation_failed', 'The workflow is not valid', { [`tasks.${position}.id`]: `task ${task.id} is not a ${task.type} task of this workflow` });
+        throw new HookflowError('validation_failed', 'The workflow is not valid', {
+          [`tasks.${position}.id`]: `task ${task.id} is not a ${task.type} task of this workflow`,
+        });
       }
-      const row = { position, type: task.type, title: task.title, description: task.description, options: JSON.stringify(task.options), secrets: sealSecrets(task, old), updated_at: now };
+      const row = {
+        position,
+        type: task.type,
+        title: task.title,
+        description: task.description,
+        options: JSON.stringify(task.options),
+        secrets: sealSecrets(task, old),
+        updated_at: now,
+      };
       if (old) {
         kept.add(old.id);
         await trx('hookflow_tasks').where({ id: old.id }).update(row);
@@ -101,7 +119,11 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
 
   async function createIn(trx: Knex.Transaction, w: ValidatedWorkflow, ownerUserId: number | null): Promise<number> {
     const now = deps.now();
-    const id = await insertReturningId(trx, 'hookflow_workflows', { ...workflowRow(w, now), owner_user_id: ownerUserId, created_at: now });
+    const id = await insertReturningId(trx, 'hookflow_workflows', {
+      ...workflowRow(w, now),
+      owner_user_id: ownerUserId,
+      created_at: now,
+    });
     await writeTasks(trx, id, w.tasks, now);
     return id;
   }
@@ -144,12 +166,21 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
     },
 
     /** Several writes in one transaction (import): all land or none. */
-    async transaction(fn: (tx: { create(w: ValidatedWorkflow, owner: number | null): Promise<number>; update(id: number, w: ValidatedWorkflow): Promise<void> }) => Promise<void>): Promise<void> {
-      await change((trx) => fn({ create: (w, owner) => createIn(trx, w, owner), update: (id, w) => updateIn(trx, id, w) }));
+    async transaction(
+      fn: (tx: {
+        create(w: ValidatedWorkflow, owner: number | null): Promise<number>;
+        update(id: number, w: ValidatedWorkflow): Promise<void>;
+      }) => Promise<void>,
+    ): Promise<void> {
+      await change((trx) =>
+        fn({ create: (w, owner) => createIn(trx, w, owner), update: (id, w) => updateIn(trx, id, w) }),
+      );
     },
 
     async setStatus(id: number, status: WorkflowStatus): Promise<Workflow> {
-      const found = await change((trx) => trx('hookflow_workflows').where({ id }).update({ status, updated_at: deps.now() }));
+      const found = await change((trx) =>
+        trx('hookflow_workflows').where({ id }).update({ status, updated_at: deps.now() }),
+      );
       if (!found) throw new HookflowError('not_found', `workflow ${id} not found`);
       return (await this.get(id)) as Workflow;
     },
@@ -169,7 +200,10 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
 
     /** Active workflows of a module with a record trigger, read from the database. */
     async listActiveRecordWorkflows(q: Db, module: string): Promise<Workflow[]> {
-      const rows = await q('hookflow_workflows').where({ module, status: 'active' }).whereNot('trigger', 'http').orderBy('id');
+      const rows = await q('hookflow_workflows')
+        .where({ module, status: 'active' })
+        .whereNot('trigger', 'http')
+        .orderBy('id');
       return rows.map((r: Record<string, any>) => workflowFromRow(r, []));
     },
 
@@ -201,8 +235,13 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
 
     /** Re-seals every task's secrets from one key to another inside `trx`; returns how many tasks. */
     async resealSecrets(trx: Knex.Transaction, from: SecretBox, to: SecretBox): Promise<number> {
-      const rows: Array<{ id: number; secrets: string }> = await trx('hookflow_tasks').whereNotNull('secrets').select('id', 'secrets');
-      for (const row of rows) await trx('hookflow_tasks').where({ id: row.id }).update({ secrets: to.seal(from.open(row.secrets)) });
+      const rows: Array<{ id: number; secrets: string }> = await trx('hookflow_tasks')
+        .whereNotNull('secrets')
+        .select('id', 'secrets');
+      for (const row of rows)
+        await trx('hookflow_tasks')
+          .where({ id: row.id })
+          .update({ secrets: to.seal(from.open(row.secrets)) });
       await bumpConfigVersion(trx, deps.now());
       return rows.length;
     },
@@ -220,15 +259,37 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
     },
 
     async disableTask(taskId: number, reason: string): Promise<void> {
-      await change((trx) => trx('hookflow_tasks').where({ id: taskId }).whereNull('disabled_at').update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) }));
+      await change((trx) =>
+        trx('hookflow_tasks')
+          .where({ id: taskId })
+          .whereNull('disabled_at')
+          .update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) }),
+      );
     },
 
     /** Every disabled task with its workflow, newest disable first (the overview lists them). */
-    async listDisabledTasks(): Promise<Array<{ taskId: number; taskTitle: string; workflowId: number; workflowTitle: string; disabledAt: number; disabledReason: string | null }>> {
-      const rows = await db('hookflow_tasks as t').join('hookflow_workflows as w', 'w.id', 't.workflow_id').whereNotNull('t.disabled_at')
-        .orderBy('t.disabled_at', 'desc').select('t.id', 't.title', 't.workflow_id', 'w.title as workflow_title', 't.disabled_at', 't.disabled_reason');
+    async listDisabledTasks(): Promise<
+      Array<{
+        taskId: number;
+        taskTitle: string;
+        workflowId: number;
+        workflowTitle: string;
+        disabledAt: number;
+        disabledReason: string | null;
+      }>
+    > {
+      const rows = await db('hookflow_tasks as t')
+        .join('hookflow_workflows as w', 'w.id', 't.workflow_id')
+        .whereNotNull('t.disabled_at')
+        .orderBy('t.disabled_at', 'desc')
+        .select('t.id', 't.title', 't.workflow_id', 'w.title as workflow_title', 't.disabled_at', 't.disabled_reason');
       return rows.map((r: Record<string, any>) => ({
-        taskId: Number(r.id), taskTitle: r.title, workflowId: Number(r.workflow_id), workflowTitle: r.workflow_title, disabledAt: Number(r.disabled_at), disabledReason: r.disabled_reason ?? null,
+        taskId: Number(r.id),
+        taskTitle: r.title,
+        workflowId: Number(r.workflow_id),
+        workflowTitle: r.workflow_title,
+        disabledAt: Number(r.disabled_at),
+        disabledReason: r.disabled_reason ?? null,
       }));
     },
 

@@ -14,7 +14,11 @@ export class TaskTimeoutError extends Error {
 }
 
 /** PURE: the setting bounding one run of `def` with `options`, and its value (plus the time its options add, e.g. an answer to wait for). */
-export function taskTimeoutOf(def: Pick<AnyTaskDefinition, 'timeout' | 'extraTimeoutMs'>, settings: HookflowSettings, options?: unknown): { setting: TaskTimeoutSetting; ms: number } {
+export function taskTimeoutOf(
+  def: Pick<AnyTaskDefinition, 'timeout' | 'extraTimeoutMs'>,
+  settings: HookflowSettings,
+  options?: unknown,
+): { setting: TaskTimeoutSetting; ms: number } {
   const setting = def.timeout ?? 'recordCallTimeoutMs';
   return { setting, ms: settings[setting] + (options === undefined ? 0 : (def.extraTimeoutMs?.(options) ?? 0)) };
 }
@@ -23,13 +27,23 @@ export function taskTimeoutOf(def: Pick<AnyTaskDefinition, 'timeout' | 'extraTim
  * Runs `run(signal)` until it settles, the timeout passes (TaskTimeoutError) or `leaseSignal`
  * aborts (its reason). The timeout's timer is cleared on every path.
  */
-export async function runWithinDeadline<T>(timeout: { setting: string; ms: number }, leaseSignal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function runWithinDeadline<T>(
+  timeout: { setting: string; ms: number },
+  leaseSignal: AbortSignal,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   leaseSignal.throwIfAborted();
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new TaskTimeoutError(`timed out after ${timeout.ms} ms (${timeout.setting})`)), timeout.ms);
+  const timer = setTimeout(
+    () => deadline.abort(new TaskTimeoutError(`timed out after ${timeout.ms} ms (${timeout.setting})`)),
+    timeout.ms,
+  );
   const signal = AbortSignal.any([leaseSignal, deadline.signal]);
   try {
-    return await untilAborted(Promise.resolve().then(() => run(signal)), signal);
+    return await untilAborted(
+      Promise.resolve().then(() => run(signal)),
+      signal,
+    );
   } finally {
     clearTimeout(timer);
   }

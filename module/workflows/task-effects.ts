@@ -36,8 +36,15 @@ const runIdOf = (key: string) => Number(/^run:(\d+):task:\d+$/.exec(key)?.[1] ??
 /** Notes an effect; a second note of the same key (a task changing its record twice) keeps the first. */
 export async function noteTaskEffect(db: Db, key: string, effect: TaskEffect): Promise<void> {
   await db('hookflow_task_effects')
-    .insert({ effect_key: key, run_id: runIdOf(key), module: effect.module, record_id: effect.recordId, created_at: db.raw(nowMsSql(db)) })
-    .onConflict('effect_key').ignore();
+    .insert({
+      effect_key: key,
+      run_id: runIdOf(key),
+      module: effect.module,
+      record_id: effect.recordId,
+      created_at: db.raw(nowMsSql(db)),
+    })
+    .onConflict('effect_key')
+    .ignore();
 }
 
 /** The effect noted under `key`, or null when the task's effect never committed. */

@@ -24,7 +24,6 @@ export interface DeliveryQueue {
   sendNow?(deliveryId: number, timeoutMs: number): Promise<ImmediateOutcome>;
 }
 
-
 /** What a run knows while its tasks execute. */
 export interface RunInfo {
   id: number;
@@ -146,7 +145,11 @@ export function formViewBeside(moduleUrl: string): string {
 }
 
 /** Walks every string in a value with its dot path (to check templates at save). */
-export function collectStrings(value: unknown, path: string, out: Array<{ path: string; value: string }> = []): Array<{ path: string; value: string }> {
+export function collectStrings(
+  value: unknown,
+  path: string,
+  out: Array<{ path: string; value: string }> = [],
+): Array<{ path: string; value: string }> {
   if (typeof value === 'string') out.push({ path, value });
   else if (Array.isArray(value)) value.forEach((v, i) => collectStrings(v, `${path}.${i}`, out));
   else if (value && typeof value === 'object') {
@@ -156,4 +159,3 @@ export function collectStrings(value: unknown, path: string, out: Array<{ path: 
 }
 
 export type AnyTaskDefinition = TaskDefinition<any, any>;
-

@@ -125,7 +125,8 @@ function blockProblem(node: BlockNode): string | null {
   const path = node.path as PathNode;
   const name = nameOf(node.path);
   const isHelper = node.path.type === 'PathExpression' && !path.data && path.depth === 0 && path.parts.length === 1;
-  if (!isHelper || !BLOCK_HELPERS.has(path.parts[0])) return `block "{{#${name}}}" is not allowed; only ${ALLOWED_LIST}`;
+  if (!isHelper || !BLOCK_HELPERS.has(path.parts[0]))
+    return `block "{{#${name}}}" is not allowed; only ${ALLOWED_LIST}`;
   if (node.params.length !== 1) return `{{#${name}}} needs exactly one argument`;
   const expressions = [...node.params, ...(node.hash?.pairs.map((pair) => pair.value) ?? [])];
   for (const expression of expressions) {
@@ -175,7 +176,8 @@ function rewriteNode(node: AstNode, refs: RefPiece[]): AstNode[] {
   const pieces = tokenizeRefs((node as ContentNode).value);
   if (!pieces.some((piece) => piece.kind === 'ref')) return [node];
   return pieces.map((piece) => {
-    if (piece.kind === 'text') return { type: 'ContentStatement', value: piece.text, original: piece.text, loc: node.loc };
+    if (piece.kind === 'text')
+      return { type: 'ContentStatement', value: piece.text, original: piece.text, loc: node.loc };
     refs.push(piece);
     return refMustache(refs.length - 1, node.loc);
   });
@@ -200,7 +202,8 @@ function refMustache(index: number, loc: unknown): MustacheNode {
 function findSingle(program: ProgramNode, refs: readonly RefPiece[]): string[] | null {
   const meaningful = program.body.filter(
     (node) =>
-      node.type !== 'CommentStatement' && !(node.type === 'ContentStatement' && /^\s*$/.test((node as ContentNode).value)),
+      node.type !== 'CommentStatement' &&
+      !(node.type === 'ContentStatement' && /^\s*$/.test((node as ContentNode).value)),
   );
   if (meaningful.length !== 1 || meaningful[0].type !== 'MustacheStatement') return null;
   const mustache = meaningful[0] as MustacheNode;

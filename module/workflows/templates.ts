@@ -172,7 +172,10 @@ function renderText(entry: Compiled, ctx: TemplateContext, filter?: (text: strin
   const out = filter ? (value: unknown) => filter(toOutputText(value)) : toOutputText;
   try {
     return entry.fn(root, {
-      helpers: { [REF_HELPER]: (index: number) => out(values[index]), ...(filter ? { [OUT_HELPER]: (value: unknown) => out(value) } : {}) },
+      helpers: {
+        [REF_HELPER]: (index: number) => out(values[index]),
+        ...(filter ? { [OUT_HELPER]: (value: unknown) => out(value) } : {}),
+      },
       allowProtoPropertiesByDefault: false,
       allowProtoMethodsByDefault: false,
     });
@@ -187,7 +190,13 @@ function renderTemplate(state: EngineState, template: string, ctx: TemplateConte
   return renderText(entry, ctx);
 }
 
-function renderValue(state: EngineState, value: unknown, ctx: TemplateContext, escape: boolean, depth: number): unknown {
+function renderValue(
+  state: EngineState,
+  value: unknown,
+  ctx: TemplateContext,
+  escape: boolean,
+  depth: number,
+): unknown {
   if (depth > MAX_VALUE_DEPTH) throw new TemplateError(`value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
   if (typeof value === 'string') return renderTemplate(state, value, ctx, escape);
   if (Array.isArray(value)) return value.map((item) => renderValue(state, item, ctx, escape, depth + 1));

@@ -32,14 +32,18 @@ const BITRIX_VERBS: Readonly<Record<string, RecordEventType>> = {
 const BITRIX_EVENT = /^ONCRM([A-Z0-9_]{1,40}?)(ADD|UPDATE|DELETE)$/;
 
 /** The Bitrix24 entity name a module declares (upper-cased), or null. */
-const bitrixEntityOf = (m: ModuleInfo | undefined) => (m?.aliases?.bitrix24 ? m.aliases.bitrix24.trim().toUpperCase() : null);
+const bitrixEntityOf = (m: ModuleInfo | undefined) =>
+  m?.aliases?.bitrix24 ? m.aliases.bitrix24.trim().toUpperCase() : null;
 
 /**
  * `ONCRMDEALUPDATE` → `{ module: <the module whose Bitrix24 alias is DEAL>, eventType: 'record.updated' }`;
  * null when the name is no Bitrix24 event or no module declares its entity. Case-insensitive;
  * surrounding whitespace is ignored. The modules come from the host (listModules).
  */
-export function resolveEventAlias(name: string, modules: readonly ModuleInfo[]): { module: string; eventType: RecordEventType } | null {
+export function resolveEventAlias(
+  name: string,
+  modules: readonly ModuleInfo[],
+): { module: string; eventType: RecordEventType } | null {
   if (typeof name !== 'string') return null;
   const match = BITRIX_EVENT.exec(name.trim().toUpperCase());
   if (!match) return null;
@@ -82,7 +86,10 @@ function moduleNoun(module: ModuleInfo | string): string {
  * module aliased `DEAL`). Case-insensitive.
  * Returns null for anything else. `module` is set only when the alias implies one.
  */
-export function parseTriggerInput(value: string, modules: readonly ModuleInfo[]): { trigger: WorkflowTrigger; module?: string } | null {
+export function parseTriggerInput(
+  value: string,
+  modules: readonly ModuleInfo[],
+): { trigger: WorkflowTrigger; module?: string } | null {
   if (typeof value !== 'string') return null;
   const canonical = WorkflowTrigger.safeParse(value.trim().toLowerCase());
   if (canonical.success) return { trigger: canonical.data };

@@ -41,11 +41,18 @@ function checkTrigger(input: ParsedWorkflowInput, modules: readonly ModuleInfo[]
     errors.trigger = `unknown trigger ${input.trigger}; use record.created, record.updated, record.saved, record.deleted, http or a Bitrix24 event name`;
     return input.trigger;
   }
-  if (parsed.module && parsed.module !== input.module) errors.trigger = `${input.trigger} is an event of ${parsed.module}, not ${input.module}`;
+  if (parsed.module && parsed.module !== input.module)
+    errors.trigger = `${input.trigger} is an event of ${parsed.module}, not ${input.module}`;
   return parsed.trigger;
 }
 
-function checkTask(task: ParsedWorkflowInput['tasks'][number], i: number, input: ParsedWorkflowInput, deps: ValidationDeps, errors: FieldErrors): ValidatedTask | null {
+function checkTask(
+  task: ParsedWorkflowInput['tasks'][number],
+  i: number,
+  input: ParsedWorkflowInput,
+  deps: ValidationDeps,
+  errors: FieldErrors,
+): ValidatedTask | null {
   const prefix = `tasks.${i}`;
   const def = deps.taskTypes.get(task.type);
   if (!def) {
@@ -61,7 +68,13 @@ function checkTask(task: ParsedWorkflowInput['tasks'][number], i: number, input:
     const problem = deps.checkTemplate(value);
     if (problem) errors[path] = problem;
   }
-  const own = def.validate?.(parsed.data, { workflowModule: input.module, modules: deps.modules, checkTemplate: deps.checkTemplate, settings: deps.settings }) ?? {};
+  const own =
+    def.validate?.(parsed.data, {
+      workflowModule: input.module,
+      modules: deps.modules,
+      checkTemplate: deps.checkTemplate,
+      settings: deps.settings,
+    }) ?? {};
   for (const [k, v] of Object.entries(own)) errors[`${prefix}.options.${k}`] = v;
   if (task.secrets && def.secrets) {
     const s = def.secrets.safeParse(task.secrets);
@@ -69,7 +82,14 @@ function checkTask(task: ParsedWorkflowInput['tasks'][number], i: number, input:
   } else if (task.secrets && Object.keys(task.secrets).length > 0) {
     errors[`${prefix}.secrets`] = `task type ${task.type} takes no secrets`;
   }
-  return { id: task.id, type: task.type, title: task.title, description: task.description ?? null, options: parsed.data, secrets: task.secrets };
+  return {
+    id: task.id,
+    type: task.type,
+    title: task.title,
+    description: task.description ?? null,
+    options: parsed.data,
+    secrets: task.secrets,
+  };
 }
 
 /** Validates raw input; throws a 422 HookflowError naming every bad field. */
@@ -91,10 +111,12 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   const mod = deps.modules.find((m) => m.name === input.module);
   if (!mod) errors.module = `unknown module ${input.module}; use one of ${deps.modules.map((m) => m.name).join(', ')}`;
   const trigger = checkTrigger(input, deps.modules, errors);
-  if (input.triggerName && trigger !== 'http') errors.triggerName = 'applies to the http trigger only; remove it or choose the http trigger';
+  if (input.triggerName && trigger !== 'http')
+    errors.triggerName = 'applies to the http trigger only; remove it or choose the http trigger';
   if (mod) {
     for (const [k, v] of Object.entries(checkConditionFields(input.conditions, mod.fields))) errors[k] = v;
-    for (const [k, v] of Object.entries(conditionTypeProblems(input.conditions.conditions, mod.fields))) errors[k] ??= v;
+    for (const [k, v] of Object.entries(conditionTypeProblems(input.conditions.conditions, mod.fields)))
+      errors[k] ??= v;
   }
   const tasks = input.tasks.map((t, i) => checkTask(t, i, input, deps, errors));
   if (Object.keys(errors).length > 0) throw new HookflowError('validation_failed', 'The workflow is not valid', errors);

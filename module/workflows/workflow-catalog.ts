@@ -42,7 +42,10 @@ export function indexWorkflows(all: readonly Workflow[]): WorkflowIndex {
   return index;
 }
 
-export function createWorkflowCatalog(deps: { watch: ConfigWatch; listAll(q: Db): Promise<Workflow[]> }): WorkflowLookup {
+export function createWorkflowCatalog(deps: {
+  watch: ConfigWatch;
+  listAll(q: Db): Promise<Workflow[]>;
+}): WorkflowLookup {
   const snapshot = createVersionedSnapshot(deps.watch, async (q) => indexWorkflows(await deps.listAll(q)));
   return {
     async get(id) {

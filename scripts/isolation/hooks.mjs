@@ -20,5 +20,8 @@ export async function load(url, context, next) {
   const flush = `;globalThis[Symbol.for('hookflow.test.flush')]?.();\n`;
   // Before a trailing source map comment, which has to stay the file's last line.
   const at = source.lastIndexOf('\n//# sourceMappingURL=');
-  return { ...result, source: at >= 0 ? `${source.slice(0, at + 1)}${flush}${source.slice(at + 1)}` : `${source}\n${flush}` };
+  return {
+    ...result,
+    source: at >= 0 ? `${source.slice(0, at + 1)}${flush}${source.slice(at + 1)}` : `${source}\n${flush}`,
+  };
 }

@@ -20,13 +20,22 @@ const root = { kind: 'describe', suite: true, name: null, args: [], children: []
 /** The describe block being collected; null once the tree went to node:test. */
 let current = root;
 
-const nameOf = (args) => (typeof args[0] === 'string' ? args[0] : args.find((a) => typeof a === 'function')?.name || '<anonymous>');
+const nameOf = (args) =>
+  typeof args[0] === 'string' ? args[0] : args.find((a) => typeof a === 'function')?.name || '<anonymous>';
 const realFn = (kind, variant) => (variant ? real[kind][variant] : real[kind]);
 
 function registrar(kind, variant) {
   return (...args) => {
     if (!current) return realFn(kind, variant)(...args);
-    const node = { kind, variant, suite: kind === 'describe' || kind === 'suite', name: nameOf(args), args, children: [], hooks: [] };
+    const node = {
+      kind,
+      variant,
+      suite: kind === 'describe' || kind === 'suite',
+      name: nameOf(args),
+      args,
+      children: [],
+      hooks: [],
+    };
     current.children.push(node);
     const body = args.findLastIndex((a) => typeof a === 'function');
     if (node.suite && body >= 0) {
@@ -34,7 +43,8 @@ function registrar(kind, variant) {
       current = node;
       try {
         const result = args[body]();
-        if (result && typeof result.then === 'function') throw new Error(`describe('${node.name}'): async describe bodies cannot be collected`);
+        if (result && typeof result.then === 'function')
+          throw new Error(`describe('${node.name}'): async describe bodies cannot be collected`);
       } finally {
         current = parent;
       }

@@ -25,9 +25,13 @@ export default async function* jsonLines(source) {
     // A suite's own failure is only news when none of its tests reports it (a failing hook).
     const suiteError = String(data.details?.error?.message ?? '');
     if (data.details?.type === 'suite' && (type === 'test:pass' || /^\d+ subtests? failed$/.test(suiteError))) continue;
-    const status = type === 'test:fail' ? 'fail' : data.skip !== undefined ? 'skip' : data.todo !== undefined ? 'todo' : 'pass';
+    const status =
+      type === 'test:fail' ? 'fail' : data.skip !== undefined ? 'skip' : data.todo !== undefined ? 'todo' : 'pass';
     const line = { file, path: [...stack.slice(0, data.nesting), data.name], status };
-    if (type === 'test:fail') line.error = String(data.details?.error?.cause?.message ?? data.details?.error?.message ?? data.details?.error ?? '').slice(0, 2000);
+    if (type === 'test:fail')
+      line.error = String(
+        data.details?.error?.cause?.message ?? data.details?.error?.message ?? data.details?.error ?? '',
+      ).slice(0, 2000);
     yield `${JSON.stringify(line)}\n`;
   }
 }

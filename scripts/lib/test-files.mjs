@@ -29,7 +29,8 @@ export function suiteFiles(suites, log = console.log) {
   let files = [];
   for (const suite of suites) {
     if (suite === 'e2e' && !e2eAvailable()) {
-      if (fs.existsSync(path.join(root, 'test/e2e'))) log('e2e: skipped (no /usr/bin/chromium; apt-get install chromium)');
+      if (fs.existsSync(path.join(root, 'test/e2e')))
+        log('e2e: skipped (no /usr/bin/chromium; apt-get install chromium)');
       continue;
     }
     files = files.concat(findTests(path.join(root, 'test', suite)).sort());
@@ -39,7 +40,11 @@ export function suiteFiles(suites, log = console.log) {
 
 /** What `npm run build` does: `tsc -p tsconfig.build.json` (incremental, a few seconds), then the views beside the code; exits the process when it fails. */
 export function buildPackage() {
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root });
+  const build = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { stdio: 'inherit', cwd: root },
+  );
   if (build.status !== 0) {
     console.error('build failed (npm run build)');
     process.exit(build.status ?? 1);

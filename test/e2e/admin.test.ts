@@ -17,9 +17,15 @@ let w: BrowserWorld;
 before(async () => {
   w = await startBrowserWorld();
   // The receiver is on 127.0.0.1 (the settings test saves this through the page itself).
-  await w.server.host.hookflow.services.settings.save({ outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 });
+  await w.server.host.hookflow.services.settings.save({
+    outboundAllowlist: ['127.0.0.1/32'],
+    retrySchedule: [1],
+    retryJitter: 0,
+  });
 });
-after(async () => { await w?.close(); });
+after(async () => {
+  await w?.close();
+});
 
 test('the demo admin logs in and allowlists the receiver on the settings page', async (t) => {
   const settings = w.server.host.hookflow.services.settings;
@@ -38,7 +44,7 @@ test('the demo admin logs in and allowlists the receiver on the settings page', 
   await page.fill('#s-retrySchedule', '1s');
   await page.fill('#s-retryJitter', '0');
   await Promise.all([page.waitForURL(/notice=settings-saved/), page.click('button:has-text("Save settings")')]);
-  assert.match(await page.locator('.notice').textContent() ?? '', /Settings saved/);
+  assert.match((await page.locator('.notice').textContent()) ?? '', /Settings saved/);
   assert.equal(await page.inputValue('#s-outboundAllowlist'), '127.0.0.1/32');
   assert.deepEqual([settings.get().outboundAllowlist, settings.get().retrySchedule], [['127.0.0.1/32'], [1]], 'stored');
   await w.shot(page, 'settings');
@@ -83,10 +89,17 @@ test('a deal workflow with a webhook action is built through the forms', async (
   await w.shot(page, 'webhook-form-phone');
   await page.setViewportSize({ width: 1280, height: 900 });
   await Promise.all([page.waitForURL(/notice=task-saved/), page.click('button:has-text("Save task")')]);
-  assert.match(await page.locator('.task-list').textContent() ?? '', /Create invoice[\s\S]*POST http:\/\/127\.0\.0\.1:\d+\/hook · JSON · basic auth/);
+  assert.match(
+    (await page.locator('.task-list').textContent()) ?? '',
+    /Create invoice[\s\S]*POST http:\/\/127\.0\.0\.1:\d+\/hook · JSON · basic auth/,
+  );
   await w.shot(page, 'workflow-edit');
   const stored = await w.server.host.hookflow.services.store.require(workflowId);
-  assert.deepEqual(w.server.host.hookflow.services.store.openSecrets(stored.tasks[0]), { password: 's3cret-pass' }, 'the password is stored as a secret');
+  assert.deepEqual(
+    w.server.host.hookflow.services.store.openSecrets(stored.tasks[0]),
+    { password: 's3cret-pass' },
+    'the password is stored as a secret',
+  );
 
   await page.goto(`${w.server.url}${ADMIN}/workflows`);
   await w.shot(page, 'workflows');
@@ -118,10 +131,15 @@ test('a permission for 127.0.0.1: the shown HTML form, served from another origi
   assert.equal(await page.inputValue('#sources'), '127.0.0.1');
   await w.shot(page, 'permission');
   const snippet = await page.locator('#ex-html').textContent();
-  assert.match(snippet ?? '', /^<form method="post" action="http:\/\/localhost:\d+\/wf\?workflow_id=\d+&amp;record_id=0">/);
+  assert.match(
+    snippet ?? '',
+    /^<form method="post" action="http:\/\/localhost:\d+\/wf\?workflow_id=\d+&amp;record_id=0">/,
+  );
 
   // The snippet pasted into a page of another site (another origin), as a web developer would.
-  const site = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Contact us</title>${snippet}`); });
+  const site = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Contact us</title>${snippet}`);
+  });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   try {
     await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/contact`);
@@ -129,14 +147,23 @@ test('a permission for 127.0.0.1: the shown HTML form, served from another origi
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     assert.match(await page.content(), /Thank you/);
   } finally {
-    await new Promise<void>((r) => { site.close(() => r()); site.closeAllConnections(); });
+    await new Promise<void>((r) => {
+      site.close(() => r());
+      site.closeAllConnections();
+    });
   }
   const leads = await w.server.host.services.records.list('Leads', { limit: 50 });
-  assert.ok(leads.records.some((l) => l.fields.lastname === 'Lovelace'), 'the lead was created');
+  assert.ok(
+    leads.records.some((l) => l.fields.lastname === 'Lovelace'),
+    'the lead was created',
+  );
   await page.goto(`${w.server.url}${ADMIN}/runs?source=http`);
-  assert.match(await page.locator('tbody tr').first().textContent() ?? '', /Web lead form[\s\S]*HTTP call[\s\S]*127\.0\.0\.1/);
+  assert.match(
+    (await page.locator('tbody tr').first().textContent()) ?? '',
+    /Web lead form[\s\S]*HTTP call[\s\S]*127\.0\.0\.1/,
+  );
   await page.goto(`${w.server.url}${ADMIN}/permissions?ip=127.0.0.1`);
-  assert.match(await page.locator('.check-result').textContent() ?? '', /Allow/);
+  assert.match((await page.locator('.check-result').textContent()) ?? '', /Allow/);
   await w.shot(page, 'permissions');
 });
 
@@ -145,9 +172,9 @@ test('a form posted without its CSRF token is refused and changes nothing', asyn
   await page.evaluate(() => document.querySelectorAll('input[name=_csrf]').forEach((i) => i.remove()));
   const [response] = await Promise.all([page.waitForNavigation(), page.click('button:has-text("Switch off")')]);
   assert.equal(response?.status(), 403);
-  assert.match(await page.locator('h1').textContent() ?? '', /This form has expired/);
+  assert.match((await page.locator('h1').textContent()) ?? '', /This form has expired/);
   await page.goto(`${w.server.url}${ADMIN}/`);
-  assert.match(await page.locator('.switch-card h2').textContent() ?? '', /Hookflow is on/);
+  assert.match((await page.locator('.switch-card h2').textContent()) ?? '', /Hookflow is on/);
 });
 
 test('a non-admin gets 403', async (t) => {

@@ -37,7 +37,8 @@ async function waitForMail(to: string, subject: RegExp, timeoutMs = 30_000): Pro
   for (;;) {
     const mail = smtp.to(to).find((m) => subject.test(m.subject));
     if (mail) return mail;
-    if (Date.now() > until) assert.fail(`no mail to ${to} matching ${subject}; got: ${smtp.received.map((m) => m.subject).join(' | ')}`);
+    if (Date.now() > until)
+      assert.fail(`no mail to ${to} matching ${subject}; got: ${smtp.received.map((m) => m.subject).join(' | ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -46,10 +47,17 @@ async function waitForMail(to: string, subject: RegExp, timeoutMs = 30_000): Pro
 function linksOf(mail: ReceivedMail): string[] {
   return [...mail.html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
 }
-const onServer = (link: string) => { const u = new URL(link); return `${server.url}${u.pathname}${u.search}`; };
+const onServer = (link: string) => {
+  const u = new URL(link);
+  return `${server.url}${u.pathname}${u.search}`;
+};
 
 async function api(method: string, url: string, token: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${server.url}${url}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -68,13 +76,26 @@ before(async () => {
   const smtpPort = await smtp.start();
   const config = loadHostConfig({
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-    DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`, HOOKFLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent',
-    HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'), HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD,
+    DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`,
+    HOOKFLOW_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+    HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD,
   });
   server = await startServer(config, { print: () => undefined, handleSignals: false });
   browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1280, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(15_000);
@@ -90,11 +111,28 @@ after(async () => {
 test('a failed run mails the owner and an admin; each opens every link of their mail as themselves', async () => {
   const { admin, sales } = server.seed!.credentials;
   const created = await api('POST', `${ADMIN}/api/workflows`, admin.token, {
-    module: 'Deals', title: 'Leads from deals', status: 'active', trigger: 'record.created',
-    tasks: [{ type: 'create_record', title: 'Create the lead', options: { module: 'Leads', fields: [{ field: 'lastname', value: 'From a deal' }, { field: 'email', value: '{{record.title}}' }] } }],
+    module: 'Deals',
+    title: 'Leads from deals',
+    status: 'active',
+    trigger: 'record.created',
+    tasks: [
+      {
+        type: 'create_record',
+        title: 'Create the lead',
+        options: {
+          module: 'Leads',
+          fields: [
+            { field: 'lastname', value: 'From a deal' },
+            { field: 'email', value: '{{record.title}}' },
+          ],
+        },
+      },
+    ],
   });
   assert.equal(created.status, 201, JSON.stringify(created.json));
-  const deal = await api('POST', '/api/records/Deals', sales.token, { fields: { title: 'not-an-address', amount: 10, currency: 'EUR', stage: 'Prospecting' } });
+  const deal = await api('POST', '/api/records/Deals', sales.token, {
+    fields: { title: 'not-an-address', amount: 10, currency: 'EUR', stage: 'Prospecting' },
+  });
   assert.equal(deal.status, 201, JSON.stringify(deal.json));
   const dealId = Number(deal.json.record.id);
 
@@ -123,7 +161,7 @@ test('a failed run mails the owner and an admin; each opens every link of their 
   await logInAs(sales.email, sales.password);
   const record = await page.goto(onServer(ownerLinks[0]));
   assert.equal(record?.status(), 200);
-  assert.match(await page.locator('h1').textContent() ?? '', new RegExp(`Deals #${dealId}`));
+  assert.match((await page.locator('h1').textContent()) ?? '', new RegExp(`Deals #${dealId}`));
   assert.match(await page.content(), /not-an-address/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'record.png'), fullPage: true });
   const refused = await page.goto(onServer(logLink));
@@ -136,12 +174,16 @@ test('a failed run mails the owner and an admin; each opens every link of their 
     assert.equal(res?.status(), 200, link);
   }
   await page.goto(onServer(logLink));
-  const failure = await page.locator('.run-failure').textContent() ?? '';
+  const failure = (await page.locator('.run-failure').textContent()) ?? '';
   assert.match(failure, /Task 1 “Create the lead” failed/);
   assert.match(failure, /Reason: Some fields have invalid values/);
   assert.match(failure, /email: must be an email address/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'run-failed.png'), fullPage: true });
   await page.goto(`${server.url}${ADMIN}/`);
-  assert.equal((await page.locator('.run-stats .stat-failed .stat').textContent())?.trim(), '1', 'the overview counts the failed run');
+  assert.equal(
+    (await page.locator('.run-stats .stat-failed .stat').textContent())?.trim(),
+    '1',
+    'the overview counts the failed run',
+  );
   await page.screenshot({ path: path.join(ARTIFACTS, 'overview-runs.png'), fullPage: true });
 });

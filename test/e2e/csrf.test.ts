@@ -38,8 +38,16 @@ const dirs: string[] = [];
 /** Attack pages by id; the attacker server answers /p/<id> with the page's HTML. */
 const pages = new Map<string, string>();
 
-const listen = async (s: http.Server) => { await new Promise<void>((r) => s.listen(0, '127.0.0.1', r)); return (s.address() as AddressInfo).port; };
-const stop = (s?: http.Server) => new Promise<void>((r) => { if (!s) return r(); s.close(() => r()); s.closeAllConnections(); });
+const listen = async (s: http.Server) => {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
+};
+const stop = (s?: http.Server) =>
+  new Promise<void>((r) => {
+    if (!s) return r();
+    s.close(() => r());
+    s.closeAllConnections();
+  });
 const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /** Polls `probe` until it returns true (the worker runs in the background). */
@@ -55,7 +63,12 @@ async function state() {
   const db = server.db;
   const count = async (table: string) => Number((await db(table).count({ n: '*' }))[0].n);
   const wf = await db('hookflow_workflows').where({ id: workflowId }).first('status');
-  return { status: wf.status, runs: await count('hookflow_runs'), deliveries: await count('hookflow_deliveries'), attempts: await count('hookflow_attempts') };
+  return {
+    status: wf.status,
+    runs: await count('hookflow_runs'),
+    deliveries: await count('hookflow_deliveries'),
+    attempts: await count('hookflow_attempts'),
+  };
 }
 
 const api = (p: string) => `${server.url}${ADMIN}/api${p}`;
@@ -69,7 +82,8 @@ const targets = () => [
 
 function formPage(url: string, enctype: string): string {
   // text/plain sends `name=value` unencoded: the classic trick that makes the body valid JSON.
-  const [name, value] = enctype === 'text/plain' ? [`{"mode":"sync","taskId":${taskId},"since":0,"x":"`, '"}'] : ['mode', 'sync'];
+  const [name, value] =
+    enctype === 'text/plain' ? [`{"mode":"sync","taskId":${taskId},"since":0,"x":"`, '"}'] : ['mode', 'sync'];
   return `<!doctype html><form method="POST" action="${esc(url)}" enctype="${enctype}"><input name="${esc(name)}" value="${esc(value)}"></form><script>document.forms[0].submit()</script>`;
 }
 
@@ -92,7 +106,9 @@ before(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-csrf-e2e-'));
   const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-csrf-e2e-profile-'));
   dirs.push(dataDir, profileDir);
-  receiver = http.createServer((_req, res) => { res.writeHead(500).end('down'); });
+  receiver = http.createServer((_req, res) => {
+    res.writeHead(500).end('down');
+  });
   const receiverPort = await listen(receiver);
   attacker = http.createServer((req, res) => {
     const html = pages.get(String(req.url).replace(/^\/p\//, ''));
@@ -100,24 +116,52 @@ before(async () => {
   });
   attackerPort = await listen(attacker);
   const config = loadHostConfig({
-    DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`, HOOKFLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent',
-    HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'), HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD,
+    DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`,
+    HOOKFLOW_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+    HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD,
   });
   server = await startServer(config, { print: () => undefined, handleSignals: false });
   const { settings, workflows, store, runs } = server.host.hookflow.services;
   await settings.save({ outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [] });
-  const hook = { type: 'webhook', title: 'hook', options: { url: `http://127.0.0.1:${receiverPort}/hook`, params: [{ name: 'a', value: '1' }] } };
-  const wf = await workflows.create({ module: 'Leads', title: 'CSRF target', status: 'draft', trigger: 'http', triggerName: 'csrf-e2e', tasks: [hook] }, null);
+  const hook = {
+    type: 'webhook',
+    title: 'hook',
+    options: { url: `http://127.0.0.1:${receiverPort}/hook`, params: [{ name: 'a', value: '1' }] },
+  };
+  const wf = await workflows.create(
+    { module: 'Leads', title: 'CSRF target', status: 'draft', trigger: 'http', triggerName: 'csrf-e2e', tasks: [hook] },
+    null,
+  );
   workflowId = wf.id;
   taskId = wf.tasks[0].id;
-  await runs.start({ workflow: await store.require(wf.id), recordId: null, env: {}, source: 'manual', mode: 'sync', actorUserId: null });
+  await runs.start({
+    workflow: await store.require(wf.id),
+    recordId: null,
+    env: {},
+    source: 'manual',
+    mode: 'sync',
+    actorUserId: null,
+  });
   await until('the first delivery to fail', async () => {
-    failedDeliveryId = Number((await server.db('hookflow_deliveries').where({ status: 'failed' }).first('id'))?.id ?? 0);
+    failedDeliveryId = Number(
+      (await server.db('hookflow_deliveries').where({ status: 'failed' }).first('id'))?.id ?? 0,
+    );
     return failedDeliveryId > 0;
   });
   browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(15_000);
@@ -165,7 +209,12 @@ test('from localhost (another site): the Lax session cookie is not even sent, no
   const origin = `http://localhost:${attackerPort}`;
   const before = await state();
   for (const t of targets()) {
-    for (const html of [formPage(t.url, 'text/plain'), formPage(t.url, 'application/x-www-form-urlencoded'), fetchPage(t.url, t.json), fetchPage(t.url, null)]) {
+    for (const html of [
+      formPage(t.url, 'text/plain'),
+      formPage(t.url, 'application/x-www-form-urlencoded'),
+      fetchPage(t.url, t.json),
+      fetchPage(t.url, null),
+    ]) {
       const res = await attack(origin, t.url, html);
       assert.equal(res.status, 401, `${t.url}: the host saw no session: ${res.text.slice(0, 200)}`);
     }
@@ -175,17 +224,25 @@ test('from localhost (another site): the Lax session cookie is not even sent, no
 
 test("positive control: the same calls from the admin's own page with the meta token work", async () => {
   await page.goto(`${server.url}${ADMIN}/workflows`);
-  const call = (url: string, body: string | null, withToken: boolean) => page.evaluate(async ({ url, body, withToken }) => {
-    const token = document.querySelector<HTMLMetaElement>('meta[name=hookflow-csrf]')!.content;
-    const headers: Record<string, string> = body === null ? {} : { 'content-type': 'application/json' };
-    if (withToken) headers['X-CSRF-Token'] = token;
-    const res = await fetch(url, { method: 'POST', headers, ...(body === null ? {} : { body }) });
-    return { status: res.status, body: await res.json() };
-  }, { url, body, withToken });
+  const call = (url: string, body: string | null, withToken: boolean) =>
+    page.evaluate(
+      async ({ url, body, withToken }) => {
+        const token = document.querySelector<HTMLMetaElement>('meta[name=hookflow-csrf]')!.content;
+        const headers: Record<string, string> = body === null ? {} : { 'content-type': 'application/json' };
+        if (withToken) headers['X-CSRF-Token'] = token;
+        const res = await fetch(url, { method: 'POST', headers, ...(body === null ? {} : { body }) });
+        return { status: res.status, body: await res.json() };
+      },
+      { url, body, withToken },
+    );
   const [activate, deactivate, run, resendFailed, resendOne] = targets();
 
   const refused = await call(activate.url, null, false);
-  assert.deepEqual([refused.status, refused.body.error.message], [403, 'CSRF token missing or invalid'], 'same origin but no token');
+  assert.deepEqual(
+    [refused.status, refused.body.error.message],
+    [403, 'CSRF token missing or invalid'],
+    'same origin but no token',
+  );
   assert.equal((await state()).status, 'draft');
 
   assert.equal((await call(activate.url, null, true)).status, 200);
@@ -203,9 +260,17 @@ test("positive control: the same calls from the admin's own page with the meta t
   // Its resend is in flight (skipped), or was already attempted and failed again (queued again).
   const handled = [...resent.body.deliveryIds, ...resent.body.skipped.map((s: { id: number }) => s.id)];
   assert.ok(handled.includes(failedDeliveryId), JSON.stringify(resent.body));
-  assert.equal((await state()).deliveries, before.deliveries + 1, 'only the run\'s delivery is new: a resend reopens the delivery');
+  assert.equal(
+    (await state()).deliveries,
+    before.deliveries + 1,
+    "only the run's delivery is new: a resend reopens the delivery",
+  );
   await until('the resent delivery to be attempted', async () => (await state()).attempts >= before.attempts + 1);
 
   const fromScript = await page.evaluate(async (u) => (await (await fetch(u)).json()).token, api('/csrf-token'));
-  assert.equal(fromScript, await page.locator('meta[name=hookflow-csrf]').getAttribute('content'), 'GET /api/csrf-token gives the same token');
+  assert.equal(
+    fromScript,
+    await page.locator('meta[name=hookflow-csrf]').getAttribute('content'),
+    'GET /api/csrf-token gives the same token',
+  );
 });

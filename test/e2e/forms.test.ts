@@ -28,13 +28,27 @@ let noJs: Page;
 /** The workflow the webhook tests add tasks to (each test stands alone). */
 let workflowId = 0;
 
-const tempDir = (prefix: string) => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); dirs.push(d); return d; };
+const tempDir = (prefix: string) => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
 const store = () => server.host.hookflow.services.store;
 
 async function launch(javaScriptEnabled: boolean): Promise<Page> {
   const context = await chromium.launchPersistentContext(tempDir('hookflow-forms-profile-'), {
-    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1280, height: 900 }, javaScriptEnabled,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    javaScriptEnabled,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   browsers.push(context);
   const p = context.pages()[0] ?? (await context.newPage());
@@ -49,7 +63,10 @@ async function launch(javaScriptEnabled: boolean): Promise<Page> {
 /** Waits until each selector is visible (true) or hidden (false): the script works synchronously, the wait only absorbs rendering. */
 async function expectShown(p: Page, expected: Record<string, boolean>): Promise<void> {
   for (const [selector, shown] of Object.entries(expected)) {
-    await p.locator(selector).first().waitFor({ state: shown ? 'visible' : 'hidden' });
+    await p
+      .locator(selector)
+      .first()
+      .waitFor({ state: shown ? 'visible' : 'hidden' });
     assert.equal(await p.locator(selector).first().isVisible(), shown, `${selector} ${shown ? 'shown' : 'hidden'}`);
   }
 }
@@ -58,11 +75,21 @@ before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const dataDir = tempDir('hookflow-forms-e2e-');
   const config = loadHostConfig({
-    DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`, HOOKFLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent',
-    HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'), HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD, HOOKFLOW_IN_PROCESS_WORKER: 'false',
+    DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`,
+    HOOKFLOW_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+    HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD,
+    HOOKFLOW_IN_PROCESS_WORKER: 'false',
   });
   server = await startServer(config, { print: () => undefined, handleSignals: false });
-  workflowId = (await server.host.hookflow.services.workflows.create({ module: 'Deals', title: 'Webhook forms e2e', trigger: 'record.updated' }, null)).id;
+  workflowId = (
+    await server.host.hookflow.services.workflows.create(
+      { module: 'Deals', title: 'Webhook forms e2e', trigger: 'record.updated' },
+      null,
+    )
+  ).id;
   page = await launch(true);
   noJs = await launch(false);
 });
@@ -75,9 +102,18 @@ after(async () => {
 
 test('workflow form: the HTTP settings appear for the http trigger and disappear for a record trigger; a dropped trigger name is reported', async () => {
   await page.goto(`${server.url}${ADMIN}/workflows/new?module=Deals`);
-  await expectShown(page, { '#triggerName': false, 'input[name=envName]': false, 'input[name=execMode][value=async]': false, 'button:has-text("Update form")': false });
+  await expectShown(page, {
+    '#triggerName': false,
+    'input[name=envName]': false,
+    'input[name=execMode][value=async]': false,
+    'button:has-text("Update form")': false,
+  });
   await page.selectOption('#trigger', 'http');
-  await expectShown(page, { '#triggerName': true, 'input[name=envName]': true, 'input[name=execMode][value=async]': true });
+  await expectShown(page, {
+    '#triggerName': true,
+    'input[name=envName]': true,
+    'input[name=execMode][value=async]': true,
+  });
   await page.selectOption('#trigger', 'record.created');
   await expectShown(page, { '#triggerName': false, 'input[name=envName]': false });
 
@@ -85,7 +121,7 @@ test('workflow form: the HTTP settings appear for the http trigger and disappear
   await page.fill('#title', 'Forms e2e');
   await page.fill('#triggerName', 'forms-e2e');
   await Promise.all([page.waitForURL(/notice=created-draft/), page.click('button:has-text("Create workflow")')]);
-  assert.match(await page.locator('.notice').first().textContent() ?? '', /Saved as draft — activate to run/);
+  assert.match((await page.locator('.notice').first().textContent()) ?? '', /Saved as draft — activate to run/);
   const id = Number(/\/workflows\/(\d+)/.exec(page.url())?.[1]);
   assert.equal((await store().require(id)).triggerName, 'forms-e2e');
   await page.screenshot({ path: path.join(ARTIFACTS, 'forms-workflow-http.png'), fullPage: true });
@@ -93,17 +129,34 @@ test('workflow form: the HTTP settings appear for the http trigger and disappear
   await page.selectOption('#trigger', 'record.updated');
   await expectShown(page, { '#triggerName': false, '[data-show-when="trigger!=http"]': true });
   await Promise.all([page.waitForURL(/dropped=triggerName/), page.click('button:has-text("Save workflow")')]);
-  assert.match(await page.content(), /Removed when saving, because the chosen trigger does not use it: the trigger name\./);
+  assert.match(
+    await page.content(),
+    /Removed when saving, because the chosen trigger does not use it: the trigger name\./,
+  );
   assert.equal((await store().require(id)).triggerName, null);
 });
 
 test('webhook form: content type and authorization show their own fields at once; a hidden field is not posted', async () => {
   await page.goto(`${server.url}${ADMIN}/workflows/${workflowId}/tasks/new?type=webhook`);
-  await expectShown(page, { '#xmlRoot': false, '#applicationToken': false, '#username': false, '#token': false, 'text=Sent as one JSON object': true });
+  await expectShown(page, {
+    '#xmlRoot': false,
+    '#applicationToken': false,
+    '#username': false,
+    '#token': false,
+    'text=Sent as one JSON object': true,
+  });
   await page.selectOption('#contentType', 'XML');
-  await expectShown(page, { '#xmlRoot': true, 'text=Sent as an XML document': true, 'text=Sent as one JSON object': false });
+  await expectShown(page, {
+    '#xmlRoot': true,
+    'text=Sent as an XML document': true,
+    'text=Sent as one JSON object': false,
+  });
   await page.selectOption('#contentType', 'BITRIX24');
-  await expectShown(page, { '#applicationToken': true, '#xmlRoot': false, 'text=parameters go under data[FIELDS]': true });
+  await expectShown(page, {
+    '#applicationToken': true,
+    '#xmlRoot': false,
+    'text=parameters go under data[FIELDS]': true,
+  });
   await page.check('input[name=auth][value=basic]');
   await expectShown(page, { '#username': true, '#password': true, '#token': false });
   await page.check('input[name=auth][value=bearer]');
@@ -120,7 +173,10 @@ test('webhook form: content type and authorization show their own fields at once
   // The hidden XML root was disabled, so not posted at all: the save had nothing to drop.
   assert.ok(!page.url().includes('dropped='), `nothing posted to drop: ${page.url()}`);
   const task = (await store().require(workflowId)).tasks.at(-1)!;
-  assert.deepEqual([task.title, (task.options as { contentType: string }).contentType, (task.options as { xmlRoot?: string }).xmlRoot], ['Hidden stays out', 'JSON', undefined]);
+  assert.deepEqual(
+    [task.title, (task.options as { contentType: string }).contentType, (task.options as { xmlRoot?: string }).xmlRoot],
+    ['Hidden stays out', 'JSON', undefined],
+  );
 });
 
 test('without JavaScript: choosing XML and pressing "Update form" shows the XML root', async () => {

@@ -15,24 +15,43 @@ import { DEAL_STAGES } from '../../host/modules.js';
 
 let w: BrowserWorld;
 
-before(async () => { w = await startBrowserWorld(); });
-after(async () => { await w?.close(); });
+before(async () => {
+  w = await startBrowserWorld();
+});
+after(async () => {
+  await w?.close();
+});
 
 /** An active deal workflow (on create) whose one condition is on the title, with a task that needs nothing outside. */
 async function dealWorkflow(t: TestContext, title: string): Promise<number> {
   const { workflows } = w.server.host.hookflow.services;
-  const wf = await workflows.create({
-    module: 'Deals', title, status: 'active', trigger: 'record.created',
-    conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: 'picklist' }] },
-    tasks: [{ type: 'set_env', title: 'Note the stage', options: { values: [{ name: 'stage', value: '{{record.stage}}' }] } }],
-  }, null);
-  t.after(async () => { await workflows.setStatus(wf.id, 'inactive'); });
+  const wf = await workflows.create(
+    {
+      module: 'Deals',
+      title,
+      status: 'active',
+      trigger: 'record.created',
+      conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: 'picklist' }] },
+      tasks: [
+        {
+          type: 'set_env',
+          title: 'Note the stage',
+          options: { values: [{ name: 'stage', value: '{{record.stage}}' }] },
+        },
+      ],
+    },
+    null,
+  );
+  t.after(async () => {
+    await workflows.setStatus(wf.id, 'inactive');
+  });
   return wf.id;
 }
 
 async function createDeal(title: string, stage: string): Promise<number> {
   const res = await fetch(`${w.server.url}/api/records/Deals`, {
-    method: 'POST', headers: { authorization: `Bearer ${w.server.seed!.credentials.admin.token}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${w.server.seed!.credentials.admin.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ fields: { title, amount: 500, currency: 'EUR', stage } }),
   });
   const body = await res.text();
@@ -53,12 +72,12 @@ async function valueOptions(page: Page): Promise<string[]> {
 async function expectRunLog(page: Page, workflowId: number, started: number, notStarted: number): Promise<void> {
   const log = (recordId: number) => `${w.server.url}${ADMIN}/runs?workflowId=${workflowId}&recordId=${recordId}`;
   await w.waitFor(page, log(started), 'tbody tr:has(.badge:text-is("succeeded"))');
-  const row = await page.locator('tbody tr').first().textContent() ?? '';
+  const row = (await page.locator('tbody tr').first().textContent()) ?? '';
   assert.match(row, new RegExp(`Deals ${started}`));
   assert.equal(await page.locator('tbody tr').count(), 1, 'one run for the matching deal');
   await page.goto(log(notStarted));
   assert.equal(await page.locator('tbody tr').count(), 0, 'no run for the deal with another stage');
-  assert.match(await page.locator('.card').last().textContent() ?? '', /No runs match these filters/);
+  assert.match((await page.locator('.card').last().textContent()) ?? '', /No runs match these filters/);
 }
 
 test('the admin picks a picklist field and its value from the drop-down; only deals with that stage start the run', async (t) => {
@@ -77,8 +96,11 @@ test('the admin picks a picklist field and its value from the drop-down; only de
   await row.locator('select[name=condValue]').selectOption({ label: 'Negotiation' });
   await w.shot(page, 'condition-picklist');
   await Promise.all([page.waitForURL(/notice=saved/), page.click('button:has-text("Save workflow")')]);
-  assert.deepEqual((await w.server.host.hookflow.services.store.require(workflowId)).conditions,
-    { join: 'all', conditions: [{ field: 'stage', op: 'equals', value: 'Negotiation' }] }, 'stored as the option is spelled');
+  assert.deepEqual(
+    (await w.server.host.hookflow.services.store.require(workflowId)).conditions,
+    { join: 'all', conditions: [{ field: 'stage', op: 'equals', value: 'Negotiation' }] },
+    'stored as the option is spelled',
+  );
   // Shown again as the drop-down with the choice selected, and not flagged.
   assert.equal(await row.locator('select[name=condValue]').inputValue(), 'Negotiation');
   assert.equal(await page.locator('text=can never match').count(), 0);
@@ -95,8 +117,8 @@ test('the admin picks a picklist field and its value from the drop-down; only de
   await expectRunLog(page, workflowId, negotiation, prospecting);
   await page.goto(`${w.server.url}${ADMIN}/runs?workflowId=${workflowId}&recordId=${negotiation}`);
   await Promise.all([page.waitForURL(/\/runs\/\d+$/), page.locator('tbody tr a').first().click()]);
-  assert.match(await page.locator('.attempts').textContent() ?? '', /Note the stage[\s\S]*succeeded/);
-  assert.match(await page.locator('.attempts').textContent() ?? '', /"stage": "Negotiation"/);
+  assert.match((await page.locator('.attempts').textContent()) ?? '', /Note the stage[\s\S]*succeeded/);
+  assert.match((await page.locator('.attempts').textContent()) ?? '', /"stage": "Negotiation"/);
   await w.shot(page, 'condition-picklist-run');
 });
 
@@ -109,11 +131,18 @@ test('without JavaScript: the picklist field chosen, "Update form" offers its op
   await page.goto(`${w.server.url}/login?next=${encodeURIComponent(`${ADMIN}/workflows/${workflowId}`)}`);
   await page.fill('#email', 'admin@example.com');
   await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(`${w.server.url}${ADMIN}/workflows/${workflowId}`), page.click('button[type=submit]')]);
+  await Promise.all([
+    page.waitForURL(`${w.server.url}${ADMIN}/workflows/${workflowId}`),
+    page.click('button[type=submit]'),
+  ]);
 
   const row = () => page.locator('[data-rows=conditions] .row').first();
   await row().locator('select[name=condField]').selectOption('stage');
-  assert.equal(await row().locator('select[name=condValue]').count(), 0, 'no script: the box stays until the form is updated');
+  assert.equal(
+    await row().locator('select[name=condValue]').count(),
+    0,
+    'no script: the box stays until the form is updated',
+  );
   await page.click('button:has-text("Update form")');
   await row().locator('select[name=condValue]').waitFor(); // on the page the server drew again
   // The stage's options; the text typed before stays visible, marked, until another is chosen.
@@ -122,7 +151,9 @@ test('without JavaScript: the picklist field chosen, "Update form" offers its op
   await row().locator('select[name=condOp]').selectOption('equals');
   await row().locator('select[name=condValue]').selectOption('Won');
   await Promise.all([page.waitForURL(/notice=saved/), page.click('button:has-text("Save workflow")')]);
-  assert.deepEqual((await w.server.host.hookflow.services.store.require(workflowId)).conditions.conditions, [{ field: 'stage', op: 'equals', value: 'Won' }]);
+  assert.deepEqual((await w.server.host.hookflow.services.store.require(workflowId)).conditions.conditions, [
+    { field: 'stage', op: 'equals', value: 'Won' },
+  ]);
 
   const won = await createDeal('Deal won', 'Won');
   const lost = await createDeal('Deal lost', 'Lost');

@@ -27,7 +27,11 @@ export async function serveAdminApi(h: TestHost): Promise<AdminApi> {
     base,
     async call(method, path, body) {
       const res = await fetch(`${base}${path}`, {
-        method, headers: { authorization: 'Bearer hookflow-test-client', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        method,
+        headers: {
+          authorization: 'Bearer hookflow-test-client',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await res.text();

@@ -28,12 +28,27 @@ export interface AdminHost {
 }
 
 /** Starts the host on `db`; `inProcessWorker` default false (tests drain the worker). */
-export async function startAdminHost(db: Knex, opts: { inProcessWorker?: boolean; mailer?: HostMailer } = {}): Promise<AdminHost> {
+export async function startAdminHost(
+  db: Knex,
+  opts: { inProcessWorker?: boolean; mailer?: HostMailer } = {},
+): Promise<AdminHost> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-admin-'));
   const host = await createHostApp({
-    db, logger: pino({ level: 'silent' }), demoRoutes: false,
-    config: { baseUrl: 'http://crm.test', mailFrom: 'crm@example.com', dataDir, secretKey: crypto.randomBytes(32).toString('hex'), inProcessWorker: opts.inProcessWorker ?? false },
-    mailer: opts.mailer ?? { async sendMail() { return {}; } },
+    db,
+    logger: pino({ level: 'silent' }),
+    demoRoutes: false,
+    config: {
+      baseUrl: 'http://crm.test',
+      mailFrom: 'crm@example.com',
+      dataDir,
+      secretKey: crypto.randomBytes(32).toString('hex'),
+      inProcessWorker: opts.inProcessWorker ?? false,
+    },
+    mailer: opts.mailer ?? {
+      async sendMail() {
+        return {};
+      },
+    },
   });
   const tag = crypto.randomBytes(3).toString('hex');
   const make = async (name: string, isAdmin: boolean) => {
@@ -47,9 +62,15 @@ export async function startAdminHost(db: Knex, opts: { inProcessWorker?: boolean
   const server = http.createServer(host.app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
-    host, admin, sales, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    host,
+    admin,
+    sales,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async close() {
-      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
       await host.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
@@ -69,15 +90,23 @@ export async function startReceiver(): Promise<Receiver> {
   const rx: Receiver = { url: '', received: [], status: 200, close: async () => undefined };
   const server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
+    req.on('data', (c) => {
+      body += c;
+    });
     req.on('end', () => {
       rx.received.push({ method: req.method ?? '', headers: req.headers, body });
-      res.writeHead(rx.status, { 'content-type': 'application/json' }).end(rx.status < 300 ? '{"ok":true,"invoice":"INV-7"}' : '{"error":"receiver is down"}');
+      res
+        .writeHead(rx.status, { 'content-type': 'application/json' })
+        .end(rx.status < 300 ? '{"ok":true,"invoice":"INV-7"}' : '{"error":"receiver is down"}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   rx.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  rx.close = () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+  rx.close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
   return rx;
 }
 
@@ -87,7 +116,10 @@ export class FormClient {
   constructor(readonly base: string) {}
 
   async get(p: string) {
-    const res = await fetch(`${this.base}${p}`, { headers: { accept: HTML, cookie: this.jar.header() }, redirect: 'manual' });
+    const res = await fetch(`${this.base}${p}`, {
+      headers: { accept: HTML, cookie: this.jar.header() },
+      redirect: 'manual',
+    });
     this.jar.absorb(res.headers);
     return { status: res.status, location: res.headers.get('location'), headers: res.headers, text: await res.text() };
   }
@@ -97,7 +129,12 @@ export class FormClient {
     const body = new URLSearchParams();
     if (csrf !== undefined) body.append('_csrf', csrf);
     for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
-    const res = await fetch(`${this.base}${p}`, { method: 'POST', body, headers: { accept: HTML, cookie: this.jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    const res = await fetch(`${this.base}${p}`, {
+      method: 'POST',
+      body,
+      headers: { accept: HTML, cookie: this.jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      redirect: 'manual',
+    });
     this.jar.absorb(res.headers);
     return { status: res.status, location: res.headers.get('location'), text: await res.text() };
   }

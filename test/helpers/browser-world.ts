@@ -51,13 +51,25 @@ export async function startBrowserWorld(): Promise<BrowserWorld> {
   const smtpPort = await smtp.start();
   const config = loadHostConfig({
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-    DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`, HOOKFLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent',
-    HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'), HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD,
+    DATABASE_URL: `sqlite:${path.join(dataDir, 'e2e.sqlite')}`,
+    HOOKFLOW_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    HOOKFLOW_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+    HOOKFLOW_DEMO_ADMIN_PASSWORD: PASSWORD,
   });
   const server = await startServer(config, { print: () => undefined, handleSignals: false });
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 
   async function anonymous(t: TestContext): Promise<Page> {
@@ -65,12 +77,18 @@ export async function startBrowserWorld(): Promise<BrowserWorld> {
     t.after(() => context.close());
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on('dialog', (d) => { void d.accept(); });
+    page.on('dialog', (d) => {
+      void d.accept();
+    });
     return page;
   }
 
   return {
-    server, rx, smtp, browser, anonymous,
+    server,
+    rx,
+    smtp,
+    browser,
+    anonymous,
     async loggedIn(t, who = { email: 'admin@example.com', password: PASSWORD }, home = `${ADMIN}/`) {
       const page = await anonymous(t);
       await page.goto(`${server.url}/login?next=${encodeURIComponent(home)}`);
@@ -96,7 +114,11 @@ export async function startBrowserWorld(): Promise<BrowserWorld> {
     },
     async createDeal(title) {
       const res = await fetch(`${server.url}/api/records/Deals`, {
-        method: 'POST', headers: { authorization: `Bearer ${server.seed!.credentials.admin.token}`, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${server.seed!.credentials.admin.token}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ fields: { title, amount: 1200, currency: 'EUR', stage: 'Prospecting' } }),
       });
       assert.equal(res.status, 201);

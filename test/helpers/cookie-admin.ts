@@ -29,7 +29,12 @@ export interface Admin {
   bearer: string;
 }
 
-export interface Answer { status: number; headers: http.IncomingHttpHeaders; text: string; json: any }
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json: any;
+}
 
 export interface SendOptions {
   /** Cookie header parts, e.g. [admin.sessionCookie, csrf.cookie]. */
@@ -66,7 +71,9 @@ function cookieRequireAdmin(sessions: Map<string, HostUser>, tokens: Map<string,
 
 export async function startCookieAdminHost(db: Knex): Promise<CookieAdminHost> {
   const ctx = await createTestContext(db);
-  const bea = (await ctx.users.getByEmail('bea@example.com')) ?? (await ctx.users.createUser({ name: 'Bea Admin', email: 'bea@example.com', isAdmin: true }));
+  const bea =
+    (await ctx.users.getByEmail('bea@example.com')) ??
+    (await ctx.users.createUser({ name: 'Bea Admin', email: 'bea@example.com', isAdmin: true }));
   const sessions = new Map<string, HostUser>();
   const tokens = new Map<string, HostUser>();
   const admin = (user: HostUser): Admin => {
@@ -83,9 +90,15 @@ export async function startCookieAdminHost(db: Knex): Promise<CookieAdminHost> {
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  const send = (method: string, path: string, opts: SendOptions = {}) => rawRequest(port, method, `${ADMIN_PATH}${path}`, opts);
+  const send = (method: string, path: string, opts: SendOptions = {}) =>
+    rawRequest(port, method, `${ADMIN_PATH}${path}`, opts);
   return {
-    ...ctx, hookflow, url: `http://127.0.0.1:${port}`, a: admin(ctx.admin), b: admin(bea), send,
+    ...ctx,
+    hookflow,
+    url: `http://127.0.0.1:${port}`,
+    a: admin(ctx.admin),
+    b: admin(bea),
+    send,
     async csrfOf(who) {
       const r = await send('GET', '/api/csrf-token', { cookies: [who.sessionCookie] });
       const set = [r.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith(`${CSRF_COOKIE}=`));
@@ -93,7 +106,10 @@ export async function startCookieAdminHost(db: Knex): Promise<CookieAdminHost> {
       return { token: r.json.token, cookie: set.split(';')[0] };
     },
     async close() {
-      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
       await hookflow.uninstall();
     },
   };
@@ -107,10 +123,16 @@ function rawRequest(port: number, method: string, path: string, opts: SendOption
     const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
+      res.on('data', (c) => {
+        text += c;
+      });
       res.on('end', () => {
         let json: unknown = null;
-        try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: the test looks at text */ }
+        try {
+          json = text ? JSON.parse(text) : null;
+        } catch {
+          /* not JSON: the test looks at text */
+        }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
       });
     });
@@ -119,9 +141,16 @@ function rawRequest(port: number, method: string, path: string, opts: SendOption
   });
 }
 
-export interface RouteInfo { method: string; path: string }
+export interface RouteInfo {
+  method: string;
+  path: string;
+}
 
-interface LayerLike { route?: { path: unknown; methods: Record<string, boolean> }; handle?: { stack?: LayerLike[] }; rawPath?: unknown }
+interface LayerLike {
+  route?: { path: unknown; methods: Record<string, boolean> };
+  handle?: { stack?: LayerLike[] };
+  rawPath?: unknown;
+}
 
 /** Every route of an express 5 router, nested routers included, with its full path. */
 export function listRoutes(router: Router, prefix = ''): RouteInfo[] {
@@ -129,7 +158,8 @@ export function listRoutes(router: Router, prefix = ''): RouteInfo[] {
   for (const layer of (router as unknown as { stack: LayerLike[] }).stack) {
     if (layer.route) {
       for (const p of [layer.route.path].flat()) {
-        for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') out.push({ method: m.toUpperCase(), path: `${prefix}${String(p)}` });
+        for (const [m, on] of Object.entries(layer.route.methods))
+          if (on && m !== '_all') out.push({ method: m.toUpperCase(), path: `${prefix}${String(p)}` });
       }
     } else if (Array.isArray(layer.handle?.stack)) {
       const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
@@ -141,23 +171,58 @@ export function listRoutes(router: Router, prefix = ''): RouteInfo[] {
 
 /** The management API's routes (paths relative to `<admin>/api`), found by walking the admin router. */
 export function listApiRoutes(hookflow: InstalledHookflow): RouteInfo[] {
-  return listRoutes(hookflow.adminRouter).filter((r) => r.path.startsWith('/api/')).map((r) => ({ ...r, path: r.path.slice(4) }));
+  return listRoutes(hookflow.adminRouter)
+    .filter((r) => r.path.startsWith('/api/'))
+    .map((r) => ({ ...r, path: r.path.slice(4) }));
 }
 
 /** One workflow (draft, so activate AND deactivate would change it) with its webhook task, a run, a failed delivery, a permission. */
-export interface Targets { workflows: number; tasks: number; runs: number; deliveries: number; permissions: number }
+export interface Targets {
+  workflows: number;
+  tasks: number;
+  runs: number;
+  deliveries: number;
+  permissions: number;
+}
 
 export async function seedTargets(h: CookieAdminHost): Promise<Targets> {
   const { workflows, store, runs, permissions } = h.hookflow.services;
-  const hook = { type: 'webhook', title: 'hook', options: { url: 'https://example.com/hook', params: [{ name: 'a', value: '1' }] } };
-  const wf = await workflows.create({ module: 'Leads', title: 'CSRF target', status: 'draft', trigger: 'http', triggerName: 'csrf-target', tasks: [hook] }, h.a.user.id);
-  const started = await runs.start({ workflow: await store.require(wf.id), recordId: null, env: {}, source: 'manual', mode: 'sync', actorUserId: h.a.user.id });
+  const hook = {
+    type: 'webhook',
+    title: 'hook',
+    options: { url: 'https://example.com/hook', params: [{ name: 'a', value: '1' }] },
+  };
+  const wf = await workflows.create(
+    {
+      module: 'Leads',
+      title: 'CSRF target',
+      status: 'draft',
+      trigger: 'http',
+      triggerName: 'csrf-target',
+      tasks: [hook],
+    },
+    h.a.user.id,
+  );
+  const started = await runs.start({
+    workflow: await store.require(wf.id),
+    recordId: null,
+    env: {},
+    source: 'manual',
+    mode: 'sync',
+    actorUserId: h.a.user.id,
+  });
   const delivery = await h.context.db('hookflow_deliveries').where({ run_id: started.runId }).first('id', 'task_id');
   if (!delivery) throw new Error('the run queued no delivery');
   // As if every attempt had failed: "resend failed" then has something it would queue.
   await h.context.db('hookflow_deliveries').where({ id: delivery.id }).update({ status: 'failed' });
   const perm = await permissions.create({ title: 'CSRF target', triggerName: 'csrf-target', sources: '127.0.0.1' });
-  return { workflows: wf.id, tasks: Number(delivery.task_id), runs: started.runId, deliveries: Number(delivery.id), permissions: perm.permission.id };
+  return {
+    workflows: wf.id,
+    tasks: Number(delivery.task_id),
+    runs: started.runId,
+    deliveries: Number(delivery.id),
+    permissions: perm.permission.id,
+  };
 }
 
 /** `/workflows/:id/run` → `/workflows/7/run`: each `:param` becomes the id of its path's first segment. */
@@ -166,7 +231,17 @@ export function concretePath(path: string, ids: Partial<Targets>, fallback = 999
   return path.replace(/:[A-Za-z]+/g, () => String(ids[family as keyof Targets] ?? fallback));
 }
 
-const TABLES = ['hookflow_workflows', 'hookflow_tasks', 'hookflow_runs', 'hookflow_run_once', 'hookflow_deliveries', 'hookflow_attempts', 'hookflow_alerts', 'hookflow_http_permissions', 'hookflow_settings'];
+const TABLES = [
+  'hookflow_workflows',
+  'hookflow_tasks',
+  'hookflow_runs',
+  'hookflow_run_once',
+  'hookflow_deliveries',
+  'hookflow_attempts',
+  'hookflow_alerts',
+  'hookflow_http_permissions',
+  'hookflow_settings',
+];
 
 /** Every row of every Hookflow table a management route writes, in a stable order. */
 export async function snapshotTables(db: Knex): Promise<Record<string, string[]>> {

@@ -26,19 +26,29 @@ const ENGINES: readonly EngineName[] = ['sqlite', 'mysql'];
 
 export function availableEngines(): EngineName[] {
   const all: EngineName[] = process.env.HOOKFLOW_TEST_MYSQL_URL ? ['sqlite', 'mysql'] : ['sqlite'];
-  const wanted = (process.env.HOOKFLOW_TEST_ENGINES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = (process.env.HOOKFLOW_TEST_ENGINES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (wanted.length === 0) return all;
   const unknown = wanted.filter((w) => !ENGINES.includes(w as EngineName));
-  if (unknown.length > 0) throw new Error(`HOOKFLOW_TEST_ENGINES: unknown engine ${unknown.join(', ')}; use sqlite, mysql or sqlite,mysql`);
+  if (unknown.length > 0)
+    throw new Error(`HOOKFLOW_TEST_ENGINES: unknown engine ${unknown.join(', ')}; use sqlite, mysql or sqlite,mysql`);
   // Asking for an engine that cannot run must fail, not quietly test nothing.
-  if (wanted.includes('mysql') && !process.env.HOOKFLOW_TEST_MYSQL_URL) throw new Error('HOOKFLOW_TEST_ENGINES=mysql needs HOOKFLOW_TEST_MYSQL_URL');
+  if (wanted.includes('mysql') && !process.env.HOOKFLOW_TEST_MYSQL_URL)
+    throw new Error('HOOKFLOW_TEST_ENGINES=mysql needs HOOKFLOW_TEST_MYSQL_URL');
   return all.filter((e) => wanted.includes(e));
 }
 
 function adminConnection(url: URL): Knex {
   return knexFactory({
     client: 'mysql2',
-    connection: { host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password) },
+    connection: {
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password),
+    },
     pool: { min: 0, max: 1 },
   });
 }
@@ -60,7 +70,15 @@ export async function createTestDatabase(engine: EngineName, opts: ScratchOption
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix.replace(/_/g, '-')}-`));
     const file = path.join(dir, 'test.sqlite');
     const db = openDatabase({ engine: 'sqlite', file });
-    return { engine, db, url: `sqlite:${file}`, async destroy() { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      engine,
+      db,
+      url: `sqlite:${file}`,
+      async destroy() {
+        await db.destroy();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const server = opts.mysqlUrl ?? process.env.HOOKFLOW_TEST_MYSQL_URL;
   if (!server) throw new Error('no MariaDB/MySQL server URL');
@@ -72,7 +90,9 @@ export async function createTestDatabase(engine: EngineName, opts: ScratchOption
   url.pathname = `/${name}`;
   const db = openDatabase({ engine: 'mysql', url: url.toString() });
   return {
-    engine, db, url: url.toString(),
+    engine,
+    db,
+    url: url.toString(),
     async destroy() {
       await db.destroy();
       await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
@@ -89,8 +109,12 @@ export function describeEachEngine(title: string, body: (t: () => TestDatabase) 
   for (const engine of availableEngines()) {
     describe(`${title} [${engine}]`, () => {
       let current: TestDatabase | null = null;
-      before(async () => { current = await createTestDatabase(engine); });
-      after(async () => { await current?.destroy(); });
+      before(async () => {
+        current = await createTestDatabase(engine);
+      });
+      after(async () => {
+        await current?.destroy();
+      });
       body(() => {
         if (!current) throw new Error('test database not ready');
         return current;

@@ -11,14 +11,24 @@ export interface InboundServer {
   port: number;
   /** `http://127.0.0.1:<port>/wf` or `http://[::1]:<port>/wf`. */
   url(family?: 4 | 6): string;
-  post(pathAndQuery: string, init?: { body?: string | FormData | Buffer; headers?: Record<string, string>; family?: 4 | 6; redirect?: RequestRedirect }): Promise<{ status: number; headers: Headers; text: string; json: any }>;
+  post(
+    pathAndQuery: string,
+    init?: {
+      body?: string | FormData | Buffer;
+      headers?: Record<string, string>;
+      family?: 4 | 6;
+      redirect?: RequestRedirect;
+    },
+  ): Promise<{ status: number; headers: Headers; text: string; json: any }>;
   close(): Promise<void>;
 }
 
 export async function startInboundServer(hookflow: InstalledHookflow, mount = '/wf'): Promise<InboundServer> {
   const app = express();
   app.use(mount, hookflow.inboundRouter);
-  app.use((_req, res) => { res.status(404).json({ error: 'host 404' }); });
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'host 404' });
+  });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '::', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -27,10 +37,19 @@ export async function startInboundServer(hookflow: InstalledHookflow, mount = '/
     port,
     url,
     async post(pathAndQuery, init = {}) {
-      const res = await fetch(`${url(init.family)}${pathAndQuery}`, { method: 'POST', body: init.body as BodyInit, headers: init.headers, redirect: init.redirect ?? 'manual' });
+      const res = await fetch(`${url(init.family)}${pathAndQuery}`, {
+        method: 'POST',
+        body: init.body as BodyInit,
+        headers: init.headers,
+        redirect: init.redirect ?? 'manual',
+      });
       const text = await res.text();
       let json: unknown = null;
-      try { json = JSON.parse(text); } catch { /* not JSON */ }
+      try {
+        json = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, headers: res.headers, text, json };
     },
     async close() {

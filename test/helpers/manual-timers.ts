@@ -16,13 +16,16 @@ export function createManualTimers(): ManualTimers {
   let nowMs = 0;
   let seq = 0;
   const intervals = new Map<number, { fn: () => unknown; everyMs: number; nextAt: number }>();
-  const nextDue = (until: number) => [...intervals.values()].filter((t) => t.nextAt <= until).sort((a, b) => a.nextAt - b.nextAt)[0];
+  const nextDue = (until: number) =>
+    [...intervals.values()].filter((t) => t.nextAt <= until).sort((a, b) => a.nextAt - b.nextAt)[0];
   return {
     setInterval(fn, ms) {
       intervals.set(++seq, { fn, everyMs: ms, nextAt: nowMs + ms });
       return seq;
     },
-    clearInterval(handle) { intervals.delete(handle as number); },
+    clearInterval(handle) {
+      intervals.delete(handle as number);
+    },
     now: () => nowMs,
     async advance(ms) {
       const until = nowMs + ms;

@@ -12,14 +12,26 @@ import { migrateHost } from '../../host/schema.js';
 
 export const TEST_SECRET_KEY = 'a'.repeat(64);
 
-export interface LogEntry { level: string; obj: object; msg?: string }
+export interface LogEntry {
+  level: string;
+  obj: object;
+  msg?: string;
+}
 
 export function createMemoryLogger(entries: LogEntry[] = []): HostLogger & { entries: LogEntry[] } {
-  const log = (level: string) => (obj: object, msg?: string) => { entries.push({ level, obj, msg }); };
+  const log = (level: string) => (obj: object, msg?: string) => {
+    entries.push({ level, obj, msg });
+  };
   return { entries, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
-export interface CapturedMail { to: string | string[]; subject: string; text?: string; html?: string; from?: string }
+export interface CapturedMail {
+  to: string | string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  from?: string;
+}
 
 export interface TestHost {
   context: HostContext;
@@ -50,15 +62,31 @@ export async function createTestContext(db: Knex, opts: TestHostOptions = {}): P
   const now = opts.now ?? (() => new Date());
   const records = new RecordService(db, now);
   const users = new UserService(db, now);
-  const admin = (await users.getByEmail('admin@example.com')) ?? (await users.createUser({ name: 'Ada Admin', email: 'admin@example.com', isAdmin: true }));
-  const sales = (await users.getByEmail('sam@example.com')) ?? (await users.createUser({ name: 'Sam Sales', email: 'sam@example.com' }));
+  const admin =
+    (await users.getByEmail('admin@example.com')) ??
+    (await users.createUser({ name: 'Ada Admin', email: 'admin@example.com', isAdmin: true }));
+  const sales =
+    (await users.getByEmail('sam@example.com')) ??
+    (await users.createUser({ name: 'Sam Sales', email: 'sam@example.com' }));
   const mails: CapturedMail[] = [];
   const logger = createMemoryLogger();
   const context: HostContext = {
-    db, records, users, logger, now,
-    mailer: opts.mailer ?? { async sendMail(m) { mails.push(m); return { messageId: `m${mails.length}` }; } },
+    db,
+    records,
+    users,
+    logger,
+    now,
+    mailer: opts.mailer ?? {
+      async sendMail(m) {
+        mails.push(m);
+        return { messageId: `m${mails.length}` };
+      },
+    },
     mailFrom: '"Hookflow test" <hookflow@example.com>',
-    requireAdmin: (_req, res, next) => { res.locals.user = admin; next(); },
+    requireAdmin: (_req, res, next) => {
+      res.locals.user = admin;
+      next();
+    },
     baseUrl: 'http://crm.test',
     attachHooks: (hooks) => records.setHooks(hooks),
   };
@@ -67,7 +95,12 @@ export async function createTestContext(db: Knex, opts: TestHostOptions = {}): P
 
 export async function createTestHost(db: Knex, opts: TestHostOptions = {}): Promise<TestHost> {
   const host = await createTestContext(db, opts);
-  const hookflow = await install(host.context, { secretKey: TEST_SECRET_KEY, startWorker: opts.startWorker ?? false, settings: opts.settings, configCheckMs: opts.configCheckMs });
+  const hookflow = await install(host.context, {
+    secretKey: TEST_SECRET_KEY,
+    startWorker: opts.startWorker ?? false,
+    settings: opts.settings,
+    configCheckMs: opts.configCheckMs,
+  });
   return {
     ...host,
     hookflow,

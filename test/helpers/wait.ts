@@ -28,14 +28,20 @@ export function seededRandom(seed: number): () => number {
  * (then the caller's checks name what is stuck instead of a bare timeout), or `maxMs` passed.
  * Returns the last count.
  */
-export async function waitUntilDone(remaining: () => Promise<number>, opts: { stallMs: number; maxMs: number }): Promise<number> {
+export async function waitUntilDone(
+  remaining: () => Promise<number>,
+  opts: { stallMs: number; maxMs: number },
+): Promise<number> {
   const until = Date.now() + opts.maxMs;
   let last = await remaining();
   let changedAt = Date.now();
   while (last > 0 && Date.now() - changedAt < opts.stallMs && Date.now() < until) {
     await sleep(250);
     const now = await remaining();
-    if (now !== last) { last = now; changedAt = Date.now(); }
+    if (now !== last) {
+      last = now;
+      changedAt = Date.now();
+    }
   }
   return last;
 }

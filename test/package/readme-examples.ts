@@ -27,7 +27,8 @@ export function writeReadmeFiles(dir: string, names: string[]): void {
   const files = readmeFiles();
   for (const name of names) {
     const content = files.get(name);
-    if (content === undefined) throw new Error(`README has no "// file: ${name}" block; found ${[...files.keys()].join(', ')}`);
+    if (content === undefined)
+      throw new Error(`README has no "// file: ${name}" block; found ${[...files.keys()].join(', ')}`);
     fs.writeFileSync(path.join(dir, name), content);
   }
 }

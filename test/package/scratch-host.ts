@@ -18,8 +18,14 @@ export interface PackedTarball {
 }
 
 function run(cmd: string, args: string[], cwd: string, timeoutMs: number): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, npm_config_update_notifier: 'false' } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
 
@@ -27,7 +33,10 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): strin
 export function packTarball(dir: string): PackedTarball {
   const out = run('npm', ['pack', '--json', '--pack-destination', dir], repoRoot, 300_000);
   // npm prints the prepare script's output before the JSON.
-  const [info] = JSON.parse(out.slice(out.indexOf('[\n'))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const [info] = JSON.parse(out.slice(out.indexOf('[\n'))) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
   return { file: path.join(dir, info.filename), files: info.files.map((f) => f.path) };
 }
 
@@ -41,11 +50,20 @@ export function lockedVersion(name: string): string {
 export function createScratchApp(prefix: string, tarball: string, deps: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   if (path.resolve(dir).startsWith(repoRoot)) throw new Error('the scratch app must live outside the repository');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
-    name: prefix, private: true, version: '1.0.0',
-    // npm 11 runs install scripts only of packages allowed here (better-sqlite3 builds its binding).
-    allowScripts: { 'better-sqlite3': true },
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: prefix,
+        private: true,
+        version: '1.0.0',
+        // npm 11 runs install scripts only of packages allowed here (better-sqlite3 builds its binding).
+        allowScripts: { 'better-sqlite3': true },
+      },
+      null,
+      2,
+    ),
+  );
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, ...deps], dir, 900_000);
   return dir;
 }
@@ -61,11 +79,21 @@ export interface HostProcess {
 
 /** Starts `command args` in `cwd` with only `env` (plus PATH and HOME) in its environment. */
 export function startProcess(command: string, args: string[], cwd: string, env: Record<string, string>): HostProcess {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? os.tmpdir(), ...env } });
+  const child = spawn(command, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? os.tmpdir(), ...env },
+  });
   let out = '';
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
-  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  child.stdout!.on('data', (c) => {
+    out += c;
+  });
+  child.stderr!.on('data', (c) => {
+    out += c;
+  });
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   return {
     child,
     output: () => out,
@@ -73,7 +101,8 @@ export function startProcess(command: string, args: string[], cwd: string, env: 
     async waitForOutput(pattern, what, ms = 120_000) {
       let match: RegExpExecArray | null = null;
       await waitFor(what, ms, () => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${command} ${args.join(' ')} exited before ${what}:\n${out}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`${command} ${args.join(' ')} exited before ${what}:\n${out}`);
         match = pattern.exec(out);
         return match !== null;
       });

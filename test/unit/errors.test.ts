@@ -47,7 +47,10 @@ test('too_small / too_big: lengths, counts, numbers and dates', () => {
 });
 
 test('invalid_value: enums list their options, a literal names its value', () => {
-  assert.equal(one(z.enum(['POST', 'PUT', 'PATCH', 'DELETE', 'GET']), 'TRACE'), 'must be one of POST, PUT, PATCH, DELETE, GET');
+  assert.equal(
+    one(z.enum(['POST', 'PUT', 'PATCH', 'DELETE', 'GET']), 'TRACE'),
+    'must be one of POST, PUT, PATCH, DELETE, GET',
+  );
   assert.equal(one(z.literal('draft'), 'x'), 'must be draft');
   assert.equal(one(z.literal(true), false), 'must be true');
 });
@@ -64,27 +67,61 @@ test('invalid_format: regex, named formats and affixes', () => {
 
 test('not_multiple_of, invalid_key, custom without a message', () => {
   assert.equal(one(z.number().multipleOf(5), 3), 'must be a multiple of 5');
-  assert.deepEqual(fields(z.record(z.string().min(2), z.string()), { a: 'x' }), { a: 'is not an allowed key (must be at least 2 characters)' });
-  assert.equal(one(z.string().refine(() => false), 'x'), 'is not valid');
+  assert.deepEqual(fields(z.record(z.string().min(2), z.string()), { a: 'x' }), {
+    a: 'is not an allowed key (must be at least 2 characters)',
+  });
+  assert.equal(
+    one(
+      z.string().refine(() => false),
+      'x',
+    ),
+    'is not valid',
+  );
 });
 
 test('unrecognized_keys: each unknown key is named as its own field', () => {
-  assert.deepEqual(fields(z.object({ a: z.string() }).strict(), { a: 'x', b: 1, c: 2 }), { b: 'is not a known field', c: 'is not a known field' });
-  assert.deepEqual(fields(z.object({ s: z.object({}).strict() }), { s: { nope: 1 } }, 'tasks.0'), { 'tasks.0.s.nope': 'is not a known field' });
-  assert.equal(JSON.stringify(fields(z.object({}).strict(), JSON.parse('{"__proto__": 1}'))), '{"__proto__":"is not a known field"}', 'even a key named __proto__');
+  assert.deepEqual(fields(z.object({ a: z.string() }).strict(), { a: 'x', b: 1, c: 2 }), {
+    b: 'is not a known field',
+    c: 'is not a known field',
+  });
+  assert.deepEqual(fields(z.object({ s: z.object({}).strict() }), { s: { nope: 1 } }, 'tasks.0'), {
+    'tasks.0.s.nope': 'is not a known field',
+  });
+  assert.equal(
+    JSON.stringify(fields(z.object({}).strict(), JSON.parse('{"__proto__": 1}'))),
+    '{"__proto__":"is not a known field"}',
+    'even a key named __proto__',
+  );
 });
 
 test('invalid_union: plain types are named; a discriminator lists its options; the rest is "is not valid"', () => {
   assert.equal(one(z.union([z.string(), z.number()]), true), 'must be text or a number');
   assert.equal(one(z.union([z.string(), z.number()]), undefined), 'is required');
-  assert.deepEqual(fields(z.discriminatedUnion('kind', [z.object({ kind: z.literal('owner') }), z.object({ kind: z.literal('user') })]), { kind: 'x' }), { kind: 'must be one of owner, user' });
+  assert.deepEqual(
+    fields(
+      z.discriminatedUnion('kind', [z.object({ kind: z.literal('owner') }), z.object({ kind: z.literal('user') })]),
+      { kind: 'x' },
+    ),
+    { kind: 'must be one of owner, user' },
+  );
   assert.equal(one(z.union([z.object({ a: z.string() }), z.object({ b: z.string() })]), {}), 'is not valid');
 });
 
 test("a schema's own words are kept; prefixes and the first message per field", () => {
-  assert.equal(one(z.string().regex(/^a+$/, 'must be 1-64 letters, digits, _ or -'), 'b'), 'must be 1-64 letters, digits, _ or -');
-  assert.equal(one(z.string().refine(() => false, 'is set by Hookflow itself'), 'x'), 'is set by Hookflow itself');
-  assert.deepEqual(fields(z.string().min(3).regex(/^a+$/), 'b', 'tasks.1.options.url'), { 'tasks.1.options.url': 'must be at least 3 characters' });
+  assert.equal(
+    one(z.string().regex(/^a+$/, 'must be 1-64 letters, digits, _ or -'), 'b'),
+    'must be 1-64 letters, digits, _ or -',
+  );
+  assert.equal(
+    one(
+      z.string().refine(() => false, 'is set by Hookflow itself'),
+      'x',
+    ),
+    'is set by Hookflow itself',
+  );
+  assert.deepEqual(fields(z.string().min(3).regex(/^a+$/), 'b', 'tasks.1.options.url'), {
+    'tasks.1.options.url': 'must be at least 3 characters',
+  });
   assert.deepEqual(fields(z.string(), 5), { '(root)': 'must be text' });
 });
 
@@ -93,8 +130,14 @@ test('real schemas: the workflow and webhook inputs read plainly', () => {
   assert.equal(wf.title, 'is required');
   assert.equal(wf.status, 'must be one of draft, active, inactive');
   const hook = fields(WebhookOptions, { url: `https://a.example/${'x'.repeat(2000)}`, method: 'TRACE' });
-  assert.deepEqual(hook, { url: 'must be at most 2000 characters', method: 'must be one of POST, PUT, PATCH, DELETE, GET' });
-  assert.ok(Object.values({ ...wf, ...hook }).every((m) => !/Too small|Too big|Invalid (input|option)|expected/.test(m)), 'no library wording');
+  assert.deepEqual(hook, {
+    url: 'must be at most 2000 characters',
+    method: 'must be one of POST, PUT, PATCH, DELETE, GET',
+  });
+  assert.ok(
+    Object.values({ ...wf, ...hook }).every((m) => !/Too small|Too big|Invalid (input|option)|expected/.test(m)),
+    'no library wording',
+  );
 });
 
 test('Handlebars parse errors become one sentence about the template', () => {
@@ -113,15 +156,24 @@ test('Handlebars parse errors become one sentence about the template', () => {
     ['{{a.[b}}', 'unexpected text at “[b}}”'],
     ['line one\nline two {{record.x', 'a {{ is not closed (line 2)'],
   ];
-  for (const [template, sentence] of cases) assert.equal(engine.check(template), `Template syntax error: ${sentence}`, JSON.stringify(template));
-  const trace = "Parse error on line 1:\n{{\n--^\nExpecting 'ID', 'STRING', 'NUMBER', 'BOOLEAN', 'UNDEFINED', 'NULL', 'DATA', got 'EOF'";
+  for (const [template, sentence] of cases)
+    assert.equal(engine.check(template), `Template syntax error: ${sentence}`, JSON.stringify(template));
+  const trace =
+    "Parse error on line 1:\n{{\n--^\nExpecting 'ID', 'STRING', 'NUMBER', 'BOOLEAN', 'UNDEFINED', 'NULL', 'DATA', got 'EOF'";
   assert.equal(templateSyntaxMessage(trace), 'a {{ is not closed');
-  assert.equal(templateSyntaxMessage('something else\nwith a trace'), 'something else', 'unknown text: its first line only');
+  assert.equal(
+    templateSyntaxMessage('something else\nwith a trace'),
+    'something else',
+    'unknown text: its first line only',
+  );
 });
 
 test('pages put the label before a predicate, and before a sentence with a colon', () => {
   assert.equal(withSubject('Title', 'is required'), 'Title is required');
   assert.equal(withSubject('URL', 'must be at most 2000 characters'), 'URL must be at most 2000 characters');
-  assert.equal(withSubject('URL', 'Template syntax error: a {{ is not closed'), 'URL: Template syntax error: a {{ is not closed');
+  assert.equal(
+    withSubject('URL', 'Template syntax error: a {{ is not closed'),
+    'URL: Template syntax error: a {{ is not closed',
+  );
   assert.ok(isPredicate('duplicates params.1.name') && !isPredicate('unknown trigger x'));
 });

@@ -4,7 +4,8 @@ import { buildNested, getPath, getSegments, pathProblem, setPath, splitPath } fr
 
 describe('pathProblem', () => {
   test('accepts ordinary dot paths', () => {
-    for (const path of ['stage', 'contact.name', 'items.0.sku', 'a_b-c$d@e:f']) assert.equal(pathProblem(path), null, path);
+    for (const path of ['stage', 'contact.name', 'items.0.sku', 'a_b-c$d@e:f'])
+      assert.equal(pathProblem(path), null, path);
   });
 
   test('refuses forbidden segments anywhere', () => {

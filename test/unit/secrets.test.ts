@@ -14,7 +14,14 @@ describe('createSecretBox', () => {
   });
 
   test('refuses other keys with a clear error', () => {
-    for (const key of ['', 'short', randomBytes(16).toString('hex'), randomBytes(31).toString('base64'), randomBytes(33).toString('base64'), 'z'.repeat(64)]) {
+    for (const key of [
+      '',
+      'short',
+      randomBytes(16).toString('hex'),
+      randomBytes(31).toString('base64'),
+      randomBytes(33).toString('base64'),
+      'z'.repeat(64),
+    ]) {
       assert.throws(() => createSecretBox(key), /32 bytes/, key);
     }
   });
@@ -51,7 +58,13 @@ describe('createSecretBox', () => {
     assert.throws(() => box.open([v, iv, flip(tag), ct].join(':')), /tampered/);
     assert.throws(() => box.open([v, flip(iv), tag, ct].join(':')), /tampered/);
     assert.throws(() => createSecretBox(randomBytes(32).toString('hex')).open(sealed), /tampered/);
-    for (const bad of ['', 'v1:a:b', `v2:${iv}:${tag}:${ct}`, `v1:${iv}:${tag.slice(0, 8)}:${ct}`, `v1:${iv}:${tag}:@@@`]) {
+    for (const bad of [
+      '',
+      'v1:a:b',
+      `v2:${iv}:${tag}:${ct}`,
+      `v1:${iv}:${tag.slice(0, 8)}:${ct}`,
+      `v1:${iv}:${tag}:@@@`,
+    ]) {
       assert.throws(() => box.open(bad), /malformed/, bad);
     }
   });

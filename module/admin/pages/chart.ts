@@ -20,7 +20,14 @@ export interface HourBucket {
   total: number;
 }
 
-const emptyCounts = (): Record<DeliveryStatus, number> => ({ queued: 0, dispatched: 0, held: 0, success: 0, failed: 0, discarded: 0 });
+const emptyCounts = (): Record<DeliveryStatus, number> => ({
+  queued: 0,
+  dispatched: 0,
+  held: 0,
+  success: 0,
+  failed: 0,
+  discarded: 0,
+});
 
 /**
  * `hours` consecutive hourly buckets ending with the hour containing `nowMs` (oldest first).
@@ -29,7 +36,11 @@ const emptyCounts = (): Record<DeliveryStatus, number> => ({ queued: 0, dispatch
 export function bucketByHour(rows: readonly HourCount[], nowMs: number, hours = 168): HourBucket[] {
   const lastHour = Math.floor(nowMs / HOUR_MS);
   const firstHour = lastHour - hours + 1;
-  const buckets: HourBucket[] = Array.from({ length: hours }, (_, i) => ({ startMs: (firstHour + i) * HOUR_MS, counts: emptyCounts(), total: 0 }));
+  const buckets: HourBucket[] = Array.from({ length: hours }, (_, i) => ({
+    startMs: (firstHour + i) * HOUR_MS,
+    counts: emptyCounts(),
+    total: 0,
+  }));
   for (const row of rows) {
     const i = Number(row.hour) - firstHour;
     if (!Number.isInteger(i) || i < 0 || i >= hours) continue;
@@ -48,7 +59,13 @@ export function niceMax(n: number): number {
   }
 }
 
-export interface ChartBar { x: number; y: number; width: number; height: number; status: DeliveryStatus }
+export interface ChartBar {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  status: DeliveryStatus;
+}
 export interface ChartModel {
   width: number;
   height: number;
@@ -90,17 +107,40 @@ export function buildChart(buckets: readonly HourBucket[], size = { width: 840, 
     }
     if (b.total > 0) {
       const parts = order.filter((s) => b.counts[s] > 0).map((s) => `${b.counts[s]} ${s}`);
-      hovers.push({ x, width, top, height: plotHeight, title: `${new Date(b.startMs).toISOString().slice(0, 13).replace('T', ' ')}:00 UTC — ${parts.join(', ')}` });
+      hovers.push({
+        x,
+        width,
+        top,
+        height: plotHeight,
+        title: `${new Date(b.startMs).toISOString().slice(0, 13).replace('T', ' ')}:00 UTC — ${parts.join(', ')}`,
+      });
     }
   });
-  const yTicks = [0, max / 2, max].map((v) => ({ x: left - 6, y: round(bottom - (v / max) * plotHeight), label: String(v) }));
+  const yTicks = [0, max / 2, max].map((v) => ({
+    x: left - 6,
+    y: round(bottom - (v / max) * plotHeight),
+    label: String(v),
+  }));
   // A label needs ~44 units to its right; one that would run off the edge is left out.
   const xLabels = buckets.flatMap((b, i) => {
     const d = new Date(b.startMs);
     const x = round(left + i * slot);
-    return d.getUTCHours() === 0 && x + 44 <= size.width ? [{ x, label: `${DAY_NAMES[d.getUTCDay()]} ${d.getUTCDate()}` }] : [];
+    return d.getUTCHours() === 0 && x + 44 <= size.width
+      ? [{ x, label: `${DAY_NAMES[d.getUTCDay()]} ${d.getUTCDate()}` }]
+      : [];
   });
-  return { width: size.width, height: size.height, left, bottom, max, bars, hovers, yTicks, xLabels, total: buckets.reduce((s, b) => s + b.total, 0) };
+  return {
+    width: size.width,
+    height: size.height,
+    left,
+    bottom,
+    max,
+    bars,
+    hovers,
+    yTicks,
+    xLabels,
+    total: buckets.reduce((s, b) => s + b.total, 0),
+  };
 }
 
 function round(n: number): number {

@@ -129,9 +129,12 @@ export function createAdminCsrf(opts: CsrfOptions): AdminCsrf {
     getSessionIdentifier: userIdOf,
     cookieName: CSRF_COOKIE,
     cookieOptions: { sameSite: 'strict', secure, httpOnly: true, path: '/' },
-    getCsrfTokenFromRequest: (req) => (fromHeader.has(req)
-      ? oneHeader(req.headers[CSRF_HEADER])
-      : typeof req.body?.[CSRF_FIELD] === 'string' ? req.body[CSRF_FIELD] : undefined),
+    getCsrfTokenFromRequest: (req) =>
+      fromHeader.has(req)
+        ? oneHeader(req.headers[CSRF_HEADER])
+        : typeof req.body?.[CSRF_FIELD] === 'string'
+          ? req.body[CSRF_FIELD]
+          : undefined,
   });
   const requireUser: RequestHandler = (req, _res, next) => {
     if (!isSafeMethod(req.method) && userIdOf(req) === '') next(csrf.invalidCsrfTokenError);
@@ -139,11 +142,17 @@ export function createAdminCsrf(opts: CsrfOptions): AdminCsrf {
   };
   const headerTokenValid = (req: Request) => {
     fromHeader.add(req);
-    try { return userIdOf(req) !== '' && csrf.validateRequest(req); } finally { fromHeader.delete(req); }
+    try {
+      return userIdOf(req) !== '' && csrf.validateRequest(req);
+    } finally {
+      fromHeader.delete(req);
+    }
   };
   const apiGuard: RequestHandler = (req, _res, next) => {
     const verdict = judgeApiRequest({
-      method: req.method, authorization: req.headers.authorization, origin: oneHeader(req.headers.origin),
+      method: req.method,
+      authorization: req.headers.authorization,
+      origin: oneHeader(req.headers.origin),
       secFetchSite: oneHeader(req.headers['sec-fetch-site']),
       sameOrigins: [originOf(opts.baseUrl), requestOrigin(req.protocol, req.headers.host)],
     });
@@ -160,7 +169,10 @@ export function createAdminCsrf(opts: CsrfOptions): AdminCsrf {
       csrf.doubleCsrfProtection,
     ],
     protectApi: [cookieParser(), apiGuard],
-    token: (req, res) => csrf.generateCsrfToken(req, res, { cookieOptions: { sameSite: 'strict', secure, httpOnly: true, path: cookiePath(req, res) } }),
+    token: (req, res) =>
+      csrf.generateCsrfToken(req, res, {
+        cookieOptions: { sameSite: 'strict', secure, httpOnly: true, path: cookiePath(req, res) },
+      }),
     errors: (onRefused) => (err, req, res, next) => {
       if ((err as { code?: string })?.code !== 'EBADCSRFTOKEN') return next(err);
       onRefused(req, res);

@@ -12,7 +12,13 @@ import { dbNowMs } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
 import { heldCountsByTask } from '../../outbound/queue/hold.js';
 import { listHeldDestinations } from '../../outbound/queue/destinations.js';
-import { DeliveryLogQuery, getDeliveryWithAttempts, listDeliveryLog, resendDelivery, resendFailedDeliveries } from '../../outbound/log-api.js';
+import {
+  DeliveryLogQuery,
+  getDeliveryWithAttempts,
+  listDeliveryLog,
+  resendDelivery,
+  resendFailedDeliveries,
+} from '../../outbound/log-api.js';
 import type { PagesContext } from './context.js';
 import { text } from '../../forms/form-values.js';
 import { paginate, periodOptions, periodSince, prettyBody, queryString } from './view-models.js';
@@ -23,11 +29,21 @@ const PER_PAGE = 25;
 function readFilters(req: Request) {
   const q = req.query as Record<string, unknown>;
   const s = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() : '');
-  return { status: s('status'), workflowId: s('workflowId'), taskId: s('taskId'), recordId: s('recordId'), period: s('period') || 'all', page: Math.max(1, Number(s('page')) || 1) };
+  return {
+    status: s('status'),
+    workflowId: s('workflowId'),
+    taskId: s('taskId'),
+    recordId: s('recordId'),
+    period: s('period') || 'all',
+    page: Math.max(1, Number(s('page')) || 1),
+  };
 }
 
 function statusOptions(selected: string) {
-  return [{ value: '', label: 'Any status', selected: selected === '' }, ...DELIVERY_STATUSES.map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1), selected: s === selected }))];
+  return [
+    { value: '', label: 'Any status', selected: selected === '' },
+    ...DELIVERY_STATUSES.map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1), selected: s === selected })),
+  ];
 }
 
 export function registerDeliveries(router: Router, ctx: PagesContext): void {
@@ -36,22 +52,56 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
   router.get('/deliveries', async (req, res) => {
     const f = readFilters(req);
     const nowMs = await dbNowMs(deps.db);
-    const query = parseInput(DeliveryLogQuery, {
-      status: f.status || undefined, workflowId: f.workflowId || undefined, taskId: f.taskId || undefined, recordId: f.recordId || undefined,
-      since: periodSince(f.period, nowMs), limit: PER_PAGE, offset: (f.page - 1) * PER_PAGE,
-    }, 'Invalid filter');
-    const [{ deliveries, total }, workflows, heldHosts] = await Promise.all([listDeliveryLog(deps.db, query), deps.store.list(), listHeldDestinations(deps.db)]);
+    const query = parseInput(
+      DeliveryLogQuery,
+      {
+        status: f.status || undefined,
+        workflowId: f.workflowId || undefined,
+        taskId: f.taskId || undefined,
+        recordId: f.recordId || undefined,
+        since: periodSince(f.period, nowMs),
+        limit: PER_PAGE,
+        offset: (f.page - 1) * PER_PAGE,
+      },
+      'Invalid filter',
+    );
+    const [{ deliveries, total }, workflows, heldHosts] = await Promise.all([
+      listDeliveryLog(deps.db, query),
+      deps.store.list(),
+      listHeldDestinations(deps.db),
+    ]);
     const held = new Set(heldHosts.map((h) => h.host));
     const titles = new Map(workflows.map((w) => [w.id, w.title]));
     const taskTitles = new Map(workflows.flatMap((w) => w.tasks.map((t) => [t.id, t.title] as const)));
-    const keep = { status: f.status, workflowId: f.workflowId, taskId: f.taskId, recordId: f.recordId, period: f.period === 'all' ? '' : f.period };
+    const keep = {
+      status: f.status,
+      workflowId: f.workflowId,
+      taskId: f.taskId,
+      recordId: f.recordId,
+      period: f.period === 'all' ? '' : f.period,
+    };
     render(req, res, 'deliveries', {
-      title: 'Webhook log', section: 'deliveries', filters: f, filtered: Object.values(keep).some((v) => v !== ''),
-      statuses: statusOptions(f.status), periods: periodOptions(f.period),
+      title: 'Webhook log',
+      section: 'deliveries',
+      filters: f,
+      filtered: Object.values(keep).some((v) => v !== ''),
+      statuses: statusOptions(f.status),
+      periods: periodOptions(f.period),
       workflows: workflows.map((w) => ({ id: w.id, title: w.title, selected: String(w.id) === f.workflowId })),
-      taskTitle: f.taskId ? taskTitles.get(Number(f.taskId)) ?? `action ${f.taskId}` : null,
-      deliveries: deliveries.map((d) => ({ ...d, waitingForDestination: (d.status === 'queued' || d.status === 'dispatched') && held.has(d.destinationHost), extraError: d.lastError && d.lastError !== `HTTP ${d.lastStatusCode}` ? d.lastError : null, workflowTitle: d.workflowId ? titles.get(d.workflowId) ?? `workflow ${d.workflowId}` : '', taskTitle: d.taskId ? taskTitles.get(d.taskId) ?? '' : '' })),
-      pager: paginate(total, f.page, PER_PAGE, (n) => `${ctx.base(res)}/deliveries${queryString({ ...keep, page: n > 1 ? n : undefined })}`),
+      taskTitle: f.taskId ? (taskTitles.get(Number(f.taskId)) ?? `action ${f.taskId}`) : null,
+      deliveries: deliveries.map((d) => ({
+        ...d,
+        waitingForDestination: (d.status === 'queued' || d.status === 'dispatched') && held.has(d.destinationHost),
+        extraError: d.lastError && d.lastError !== `HTTP ${d.lastStatusCode}` ? d.lastError : null,
+        workflowTitle: d.workflowId ? (titles.get(d.workflowId) ?? `workflow ${d.workflowId}`) : '',
+        taskTitle: d.taskId ? (taskTitles.get(d.taskId) ?? '') : '',
+      })),
+      pager: paginate(
+        total,
+        f.page,
+        PER_PAGE,
+        (n) => `${ctx.base(res)}/deliveries${queryString({ ...keep, page: n > 1 ? n : undefined })}`,
+      ),
       bulkSince: new Date(nowMs - 24 * 3600_000).toISOString().slice(0, 16),
       nowIso: new Date(nowMs).toISOString().slice(0, 16),
     });
@@ -62,22 +112,35 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
     const wf = delivery.workflowId ? await deps.store.get(delivery.workflowId) : null;
     const task = wf?.tasks.find((t) => t.id === delivery.taskId) ?? null;
     render(req, res, 'delivery', {
-      title: `Delivery ${delivery.id}`, section: 'deliveries', d: delivery, wf, task,
+      title: `Delivery ${delivery.id}`,
+      section: 'deliveries',
+      d: delivery,
+      wf,
+      task,
       // Only a finished delivery can be resent (one still queued or being sent is on its way).
       resendable: delivery.status === 'success' || delivery.status === 'failed',
       destination,
       disabled: task?.disabledAt ? { ...task, held: (await heldCountsByTask(deps.db)).get(task.id) ?? 0 } : null,
-      lastError: delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` ? delivery.lastError : null,
+      lastError:
+        delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` ? delivery.lastError : null,
       headers: Object.entries(delivery.headers).map(([name, value]) => ({ name, value })),
       body: prettyBody(delivery.body, delivery.contentType),
-      attempts: attempts.map((a) => ({
-        no: a.attemptNo, outcome: a.outcome, statusCode: a.statusCode,
-        // "HTTP 500" repeats the badge; only other errors (timeouts, refusals) are worth a line.
-        error: a.error && a.error !== `HTTP ${a.statusCode}` ? a.error : null,
-        startedAt: a.startedAt, durationMs: a.durationMs, body: a.responseBody ?? '', requestedBy: a.requestedBy,
-        // A 2xx whose answer could not be saved is a failure (its error says why).
-        ok: a.outcome === 'success' && !a.error, writeBack: a.error ? null : a.writeBack,
-      })).reverse(),
+      attempts: attempts
+        .map((a) => ({
+          no: a.attemptNo,
+          outcome: a.outcome,
+          statusCode: a.statusCode,
+          // "HTTP 500" repeats the badge; only other errors (timeouts, refusals) are worth a line.
+          error: a.error && a.error !== `HTTP ${a.statusCode}` ? a.error : null,
+          startedAt: a.startedAt,
+          durationMs: a.durationMs,
+          body: a.responseBody ?? '',
+          requestedBy: a.requestedBy,
+          // A 2xx whose answer could not be saved is a failure (its error says why).
+          ok: a.outcome === 'success' && !a.error,
+          writeBack: a.error ? null : a.writeBack,
+        }))
+        .reverse(),
     });
   });
 
@@ -91,10 +154,15 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
     const sinceText = text(req.body, 'since');
     // datetime-local has no zone; the form says UTC and so do we.
     const since = Date.parse(/Z|[+-]\d\d:\d\d$/.test(sinceText) ? sinceText : `${sinceText}Z`);
-    if (!Number.isFinite(since)) throw new HookflowError('bad_request', 'Choose the time from which failed deliveries are sent again');
+    if (!Number.isFinite(since))
+      throw new HookflowError('bad_request', 'Choose the time from which failed deliveries are sent again');
     const taskId = /^\d+$/.test(text(req.body, 'taskId')) ? Number(text(req.body, 'taskId')) : undefined;
     const workflowId = /^\d+$/.test(text(req.body, 'workflowId')) ? Number(text(req.body, 'workflowId')) : undefined;
-    const { resent, skipped } = await resendFailedDeliveries(deps.db, { since, taskId, workflowId }, res.locals.user ?? null);
+    const { resent, skipped } = await resendFailedDeliveries(
+      deps.db,
+      { since, taskId, workflowId },
+      res.locals.user ?? null,
+    );
     if (resent.length > 0) deps.wake();
     const notice = resent.length === 0 ? 'bulk-none' : skipped.length > 0 ? 'bulk-resent-skipped' : 'bulk-resent';
     const back = queryString({ taskId, workflowId, notice });

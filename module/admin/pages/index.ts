@@ -63,7 +63,17 @@ function errorPages(render: PageRenderer, logger: HostLogger): ErrorRequestHandl
     }
     const errorId = randomUUID();
     logger.error({ errorId, err: String((err as Error)?.stack ?? err), path: req.path }, 'admin page failed');
-    render(req, res, 'message', { title: 'Something went wrong', heading: 'Something went wrong', message: `The error was logged with id ${errorId}.` }, 500);
+    render(
+      req,
+      res,
+      'message',
+      {
+        title: 'Something went wrong',
+        heading: 'Something went wrong',
+        message: `The error was logged with id ${errorId}.`,
+      },
+      500,
+    );
   };
 }
 
@@ -85,12 +95,22 @@ export function createAdminPages(deps: AdminPagesDeps): Router {
   registerRuns(router, ctx);
   registerSettings(router, ctx);
   registerPermissions(router, ctx);
-  router.use(csrf.errors((req, res) => {
-    render(req, res, 'message', {
-      title: 'Form expired', heading: 'This form has expired',
-      message: 'The security token of the form was missing or no longer valid, so nothing was changed. Go back, reload the page and try again.',
-    }, 403);
-  }));
+  router.use(
+    csrf.errors((req, res) => {
+      render(
+        req,
+        res,
+        'message',
+        {
+          title: 'Form expired',
+          heading: 'This form has expired',
+          message:
+            'The security token of the form was missing or no longer valid, so nothing was changed. Go back, reload the page and try again.',
+        },
+        403,
+      );
+    }),
+  );
   router.use(errorPages(render, deps.logger));
   return router;
 }

@@ -18,7 +18,6 @@ import type { PagesContext } from './context.js';
 
 const CHART_HOURS = 7 * 24;
 
-
 /** The run tiles: failed first (what needs attention), then succeeded, skipped, and queued + running. */
 function runTiles(runs: Awaited<ReturnType<typeof countRunsSince>>) {
   return [
@@ -38,8 +37,13 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
     const firstHourMs = (Math.floor(nowMs / HOUR_MS) - CHART_HOURS + 1) * HOUR_MS;
     const since = nowMs - 24 * HOUR_MS;
     const [counts, hourly, workflows, runs, disabled, held, heldDestinations] = await Promise.all([
-      countDeliveriesSince(deps.db, since), hourlyDeliveryCounts(deps.db, firstHourMs, HOUR_MS), deps.store.counts(), countRunsSince(deps.db, since),
-      deps.store.listDisabledTasks(), heldCountsByTask(deps.db), listHeldDestinations(deps.db),
+      countDeliveriesSince(deps.db, since),
+      hourlyDeliveryCounts(deps.db, firstHourMs, HOUR_MS),
+      deps.store.counts(),
+      countRunsSince(deps.db, since),
+      deps.store.listDisabledTasks(),
+      heldCountsByTask(deps.db),
+      listHeldDestinations(deps.db),
     ]);
     render(req, res, 'overview', {
       title: 'Overview',
@@ -51,9 +55,16 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
       chart: buildChart(bucketByHour(hourly, nowMs, CHART_HOURS)),
       workflows,
       // What needs an admin first: webhooks a receiver disabled, and what they hold.
-      disabledWebhooks: disabled.map((t) => ({ ...t, held: held.get(t.taskId) ?? 0, title: `${t.workflowTitle} › ${t.taskTitle}` })),
+      disabledWebhooks: disabled.map((t) => ({
+        ...t,
+        held: held.get(t.taskId) ?? 0,
+        title: `${t.workflowTitle} › ${t.taskTitle}`,
+      })),
       // Receivers that failed N times in a row: their deliveries wait while the worker probes them.
-      heldDestinations: heldDestinations.map((d) => ({ ...d, probeDue: d.nextProbeAt !== null && d.nextProbeAt <= nowMs })),
+      heldDestinations: heldDestinations.map((d) => ({
+        ...d,
+        probeDue: d.nextProbeAt !== null && d.nextProbeAt <= nowMs,
+      })),
     });
   });
 
@@ -69,7 +80,10 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
   router.post('/enabled', async (req, res) => {
     const enabled = text(req.body, 'enabled') === 'true';
     await deps.settingsStore.save({ enabled });
-    deps.logger.info({ enabled, userId: res.locals.user?.id }, enabled ? 'hookflow switched on' : 'hookflow switched off');
+    deps.logger.info(
+      { enabled, userId: res.locals.user?.id },
+      enabled ? 'hookflow switched on' : 'hookflow switched off',
+    );
     if (enabled) deps.wake();
     res.redirect(303, `${ctx.base(res)}/?notice=${enabled ? 'enabled' : 'disabled'}`);
   });

@@ -19,7 +19,8 @@ export const adminViewsDir = path.join(viewsDirectory, 'admin');
  * CDN), forms only to ourselves, never framed.
  */
 export const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'same-origin',
@@ -29,7 +30,8 @@ export const PAGE_HEADERS: Record<string, string> = {
 /** Fixed messages shown after a redirect (`?notice=<key>`); the query never carries text. */
 export const NOTICES: Record<string, string> = {
   enabled: 'Hookflow is switched on.',
-  disabled: 'Hookflow is switched off. Record events are ignored and the short URL answers 503 until you switch it on again.',
+  disabled:
+    'Hookflow is switched off. Record events are ignored and the short URL answers 503 until you switch it on again.',
   created: 'Workflow created. Add its tasks below.',
   'created-draft': 'Saved as draft — activate to run. Add its tasks below.',
   saved: 'Saved.',
@@ -42,12 +44,14 @@ export const NOTICES: Record<string, string> = {
   deactivated: 'Workflow deactivated.',
   resent: 'Queued again: the receiver gets the same message (same webhook-id) with a fresh signature.',
   'bulk-resent': 'Failed deliveries were queued again as the same messages.',
-  'bulk-resent-skipped': 'Failed deliveries were queued again as the same messages. Some were left alone: their resend is on its way or was delivered.',
+  'bulk-resent-skipped':
+    'Failed deliveries were queued again as the same messages. Some were left alone: their resend is on its way or was delivered.',
   'bulk-none': 'Nothing was queued: no failed delivery matched, or their resends are on their way or were delivered.',
   rerun: 'Run started again.',
   'webhook-enabled': 'Webhook re-enabled. New events are sent again.',
   'webhook-enabled-released': 'Webhook re-enabled. Its held deliveries are being sent, oldest first.',
-  'destination-probing': 'Trying the destination now with its oldest delivery. If it gets through, the rest follow, oldest first.',
+  'destination-probing':
+    'Trying the destination now with its oldest delivery. If it gets through, the rest follow, oldest first.',
   'held-discarded': 'Held deliveries discarded. The webhook stays disabled until you re-enable it.',
   'settings-saved': 'Settings saved.',
   'settings-unchanged': 'Nothing changed.',
@@ -55,7 +59,13 @@ export const NOTICES: Record<string, string> = {
 
 export type Section = 'overview' | 'workflows' | 'deliveries' | 'runs' | 'permissions' | 'settings';
 
-export type PageRenderer = (req: Request, res: Response, view: string, data: Record<string, unknown> & { title: string; section?: Section }, status?: number) => void;
+export type PageRenderer = (
+  req: Request,
+  res: Response,
+  view: string,
+  data: Record<string, unknown> & { title: string; section?: Section },
+  status?: number,
+) => void;
 
 function registerHelpers(hb: typeof Handlebars): void {
   const e = hb.escapeExpression;
@@ -73,13 +83,24 @@ function registerHelpers(hb: typeof Handlebars): void {
     if (!text) return '';
     return new hb.SafeString(`<time datetime="${e(new Date(Number(ms)).toISOString())}">${e(text)}</time>`);
   });
-  hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map((a) => (a == null ? '' : String(a))).join(''));
-  hb.registerHelper('plural', (n: unknown, one: string, many: string) => `${Number(n)} ${Number(n) === 1 ? one : many}`);
+  hb.registerHelper('concat', (...args: unknown[]) =>
+    args
+      .slice(0, -1)
+      .map((a) => (a == null ? '' : String(a)))
+      .join(''),
+  );
+  hb.registerHelper(
+    'plural',
+    (n: unknown, one: string, many: string) => `${Number(n)} ${Number(n) === 1 ? one : many}`,
+  );
 }
 
 function readDir(dir: string): Array<[string, string]> {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.hbs')).map((f) => [f.slice(0, -4), fs.readFileSync(path.join(dir, f), 'utf8')]);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.hbs'))
+    .map((f) => [f.slice(0, -4), fs.readFileSync(path.join(dir, f), 'utf8')]);
 }
 
 /** What the renderer needs of a task type: its id and the path of its form view. */
@@ -122,6 +143,10 @@ export function createPageRenderer(opts: RendererOptions): PageRenderer {
       ...data,
     };
     const body = page(locals);
-    res.status(status).set(PAGE_HEADERS).type('html').send(layout({ ...locals, body }));
+    res
+      .status(status)
+      .set(PAGE_HEADERS)
+      .type('html')
+      .send(layout({ ...locals, body }));
   };
 }

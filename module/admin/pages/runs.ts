@@ -27,8 +27,12 @@ function readFilters(req: Request) {
   const s = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() : '');
   const id = (k: string) => (/^[1-9]\d{0,14}$/.test(s(k)) ? Number(s(k)) : undefined);
   return {
-    status: (RUN_STATUSES as readonly string[]).includes(s('status')) ? s('status') : '', source: SOURCES.some((x) => x.value === s('source')) ? s('source') : '',
-    workflowId: id('workflowId'), recordId: id('recordId'), period: s('period') || 'all', page: Math.max(1, Number(s('page')) || 1),
+    status: (RUN_STATUSES as readonly string[]).includes(s('status')) ? s('status') : '',
+    source: SOURCES.some((x) => x.value === s('source')) ? s('source') : '',
+    workflowId: id('workflowId'),
+    recordId: id('recordId'),
+    period: s('period') || 'all',
+    page: Math.max(1, Number(s('page')) || 1),
   };
 }
 
@@ -41,7 +45,8 @@ const sourceLabel = (s: string) => SOURCES.find((x) => x.value === s)?.label ?? 
 // One task of the run page: output masked and pretty, refused fields as rows.
 function taskView(t: TaskResult, i: number) {
   return {
-    ...t, no: i + 1,
+    ...t,
+    no: i + 1,
     deliveryId: (t.output as { deliveryId?: unknown } | null)?.deliveryId ?? null,
     output: t.output === undefined || t.output === null ? null : JSON.stringify(maskSensitive(t.output), null, 2),
     fields: Object.entries(t.fields ?? {}).map(([name, message]) => ({ name, message })),
@@ -55,19 +60,53 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
     const f = readFilters(req);
     const since = periodSince(f.period, await dbNowMs(deps.db));
     const [{ runs, total }, workflows] = await Promise.all([
-      listRuns(deps.db, { status: (f.status || undefined) as never, source: (f.source || undefined) as never, workflowId: f.workflowId, recordId: f.recordId, since, limit: PER_PAGE, offset: (f.page - 1) * PER_PAGE }),
+      listRuns(deps.db, {
+        status: (f.status || undefined) as never,
+        source: (f.source || undefined) as never,
+        workflowId: f.workflowId,
+        recordId: f.recordId,
+        since,
+        limit: PER_PAGE,
+        offset: (f.page - 1) * PER_PAGE,
+      }),
       deps.store.list(),
     ]);
     const titles = new Map(workflows.map((w) => [w.id, w.title]));
-    const keep = { status: f.status, source: f.source, workflowId: f.workflowId, recordId: f.recordId, period: f.period === 'all' ? '' : f.period };
+    const keep = {
+      status: f.status,
+      source: f.source,
+      workflowId: f.workflowId,
+      recordId: f.recordId,
+      period: f.period === 'all' ? '' : f.period,
+    };
     render(req, res, 'runs', {
-      title: 'Runs', section: 'runs', filters: f, filtered: Object.values(keep).some((v) => v !== '' && v !== undefined),
-      statuses: [{ value: '', label: 'Any status', selected: !f.status }, ...RUN_STATUSES.map((s) => ({ value: s, label: s, selected: s === f.status }))],
-      sources: [{ value: '', label: 'Any source', selected: !f.source }, ...SOURCES.map((s) => ({ ...s, selected: s.value === f.source }))],
+      title: 'Runs',
+      section: 'runs',
+      filters: f,
+      filtered: Object.values(keep).some((v) => v !== '' && v !== undefined),
+      statuses: [
+        { value: '', label: 'Any status', selected: !f.status },
+        ...RUN_STATUSES.map((s) => ({ value: s, label: s, selected: s === f.status })),
+      ],
+      sources: [
+        { value: '', label: 'Any source', selected: !f.source },
+        ...SOURCES.map((s) => ({ ...s, selected: s.value === f.source })),
+      ],
       workflows: workflows.map((w) => ({ id: w.id, title: w.title, selected: w.id === f.workflowId })),
       periods: periodOptions(f.period),
-      runs: runs.map((r) => ({ ...r, workflowTitle: titles.get(r.workflowId) ?? `workflow ${r.workflowId}`, sourceLabel: sourceLabel(r.source), durationMs: durationOf(r), taskCount: r.taskResults.length })),
-      pager: paginate(total, f.page, PER_PAGE, (n) => `${ctx.base(res)}/runs${queryString({ ...keep, page: n > 1 ? n : undefined })}`),
+      runs: runs.map((r) => ({
+        ...r,
+        workflowTitle: titles.get(r.workflowId) ?? `workflow ${r.workflowId}`,
+        sourceLabel: sourceLabel(r.source),
+        durationMs: durationOf(r),
+        taskCount: r.taskResults.length,
+      })),
+      pager: paginate(
+        total,
+        f.page,
+        PER_PAGE,
+        (n) => `${ctx.base(res)}/runs${queryString({ ...keep, page: n > 1 ? n : undefined })}`,
+      ),
     });
   });
 
@@ -77,9 +116,18 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
     const wf = await deps.store.get(run.workflowId);
     const env = maskSensitive(run.env) as Record<string, unknown>;
     render(req, res, 'run', {
-      title: `Run ${run.id}`, section: 'runs', run, wf, sourceLabel: sourceLabel(run.source), durationMs: durationOf(run),
+      title: `Run ${run.id}`,
+      section: 'runs',
+      run,
+      wf,
+      sourceLabel: sourceLabel(run.source),
+      durationMs: durationOf(run),
       // A blank value (a form's empty input) is said as such, not drawn as nothing.
-      env: Object.entries(env).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value), blank: typeof value === 'string' && value.trim() === '' })),
+      env: Object.entries(env).map(([name, value]) => ({
+        name,
+        value: typeof value === 'string' ? value : JSON.stringify(value),
+        blank: typeof value === 'string' && value.trim() === '',
+      })),
       tasks: run.taskResults.map(taskView),
       failure: runFailureOf(run),
       output: run.output == null ? null : JSON.stringify(maskSensitive(run.output), null, 2),

@@ -28,7 +28,15 @@ export interface SendTestResult {
   recordLabel: string;
   error: string | null;
   request: { method: string; url: string; headers: Record<string, string>; body: string | null } | null;
-  response: { outcome: string; statusCode: number | null; headers: Record<string, string> | null; body: string | null; error: string | null; durationMs: number; truncated?: boolean } | null;
+  response: {
+    outcome: string;
+    statusCode: number | null;
+    headers: Record<string, string> | null;
+    body: string | null;
+    error: string | null;
+    durationMs: number;
+    truncated?: boolean;
+  } | null;
   /** What "save from the response" would write from this answer (a test writes nothing); null when the webhook saves nothing. */
   answer?: string | null;
 }
@@ -37,26 +45,52 @@ export interface SendTestResult {
 export function sampleRecord(mod: ModuleInfo | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = { id: 0 };
   for (const f of mod?.fields ?? []) {
-    out[f.name] = f.type === 'number' ? 1000 : f.type === 'boolean' ? true : f.type === 'email' ? 'sample@example.com'
-      : f.type === 'date' ? '2026-01-15' : f.type === 'picklist' ? f.options?.[0] ?? '' : `Sample ${f.label.toLowerCase()}`;
+    out[f.name] =
+      f.type === 'number'
+        ? 1000
+        : f.type === 'boolean'
+          ? true
+          : f.type === 'email'
+            ? 'sample@example.com'
+            : f.type === 'date'
+              ? '2026-01-15'
+              : f.type === 'picklist'
+                ? (f.options?.[0] ?? '')
+                : `Sample ${f.label.toLowerCase()}`;
   }
   return out;
 }
 
-
-async function templateContext(deps: SendTestDeps, wf: Workflow, recordId: number | null, actor: HostUser | null): Promise<{ tpl: TemplateContext; label: string }> {
+async function templateContext(
+  deps: SendTestDeps,
+  wf: Workflow,
+  recordId: number | null,
+  actor: HostUser | null,
+): Promise<{ tpl: TemplateContext; label: string }> {
   const mod = (await deps.host.records.listModules()).find((m) => m.name === wf.module);
   const found = recordId ? await deps.host.records.get(wf.module, recordId) : null;
   if (recordId && !found) throw new Error(`${wf.module} record ${recordId} does not exist`);
   const owner = found ? await deps.host.users.get(found.ownerUserId) : actor;
-  const env = Object.fromEntries(wf.requiredEnv.map((e) => [e.name, e.type === 'number' ? 1 : e.type === 'email' ? 'sample@example.com' : `sample ${e.name}`]));
+  const env = Object.fromEntries(
+    wf.requiredEnv.map((e) => [
+      e.name,
+      e.type === 'number' ? 1 : e.type === 'email' ? 'sample@example.com' : `sample ${e.name}`,
+    ]),
+  );
   return {
     label: found ? `${wf.module} record ${found.id}` : `a sample ${mod?.label ?? wf.module} record`,
     tpl: {
       env,
       record: found ? { id: found.id, ...found.fields } : sampleRecord(mod),
       previous: null,
-      event: { type: 'test', module: wf.module, recordId: found?.id ?? null, time: deps.host.now().toISOString(), runId: 0, source: 'test' },
+      event: {
+        type: 'test',
+        module: wf.module,
+        recordId: found?.id ?? null,
+        time: deps.host.now().toISOString(),
+        runId: 0,
+        source: 'test',
+      },
       user: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
     },
   };
@@ -64,17 +98,46 @@ async function templateContext(deps: SendTestDeps, wf: Workflow, recordId: numbe
 
 function asDelivery(d: NewDelivery): Delivery {
   return {
-    id: 0, webhookId: d.webhookId, runId: null, workflowId: d.workflowId, taskId: d.taskId, eventType: d.eventType, module: d.module, recordId: d.recordId,
-    method: d.method, url: d.url, destinationHost: new URL(d.url).host, headers: d.headers, contentType: d.contentType, body: d.body,
-    status: 'dispatched', attemptCount: 0, nextAttemptAt: 0, lastStatusCode: null, lastError: null, resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0, writeBack: null,
-    createdAt: 0, finishedAt: null,
+    id: 0,
+    webhookId: d.webhookId,
+    runId: null,
+    workflowId: d.workflowId,
+    taskId: d.taskId,
+    eventType: d.eventType,
+    module: d.module,
+    recordId: d.recordId,
+    method: d.method,
+    url: d.url,
+    destinationHost: new URL(d.url).host,
+    headers: d.headers,
+    contentType: d.contentType,
+    body: d.body,
+    status: 'dispatched',
+    attemptCount: 0,
+    nextAttemptAt: 0,
+    lastStatusCode: null,
+    lastError: null,
+    resendOfId: null,
+    resentAt: null,
+    resentBy: null,
+    cycleAttemptBase: 0,
+    writeBack: null,
+    createdAt: 0,
+    finishedAt: null,
   };
 }
 
 /** Builds the task's request for `recordId` (null = a sample record) and sends it once. */
-export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: StoredTask, recordId: number | null, actor: HostUser | null): Promise<SendTestResult> {
+export async function sendTestWebhook(
+  deps: SendTestDeps,
+  wf: Workflow,
+  task: StoredTask,
+  recordId: number | null,
+  actor: HostUser | null,
+): Promise<SendTestResult> {
   const def = deps.taskTypes.get(task.type);
-  if (!def?.queuesDeliveries) return { recordLabel: '', error: 'Only webhook tasks can be sent as a test', request: null, response: null };
+  if (!def?.queuesDeliveries)
+    return { recordLabel: '', error: 'Only webhook tasks can be sent as a test', request: null, response: null };
   let captured: NewDelivery | null = null;
   let label = '';
   try {
@@ -83,13 +146,33 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
     const secrets = deps.store.openSecrets(task);
     const eventType = wf.trigger === 'http' ? 'http' : wf.trigger === 'record.saved' ? 'record.updated' : wf.trigger;
     const ctx: TaskRunContext = {
-      run: { id: 0, workflowId: wf.id, workflowTitle: wf.title, module: wf.module, recordId: recordId ?? null, source: 'manual', eventType, chainDepth: 0, actorUserId: actor?.id ?? null, moduleInfo: (await deps.host.records.listModules()).find((m) => m.name === wf.module) ?? null },
-      task: { id: task.id, type: task.type, title: task.title }, tpl, secrets,
+      run: {
+        id: 0,
+        workflowId: wf.id,
+        workflowTitle: wf.title,
+        module: wf.module,
+        recordId: recordId ?? null,
+        source: 'manual',
+        eventType,
+        chainDepth: 0,
+        actorUserId: actor?.id ?? null,
+        moduleInfo: (await deps.host.records.listModules()).find((m) => m.name === wf.module) ?? null,
+      },
+      task: { id: task.id, type: task.type, title: task.title },
+      tpl,
+      secrets,
       services: {
-        host: deps.host, db: deps.db, settings: deps.settings,
+        host: deps.host,
+        db: deps.db,
+        settings: deps.settings,
         render: (value, opts) => deps.templates.render(value, tpl, opts),
         renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
-        deliveries: { enqueue: async (d) => { captured = d; return { id: 0, webhookId: d.webhookId }; } },
+        deliveries: {
+          enqueue: async (d) => {
+            captured = d;
+            return { id: 0, webhookId: d.webhookId };
+          },
+        },
         // A test is no run: nothing it does is noted, and nothing counts as done before.
         effects: { find: async () => null, note: async () => undefined },
       },
@@ -98,7 +181,14 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
     // A test sends once itself and writes nothing back (it previews instead), so it neither waits
     // through the queue nor needs a record for the answer.
     const saved = task.options as Record<string, unknown>;
-    await def.run(def.options.parse('saveResponse' in saved || 'waitForAnswer' in saved ? { ...saved, saveResponse: [], waitForAnswer: false } : saved), ctx);
+    await def.run(
+      def.options.parse(
+        'saveResponse' in saved || 'waitForAnswer' in saved
+          ? { ...saved, saveResponse: [], waitForAnswer: false }
+          : saved,
+      ),
+      ctx,
+    );
     if (!captured) throw new Error('the task built no request');
     const stored = asDelivery(captured);
     // What the page shows: the body as sent, but with the placeholder where the token went.
@@ -106,7 +196,14 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
     const options = WebhookOptions.safeParse(task.options);
     const sent = requestToSend(stored, options.success ? options.data : null, secrets);
     const result = await sendOnce(deps, { ...sent, spellings: secretSpellings(sent.credentials, secrets) }, shown);
-    return { recordLabel: label, error: null, ...result, answer: options.success ? previewAnswer(options.data, result.response, deps.settings().responseBodyLimitBytes) : null };
+    return {
+      recordLabel: label,
+      error: null,
+      ...result,
+      answer: options.success
+        ? previewAnswer(options.data, result.response, deps.settings().responseBodyLimitBytes)
+        : null,
+    };
   } catch (err) {
     return { recordLabel: label, error: (err as Error).message, request: null, response: null };
   }
@@ -115,26 +212,59 @@ export async function sendTestWebhook(deps: SendTestDeps, wf: Workflow, task: St
 /** "Would save invoice_id = …" from a test's answer, or why it would not (the answer is not JSON, a path is missing). */
 function previewAnswer(o: WebhookOptions, response: SendTestResult['response'], limitBytes: number): string | null {
   if (o.saveResponse.length === 0 || response?.outcome !== 'success') return null;
-  const taken = valuesFromAnswer({ body: response.body, truncated: response.truncated ?? false, contentType: response.headers?.['content-type'] }, o.saveResponse, limitBytes);
+  const taken = valuesFromAnswer(
+    { body: response.body, truncated: response.truncated ?? false, contentType: response.headers?.['content-type'] },
+    o.saveResponse,
+    limitBytes,
+  );
   if ('error' in taken) return `A real delivery would not save its answer: ${taken.error}.`;
-  return `A real delivery would save ${Object.entries(taken.values).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ')} (a test writes nothing).`;
+  return `A real delivery would save ${Object.entries(taken.values)
+    .map(([f, v]) => `${f} = ${JSON.stringify(v)}`)
+    .join(', ')} (a test writes nothing).`;
 }
 
 /**
  * One attempt of `sent` (body and credentials as they go out). The page gets `shownBody` and the
  * answer with every spelling of the secrets removed (a receiver may echo the request).
  */
-async function sendOnce(deps: SendTestDeps, sent: { delivery: Delivery; credentials: Credentials; spellings: string[] }, shownBody: string | null): Promise<Pick<SendTestResult, 'request' | 'response'>> {
+async function sendOnce(
+  deps: SendTestDeps,
+  sent: { delivery: Delivery; credentials: Credentials; spellings: string[] },
+  shownBody: string | null,
+): Promise<Pick<SendTestResult, 'request' | 'response'>> {
   const { delivery: d, credentials: creds } = sent;
   const s = deps.settings();
   const allow = parseAllowlist(s.outboundAllowlist);
   const agent = createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: s.requestTimeoutMs });
   const nowMs = deps.host.now().getTime();
   try {
-    const a = redactAttempt(await sendAttempt({ delivery: d, credentials: creds, agent, timeoutMs: s.requestTimeoutMs, nowMs, bodyLimitBytes: s.responseBodyLimitBytes }), sent.spellings);
+    const a = redactAttempt(
+      await sendAttempt({
+        delivery: d,
+        credentials: creds,
+        agent,
+        timeoutMs: s.requestTimeoutMs,
+        nowMs,
+        bodyLimitBytes: s.responseBodyLimitBytes,
+      }),
+      sent.spellings,
+    );
     return {
-      request: { method: d.method, url: d.url, headers: maskHeaders(buildSendHeaders(d, creds, Math.floor(nowMs / 1000))), body: shownBody },
-      response: { outcome: a.outcome, statusCode: a.statusCode, headers: a.responseHeaders, body: a.responseBody, error: a.error, durationMs: a.durationMs, truncated: a.responseTruncated },
+      request: {
+        method: d.method,
+        url: d.url,
+        headers: maskHeaders(buildSendHeaders(d, creds, Math.floor(nowMs / 1000))),
+        body: shownBody,
+      },
+      response: {
+        outcome: a.outcome,
+        statusCode: a.statusCode,
+        headers: a.responseHeaders,
+        body: a.responseBody,
+        error: a.error,
+        durationMs: a.durationMs,
+        truncated: a.responseTruncated,
+      },
     };
   } finally {
     await agent.close();

@@ -8,15 +8,26 @@ export function registerSettings(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
 
   router.get('/settings', (req, res) => {
-    render(req, res, 'settings', { title: 'Settings', section: 'settings', groups: settingsView(valuesFromSettings(deps.settingsStore.get()), {}) });
+    render(req, res, 'settings', {
+      title: 'Settings',
+      section: 'settings',
+      groups: settingsView(valuesFromSettings(deps.settingsStore.get()), {}),
+    });
   });
 
   router.post('/settings', async (req, res) => {
     const { patch, errors, values } = settingsPatchFromForm(req.body, deps.settingsStore.get());
     const fail = (fields: Record<string, string>, message?: string) =>
-      render(req, res, 'settings', { title: 'Settings', section: 'settings', groups: settingsView(values, fields), formError: true, message }, 422);
+      render(
+        req,
+        res,
+        'settings',
+        { title: 'Settings', section: 'settings', groups: settingsView(values, fields), formError: true, message },
+        422,
+      );
     if (Object.keys(errors).length > 0) return fail(errors);
-    if (Object.keys(patch).length === 0) return res.redirect(303, `${ctx.base(res)}/settings?notice=settings-unchanged`);
+    if (Object.keys(patch).length === 0)
+      return res.redirect(303, `${ctx.base(res)}/settings?notice=settings-unchanged`);
     try {
       await deps.settingsStore.save(patch);
     } catch (err) {

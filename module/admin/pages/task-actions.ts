@@ -45,7 +45,20 @@ export function registerTaskActions(router: Router, ctx: PagesContext, helpers: 
     const { task } = findTask(wf, parseId(req.params.taskId, 'taskId'));
     const raw = text(req.body, 'recordId').trim();
     const recordId = /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : null;
-    const result = await sendTestWebhook({ ...deps, settings: () => deps.settingsStore.get() }, wf, task, recordId, res.locals.user ?? null);
-    await show(req, res, { wf, type: task.type, task, common: { title: task.title, description: task.description }, values: taskTypeOf(deps.taskTypes, task.type).form.fromOptions(task.options ?? {}), test: { ...result, recordId: raw } });
+    const result = await sendTestWebhook(
+      { ...deps, settings: () => deps.settingsStore.get() },
+      wf,
+      task,
+      recordId,
+      res.locals.user ?? null,
+    );
+    await show(req, res, {
+      wf,
+      type: task.type,
+      task,
+      common: { title: task.title, description: task.description },
+      values: taskTypeOf(deps.taskTypes, task.type).form.fromOptions(task.options ?? {}),
+      test: { ...result, recordId: raw },
+    });
   });
 }

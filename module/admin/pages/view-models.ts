@@ -19,7 +19,9 @@ export interface Pagination {
 export function paginate(total: number, page: number, perPage: number, href: (n: number) => string): Pagination {
   const last = Math.max(1, Math.ceil(total / perPage));
   const current = Math.min(Math.max(1, page), last);
-  const shown = [...new Set([1, current - 2, current - 1, current, current + 1, current + 2, last])].filter((n) => n >= 1 && n <= last).sort((a, b) => a - b);
+  const shown = [...new Set([1, current - 2, current - 1, current, current + 1, current + 2, last])]
+    .filter((n) => n >= 1 && n <= last)
+    .sort((a, b) => a - b);
   const pages: Pagination['pages'] = [];
   shown.forEach((n, i) => {
     if (i > 0 && n - shown[i - 1] > 1) pages.push({ gap: true });
@@ -52,7 +54,8 @@ export function formatDuration(ms: unknown): string {
 }
 
 // Names that usually hold credentials or personal secrets; their values are never shown.
-const SENSITIVE_NAME = /pass|secret|token|api[-_]?key|auth|session|cookie|card|cvv|cvc|iban|ssn|pin\b|signature|private/i;
+const SENSITIVE_NAME =
+  /pass|secret|token|api[-_]?key|auth|session|cookie|card|cvv|cvc|iban|ssn|pin\b|signature|private/i;
 
 export const MASK = '••••••';
 
@@ -66,7 +69,9 @@ export function maskSensitive(value: unknown, depth = 0): unknown {
   if (depth > 20) return MASK;
   if (Array.isArray(value)) return value.map((v) => maskSensitive(v, depth + 1));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSensitiveName(k) ? MASK : maskSensitive(v, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, isSensitiveName(k) ? MASK : maskSensitive(v, depth + 1)]),
+    );
   }
   return value;
 }
@@ -103,7 +108,11 @@ export function queryString(params: Record<string, string | number | undefined |
 export function prettyBody(body: string | null, contentType: string | null): string {
   if (body == null) return '';
   if (contentType?.includes('json') || /^\s*[[{]/.test(body)) {
-    try { return JSON.stringify(JSON.parse(body), null, 2); } catch { /* not JSON after all */ }
+    try {
+      return JSON.stringify(JSON.parse(body), null, 2);
+    } catch {
+      /* not JSON after all */
+    }
   }
   return body;
 }

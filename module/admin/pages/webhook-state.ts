@@ -13,7 +13,11 @@ import { actorId, type PagesContext } from './context.js';
 async function backTo(ctx: PagesContext, res: Response, taskId: number, from: string, notice: string): Promise<void> {
   const task = from === 'overview' ? null : await ctx.deps.store.getTask(taskId);
   const base = ctx.base(res);
-  const path = !task ? '/' : from === 'task' ? `/workflows/${task.workflowId}/tasks/${task.id}` : `/workflows/${task.workflowId}`;
+  const path = !task
+    ? '/'
+    : from === 'task'
+      ? `/workflows/${task.workflowId}/tasks/${task.id}`
+      : `/workflows/${task.workflowId}`;
   res.redirect(303, `${base}${path}?notice=${notice}`);
 }
 

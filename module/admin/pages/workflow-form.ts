@@ -32,9 +32,22 @@ export const ENV_TYPES = ['text', 'number', 'datetime', 'email'];
 
 /** Labels that name a field in its error messages ("Title is required"). */
 export const WORKFLOW_LABELS: Record<string, string> = {
-  module: 'Module', title: 'Title', description: 'Description', status: 'Status', trigger: 'Trigger', triggerName: 'Trigger name',
-  join: 'Condition join', runMode: 'Run mode', execMode: 'Answer mode', conditions: 'Conditions', requiredEnv: 'Required $env fields',
-  'conditions.*.field': 'Field', 'conditions.*.op': 'Comparison', 'conditions.*.value': 'Value', 'requiredEnv.*.name': 'Field name', 'requiredEnv.*.type': 'Type',
+  module: 'Module',
+  title: 'Title',
+  description: 'Description',
+  status: 'Status',
+  trigger: 'Trigger',
+  triggerName: 'Trigger name',
+  join: 'Condition join',
+  runMode: 'Run mode',
+  execMode: 'Answer mode',
+  conditions: 'Conditions',
+  requiredEnv: 'Required $env fields',
+  'conditions.*.field': 'Field',
+  'conditions.*.op': 'Comparison',
+  'conditions.*.value': 'Value',
+  'requiredEnv.*.name': 'Field name',
+  'requiredEnv.*.type': 'Type',
 };
 
 /** Settings only HTTP calls use: shown, and kept on save, only for the `http` trigger. */
@@ -51,15 +64,27 @@ function httpOnlySet(v: { triggerName: string | null; execMode: string; required
  * kept out of sight, where a trigger name would still let `?trigger=` callers start it), and
  * `dropped` names those that were set, in the form or in the stored workflow, so the page says so.
  */
-export function keepApplicable(v: WorkflowFormValues, stored?: Workflow): { values: WorkflowFormValues; dropped: HttpOnly[] } {
+export function keepApplicable(
+  v: WorkflowFormValues,
+  stored?: Workflow,
+): { values: WorkflowFormValues; dropped: HttpOnly[] } {
   if (v.trigger === 'http') return { values: v, dropped: [] };
   const set = new Set([...httpOnlySet(v), ...(stored ? httpOnlySet(stored) : [])]);
-  return { values: { ...v, triggerName: '', execMode: 'sync', requiredEnv: [] }, dropped: HTTP_ONLY.filter((k) => set.has(k)) };
+  return {
+    values: { ...v, triggerName: '', execMode: 'sync', requiredEnv: [] },
+    dropped: HTTP_ONLY.filter((k) => set.has(k)),
+  };
 }
 
 /** What a save would remove, in words, for the note next to the trigger ([] when nothing). */
 function inapplicableNote(v: WorkflowFormValues): string[] {
-  return httpOnlySet(v).map((k) => (k === 'triggerName' ? `trigger name “${v.triggerName}”` : k === 'execMode' ? 'the async answer mode' : `${v.requiredEnv.length} required $env field${v.requiredEnv.length === 1 ? '' : 's'}`));
+  return httpOnlySet(v).map((k) =>
+    k === 'triggerName'
+      ? `trigger name “${v.triggerName}”`
+      : k === 'execMode'
+        ? 'the async answer mode'
+        : `${v.requiredEnv.length} required $env field${v.requiredEnv.length === 1 ? '' : 's'}`,
+  );
 }
 
 export interface WorkflowFormValues {
@@ -77,42 +102,98 @@ export interface WorkflowFormValues {
 }
 
 export function blankWorkflowValues(module: string): WorkflowFormValues {
-  return { module, title: '', description: '', status: 'draft', trigger: 'record.updated', triggerName: '', join: 'all', conditions: [], runMode: 'every_event', execMode: 'sync', requiredEnv: [] };
+  return {
+    module,
+    title: '',
+    description: '',
+    status: 'draft',
+    trigger: 'record.updated',
+    triggerName: '',
+    join: 'all',
+    conditions: [],
+    runMode: 'every_event',
+    execMode: 'sync',
+    requiredEnv: [],
+  };
 }
 
 export function valuesFromWorkflow(wf: Workflow): WorkflowFormValues {
   return {
-    module: wf.module, title: wf.title, description: wf.description ?? '', status: wf.status, trigger: wf.trigger, triggerName: wf.triggerName ?? '',
-    join: wf.conditions.join, runMode: wf.runMode, execMode: wf.execMode,
-    conditions: wf.conditions.conditions.map((c) => ({ field: c.field, op: c.op, value: c.value == null ? '' : String(c.value) })),
-    requiredEnv: wf.requiredEnv.map((e) => ({ name: e.name, type: e.type, required: e.required ? 'required' : 'optional' })),
+    module: wf.module,
+    title: wf.title,
+    description: wf.description ?? '',
+    status: wf.status,
+    trigger: wf.trigger,
+    triggerName: wf.triggerName ?? '',
+    join: wf.conditions.join,
+    runMode: wf.runMode,
+    execMode: wf.execMode,
+    conditions: wf.conditions.conditions.map((c) => ({
+      field: c.field,
+      op: c.op,
+      value: c.value == null ? '' : String(c.value),
+    })),
+    requiredEnv: wf.requiredEnv.map((e) => ({
+      name: e.name,
+      type: e.type,
+      required: e.required ? 'required' : 'optional',
+    })),
   };
 }
 
 export function valuesFromForm(body: FormBody, module: string): WorkflowFormValues {
   return {
-    module, title: text(body, 'title'), description: text(body, 'description'), status: text(body, 'status'), trigger: text(body, 'trigger'),
-    triggerName: text(body, 'triggerName').trim(), join: text(body, 'join'), runMode: text(body, 'runMode'), execMode: text(body, 'execMode'),
+    module,
+    title: text(body, 'title'),
+    description: text(body, 'description'),
+    status: text(body, 'status'),
+    trigger: text(body, 'trigger'),
+    triggerName: text(body, 'triggerName').trim(),
+    join: text(body, 'join'),
+    runMode: text(body, 'runMode'),
+    execMode: text(body, 'execMode'),
     // A row counts when a field is chosen; the op select alone always has a value.
     conditions: rows(body, { field: 'condField', op: 'condOp', value: 'condValue' }).filter((c) => c.field !== ''),
-    requiredEnv: rows(body, { name: 'envName', type: 'envType', required: 'envRequired' }).filter((e) => e.name.trim() !== ''),
+    requiredEnv: rows(body, { name: 'envName', type: 'envType', required: 'envRequired' }).filter(
+      (e) => e.name.trim() !== '',
+    ),
   };
 }
 
 /** The tasks of a stored workflow as update input: ids kept, secrets left out (= kept as stored). */
 export function storedTasksInput(wf: Workflow) {
-  return wf.tasks.map((t) => ({ id: t.id, type: t.type, title: t.title, description: t.description, options: t.options }));
+  return wf.tasks.map((t) => ({
+    id: t.id,
+    type: t.type,
+    title: t.title,
+    description: t.description,
+    options: t.options,
+  }));
 }
 
 /** Form values → the service's workflow input (the service validates everything). */
 export function toWorkflowInput(v: WorkflowFormValues, tasks: unknown[]) {
   const needsValue = new Set(OPS.filter((o) => o.needsValue).map((o) => o.value));
   return {
-    module: v.module, title: v.title, description: v.description || null, status: v.status || undefined,
-    trigger: v.trigger, triggerName: v.triggerName || null,
-    conditions: { join: v.join || 'all', conditions: v.conditions.map((c) => (needsValue.has(c.op) ? { field: c.field, op: c.op, value: c.value } : { field: c.field, op: c.op })) },
-    runMode: v.runMode || undefined, execMode: v.execMode || undefined,
-    requiredEnv: v.requiredEnv.map((e) => ({ name: e.name.trim(), type: e.type || 'text', required: e.required !== 'optional' })),
+    module: v.module,
+    title: v.title,
+    description: v.description || null,
+    status: v.status || undefined,
+    trigger: v.trigger,
+    triggerName: v.triggerName || null,
+    conditions: {
+      join: v.join || 'all',
+      conditions: v.conditions.map((c) =>
+        needsValue.has(c.op) ? { field: c.field, op: c.op, value: c.value } : { field: c.field, op: c.op },
+      ),
+    },
+    runMode: v.runMode || undefined,
+    execMode: v.execMode || undefined,
+    requiredEnv: v.requiredEnv.map((e) => ({
+      name: e.name.trim(),
+      type: e.type || 'text',
+      required: e.required !== 'optional',
+    })),
     tasks,
   };
 }
@@ -126,22 +207,34 @@ export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefi
     value: c.value,
     // A picklist field's value is chosen from its options (a stored value that is not one stays
     // visible, selected, so saving never changes it silently — validation names it).
-    valueOptions: picklistChoices(fields.find((f) => f.name === c.field), c.value),
+    valueOptions: picklistChoices(
+      fields.find((f) => f.name === c.field),
+      c.value,
+    ),
     fields: [
       ...fields.map((f) => ({ value: f.name, label: f.label, selected: f.name === c.field })),
       // A stored field the module no longer has stays visible (and is flagged by validation).
-      ...(c.field && !fields.some((f) => f.name === c.field) ? [{ value: c.field, label: c.field, selected: true }] : []),
+      ...(c.field && !fields.some((f) => f.name === c.field)
+        ? [{ value: c.field, label: c.field, selected: true }]
+        : []),
     ],
     ops: OPS.map((o) => ({ ...o, selected: o.value === (c.op || 'equals') })),
-    errors: i === null ? {} : condErrors.get(i) ?? {},
+    errors: i === null ? {} : (condErrors.get(i) ?? {}),
   });
   const envRow = (e: { name: string; type: string; required: string }, i: number | null) => ({
-    name: e.name, required: e.required !== 'optional', types: ENV_TYPES.map((t) => ({ value: t, selected: t === (e.type || 'text') })),
-    errors: i === null ? {} : envErrors.get(i) ?? {},
+    name: e.name,
+    required: e.required !== 'optional',
+    types: ENV_TYPES.map((t) => ({ value: t, selected: t === (e.type || 'text') })),
+    errors: i === null ? {} : (envErrors.get(i) ?? {}),
   });
   const blank = { field: '', op: 'equals', value: '' };
   // Conditions errors come as `conditions.N.x` (field checks) and `conditions.conditions.N.x` (schema).
-  const subjects = errorSubjects(Object.fromEntries(Object.entries(errors).map(([k, m]) => [k.replace(/^conditions\.conditions\./, 'conditions.'), m])), WORKFLOW_LABELS);
+  const subjects = errorSubjects(
+    Object.fromEntries(
+      Object.entries(errors).map(([k, m]) => [k.replace(/^conditions\.conditions\./, 'conditions.'), m]),
+    ),
+    WORKFLOW_LABELS,
+  );
   return {
     values: v,
     moduleLabel: mod?.label ?? v.module,
@@ -149,13 +242,25 @@ export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefi
     subjects,
     // The HTTP-only part shows for the http trigger, and for any other while it has an error
     // (a problem with a value is never hidden; the admin fixes or clears it).
-    showHttp: v.trigger === 'http' || Object.keys(errors).some((k) => HTTP_ONLY.some((h) => k === h || k.startsWith(`${h}.`))),
+    showHttp:
+      v.trigger === 'http' || Object.keys(errors).some((k) => HTTP_ONLY.some((h) => k === h || k.startsWith(`${h}.`))),
     // Shown while another trigger is chosen: what saving would remove.
     httpOnlyNote: inapplicableNote(v),
     triggers: TRIGGERS.map((t) => ({ ...t, selected: t.value === v.trigger })),
-    statuses: ['draft', 'active', 'inactive'].map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1), selected: s === (v.status || 'draft') })),
-    conditionRows: [...v.conditions.map((c, i) => conditionRow(c, i)), conditionRow(blank, null), conditionRow(blank, null)],
-    envRows: [...v.requiredEnv.map((e, i) => envRow(e, i)), envRow({ name: '', type: 'text', required: 'required' }, null)],
+    statuses: ['draft', 'active', 'inactive'].map((s) => ({
+      value: s,
+      label: s[0].toUpperCase() + s.slice(1),
+      selected: s === (v.status || 'draft'),
+    })),
+    conditionRows: [
+      ...v.conditions.map((c, i) => conditionRow(c, i)),
+      conditionRow(blank, null),
+      conditionRow(blank, null),
+    ],
+    envRows: [
+      ...v.requiredEnv.map((e, i) => envRow(e, i)),
+      envRow({ name: '', type: 'text', required: 'required' }, null),
+    ],
     fieldSuggestions: fields.map((f) => f.name),
     // For rows without a saved picklist field: every option of the module's picklists as suggestions.
     valueSuggestions: [...new Set(fields.filter((f) => f.type === 'picklist').flatMap((f) => f.options ?? []))],
@@ -168,6 +273,11 @@ export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefi
 function picklistChoices(field: ModuleInfo['fields'][number] | undefined, current: string) {
   if (field?.type !== 'picklist') return null;
   const options = field.options ?? [];
-  const choices = [{ value: '', label: '— choose —', selected: current === '' }, ...options.map((o) => ({ value: o, label: o, selected: o === current }))];
-  return current !== '' && !options.includes(current) ? [...choices, { value: current, label: `${current} (not an option)`, selected: true }] : choices;
+  const choices = [
+    { value: '', label: '— choose —', selected: current === '' },
+    ...options.map((o) => ({ value: o, label: o, selected: o === current })),
+  ];
+  return current !== '' && !options.includes(current)
+    ? [...choices, { value: current, label: `${current} (not an option)`, selected: true }]
+    : choices;
 }

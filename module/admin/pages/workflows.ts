@@ -15,28 +15,53 @@ import { conditionTypeProblems } from '../../workflows/condition-checks.js';
 import { missingSecrets } from '../../workflows/missing-secrets.js';
 import { actorId, type PagesContext } from './context.js';
 import { checked, droppedNotice, droppedParam, errorLines, text } from '../../forms/form-values.js';
-import { TRIGGERS, blankWorkflowValues, keepApplicable, storedTasksInput, toWorkflowInput, valuesFromForm, valuesFromWorkflow, workflowFormView, type WorkflowFormValues } from './workflow-form.js';
+import {
+  TRIGGERS,
+  blankWorkflowValues,
+  keepApplicable,
+  storedTasksInput,
+  toWorkflowInput,
+  valuesFromForm,
+  valuesFromWorkflow,
+  workflowFormView,
+  type WorkflowFormValues,
+} from './workflow-form.js';
 import { COMMON_LABELS } from '../../forms/task-form.js';
 import type { AnyTaskDefinition } from '../../workflows/task-types.js';
 import { heldCountsByTask } from '../../outbound/queue/hold.js';
-
 
 const triggerLabel = (t: string) => TRIGGERS.find((x) => x.value === t)?.label ?? t;
 
 /** What is wrong with a stored workflow's conditions against its module's fields today. */
 function storedConditionProblems(wf: Workflow, mod: ModuleInfo | undefined): Record<string, string> {
   if (!mod) return {};
-  return { ...conditionTypeProblems(wf.conditions.conditions, mod.fields), ...checkConditionFields(wf.conditions, mod.fields) };
+  return {
+    ...conditionTypeProblems(wf.conditions.conditions, mod.fields),
+    ...checkConditionFields(wf.conditions, mod.fields),
+  };
 }
 
 /** "Invoice: URL must use http or https" for each task error, named with the task form's labels. */
-function taskErrorLines(wf: Workflow, errors: Record<string, string>, taskTypes: ReadonlyMap<string, AnyTaskDefinition>): string[] {
-  return Object.entries(errors).filter(([k]) => k.startsWith('tasks.')).map(([k, m]) => {
-    const i = Number(k.split('.')[1]);
-    const key = k.split('.').slice(2).join('.').replace(/^options\./, '');
-    const [line] = errorLines({ [key]: m }, { ...COMMON_LABELS, ...taskTypes.get(wf.tasks[i]?.type ?? '')?.form.labels });
-    return `${wf.tasks[i]?.title ?? `Task ${i + 1}`}: ${line}`;
-  });
+function taskErrorLines(
+  wf: Workflow,
+  errors: Record<string, string>,
+  taskTypes: ReadonlyMap<string, AnyTaskDefinition>,
+): string[] {
+  return Object.entries(errors)
+    .filter(([k]) => k.startsWith('tasks.'))
+    .map(([k, m]) => {
+      const i = Number(k.split('.')[1]);
+      const key = k
+        .split('.')
+        .slice(2)
+        .join('.')
+        .replace(/^options\./, '');
+      const [line] = errorLines(
+        { [key]: m },
+        { ...COMMON_LABELS, ...taskTypes.get(wf.tasks[i]?.type ?? '')?.form.labels },
+      );
+      return `${wf.tasks[i]?.title ?? `Task ${i + 1}`}: ${line}`;
+    });
 }
 
 /** After a save: the draft notice when the workflow does not run yet. */
@@ -53,35 +78,63 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
   function taskRow(t: Workflow['tasks'][number], i: number, count: number) {
     const def = deps.taskTypes.get(t.type);
     return {
-      ...t, summary: def?.summary((t.options ?? {}) as Record<string, unknown>) ?? '', label: def?.label ?? t.type, first: i === 0, last: i === count - 1,
-      hasWebhookLog: def?.queuesDeliveries === true, secretsMissing: missingSecrets(t, deps.store.secretNames(t), deps.taskTypes),
+      ...t,
+      summary: def?.summary((t.options ?? {}) as Record<string, unknown>) ?? '',
+      label: def?.label ?? t.type,
+      first: i === 0,
+      last: i === count - 1,
+      hasWebhookLog: def?.queuesDeliveries === true,
+      secretsMissing: missingSecrets(t, deps.store.secretNames(t), deps.taskTypes),
     };
   }
 
-  async function showEdit(req: Request, res: Response, wf: Workflow, values: WorkflowFormValues, given?: Record<string, string>, status = 200) {
+  async function showEdit(
+    req: Request,
+    res: Response,
+    wf: Workflow,
+    values: WorkflowFormValues,
+    given?: Record<string, string>,
+    status = 200,
+  ) {
     const mod = await moduleInfo(wf.module);
     // Shown as stored: conditions saved before they were type-checked (or whose field's options
     // changed since) are flagged in place, so "never fires" has a visible reason.
     const stored = given ? {} : storedConditionProblems(wf, mod);
     const errors = given ?? stored;
     const held = wf.tasks.some((t) => t.disabledAt) ? await heldCountsByTask(deps.db) : new Map<number, number>();
-    render(req, res, 'workflow-edit', {
-      title: wf.title, section: 'workflows', wf, form: workflowFormView(values, mod, errors), taskErrors: taskErrorLines(wf, errors, deps.taskTypes),
-      dropped: droppedNotice(req.query.dropped),
-      formError: given !== undefined && Object.keys(given).length > 0,
-      conditionWarnings: Object.keys(stored).length,
-      disabledTasks: wf.tasks.filter((t) => t.disabledAt).map((t) => ({ ...t, held: held.get(t.id) ?? 0 })),
-      tasks: wf.tasks.map((t, i) => taskRow(t, i, wf.tasks.length)),
-      // The registry's order is the menu's.
-      taskTypes: [...deps.taskTypes.values()].map((def) => ({ id: def.id, label: def.label })),
-    }, status);
+    render(
+      req,
+      res,
+      'workflow-edit',
+      {
+        title: wf.title,
+        section: 'workflows',
+        wf,
+        form: workflowFormView(values, mod, errors),
+        taskErrors: taskErrorLines(wf, errors, deps.taskTypes),
+        dropped: droppedNotice(req.query.dropped),
+        formError: given !== undefined && Object.keys(given).length > 0,
+        conditionWarnings: Object.keys(stored).length,
+        disabledTasks: wf.tasks.filter((t) => t.disabledAt).map((t) => ({ ...t, held: held.get(t.id) ?? 0 })),
+        tasks: wf.tasks.map((t, i) => taskRow(t, i, wf.tasks.length)),
+        // The registry's order is the menu's.
+        taskTypes: [...deps.taskTypes.values()].map((def) => ({ id: def.id, label: def.label })),
+      },
+      status,
+    );
   }
 
   router.get('/workflows', async (req, res) => {
     const [all, runs] = await Promise.all([deps.store.list(), lastRunPerWorkflow(deps.db)]);
     render(req, res, 'workflows', {
-      title: 'Workflows', section: 'workflows',
-      workflows: all.map((wf) => ({ ...wf, triggerLabel: triggerLabel(wf.trigger), taskCount: wf.tasks.length, lastRun: runs.get(wf.id) ?? null })),
+      title: 'Workflows',
+      section: 'workflows',
+      workflows: all.map((wf) => ({
+        ...wf,
+        triggerLabel: triggerLabel(wf.trigger),
+        taskCount: wf.tasks.length,
+        lastRun: runs.get(wf.id) ?? null,
+      })),
     });
   });
 
@@ -92,7 +145,11 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
       render(req, res, 'workflow-module', { title: 'New workflow', section: 'workflows', modules });
       return;
     }
-    render(req, res, 'workflow-new', { title: 'New workflow', section: 'workflows', form: workflowFormView(blankWorkflowValues(chosen.name), chosen) });
+    render(req, res, 'workflow-new', {
+      title: 'New workflow',
+      section: 'workflows',
+      form: workflowFormView(blankWorkflowValues(chosen.name), chosen),
+    });
   });
 
   /**
@@ -108,12 +165,27 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
 
   router.post('/workflows', async (req, res) => {
     const values = valuesFromForm(req.body, text(req.body, 'module'));
-    const newPage = async (status: number, errors?: Record<string, string>) => render(req, res, 'workflow-new', { title: 'New workflow', section: 'workflows', form: workflowFormView(values, await moduleInfo(values.module), errors), formError: errors !== undefined }, status);
+    const newPage = async (status: number, errors?: Record<string, string>) =>
+      render(
+        req,
+        res,
+        'workflow-new',
+        {
+          title: 'New workflow',
+          section: 'workflows',
+          form: workflowFormView(values, await moduleInfo(values.module), errors),
+          formError: errors !== undefined,
+        },
+        status,
+      );
     if (checked(req.body, 'refresh')) return newPage(200);
     try {
       const { input, dropped } = await applicableInput(values, []);
       const wf = await deps.workflows.create(input, actorId(res));
-      res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=${savedNotice(wf, 'created')}${droppedParam(dropped)}`);
+      res.redirect(
+        303,
+        `${ctx.base(res)}/workflows/${wf.id}?notice=${savedNotice(wf, 'created')}${droppedParam(dropped)}`,
+      );
     } catch (err) {
       if (!isHookflowError(err) || err.status !== 422) throw err;
       await newPage(422, err.fields ?? { '(root)': err.message });
@@ -133,7 +205,10 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     try {
       const { input, dropped } = await applicableInput(values, storedTasksInput(wf), wf);
       const saved = await deps.workflows.update(wf.id, input);
-      res.redirect(303, `${ctx.base(res)}/workflows/${wf.id}?notice=${savedNotice(saved, 'saved')}${droppedParam(dropped)}`);
+      res.redirect(
+        303,
+        `${ctx.base(res)}/workflows/${wf.id}?notice=${savedNotice(saved, 'saved')}${droppedParam(dropped)}`,
+      );
     } catch (err) {
       if (!isHookflowError(err) || err.status !== 422) throw err;
       await showEdit(req, res, wf, values, err.fields ?? { '(root)': err.message }, 422);
@@ -143,7 +218,8 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
   router.post('/workflows/:id/status', async (req, res) => {
     const id = parseId(req.params.id);
     const status = text(req.body, 'status');
-    if (status !== 'active' && status !== 'inactive') throw new HookflowError('bad_request', 'status must be active or inactive');
+    if (status !== 'active' && status !== 'inactive')
+      throw new HookflowError('bad_request', 'status must be active or inactive');
     await deps.workflows.setStatus(id, status);
     res.redirect(303, `${ctx.base(res)}/workflows/${id}?notice=${status === 'active' ? 'activated' : 'deactivated'}`);
   });

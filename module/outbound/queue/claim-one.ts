@@ -14,31 +14,62 @@ import { isDestinationHeld } from './destinations.js';
  * `leased`: yours now; `busy`: its host is at the cap or another worker holds it (ask again);
  * `done`: finished or held; `destination_held`: its destination keeps failing, so it waits for the probe.
  */
-export type LeaseOneResult = { state: 'leased'; delivery: ClaimedDelivery } | { state: 'busy' } | { state: 'done'; status: string } | { state: 'missing' } | { state: 'destination_held'; host: string };
+export type LeaseOneResult =
+  | { state: 'leased'; delivery: ClaimedDelivery }
+  | { state: 'busy' }
+  | { state: 'done'; status: string }
+  | { state: 'missing' }
+  | { state: 'destination_held'; host: string };
 
-async function leaseIn(trx: Knex.Transaction, id: number, workerId: string, opts: ClaimOptions): Promise<LeaseOneResult> {
+async function leaseIn(
+  trx: Knex.Transaction,
+  id: number,
+  workerId: string,
+  opts: ClaimOptions,
+): Promise<LeaseOneResult> {
   const now = nowMsSql(trx);
-  const [row] = await trx('hookflow_deliveries').where({ id }).select('status', 'destination_host', trx.raw(`lease_expires_at < ${now} AS expired`));
+  const [row] = await trx('hookflow_deliveries')
+    .where({ id })
+    .select('status', 'destination_host', trx.raw(`lease_expires_at < ${now} AS expired`));
   if (!row) return { state: 'missing' };
   const leasable = row.status === 'queued' || (row.status === 'dispatched' && Number(row.expired) === 1);
   if (!leasable) return row.status === 'dispatched' ? { state: 'busy' } : { state: 'done', status: row.status };
-  if (opts.holdDestinations && (await isDestinationHeld(trx, row.destination_host))) return { state: 'destination_held', host: row.destination_host };
+  if (opts.holdDestinations && (await isDestinationHeld(trx, row.destination_host)))
+    return { state: 'destination_held', host: row.destination_host };
   const inFlight = await trx('hookflow_deliveries')
-    .where({ destination_host: row.destination_host, status: 'dispatched' }).whereRaw(`lease_expires_at >= ${now}`).count({ n: '*' }).first();
+    .where({ destination_host: row.destination_host, status: 'dispatched' })
+    .whereRaw(`lease_expires_at >= ${now}`)
+    .count({ n: '*' })
+    .first();
   if (Number(inFlight?.n ?? 0) >= Math.max(1, opts.perHostConcurrency)) return { state: 'busy' };
-  await trx.raw(`UPDATE hookflow_deliveries SET status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now} WHERE id = ?`, [workerId, opts.leaseSeconds * 1000, id]);
-  const [leased] = await trx('hookflow_deliveries').where({ id }).select('*', trx.raw(`${now} AS claimed_at_ms`));
-  return { state: 'leased', delivery: { ...deliveryFromRow(leased), status: 'dispatched', claimedAtMs: Number(leased.claimed_at_ms) } };
+  await trx.raw(
+    `UPDATE hookflow_deliveries SET status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now} WHERE id = ?`,
+    [workerId, opts.leaseSeconds * 1000, id],
+  );
+  const [leased] = await trx('hookflow_deliveries')
+    .where({ id })
+    .select('*', trx.raw(`${now} AS claimed_at_ms`));
+  return {
+    state: 'leased',
+    delivery: { ...deliveryFromRow(leased), status: 'dispatched', claimedAtMs: Number(leased.claimed_at_ms) },
+  };
 }
 
-export async function leaseDeliveryNow(db: Knex, id: number, workerId: string, opts: ClaimOptions): Promise<LeaseOneResult> {
+export async function leaseDeliveryNow(
+  db: Knex,
+  id: number,
+  workerId: string,
+  opts: ClaimOptions,
+): Promise<LeaseOneResult> {
   if (engineOf(db) === 'sqlite') {
     return db.transaction(async (trx) => {
       await trx.raw('UPDATE hookflow_deliveries SET id = id WHERE 0'); // the write lock first, as the batch claim takes it
       return leaseIn(trx, id, workerId, opts);
     });
   }
-  const [result] = await withClaimLock(db, async (conn) => [await db.transaction((trx) => leaseIn(trx, id, workerId, opts), { connection: conn })]);
+  const [result] = await withClaimLock(db, async (conn) => [
+    await db.transaction((trx) => leaseIn(trx, id, workerId, opts), { connection: conn }),
+  ]);
   // No lock in time: another claim is slow; the caller asks again.
   return result ?? { state: 'busy' };
 }

@@ -23,13 +23,21 @@ export interface ClaimOptions {
   holdDestinations?: boolean;
 }
 
-export interface ClaimCandidate { id: number; host: string }
+export interface ClaimCandidate {
+  id: number;
+  host: string;
+}
 
 /**
  * Which candidates to lease (PURE): in the given order (oldest due first), skipping any whose
  * host already has `cap` in flight counting the ones taken here, and at most `limit` in all.
  */
-export function allotByHost(candidates: readonly ClaimCandidate[], inFlight: ReadonlyMap<string, number>, cap: number, limit: number): number[] {
+export function allotByHost(
+  candidates: readonly ClaimCandidate[],
+  inFlight: ReadonlyMap<string, number>,
+  cap: number,
+  limit: number,
+): number[] {
   const used = new Map(inFlight);
   const ids: number[] = [];
   for (const c of candidates) {
@@ -50,20 +58,32 @@ export function allotByHost(candidates: readonly ClaimCandidate[], inFlight: Rea
  * can fill part of the window; the next claim (that host then full and skipped) reaches the rest,
  * so nothing starves.
  */
-async function pickIds(q: Knex, limit: number, cap: number, hold: boolean): Promise<{ ids: number[]; probes: ClaimCandidate[] }> {
+async function pickIds(
+  q: Knex,
+  limit: number,
+  cap: number,
+  hold: boolean,
+): Promise<{ ids: number[]; probes: ClaimCandidate[] }> {
   const now = nowMsSql(q);
   const inFlight = `FROM hookflow_deliveries WHERE status = 'dispatched' AND lease_expires_at >= ${now} GROUP BY destination_host`;
   const notHeld = hold ? ` AND destination_host NOT IN (${heldHostsSql()})` : '';
-  const head = (due: string) => `SELECT * FROM (SELECT 1 AS kind, destination_host AS host, 0 AS n, id, next_attempt_at AS at
+  const head = (
+    due: string,
+  ) => `SELECT * FROM (SELECT 1 AS kind, destination_host AS host, 0 AS n, id, next_attempt_at AS at
     FROM hookflow_deliveries WHERE ${due}${notHeld} AND destination_host NOT IN (SELECT destination_host ${inFlight} HAVING COUNT(*) >= ?)
     ORDER BY next_attempt_at, id LIMIT ?) h`;
   const windowSize = Math.max(limit * 4, 64);
   const probes = hold ? ` UNION ALL SELECT * FROM (${dueProbesSql(now)}) p` : '';
-  const result = await q.raw(`SELECT 0 AS kind, destination_host AS host, COUNT(*) AS n, 0 AS id, 0 AS at ${inFlight}
-    UNION ALL ${head(dueQueued(now))} UNION ALL ${head(dueExpired(now))}${probes}`, [cap, windowSize, cap, windowSize]);
+  const result = await q.raw(
+    `SELECT 0 AS kind, destination_host AS host, COUNT(*) AS n, 0 AS id, 0 AS at ${inFlight}
+    UNION ALL ${head(dueQueued(now))} UNION ALL ${head(dueExpired(now))}${probes}`,
+    [cap, windowSize, cap, windowSize],
+  );
   const rows = (engineOf(q) === 'mysql' ? result[0] : result) as Array<Record<string, unknown>>;
   const inFlightByHost = new Map(rows.filter((r) => Number(r.kind) === 0).map((r) => [String(r.host), Number(r.n)]));
-  const candidates = rows.filter((r) => Number(r.kind) === 1).map((r) => ({ id: Number(r.id), host: String(r.host), at: Number(r.at) }))
+  const candidates = rows
+    .filter((r) => Number(r.kind) === 1)
+    .map((r) => ({ id: Number(r.id), host: String(r.host), at: Number(r.at) }))
     .sort((a, b) => a.at - b.at || a.id - b.id);
   const ids = allotByHost(candidates, inFlightByHost, cap, limit);
   // A probe is the only candidate of a held host (its host is skipped in the due sets).
@@ -75,7 +95,11 @@ async function pickIds(q: Knex, limit: number, cap: number, hold: boolean): Prom
 export type ClaimedDelivery = Delivery & { claimedAtMs: number };
 
 const byDueOrder = (a: Delivery, b: Delivery) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id;
-const claimedFromRow = (r: Record<string, any>): ClaimedDelivery => ({ ...deliveryFromRow(r), status: 'dispatched', claimedAtMs: Number(r.claimed_at_ms) });
+const claimedFromRow = (r: Record<string, any>): ClaimedDelivery => ({
+  ...deliveryFromRow(r),
+  status: 'dispatched',
+  claimedAtMs: Number(r.claimed_at_ms),
+});
 
 /**
  * Leases up to `limit` due deliveries to `workerId`, oldest due first, honouring the per-host cap.
@@ -93,7 +117,12 @@ const claimedFromRow = (r: Record<string, any>): ClaimedDelivery => ({ ...delive
  * sending (a frozen worker outliving `leaseSeconds`, which must exceed the request timeout): the
  * delivery is leased again and both may be in flight. That is inherent to leases.
  */
-export async function claimDueDeliveries(db: Knex, workerId: string, limit: number, opts: ClaimOptions): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(
+  db: Knex,
+  workerId: string,
+  limit: number,
+  opts: ClaimOptions,
+): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
   const cap = Math.max(1, opts.perHostConcurrency);
   const now = nowMsSql(db);
@@ -101,8 +130,10 @@ export async function claimDueDeliveries(db: Knex, workerId: string, limit: numb
   const lease = [workerId, opts.leaseSeconds * 1000];
   const hold = opts.holdDestinations === true;
   // A probe is leased whether or not its own retry is due (it tests the destination).
-  const stillDue = (probes: ClaimCandidate[]) => `((${dueQueued(now)}) OR (${dueExpired(now)})${probes.length > 0 ? ` OR (status = 'queued' AND id IN (${probes.map((p) => p.id).join(',')}))` : ''})`;
-  const leasedProbes = (picked: { probes: ClaimCandidate[] }, rows: Record<string, any>[]) => picked.probes.filter((p) => rows.some((r) => Number(r.id) === p.id));
+  const stillDue = (probes: ClaimCandidate[]) =>
+    `((${dueQueued(now)}) OR (${dueExpired(now)})${probes.length > 0 ? ` OR (status = 'queued' AND id IN (${probes.map((p) => p.id).join(',')}))` : ''})`;
+  const leasedProbes = (picked: { probes: ClaimCandidate[] }, rows: Record<string, any>[]) =>
+    picked.probes.filter((p) => rows.some((r) => Number(r.id) === p.id));
   if (engineOf(db) === 'sqlite') {
     return db.transaction(async (trx) => {
       // Take the write lock before reading (what BEGIN IMMEDIATE does; knex issues plain BEGIN):
@@ -110,21 +141,35 @@ export async function claimDueDeliveries(db: Knex, workerId: string, limit: numb
       await trx.raw('UPDATE hookflow_deliveries SET id = id WHERE 0');
       const picked = await pickIds(trx, limit, cap, hold);
       if (picked.ids.length === 0) return [];
-      const rows = await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} RETURNING *, ${now} AS claimed_at_ms`, [...lease, ...picked.ids]);
+      const rows = await trx.raw(
+        `UPDATE hookflow_deliveries SET ${set} WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} RETURNING *, ${now} AS claimed_at_ms`,
+        [...lease, ...picked.ids],
+      );
       await markProbesLeased(trx, leasedProbes(picked, rows), opts.leaseSeconds * 1000);
       return (rows as Record<string, any>[]).map(claimedFromRow).sort(byDueOrder);
     });
   }
-  return withClaimLock(db, async (conn) => db.transaction(async (trx) => {
-    const picked = await pickIds(trx, limit, cap, hold);
-    if (picked.ids.length === 0) return [];
-    const [locked] = await trx.raw(`SELECT *, ${now} AS claimed_at_ms FROM hookflow_deliveries WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} FOR UPDATE SKIP LOCKED`, picked.ids);
-    const rows = locked as Record<string, any>[];
-    if (rows.length === 0) return [];
-    await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${rows.map(() => '?').join(',')})`, [...lease, ...rows.map((r) => r.id)]);
-    await markProbesLeased(trx, leasedProbes(picked, rows), opts.leaseSeconds * 1000);
-    return rows.map(claimedFromRow).sort(byDueOrder);
-  }, { connection: conn }));
+  return withClaimLock(db, async (conn) =>
+    db.transaction(
+      async (trx) => {
+        const picked = await pickIds(trx, limit, cap, hold);
+        if (picked.ids.length === 0) return [];
+        const [locked] = await trx.raw(
+          `SELECT *, ${now} AS claimed_at_ms FROM hookflow_deliveries WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} FOR UPDATE SKIP LOCKED`,
+          picked.ids,
+        );
+        const rows = locked as Record<string, any>[];
+        if (rows.length === 0) return [];
+        await trx.raw(`UPDATE hookflow_deliveries SET ${set} WHERE id IN (${rows.map(() => '?').join(',')})`, [
+          ...lease,
+          ...rows.map((r) => r.id),
+        ]);
+        await markProbesLeased(trx, leasedProbes(picked, rows), opts.leaseSeconds * 1000);
+        return rows.map(claimedFromRow).sort(byDueOrder);
+      },
+      { connection: conn },
+    ),
+  );
 }
 
 /** Seconds a claim waits for another worker's claim to finish before giving up this round. */
@@ -137,7 +182,10 @@ const CLAIM_LOCK_WAIT_SECONDS = 10;
  * lock could not be had in time: the worker simply claims again on its next round.
  */
 export async function withClaimLock<T>(db: Knex, fn: (conn: unknown) => Promise<T[]>): Promise<T[]> {
-  const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> | void };
+  const client = db.client as {
+    acquireConnection(): Promise<unknown>;
+    releaseConnection(c: unknown): Promise<void> | void;
+  };
   const conn = await client.acquireConnection();
   // MySQL 8 allows lock names of at most 64 characters: 12 + 40 here.
   const name = "CONCAT('hookflow_dq_', SHA1(DATABASE()))";
@@ -153,4 +201,3 @@ export async function withClaimLock<T>(db: Knex, fn: (conn: unknown) => Promise<
     await client.releaseConnection(conn);
   }
 }
-

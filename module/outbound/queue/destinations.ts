@@ -11,21 +11,35 @@
 import type { Knex } from 'knex';
 import { dbNowMs, engineOf, nowMsSql } from '../../storage/engine.js';
 import {
-  attemptVerdict, healthyDestination, nextDestinationHealth,
-  type AttemptVerdict, type DestinationHealth, type DestinationPolicySettings,
+  attemptVerdict,
+  healthyDestination,
+  nextDestinationHealth,
+  type AttemptVerdict,
+  type DestinationHealth,
+  type DestinationPolicySettings,
 } from '../destination-policy.js';
 
 const TABLE = 'hookflow_destinations';
 
 const healthFromRow = (r: Record<string, any>): DestinationHealth => ({
-  host: String(r.destination_host), consecutiveFailures: Number(r.consecutive_failures), failingSince: r.failing_since == null ? null : Number(r.failing_since),
-  pausedAt: r.paused_at == null ? null : Number(r.paused_at), nextProbeAt: r.next_probe_at == null ? null : Number(r.next_probe_at),
-  probeCount: Number(r.probe_count), probeDeliveryId: r.probe_delivery_id == null ? null : Number(r.probe_delivery_id), lastError: r.last_error ?? null,
+  host: String(r.destination_host),
+  consecutiveFailures: Number(r.consecutive_failures),
+  failingSince: r.failing_since == null ? null : Number(r.failing_since),
+  pausedAt: r.paused_at == null ? null : Number(r.paused_at),
+  nextProbeAt: r.next_probe_at == null ? null : Number(r.next_probe_at),
+  probeCount: Number(r.probe_count),
+  probeDeliveryId: r.probe_delivery_id == null ? null : Number(r.probe_delivery_id),
+  lastError: r.last_error ?? null,
 });
 
 const rowOf = (h: DestinationHealth) => ({
-  consecutive_failures: h.consecutiveFailures, failing_since: h.failingSince, paused_at: h.pausedAt, next_probe_at: h.nextProbeAt,
-  probe_count: h.probeCount, probe_delivery_id: h.probeDeliveryId, last_error: h.lastError === null ? null : h.lastError.slice(0, 1000),
+  consecutive_failures: h.consecutiveFailures,
+  failing_since: h.failingSince,
+  paused_at: h.pausedAt,
+  next_probe_at: h.nextProbeAt,
+  probe_count: h.probeCount,
+  probe_delivery_id: h.probeDeliveryId,
+  last_error: h.lastError === null ? null : h.lastError.slice(0, 1000),
 });
 
 /** SQL: the hosts whose deliveries are held (for `destination_host NOT IN (…)`). */
@@ -36,7 +50,9 @@ export const heldHostsSql = (): string => `SELECT destination_host FROM ${TABLE}
  * whose probe is due, its OLDEST unfinished delivery (lowest id: per-record order is kept), due
  * or not. `at` 0 puts probes first in the window.
  */
-export const dueProbesSql = (now: string): string => `SELECT 1 AS kind, d.destination_host AS host, 0 AS n, MIN(d.id) AS id, 0 AS at
+export const dueProbesSql = (
+  now: string,
+): string => `SELECT 1 AS kind, d.destination_host AS host, 0 AS n, MIN(d.id) AS id, 0 AS at
   FROM hookflow_deliveries d JOIN ${TABLE} p ON p.destination_host = d.destination_host
   WHERE p.paused_at IS NOT NULL AND p.next_probe_at <= ${now}
     AND (d.status = 'queued' OR (d.status = 'dispatched' AND d.lease_expires_at < ${now}))
@@ -46,10 +62,16 @@ export const dueProbesSql = (now: string): string => `SELECT 1 AS kind, d.destin
  * Marks probes as leased: no second probe of the same destination until this one's attempt is
  * recorded, or its lease (`leaseMs`) ran out (its worker died: another probe then goes).
  */
-export async function markProbesLeased(trx: Knex.Transaction, probes: Array<{ id: number; host: string }>, leaseMs: number): Promise<void> {
+export async function markProbesLeased(
+  trx: Knex.Transaction,
+  probes: Array<{ id: number; host: string }>,
+  leaseMs: number,
+): Promise<void> {
   const now = nowMsSql(trx);
   for (const p of probes) {
-    await trx(TABLE).where({ destination_host: p.host }).whereNotNull('paused_at')
+    await trx(TABLE)
+      .where({ destination_host: p.host })
+      .whereNotNull('paused_at')
       .update({ probe_delivery_id: p.id, next_probe_at: trx.raw(`${now} + ?`, [leaseMs]), updated_at: trx.raw(now) });
   }
 }
@@ -60,11 +82,19 @@ export async function markProbesLeased(trx: Knex.Transaction, probes: Array<{ id
  */
 export async function endProbeWithoutAttempt(db: Knex, deliveryId: number): Promise<void> {
   const now = db.raw(nowMsSql(db));
-  await db(TABLE).where({ probe_delivery_id: deliveryId }).update({ probe_delivery_id: null, next_probe_at: now, updated_at: now });
+  await db(TABLE)
+    .where({ probe_delivery_id: deliveryId })
+    .update({ probe_delivery_id: null, next_probe_at: now, updated_at: now });
 }
 
 /** One recorded attempt as destination health sees it. */
-export interface DestinationAttempt { host: string; deliveryId: number; outcome: string; statusCode: number | null; error: string | null }
+export interface DestinationAttempt {
+  host: string;
+  deliveryId: number;
+  outcome: string;
+  statusCode: number | null;
+  error: string | null;
+}
 
 /**
  * Creates the health rows failing destinations lack, OUTSIDE the attempts' transaction (an
@@ -75,7 +105,10 @@ export async function ensureDestinationRows(db: Knex, attempts: DestinationAttem
   const hosts = [...new Set(attempts.filter((a) => attemptVerdict(a) === 'down').map((a) => a.host))];
   if (hosts.length === 0) return;
   const now = db.raw(nowMsSql(db));
-  await db(TABLE).insert(hosts.map((h) => ({ destination_host: h, updated_at: now }))).onConflict('destination_host').ignore();
+  await db(TABLE)
+    .insert(hosts.map((h) => ({ destination_host: h, updated_at: now })))
+    .onConflict('destination_host')
+    .ignore();
 }
 
 export interface DestinationOutcome {
@@ -93,22 +126,35 @@ async function lockHealth(trx: Knex.Transaction, hosts: string[]): Promise<Map<s
 }
 
 /** Applies the attempts (in order) to their destinations' health, inside the attempts' transaction. */
-export async function noteDestinationAttempts(trx: Knex.Transaction, attempts: DestinationAttempt[], s: DestinationPolicySettings): Promise<DestinationOutcome> {
+export async function noteDestinationAttempts(
+  trx: Knex.Transaction,
+  attempts: DestinationAttempt[],
+  s: DestinationPolicySettings,
+): Promise<DestinationOutcome> {
   const hosts = [...new Set(attempts.map((a) => a.host))].sort();
   if (hosts.length === 0) return { held: new Set(), resumed: [] };
   const before = await lockHealth(trx, hosts);
   const seen = attempts.map((a) => ({ ...a, verdict: attemptVerdict(a) as AttemptVerdict }));
   // Nothing to store: every attempt went through to a destination with no streak (the common case).
-  const healthy = (host: string) => !before.has(host) || JSON.stringify(before.get(host)) === JSON.stringify(healthyDestination(host));
+  const healthy = (host: string) =>
+    !before.has(host) || JSON.stringify(before.get(host)) === JSON.stringify(healthyDestination(host));
   if (seen.every((a) => a.verdict !== 'down' && healthy(a.host))) return { held: new Set(), resumed: [] };
   const nowMs = await dbNowMs(trx);
   const after = new Map(before);
-  for (const a of seen) after.set(a.host, nextDestinationHealth(after.get(a.host) ?? healthyDestination(a.host), { ...a, nowMs }, s));
+  for (const a of seen)
+    after.set(a.host, nextDestinationHealth(after.get(a.host) ?? healthyDestination(a.host), { ...a, nowMs }, s));
   const now = trx.raw(nowMsSql(trx));
   for (const [host, h] of after) {
     if (JSON.stringify(h) === JSON.stringify(before.get(host) ?? healthyDestination(host))) continue;
-    if (before.has(host)) await trx(TABLE).where({ destination_host: host }).update({ ...rowOf(h), updated_at: now });
-    else await trx(TABLE).insert({ destination_host: host, ...rowOf(h), updated_at: now }).onConflict('destination_host').merge();
+    if (before.has(host))
+      await trx(TABLE)
+        .where({ destination_host: host })
+        .update({ ...rowOf(h), updated_at: now });
+    else
+      await trx(TABLE)
+        .insert({ destination_host: host, ...rowOf(h), updated_at: now })
+        .onConflict('destination_host')
+        .merge();
   }
   const held = new Set([...after.values()].filter((h) => h.pausedAt !== null).map((h) => h.host));
   const resumed = [...before.values()].filter((h) => h.pausedAt !== null && !held.has(h.host)).map((h) => h.host);
@@ -122,8 +168,12 @@ export async function noteDestinationAttempts(trx: Knex.Transaction, attempts: D
 export async function resumeDestinations(trx: Knex.Transaction, hosts: string[]): Promise<number> {
   if (hosts.length === 0) return 0;
   const now = trx.raw(nowMsSql(trx));
-  return Number(await trx('hookflow_deliveries').whereIn('destination_host', hosts).where({ status: 'queued' })
-    .update({ next_attempt_at: now, cycle_attempt_base: trx.ref('attempt_count'), updated_at: now }));
+  return Number(
+    await trx('hookflow_deliveries')
+      .whereIn('destination_host', hosts)
+      .where({ status: 'queued' })
+      .update({ next_attempt_at: now, cycle_attempt_base: trx.ref('attempt_count'), updated_at: now }),
+  );
 }
 
 /**
@@ -132,10 +182,14 @@ export async function resumeDestinations(trx: Knex.Transaction, hosts: string[])
  */
 export async function releaseAllHeldDestinations(db: Knex): Promise<number> {
   return db.transaction(async (trx) => {
-    const hosts = (await trx(TABLE).whereNotNull('paused_at').select('destination_host')).map((r: Record<string, any>) => String(r.destination_host));
+    const hosts = (await trx(TABLE).whereNotNull('paused_at').select('destination_host')).map(
+      (r: Record<string, any>) => String(r.destination_host),
+    );
     if (hosts.length === 0) return 0;
     const healthy = healthyDestination('');
-    await trx(TABLE).whereIn('destination_host', hosts).update({ ...rowOf(healthy), updated_at: trx.raw(nowMsSql(trx)) });
+    await trx(TABLE)
+      .whereIn('destination_host', hosts)
+      .update({ ...rowOf(healthy), updated_at: trx.raw(nowMsSql(trx)) });
     await resumeDestinations(trx, hosts);
     return hosts.length;
   });
@@ -149,7 +203,11 @@ export async function probeDestinationNow(db: Knex, host: string): Promise<boole
   const now = db.raw(nowMsSql(db));
   const held = await db(TABLE).where({ destination_host: host }).whereNotNull('paused_at').first('destination_host');
   if (!held) return false;
-  await db(TABLE).where({ destination_host: host }).whereNotNull('paused_at').whereNull('probe_delivery_id').update({ next_probe_at: now, updated_at: now });
+  await db(TABLE)
+    .where({ destination_host: host })
+    .whereNotNull('paused_at')
+    .whereNull('probe_delivery_id')
+    .update({ next_probe_at: now, updated_at: now });
   return true;
 }
 
@@ -165,8 +223,15 @@ export async function listHeldDestinations(db: Knex, host?: string): Promise<Hel
   if (host !== undefined) q.where({ destination_host: host });
   const rows = (await q).map(healthFromRow);
   if (rows.length === 0) return [];
-  const counts = await db('hookflow_deliveries').whereIn('destination_host', rows.map((r) => r.host)).whereIn('status', ['queued', 'dispatched'])
-    .select('destination_host').count({ n: '*' }).groupBy('destination_host');
+  const counts = await db('hookflow_deliveries')
+    .whereIn(
+      'destination_host',
+      rows.map((r) => r.host),
+    )
+    .whereIn('status', ['queued', 'dispatched'])
+    .select('destination_host')
+    .count({ n: '*' })
+    .groupBy('destination_host');
   const held = new Map(counts.map((c: Record<string, any>) => [String(c.destination_host), Number(c.n)]));
   return rows.map((r) => ({ ...r, held: held.get(r.host) ?? 0 }));
 }

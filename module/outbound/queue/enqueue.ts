@@ -56,10 +56,26 @@ export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<{ id: num
   }
   const now = db.raw(nowMsSql(db));
   const id = await insertReturningId(db, 'hookflow_deliveries', {
-    webhook_id: d.webhookId, run_id: d.runId, workflow_id: d.workflowId, task_id: d.taskId, event_type: d.eventType,
-    module: d.module, record_id: d.recordId, method: d.method, url: d.url, destination_host: new URL(d.url).host.toLowerCase(),
-    headers: JSON.stringify(d.headers), content_type: d.contentType, body: d.body, status: d.held ? 'held' : 'queued', attempt_count: 0,
-    next_attempt_at: now, origin_key: d.originKey, resend_of_id: d.resendOfId ?? null, created_at: now, updated_at: now,
+    webhook_id: d.webhookId,
+    run_id: d.runId,
+    workflow_id: d.workflowId,
+    task_id: d.taskId,
+    event_type: d.eventType,
+    module: d.module,
+    record_id: d.recordId,
+    method: d.method,
+    url: d.url,
+    destination_host: new URL(d.url).host.toLowerCase(),
+    headers: JSON.stringify(d.headers),
+    content_type: d.contentType,
+    body: d.body,
+    status: d.held ? 'held' : 'queued',
+    attempt_count: 0,
+    next_attempt_at: now,
+    origin_key: d.originKey,
+    resend_of_id: d.resendOfId ?? null,
+    created_at: now,
+    updated_at: now,
     write_back: d.writeBack ? JSON.stringify(d.writeBack) : null,
   });
   return { id, webhookId: d.webhookId };

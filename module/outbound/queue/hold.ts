@@ -15,7 +15,8 @@ import { endProbeWithoutAttempt } from './destinations.js';
  */
 export async function holdLeasedDelivery(db: Knex, id: number, workerId: string): Promise<boolean> {
   const now = db.raw(nowMsSql(db));
-  const n = await db('hookflow_deliveries').where({ id, status: 'dispatched', lease_owner: workerId })
+  const n = await db('hookflow_deliveries')
+    .where({ id, status: 'dispatched', lease_owner: workerId })
     .update({ status: 'held', lease_owner: null, lease_expires_at: null, updated_at: now });
   // It may have been the probe of a held destination: the next one goes now.
   if (Number(n) === 1) await endProbeWithoutAttempt(db, id);
@@ -25,27 +26,48 @@ export async function holdLeasedDelivery(db: Knex, id: number, workerId: string)
 /** Holds every queued delivery of a webhook task (it was just disabled); returns how many. */
 export async function holdQueuedDeliveries(db: Knex, taskId: number): Promise<number> {
   const now = db.raw(nowMsSql(db));
-  return Number(await db('hookflow_deliveries').where({ task_id: taskId, status: 'queued' }).update({ status: 'held', updated_at: now }));
+  return Number(
+    await db('hookflow_deliveries')
+      .where({ task_id: taskId, status: 'queued' })
+      .update({ status: 'held', updated_at: now }),
+  );
 }
 
 /** Queues a task's held deliveries again, due now, oldest first by id; returns how many. */
 export async function releaseHeldDeliveries(db: Knex, taskId: number): Promise<number> {
   const now = db.raw(nowMsSql(db));
-  return Number(await db('hookflow_deliveries').where({ task_id: taskId, status: 'held' }).update({
-    status: 'queued', next_attempt_at: now, cycle_attempt_base: db.ref('attempt_count'), updated_at: now,
-  }));
+  return Number(
+    await db('hookflow_deliveries')
+      .where({ task_id: taskId, status: 'held' })
+      .update({
+        status: 'queued',
+        next_attempt_at: now,
+        cycle_attempt_base: db.ref('attempt_count'),
+        updated_at: now,
+      }),
+  );
 }
 
 /** Drops a task's held deliveries (an admin chose not to send them); returns how many. */
 export async function discardHeldDeliveries(db: Knex, taskId: number): Promise<number> {
   const now = db.raw(nowMsSql(db));
-  return Number(await db('hookflow_deliveries').where({ task_id: taskId, status: 'held' }).update({
-    status: 'discarded', last_error: 'discarded by an admin while its webhook was disabled', finished_at: now, updated_at: now,
-  }));
+  return Number(
+    await db('hookflow_deliveries').where({ task_id: taskId, status: 'held' }).update({
+      status: 'discarded',
+      last_error: 'discarded by an admin while its webhook was disabled',
+      finished_at: now,
+      updated_at: now,
+    }),
+  );
 }
 
 /** How many deliveries are held, per webhook task (only tasks that have any). */
 export async function heldCountsByTask(db: Knex): Promise<Map<number, number>> {
-  const rows = await db('hookflow_deliveries').where({ status: 'held' }).whereNotNull('task_id').select('task_id').count({ n: '*' }).groupBy('task_id');
+  const rows = await db('hookflow_deliveries')
+    .where({ status: 'held' })
+    .whereNotNull('task_id')
+    .select('task_id')
+    .count({ n: '*' })
+    .groupBy('task_id');
   return new Map((rows as Array<{ task_id: unknown; n: unknown }>).map((r) => [Number(r.task_id), Number(r.n)]));
 }

@@ -54,21 +54,49 @@ export interface DeliveryAttempt {
 
 export function attemptFromRow(r: Record<string, any>): DeliveryAttempt {
   return {
-    id: Number(r.id), deliveryId: Number(r.delivery_id), attemptNo: Number(r.attempt_no), workerId: r.worker_id ?? null,
-    outcome: r.outcome, statusCode: num(r.status_code), responseHeaders: parseJson(r.response_headers, {}),
-    responseBody: r.response_body ?? null, error: r.error ?? null, startedAt: Number(r.started_at), durationMs: Number(r.duration_ms),
-    requestedBy: r.requested_by ?? null, writeBack: r.write_back ?? null,
+    id: Number(r.id),
+    deliveryId: Number(r.delivery_id),
+    attemptNo: Number(r.attempt_no),
+    workerId: r.worker_id ?? null,
+    outcome: r.outcome,
+    statusCode: num(r.status_code),
+    responseHeaders: parseJson(r.response_headers, {}),
+    responseBody: r.response_body ?? null,
+    error: r.error ?? null,
+    startedAt: Number(r.started_at),
+    durationMs: Number(r.duration_ms),
+    requestedBy: r.requested_by ?? null,
+    writeBack: r.write_back ?? null,
   };
 }
 
 export function deliveryFromRow(r: Record<string, any>): Delivery {
   return {
-    id: Number(r.id), webhookId: r.webhook_id, runId: num(r.run_id), workflowId: num(r.workflow_id), taskId: num(r.task_id),
-    eventType: r.event_type ?? null, module: r.module ?? null, recordId: num(r.record_id), method: r.method, url: r.url,
-    destinationHost: r.destination_host, headers: parseJson(r.headers, {}), contentType: r.content_type ?? null, body: r.body ?? null,
-    status: r.status, attemptCount: Number(r.attempt_count), nextAttemptAt: Number(r.next_attempt_at), lastStatusCode: num(r.last_status_code),
-    lastError: r.last_error ?? null, resendOfId: num(r.resend_of_id), resentAt: num(r.resent_at), resentBy: r.resent_by ?? null,
-    cycleAttemptBase: Number(r.cycle_attempt_base ?? 0), createdAt: Number(r.created_at), finishedAt: num(r.finished_at),
+    id: Number(r.id),
+    webhookId: r.webhook_id,
+    runId: num(r.run_id),
+    workflowId: num(r.workflow_id),
+    taskId: num(r.task_id),
+    eventType: r.event_type ?? null,
+    module: r.module ?? null,
+    recordId: num(r.record_id),
+    method: r.method,
+    url: r.url,
+    destinationHost: r.destination_host,
+    headers: parseJson(r.headers, {}),
+    contentType: r.content_type ?? null,
+    body: r.body ?? null,
+    status: r.status,
+    attemptCount: Number(r.attempt_count),
+    nextAttemptAt: Number(r.next_attempt_at),
+    lastStatusCode: num(r.last_status_code),
+    lastError: r.last_error ?? null,
+    resendOfId: num(r.resend_of_id),
+    resentAt: num(r.resent_at),
+    resentBy: r.resent_by ?? null,
+    cycleAttemptBase: Number(r.cycle_attempt_base ?? 0),
+    createdAt: Number(r.created_at),
+    finishedAt: num(r.finished_at),
     writeBack: parseJson<WriteBack | null>(r.write_back, null),
   };
 }
@@ -78,20 +106,32 @@ export function deliveryFromRow(r: Record<string, any>): Delivery {
  * first attempt numbered above `afterAttemptNo` (the attempts before its latest resend). Default 0.
  */
 export async function firstAttemptAt(db: Knex, deliveryId: number, afterAttemptNo = 0): Promise<number | null> {
-  const row = await db('hookflow_attempts').where({ delivery_id: deliveryId }).where('attempt_no', '>', afterAttemptNo).min({ first: 'started_at' }).first();
+  const row = await db('hookflow_attempts')
+    .where({ delivery_id: deliveryId })
+    .where('attempt_no', '>', afterAttemptNo)
+    .min({ first: 'started_at' })
+    .first();
   return row?.first == null ? null : Number(row.first);
 }
 
 /** Deliveries created since `sinceMs`, by status (every status present, 0 when none). */
 export async function countDeliveriesSince(db: Knex, sinceMs: number): Promise<Record<string, number>> {
-  const rows = await db('hookflow_deliveries').where('created_at', '>=', sinceMs).select('status').count({ n: '*' }).groupBy('status');
+  const rows = await db('hookflow_deliveries')
+    .where('created_at', '>=', sinceMs)
+    .select('status')
+    .count({ n: '*' })
+    .groupBy('status');
   const counts: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0]));
   for (const r of rows as Array<{ status: string; n: unknown }>) counts[r.status] = Number(r.n);
   return counts;
 }
 
 /** Deliveries created since `sinceMs` per hour (epoch hour number) and status, for the overview chart. */
-export async function hourlyDeliveryCounts(db: Knex, sinceMs: number, hourMs = 3_600_000): Promise<Array<{ hour: number; status: string; count: number }>> {
+export async function hourlyDeliveryCounts(
+  db: Knex,
+  sinceMs: number,
+  hourMs = 3_600_000,
+): Promise<Array<{ hour: number; status: string; count: number }>> {
   // created_at is an integer column: SQLite divides integers exactly like FLOOR for positives.
   const hour = engineOf(db) === 'mysql' ? `FLOOR(created_at / ${hourMs})` : `(created_at / ${hourMs})`;
   const rows = await db('hookflow_deliveries')
@@ -99,7 +139,11 @@ export async function hourlyDeliveryCounts(db: Knex, sinceMs: number, hourMs = 3
     .select(db.raw(`${hour} AS hour`), 'status')
     .count({ n: '*' })
     .groupByRaw(`${hour}, status`);
-  return (rows as Array<{ hour: unknown; status: string; n: unknown }>).map((r) => ({ hour: Number(r.hour), status: r.status, count: Number(r.n) }));
+  return (rows as Array<{ hour: unknown; status: string; n: unknown }>).map((r) => ({
+    hour: Number(r.hour),
+    status: r.status,
+    count: Number(r.n),
+  }));
 }
 
 /** The deliveries with these ids (missing ones, e.g. pruned, are simply absent). */
@@ -151,7 +195,10 @@ export async function listDeliveries(db: Knex, f: DeliveryFilter): Promise<{ ite
 }
 
 /** Failed deliveries created since `since` (optionally of one webhook task or workflow), oldest first. */
-export async function failedDeliveriesSince(db: Knex, f: { since: number; taskId?: number; workflowId?: number }): Promise<Delivery[]> {
+export async function failedDeliveriesSince(
+  db: Knex,
+  f: { since: number; taskId?: number; workflowId?: number },
+): Promise<Delivery[]> {
   const q = db('hookflow_deliveries').where({ status: 'failed' }).where('created_at', '>=', f.since).orderBy('id');
   if (f.taskId) q.where('task_id', f.taskId);
   if (f.workflowId) q.where('workflow_id', f.workflowId);

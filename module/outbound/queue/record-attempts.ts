@@ -9,7 +9,12 @@ import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
 import type { Delivery } from './read.js';
 import { keepWhileHeld, type DestinationPolicySettings } from '../destination-policy.js';
-import { ensureDestinationRows, noteDestinationAttempts, resumeDestinations, type DestinationAttempt } from './destinations.js';
+import {
+  ensureDestinationRows,
+  noteDestinationAttempts,
+  resumeDestinations,
+  type DestinationAttempt,
+} from './destinations.js';
 
 export interface AttemptRecord {
   outcome: 'success' | 'http_error' | 'network_error' | 'timeout' | 'blocked';
@@ -24,7 +29,8 @@ export interface AttemptRecord {
 }
 
 /** `exhausted`: failed for having used up its retries (it keeps waiting while its destination is held). */
-export type NextState = { status: 'success' } | { status: 'queued'; nextAttemptAt: number } | { status: 'failed'; exhausted?: boolean };
+export type NextState =
+  { status: 'success' } | { status: 'queued'; nextAttemptAt: number } | { status: 'failed'; exhausted?: boolean };
 
 export interface AttemptWrite {
   delivery: Delivery;
@@ -34,10 +40,25 @@ export interface AttemptWrite {
 }
 
 // Per written attempt: the delivery's new state, as one row of a derived table.
-const STATE_COLUMNS = ['id', 'status', 'attempt_count', 'next_attempt_at', 'last_status_code', 'last_error', 'finished', 'alert_state'] as const;
+const STATE_COLUMNS = [
+  'id',
+  'status',
+  'attempt_count',
+  'next_attempt_at',
+  'last_status_code',
+  'last_error',
+  'finished',
+  'alert_state',
+] as const;
 const stateValues = ({ delivery: d, attempt: a, next }: AttemptWrite) => [
-  d.id, next.status, d.attemptCount + 1, next.status === 'queued' ? next.nextAttemptAt : d.nextAttemptAt,
-  a.statusCode, a.error, next.status === 'queued' ? 0 : 1, next.status === 'failed' ? 'pending' : 'none',
+  d.id,
+  next.status,
+  d.attemptCount + 1,
+  next.status === 'queued' ? next.nextAttemptAt : d.nextAttemptAt,
+  a.statusCode,
+  a.error,
+  next.status === 'queued' ? 0 : 1,
+  next.status === 'failed' ? 'pending' : 'none',
 ];
 
 /** One UPDATE for the whole batch: the new states joined in from a derived table (engine syntax differs). */
@@ -45,19 +66,29 @@ async function updateStates(trx: Knex.Transaction, writes: AttemptWrite[]): Prom
   const now = nowMsSql(trx);
   const row = `SELECT ${STATE_COLUMNS.map((c) => `? AS ${c}`).join(', ')}`;
   const values = `(${writes.map(() => row).join(' UNION ALL ')})`;
-  const set = (p: string) => `${p}status = v.status, ${p}attempt_count = v.attempt_count, ${p}next_attempt_at = v.next_attempt_at,
+  const set = (
+    p: string,
+  ) => `${p}status = v.status, ${p}attempt_count = v.attempt_count, ${p}next_attempt_at = v.next_attempt_at,
     ${p}last_status_code = v.last_status_code, ${p}last_error = v.last_error, ${p}lease_owner = NULL, ${p}lease_expires_at = NULL,
     ${p}updated_at = ${now}, ${p}finished_at = CASE WHEN v.finished = 1 THEN ${now} ELSE NULL END, ${p}alert_state = v.alert_state`;
-  const sql = engineOf(trx) === 'mysql'
-    ? `UPDATE hookflow_deliveries d JOIN ${values} v ON v.id = d.id SET ${set('d.')}`
-    : `UPDATE hookflow_deliveries SET ${set('')} FROM ${values} AS v WHERE v.id = hookflow_deliveries.id`;
+  const sql =
+    engineOf(trx) === 'mysql'
+      ? `UPDATE hookflow_deliveries d JOIN ${values} v ON v.id = d.id SET ${set('d.')}`
+      : `UPDATE hookflow_deliveries SET ${set('')} FROM ${values} AS v WHERE v.id = hookflow_deliveries.id`;
   await trx.raw(sql, writes.flatMap(stateValues));
 }
 
 const attemptRow = ({ delivery: d, workerId, attempt: a }: AttemptWrite) => ({
-  delivery_id: d.id, attempt_no: d.attemptCount + 1, worker_id: workerId, outcome: a.outcome, status_code: a.statusCode,
-  response_headers: a.responseHeaders ? JSON.stringify(a.responseHeaders) : null, response_body: a.responseBody, error: a.error,
-  started_at: a.startedAt, duration_ms: a.durationMs,
+  delivery_id: d.id,
+  attempt_no: d.attemptCount + 1,
+  worker_id: workerId,
+  outcome: a.outcome,
+  status_code: a.statusCode,
+  response_headers: a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
+  response_body: a.responseBody,
+  error: a.error,
+  started_at: a.startedAt,
+  duration_ms: a.durationMs,
   // The first attempt after a resend is the one its requester asked for.
   requested_by: d.resentAt !== null && d.attemptCount === d.cycleAttemptBase ? d.resentBy : null,
   write_back: a.writeBack ? a.writeBack.slice(0, 1000) : null,
@@ -75,24 +106,43 @@ const attemptRow = ({ delivery: d, workerId, attempt: a }: AttemptWrite) => ({
 export type OnFinalFailure = (trx: Knex.Transaction, failed: Delivery[]) => Promise<void>;
 
 const destinationAttempt = ({ delivery: d, attempt: a }: AttemptWrite): DestinationAttempt => ({
-  host: d.destinationHost, deliveryId: d.id, outcome: a.outcome, statusCode: a.statusCode, error: a.error,
+  host: d.destinationHost,
+  deliveryId: d.id,
+  outcome: a.outcome,
+  statusCode: a.statusCode,
+  error: a.error,
 });
 
 /** While its destination is held, a delivery that used up its retries waits (due when the destination resumes). */
 const waitingWhileHeld = (w: AttemptWrite, held: Set<string>): AttemptWrite =>
-  keepWhileHeld(held.has(w.delivery.destinationHost), w.next) ? { ...w, next: { status: 'queued', nextAttemptAt: w.delivery.nextAttemptAt } } : w;
+  keepWhileHeld(held.has(w.delivery.destinationHost), w.next)
+    ? { ...w, next: { status: 'queued', nextAttemptAt: w.delivery.nextAttemptAt } }
+    : w;
 
 /**
  * `destinations` (the settings' pause policy) turns destination health on: each attempt counts
  * for or against its destination in the same transaction, a held destination's exhausted
  * deliveries keep waiting, and a held destination that got through is resumed.
  */
-export async function recordAttempts(db: Knex, writes: AttemptWrite[], onFinalFailure?: OnFinalFailure, destinations?: DestinationPolicySettings): Promise<boolean[]> {
+export async function recordAttempts(
+  db: Knex,
+  writes: AttemptWrite[],
+  onFinalFailure?: OnFinalFailure,
+  destinations?: DestinationPolicySettings,
+): Promise<boolean[]> {
   if (writes.length === 0) return [];
   if (destinations) await ensureDestinationRows(db, writes.map(destinationAttempt));
   return db.transaction(async (trx) => {
-    const held = trx('hookflow_deliveries').select('id', 'lease_owner').whereIn('id', writes.map((w) => w.delivery.id)).where('status', 'dispatched');
-    const owners = new Map((await (engineOf(trx) === 'mysql' ? held.forUpdate() : held)).map((r: any) => [Number(r.id), r.lease_owner]));
+    const held = trx('hookflow_deliveries')
+      .select('id', 'lease_owner')
+      .whereIn(
+        'id',
+        writes.map((w) => w.delivery.id),
+      )
+      .where('status', 'dispatched');
+    const owners = new Map(
+      (await (engineOf(trx) === 'mysql' ? held.forUpdate() : held)).map((r: any) => [Number(r.id), r.lease_owner]),
+    );
     const kept = writes.map((w) => owners.get(w.delivery.id) === w.workerId);
     let done = writes.filter((_, i) => kept[i]);
     if (done.length === 0) return kept;
@@ -107,4 +157,3 @@ export async function recordAttempts(db: Knex, writes: AttemptWrite[], onFinalFa
     return kept;
   });
 }
-

@@ -10,10 +10,21 @@ import type { TaskFormContext } from '../../forms/task-form.js';
 export type FieldRow = { field: string; value: string; whenBlank: string };
 
 /** Labels of the field rows in error messages. */
-export const FIELD_LABELS = { fields: 'Field values', 'fields.*.field': 'Field', 'fields.*.value': 'Value', 'fields.*.whenBlank': 'If empty' };
+export const FIELD_LABELS = {
+  fields: 'Field values',
+  'fields.*.field': 'Field',
+  'fields.*.value': 'Value',
+  'fields.*.whenBlank': 'If empty',
+};
 
-export function fieldRowsFrom(o: { fields?: Array<{ field: string; value: unknown; whenBlank?: string }> }): FieldRow[] {
-  return (o.fields ?? []).map((f) => ({ field: f.field, value: inputText(f.value), whenBlank: f.whenBlank ?? 'leave_unset' }));
+export function fieldRowsFrom(o: {
+  fields?: Array<{ field: string; value: unknown; whenBlank?: string }>;
+}): FieldRow[] {
+  return (o.fields ?? []).map((f) => ({
+    field: f.field,
+    value: inputText(f.value),
+    whenBlank: f.whenBlank ?? 'leave_unset',
+  }));
 }
 
 /** The posted field rows; rows without a field are dropped, and anything but `send_empty` is the default. */
@@ -29,11 +40,16 @@ export function fieldRowsView(values: FieldRow[], moduleName: string, ctx: TaskF
   const mod = ctx.modules.find((m) => m.name === moduleName);
   const choices = (current: string) => [
     ...(mod?.fields ?? []).map((f) => ({ value: f.name, label: f.label, selected: f.name === current })),
-    ...(current && !mod?.fields.some((f) => f.name === current) ? [{ value: current, label: current, selected: true }] : []),
+    ...(current && !mod?.fields.some((f) => f.name === current)
+      ? [{ value: current, label: current, selected: true }]
+      : []),
   ];
   const blank = { field: '', value: '', whenBlank: 'leave_unset' };
-  return [...values.map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })), blank, blank, blank]
-    .map((r) => ({ ...r, choices: choices(r.field), sendEmpty: r.whenBlank === 'send_empty' }));
+  return [...values.map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })), blank, blank, blank].map((r) => ({
+    ...r,
+    choices: choices(r.field),
+    sendEmpty: r.whenBlank === 'send_empty',
+  }));
 }
 
 /** The module `<select>`; `allowDefault` is the label of an empty first choice (null: none). */

@@ -4,16 +4,21 @@ import type { ModuleInfo } from '../../host.js';
 import type { FieldErrors } from '../../errors.js';
 import type { TaskServices } from '../task-types.js';
 
-export const FieldMap = z.array(z.strictObject({
-  field: z.string().min(1).max(100),
-  value: z.unknown(),
-  /**
-   * What a value that renders blank (empty or only spaces — a form's empty input sends `email=`)
-   * means: `leave_unset` (default) — not given, the field is left out (create: unset; update:
-   * unchanged); `send_empty` — written as it is, e.g. to clear a field.
-   */
-  whenBlank: z.enum(['leave_unset', 'send_empty']).default('leave_unset'),
-})).min(1).max(200);
+export const FieldMap = z
+  .array(
+    z.strictObject({
+      field: z.string().min(1).max(100),
+      value: z.unknown(),
+      /**
+       * What a value that renders blank (empty or only spaces — a form's empty input sends `email=`)
+       * means: `leave_unset` (default) — not given, the field is left out (create: unset; update:
+       * unchanged); `send_empty` — written as it is, e.g. to clear a field.
+       */
+      whenBlank: z.enum(['leave_unset', 'send_empty']).default('leave_unset'),
+    }),
+  )
+  .min(1)
+  .max(200);
 export type FieldMap = z.infer<typeof FieldMap>;
 
 /** Errors for rows naming fields the module does not have. */
@@ -22,7 +27,8 @@ export function checkFieldMap(map: FieldMap, moduleName: string, modules: Module
   if (!mod) return { module: `unknown module ${moduleName}` };
   const errors: FieldErrors = {};
   map.forEach((row, i) => {
-    if (!mod.fields.some((f) => f.name === row.field)) errors[`${prefix}.${i}.field`] = `${moduleName} has no field ${row.field}`;
+    if (!mod.fields.some((f) => f.name === row.field))
+      errors[`${prefix}.${i}.field`] = `${moduleName} has no field ${row.field}`;
   });
   return errors;
 }

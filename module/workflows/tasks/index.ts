@@ -12,6 +12,13 @@ import { setEnvTask } from './set-env/task.js';
 import { respondTask } from './respond/task.js';
 
 export function createTaskRegistry(): Map<string, AnyTaskDefinition> {
-  const all: AnyTaskDefinition[] = [webhookTask, createRecordTask, updateRecordTask, sendEmailTask, setEnvTask, respondTask];
+  const all: AnyTaskDefinition[] = [
+    webhookTask,
+    createRecordTask,
+    updateRecordTask,
+    sendEmailTask,
+    setEnvTask,
+    respondTask,
+  ];
   return new Map(all.map((t) => [t.id, t]));
 }

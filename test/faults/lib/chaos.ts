@@ -79,7 +79,15 @@ async function outage(o: ChaosOptions, report: ChaosReport): Promise<void> {
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
-  const report: ChaosReport = { kills: 0, restarts: 0, outages: 0, connectionsKilled: 0, faultsWhenIdle: 0, outageTimes: [], notRecovered: [] };
+  const report: ChaosReport = {
+    kills: 0,
+    restarts: 0,
+    outages: 0,
+    connectionsKilled: 0,
+    faultsWhenIdle: 0,
+    outageTimes: [],
+    notRecovered: [],
+  };
   const spread = o.spread ?? 0.8;
   for (let k = 1; k <= o.kills && !o.signal?.aborted; k++) {
     await sleep(o.minGapMs ?? 1000);

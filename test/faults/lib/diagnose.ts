@@ -6,15 +6,28 @@ import type { Knex } from 'knex';
 import type { ReceivedRequest } from './receiver.js';
 import type { WorkerFleet } from './worker-fleet.js';
 
-export async function describeTimeline(db: Knex, opts: { t0: number; deliveryIds: number[]; log: Map<string, ReceivedRequest[]>; fleet: WorkerFleet; outageTimes: number[] }): Promise<string> {
+export async function describeTimeline(
+  db: Knex,
+  opts: {
+    t0: number;
+    deliveryIds: number[];
+    log: Map<string, ReceivedRequest[]>;
+    fleet: WorkerFleet;
+    outageTimes: number[];
+  },
+): Promise<string> {
   const rel = (ms: number) => `${((ms - opts.t0) / 1000).toFixed(2)}s`;
   const lines: string[] = [];
   for (const id of opts.deliveryIds) {
     const d = await db('hookflow_deliveries').where({ id }).first();
     if (!d) continue;
-    lines.push(`delivery ${id} ${d.webhook_id}: status ${d.status}, attempt_count ${d.attempt_count}, lease ${d.lease_owner ?? '-'}`);
+    lines.push(
+      `delivery ${id} ${d.webhook_id}: status ${d.status}, attempt_count ${d.attempt_count}, lease ${d.lease_owner ?? '-'}`,
+    );
     for (const a of await db('hookflow_attempts').where({ delivery_id: id }).orderBy('attempt_no')) {
-      lines.push(`  attempt ${a.attempt_no} by ${a.worker_id} started ${rel(Number(a.started_at))} -> ${a.status_code ?? a.outcome}`);
+      lines.push(
+        `  attempt ${a.attempt_no} by ${a.worker_id} started ${rel(Number(a.started_at))} -> ${a.status_code ?? a.outcome}`,
+      );
     }
     for (const r of opts.log.get(d.webhook_id) ?? []) lines.push(`  receiver ${rel(r.at)} answered ${r.status}`);
   }

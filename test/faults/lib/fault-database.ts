@@ -31,9 +31,15 @@ export function faultServerUrl(): string | null {
 
 function connectionOf(url: URL, database?: string): Knex.MySql2ConnectionConfig {
   return {
-    host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'),
-    password: decodeURIComponent(url.password), database, charset: 'utf8mb4', timezone: 'Z',
-    supportBigNumbers: true, bigNumberStrings: false,
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database,
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
   };
 }
 
@@ -48,8 +54,12 @@ export async function createFaultDatabase(serverUrl: string): Promise<FaultDatab
     client: 'mysql2',
     connection: connectionOf(base, name),
     pool: {
-      min: 0, max: 10,
-      afterCreate(conn: { threadId: number }, done: (err: Error | null, conn: unknown) => void) { ownThreads.add(conn.threadId); done(null, conn); },
+      min: 0,
+      max: 10,
+      afterCreate(conn: { threadId: number }, done: (err: Error | null, conn: unknown) => void) {
+        ownThreads.add(conn.threadId);
+        done(null, conn);
+      },
     },
   });
   const url = new URL(base.toString());
@@ -61,12 +71,19 @@ export async function createFaultDatabase(serverUrl: string): Promise<FaultDatab
   }
 
   return {
-    db, url: url.toString(), name,
+    db,
+    url: url.toString(),
+    name,
     async killWorkerConnections() {
       let killed = 0;
       for (const id of await workerThreadIds()) {
         // A connection may close between the listing and the KILL: "Unknown thread id" is fine.
-        try { await admin.raw('KILL ?', [id]); killed += 1; } catch (err) { if (!/Unknown thread id/i.test(String(err))) throw err; }
+        try {
+          await admin.raw('KILL ?', [id]);
+          killed += 1;
+        } catch (err) {
+          if (!/Unknown thread id/i.test(String(err))) throw err;
+        }
       }
       return killed;
     },

@@ -29,7 +29,9 @@ export async function createFaultWorld(serverUrl: string, failRate: number): Pro
   const receiver = await startReceiver({ failRate });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-faults-'));
   return {
-    fdb, h, receiver,
+    fdb,
+    h,
+    receiver,
     createFleet: () => createWorkerFleet({ databaseUrl: fdb.url, dataDir }),
     async close() {
       await receiver.close();

@@ -12,7 +12,11 @@ import http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
-export interface ReceivedRequest { status: number; body: string; /** Epoch ms the request arrived. */ at: number }
+export interface ReceivedRequest {
+  status: number;
+  body: string;
+  /** Epoch ms the request arrived. */ at: number;
+}
 
 export interface Receiver {
   /** `http://127.0.0.1:<port>` */
@@ -52,7 +56,9 @@ export async function startReceiver(opts: { failRate: number }): Promise<Receive
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     log,
-    get requests() { return requests; },
+    get requests() {
+      return requests;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -25,10 +25,22 @@ export interface RunVerdict {
   problems: string[];
 }
 
-interface RunRow { id: number; workflow_id: number; record_id: number | null; status: string; lease_owner: string | null; event: string; task_results: string }
+interface RunRow {
+  id: number;
+  workflow_id: number;
+  record_id: number | null;
+  status: string;
+  lease_owner: string | null;
+  event: string;
+  task_results: string;
+}
 
 function parse<T>(text: unknown, fallback: T): T {
-  try { return typeof text === 'string' ? JSON.parse(text) : (text as T) ?? fallback; } catch { return fallback; }
+  try {
+    return typeof text === 'string' ? JSON.parse(text) : ((text as T) ?? fallback);
+  } catch {
+    return fallback;
+  }
 }
 
 /** What the run was about: the inbound `seq`, or `<recordId>:<amount>` of the change. */
@@ -38,11 +50,24 @@ function keyOf(run: RunRow, inboundWorkflowId: number): string {
   return `${run.record_id}:${event.record?.fields?.amount}`;
 }
 
-export async function verifyRuns(db: Knex, expected: ExpectedRuns, receiverLog: Map<string, ReceivedRequest[]>): Promise<RunVerdict> {
-  const rows = (await db('hookflow_runs').select('id', 'workflow_id', 'record_id', 'status', 'lease_owner', 'event', 'task_results')) as RunRow[];
+export async function verifyRuns(
+  db: Knex,
+  expected: ExpectedRuns,
+  receiverLog: Map<string, ReceivedRequest[]>,
+): Promise<RunVerdict> {
+  const rows = (await db('hookflow_runs').select(
+    'id',
+    'workflow_id',
+    'record_id',
+    'status',
+    'lease_owner',
+    'event',
+    'task_results',
+  )) as RunRow[];
   const deliveries = await db('hookflow_deliveries').select('run_id', 'webhook_id');
   const deliveriesOf = new Map<number, string[]>();
-  for (const d of deliveries) deliveriesOf.set(Number(d.run_id), [...(deliveriesOf.get(Number(d.run_id)) ?? []), d.webhook_id]);
+  for (const d of deliveries)
+    deliveriesOf.set(Number(d.run_id), [...(deliveriesOf.get(Number(d.run_id)) ?? []), d.webhook_id]);
   const v: RunVerdict = { runs: rows.length, lost: 0, webhookIdMismatches: 0, problems: [] };
   const seen = new Map<string, number>();
   for (const run of rows) {
@@ -53,16 +78,28 @@ export async function verifyRuns(db: Knex, expected: ExpectedRuns, receiverLog: 
     if (run.lease_owner) p.push(`still leased by ${run.lease_owner}`);
     const own = deliveriesOf.get(Number(run.id)) ?? [];
     if (own.length !== 1) p.push(`${own.length} deliveries`);
-    const body = parse<{ seq?: unknown; deal?: unknown; amount?: unknown }>(receiverLog.get(own[0] ?? '')?.[0]?.body, {});
-    const got = Number(run.workflow_id) === expected.inboundWorkflowId ? String(body.seq) : `${body.deal}:${body.amount}`;
+    const body = parse<{ seq?: unknown; deal?: unknown; amount?: unknown }>(
+      receiverLog.get(own[0] ?? '')?.[0]?.body,
+      {},
+    );
+    const got =
+      Number(run.workflow_id) === expected.inboundWorkflowId ? String(body.seq) : `${body.deal}:${body.amount}`;
     if (own.length === 1 && `${run.workflow_id}/${got}` !== key) p.push(`receiver got ${got} for ${key}`);
-    const logged = parse<Array<{ output?: { webhookId?: string } }>>(run.task_results, []).find((r) => r.output?.webhookId)?.output?.webhookId;
+    const logged = parse<Array<{ output?: { webhookId?: string } }>>(run.task_results, []).find(
+      (r) => r.output?.webhookId,
+    )?.output?.webhookId;
     if (own.length === 1 && logged !== own[0]) v.webhookIdMismatches += 1;
     if (p.length > 0) v.problems.push(`run ${run.id} (${key}): ${p.join('; ')}`);
   }
   const want = [
-    ...[...expected.accepted].map(([runId, seq]) => ({ key: `${expected.inboundWorkflowId}/${seq}`, what: `accepted run ${runId}` })),
-    ...[...expected.committed].map((c) => ({ key: `${expected.recordWorkflowId}/${c}`, what: `committed change ${c}` })),
+    ...[...expected.accepted].map(([runId, seq]) => ({
+      key: `${expected.inboundWorkflowId}/${seq}`,
+      what: `accepted run ${runId}`,
+    })),
+    ...[...expected.committed].map((c) => ({
+      key: `${expected.recordWorkflowId}/${c}`,
+      what: `committed change ${c}`,
+    })),
   ];
   for (const w of want) {
     const n = seen.get(w.key) ?? 0;
@@ -72,9 +109,13 @@ export async function verifyRuns(db: Knex, expected: ExpectedRuns, receiverLog: 
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   for (const [id, seq] of expected.accepted) {
     const row = byId.get(id);
-    if (!row || keyOf(row, expected.inboundWorkflowId) !== seq) v.problems.push(`accepted run ${id} (seq ${seq}) is ${row ? `the run of ${keyOf(row, expected.inboundWorkflowId)}` : 'missing'}`);
+    if (!row || keyOf(row, expected.inboundWorkflowId) !== seq)
+      v.problems.push(
+        `accepted run ${id} (seq ${seq}) is ${row ? `the run of ${keyOf(row, expected.inboundWorkflowId)}` : 'missing'}`,
+      );
   }
   v.lost = v.problems.length;
-  if (rows.length !== want.length) v.problems.push(`${rows.length} runs for ${want.length} accepted requests and committed changes`);
+  if (rows.length !== want.length)
+    v.problems.push(`${rows.length} runs for ${want.length} accepted requests and committed changes`);
   return v;
 }

@@ -6,7 +6,10 @@ import type { Knex } from 'knex';
 
 export function workedSince(db: Knex): (pid: number, sinceMs: number) => Promise<boolean> {
   return async (pid, sinceMs) => {
-    const row = await db('hookflow_attempts').where('worker_id', 'like', `%:${pid}:%`).andWhere('started_at', '>', sinceMs).first('id');
+    const row = await db('hookflow_attempts')
+      .where('worker_id', 'like', `%:${pid}:%`)
+      .andWhere('started_at', '>', sinceMs)
+      .first('id');
     return row !== undefined;
   };
 }

@@ -65,40 +65,73 @@ export function createWorkerFleet(opts: FleetOptions): WorkerFleet {
   // Once stopped, nothing new starts (a schedule still running after a test timeout must not
   // leave an orphan); and as a last resort every child dies with the test process.
   let closed = false;
-  const killLeftovers = () => { for (const w of all) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL'); };
+  const killLeftovers = () => {
+    for (const w of all) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  };
   process.on('exit', killLeftovers);
 
   function spawnOne(): WorkerProcess {
     if (closed) throw new Error('the worker fleet is stopped');
     const child = spawn(process.execPath, [path.join(root, 'bin/crm.js'), 'worker'], {
-      cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DATABASE_URL: opts.databaseUrl, HOOKFLOW_SECRET_KEY: TEST_SECRET_KEY, HOOKFLOW_DATA_DIR: opts.dataDir, LOG_LEVEL: opts.logLevel ?? 'warn' },
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        DATABASE_URL: opts.databaseUrl,
+        HOOKFLOW_SECRET_KEY: TEST_SECRET_KEY,
+        HOOKFLOW_DATA_DIR: opts.dataDir,
+        LOG_LEVEL: opts.logLevel ?? 'warn',
+      },
     });
     note(child.pid, 'spawned');
     let out = '';
-    child.stdout!.on('data', (c) => { out += c; });
-    child.stderr!.on('data', (c) => { out += c; });
-    const w: WorkerProcess = { child, stopping: false, isReady: false, output: () => out, exited: Promise.resolve(), ready: Promise.resolve() };
-    w.exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
-      note(child.pid, `exited ${code ?? signal}`);
-      running = running.filter((r) => r !== w);
-      if (!w.stopping) crashes.push(`worker ${child.pid} exited by itself (code ${code}, signal ${signal}):\n${out.slice(-4000)}`);
-      resolve();
-    }));
+    child.stdout!.on('data', (c) => {
+      out += c;
+    });
+    child.stderr!.on('data', (c) => {
+      out += c;
+    });
+    const w: WorkerProcess = {
+      child,
+      stopping: false,
+      isReady: false,
+      output: () => out,
+      exited: Promise.resolve(),
+      ready: Promise.resolve(),
+    };
+    w.exited = new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        note(child.pid, `exited ${code ?? signal}`);
+        running = running.filter((r) => r !== w);
+        if (!w.stopping)
+          crashes.push(`worker ${child.pid} exited by itself (code ${code}, signal ${signal}):\n${out.slice(-4000)}`);
+        resolve();
+      }),
+    );
     all.push(w);
     running.push(w);
     w.ready = waitFor(`worker ${child.pid} to start`, 30_000, () => {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited during start-up: ${out}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`worker exited during start-up: ${out}`);
       return /hookflow worker .* running against/.test(out);
-    }).then(() => { w.isReady = true; note(child.pid, 'ready'); });
+    }).then(() => {
+      w.isReady = true;
+      note(child.pid, 'ready');
+    });
     w.ready.catch(() => undefined); // awaited by start()/ready(); a kill during start-up is not an error here
     return w;
   }
 
   return {
-    get kills() { return kills; },
-    get restarts() { return restarts; },
-    get crashes() { return crashes; },
+    get kills() {
+      return kills;
+    },
+    get restarts() {
+      return restarts;
+    },
+    get crashes() {
+      return crashes;
+    },
     events,
     async start(count) {
       await Promise.all(Array.from({ length: count }, () => spawnOne().ready));
@@ -115,7 +148,12 @@ export function createWorkerFleet(opts: FleetOptions): WorkerFleet {
       await victim.exited;
       kills += 1;
       if (closed) return;
-      spawnOne().ready.then(() => { restarts += 1; }, () => undefined);
+      spawnOne().ready.then(
+        () => {
+          restarts += 1;
+        },
+        () => undefined,
+      );
     },
     readyPids: () => running.filter((w) => w.isReady).map((w) => w.child.pid as number),
     async ready() {

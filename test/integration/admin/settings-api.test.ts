@@ -18,7 +18,10 @@ describeEachEngine('settings API', (tdb) => {
     assert.deepEqual(initial.body.settings.retrySchedule, [3600, 7200, 14400], 'default');
     assert.deepEqual(initial.body.saved, []);
 
-    const patched = await api.call('PATCH', '/settings', { retrySchedule: [60, 120], outboundAllowlist: ['127.0.0.1/32'] });
+    const patched = await api.call('PATCH', '/settings', {
+      retrySchedule: [60, 120],
+      outboundAllowlist: ['127.0.0.1/32'],
+    });
     assert.equal(patched.status, 200, patched.text);
     assert.deepEqual(patched.body.changed, ['retrySchedule', 'outboundAllowlist']);
     assert.deepEqual(patched.body.saved, ['outboundAllowlist', 'retrySchedule']);

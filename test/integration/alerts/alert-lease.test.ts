@@ -21,7 +21,12 @@ import { dbNowMs } from '../../../module/storage/engine.js';
 // Long enough that no real clock matters: the lease only runs out when the test moves it.
 const LEASE_SECONDS = 300;
 const STEP_MS = renewIntervalMs(LEASE_SECONDS * 1000);
-const SETTINGS = { leaseSeconds: LEASE_SECONDS, mailTimeoutMs: 120_000, recordCallTimeoutMs: 120_000, alertWindowMinutes: 0 };
+const SETTINGS = {
+  leaseSeconds: LEASE_SECONDS,
+  mailTimeoutMs: 120_000,
+  recordCallTimeoutMs: 120_000,
+  alertWindowMinutes: 0,
+};
 const ADMINS = ['admin@example.com', 'bob@example.com'];
 const MIN = 60_000;
 
@@ -34,15 +39,30 @@ function createSlowMailer() {
   const waiting = new Set<() => void>();
   let holdNext = false;
   let hangAll = false;
-  const wait = () => new Promise<void>((resolve) => { waiting.add(resolve); });
+  const wait = () =>
+    new Promise<void>((resolve) => {
+      waiting.add(resolve);
+    });
   return {
     sent,
-    hold() { holdNext = true; },
-    hang(on: boolean) { hangAll = on; },
-    releaseAll() { for (const release of [...waiting]) { waiting.delete(release); release(); } },
+    hold() {
+      holdNext = true;
+    },
+    hang(on: boolean) {
+      hangAll = on;
+    },
+    releaseAll() {
+      for (const release of [...waiting]) {
+        waiting.delete(release);
+        release();
+      }
+    },
     async sendMail(m: CapturedMail) {
       sent.push(m);
-      if (hangAll || holdNext) { holdNext = false; await wait(); }
+      if (hangAll || holdNext) {
+        holdNext = false;
+        await wait();
+      }
       return { messageId: `m${sent.length}` };
     },
   };
@@ -59,21 +79,61 @@ describeEachEngine('alert lease heartbeat and mail timeout', (tdb) => {
     h = await createTestHost(tdb().db, { settings: SETTINGS, mailer });
     await h.users.createUser({ name: 'Bob Boss', email: 'bob@example.com', isAdmin: true });
   });
-  after(async () => { mailer.releaseAll(); mailer.hang(false); await h.close(); });
+  after(async () => {
+    mailer.releaseAll();
+    mailer.hang(false);
+    await h.close();
+  });
 
   /** A failed run of a new workflow (its create_record refused): its one alert row, pending and due. */
-  async function failedRunAlert(t: TestContext, host: TestHost, title: string): Promise<{ alertId: number; workflowId: number }> {
-    const wf = await host.hookflow.services.workflows.create({ module: 'Deals', title, status: 'active', trigger: 'http', tasks: [
-      { type: 'create_record', title: 'refused lead', options: { module: 'Leads', fields: [{ field: 'lastname', value: 'x' }, { field: 'email', value: 'not-an-address' }] } },
-    ] }, host.admin.id);
+  async function failedRunAlert(
+    t: TestContext,
+    host: TestHost,
+    title: string,
+  ): Promise<{ alertId: number; workflowId: number }> {
+    const wf = await host.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title,
+        status: 'active',
+        trigger: 'http',
+        tasks: [
+          {
+            type: 'create_record',
+            title: 'refused lead',
+            options: {
+              module: 'Leads',
+              fields: [
+                { field: 'lastname', value: 'x' },
+                { field: 'email', value: 'not-an-address' },
+              ],
+            },
+          },
+        ],
+      },
+      host.admin.id,
+    );
     t.after(async () => {
       await host.hookflow.services.workflows.setStatus(wf.id, 'inactive');
-      await db()('hookflow_alerts').where({ workflow_id: wf.id }).update({ status: 'sent', lease_owner: null, lease_expires_at: null });
+      await db()('hookflow_alerts')
+        .where({ workflow_id: wf.id })
+        .update({ status: 'sent', lease_owner: null, lease_expires_at: null });
     });
-    const { outcome } = await host.hookflow.services.runs.start({ workflow: wf, recordId: null, env: {}, source: 'manual', mode: 'sync', actorUserId: host.admin.id });
+    const { outcome } = await host.hookflow.services.runs.start({
+      workflow: wf,
+      recordId: null,
+      env: {},
+      source: 'manual',
+      mode: 'sync',
+      actorUserId: host.admin.id,
+    });
     assert.equal(outcome?.status, 'failed');
     const alerts = await db()('hookflow_alerts').where({ workflow_id: wf.id });
-    assert.deepEqual(alerts.map((a: any) => a.status), ['pending'], 'one alert queued');
+    assert.deepEqual(
+      alerts.map((a: any) => a.status),
+      ['pending'],
+      'one alert queued',
+    );
     return { alertId: Number(alerts[0].id), workflowId: wf.id };
   }
 
@@ -81,17 +141,38 @@ describeEachEngine('alert lease heartbeat and mail timeout', (tdb) => {
   async function startSlowAlert(t: TestContext, title: string, timers: ManualTimers) {
     const { alertId } = await failedRunAlert(t, h, title);
     const lane = createAlertLane({
-      db: db(), host: h.context, store: h.hookflow.services.store, settings: () => h.hookflow.services.settings.get(), logger: h.logger,
-      workerId: 'worker-A', adminUrl: 'http://crm.test/settings/hookflow', leaseTimers: timers,
+      db: db(),
+      host: h.context,
+      store: h.hookflow.services.store,
+      settings: () => h.hookflow.services.settings.get(),
+      logger: h.logger,
+      workerId: 'worker-A',
+      adminUrl: 'http://crm.test/settings/hookflow',
+      leaseTimers: timers,
     });
     const [group] = (await lane.claim(1)) as AlertRow[][];
-    assert.deepEqual(group?.map((a) => a.id), [alertId], 'worker A holds the alert group');
+    assert.deepEqual(
+      group?.map((a) => a.id),
+      [alertId],
+      'worker A holds the alert group',
+    );
     const sentBefore = mailer.sent.length;
     mailer.hold();
     const ended = { error: null as unknown, done: false };
     // Even when the test failed: A's group ends before the database goes away.
-    t.after(async () => { mailer.releaseAll(); await waitFor('worker A to end its group', 10_000, () => ended.done); });
-    lane.process(group).then(() => { ended.done = true; }, (err) => { ended.error = err; ended.done = true; });
+    t.after(async () => {
+      mailer.releaseAll();
+      await waitFor('worker A to end its group', 10_000, () => ended.done);
+    });
+    lane.process(group).then(
+      () => {
+        ended.done = true;
+      },
+      (err) => {
+        ended.error = err;
+        ended.done = true;
+      },
+    );
     await waitFor('the first alert mail to be in flight', 10_000, () => mailer.sent.length === sentBefore + 1);
     return { alertId, ended, mailsSince: () => mailer.sent.slice(sentBefore) };
   }
@@ -99,13 +180,18 @@ describeEachEngine('alert lease heartbeat and mail timeout', (tdb) => {
   /** `steps` renewal intervals pass: the alert's lease moves back by that much while A's timers move on. */
   async function elapse(alertId: number, timers: ManualTimers, steps: number) {
     for (let i = 0; i < steps; i++) {
-      await db()('hookflow_alerts').where({ id: alertId }).update({ lease_expires_at: db().raw('lease_expires_at - ?', [STEP_MS]) });
+      await db()('hookflow_alerts')
+        .where({ id: alertId })
+        .update({ lease_expires_at: db().raw('lease_expires_at - ?', [STEP_MS]) });
       await timers.advance(STEP_MS);
     }
   }
 
   const alertRow = (id: number) => db()('hookflow_alerts').where({ id }).first();
-  const recipientsOf = async (id: number) => (await db()('hookflow_alert_recipients').where({ alert_id: id }).select('address')).map((r: any) => String(r.address)).sort();
+  const recipientsOf = async (id: number) =>
+    (await db()('hookflow_alert_recipients').where({ alert_id: id }).select('address'))
+      .map((r: any) => String(r.address))
+      .sort();
 
   test('an alert mail slower than the lease, two workers: the lease is renewed meanwhile, each recipient mailed once', async (t) => {
     const timers = createManualTimers();
@@ -115,7 +201,10 @@ describeEachEngine('alert lease heartbeat and mail timeout', (tdb) => {
     assert.equal(mailsSince().length, 1, 'worker B did not take the group and mail it again');
     const leased = await alertRow(alertId);
     assert.equal(leased.lease_owner, 'worker-A');
-    assert.ok(Number(leased.lease_expires_at) > (await dbNowMs(db())) + STEP_MS, 'the lease was renewed while the mail was in flight');
+    assert.ok(
+      Number(leased.lease_expires_at) > (await dbNowMs(db())) + STEP_MS,
+      'the lease was renewed while the mail was in flight',
+    );
     mailer.releaseAll();
     await waitFor('worker A to finish the group', 10_000, () => ended.done);
     assert.equal(ended.error, null);
@@ -142,14 +231,28 @@ describeEachEngine('alert lease heartbeat and mail timeout', (tdb) => {
     await new Promise((r) => setImmediate(r));
     assert.equal(mailsSince().length, 1, 'no further mail after the lease was lost');
     const row = await alertRow(alertId);
-    assert.deepEqual([row.status, row.lease_owner, Number(row.attempts), row.last_error, row.sent_at], ['pending', 'another-worker', 0, null, null], 'A wrote no outcome');
+    assert.deepEqual(
+      [row.status, row.lease_owner, Number(row.attempts), row.last_error, row.sent_at],
+      ['pending', 'another-worker', 0, null, null],
+      'A wrote no outcome',
+    );
     assert.deepEqual(await recipientsOf(alertId), [], 'A recorded no recipient');
-    assert.ok(h.logger.entries.some((e) => e.msg === 'alert lease lost while mailing; the new holder mails whoever is left' && (e.obj as { alertIds?: number[] }).alertIds?.includes(alertId)));
+    assert.ok(
+      h.logger.entries.some(
+        (e) =>
+          e.msg === 'alert lease lost while mailing; the new holder mails whoever is left' &&
+          (e.obj as { alertIds?: number[] }).alertIds?.includes(alertId),
+      ),
+    );
   });
 
   test('an alert mail past mailTimeoutMs is a failed send naming the setting, retried later with backoff', async (t) => {
     const other = await createTestHost(db(), { settings: { ...SETTINGS, mailTimeoutMs: 200 }, mailer });
-    t.after(async () => { mailer.hang(false); mailer.releaseAll(); await other.close(); });
+    t.after(async () => {
+      mailer.hang(false);
+      mailer.releaseAll();
+      await other.close();
+    });
     const { alertId } = await failedRunAlert(t, other, 'alert mail timeout');
     const sentBefore = mailer.sent.length;
     const mailsSince = () => mailer.sent.slice(sentBefore);
@@ -162,7 +265,10 @@ describeEachEngine('alert lease heartbeat and mail timeout', (tdb) => {
     assert.equal(row.last_error, 'mail to 2 of 2 recipients failed: timed out after 200 ms (mailTimeoutMs)');
     assert.equal(row.lease_owner, null, 'lease released');
     const now = await dbNowMs(db());
-    assert.ok(Number(row.due_at) > now + 0.5 * MIN && Number(row.due_at) <= now + MIN, 'first retry about a minute later');
+    assert.ok(
+      Number(row.due_at) > now + 0.5 * MIN && Number(row.due_at) <= now + MIN,
+      'first retry about a minute later',
+    );
     assert.deepEqual(await recipientsOf(alertId), [], 'a timed-out mail is not recorded as sent');
     assert.ok(other.logger.entries.some((e) => e.msg === 'failure alert mail failed; will retry'));
 

@@ -8,12 +8,19 @@ const MIN = 60_000;
 
 describeEachEngine('failure alerts: who gets what', (tdb) => {
   let w: AlertWorld;
-  before(async () => { w = await createAlertWorld(tdb().db); });
-  after(async () => { await w.close(); });
-  beforeEach(() => { w.smtp.received.length = 0; });
+  before(async () => {
+    w = await createAlertWorld(tdb().db);
+  });
+  after(async () => {
+    await w.close();
+  });
+  beforeEach(() => {
+    w.smtp.received.length = 0;
+  });
 
   const db = () => tdb().db;
-  const deliveriesOf = (workflowId: number) => db()('hookflow_deliveries').where({ workflow_id: workflowId }).orderBy('id');
+  const deliveriesOf = (workflowId: number) =>
+    db()('hookflow_deliveries').where({ workflow_id: workflowId }).orderBy('id');
 
   test('a delivery that fails after its retries: one mail each to the owner and every active admin, none to an inactive admin', async () => {
     const { workflowId, url } = await createWebhookWorkflow(w, 'Won deals to ERP', '/erp?token=abc');
@@ -22,11 +29,20 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
     const [d] = await deliveriesOf(workflowId);
     assert.equal(d.status, 'failed');
     assert.equal(d.attempt_count, 2);
-    assert.deepEqual(w.smtp.received.map((m) => m.rcptTo).flat().sort(), ['admin@example.com', 'bob@example.com', 'sam@example.com']);
+    assert.deepEqual(
+      w.smtp.received
+        .map((m) => m.rcptTo)
+        .flat()
+        .sort(),
+      ['admin@example.com', 'bob@example.com', 'sam@example.com'],
+    );
     assert.equal(w.smtp.to('ina@example.com').length, 0, 'an inactive admin is not mailed');
     for (const m of w.smtp.received) {
       assert.equal(m.rcptTo.length, 1, 'one recipient per message: nobody sees the others');
-      assert.equal(m.subject, `[Hookflow] Webhook failed: Won deals to ERP / Won deals to ERP hook (Deals #${deal.id} “Big deal”)`);
+      assert.equal(
+        m.subject,
+        `[Hookflow] Webhook failed: Won deals to ERP / Won deals to ERP hook (Deals #${deal.id} “Big deal”)`,
+      );
       // Admins see the path with the token masked; the non-admin owner the origin only.
       const shownUrl = m.rcptTo[0] === 'sam@example.com' ? new URL(url).origin : url.replace('abc', '****');
       for (const want of ['Won deals to ERP hook', `Deals #${deal.id} “Big deal”`, `POST ${shownUrl}\n`, 'HTTP 500']) {
@@ -35,8 +51,16 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
       assert.match(m.text, /Attempts:\s+2\n/);
       // Only admins get the (admin-only) log entry; the non-admin owner would get a 403 there.
       const admin = m.rcptTo[0] !== 'sam@example.com';
-      assert.equal(m.text.includes(`${ADMIN_URL}/deliveries/${d.id}`), admin, 'text links the log entry to admins only');
-      assert.equal(m.html.includes(`href="${ADMIN_URL}/deliveries/${d.id}"`), admin, 'html links the log entry to admins only');
+      assert.equal(
+        m.text.includes(`${ADMIN_URL}/deliveries/${d.id}`),
+        admin,
+        'text links the log entry to admins only',
+      );
+      assert.equal(
+        m.html.includes(`href="${ADMIN_URL}/deliveries/${d.id}"`),
+        admin,
+        'html links the log entry to admins only',
+      );
       assert.ok(!m.text.includes('abc') && !m.html.includes('abc'), 'a token in the URL is masked');
       assert.equal(m.parsed.headers.get('auto-submitted'), 'auto-generated');
     }
@@ -60,15 +84,25 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
     const origin = new URL(url).origin;
     const [sam] = w.smtp.to('sam@example.com');
     assert.ok(sam, 'the owner is mailed');
-    for (const part of [sam.text, sam.html]) assert.ok(!part.includes('XXXX') && !part.includes('/services'), 'no path reaches the owner');
+    for (const part of [sam.text, sam.html])
+      assert.ok(!part.includes('XXXX') && !part.includes('/services'), 'no path reaches the owner');
     assert.ok(sam.text.includes(`  Request:     POST ${origin}\n`), sam.text);
     const [ada] = w.smtp.to('admin@example.com');
     assert.ok(!ada.text.includes('XXXX') && !ada.html.includes('XXXX'), 'the admin sees the secret segment masked');
     assert.ok(ada.text.includes(`  Request:     POST ${origin}/services/T000/B000/****\n`), ada.text);
     for (const m of [sam, ada]) {
       const lines = m.text.split(/\r?\n/);
-      assert.deepEqual(lines.filter((l) => /^\s*(Log entry|Attempts|Failed at):/.test(l)).map((l) => l.trim().split(':')[0]), m === sam ? ['Attempts', 'Failed at'] : ['Attempts', 'Failed at', 'Log entry'], 'only the real lines');
-      assert.ok(lines.includes(`Delivery #${d.id} - Deals #${deal.id} “Deal Log entry: https://evil.example/x Attempts:    0 Failed at: never end”`), m.text);
+      assert.deepEqual(
+        lines.filter((l) => /^\s*(Log entry|Attempts|Failed at):/.test(l)).map((l) => l.trim().split(':')[0]),
+        m === sam ? ['Attempts', 'Failed at'] : ['Attempts', 'Failed at', 'Log entry'],
+        'only the real lines',
+      );
+      assert.ok(
+        lines.includes(
+          `Delivery #${d.id} - Deals #${deal.id} “Deal Log entry: https://evil.example/x Attempts:    0 Failed at: never end”`,
+        ),
+        m.text,
+      );
     }
   });
 
@@ -88,13 +122,17 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
     assert.equal(w.smtp.received.length, 3, 'first failure: mailed at once');
     const firstMailAt = Number((await db()('hookflow_alert_recipients').max({ t: 'sent_at' }))[0].t);
 
-    const samDeals = [await w.h.records.create('Deals', { title: 'Second' }, { actorUserId: w.h.sales.id }), await w.h.records.create('Deals', { title: 'Third' }, { actorUserId: w.h.sales.id })];
+    const samDeals = [
+      await w.h.records.create('Deals', { title: 'Second' }, { actorUserId: w.h.sales.id }),
+      await w.h.records.create('Deals', { title: 'Third' }, { actorUserId: w.h.sales.id }),
+    ];
     const adminDeal = await w.h.records.create('Deals', { title: 'Fourth' }, { actorUserId: w.h.admin.id });
     await failAll(w, workflowId);
     assert.equal(w.smtp.received.length, 3, 'within the window nothing more is sent yet');
     const pending = await db()('hookflow_alerts').where({ task_id: taskId, status: 'pending' });
     assert.equal(pending.length, 3);
-    for (const a of pending) assert.equal(Number(a.due_at), firstMailAt + 15 * MIN, 'held until the window of the last mail ends');
+    for (const a of pending)
+      assert.equal(Number(a.due_at), firstMailAt + 15 * MIN, 'held until the window of the last mail ends');
 
     // The window ends: move the last mail back 16 minutes and make the held alerts due.
     await db()('hookflow_alert_recipients').update({ sent_at: db().raw('sent_at - ?', [16 * MIN]) });
@@ -131,7 +169,10 @@ describeEachEngine('failure alerts: who gets what', (tdb) => {
     for (const admin of ['admin@example.com', 'bob@example.com']) {
       const [m] = w.smtp.to(admin);
       assert.match(m.subject, /^\[Hookflow\] Webhook disabled: Gone away \/ Gone away hook/);
-      assert.match(m.text, /This webhook is now disabled: new events are held, not lost, and sent once an admin fixes the receiver or its URL and re-enables it/);
+      assert.match(
+        m.text,
+        /This webhook is now disabled: new events are held, not lost, and sent once an admin fixes the receiver or its URL and re-enables it/,
+      );
       assert.match(m.text, /HTTP 410/);
       assert.ok(m.text.includes(`${ADMIN_URL}/workflows/${workflowId}`));
       assert.match(m.html, /This webhook is now disabled/);

@@ -9,9 +9,16 @@ const MIN = 60_000;
 
 describeEachEngine('failure alerts: mail failures and crashed workers', (tdb) => {
   let w: AlertWorld;
-  before(async () => { w = await createAlertWorld(tdb().db); });
-  after(async () => { await w.close(); });
-  beforeEach(() => { w.smtp.received.length = 0; w.smtp.refuse.clear(); });
+  before(async () => {
+    w = await createAlertWorld(tdb().db);
+  });
+  after(async () => {
+    await w.close();
+  });
+  beforeEach(() => {
+    w.smtp.received.length = 0;
+    w.smtp.refuse.clear();
+  });
 
   const db = () => tdb().db;
   const alertOf = async (workflowId: number) => {
@@ -35,7 +42,10 @@ describeEachEngine('failure alerts: mail failures and crashed workers', (tdb) =>
     assert.equal(alert.attempts, 1);
     assert.match(alert.last_error, /ECONNREFUSED/);
     const now = await dbNowMs(db());
-    assert.ok(Number(alert.due_at) > now + 0.5 * MIN && Number(alert.due_at) <= now + MIN, 'first retry about a minute later');
+    assert.ok(
+      Number(alert.due_at) > now + 0.5 * MIN && Number(alert.due_at) <= now + MIN,
+      'first retry about a minute later',
+    );
     assert.equal(alert.lease_owner, null, 'lease released');
     const log = JSON.stringify(w.h.logger.entries.filter((e) => e.msg?.includes('alert')));
     assert.match(log, /will retry/);
@@ -44,7 +54,11 @@ describeEachEngine('failure alerts: mail failures and crashed workers', (tdb) =>
     assert.equal(w.smtp.received.length, 0, 'not before its retry time');
     await db()('hookflow_alerts').where({ id: alert.id }).update({ due_at: 0 });
     await w.h.hookflow.worker.drain();
-    assert.deepEqual(w.smtp.received.flatMap((m) => m.rcptTo).sort(), ['admin@example.com', 'bob@example.com', 'sam@example.com']);
+    assert.deepEqual(w.smtp.received.flatMap((m) => m.rcptTo).sort(), [
+      'admin@example.com',
+      'bob@example.com',
+      'sam@example.com',
+    ]);
     ({ delivery, alert } = await alertOf(workflowId));
     assert.equal(alert.status, 'sent');
     assert.equal(delivery.status, 'failed', 'the delivery status is never touched');
@@ -64,7 +78,11 @@ describeEachEngine('failure alerts: mail failures and crashed workers', (tdb) =>
     w.smtp.refuse.clear();
     await db()('hookflow_alerts').where({ id: alert.id }).update({ due_at: 0 });
     await w.h.hookflow.worker.drain();
-    assert.deepEqual(w.smtp.received.flatMap((m) => m.rcptTo).sort(), ['admin@example.com', 'bob@example.com', 'sam@example.com'], 'only bob is mailed on the retry');
+    assert.deepEqual(
+      w.smtp.received.flatMap((m) => m.rcptTo).sort(),
+      ['admin@example.com', 'bob@example.com', 'sam@example.com'],
+      'only bob is mailed on the retry',
+    );
     ({ alert } = await alertOf(workflowId));
     assert.equal(alert.status, 'sent');
     assert.equal(alert.attempts, 1);
@@ -74,14 +92,47 @@ describeEachEngine('failure alerts: mail failures and crashed workers', (tdb) =>
     const { workflowId, taskId, url } = await createWebhookWorkflow(w, 'Dead worker', '/dead');
     const deal = await w.h.records.create('Deals', { title: 'Orphan' }, { actorUserId: w.h.sales.id });
     await db()('hookflow_runs').where({ workflow_id: workflowId }).update({ status: 'succeeded' }); // only our hand-made delivery
-    const id = (await enqueueDelivery(db(), { webhookId: 'msg_deadworker', runId: null, workflowId, taskId, eventType: 'record.created', module: 'Deals', recordId: deal.id, method: 'POST', url, headers: {}, contentType: 'application/json', body: '{}', originKey: null })).id;
+    const id = (
+      await enqueueDelivery(db(), {
+        webhookId: 'msg_deadworker',
+        runId: null,
+        workflowId,
+        taskId,
+        eventType: 'record.created',
+        module: 'Deals',
+        recordId: deal.id,
+        method: 'POST',
+        url,
+        headers: {},
+        contentType: 'application/json',
+        body: '{}',
+        originKey: null,
+      })
+    ).id;
     const now = await dbNowMs(db());
-    await db()('hookflow_deliveries').where({ id }).update({ status: 'failed', attempt_count: 3, last_status_code: 502, last_error: 'receiver answered 502', finished_at: now, alert_state: 'pending' });
-    await db()('hookflow_alerts').insert({ delivery_id: id, task_id: taskId, status: 'pending', due_at: now, created_at: now, lease_owner: 'dead-worker', lease_expires_at: now + 60_000 });
+    await db()('hookflow_deliveries').where({ id }).update({
+      status: 'failed',
+      attempt_count: 3,
+      last_status_code: 502,
+      last_error: 'receiver answered 502',
+      finished_at: now,
+      alert_state: 'pending',
+    });
+    await db()('hookflow_alerts').insert({
+      delivery_id: id,
+      task_id: taskId,
+      status: 'pending',
+      due_at: now,
+      created_at: now,
+      lease_owner: 'dead-worker',
+      lease_expires_at: now + 60_000,
+    });
 
     await w.h.hookflow.worker.drain();
     assert.equal(w.smtp.received.length, 0, 'a live-looking lease is respected');
-    await db()('hookflow_alerts').where({ delivery_id: id }).update({ lease_expires_at: now - 1 });
+    await db()('hookflow_alerts')
+      .where({ delivery_id: id })
+      .update({ lease_expires_at: now - 1 });
     await w.h.hookflow.worker.drain();
     assert.equal(w.smtp.received.length, 3);
     assert.match(w.smtp.received[0].text, /HTTP 502 - receiver answered 502/);

@@ -33,51 +33,103 @@ export async function createRunAlertWorld(db: Knex, opts: { recordUrl?: boolean 
   const smtpPort = await smtp.start();
   const rx = startReceiver(() => 500);
   const rxPort = await rx.listen();
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, connectionTimeout: 3000, greetingTimeout: 3000, socketTimeout: 5000 });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: smtpPort,
+    secure: false,
+    ignoreTLS: true,
+    connectionTimeout: 3000,
+    greetingTimeout: 3000,
+    socketTimeout: 5000,
+  });
   const t = await createTestContext(db, { mailer: transport });
   if (opts.recordUrl ?? true) t.context.recordUrl = recordUrlOf;
-  const hookflow = await install(t.context, { secretKey: TEST_SECRET_KEY, startWorker: false, settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 } });
+  const hookflow = await install(t.context, {
+    secretKey: TEST_SECRET_KEY,
+    startWorker: false,
+    settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 },
+  });
   const bob = await t.users.createUser({ name: 'Bob Boss', email: 'bob@example.com', isAdmin: true });
   await t.users.createUser({ name: 'Ina Gone', email: 'ina@example.com', isAdmin: true, active: false });
   return {
-    ...t, hookflow, smtp, rxPort, bob, db,
-    async close() { await hookflow.uninstall(); transport.close(); await smtp.stop(); await rx.close(); },
+    ...t,
+    hookflow,
+    smtp,
+    rxPort,
+    bob,
+    db,
+    async close() {
+      await hookflow.uninstall();
+      transport.close();
+      await smtp.stop();
+      await rx.close();
+    },
   };
 }
 
 /** A create_record task whose Lead email is the deal's title: a title that is no address is refused. */
 export const refusedLeadTask = (title = 'Create the lead'): TaskInput => ({
-  type: 'create_record', title,
-  options: { module: 'Leads', fields: [{ field: 'lastname', value: 'Lead of {{record.id}}' }, { field: 'email', value: '{{record.title}}' }] },
+  type: 'create_record',
+  title,
+  options: {
+    module: 'Leads',
+    fields: [
+      { field: 'lastname', value: 'Lead of {{record.id}}' },
+      { field: 'email', value: '{{record.title}}' },
+    ],
+  },
 });
 
 /**
  * An active Deals workflow (record.created) with `tasks`; earlier tests' workflows are made
  * inactive first, so a new deal starts only this one.
  */
-export async function createDealWorkflow(w: RunAlertWorld, title: string, tasks: TaskInput[]): Promise<{ workflowId: number; taskIds: number[] }> {
+export async function createDealWorkflow(
+  w: RunAlertWorld,
+  title: string,
+  tasks: TaskInput[],
+): Promise<{ workflowId: number; taskIds: number[] }> {
   await w.db('hookflow_workflows').update({ status: 'inactive' });
-  const wf = await w.hookflow.services.workflows.create({ module: 'Deals', title, status: 'active', trigger: 'record.created', tasks }, w.admin.id);
+  const wf = await w.hookflow.services.workflows.create(
+    { module: 'Deals', title, status: 'active', trigger: 'record.created', tasks },
+    w.admin.id,
+  );
   return { workflowId: wf.id, taskIds: wf.tasks.map((t) => t.id) };
 }
 
 /** A deal owned by `owner` (its creator). */
-export const dealOf = (w: RunAlertWorld, owner: HostUser, title: string) => w.records.create('Deals', { title }, { actorUserId: owner.id });
+export const dealOf = (w: RunAlertWorld, owner: HostUser, title: string) =>
+  w.records.create('Deals', { title }, { actorUserId: owner.id });
 
 /** Drains the worker, making delivery retries due, until nothing of the workflow is queued. */
 export async function drainAll(w: RunAlertWorld, workflowId: number): Promise<void> {
   for (let i = 0; i < 5; i++) {
     await w.hookflow.worker.drain();
-    const queued = await w.db('hookflow_deliveries').where({ workflow_id: workflowId, status: 'queued' }).update({ next_attempt_at: 0 });
+    const queued = await w
+      .db('hookflow_deliveries')
+      .where({ workflow_id: workflowId, status: 'queued' })
+      .update({ next_attempt_at: 0 });
     if (queued === 0) return;
   }
   throw new Error('deliveries did not finish');
 }
 
 /** The run alerts of a workflow, oldest first. */
-export const runAlertsOf = (w: RunAlertWorld, workflowId: number) => w.db('hookflow_alerts').whereNotNull('run_id').where({ workflow_id: workflowId }).orderBy('id');
+export const runAlertsOf = (w: RunAlertWorld, workflowId: number) =>
+  w.db('hookflow_alerts').whereNotNull('run_id').where({ workflow_id: workflowId }).orderBy('id');
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&#x3D;': '=', '&#x27;': "'", '&quot;': '"', '&lt;': '<', '&gt;': '>', '&#x60;': '`' };
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&#x3D;': '=',
+  '&#x27;': "'",
+  '&quot;': '"',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&#x60;': '`',
+};
 
 /** Every link (href) in an HTML mail, unescaped. */
-export const hrefsOf = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replace(/&(?:amp|#x3D|#x27|quot|lt|gt|#x60);/g, (e) => ENTITIES[e]));
+export const hrefsOf = (html: string) =>
+  [...html.matchAll(/href="([^"]*)"/g)].map((m) =>
+    m[1].replace(/&(?:amp|#x3D|#x27|quot|lt|gt|#x60);/g, (e) => ENTITIES[e]),
+  );

@@ -6,16 +6,31 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { dbNowMs } from '../../../module/storage/engine.js';
-import { createDealWorkflow, createRunAlertWorld, dealOf, hrefsOf, refusedLeadTask, runAlertsOf, type RunAlertWorld } from './run-alert-fixture.js';
+import {
+  createDealWorkflow,
+  createRunAlertWorld,
+  dealOf,
+  hrefsOf,
+  refusedLeadTask,
+  runAlertsOf,
+  type RunAlertWorld,
+} from './run-alert-fixture.js';
 
 const MIN = 60_000;
 const EVERYONE = ['admin@example.com', 'bob@example.com', 'sam@example.com'];
 
 describeEachEngine('run failure alerts: refused mail', (tdb) => {
   let w: RunAlertWorld;
-  before(async () => { w = await createRunAlertWorld(tdb().db); });
-  after(async () => { await w.close(); });
-  beforeEach(() => { w.smtp.received.length = 0; w.smtp.refuse.clear(); });
+  before(async () => {
+    w = await createRunAlertWorld(tdb().db);
+  });
+  after(async () => {
+    await w.close();
+  });
+  beforeEach(() => {
+    w.smtp.received.length = 0;
+    w.smtp.refuse.clear();
+  });
   const db = () => tdb().db;
   const rcpts = () => w.smtp.received.flatMap((m) => m.rcptTo).sort();
 
@@ -30,7 +45,10 @@ describeEachEngine('run failure alerts: refused mail', (tdb) => {
     assert.equal(alert.attempts, 1);
     assert.match(alert.last_error, /mail to 1 of 3 recipients failed: .*451/);
     const now = await dbNowMs(db());
-    assert.ok(Number(alert.due_at) > now + 0.5 * MIN && Number(alert.due_at) <= now + MIN, 'first retry about a minute later');
+    assert.ok(
+      Number(alert.due_at) > now + 0.5 * MIN && Number(alert.due_at) <= now + MIN,
+      'first retry about a minute later',
+    );
 
     await w.hookflow.worker.drain();
     assert.deepEqual(rcpts(), ['admin@example.com', 'sam@example.com'], 'not before its retry time');

@@ -25,17 +25,31 @@ describe('crm CLI (reference host)', () => {
   const env = { DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, HOOKFLOW_DATA_DIR: dir };
 
   test('bin/crm.js starts and lists the commands', () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'bin/crm.js'), '--help'], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/crm.js'), '--help'], {
+      cwd: os.tmpdir(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     for (const c of ['start', 'worker', 'migrate', 'export', 'import']) assert.match(r.stdout, new RegExp(`\\n  ${c}`));
   });
 
   test('bin/crm.js --help loads its text alone, not the CRM or Hookflow', () => {
-    const r = spawnSync(process.execPath, ['--import', path.join(root, 'test/fixtures/record-imports.mjs'), path.join(root, 'bin/crm.js'), '--help'], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', path.join(root, 'test/fixtures/record-imports.mjs'), path.join(root, 'bin/crm.js'), '--help'],
+      { cwd: os.tmpdir(), encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^Usage: crm <command>/);
-    const ours = r.stderr.split('\n').filter((l) => l.startsWith('loaded file:') && !l.includes('/node_modules/')).map((l) => l.slice(7));
-    assert.ok(ours.some((u) => u.endsWith('/host/cli-help.ts')), `the recorder works: ${ours.join(', ')}`);
+    const ours = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('loaded file:') && !l.includes('/node_modules/'))
+      .map((l) => l.slice(7));
+    assert.ok(
+      ours.some((u) => u.endsWith('/host/cli-help.ts')),
+      `the recorder works: ${ours.join(', ')}`,
+    );
     for (const u of ours) assert.match(u, /\/(bin\/crm\.js|host\/cli-help\.ts)$/, `help loaded ${u}`);
   });
 
@@ -70,7 +84,8 @@ describe('crm CLI (reference host)', () => {
     assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     for (const extra of ['-wal', '-shm']) {
-      if (fs.existsSync(file + extra)) assert.equal(fs.statSync(file + extra).mode & 0o077, 0, `${extra} not readable by others`);
+      if (fs.existsSync(file + extra))
+        assert.equal(fs.statSync(file + extra).mode & 0o077, 0, `${extra} not readable by others`);
     }
   });
 
@@ -96,9 +111,24 @@ describe('crm CLI (reference host)', () => {
 
   test('migrate, export and import round trip (import validates before writing)', async () => {
     assert.match((await crm(['migrate'], env)).out, /migrated: host \d+ new, hookflow \d+ new/);
-    assert.match((await crm(['migrate'], env)).out, /migrated: host 0 new, hookflow 0 new/, 'second migrate does nothing');
+    assert.match(
+      (await crm(['migrate'], env)).out,
+      /migrated: host 0 new, hookflow 0 new/,
+      'second migrate does nothing',
+    );
     const flows = path.join(dir, 'flows.json');
-    const doc = { format: 'hookflow.workflows.v1', workflows: [{ module: 'Leads', title: 'From CLI', trigger: 'http', triggerName: 'cli', tasks: [{ type: 'set_env', title: 's', options: { values: [{ name: 'a', value: 1 }] } }] }] };
+    const doc = {
+      format: 'hookflow.workflows.v1',
+      workflows: [
+        {
+          module: 'Leads',
+          title: 'From CLI',
+          trigger: 'http',
+          triggerName: 'cli',
+          tasks: [{ type: 'set_env', title: 's', options: { values: [{ name: 'a', value: 1 }] } }],
+        },
+      ],
+    };
     fs.writeFileSync(flows, JSON.stringify(doc));
     const imported = await crm(['import', flows], env);
     assert.equal(imported.code, 0, imported.err);
@@ -108,7 +138,16 @@ describe('crm CLI (reference host)', () => {
     const parsed = JSON.parse(exported.out);
     assert.equal(parsed.workflows.length, 1);
     assert.equal(parsed.workflows[0].triggerName, 'cli');
-    fs.writeFileSync(flows, JSON.stringify({ ...doc, workflows: [{ ...doc.workflows[0], title: 'Second' }, { ...doc.workflows[0], module: 'Nope' }] }));
+    fs.writeFileSync(
+      flows,
+      JSON.stringify({
+        ...doc,
+        workflows: [
+          { ...doc.workflows[0], title: 'Second' },
+          { ...doc.workflows[0], module: 'Nope' },
+        ],
+      }),
+    );
     const refused = await crm(['import', flows], env);
     assert.equal(refused.code, 1);
     assert.equal(refused.err.split('\n').length, 1, 'one line');

@@ -24,7 +24,11 @@ function parseExpected(c: CorpusCase): { status: number; refusal?: unknown } {
 }
 
 const KIND_TYPES: Record<string, string | null> = {
-  json: 'application/json', text: 'text/plain', form: 'application/x-www-form-urlencoded', multipart: 'multipart/form-data; boundary=XB', bytes: null,
+  json: 'application/json',
+  text: 'text/plain',
+  form: 'application/x-www-form-urlencoded',
+  multipart: 'multipart/form-data; boundary=XB',
+  bytes: null,
 };
 
 /** The body column: `-` none, else `kind:payload` (the kind names the Content-Type). */
@@ -48,37 +52,55 @@ function parseHeaders(text: string, sub: (s: string) => string): Record<string, 
 describeEachEngine('admin API CSRF corpus over HTTP', (tdb) => {
   let h: CookieAdminHost;
   const values: Record<string, string> = {};
-  const sub = (s: string) => s.replace(/@([A-Z_]+)@/g, (whole, name: string) => {
-    if (!(name in values)) throw new Error(`unknown placeholder ${whole}`);
-    return values[name];
-  });
+  const sub = (s: string) =>
+    s.replace(/@([A-Z_]+)@/g, (whole, name: string) => {
+      if (!(name in values)) throw new Error(`unknown placeholder ${whole}`);
+      return values[name];
+    });
 
   before(async () => {
     h = await startCookieAdminHost(tdb().db);
     const ids = await seedTargets(h);
     const [a, b] = [await h.csrfOf(h.a), await h.csrfOf(h.b)];
     Object.assign(values, {
-      WF: String(ids.workflows), TASK: String(ids.tasks), RUN: String(ids.runs), DELIVERY: String(ids.deliveries), PERM: String(ids.permissions),
-      SESSION_A: h.a.sessionCookie, SESSION_B: h.b.sessionCookie, CSRF_A: a.cookie, CSRF_B: b.cookie, TOKEN_A: a.token, TOKEN_B: b.token,
-      BEARER_A: h.a.bearer, SELF: h.url, PORT: new URL(h.url).port,
+      WF: String(ids.workflows),
+      TASK: String(ids.tasks),
+      RUN: String(ids.runs),
+      DELIVERY: String(ids.deliveries),
+      PERM: String(ids.permissions),
+      SESSION_A: h.a.sessionCookie,
+      SESSION_B: h.b.sessionCookie,
+      CSRF_A: a.cookie,
+      CSRF_B: b.cookie,
+      TOKEN_A: a.token,
+      TOKEN_B: b.token,
+      BEARER_A: h.a.bearer,
+      SELF: h.url,
+      PORT: new URL(h.url).port,
     });
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   for (const c of cases) {
     const [method, path, headerText, bodySpec] = c.inputs;
-    test(caseTitle(c, `${method} ${path} ${headerText.replace(/\n/g, ' | ')} ${bodySpec}`), caseOptions(c), async () => {
-      const expected = parseExpected(c);
-      const { body, contentType } = parseBody(bodySpec, c.where);
-      const headers = { ...(contentType ? { 'content-type': contentType } : {}), ...parseHeaders(headerText, sub) };
-      const refused = [401, 403, 404, 415].includes(expected.status);
-      const before = refused ? await snapshotTables(h.context.db) : null;
-      const r = await h.send(method, sub(path), { headers, body: body === undefined ? undefined : sub(body) });
-      const what = `${c.where} (${c.reason}): ${r.status} ${r.text.slice(0, 300)}`;
-      assert.equal(r.status, expected.status, what);
-      if (expected.refusal) assert.deepEqual(r.json, expected.refusal, what);
-      if (expected.status === 415) assert.equal(r.json?.error?.code, 'unsupported_media_type', what);
-      if (before) assert.deepEqual(await snapshotTables(h.context.db), before, `${what}: nothing changed`);
-    });
+    test(
+      caseTitle(c, `${method} ${path} ${headerText.replace(/\n/g, ' | ')} ${bodySpec}`),
+      caseOptions(c),
+      async () => {
+        const expected = parseExpected(c);
+        const { body, contentType } = parseBody(bodySpec, c.where);
+        const headers = { ...(contentType ? { 'content-type': contentType } : {}), ...parseHeaders(headerText, sub) };
+        const refused = [401, 403, 404, 415].includes(expected.status);
+        const before = refused ? await snapshotTables(h.context.db) : null;
+        const r = await h.send(method, sub(path), { headers, body: body === undefined ? undefined : sub(body) });
+        const what = `${c.where} (${c.reason}): ${r.status} ${r.text.slice(0, 300)}`;
+        assert.equal(r.status, expected.status, what);
+        if (expected.refusal) assert.deepEqual(r.json, expected.refusal, what);
+        if (expected.status === 415) assert.equal(r.json?.error?.code, 'unsupported_media_type', what);
+        if (before) assert.deepEqual(await snapshotTables(h.context.db), before, `${what}: nothing changed`);
+      },
+    );
   }
 });

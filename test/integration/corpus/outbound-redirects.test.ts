@@ -14,18 +14,32 @@ import { request } from 'undici';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
-import { createGuardedAgent, isBlockedError, parseAllowlist, type CidrList } from '../../../module/outbound/url-guard.js';
+import {
+  createGuardedAgent,
+  isBlockedError,
+  parseAllowlist,
+  type CidrList,
+} from '../../../module/outbound/url-guard.js';
 import { caseOptions, caseTitle, casesOfKind, loadCorpus, parseDnsInput } from '../../corpus/parse-corpus.js';
 
 /** A receiver on 127.0.0.1:0 that logs every request path and answers with `answer`. */
-async function startReceiver(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, r) => r.end('ok')) {
+async function startReceiver(
+  answer: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, r) => r.end('ok'),
+) {
   const paths: string[] = [];
-  const server = http.createServer((req, res) => { paths.push(req.url ?? ''); req.resume(); req.on('end', () => answer(req, res)); });
+  const server = http.createServer((req, res) => {
+    paths.push(req.url ?? '');
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     paths,
     port: (server.address() as AddressInfo).port,
-    async close() { server.closeAllConnections(); await new Promise((r) => server.close(r)); },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
   };
 }
 
@@ -44,25 +58,48 @@ describeEachEngine('outbound corpus: redirects are never followed', (tdb) => {
       if (!a) return void res.writeHead(200).end('unexpected');
       res.writeHead(a.status, a.location === '' ? {} : { location: a.location }).end('moved');
     });
-    h = await createTestHost(tdb().db, { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [3600], retryJitter: 0, requestTimeoutMs: 2000 } });
+    h = await createTestHost(tdb().db, {
+      settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [3600], retryJitter: 0, requestTimeoutMs: 2000 },
+    });
   });
-  after(async () => { await h.close(); await rx.close(); await trap.close(); });
+  after(async () => {
+    await h.close();
+    await rx.close();
+    await trap.close();
+  });
 
   redirects.forEach((c, i) => {
     test(caseTitle(c), caseOptions(c), async () => {
       const path = `/case/${i}`;
       answers.set(path, { status: Number(c.inputs[0]), location: c.inputs[1].replaceAll('@TRAP@', String(trap.port)) });
-      const id = (await enqueueDelivery(tdb().db, {
-        webhookId: `msg_corpus_redirect_${i}`, runId: null, workflowId: null, taskId: null, eventType: null, module: null, recordId: null,
-        method: 'POST', url: `http://127.0.0.1:${rx.port}${path}`, headers: {}, contentType: 'application/json', body: '{}', originKey: null,
-      })).id;
+      const id = (
+        await enqueueDelivery(tdb().db, {
+          webhookId: `msg_corpus_redirect_${i}`,
+          runId: null,
+          workflowId: null,
+          taskId: null,
+          eventType: null,
+          module: null,
+          recordId: null,
+          method: 'POST',
+          url: `http://127.0.0.1:${rx.port}${path}`,
+          headers: {},
+          contentType: 'application/json',
+          body: '{}',
+          originKey: null,
+        })
+      ).id;
       await h.hookflow.worker.drain();
       const delivery = await tdb().db('hookflow_deliveries').where({ id }).first();
       const attempts = await tdb().db('hookflow_attempts').where({ delivery_id: id }).orderBy('attempt_no');
       assert.equal(attempts.length, 1, `${c.where}: exactly one attempt`);
       assert.equal(`${attempts[0].outcome} ${attempts[0].status_code}`, c.expected, `${c.where} (${c.reason})`);
       assert.notEqual(delivery.status, 'success', 'a redirect is never a successful delivery');
-      assert.deepEqual(rx.paths.filter((p) => !answers.has(p)), [], 'the receiver saw no followed request');
+      assert.deepEqual(
+        rx.paths.filter((p) => !answers.has(p)),
+        [],
+        'the receiver saw no followed request',
+      );
       assert.equal(rx.paths.filter((p) => p === path).length, 1, 'the delivery was sent once');
       assert.deepEqual(trap.paths, [], 'the redirect target was never contacted');
     });
@@ -77,18 +114,32 @@ function allowlist(text: string): CidrList {
 
 describe('outbound corpus: names resolving to blocked addresses never get a connection', () => {
   let rx: Awaited<ReturnType<typeof startReceiver>>;
-  before(async () => { rx = await startReceiver(); });
-  after(async () => { await rx.close(); });
+  before(async () => {
+    rx = await startReceiver();
+  });
+  after(async () => {
+    await rx.close();
+  });
   // Each test looks at what reached the receiver during it (also after a test that failed).
-  beforeEach(() => { rx.paths.length = 0; });
+  beforeEach(() => {
+    rx.paths.length = 0;
+  });
 
   const blocked = casesOfKind(loadCorpus('outbound-addresses.tsv', 3), 'dns').filter((c) => c.expected === 'block');
   for (const c of blocked) {
     test(caseTitle(c, c.inputs[1]), caseOptions(c), async () => {
       const { host, answers } = parseDnsInput(c.inputs[1]);
-      const agent = createGuardedAgent({ allowlist: allowlist(c.inputs[2]), timeoutMs: 2000, resolve: async () => answers });
+      const agent = createGuardedAgent({
+        allowlist: allowlist(c.inputs[2]),
+        timeoutMs: 2000,
+        resolve: async () => answers,
+      });
       try {
-        await assert.rejects(request(`http://${host}:${rx.port}/`, { dispatcher: agent }), (err) => isBlockedError(err), `${c.where} (${c.reason})`);
+        await assert.rejects(
+          request(`http://${host}:${rx.port}/`, { dispatcher: agent }),
+          (err) => isBlockedError(err),
+          `${c.where} (${c.reason})`,
+        );
         assert.deepEqual(rx.paths, [], 'nothing reached the receiver');
       } finally {
         await agent.close();
@@ -100,7 +151,9 @@ describe('outbound corpus: names resolving to blocked addresses never get a conn
     const refusing = createGuardedAgent({ allowlist: [], timeoutMs: 2000 });
     const allowing = createGuardedAgent({ allowlist: allowlist('127.0.0.1/32,::1/128'), timeoutMs: 2000 });
     try {
-      await assert.rejects(request(`http://localhost:${rx.port}/refused`, { dispatcher: refusing }), (err) => isBlockedError(err));
+      await assert.rejects(request(`http://localhost:${rx.port}/refused`, { dispatcher: refusing }), (err) =>
+        isBlockedError(err),
+      );
       assert.deepEqual(rx.paths, []);
       const res = await request(`http://localhost:${rx.port}/allowed`, { dispatcher: allowing });
       assert.equal(res.statusCode, 200);

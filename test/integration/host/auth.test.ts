@@ -23,22 +23,38 @@ for (const engine of testEngines()) {
     });
 
     /** Logs in through the real form (GET for the CSRF token, then POST); returns the jar. */
-    async function login(email: string, password: string, next?: string): Promise<{ jar: CookieJar; res: Awaited<ReturnType<typeof call>> }> {
+    async function login(
+      email: string,
+      password: string,
+      next?: string,
+    ): Promise<{ jar: CookieJar; res: Awaited<ReturnType<typeof call>> }> {
       const jar = new CookieJar();
-      const page = await call(`${t.url}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`, { headers: { accept: HTML } });
+      const page = await call(`${t.url}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`, {
+        headers: { accept: HTML },
+      });
       assert.equal(page.status, 200);
       jar.absorb(page.headers);
       const csrf = hiddenInput(page.text, '_csrf');
       assert.ok(csrf, 'login form carries a CSRF token');
       const form = new URLSearchParams({ _csrf: csrf, email, password, next: hiddenInput(page.text, 'next') ?? '/' });
-      const res = await call(`${t.url}/login`, { method: 'POST', body: form.toString(), headers: { 'content-type': FORM, accept: HTML }, cookie: jar.header() });
+      const res = await call(`${t.url}/login`, {
+        method: 'POST',
+        body: form.toString(),
+        headers: { 'content-type': FORM, accept: HTML },
+        cookie: jar.header(),
+      });
       jar.absorb(res.headers);
       return { jar, res };
     }
 
     test('the records API refuses a missing, malformed or unknown token with 401 JSON', async () => {
       const api = `${t.url}/api/records/Deals`;
-      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic YWRtaW46YWRtaW4=' }, { authorization: 'Bearer' }] as Array<Record<string, string>>) {
+      for (const headers of [
+        {},
+        { authorization: 'Bearer nope' },
+        { authorization: 'Basic YWRtaW46YWRtaW4=' },
+        { authorization: 'Bearer' },
+      ] as Array<Record<string, string>>) {
         const res = await call(api, { headers });
         assert.equal(res.status, 401, JSON.stringify(headers));
         assert.equal(res.body.error.code, 'unauthorized');
@@ -55,7 +71,11 @@ for (const engine of testEngines()) {
     });
 
     test('a deactivated user is refused', async () => {
-      const u = await t.host.services.users.createUser({ name: 'Gone', email: `gone-${engine}@example.com`, password: 'password-gone' });
+      const u = await t.host.services.users.createUser({
+        name: 'Gone',
+        email: `gone-${engine}@example.com`,
+        password: 'password-gone',
+      });
       const token = await t.host.services.users.setApiToken(u.id);
       assert.equal((await call(`${t.url}/api/modules`, { token })).status, 200);
       await tdb.db('crm_users').where({ id: u.id }).update({ active: false });
@@ -66,7 +86,13 @@ for (const engine of testEngines()) {
     test('requireAdmin: admin token passes with res.locals.user, non-admin gets 403, anonymous 401 or a login redirect', async () => {
       const ok = await call(whoami, { token: t.admin.token });
       assert.equal(ok.status, 200);
-      assert.deepEqual(ok.body.user, { id: t.admin.id, name: 'admin', email: t.admin.email, active: true, isAdmin: true });
+      assert.deepEqual(ok.body.user, {
+        id: t.admin.id,
+        name: 'admin',
+        email: t.admin.email,
+        active: true,
+        isAdmin: true,
+      });
 
       const forbidden = await call(whoami, { token: t.sales.token });
       assert.equal(forbidden.status, 403);
@@ -78,7 +104,10 @@ for (const engine of testEngines()) {
 
       const anonymousBrowser = await call(`${whoami}?tab=a&b=1`, { headers: { accept: HTML } });
       assert.equal(anonymousBrowser.status, 302);
-      assert.equal(anonymousBrowser.headers.get('location'), `/login?next=${encodeURIComponent(`${t.host.manifest.routes.admin}/whoami?tab=a&b=1`)}`);
+      assert.equal(
+        anonymousBrowser.headers.get('location'),
+        `/login?next=${encodeURIComponent(`${t.host.manifest.routes.admin}/whoami?tab=a&b=1`)}`,
+      );
 
       const anonymousPost = await call(whoami, { method: 'POST', headers: { accept: HTML } });
       assert.equal(anonymousPost.status, 401);
@@ -91,14 +120,25 @@ for (const engine of testEngines()) {
 
     test('login form: CSRF required, wrong password refused, then an admin session works everywhere', async () => {
       // No CSRF token at all.
-      const noToken = await call(`${t.url}/login`, { method: 'POST', body: new URLSearchParams({ email: t.admin.email, password: t.admin.password }).toString(), headers: { 'content-type': FORM, accept: HTML } });
+      const noToken = await call(`${t.url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ email: t.admin.email, password: t.admin.password }).toString(),
+        headers: { 'content-type': FORM, accept: HTML },
+      });
       assert.equal(noToken.status, 403);
-      assert.equal(noToken.headers.getSetCookie().some((c) => c.startsWith('crm_session=')), false);
+      assert.equal(
+        noToken.headers.getSetCookie().some((c) => c.startsWith('crm_session=')),
+        false,
+      );
 
       // A token copied without its cookies (what a cross-site form could send) fails too.
       const page = await call(`${t.url}/login`, { headers: { accept: HTML } });
       const stolen = hiddenInput(page.text, '_csrf')!;
-      const noCookies = await call(`${t.url}/login`, { method: 'POST', body: new URLSearchParams({ _csrf: stolen, email: t.admin.email, password: t.admin.password }).toString(), headers: { 'content-type': FORM } });
+      const noCookies = await call(`${t.url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ _csrf: stolen, email: t.admin.email, password: t.admin.password }).toString(),
+        headers: { 'content-type': FORM },
+      });
       assert.equal(noCookies.status, 403);
 
       const wrong = await login(t.admin.email, 'wrong password');
@@ -161,14 +201,24 @@ for (const engine of testEngines()) {
 
     test('logout needs the CSRF token and then ends the session', async () => {
       const { jar } = await login(t.admin.email, t.admin.password);
-      const refused = await call(`${t.url}/logout`, { method: 'POST', body: '', headers: { 'content-type': FORM, accept: HTML }, cookie: jar.header() });
+      const refused = await call(`${t.url}/logout`, {
+        method: 'POST',
+        body: '',
+        headers: { 'content-type': FORM, accept: HTML },
+        cookie: jar.header(),
+      });
       assert.equal(refused.status, 403);
       assert.equal((await call(whoami, { cookie: jar.header() })).status, 200, 'still logged in');
 
       const home = await call(`${t.url}/`, { cookie: jar.header(), headers: { accept: HTML } });
       jar.absorb(home.headers);
       const csrf = hiddenInput(home.text, '_csrf')!;
-      const out = await call(`${t.url}/logout`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }).toString(), headers: { 'content-type': FORM, accept: HTML }, cookie: jar.header() });
+      const out = await call(`${t.url}/logout`, {
+        method: 'POST',
+        body: new URLSearchParams({ _csrf: csrf }).toString(),
+        headers: { 'content-type': FORM, accept: HTML },
+        cookie: jar.header(),
+      });
       assert.equal(out.status, 303);
       assert.equal(out.headers.get('location'), '/login');
       const oldCookie = `crm_session=${jar.get('crm_session')}`;
@@ -218,10 +268,13 @@ for (const engine of testEngines()) {
       const page = await call(`${t.url}/login`, { headers: { accept: HTML } });
       jar.absorb(page.headers);
       const csrf = hiddenInput(page.text, '_csrf')!;
-      const attempt = (password: string) => call(`${t.url}/login`, {
-        method: 'POST', cookie: jar.header(), headers: { 'content-type': FORM, accept: HTML },
-        body: new URLSearchParams({ _csrf: csrf, email: t.admin.email, password }).toString(),
-      });
+      const attempt = (password: string) =>
+        call(`${t.url}/login`, {
+          method: 'POST',
+          cookie: jar.header(),
+          headers: { 'content-type': FORM, accept: HTML },
+          body: new URLSearchParams({ _csrf: csrf, email: t.admin.email, password }).toString(),
+        });
       // A successful login does not use up the allowance.
       assert.equal((await attempt(t.admin.password)).status, 303);
       for (let i = 0; i < 3; i++) assert.equal((await attempt('wrong')).status, 401);

@@ -11,7 +11,9 @@ function tmp(): string {
   dirs.push(dir);
   return dir;
 }
-after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const KEY = 'a'.repeat(64);
 
@@ -27,7 +29,10 @@ function errorOf(env: Record<string, string>): HostConfigError {
 
 describe('host config', () => {
   test('DATABASE_URL with an unknown scheme names the variable and the fix', () => {
-    assert.equal(errorOf({ DATABASE_URL: 'foo://x' }).message, 'DATABASE_URL: unsupported scheme foo; use sqlite: or mysql://');
+    assert.equal(
+      errorOf({ DATABASE_URL: 'foo://x' }).message,
+      'DATABASE_URL: unsupported scheme foo; use sqlite: or mysql://',
+    );
   });
 
   test('defaults', () => {
@@ -47,7 +52,10 @@ describe('host config', () => {
 
   test('BASE_URL follows PORT by default and loses its trailing slash', () => {
     assert.equal(loadHostConfig({ HOOKFLOW_SECRET_KEY: KEY, PORT: '8080' }).baseUrl, 'http://localhost:8080');
-    assert.equal(loadHostConfig({ HOOKFLOW_SECRET_KEY: KEY, BASE_URL: 'https://crm.example/' }).baseUrl, 'https://crm.example');
+    assert.equal(
+      loadHostConfig({ HOOKFLOW_SECRET_KEY: KEY, BASE_URL: 'https://crm.example/' }).baseUrl,
+      'https://crm.example',
+    );
   });
 
   test('empty strings count as unset', () => {
@@ -78,7 +86,11 @@ describe('host config', () => {
   });
 
   test('booleans and mysql URLs parse', () => {
-    const config = loadHostConfig({ HOOKFLOW_SECRET_KEY: KEY, HOOKFLOW_IN_PROCESS_WORKER: 'false', DATABASE_URL: 'mysql://root@127.0.0.1:3306/crm' });
+    const config = loadHostConfig({
+      HOOKFLOW_SECRET_KEY: KEY,
+      HOOKFLOW_IN_PROCESS_WORKER: 'false',
+      DATABASE_URL: 'mysql://root@127.0.0.1:3306/crm',
+    });
     assert.equal(config.inProcessWorker, false);
     assert.equal(config.database.engine, 'mysql');
   });
@@ -95,7 +107,10 @@ describe('host config', () => {
   test('a corrupt secret.key is refused, not replaced', () => {
     const dataDir = tmp();
     fs.writeFileSync(path.join(dataDir, 'secret.key'), 'garbage');
-    assert.throws(() => loadHostConfig({ HOOKFLOW_DATA_DIR: dataDir }), /^HostConfigError: HOOKFLOW_SECRET_KEY: .*secret\.key does not hold 32 bytes/);
+    assert.throws(
+      () => loadHostConfig({ HOOKFLOW_DATA_DIR: dataDir }),
+      /^HostConfigError: HOOKFLOW_SECRET_KEY: .*secret\.key does not hold 32 bytes/,
+    );
     assert.equal(fs.readFileSync(path.join(dataDir, 'secret.key'), 'utf8'), 'garbage');
   });
 

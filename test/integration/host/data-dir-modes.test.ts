@@ -32,11 +32,17 @@ function scratch(t: TestContext): { root: string; keep(server: RunningServer): R
   return { root, keep: (server) => (running = server) };
 }
 
-const start = (config: HostConfig) => startServer(config, { installer: createFakeInstaller().installer, print: () => undefined, handleSignals: false });
+const start = (config: HostConfig) =>
+  startServer(config, { installer: createFakeInstaller().installer, print: () => undefined, handleSignals: false });
 
 /** Sends one mail through the host's own file mailer; returns the .eml path. */
 async function sendMail(server: RunningServer, config: HostConfig): Promise<string> {
-  const sent = await server.host.services.mailer.sendMail({ from: config.mailFrom, to: 'ada@example.com', subject: 'Mode check', text: 'hello' }) as { file?: string };
+  const sent = (await server.host.services.mailer.sendMail({
+    from: config.mailFrom,
+    to: 'ada@example.com',
+    subject: 'Mode check',
+    text: 'hello',
+  })) as { file?: string };
   assert.ok(sent.file, 'the file mailer wrote an .eml');
   return sent.file;
 }
@@ -45,21 +51,42 @@ test('a first start creates every data file and folder owner-only', async (t) =>
   const { root, keep } = scratch(t);
   const dataDir = path.join(root, 'data'); // does not exist yet: the host creates it
   // No HOOKFLOW_SECRET_KEY: the key is generated into the data dir, as on a first `npm start`.
-  const config = loadHostConfig({ DATABASE_URL: `sqlite:${path.join(dataDir, 'hookflow.sqlite')}`, HOOKFLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' });
+  const config = loadHostConfig({
+    DATABASE_URL: `sqlite:${path.join(dataDir, 'hookflow.sqlite')}`,
+    HOOKFLOW_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+  });
   const server = keep(await start(config));
   const eml = await sendMail(server, config);
   const db = path.join(dataDir, 'hookflow.sqlite');
-  await waitFor('the SQLite -wal and -shm files', 10_000, () => fs.existsSync(`${db}-wal`) && fs.existsSync(`${db}-shm`));
+  await waitFor(
+    'the SQLite -wal and -shm files',
+    10_000,
+    () => fs.existsSync(`${db}-wal`) && fs.existsSync(`${db}-shm`),
+  );
 
-  const modes = Object.fromEntries([
-    ['data dir', dataDir], ['secret.key', path.join(dataDir, 'secret.key')],
-    ['demo-credentials.json', path.join(dataDir, 'demo-credentials.json')],
-    ['sqlite', db], ['sqlite -wal', `${db}-wal`], ['sqlite -shm', `${db}-shm`],
-    ['mail dir', path.join(dataDir, 'mail')], ['.eml', eml],
-  ].map(([name, file]) => [name, modeOf(file)]));
+  const modes = Object.fromEntries(
+    [
+      ['data dir', dataDir],
+      ['secret.key', path.join(dataDir, 'secret.key')],
+      ['demo-credentials.json', path.join(dataDir, 'demo-credentials.json')],
+      ['sqlite', db],
+      ['sqlite -wal', `${db}-wal`],
+      ['sqlite -shm', `${db}-shm`],
+      ['mail dir', path.join(dataDir, 'mail')],
+      ['.eml', eml],
+    ].map(([name, file]) => [name, modeOf(file)]),
+  );
   assert.deepEqual(modes, {
-    'data dir': '700', 'secret.key': '600', 'demo-credentials.json': '600',
-    sqlite: '600', 'sqlite -wal': '600', 'sqlite -shm': '600', 'mail dir': '700', '.eml': '600',
+    'data dir': '700',
+    'secret.key': '600',
+    'demo-credentials.json': '600',
+    sqlite: '600',
+    'sqlite -wal': '600',
+    'sqlite -shm': '600',
+    'mail dir': '700',
+    '.eml': '600',
   });
 });
 
@@ -67,14 +94,22 @@ test('with the key from the environment and the database elsewhere, the demo cre
   const { root, keep } = scratch(t);
   const dataDir = path.join(root, 'data');
   const config = loadHostConfig({
-    DATABASE_URL: `sqlite:${path.join(root, 'hookflow.sqlite')}`, HOOKFLOW_DATA_DIR: dataDir,
-    HOOKFLOW_SECRET_KEY: 'c'.repeat(64), PORT: '0', LOG_LEVEL: 'silent',
+    DATABASE_URL: `sqlite:${path.join(root, 'hookflow.sqlite')}`,
+    HOOKFLOW_DATA_DIR: dataDir,
+    HOOKFLOW_SECRET_KEY: 'c'.repeat(64),
+    PORT: '0',
+    LOG_LEVEL: 'silent',
   });
   assert.equal(fs.existsSync(dataDir), false, 'nothing before start-up created it');
   const server = keep(await start(config));
   const eml = await sendMail(server, config);
   assert.deepEqual(
-    { dir: modeOf(dataDir), credentials: modeOf(path.join(dataDir, 'demo-credentials.json')), mail: modeOf(path.join(dataDir, 'mail')), eml: modeOf(eml) },
+    {
+      dir: modeOf(dataDir),
+      credentials: modeOf(path.join(dataDir, 'demo-credentials.json')),
+      mail: modeOf(path.join(dataDir, 'mail')),
+      eml: modeOf(eml),
+    },
     { dir: '700', credentials: '600', mail: '700', eml: '600' },
   );
 });

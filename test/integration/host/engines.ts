@@ -5,7 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { availableEngines, createTestDatabase as createShared, type EngineName, type TestDatabase as Shared } from '../../helpers/engines.js';
+import {
+  availableEngines,
+  createTestDatabase as createShared,
+  type EngineName,
+  type TestDatabase as Shared,
+} from '../../helpers/engines.js';
 
 export type { EngineName };
 
@@ -23,7 +28,10 @@ export async function createTestDatabase(engine: EngineName): Promise<TestDataba
   const shared = await createShared(engine);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-host-'));
   return {
-    engine, db: shared.db, url: shared.url, dir,
+    engine,
+    db: shared.db,
+    url: shared.url,
+    dir,
     async cleanup() {
       await shared.destroy();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -62,19 +62,44 @@ export function createFakeInstaller(): { installer: ModuleInstaller<FakeHookflow
     };
     const adminRouter = express.Router();
     adminRouter.use(host.requireAdmin);
-    adminRouter.get('/whoami', (_req, res) => { res.json({ user: res.locals.user }); });
+    adminRouter.get('/whoami', (_req, res) => {
+      res.json({ user: res.locals.user });
+    });
     const inboundRouter = express.Router();
-    inboundRouter.get('/ping', (_req, res) => { res.json({ inbound: true }); });
-    const hooks: RecordHooks = { recordCreated: hook('created'), recordUpdated: hook('updated'), recordDeleted: hook('deleted') };
+    inboundRouter.get('/ping', (_req, res) => {
+      res.json({ inbound: true });
+    });
+    const hooks: RecordHooks = {
+      recordCreated: hook('created'),
+      recordUpdated: hook('updated'),
+      recordDeleted: hook('deleted'),
+    };
     Object.assign(fake, {
-      calls: [], throwOn: new Set<HookKind>(), logTable: FAKE_LOG_TABLE, uninstalled: false,
+      calls: [],
+      throwOn: new Set<HookKind>(),
+      logTable: FAKE_LOG_TABLE,
+      uninstalled: false,
       installOptions: options,
       hooks,
-      inboundRouter, adminRouter,
-      worker: { start: () => { worker = true; }, stop: async () => { worker = false; } } as InstalledHookflow['worker'],
-      healthHandler: (_req, res) => { res.json({ status: 'ok', fake: true }); },
+      inboundRouter,
+      adminRouter,
+      worker: {
+        start: () => {
+          worker = true;
+        },
+        stop: async () => {
+          worker = false;
+        },
+      } as InstalledHookflow['worker'],
+      healthHandler: (_req, res) => {
+        res.json({ status: 'ok', fake: true });
+      },
       shortUrl: () => `${host.baseUrl}/wf`,
-      uninstall: async () => { await fake.worker.stop(); host.attachHooks(null); fake.uninstalled = true; },
+      uninstall: async () => {
+        await fake.worker.stop();
+        host.attachHooks(null);
+        fake.uninstalled = true;
+      },
     } satisfies Partial<FakeHookflow>);
     Object.defineProperty(fake, 'workerRunning', { get: () => worker });
     // Like the real install(): hooks attached before the worker starts.
@@ -115,11 +140,18 @@ export function testConfig(tdb: TestDatabase, env: Record<string, string> = {}):
 }
 
 /** Starts a host on the test database. Creates an admin and a non-admin user with tokens. */
-export async function startTestHost(tdb: TestDatabase, opts: { loginRateLimit?: LoginRateLimit } = {}): Promise<TestHost> {
+export async function startTestHost(
+  tdb: TestDatabase,
+  opts: { loginRateLimit?: LoginRateLimit } = {},
+): Promise<TestHost> {
   const config = testConfig(tdb);
   const fakeInstaller = createFakeInstaller();
   const host = await createHostApp({
-    db: tdb.db, config, logger: pino({ level: 'silent' }), installer: fakeInstaller.installer, loginRateLimit: opts.loginRateLimit,
+    db: tdb.db,
+    config,
+    logger: pino({ level: 'silent' }),
+    installer: fakeInstaller.installer,
+    loginRateLimit: opts.loginRateLimit,
   });
   const tag = crypto.randomBytes(4).toString('hex');
   const makeUser = async (name: string, isAdmin: boolean): Promise<TestUser> => {
@@ -135,7 +167,10 @@ export async function startTestHost(tdb: TestDatabase, opts: { loginRateLimit?: 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const close = async () => {
-    await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
     await host.close();
   };
   return { url, host, fake: fakeInstaller.get()!, config, admin, sales, close };
@@ -144,7 +179,14 @@ export async function startTestHost(tdb: TestDatabase, opts: { loginRateLimit?: 
 /** fetch with `redirect: manual` and JSON helpers. */
 export async function call(
   url: string,
-  opts: { method?: string; token?: string; json?: unknown; body?: string; headers?: Record<string, string>; cookie?: string } = {},
+  opts: {
+    method?: string;
+    token?: string;
+    json?: unknown;
+    body?: string;
+    headers?: Record<string, string>;
+    cookie?: string;
+  } = {},
 ): Promise<{ status: number; headers: Headers; body: any; text: string }> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -157,7 +199,11 @@ export async function call(
   const res = await fetch(url, { method: opts.method ?? 'GET', headers, body, redirect: 'manual' });
   const text = await res.text();
   let parsed: unknown = undefined;
-  try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 

@@ -13,7 +13,9 @@ for (const engine of testEngines()) {
     let tdb: TestDatabase;
     const running: RunningServer<FakeHookflow>[] = [];
 
-    before(async () => { tdb = await createTestDatabase(engine); });
+    before(async () => {
+      tdb = await createTestDatabase(engine);
+    });
     after(async () => {
       for (const r of running) await r.close();
       await tdb?.cleanup();
@@ -35,7 +37,9 @@ for (const engine of testEngines()) {
         installer: fake.installer,
         print: (line) => lines.push(line),
         handleSignals: false,
-        seedWorkflows: async ({ host, seed }) => { seeded.push({ host: Boolean(host.hookflow), admin: seed.admin.email }); },
+        seedWorkflows: async ({ host, seed }) => {
+          seeded.push({ host: Boolean(host.hookflow), admin: seed.admin.email });
+        },
       });
       running.push(server);
       return { server, lines, fake: fake.get()!, seeded, config };
@@ -50,12 +54,18 @@ for (const engine of testEngines()) {
       assert.ok(text.includes(`${config.baseUrl}${server.host.manifest.settings.url}`));
       assert.match(text, new RegExp(`Inbound short URL +${config.baseUrl}${server.host.manifest.routes.inbound}`));
       assert.ok(text.includes(`admin@example.com / ${creds.admin.password}`));
-      assert.ok(text.includes(`curl -H 'Authorization: Bearer ${creds.admin.token}' ${config.baseUrl}/api/records/Deals`));
+      assert.ok(
+        text.includes(`curl -H 'Authorization: Bearer ${creds.admin.token}' ${config.baseUrl}/api/records/Deals`),
+      );
       assert.deepEqual(seeded, [{ host: true, admin: 'admin@example.com' }]);
       assert.equal(fake.workerRunning, true, 'in-process worker started by default');
       const health = await call(`${server.url}/healthz`);
       assert.equal(health.status, 200);
-      assert.deepEqual(health.body, { status: 'ok', fake: true }, "the host serves Hookflow's health handler at /healthz, without a login");
+      assert.deepEqual(
+        health.body,
+        { status: 'ok', fake: true },
+        "the host serves Hookflow's health handler at /healthz, without a login",
+      );
 
       const file = path.join(config.dataDir, 'demo-credentials.json');
       assert.equal(fs.statSync(file).mode & 0o777, 0o600);
@@ -71,7 +81,11 @@ for (const engine of testEngines()) {
       assert.equal(new Set(deals.map((d: { fields: { stage: string } }) => d.fields.stage)).size, 3);
       assert.equal(new Set(deals.map((d: { ownerUserId: number }) => d.ownerUserId)).size, 2);
       const own = (await call(`${server.url}/api/records/Deals`, { token: creds.sales.token })).body;
-      assert.deepEqual({ total: own.total, owners: [...new Set(own.records.map((d: { ownerUserId: number }) => d.ownerUserId))] }, { total: 2, owners: [server.seed!.sales.id] }, 'the sales user sees their own deals');
+      assert.deepEqual(
+        { total: own.total, owners: [...new Set(own.records.map((d: { ownerUserId: number }) => d.ownerUserId))] },
+        { total: 2, owners: [server.seed!.sales.id] },
+        'the sales user sees their own deals',
+      );
       const admin = await server.host.services.users.verifyPassword('admin@example.com', creds.admin.password);
       assert.equal(admin?.name, 'Ada Admin');
       assert.equal(admin?.isAdmin, true);
@@ -81,7 +95,11 @@ for (const engine of testEngines()) {
       assert.equal(fake.calls.filter((c) => c.kind === 'created').length, 9, 'seeding goes through the hooks');
 
       // The demo receivers the seeded workflows point at.
-      const invoice = await call(`${server.url}/demo/accounting/invoices`, { method: 'POST', json: { deal: { id: 1 } }, headers: { 'webhook-id': 'msg_1' } });
+      const invoice = await call(`${server.url}/demo/accounting/invoices`, {
+        method: 'POST',
+        json: { deal: { id: 1 } },
+        headers: { 'webhook-id': 'msg_1' },
+      });
       assert.equal(invoice.status, 201);
       assert.match(invoice.body.invoice_id, /^INV-[0-9A-F]{8}$/);
       assert.equal((await call(`${server.url}/demo/accounting/invoices`)).status, 401);
@@ -109,15 +127,24 @@ for (const engine of testEngines()) {
       assert.equal((await call(`${server.url}/api/records/Deals`, { token: first.admin.token })).body.total, 3);
       await server.close();
 
-      const withEnv = await start({ HOOKFLOW_DEMO_ADMIN_PASSWORD: 'from-the-env-1', HOOKFLOW_DEMO_ADMIN_TOKEN: 'env-token-0123456789abcdef' }, own);
-      assert.equal((await call(`${withEnv.server.url}/api/modules`, { token: 'env-token-0123456789abcdef' })).status, 200);
+      const withEnv = await start(
+        { HOOKFLOW_DEMO_ADMIN_PASSWORD: 'from-the-env-1', HOOKFLOW_DEMO_ADMIN_TOKEN: 'env-token-0123456789abcdef' },
+        own,
+      );
+      assert.equal(
+        (await call(`${withEnv.server.url}/api/modules`, { token: 'env-token-0123456789abcdef' })).status,
+        200,
+      );
       assert.equal((await call(`${withEnv.server.url}/api/modules`, { token: first.admin.token })).status, 401);
       assert.ok(await withEnv.server.host.services.users.verifyPassword('admin@example.com', 'from-the-env-1'));
       await withEnv.server.close();
     });
 
     test('the banner never prints a password or token that came from the environment', async () => {
-      const env = { HOOKFLOW_DEMO_ADMIN_PASSWORD: 'env-password-secret', HOOKFLOW_DEMO_ADMIN_TOKEN: 'env-token-secret-0123456789' };
+      const env = {
+        HOOKFLOW_DEMO_ADMIN_PASSWORD: 'env-password-secret',
+        HOOKFLOW_DEMO_ADMIN_TOKEN: 'env-token-secret-0123456789',
+      };
       const { server, lines } = await start(env);
       const text = lines.join('\n');
       assert.ok(!text.includes(env.HOOKFLOW_DEMO_ADMIN_PASSWORD), 'password not printed');
@@ -125,8 +152,17 @@ for (const engine of testEngines()) {
       assert.ok(text.includes('Demo admin login   admin@example.com / (from HOOKFLOW_DEMO_ADMIN_PASSWORD)'), text);
       assert.ok(text.includes('Demo admin token   (from HOOKFLOW_DEMO_ADMIN_TOKEN)'), text);
       // The curl line stays ready to paste: the shell supplies the token.
-      assert.ok(text.includes(`curl -H "Authorization: Bearer $HOOKFLOW_DEMO_ADMIN_TOKEN" ${server.host.context.baseUrl}/api/records/Deals`), text);
-      assert.equal((await call(`${server.url}/api/modules`, { token: env.HOOKFLOW_DEMO_ADMIN_TOKEN })).status, 200, 'the env token still works');
+      assert.ok(
+        text.includes(
+          `curl -H "Authorization: Bearer $HOOKFLOW_DEMO_ADMIN_TOKEN" ${server.host.context.baseUrl}/api/records/Deals`,
+        ),
+        text,
+      );
+      assert.equal(
+        (await call(`${server.url}/api/modules`, { token: env.HOOKFLOW_DEMO_ADMIN_TOKEN })).status,
+        200,
+        'the env token still works',
+      );
       await server.close();
 
       // Only the password from the environment: the generated token is still shown, once per start.
@@ -144,8 +180,12 @@ for (const engine of testEngines()) {
       const fake = createFakeInstaller();
       await assert.rejects(
         startServer(testConfig(tdb, { PORT: '0' }), {
-          installer: fake.installer, print: () => {}, handleSignals: false,
-          seedWorkflows: async () => { throw new Error('seed failed'); },
+          installer: fake.installer,
+          print: () => {},
+          handleSignals: false,
+          seedWorkflows: async () => {
+            throw new Error('seed failed');
+          },
         }),
         /seed failed/,
       );
@@ -163,7 +203,11 @@ for (const engine of testEngines()) {
       const { server } = await start();
       const fake = createFakeInstaller();
       await assert.rejects(
-        startServer(testConfig(tdb, { PORT: String(server.port), HOST: '127.0.0.1' }), { installer: fake.installer, print: () => {}, handleSignals: false }),
+        startServer(testConfig(tdb, { PORT: String(server.port), HOST: '127.0.0.1' }), {
+          installer: fake.installer,
+          print: () => {},
+          handleSignals: false,
+        }),
         /EADDRINUSE/,
       );
       assert.equal(fake.get(), undefined, 'the port is taken first, so nothing was installed');
@@ -174,8 +218,12 @@ for (const engine of testEngines()) {
 
 describe('createHostApp start-up failures', () => {
   let tdb: TestDatabase;
-  before(async () => { tdb = await createTestDatabase('sqlite'); });
-  after(async () => { await tdb?.cleanup(); });
+  before(async () => {
+    tdb = await createTestDatabase('sqlite');
+  });
+  after(async () => {
+    await tdb?.cleanup();
+  });
 
   test('a bad manifest stops start-up with its one-line message, before install', async () => {
     const file = path.join(tdb.dir, 'manifest.json');
@@ -183,7 +231,13 @@ describe('createHostApp start-up failures', () => {
     fs.writeFileSync(file, JSON.stringify({ ...good, routes: { ...good.routes, inbound: 'wf' } }));
     const fake = createFakeInstaller();
     await assert.rejects(
-      createHostApp({ db: tdb.db, config: testConfig(tdb), logger: pino({ level: 'silent' }), installer: fake.installer, manifestFile: file }),
+      createHostApp({
+        db: tdb.db,
+        config: testConfig(tdb),
+        logger: pino({ level: 'silent' }),
+        installer: fake.installer,
+        manifestFile: file,
+      }),
       (err: Error) => err.message === `manifest ${file}: routes.inbound must be an absolute path like /wf`,
     );
     assert.equal(fake.get(), undefined);
@@ -191,7 +245,14 @@ describe('createHostApp start-up failures', () => {
 
   test('an installer error propagates', async () => {
     await assert.rejects(
-      createHostApp({ db: tdb.db, config: testConfig(tdb), logger: pino({ level: 'silent' }), installer: async () => { throw new Error('setting retryJitter: too big'); } }),
+      createHostApp({
+        db: tdb.db,
+        config: testConfig(tdb),
+        logger: pino({ level: 'silent' }),
+        installer: async () => {
+          throw new Error('setting retryJitter: too big');
+        },
+      }),
       /setting retryJitter: too big/,
     );
   });

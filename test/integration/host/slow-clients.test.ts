@@ -40,11 +40,17 @@ function trickle(port: number, head: string, unit: string): Promise<Trickle> {
     const deadline = setTimeout(() => {
       clearInterval(pace);
       socket.destroy();
-      reject(new Error(`the server kept a trickling socket open for ${DEADLINE_MS} ms (wrote ${result.written} chunks)`));
+      reject(
+        new Error(`the server kept a trickling socket open for ${DEADLINE_MS} ms (wrote ${result.written} chunks)`),
+      );
     }, DEADLINE_MS);
     socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => { result.received += chunk; });
-    socket.on('error', () => { result.reset = true; });
+    socket.on('data', (chunk: string) => {
+      result.received += chunk;
+    });
+    socket.on('error', () => {
+      result.reset = true;
+    });
     socket.on('close', () => {
       clearInterval(pace);
       clearTimeout(deadline);
@@ -68,7 +74,10 @@ describe('slow clients on the reference host', () => {
   before(async () => {
     tdb = await createTestDatabase('sqlite');
     server = await startServer(testConfig(tdb, { PORT: '0' }), {
-      installer: createFakeInstaller().installer, print: () => undefined, handleSignals: false, httpTimeouts: TIMEOUTS,
+      installer: createFakeInstaller().installer,
+      print: () => undefined,
+      handleSignals: false,
+      httpTimeouts: TIMEOUTS,
     });
   });
   after(async () => {
@@ -79,7 +88,10 @@ describe('slow clients on the reference host', () => {
   test('trickled headers get a 408 and the socket is closed', async () => {
     const started = Date.now();
     const result = await trickle(server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-Slow: 1\r\n');
-    assert.ok(/^HTTP\/1\.1 408 /.test(result.received) || (result.reset && result.received === ''), `408 Request Timeout (or a reset), not an answer: ${result.received}`);
+    assert.ok(
+      /^HTTP\/1\.1 408 /.test(result.received) || (result.reset && result.received === ''),
+      `408 Request Timeout (or a reset), not an answer: ${result.received}`,
+    );
     assert.ok(result.written > 0, 'the client was still sending when it was cut off');
     assert.ok(Date.now() - started >= TIMEOUTS.headersMs, 'not cut before the limit');
   });
@@ -88,13 +100,25 @@ describe('slow clients on the reference host', () => {
     const token = server.seed!.credentials.admin.token;
     const before = (await server.db('crm_records').count({ n: '*' }))[0].n;
     const head = [
-      'POST /api/records/Deals HTTP/1.1', 'Host: 127.0.0.1', `Authorization: Bearer ${token}`,
-      'Content-Type: application/json', 'Content-Length: 100000', '', '{"fields":{"title":"',
+      'POST /api/records/Deals HTTP/1.1',
+      'Host: 127.0.0.1',
+      `Authorization: Bearer ${token}`,
+      'Content-Type: application/json',
+      'Content-Length: 100000',
+      '',
+      '{"fields":{"title":"',
     ].join('\r\n');
     const result = await trickle(server.port, head, 'x');
-    assert.ok(/^HTTP\/1\.1 408 /.test(result.received) || (result.reset && result.received === ''), `408 or a reset, not an answer: ${result.received}`);
+    assert.ok(
+      /^HTTP\/1\.1 408 /.test(result.received) || (result.reset && result.received === ''),
+      `408 or a reset, not an answer: ${result.received}`,
+    );
     assert.ok(result.written > 0);
     assert.equal((await server.db('crm_records').count({ n: '*' }))[0].n, before);
-    assert.equal((await call(`${server.url}/api/records/Deals`, { token })).status, 200, 'a prompt client is still served');
+    assert.equal(
+      (await call(`${server.url}/api/records/Deals`, { token })).status,
+      200,
+      'a prompt client is still served',
+    );
   });
 });

@@ -10,7 +10,12 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/engines.js'
 
 function fakeConnection() {
   const prepared: string[] = [];
-  const conn = { prepare: (sql: string) => { prepared.push(sql); return { sql, n: prepared.length }; } };
+  const conn = {
+    prepare: (sql: string) => {
+      prepared.push(sql);
+      return { sql, n: prepared.length };
+    },
+  };
   return { conn, prepared };
 }
 
@@ -38,18 +43,32 @@ describe('SQLite statement cache', () => {
 
   describe('through knex on a real SQLite file', () => {
     let tdb: TestDatabase;
-    after(async () => { await tdb?.destroy(); });
+    after(async () => {
+      await tdb?.destroy();
+    });
 
     test('reused statements read, write and survive a schema change', async () => {
       tdb = await createTestDatabase('sqlite');
       const { db } = tdb;
-      await db.schema.createTable('t', (t) => { t.increments('id'); t.string('name'); });
+      await db.schema.createTable('t', (t) => {
+        t.increments('id');
+        t.string('name');
+      });
       for (const name of ['x', 'y', 'z']) await db('t').insert({ name });
       for (const name of ['x', 'y', 'z']) assert.equal((await db('t').where({ name }).first())?.name, name);
       await db('t').where({ name: 'y' }).update({ name: 'w' });
-      assert.deepEqual((await db('t').orderBy('id').select('name')).map((r) => r.name), ['x', 'w', 'z']);
-      await db.schema.alterTable('t', (t) => { t.integer('n').defaultTo(7); });
-      assert.deepEqual(await db('t').where({ name: 'x' }).first(), { id: 1, name: 'x', n: 7 }, 'select * sees the new column');
+      assert.deepEqual(
+        (await db('t').orderBy('id').select('name')).map((r) => r.name),
+        ['x', 'w', 'z'],
+      );
+      await db.schema.alterTable('t', (t) => {
+        t.integer('n').defaultTo(7);
+      });
+      assert.deepEqual(
+        await db('t').where({ name: 'x' }).first(),
+        { id: 1, name: 'x', n: 7 },
+        'select * sees the new column',
+      );
     });
   });
 });

@@ -18,16 +18,59 @@ describeEachEngine('inbound: tokens, limits, idempotency, async, run-as', (tdb) 
     h = await createTestHost(tdb().db);
     const wf = h.hookflow.services.workflows;
     const echo = { type: 'respond', title: 'echo', options: { body: { name: '{{env.name}}', q: '{{env.source}}' } } };
-    echoId = (await wf.create({ module: 'Leads', title: 'Echo', status: 'active', trigger: 'http', tasks: [echo] }, h.admin.id)).id;
-    asyncId = (await wf.create({ module: 'Leads', title: 'Async', status: 'active', trigger: 'http', execMode: 'async', tasks: [echo] }, h.admin.id)).id;
-    failingId = (await wf.create({ module: 'Leads', title: 'Fails', status: 'active', trigger: 'http', tasks: [{ type: 'update_record', title: 'no record to update', options: { fields: [{ field: 'lastname', value: 'x' }] } }] }, h.admin.id)).id;
-    createId = (await wf.create({
-      module: 'Leads', title: 'Create as', status: 'active', trigger: 'http', triggerName: 'createas',
-      tasks: [{ type: 'create_record', title: 'create', options: { module: 'Leads', fields: [{ field: 'lastname', value: '$env["name"]' }] } }, { type: 'respond', title: 'r', options: { body: { id: '$env.created_record_id' } } }],
-    }, h.admin.id)).id;
+    echoId = (
+      await wf.create({ module: 'Leads', title: 'Echo', status: 'active', trigger: 'http', tasks: [echo] }, h.admin.id)
+    ).id;
+    asyncId = (
+      await wf.create(
+        { module: 'Leads', title: 'Async', status: 'active', trigger: 'http', execMode: 'async', tasks: [echo] },
+        h.admin.id,
+      )
+    ).id;
+    failingId = (
+      await wf.create(
+        {
+          module: 'Leads',
+          title: 'Fails',
+          status: 'active',
+          trigger: 'http',
+          tasks: [
+            {
+              type: 'update_record',
+              title: 'no record to update',
+              options: { fields: [{ field: 'lastname', value: 'x' }] },
+            },
+          ],
+        },
+        h.admin.id,
+      )
+    ).id;
+    createId = (
+      await wf.create(
+        {
+          module: 'Leads',
+          title: 'Create as',
+          status: 'active',
+          trigger: 'http',
+          triggerName: 'createas',
+          tasks: [
+            {
+              type: 'create_record',
+              title: 'create',
+              options: { module: 'Leads', fields: [{ field: 'lastname', value: '$env["name"]' }] },
+            },
+            { type: 'respond', title: 'r', options: { body: { id: '$env.created_record_id' } } },
+          ],
+        },
+        h.admin.id,
+      )
+    ).id;
     srv = await startInboundServer(h.hookflow);
   });
-  after(async () => { await srv.close(); await h.close(); });
+  after(async () => {
+    await srv.close();
+    await h.close();
+  });
 
   const perms = () => h.hookflow.services.permissions;
   type Settings = ReturnType<TestHost['hookflow']['services']['settings']['get']>;
@@ -48,25 +91,48 @@ describeEachEngine('inbound: tokens, limits, idempotency, async, run-as', (tdb) 
   }
 
   test('a token opens the door from any address: Bearer, X-Hookflow-Token or the last path segment; a wrong one never', async (t) => {
-    const { permission, token } = await permit(t, { title: 'token only', workflowId: echoId, sources: '', token: 'generate' });
+    const { permission, token } = await permit(t, {
+      title: 'token only',
+      workflowId: echoId,
+      sources: '',
+      token: 'generate',
+    });
     assert.match(token ?? '', /^hft_/);
     assert.equal(permission.hasToken, true);
     const row = await tdb().db('hookflow_http_permissions').where({ id: permission.id }).first();
     assert.notEqual(row.token_hash, token, 'stored hashed');
     const q = `?workflow_id=${echoId}&record_id=0`;
     assert.equal((await srv.post(q, { body: 'name=a', headers: FORM })).status, 403);
-    assert.equal((await srv.post(q, { body: 'name=a', headers: { ...FORM, authorization: `Bearer ${token}` } })).status, 200);
+    assert.equal(
+      (await srv.post(q, { body: 'name=a', headers: { ...FORM, authorization: `Bearer ${token}` } })).status,
+      200,
+    );
     assert.equal((await srv.post(q, { body: 'name=a', headers: { ...FORM, 'x-hookflow-token': token! } })).status, 200);
     assert.equal((await srv.post(`/${token}${q}`, { body: 'name=a', headers: FORM })).status, 200);
-    assert.equal((await srv.post(q, { body: 'name=a', headers: { ...FORM, authorization: `Bearer ${token}x` } })).status, 403);
+    assert.equal(
+      (await srv.post(q, { body: 'name=a', headers: { ...FORM, authorization: `Bearer ${token}x` } })).status,
+      403,
+    );
   });
 
   test('require IP and token: either alone is refused', async (t) => {
-    const { token } = await permit(t, { title: 'both', workflowId: echoId, sources: '::1', token: 'generate', requireIpAndToken: true });
+    const { token } = await permit(t, {
+      title: 'both',
+      workflowId: echoId,
+      sources: '::1',
+      token: 'generate',
+      requireIpAndToken: true,
+    });
     const q = `?workflow_id=${echoId}&record_id=0`;
     assert.equal((await srv.post(q, { body: 'name=a', headers: FORM, family: 6 })).status, 403);
-    assert.equal((await srv.post(q, { body: 'name=a', headers: { ...FORM, authorization: `Bearer ${token}` }, family: 4 })).status, 403);
-    assert.equal((await srv.post(q, { body: 'name=a', headers: { ...FORM, authorization: `Bearer ${token}` }, family: 6 })).status, 200);
+    assert.equal(
+      (await srv.post(q, { body: 'name=a', headers: { ...FORM, authorization: `Bearer ${token}` }, family: 4 })).status,
+      403,
+    );
+    assert.equal(
+      (await srv.post(q, { body: 'name=a', headers: { ...FORM, authorization: `Bearer ${token}` }, family: 6 })).status,
+      200,
+    );
   });
 
   test('a disabled permission grants nothing', async (t) => {
@@ -113,7 +179,10 @@ describeEachEngine('inbound: tokens, limits, idempotency, async, run-as', (tdb) 
     // swallow this one into theirs, so the log starts empty here.
     await tdb().db('hookflow_http_refusals').del();
     const before = await tdb().db('hookflow_runs').where({ workflow_id: createId }).count({ n: '*' }).first();
-    const r = await srv.post('?trigger=createas&record_id=0', { body: 'name=Bot&website=http://spam.example', headers: FORM });
+    const r = await srv.post('?trigger=createas&record_id=0', {
+      body: 'name=Bot&website=http://spam.example',
+      headers: FORM,
+    });
     assert.equal(r.status, 200);
     const after = await tdb().db('hookflow_runs').where({ workflow_id: createId }).count({ n: '*' }).first();
     assert.equal(Number(after?.n), Number(before?.n));
@@ -121,12 +190,22 @@ describeEachEngine('inbound: tokens, limits, idempotency, async, run-as', (tdb) 
     assert.match(refusals[0].reason, /honeypot/);
   });
 
-  test('run-as user: records created by the run belong to the permission\'s user, else the workflow owner', async (t) => {
-    const { permission } = await permit(t, { title: 'as sam', triggerName: 'createas', sources: '127.0.0.1', runAsUserId: h.sales.id });
+  test("run-as user: records created by the run belong to the permission's user, else the workflow owner", async (t) => {
+    const { permission } = await permit(t, {
+      title: 'as sam',
+      triggerName: 'createas',
+      sources: '127.0.0.1',
+      runAsUserId: h.sales.id,
+    });
     const r = await srv.post('?trigger=createas&record_id=0', { body: 'name=Owned', headers: FORM });
     assert.equal(r.status, 200, r.text);
     assert.equal((await h.records.get('Leads', Number(r.json.output.id)))?.ownerUserId, h.sales.id);
-    await perms().update(permission.id, { title: 'as owner', triggerName: 'createas', sources: '127.0.0.1', runAsUserId: null });
+    await perms().update(permission.id, {
+      title: 'as owner',
+      triggerName: 'createas',
+      sources: '127.0.0.1',
+      runAsUserId: null,
+    });
     const r2 = await srv.post('?trigger=createas&record_id=0', { body: 'name=Owned2', headers: FORM });
     assert.equal((await h.records.get('Leads', Number(r2.json.output.id)))?.ownerUserId, h.admin.id);
   });
@@ -139,11 +218,20 @@ describeEachEngine('inbound: tokens, limits, idempotency, async, run-as', (tdb) 
     assert.equal(first.status, 200, first.text);
     assert.equal(again.text, first.text);
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
-    assert.equal((await tdb().db('hookflow_runs').where({ workflow_id: createId, permission_id: permission.id })).length, 1);
+    assert.equal(
+      (await tdb().db('hookflow_runs').where({ workflow_id: createId, permission_id: permission.id })).length,
+      1,
+    );
     const changed = await srv.post('?trigger=createas&record_id=0', { body: 'name=Twice', headers });
     assert.equal(changed.status, 422);
-    const m1 = await srv.post('?trigger=createas&record_id=0', { body: JSON.stringify({ name: 'Gen', clientMutationId: 'cm-1' }), headers: { 'content-type': 'application/json' } });
-    const m2 = await srv.post('?trigger=createas&record_id=0', { body: JSON.stringify({ name: 'Gen', clientMutationId: 'cm-1' }), headers: { 'content-type': 'application/json' } });
+    const m1 = await srv.post('?trigger=createas&record_id=0', {
+      body: JSON.stringify({ name: 'Gen', clientMutationId: 'cm-1' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    const m2 = await srv.post('?trigger=createas&record_id=0', {
+      body: JSON.stringify({ name: 'Gen', clientMutationId: 'cm-1' }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(m1.json.clientMutationId, 'cm-1');
     assert.equal(m2.json.run_id, m1.json.run_id);
   });
@@ -175,6 +263,9 @@ describeEachEngine('inbound: tokens, limits, idempotency, async, run-as', (tdb) 
     assert.equal((await srv.post(`?workflow_id=${echoId}&record_id=0`, { body: 'name=a', headers: FORM })).status, 503);
     await h.hookflow.services.settings.save({ enabled: true, shortUrlPath: '/go' });
     assert.equal((await srv.post(`?workflow_id=${echoId}&record_id=0`, { body: 'name=a', headers: FORM })).status, 404);
-    assert.equal((await srv.post(`/go?workflow_id=${echoId}&record_id=0`, { body: 'name=a', headers: FORM })).status, 200);
+    assert.equal(
+      (await srv.post(`/go?workflow_id=${echoId}&record_id=0`, { body: 'name=a', headers: FORM })).status,
+      200,
+    );
   });
 });

@@ -47,7 +47,10 @@ describeEachEngine('config caches: two installs on one database', (tdb) => {
   });
 
   async function httpWorkflow(t: TestContext, title: string): Promise<number> {
-    const wf = await a.hookflow.services.workflows.create({ module: 'Leads', title, status: 'active', trigger: 'http', tasks: [echo('main')] }, a.admin.id);
+    const wf = await a.hookflow.services.workflows.create(
+      { module: 'Leads', title, status: 'active', trigger: 'http', tasks: [echo('main')] },
+      a.admin.id,
+    );
     t.after(() => removeWorkflow(wf.id));
     return wf.id;
   }
@@ -59,7 +62,10 @@ describeEachEngine('config caches: two installs on one database', (tdb) => {
   }
 
   const post = (srv: InboundServer, workflowId: number, token?: string) =>
-    srv.post(`?workflow_id=${workflowId}&record_id=0`, { body: 'name=x', headers: { ...FORM, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    srv.post(`?workflow_id=${workflowId}&record_id=0`, {
+      body: 'name=x',
+      headers: { ...FORM, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
 
   test('a rotated token is refused at once by the install that rotated it and by the other once the bound has passed', async (t) => {
     const id = await httpWorkflow(t, 'Rotate');
@@ -103,15 +109,29 @@ describeEachEngine('config caches: two installs on one database', (tdb) => {
 
   test('a workflow deactivated on one install starts no run on the other once the bound has passed: short URL and record save', async (t) => {
     const id = await httpWorkflow(t, 'Deactivate http');
-    const { permission } = await a.hookflow.services.permissions.create({ title: 'deactivate', workflowId: id, sources: '127.0.0.1' });
+    const { permission } = await a.hookflow.services.permissions.create({
+      title: 'deactivate',
+      workflowId: id,
+      sources: '127.0.0.1',
+    });
     t.after(() => a.hookflow.services.permissions.remove(permission.id));
-    const onSave = await a.hookflow.services.workflows.create({ module: 'Deals', title: 'Deactivate on save', status: 'active', trigger: 'record.created', tasks: [{ type: 'set_env', title: 'env', options: { values: [{ name: 'x', value: '1' }] } }] }, a.admin.id);
+    const onSave = await a.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'Deactivate on save',
+        status: 'active',
+        trigger: 'record.created',
+        tasks: [{ type: 'set_env', title: 'env', options: { values: [{ name: 'x', value: '1' }] } }],
+      },
+      a.admin.id,
+    );
     t.after(() => removeWorkflow(onSave.id));
-    const runsOf = async (workflowId: number) => Number((await tdb().db('hookflow_runs').where({ workflow_id: workflowId }).count({ n: '*' }))[0].n);
+    const runsOf = async (workflowId: number) =>
+      Number((await tdb().db('hookflow_runs').where({ workflow_id: workflowId }).count({ n: '*' }))[0].n);
     await pastTheBound(performance.now());
     assert.equal((await post(srvB, id)).status, 200);
     await b.records.create('Deals', { title: 'before', amount: 1, stage: 'Proposal' }, { actorUserId: b.sales.id });
-    assert.equal(await runsOf(onSave.id), 1, 'B\'s save started the active workflow');
+    assert.equal(await runsOf(onSave.id), 1, "B's save started the active workflow");
 
     await a.hookflow.services.workflows.setStatus(id, 'inactive');
     await a.hookflow.services.workflows.setStatus(onSave.id, 'inactive');
@@ -120,16 +140,22 @@ describeEachEngine('config caches: two installs on one database', (tdb) => {
     await pastTheBound(committed);
     const httpRuns = await runsOf(id);
     assert.equal((await post(srvB, id)).status, 409, 'B: inactive');
-    assert.equal(await runsOf(id), httpRuns, 'no run from B\'s short URL');
+    assert.equal(await runsOf(id), httpRuns, "no run from B's short URL");
     await b.records.create('Deals', { title: 'after', amount: 1, stage: 'Proposal' }, { actorUserId: b.sales.id });
-    assert.equal(await runsOf(onSave.id), 1, 'no run from B\'s save');
+    assert.equal(await runsOf(onSave.id), 1, "no run from B's save");
   });
 
   test('an install honours its own changes at once, however long its bound', async (t) => {
     const slow = await createTestHost(tdb().db, { configCheckMs: 60_000 });
     const srv = await startInboundServer(slow.hookflow);
-    t.after(async () => { await srv.close(); await slow.close(); });
-    const wf = await slow.hookflow.services.workflows.create({ module: 'Leads', title: 'Own change', status: 'active', trigger: 'http', tasks: [echo('main')] }, slow.admin.id);
+    t.after(async () => {
+      await srv.close();
+      await slow.close();
+    });
+    const wf = await slow.hookflow.services.workflows.create(
+      { module: 'Leads', title: 'Own change', status: 'active', trigger: 'http', tasks: [echo('main')] },
+      slow.admin.id,
+    );
     t.after(() => removeWorkflow(wf.id));
     const input = { title: 'own', workflowId: wf.id, sources: '192.0.2.1', token: 'generate' as const };
     const created = await slow.hookflow.services.permissions.create(input);
@@ -142,20 +168,42 @@ describeEachEngine('config caches: two installs on one database', (tdb) => {
     assert.equal((await post(srv, wf.id, rotated.token)).status, 409, 'the workflow switched off at once');
   });
 
-  test('installs on two databases never serve each other\'s workflows or permissions', async (t) => {
+  test("installs on two databases never serve each other's workflows or permissions", async (t) => {
     const other = await createTestDatabase(tdb().engine);
     const c = await createTestHost(other.db, { configCheckMs: BOUND_MS });
     const srvC = await startInboundServer(c.hookflow);
-    t.after(async () => { await srvC.close(); await c.close(); await other.destroy(); });
+    t.after(async () => {
+      await srvC.close();
+      await c.close();
+      await other.destroy();
+    });
     const setUp = async (h: TestHost, name: string) => {
-      const wf = await h.hookflow.services.workflows.create({ module: 'Leads', title: `Which db ${name}`, status: 'active', trigger: 'http', triggerName: 'which-db', tasks: [echo(name)] }, h.admin.id);
-      const p = await h.hookflow.services.permissions.create({ title: 'which', triggerName: 'which-db', sources: '127.0.0.1' });
+      const wf = await h.hookflow.services.workflows.create(
+        {
+          module: 'Leads',
+          title: `Which db ${name}`,
+          status: 'active',
+          trigger: 'http',
+          triggerName: 'which-db',
+          tasks: [echo(name)],
+        },
+        h.admin.id,
+      );
+      const p = await h.hookflow.services.permissions.create({
+        title: 'which',
+        triggerName: 'which-db',
+        sources: '127.0.0.1',
+      });
       return { wf, p };
     };
     const mine = await setUp(a, 'main');
     const theirs = await setUp(c, 'other');
-    t.after(async () => { await a.hookflow.services.permissions.remove(mine.p.permission.id); await removeWorkflow(mine.wf.id); });
-    const ask = async (srv: InboundServer) => srv.post('?trigger=which-db&record_id=0', { body: 'name=x', headers: FORM });
+    t.after(async () => {
+      await a.hookflow.services.permissions.remove(mine.p.permission.id);
+      await removeWorkflow(mine.wf.id);
+    });
+    const ask = async (srv: InboundServer) =>
+      srv.post('?trigger=which-db&record_id=0', { body: 'name=x', headers: FORM });
     assert.equal((await ask(srvA)).json.output.db, 'main');
     assert.equal((await ask(srvC)).json.output.db, 'other');
 

@@ -17,19 +17,66 @@ describeEachEngine('inbound short URL', (tdb) => {
   before(async () => {
     h = await createTestHost(tdb().db);
     const wf = h.hookflow.services.workflows;
-    leadformId = (await wf.create({
-      module: 'Leads', title: 'Lead form', status: 'active', trigger: 'http', triggerName: 'leadform',
-      requiredEnv: [{ name: 'lastname', type: 'text', required: true }, { name: 'email', type: 'email', required: false }],
-      tasks: [
-        { type: 'create_record', title: 'create', options: { module: 'Leads', fields: [{ field: 'firstname', value: '$env["firstname"]' }, { field: 'lastname', value: '$env["lastname"]' }, { field: 'street', value: '$env["street"]' }] } },
-        { type: 'respond', title: 'answer', options: { body: { leadId: '$env.created_record_id', echo: '{{env.firstname}}' }, redirectUrl: '/thanks' } },
-      ],
-    }, h.admin.id)).id;
-    quoteId = (await wf.create({
-      module: 'Accounts', title: 'Quote', status: 'active', trigger: 'http',
-      tasks: [{ type: 'respond', title: 'answer', options: { body: { account: '{{record.name}}', nested: '$env.items' } } }],
-    }, h.admin.id)).id;
-    await wf.create({ module: 'Leads', title: 'Draft', status: 'draft', trigger: 'http', triggerName: 'drafty', tasks: [] }, h.admin.id);
+    leadformId = (
+      await wf.create(
+        {
+          module: 'Leads',
+          title: 'Lead form',
+          status: 'active',
+          trigger: 'http',
+          triggerName: 'leadform',
+          requiredEnv: [
+            { name: 'lastname', type: 'text', required: true },
+            { name: 'email', type: 'email', required: false },
+          ],
+          tasks: [
+            {
+              type: 'create_record',
+              title: 'create',
+              options: {
+                module: 'Leads',
+                fields: [
+                  { field: 'firstname', value: '$env["firstname"]' },
+                  { field: 'lastname', value: '$env["lastname"]' },
+                  { field: 'street', value: '$env["street"]' },
+                ],
+              },
+            },
+            {
+              type: 'respond',
+              title: 'answer',
+              options: {
+                body: { leadId: '$env.created_record_id', echo: '{{env.firstname}}' },
+                redirectUrl: '/thanks',
+              },
+            },
+          ],
+        },
+        h.admin.id,
+      )
+    ).id;
+    quoteId = (
+      await wf.create(
+        {
+          module: 'Accounts',
+          title: 'Quote',
+          status: 'active',
+          trigger: 'http',
+          tasks: [
+            {
+              type: 'respond',
+              title: 'answer',
+              options: { body: { account: '{{record.name}}', nested: '$env.items' } },
+            },
+          ],
+        },
+        h.admin.id,
+      )
+    ).id;
+    await wf.create(
+      { module: 'Leads', title: 'Draft', status: 'draft', trigger: 'http', triggerName: 'drafty', tasks: [] },
+      h.admin.id,
+    );
     account = (await h.records.create('Accounts', { name: 'Acme GmbH' }, { actorUserId: h.admin.id })).id;
     const perms = h.hookflow.services.permissions;
     await perms.create({ title: 'web form', triggerName: 'leadform', sources: '127.0.0.1' });
@@ -37,10 +84,16 @@ describeEachEngine('inbound short URL', (tdb) => {
     await perms.create({ title: 'draft', triggerName: 'drafty', sources: '127.0.0.1' });
     srv = await startInboundServer(h.hookflow);
   });
-  after(async () => { await srv.close(); await h.close(); });
+  after(async () => {
+    await srv.close();
+    await h.close();
+  });
 
   test("the seed's PHP curl body, byte for byte, creates a lead and answers JSON", async () => {
-    const r = await srv.post('?trigger=leadform&record_id=0', { body: 'firstname=Firstname&lastname=Lastname&street=streetname+123&', headers: FORM });
+    const r = await srv.post('?trigger=leadform&record_id=0', {
+      body: 'firstname=Firstname&lastname=Lastname&street=streetname+123&',
+      headers: FORM,
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.ok, true);
     assert.equal(r.json.workflow_id, leadformId);
@@ -48,7 +101,10 @@ describeEachEngine('inbound short URL', (tdb) => {
     assert.equal(r.json.output.echo, 'Firstname');
     assert.equal(r.json.redirect_url, '/thanks');
     const lead = await h.records.get('Leads', Number(r.json.output.leadId));
-    assert.deepEqual([lead?.fields.firstname, lead?.fields.lastname, lead?.fields.street], ['Firstname', 'Lastname', 'streetname 123']);
+    assert.deepEqual(
+      [lead?.fields.firstname, lead?.fields.lastname, lead?.fields.street],
+      ['Firstname', 'Lastname', 'streetname 123'],
+    );
     const run = await tdb().db('hookflow_runs').where({ id: r.json.run_id }).first();
     assert.equal(run.source, 'http');
     assert.equal(run.source_ip, '127.0.0.1');
@@ -56,13 +112,19 @@ describeEachEngine('inbound short URL', (tdb) => {
   });
 
   test('a browser form post (Accept: text/html) is redirected with 303', async () => {
-    const r = await srv.post('?trigger=leadform&record_id=0', { body: 'lastname=Browser', headers: { ...FORM, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    const r = await srv.post('?trigger=leadform&record_id=0', {
+      body: 'lastname=Browser',
+      headers: { ...FORM, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    });
     assert.equal(r.status, 303);
     assert.equal(r.headers.get('location'), '/thanks');
   });
 
   test('workflow_id on a record: JSON body with nested values, record fields in the answer', async () => {
-    const r = await srv.post(`?record_id=${account}&workflow_id=${quoteId}`, { body: JSON.stringify({ items: [{ sku: 'A-1', qty: 2 }], note: '{{constructor}}' }), headers: JSON_HEADERS });
+    const r = await srv.post(`?record_id=${account}&workflow_id=${quoteId}`, {
+      body: JSON.stringify({ items: [{ sku: 'A-1', qty: 2 }], note: '{{constructor}}' }),
+      headers: JSON_HEADERS,
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.output.account, 'Acme GmbH');
     assert.deepEqual(r.json.output.nested, [{ sku: 'A-1', qty: 2 }]);
@@ -73,7 +135,11 @@ describeEachEngine('inbound short URL', (tdb) => {
   test('IPv6 loopback is a distinct client: denied by an IPv4-only list, allowed where ::1 is listed', async () => {
     const denied = await srv.post('?trigger=leadform&record_id=0', { body: 'lastname=Six', headers: FORM, family: 6 });
     assert.equal(denied.status, 403);
-    const allowed = await srv.post(`?workflow_id=${quoteId}&record_id=${account}`, { body: '', headers: FORM, family: 6 });
+    const allowed = await srv.post(`?workflow_id=${quoteId}&record_id=${account}`, {
+      body: '',
+      headers: FORM,
+      family: 6,
+    });
     assert.equal(allowed.status, 200, allowed.text);
   });
 
@@ -94,13 +160,24 @@ describeEachEngine('inbound short URL', (tdb) => {
 
   test('X-Forwarded-For from an untrusted client is ignored', async () => {
     await h.hookflow.services.permissions.create({ title: 'lan only', workflowId: leadformId, sources: '10.0.0.0/8' });
-    const r = await srv.post(`?workflow_id=${leadformId}&record_id=0`, { body: 'lastname=Spoof', headers: { ...FORM, 'x-forwarded-for': '10.0.0.1' } });
+    const r = await srv.post(`?workflow_id=${leadformId}&record_id=0`, {
+      body: 'lastname=Spoof',
+      headers: { ...FORM, 'x-forwarded-for': '10.0.0.1' },
+    });
     assert.equal(r.status, 403);
   });
 
   test('control parameters are strict: arrays, SQL, unsafe integers, both or neither target', async () => {
-    for (const q of ['?trigger=leadform&record_id[]=1', '?trigger=leadform&record_id=1%20OR%201=1', '?trigger=leadform&record_id=9007199254740993',
-      `?trigger=leadform&workflow_id=${leadformId}&record_id=0`, '?record_id=0', '?trigger=leadform&trigger=leadform', '?trigger=lead%20form', '?trigger=leadform&mode=later']) {
+    for (const q of [
+      '?trigger=leadform&record_id[]=1',
+      '?trigger=leadform&record_id=1%20OR%201=1',
+      '?trigger=leadform&record_id=9007199254740993',
+      `?trigger=leadform&workflow_id=${leadformId}&record_id=0`,
+      '?record_id=0',
+      '?trigger=leadform&trigger=leadform',
+      '?trigger=lead%20form',
+      '?trigger=leadform&mode=later',
+    ]) {
       const r = await srv.post(q, { body: 'lastname=x', headers: FORM });
       assert.equal(r.status, 400, `${q}: ${r.text}`);
       assert.equal(r.json.ok, false);
@@ -122,22 +199,38 @@ describeEachEngine('inbound short URL', (tdb) => {
   });
 
   test('422 lists each missing or invalid declared field', async () => {
-    const r = await srv.post('?trigger=leadform&record_id=0', { body: 'firstname=NoLast&email=not-an-address', headers: FORM });
+    const r = await srv.post('?trigger=leadform&record_id=0', {
+      body: 'firstname=NoLast&email=not-an-address',
+      headers: FORM,
+    });
     assert.equal(r.status, 422);
     assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['email', 'lastname']);
   });
 
   test('415 for an unsupported content type, 413 for a 2 MB body and for 10,000 fields', async () => {
-    const t = await srv.post('?trigger=leadform&record_id=0', { body: 'lastname=x', headers: { 'content-type': 'text/plain' } });
+    const t = await srv.post('?trigger=leadform&record_id=0', {
+      body: 'lastname=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(t.status, 415);
-    const big = await srv.post('?trigger=leadform&record_id=0', { body: `lastname=${'a'.repeat(2 * 1024 * 1024)}`, headers: FORM });
+    const big = await srv.post('?trigger=leadform&record_id=0', {
+      body: `lastname=${'a'.repeat(2 * 1024 * 1024)}`,
+      headers: FORM,
+    });
     assert.equal(big.status, 413);
-    const many = await srv.post('?trigger=leadform&record_id=0', { body: Array.from({ length: 10_000 }, (_, i) => `f${i}=1`).join('&'), headers: FORM });
+    const many = await srv.post('?trigger=leadform&record_id=0', {
+      body: Array.from({ length: 10_000 }, (_, i) => `f${i}=1`).join('&'),
+      headers: FORM,
+    });
     assert.equal(many.status, 413);
   });
 
   test('prototype keys are refused with 400 in forms and JSON; nothing is polluted', async () => {
-    for (const [body, headers] of [['__proto__[admin]=1&lastname=x', FORM], ['a[constructor][prototype][x]=1&lastname=x', FORM], ['{"lastname":"x","__proto__":{"admin":true}}', JSON_HEADERS]] as const) {
+    for (const [body, headers] of [
+      ['__proto__[admin]=1&lastname=x', FORM],
+      ['a[constructor][prototype][x]=1&lastname=x', FORM],
+      ['{"lastname":"x","__proto__":{"admin":true}}', JSON_HEADERS],
+    ] as const) {
       const r = await srv.post('?trigger=leadform&record_id=0', { body, headers });
       assert.equal(r.status, 400, `${body}: ${r.text}`);
     }

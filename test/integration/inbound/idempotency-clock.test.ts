@@ -17,19 +17,38 @@ describeEachEngine('idempotency across web hosts with skewed clocks', (tdb) => {
   test('a host 11 minutes ahead gets 409 while the first request runs, then the replay', async (t) => {
     const a = await createTestContext(tdb().db);
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const records = Object.create(a.records) as typeof a.records;
-    records.create = async (...args: Parameters<typeof a.records.create>) => { await gate; return a.records.create(...args); };
+    records.create = async (...args: Parameters<typeof a.records.create>) => {
+      await gate;
+      return a.records.create(...args);
+    };
     const hostA = await install({ ...a.context, records }, { secretKey: TEST_SECRET_KEY, startWorker: false });
     t.after(() => hostA.uninstall());
     const b = await createTestContext(tdb().db, { now: () => new Date(Date.now() + 11 * 60_000) });
     const hostB = await install(b.context, { secretKey: TEST_SECRET_KEY, startWorker: false });
     t.after(() => hostB.uninstall());
 
-    await hostA.services.workflows.create({ module: 'Leads', title: 'order', status: 'active', trigger: 'http', triggerName: 'order', tasks: [
-      { type: 'create_record', title: 'lead', options: { module: 'Leads', fields: [{ field: 'lastname', value: '$env.name' }] } },
-      { type: 'respond', title: 'answer', options: { body: { id: '$env.created_record_id' } } },
-    ] }, a.admin.id);
+    await hostA.services.workflows.create(
+      {
+        module: 'Leads',
+        title: 'order',
+        status: 'active',
+        trigger: 'http',
+        triggerName: 'order',
+        tasks: [
+          {
+            type: 'create_record',
+            title: 'lead',
+            options: { module: 'Leads', fields: [{ field: 'lastname', value: '$env.name' }] },
+          },
+          { type: 'respond', title: 'answer', options: { body: { id: '$env.created_record_id' } } },
+        ],
+      },
+      a.admin.id,
+    );
     await hostA.services.permissions.create({ title: 'p', triggerName: 'order', sources: '127.0.0.1' });
     const srvA = await startInboundServer(hostA);
     t.after(() => srvA.close());
@@ -38,7 +57,11 @@ describeEachEngine('idempotency across web hosts with skewed clocks', (tdb) => {
 
     const first = srvA.post('?trigger=order', { body: 'name=Once', headers: FORM });
     // Wait until A's claim row exists (the request is inside its run, held at the gate).
-    await waitFor('the first request to claim its key', 30_000, async () => Number((await tdb().db('hookflow_idempotency').count({ n: '*' }))[0].n) > 0);
+    await waitFor(
+      'the first request to claim its key',
+      30_000,
+      async () => Number((await tdb().db('hookflow_idempotency').count({ n: '*' }))[0].n) > 0,
+    );
     const meanwhile = await srvB.post('?trigger=order', { body: 'name=Once', headers: FORM });
     assert.equal(meanwhile.status, 409, meanwhile.text);
     release();
@@ -49,6 +72,10 @@ describeEachEngine('idempotency across web hosts with skewed clocks', (tdb) => {
     assert.equal(replay.headers.get('idempotent-replayed'), 'true');
     assert.equal(replay.json.output.id, done.json.output.id);
     const leads = await tdb().db('crm_records').where({ module: 'Leads' });
-    assert.equal(leads.filter((r: { fields: string }) => JSON.parse(r.fields).lastname === 'Once').length, 1, 'ran exactly once');
+    assert.equal(
+      leads.filter((r: { fields: string }) => JSON.parse(r.fields).lastname === 'Once').length,
+      1,
+      'ran exactly once',
+    );
   });
 });

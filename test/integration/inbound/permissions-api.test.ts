@@ -12,7 +12,23 @@ describeEachEngine('permissions management API', (tdb) => {
 
   before(async () => {
     h = await createTestHost(tdb().db);
-    workflowId = (await h.hookflow.services.workflows.create({ module: 'Leads', title: 'Form', status: 'active', trigger: 'http', triggerName: 'leadform', requiredEnv: [{ name: 'lastname', type: 'text', required: true }, { name: 'email', type: 'email', required: false }], tasks: [] }, h.admin.id)).id;
+    workflowId = (
+      await h.hookflow.services.workflows.create(
+        {
+          module: 'Leads',
+          title: 'Form',
+          status: 'active',
+          trigger: 'http',
+          triggerName: 'leadform',
+          requiredEnv: [
+            { name: 'lastname', type: 'text', required: true },
+            { name: 'email', type: 'email', required: false },
+          ],
+          tasks: [],
+        },
+        h.admin.id,
+      )
+    ).id;
     api = await serveAdminApi(h);
   });
   after(async () => {
@@ -21,20 +37,38 @@ describeEachEngine('permissions management API', (tdb) => {
   });
 
   test('sources are parsed strictly and every bad line is named', async () => {
-    const r = await call('POST', '/permissions', { title: 'bad', triggerName: 'leadform', sources: '10.1\n0x0a000001\n1.2.3.4/33\n192.168.0.*\nany' });
+    const r = await call('POST', '/permissions', {
+      title: 'bad',
+      triggerName: 'leadform',
+      sources: '10.1\n0x0a000001\n1.2.3.4/33\n192.168.0.*\nany',
+    });
     assert.equal(r.status, 422);
     assert.deepEqual(Object.keys(r.body.error.fields).sort(), ['sources.1', 'sources.2', 'sources.3', 'sources.5']);
   });
 
   test('exactly one target: a workflow or a trigger', async () => {
     assert.equal((await call('POST', '/permissions', { title: 'none', sources: '127.0.0.1' })).status, 422);
-    assert.equal((await call('POST', '/permissions', { title: 'both', workflowId, triggerName: 'leadform', sources: '127.0.0.1' })).status, 422);
+    assert.equal(
+      (await call('POST', '/permissions', { title: 'both', workflowId, triggerName: 'leadform', sources: '127.0.0.1' }))
+        .status,
+      422,
+    );
   });
 
   test('create normalises sources, shows the token once, never again', async () => {
-    const r = await call('POST', '/permissions', { title: 'Web form', triggerName: 'leadform', sources: '10.0.0.5/8\n2001:DB8:0:0::/32\n192.168.0.100-192.168.0.160\n192.168.1.*', token: 'generate' });
+    const r = await call('POST', '/permissions', {
+      title: 'Web form',
+      triggerName: 'leadform',
+      sources: '10.0.0.5/8\n2001:DB8:0:0::/32\n192.168.0.100-192.168.0.160\n192.168.1.*',
+      token: 'generate',
+    });
     assert.equal(r.status, 201, r.text);
-    assert.deepEqual(r.body.permission.sources, ['10.0.0.0/8', '2001:db8::/32', '192.168.0.100-192.168.0.160', '192.168.1.*']);
+    assert.deepEqual(r.body.permission.sources, [
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '192.168.0.100-192.168.0.160',
+      '192.168.1.*',
+    ]);
     assert.match(r.body.token, /^hft_/);
     assert.equal(r.body.permission.tokenHash, undefined);
     const got = await call('GET', `/permissions/${r.body.permission.id}`);
@@ -42,18 +76,31 @@ describeEachEngine('permissions management API', (tdb) => {
     assert.ok(!got.text.includes(r.body.token), 'the token is never shown again');
     assert.equal(got.body.permission.hasToken, true);
     assert.match(got.body.examples.curl, /curl -sS -X POST/);
-    assert.match(got.body.examples.curl, /lastname=/, 'examples use the workflow\'s declared fields');
+    assert.match(got.body.examples.curl, /lastname=/, "examples use the workflow's declared fields");
     assert.match(got.body.examples.php, /urlencode\(\$value\)\.'&'/);
-    assert.match(got.body.examples.html, /<form method="post" action="http:\/\/crm\.test\/wf\/YOUR_TOKEN\?trigger=leadform&amp;record_id=0">/);
+    assert.match(
+      got.body.examples.html,
+      /<form method="post" action="http:\/\/crm\.test\/wf\/YOUR_TOKEN\?trigger=leadform&amp;record_id=0">/,
+    );
   });
 
   test('update keeps or rotates the token; delete removes', async () => {
-    const created = await call('POST', '/permissions', { title: 'rot', workflowId, sources: '127.0.0.1', token: 'generate' });
+    const created = await call('POST', '/permissions', {
+      title: 'rot',
+      workflowId,
+      sources: '127.0.0.1',
+      token: 'generate',
+    });
     const id = created.body.permission.id;
     const kept = await call('PUT', `/permissions/${id}`, { title: 'rot2', workflowId, sources: '127.0.0.1' });
     assert.equal(kept.body.token, undefined);
     assert.equal(kept.body.permission.tokenHint, created.body.permission.tokenHint);
-    const rotated = await call('PUT', `/permissions/${id}`, { title: 'rot2', workflowId, sources: '127.0.0.1', token: 'generate' });
+    const rotated = await call('PUT', `/permissions/${id}`, {
+      title: 'rot2',
+      workflowId,
+      sources: '127.0.0.1',
+      token: 'generate',
+    });
     assert.notEqual(rotated.body.token, created.body.token);
     assert.equal((await call('DELETE', `/permissions/${id}`)).status, 204);
     assert.equal((await call('GET', `/permissions/${id}`)).status, 404);
@@ -71,7 +118,12 @@ describeEachEngine('permissions management API', (tdb) => {
   });
 
   test('refused requests are listed for the admin', async () => {
-    await h.hookflow.services.refusals.record({ ip: '198.51.100.7', target: 'trigger leadform', reason: 'not an allowed source', status: 403 });
+    await h.hookflow.services.refusals.record({
+      ip: '198.51.100.7',
+      target: 'trigger leadform',
+      reason: 'not an allowed source',
+      status: 403,
+    });
     const r = await call('GET', '/refusals?limit=5');
     assert.equal(r.status, 200);
     assert.equal(r.body.refusals[0].ip, '198.51.100.7');

@@ -9,7 +9,10 @@ import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { startInboundServer, type InboundServer } from '../../helpers/inbound-server.js';
 
-const BROWSER = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+const BROWSER = {
+  'content-type': 'application/x-www-form-urlencoded',
+  accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+};
 
 describeEachEngine('inbound: respond redirects for browsers', (tdb) => {
   let h: TestHost;
@@ -21,13 +24,29 @@ describeEachEngine('inbound: respond redirects for browsers', (tdb) => {
     h = await createTestHost(tdb().db);
     const wf = h.hookflow.services.workflows;
     const perms = h.hookflow.services.permissions;
-    for (const [triggerName, redirectUrl] of [['onsite', '/{{env.page}}'], ['shop', 'https://shop.example/thanks?ref={{env.page}}']]) {
-      await wf.create({ module: 'Leads', title: triggerName, status: 'active', trigger: 'http', triggerName, tasks: [{ type: 'respond', title: 'go', options: { redirectUrl } }] }, h.admin.id);
+    for (const [triggerName, redirectUrl] of [
+      ['onsite', '/{{env.page}}'],
+      ['shop', 'https://shop.example/thanks?ref={{env.page}}'],
+    ]) {
+      await wf.create(
+        {
+          module: 'Leads',
+          title: triggerName,
+          status: 'active',
+          trigger: 'http',
+          triggerName,
+          tasks: [{ type: 'respond', title: 'go', options: { redirectUrl } }],
+        },
+        h.admin.id,
+      );
       await perms.create({ title: triggerName, triggerName, sources: '127.0.0.1' });
     }
     srv = await startInboundServer(h.hookflow);
   });
-  after(async () => { await srv.close(); await h.close(); });
+  after(async () => {
+    await srv.close();
+    await h.close();
+  });
 
   test('a page on the site: 303 to its path', async () => {
     const r = await post('onsite', 'thanks');
@@ -43,7 +62,10 @@ describeEachEngine('inbound: respond redirects for browsers', (tdb) => {
       assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
     }
     const runs = await tdb().db('hookflow_runs').where({ status: 'failed' }).select('error');
-    assert.ok(runs.length >= 4 && runs.every((r: { error: string }) => /\(respond\) failed: redirect URL /.test(r.error)), `each run failed naming the redirect URL: ${JSON.stringify(runs)}`);
+    assert.ok(
+      runs.length >= 4 && runs.every((r: { error: string }) => /\(respond\) failed: redirect URL /.test(r.error)),
+      `each run failed naming the redirect URL: ${JSON.stringify(runs)}`,
+    );
   });
 
   test('a path that resolves to //host goes out as the full site URL', async () => {

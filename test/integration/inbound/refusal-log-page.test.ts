@@ -11,15 +11,27 @@ describeEachEngine('admin HTTP access page: refused requests', (tdb) => {
     t = await startAdminHost(tdb().db);
     client = await new FormClient(t.url).login(t.admin.email, t.admin.password);
   });
-  after(async () => { await t?.close(); });
+  after(async () => {
+    await t?.close();
+  });
 
   test('one line per refusal kind, with "and N more like this"', async () => {
     for (let i = 0; i < 4; i++) {
-      const r = await fetch(`${t.url}/wf?trigger=nosuchtrigger&record_id=0`, { method: 'POST', body: new URLSearchParams({ a: '1' }) });
+      const r = await fetch(`${t.url}/wf?trigger=nosuchtrigger&record_id=0`, {
+        method: 'POST',
+        body: new URLSearchParams({ a: '1' }),
+      });
       assert.equal(r.status, 403);
     }
     const page = await client.get(`${ADMIN}/permissions`);
-    assert.equal(page.text.match(/data-label="Target">trigger nosuchtrigger</g)?.length, 1, 'one line for the four refusals');
-    assert.match(page.text, /<span class="muted nowrap" data-repeats="3">— and 3 more like this, the latest at <time datetime="[^"]+">/);
+    assert.equal(
+      page.text.match(/data-label="Target">trigger nosuchtrigger</g)?.length,
+      1,
+      'one line for the four refusals',
+    );
+    assert.match(
+      page.text,
+      /<span class="muted nowrap" data-repeats="3">— and 3 more like this, the latest at <time datetime="[^"]+">/,
+    );
   });
 });

@@ -21,11 +21,17 @@ describeEachEngine('install', (tdb) => {
     // RecordService is a class: its methods live on the prototype, which a spread would drop.
     const records = Object.assign(Object.create(context.records), { get: undefined });
     const broken = { ...context, requireAdmin: undefined, records } as never;
-    await assert.rejects(install(broken, { secretKey: TEST_SECRET_KEY, startWorker: false }), (err: Error & { fields?: object }) => {
-      assert.match(err.message, /^Hookflow install: the HostContext is incomplete: .*host\.records\.get is missing.*host\.requireAdmin is missing/);
-      assert.deepEqual(Object.keys(err.fields ?? {}).sort(), ['records.get', 'requireAdmin']);
-      return true;
-    });
+    await assert.rejects(
+      install(broken, { secretKey: TEST_SECRET_KEY, startWorker: false }),
+      (err: Error & { fields?: object }) => {
+        assert.match(
+          err.message,
+          /^Hookflow install: the HostContext is incomplete: .*host\.records\.get is missing.*host\.requireAdmin is missing/,
+        );
+        assert.deepEqual(Object.keys(err.fields ?? {}).sort(), ['records.get', 'requireAdmin']);
+        return true;
+      },
+    );
     assert.equal(await own.db.schema.hasTable('hookflow_migrations'), false, 'refused before migrating');
   });
 
@@ -34,11 +40,26 @@ describeEachEngine('install', (tdb) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-manifest-'));
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const bad = path.join(dir, 'manifest.json');
-    fs.writeFileSync(bad, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestPath, 'utf8')), routes: { inbound: 'wf', admin: '/settings/hookflow' } }));
-    await assert.rejects(install(context, { secretKey: TEST_SECRET_KEY, startWorker: false, manifestFile: bad }), /manifest .*: routes\.inbound must be an absolute path/);
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(manifestPath, 'utf8')),
+        routes: { inbound: 'wf', admin: '/settings/hookflow' },
+      }),
+    );
+    await assert.rejects(
+      install(context, { secretKey: TEST_SECRET_KEY, startWorker: false, manifestFile: bad }),
+      /manifest .*: routes\.inbound must be an absolute path/,
+    );
     fs.writeFileSync(bad, '{ not json');
-    await assert.rejects(install(context, { secretKey: TEST_SECRET_KEY, startWorker: false, manifestFile: bad }), /^Error: manifest .*manifest\.json: /);
-    await assert.rejects(install(context, { secretKey: TEST_SECRET_KEY, startWorker: false, sttings: {} } as never), /Hookflow option \(root\): Unrecognized key: "sttings"/);
+    await assert.rejects(
+      install(context, { secretKey: TEST_SECRET_KEY, startWorker: false, manifestFile: bad }),
+      /^Error: manifest .*manifest\.json: /,
+    );
+    await assert.rejects(
+      install(context, { secretKey: TEST_SECRET_KEY, startWorker: false, sttings: {} } as never),
+      /Hookflow option \(root\): Unrecognized key: "sttings"/,
+    );
     await assert.rejects(install(context, { secretKey: 'short' }), /Hookflow option secretKey/);
   });
 
@@ -46,10 +67,20 @@ describeEachEngine('install', (tdb) => {
     const { context } = await createTestContext(tdb().db);
     const seen: Array<{ hooks: boolean; workerRunning: boolean | null }> = [];
     let installed: { worker: { running: boolean } } | null = null;
-    const host = { ...context, attachHooks: (hooks: RecordHooks | null) => { seen.push({ hooks: hooks !== null, workerRunning: installed?.worker.running ?? null }); context.attachHooks(hooks); } };
+    const host = {
+      ...context,
+      attachHooks: (hooks: RecordHooks | null) => {
+        seen.push({ hooks: hooks !== null, workerRunning: installed?.worker.running ?? null });
+        context.attachHooks(hooks);
+      },
+    };
     const hf = await install(host, { secretKey: TEST_SECRET_KEY, startWorker: true, settings: { pollIntervalMs: 50 } });
     installed = hf;
-    assert.deepEqual(seen, [{ hooks: true, workerRunning: null }], 'attached inside install, before the worker existed for the caller');
+    assert.deepEqual(
+      seen,
+      [{ hooks: true, workerRunning: null }],
+      'attached inside install, before the worker existed for the caller',
+    );
     await hf.uninstall();
     assert.deepEqual(seen[1], { hooks: false, workerRunning: false }, 'detached once the worker had stopped');
     await hf.uninstall(); // idempotent
@@ -66,7 +97,11 @@ describeEachEngine('install', (tdb) => {
       assert.equal(degraded.database.ok, true);
       assert.equal(degraded.worker.running, false);
 
-      const worker = await runWorker(context, { secretKey: TEST_SECRET_KEY, handleSignals: false, settings: { pollIntervalMs: 50 } });
+      const worker = await runWorker(context, {
+        secretKey: TEST_SECRET_KEY,
+        handleSignals: false,
+        settings: { pollIntervalMs: 50 },
+      });
       try {
         const fromWeb = await web.health();
         assert.equal(fromWeb.status, 'ok');
@@ -74,7 +109,10 @@ describeEachEngine('install', (tdb) => {
         assert.equal(fromWeb.workers.list[0].workerId, worker.workerId);
         const own = await worker.hookflow.health();
         assert.equal(own.worker.running, true);
-        assert.deepEqual(own.worker.lanes.map((l) => l.name), ['runs', 'deliveries', 'alerts']);
+        assert.deepEqual(
+          own.worker.lanes.map((l) => l.name),
+          ['runs', 'deliveries', 'alerts'],
+        );
         assert.ok(own.worker.lanes.every((l) => !l.stalled && l.lastCycleAt !== null));
       } finally {
         await worker.stop();
@@ -100,7 +138,16 @@ test('health is down (503) when the database does not answer', async (t) => {
   assert.equal(report.migrations.ok, false);
   let status = 0;
   const answered = new Promise<{ status?: string }>((resolve) => {
-    const res = { status(code: number) { status = code; return this; }, set() { return this; }, json: resolve };
+    const res = {
+      status(code: number) {
+        status = code;
+        return this;
+      },
+      set() {
+        return this;
+      },
+      json: resolve,
+    };
     hf.healthHandler({} as never, res as never, () => undefined);
   });
   const body = await answered;

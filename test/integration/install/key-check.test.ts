@@ -25,7 +25,22 @@ describeEachEngine('secret key check', (tdb) => {
       return installWith(keyA);
     });
     await hf.services.store.list({}).then((all) => Promise.all(all.map((w) => hf.services.store.remove(w.id))));
-    await hf.services.workflows.create({ module: 'Deals', title: 'k', trigger: 'record.created', tasks: [{ type: 'webhook', title: 'w', options: { url: 'https://example.com/h', sign: true }, secrets: { signingSecret: signing } }] }, null);
+    await hf.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'k',
+        trigger: 'record.created',
+        tasks: [
+          {
+            type: 'webhook',
+            title: 'w',
+            options: { url: 'https://example.com/h', sign: true },
+            secrets: { signingSecret: signing },
+          },
+        ],
+      },
+      null,
+    );
     await hf.uninstall();
   }
 
@@ -63,7 +78,11 @@ describeEachEngine('secret key check', (tdb) => {
     const hf = await installWith(keyB);
     try {
       const [wf] = await hf.services.store.list({});
-      assert.deepEqual(hf.services.store.openSecrets(wf.tasks[0]), { signingSecret: signing }, 'the secret opens under the new key');
+      assert.deepEqual(
+        hf.services.store.openSecrets(wf.tasks[0]),
+        { signingSecret: signing },
+        'the secret opens under the new key',
+      );
     } finally {
       await hf.uninstall();
     }

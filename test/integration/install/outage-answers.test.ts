@@ -13,8 +13,11 @@ import { startAdminHost } from '../../helpers/admin-host.js';
 function takeDatabaseDown(db: Knex): () => void {
   const client = db.client as { acquireConnection(): Promise<unknown> };
   const original = client.acquireConnection;
-  client.acquireConnection = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }));
-  return () => { client.acquireConnection = original; };
+  client.acquireConnection = () =>
+    Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }));
+  return () => {
+    client.acquireConnection = original;
+  };
 }
 
 describeEachEngine('answers during a database outage', (tdb) => {
@@ -22,7 +25,17 @@ describeEachEngine('answers during a database outage', (tdb) => {
     const h = await startAdminHost(tdb().db);
     t.after(() => h.close());
     const token = await h.host.services.users.setApiToken(h.admin.id);
-    await h.host.hookflow.services.workflows.create({ module: 'Leads', title: 'form', status: 'active', trigger: 'http', triggerName: 'form', tasks: [{ type: 'respond', title: 'r', options: { body: { ok: true } } }] }, h.admin.id);
+    await h.host.hookflow.services.workflows.create(
+      {
+        module: 'Leads',
+        title: 'form',
+        status: 'active',
+        trigger: 'http',
+        triggerName: 'form',
+        tasks: [{ type: 'respond', title: 'r', options: { body: { ok: true } } }],
+      },
+      h.admin.id,
+    );
     await h.host.hookflow.services.permissions.create({ title: 'p', triggerName: 'form', sources: '127.0.0.1' });
     const api = () => fetch(`${h.url}/api/records/Deals`, { headers: { authorization: `Bearer ${token}` } });
     const form = () => fetch(`${h.url}/wf?trigger=form`, { method: 'POST', body: new URLSearchParams({ a: '1' }) });
@@ -31,7 +44,10 @@ describeEachEngine('answers during a database outage', (tdb) => {
 
     const restore = takeDatabaseDown(tdb().db);
     t.after(restore);
-    for (const [what, call] of [['record API', api], ['short URL', form]] as const) {
+    for (const [what, call] of [
+      ['record API', api],
+      ['short URL', form],
+    ] as const) {
       const res = await call();
       const body = await res.json();
       assert.equal(res.status, 503, `${what}: ${JSON.stringify(body)}`);

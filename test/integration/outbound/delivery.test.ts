@@ -10,7 +10,12 @@ import { generateSigningSecret } from '../../../module/outbound/sign.js';
 import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import { getDeliveryWithAttempts, resendDelivery } from '../../../module/outbound/log-api.js';
 
-interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 /** A real receiver on 127.0.0.1:0 whose answers the test scripts. */
 function startReceiver() {
@@ -18,14 +23,29 @@ function startReceiver() {
   let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, r) => r.writeHead(200).end('ok');
   const server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => { seen.push({ method: req.method!, url: req.url!, headers: req.headers, body }); answer(req, res); });
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      answer(req, res);
+    });
   });
   return {
-    seen, server,
-    set(fn: typeof answer) { answer = fn; },
-    async listen() { server.listen(0, '127.0.0.1'); await new Promise((r) => server.once('listening', r)); return (server.address() as AddressInfo).port; },
-    async close() { server.closeAllConnections(); await new Promise((r) => server.close(r)); },
+    seen,
+    server,
+    set(fn: typeof answer) {
+      answer = fn;
+    },
+    async listen() {
+      server.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      return (server.address() as AddressInfo).port;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
   };
 }
 
@@ -38,20 +58,53 @@ describeEachEngine('outbound delivery', (tdb) => {
 
   before(async () => {
     port = await rx.listen();
-    h = await createTestHost(tdb().db, { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1, 2], retryJitter: 0, requestTimeoutMs: 1500 } });
-    const wf = await h.hookflow.services.workflows.create({
-      module: 'Deals', title: 'deliver', status: 'active', trigger: 'record.created',
-      tasks: [{ type: 'webhook', title: 'signed', options: { url: `http://127.0.0.1:${port}/hook?deal={{record.id}}`, auth: 'basic', username: 'acct', sign: true, params: [{ name: 'title', value: '{{record.title}}' }] }, secrets: { password: 'p@ss', signingSecret: secret } }],
-    }, h.admin.id);
+    h = await createTestHost(tdb().db, {
+      settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1, 2], retryJitter: 0, requestTimeoutMs: 1500 },
+    });
+    const wf = await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'deliver',
+        status: 'active',
+        trigger: 'record.created',
+        tasks: [
+          {
+            type: 'webhook',
+            title: 'signed',
+            options: {
+              url: `http://127.0.0.1:${port}/hook?deal={{record.id}}`,
+              auth: 'basic',
+              username: 'acct',
+              sign: true,
+              params: [{ name: 'title', value: '{{record.title}}' }],
+            },
+            secrets: { password: 'p@ss', signingSecret: secret },
+          },
+        ],
+      },
+      h.admin.id,
+    );
     workflowId = wf.id;
   });
-  after(async () => { await h.close(); await rx.close(); });
-  beforeEach(() => { rx.seen.length = 0; });
+  after(async () => {
+    await h.close();
+    await rx.close();
+  });
+  beforeEach(() => {
+    rx.seen.length = 0;
+  });
 
   // Webhook.verify insists on a JSON body, so form bodies are checked against its sign().
-  const independentSignature = (got: Seen) => new Webhook(secret).sign(String(got.headers['webhook-id']), new Date(Number(got.headers['webhook-timestamp']) * 1000), got.body);
-  const deliveryOf = async (recordId: number) => tdb().db('hookflow_deliveries').where({ workflow_id: workflowId, record_id: recordId }).first();
-  const attemptsOf = async (id: number) => tdb().db('hookflow_attempts').where({ delivery_id: id }).orderBy('attempt_no');
+  const independentSignature = (got: Seen) =>
+    new Webhook(secret).sign(
+      String(got.headers['webhook-id']),
+      new Date(Number(got.headers['webhook-timestamp']) * 1000),
+      got.body,
+    );
+  const deliveryOf = async (recordId: number) =>
+    tdb().db('hookflow_deliveries').where({ workflow_id: workflowId, record_id: recordId }).first();
+  const attemptsOf = async (id: number) =>
+    tdb().db('hookflow_attempts').where({ delivery_id: id }).orderBy('attempt_no');
   const makeDue = (id: number) => tdb().db('hookflow_deliveries').where({ id }).update({ next_attempt_at: 0 });
 
   test('2xx: success, one attempt row, Basic auth and a Standard Webhooks signature applied at send time', async () => {
@@ -70,15 +123,34 @@ describeEachEngine('outbound delivery', (tdb) => {
     assert.equal(got.headers.authorization, `Basic ${Buffer.from('acct:p@ss').toString('base64')}`);
     assert.doesNotThrow(() => new Webhook(secret).verify(got.body, got.headers as Record<string, string>));
     assert.equal(got.headers['webhook-id'], d.webhook_id);
-    assert.ok(!d.headers.includes('p@ss') && !d.headers.includes('Basic'), 'credentials are not in the stored snapshot');
+    assert.ok(
+      !d.headers.includes('p@ss') && !d.headers.includes('Basic'),
+      'credentials are not in the stored snapshot',
+    );
   });
 
   test('BITRIX24: the stored body holds only the token slot; the worker sends the token the webhook has at send time, signed as sent', async (t) => {
     rx.set((_q, r) => r.writeHead(200).end('ok'));
     const token = 'b24-app-token-1+/=';
     const input = (applicationToken: string | undefined) => ({
-      module: 'Deals', title: 'bitrix', status: 'active', trigger: 'record.updated',
-      tasks: [{ ...(bitrixTaskId ? { id: bitrixTaskId } : {}), type: 'webhook', title: 'b24', options: { url: `http://127.0.0.1:${port}/b24`, contentType: 'BITRIX24', sign: true, params: [{ name: 'TITLE', value: '{{record.title}}' }] }, secrets: { signingSecret: secret, ...(applicationToken ? { applicationToken } : {}) } }],
+      module: 'Deals',
+      title: 'bitrix',
+      status: 'active',
+      trigger: 'record.updated',
+      tasks: [
+        {
+          ...(bitrixTaskId ? { id: bitrixTaskId } : {}),
+          type: 'webhook',
+          title: 'b24',
+          options: {
+            url: `http://127.0.0.1:${port}/b24`,
+            contentType: 'BITRIX24',
+            sign: true,
+            params: [{ name: 'TITLE', value: '{{record.title}}' }],
+          },
+          secrets: { signingSecret: secret, ...(applicationToken ? { applicationToken } : {}) },
+        },
+      ],
     });
     let bitrixTaskId = 0;
     const wf = await h.hookflow.services.workflows.create(input(token), h.admin.id);
@@ -90,7 +162,10 @@ describeEachEngine('outbound delivery', (tdb) => {
     await h.hookflow.worker.drain();
     const stored = await tdb().db('hookflow_deliveries').where({ workflow_id: wf.id }).orderBy('id');
     assert.equal(stored.length, 1);
-    assert.ok(!stored[0].body.includes('b24-app-token') && !stored[0].body.includes(encodeURIComponent(token)), 'no token in the stored body');
+    assert.ok(
+      !stored[0].body.includes('b24-app-token') && !stored[0].body.includes(encodeURIComponent(token)),
+      'no token in the stored body',
+    );
     assert.deepEqual((qs.parse(stored[0].body) as any).auth, { application_token: '********' });
     const got = rx.seen.find((x) => x.url === '/b24')!;
     assert.deepEqual((qs.parse(got.body) as any).auth, { application_token: token }, 'the receiver gets the token');
@@ -112,12 +187,19 @@ describeEachEngine('outbound delivery', (tdb) => {
     assert.equal(rotated.length, 2);
     assert.equal(rotated[0].headers['webhook-id'], rotated[1].headers['webhook-id'], 'the same delivery');
     assert.deepEqual((qs.parse(rotated[0].body) as any).auth, { application_token: token });
-    assert.deepEqual((qs.parse(rotated[1].body) as any).auth, { application_token: 'b24-app-token-2' }, 'read at send time');
+    assert.deepEqual(
+      (qs.parse(rotated[1].body) as any).auth,
+      { application_token: 'b24-app-token-2' },
+      'read at send time',
+    );
     assert.equal(rotated[1].headers['webhook-signature'], independentSignature(rotated[1]));
 
     // Token removed: the pair is dropped, nothing fake is sent.
     const unsigned = input(undefined).tasks[0];
-    await h.hookflow.services.workflows.update(wf.id, { ...input(undefined), tasks: [{ ...unsigned, options: { ...unsigned.options, sign: false }, secrets: null }] });
+    await h.hookflow.services.workflows.update(wf.id, {
+      ...input(undefined),
+      tasks: [{ ...unsigned, options: { ...unsigned.options, sign: false }, secrets: null }],
+    });
     rx.seen.length = 0;
     await h.records.update('Deals', deal.id, { title: 'B24 no token' }, { actorUserId: h.admin.id });
     await h.hookflow.worker.drain();
@@ -128,15 +210,46 @@ describeEachEngine('outbound delivery', (tdb) => {
 
   test('a Bitrix24 delivery stored by an earlier release (token in the body): the log shows it masked, a resend stores only the slot', async (t) => {
     rx.set((_q, r) => r.writeHead(200).end('ok'));
-    const wf = await h.hookflow.services.workflows.create({
-      module: 'Deals', title: 'legacy b24', status: 'inactive', trigger: 'record.updated',
-      tasks: [{ type: 'webhook', title: 'b24', options: { url: `http://127.0.0.1:${port}/legacy`, contentType: 'BITRIX24' }, secrets: { applicationToken: 'current-token' } }],
-    }, h.admin.id);
+    const wf = await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'legacy b24',
+        status: 'inactive',
+        trigger: 'record.updated',
+        tasks: [
+          {
+            type: 'webhook',
+            title: 'b24',
+            options: { url: `http://127.0.0.1:${port}/legacy`, contentType: 'BITRIX24' },
+            secrets: { applicationToken: 'current-token' },
+          },
+        ],
+      },
+      h.admin.id,
+    );
     t.after(() => h.hookflow.services.workflows.setStatus(wf.id, 'inactive'));
     const body = 'event=ONCRMDEALUPDATE&data%5BFIELDS%5D%5BID%5D=7&ts=1&auth%5Bapplication_token%5D=legacy-token';
-    const id = (await enqueueDelivery(tdb().db, { webhookId: 'msg_legacyb24', runId: null, workflowId: wf.id, taskId: wf.tasks[0].id, eventType: 'record.updated', module: 'Deals', recordId: 7, method: 'POST', url: `http://127.0.0.1:${port}/legacy`, headers: {}, contentType: 'application/x-www-form-urlencoded', body, originKey: null })).id;
+    const id = (
+      await enqueueDelivery(tdb().db, {
+        webhookId: 'msg_legacyb24',
+        runId: null,
+        workflowId: wf.id,
+        taskId: wf.tasks[0].id,
+        eventType: 'record.updated',
+        module: 'Deals',
+        recordId: 7,
+        method: 'POST',
+        url: `http://127.0.0.1:${port}/legacy`,
+        headers: {},
+        contentType: 'application/x-www-form-urlencoded',
+        body,
+        originKey: null,
+      })
+    ).id;
     // Whatever happens below, these rows must not be sent during later tests.
-    t.after(() => tdb().db('hookflow_deliveries').where({ workflow_id: wf.id, status: 'queued' }).update({ status: 'failed' }));
+    t.after(() =>
+      tdb().db('hookflow_deliveries').where({ workflow_id: wf.id, status: 'queued' }).update({ status: 'failed' }),
+    );
     const shown = (await getDeliveryWithAttempts(tdb().db, id)).delivery.body!;
     assert.ok(!shown.includes('legacy-token'), shown);
     assert.deepEqual((qs.parse(shown) as any).auth, { application_token: '********' });
@@ -148,12 +261,19 @@ describeEachEngine('outbound delivery', (tdb) => {
     assert.ok(!stored.body.includes('legacy-token'), 'the reopened delivery holds no token');
     rx.seen.length = 0;
     await h.hookflow.worker.drain();
-    assert.deepEqual((qs.parse(rx.seen.find((x) => x.url === '/legacy')!.body) as any).auth, { application_token: 'current-token' }, 'the resend carries the current token');
+    assert.deepEqual(
+      (qs.parse(rx.seen.find((x) => x.url === '/legacy')!.body) as any).auth,
+      { application_token: 'current-token' },
+      'the resend carries the current token',
+    );
   });
 
   test('500 then 200: retried on the schedule with the same webhook-id; every attempt logged', async () => {
     let n = 0;
-    rx.set((_q, r) => { n++; r.writeHead(n === 1 ? 500 : 200).end(n === 1 ? 'boom' : 'fine'); });
+    rx.set((_q, r) => {
+      n++;
+      r.writeHead(n === 1 ? 500 : 200).end(n === 1 ? 'boom' : 'fine');
+    });
     const deal = await h.records.create('Deals', { title: 'Retry' }, { actorUserId: h.admin.id });
     await h.hookflow.worker.drain();
     let d = await deliveryOf(deal.id);
@@ -167,14 +287,25 @@ describeEachEngine('outbound delivery', (tdb) => {
     d = await deliveryOf(deal.id);
     assert.equal(d.status, 'success');
     const attempts = await attemptsOf(d.id);
-    assert.deepEqual(attempts.map((a: any) => [a.attempt_no, a.outcome, a.status_code]), [[1, 'http_error', 500], [2, 'success', 200]]);
+    assert.deepEqual(
+      attempts.map((a: any) => [a.attempt_no, a.outcome, a.status_code]),
+      [
+        [1, 'http_error', 500],
+        [2, 'success', 200],
+      ],
+    );
     assert.equal(rx.seen.length, 2);
     assert.equal(rx.seen[0].headers['webhook-id'], rx.seen[1].headers['webhook-id']);
   });
 
   test('retries exhausted: failed, with an alert queued; 410 on a templated URL fails that delivery only', async (t) => {
     // The webhook is enabled again after this test, also when an assertion below fails.
-    t.after(() => tdb().db('hookflow_tasks').where({ workflow_id: workflowId }).update({ disabled_at: null, disabled_reason: null }));
+    t.after(() =>
+      tdb()
+        .db('hookflow_tasks')
+        .where({ workflow_id: workflowId })
+        .update({ disabled_at: null, disabled_reason: null }),
+    );
     rx.set((_q, r) => r.writeHead(503).end('down'));
     const deal = await h.records.create('Deals', { title: 'Down' }, { actorUserId: h.admin.id });
     for (let i = 0; i < 3; i++) {
@@ -199,7 +330,9 @@ describeEachEngine('outbound delivery', (tdb) => {
   });
 
   test('a timeout and a 302 are failed attempts (redirects are not followed)', async () => {
-    rx.set((q, r) => { if (q.url?.includes('deal=')) r.writeHead(302, { location: 'http://127.0.0.1:1/' }).end(); });
+    rx.set((q, r) => {
+      if (q.url?.includes('deal=')) r.writeHead(302, { location: 'http://127.0.0.1:1/' }).end();
+    });
     const deal = await h.records.create('Deals', { title: 'Redirect' }, { actorUserId: h.admin.id });
     await h.hookflow.worker.drain();
     const d = await deliveryOf(deal.id);
@@ -207,7 +340,9 @@ describeEachEngine('outbound delivery', (tdb) => {
     assert.equal(a.status_code, 302);
     assert.equal(d.status, 'queued');
     assert.equal(rx.seen.length, 1, 'the redirect target was never contacted');
-    rx.set(() => { /* hang */ });
+    rx.set(() => {
+      /* hang */
+    });
     await makeDue(d.id);
     await h.hookflow.worker.drain();
     const attempts = await attemptsOf(d.id);
@@ -225,7 +360,23 @@ describeEachEngine('outbound delivery', (tdb) => {
     assert.match(run.error, /not allowed|non-public|loopback/);
     assert.equal(rx.seen.length, 0);
     // Queued while allowed, sent after the allowlist was removed: the connection-level guard refuses.
-    const id = (await enqueueDelivery(tdb().db, { webhookId: 'msg_blockedatsend', runId: null, workflowId, taskId: null, eventType: null, module: 'Deals', recordId: 424242, method: 'POST', url: `http://127.0.0.1:${port}/late`, headers: {}, contentType: 'application/json', body: '{}', originKey: null })).id;
+    const id = (
+      await enqueueDelivery(tdb().db, {
+        webhookId: 'msg_blockedatsend',
+        runId: null,
+        workflowId,
+        taskId: null,
+        eventType: null,
+        module: 'Deals',
+        recordId: 424242,
+        method: 'POST',
+        url: `http://127.0.0.1:${port}/late`,
+        headers: {},
+        contentType: 'application/json',
+        body: '{}',
+        originKey: null,
+      })
+    ).id;
     await h.hookflow.worker.drain();
     const blocked = await tdb().db('hookflow_deliveries').where({ id }).first();
     assert.equal(blocked.status, 'failed');

@@ -18,16 +18,37 @@ const OPTS = { leaseSeconds: 60, perHostConcurrency: 4, holdDestinations: true }
 
 describeEachEngine('claims and held destinations', (tdb) => {
   const db = () => tdb().db;
-  const enqueue = (host: string) => enqueueDelivery(db(), {
-    webhookId: `msg_${randomUUID()}`, runId: null, workflowId: null, taskId: null, eventType: null, module: 'Deals', recordId: 1,
-    method: 'POST', url: `https://${host}/hook`, headers: {}, contentType: 'application/json', body: '{}', originKey: null,
-  }).then((r) => r.id);
-  const hold = (nextProbeAt: number) => db()('hookflow_destinations').insert({
-    destination_host: HELD, consecutive_failures: 10, failing_since: 1, paused_at: 1, next_probe_at: nextProbeAt, probe_count: 0, updated_at: 1,
-  });
+  const enqueue = (host: string) =>
+    enqueueDelivery(db(), {
+      webhookId: `msg_${randomUUID()}`,
+      runId: null,
+      workflowId: null,
+      taskId: null,
+      eventType: null,
+      module: 'Deals',
+      recordId: 1,
+      method: 'POST',
+      url: `https://${host}/hook`,
+      headers: {},
+      contentType: 'application/json',
+      body: '{}',
+      originKey: null,
+    }).then((r) => r.id);
+  const hold = (nextProbeAt: number) =>
+    db()('hookflow_destinations').insert({
+      destination_host: HELD,
+      consecutive_failures: 10,
+      failing_since: 1,
+      paused_at: 1,
+      next_probe_at: nextProbeAt,
+      probe_count: 0,
+      updated_at: 1,
+    });
   const row = () => db()('hookflow_destinations').where({ destination_host: HELD }).first();
 
-  before(async () => { await createTestHost(db()).then((h) => h.close()); }); // the schema
+  before(async () => {
+    await createTestHost(db()).then((h) => h.close());
+  }); // the schema
   // Every test here is about the whole queue: each starts with an empty one.
   beforeEach(async () => {
     for (const table of ['hookflow_attempts', 'hookflow_deliveries', 'hookflow_destinations']) await db()(table).del();
@@ -38,19 +59,33 @@ describeEachEngine('claims and held destinations', (tdb) => {
     for (let i = 0; i < 5; i++) ids.push(await enqueue(HELD));
     const other = await enqueue('fine.example');
     // The oldest waits for a retry in an hour: it is still the probe (per-record order).
-    await db()('hookflow_deliveries').where({ id: ids[0] }).update({ next_attempt_at: Date.now() + 3_600_000 });
+    await db()('hookflow_deliveries')
+      .where({ id: ids[0] })
+      .update({ next_attempt_at: Date.now() + 3_600_000 });
     await hold(Date.now() + 3_600_000);
     const early = await claimDueDeliveries(db(), 'w0', 16, OPTS);
-    assert.deepEqual(early.map((d) => d.id), [other], 'before the probe is due: only the other destination');
+    assert.deepEqual(
+      early.map((d) => d.id),
+      [other],
+      'before the probe is due: only the other destination',
+    );
 
     await db()('hookflow_destinations').where({ destination_host: HELD }).update({ next_probe_at: 0 });
     const claims = await Promise.all([1, 2, 3, 4].map((w) => claimDueDeliveries(db(), `w${w}`, 16, OPTS)));
-    assert.deepEqual(claims.flat().map((d) => d.id), [ids[0]], 'one probe, the oldest');
+    assert.deepEqual(
+      claims.flat().map((d) => d.id),
+      [ids[0]],
+      'one probe, the oldest',
+    );
     const probe = await row();
     assert.equal(Number(probe.probe_delivery_id), ids[0]);
     assert.ok(Number(probe.next_probe_at) > Date.now() + 30_000, 'no next probe while this one is leased');
     assert.deepEqual(await claimDueDeliveries(db(), 'w5', 16, OPTS), []);
-    assert.equal((await claimDueDeliveries(db(), 'w6', 16, { ...OPTS, holdDestinations: false })).length, 3, 'holding off: the rest flow (the cap of 4 counting the probe)');
+    assert.equal(
+      (await claimDueDeliveries(db(), 'w6', 16, { ...OPTS, holdDestinations: false })).length,
+      3,
+      'holding off: the rest flow (the cap of 4 counting the probe)',
+    );
   });
 
   test('a probe held because its webhook is disabled hands over to the next delivery at once', async () => {
@@ -61,6 +96,10 @@ describeEachEngine('claims and held destinations', (tdb) => {
     assert.equal(probe.id, first);
     assert.equal(await holdLeasedDelivery(db(), probe.id, 'w1'), true);
     assert.equal((await row()).probe_delivery_id, null);
-    assert.deepEqual((await claimDueDeliveries(db(), 'w2', 16, OPTS)).map((d) => d.id), [second], 'the next oldest is the probe now');
+    assert.deepEqual(
+      (await claimDueDeliveries(db(), 'w2', 16, OPTS)).map((d) => d.id),
+      [second],
+      'the next oldest is the probe now',
+    );
   });
 });

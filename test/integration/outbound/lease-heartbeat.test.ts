@@ -21,7 +21,12 @@ import { renewIntervalMs } from '../../../module/storage/lease-heartbeat.js';
 
 const LEASE_SECONDS = 300;
 const STEP_MS = renewIntervalMs(LEASE_SECONDS * 1000);
-const SETTINGS = { outboundAllowlist: ['127.0.0.1/32'], leaseSeconds: LEASE_SECONDS, requestTimeoutMs: 120_000, retrySchedule: [3600] };
+const SETTINGS = {
+  outboundAllowlist: ['127.0.0.1/32'],
+  leaseSeconds: LEASE_SECONDS,
+  requestTimeoutMs: 120_000,
+  retrySchedule: [3600],
+};
 
 /** Counts requests per webhook-id; the first of each waits for release(); `closed` counts requests whose connection went away unanswered. */
 async function startSlowReceiver() {
@@ -34,16 +39,25 @@ async function startSlowReceiver() {
     req.resume();
     if (received.get(id) === 1) {
       waiting.add(res);
-      res.on('close', () => { if (!res.writableEnded) closed++; waiting.delete(res); });
+      res.on('close', () => {
+        if (!res.writableEnded) closed++;
+        waiting.delete(res);
+      });
     } else req.on('end', () => res.writeHead(200).end('ok'));
   });
   server.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return {
-    received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     closed: () => closed,
-    release() { for (const res of [...waiting]) res.writeHead(200).end('ok'); },
-    async close() { server.closeAllConnections(); await new Promise((r) => server.close(r)); },
+    release() {
+      for (const res of [...waiting]) res.writeHead(200).end('ok');
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
   };
 }
 
@@ -56,12 +70,21 @@ describeEachEngine('delivery lease heartbeat', (tdb) => {
     rx = await startSlowReceiver();
     h = await createTestHost(tdb().db, { settings: SETTINGS });
   });
-  after(async () => { rx.release(); await h.close(); await rx.close(); });
+  after(async () => {
+    rx.release();
+    await h.close();
+    await rx.close();
+  });
 
   /** Worker A: the real processor and delivery lane, with the test's heartbeat timers. */
   function workerA(t: TestContext, timers: ManualTimers) {
     const settings = () => h.hookflow.services.settings.get();
-    const processor = createDeliveryProcessor({ db: db(), targets: { load: async () => null, disable: async () => undefined }, settings, logger: h.logger });
+    const processor = createDeliveryProcessor({
+      db: db(),
+      targets: { load: async () => null, disable: async () => undefined },
+      settings,
+      logger: h.logger,
+    });
     t.after(() => processor.close());
     return createDeliveryLane({ db: db(), processor, settings, workerId: 'worker-A', leaseTimers: timers });
   }
@@ -69,26 +92,57 @@ describeEachEngine('delivery lease heartbeat', (tdb) => {
   /** Queues one delivery to the slow receiver; worker A claims it and sends it; resolves once the request is in flight. */
   async function startSlowDelivery(t: TestContext, timers: ManualTimers) {
     const webhookId = `msg_${randomUUID()}`;
-    const { id } = await enqueueDelivery(db(), { webhookId, runId: null, workflowId: null, taskId: null, eventType: null, module: 'Deals', recordId: 1, method: 'POST', url: rx.url, headers: {}, contentType: 'application/json', body: '{}', originKey: null });
-    t.after(async () => { rx.release(); await db()('hookflow_deliveries').where({ id }).whereIn('status', ['queued', 'dispatched']).update({ status: 'failed', lease_owner: null }); });
+    const { id } = await enqueueDelivery(db(), {
+      webhookId,
+      runId: null,
+      workflowId: null,
+      taskId: null,
+      eventType: null,
+      module: 'Deals',
+      recordId: 1,
+      method: 'POST',
+      url: rx.url,
+      headers: {},
+      contentType: 'application/json',
+      body: '{}',
+      originKey: null,
+    });
+    t.after(async () => {
+      rx.release();
+      await db()('hookflow_deliveries')
+        .where({ id })
+        .whereIn('status', ['queued', 'dispatched'])
+        .update({ status: 'failed', lease_owner: null });
+    });
     const lane = workerA(t, timers);
     const [claimed] = await lane.claim(1);
     assert.equal(claimed?.id, id, 'worker A holds the delivery');
     const ended = { error: null as unknown, done: false };
-    lane.process(claimed).then(() => { ended.done = true; }, (err) => { ended.error = err; ended.done = true; });
+    lane.process(claimed).then(
+      () => {
+        ended.done = true;
+      },
+      (err) => {
+        ended.error = err;
+        ended.done = true;
+      },
+    );
     await waitFor('the request to be in flight', 10_000, () => rx.received.get(webhookId) === 1);
     return { id, webhookId, ended };
   }
 
   async function elapse(id: number, timers: ManualTimers, steps: number) {
     for (let i = 0; i < steps; i++) {
-      await db()('hookflow_deliveries').where({ id }).update({ lease_expires_at: db().raw('lease_expires_at - ?', [STEP_MS]) });
+      await db()('hookflow_deliveries')
+        .where({ id })
+        .update({ lease_expires_at: db().raw('lease_expires_at - ?', [STEP_MS]) });
       await timers.advance(STEP_MS);
     }
   }
 
   const deliveryRow = (id: number) => db()('hookflow_deliveries').where({ id }).first();
-  const attemptsOf = (id: number) => db()('hookflow_attempts').where({ delivery_id: id }).select('worker_id', 'status_code');
+  const attemptsOf = (id: number) =>
+    db()('hookflow_attempts').where({ delivery_id: id }).select('worker_id', 'status_code');
 
   test('a receiver slower than the lease, two workers: the lease is renewed meanwhile, one request, one attempt', async (t) => {
     const timers = createManualTimers();
@@ -102,7 +156,10 @@ describeEachEngine('delivery lease heartbeat', (tdb) => {
     assert.equal(ended.error, null);
     const row = await deliveryRow(id);
     assert.deepEqual([row.status, row.lease_owner, Number(row.attempt_count)], ['success', null, 1]);
-    assert.deepEqual((await attemptsOf(id)).map((a: any) => [a.worker_id, Number(a.status_code)]), [['worker-A', 200]]);
+    assert.deepEqual(
+      (await attemptsOf(id)).map((a: any) => [a.worker_id, Number(a.status_code)]),
+      [['worker-A', 200]],
+    );
     assert.equal(rx.received.get(webhookId), 1);
     assert.equal(timers.active(), 0, 'the heartbeat stopped with the delivery');
   });
@@ -118,9 +175,16 @@ describeEachEngine('delivery lease heartbeat', (tdb) => {
     assert.equal(ended.error, null, 'the lane item ends quietly');
     await waitFor('the receiver to see the request aborted', 5_000, () => rx.closed() === closedBefore + 1);
     const row = await deliveryRow(id);
-    assert.deepEqual([row.status, row.lease_owner, Number(row.attempt_count)], ['dispatched', 'another-worker', 0], 'the new holder\'s state stands');
+    assert.deepEqual(
+      [row.status, row.lease_owner, Number(row.attempt_count)],
+      ['dispatched', 'another-worker', 0],
+      "the new holder's state stands",
+    );
     assert.deepEqual(await attemptsOf(id), [], 'no attempt row from the worker that lost the lease');
-    assert.ok(h.logger.entries.some((e) => e.msg?.includes('delivery lease lost during the request')), 'the worker logged it');
+    assert.ok(
+      h.logger.entries.some((e) => e.msg?.includes('delivery lease lost during the request')),
+      'the worker logged it',
+    );
     assert.equal(timers.active(), 0);
   });
 });

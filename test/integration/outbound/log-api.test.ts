@@ -15,11 +15,34 @@ describeEachEngine('webhook log API', (tdb) => {
   const call: AdminApi['call'] = (method, path, body) => api.call(method, path, body);
 
   before(async () => {
-    rx = http.createServer((req, res) => { ids.push(String(req.headers['webhook-id'])); req.resume(); res.writeHead(failing ? 500 : 200).end(); }).listen(0, '127.0.0.1');
+    rx = http
+      .createServer((req, res) => {
+        ids.push(String(req.headers['webhook-id']));
+        req.resume();
+        res.writeHead(failing ? 500 : 200).end();
+      })
+      .listen(0, '127.0.0.1');
     await new Promise((r) => rx.once('listening', r));
     const port = (rx.address() as AddressInfo).port;
-    h = await createTestHost(tdb().db, { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 } });
-    await h.hookflow.services.workflows.create({ module: 'Deals', title: 'log', status: 'active', trigger: 'record.created', tasks: [{ type: 'webhook', title: 'w', options: { url: `http://127.0.0.1:${port}/`, headers: [{ name: 'X-Api-Key', value: 'k-123' }] } }] }, h.admin.id);
+    h = await createTestHost(tdb().db, {
+      settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0 },
+    });
+    await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'log',
+        status: 'active',
+        trigger: 'record.created',
+        tasks: [
+          {
+            type: 'webhook',
+            title: 'w',
+            options: { url: `http://127.0.0.1:${port}/`, headers: [{ name: 'X-Api-Key', value: 'k-123' }] },
+          },
+        ],
+      },
+      h.admin.id,
+    );
     api = await serveAdminApi(h);
   });
   after(async () => {
@@ -42,7 +65,10 @@ describeEachEngine('webhook log API', (tdb) => {
     const one = failed.body.deliveries.find((d: any) => d.recordId === deal.id);
     assert.equal(one.headers['X-Api-Key'], '••••');
     const detail = await call('GET', `/deliveries/${one.id}`);
-    assert.deepEqual(detail.body.attempts.map((a: any) => a.statusCode), [500, 500]);
+    assert.deepEqual(
+      detail.body.attempts.map((a: any) => a.statusCode),
+      [500, 500],
+    );
     failing = false;
     const resent = await call('POST', `/deliveries/${one.id}/resend`);
     assert.equal(resent.status, 202);

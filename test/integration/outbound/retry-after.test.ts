@@ -31,7 +31,14 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     // A 30 s schedule slot: a later retry time can only come from Retry-After, and no retry
     // becomes due during the test (each drain sends only the delivery under test).
-    h = await createTestHost(tdb().db, { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [SLOT_SECONDS, 60], retryJitter: 0, retryAfterCapSeconds: CAP_SECONDS } });
+    h = await createTestHost(tdb().db, {
+      settings: {
+        outboundAllowlist: ['127.0.0.1/32'],
+        retrySchedule: [SLOT_SECONDS, 60],
+        retryJitter: 0,
+        retryAfterCapSeconds: CAP_SECONDS,
+      },
+    });
   });
   after(async () => {
     await h.close();
@@ -40,11 +47,27 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
   });
 
   /** Sends one attempt answered with `status`/`headers`; returns the delay until the retry, in ms. */
-  async function retryDelayAfter(status: number, headers: Record<string, string>): Promise<{ id: number; delayMs: number; slackMs: number }> {
-    const id = (await enqueueDelivery(tdb().db, {
-      webhookId: `msg_${randomUUID()}`, runId: null, workflowId: null, taskId: null, eventType: null, module: 'Deals', recordId: 1,
-      method: 'POST', url, headers: {}, contentType: 'application/json', body: '{}', originKey: null,
-    })).id;
+  async function retryDelayAfter(
+    status: number,
+    headers: Record<string, string>,
+  ): Promise<{ id: number; delayMs: number; slackMs: number }> {
+    const id = (
+      await enqueueDelivery(tdb().db, {
+        webhookId: `msg_${randomUUID()}`,
+        runId: null,
+        workflowId: null,
+        taskId: null,
+        eventType: null,
+        module: 'Deals',
+        recordId: 1,
+        method: 'POST',
+        url,
+        headers: {},
+        contentType: 'application/json',
+        body: '{}',
+        originKey: null,
+      })
+    ).id;
     answers.push([status, headers]);
     const t0 = await dbNowMs(tdb().db);
     await h.hookflow.worker.drain();
@@ -56,7 +79,10 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
   }
 
   const within = (actual: number, expected: number, slack: number, what: string) =>
-    assert.ok(actual >= expected && actual <= expected + slack + 50, `${what}: retry after ${actual} ms, expected ${expected} ms (+${slack} ms)`);
+    assert.ok(
+      actual >= expected && actual <= expected + slack + 50,
+      `${what}: retry after ${actual} ms, expected ${expected} ms (+${slack} ms)`,
+    );
 
   test('429 with Retry-After in seconds: the retry waits that long instead of the 30 s slot', async () => {
     const r = await retryDelayAfter(429, { 'retry-after': '120' });
@@ -69,7 +95,10 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
     const dbNow = await dbNowMs(tdb().db);
     const inFiveMinutes = new Date(Math.ceil((dbNow + 300_000) / 1000) * 1000).toUTCString();
     const near = await retryDelayAfter(503, { 'retry-after': inFiveMinutes });
-    assert.ok(Math.abs(near.delayMs - 300_000) < 2000 + near.slackMs, `HTTP-date 5 min ahead: retry after ${near.delayMs} ms`);
+    assert.ok(
+      Math.abs(near.delayMs - 300_000) < 2000 + near.slackMs,
+      `HTTP-date 5 min ahead: retry after ${near.delayMs} ms`,
+    );
     const far = await retryDelayAfter(503, { 'retry-after': new Date(dbNow + 86_400_000).toUTCString() });
     within(far.delayMs, CAP_SECONDS * 1000, far.slackMs, 'a day ahead is capped');
     const huge = await retryDelayAfter(429, { 'retry-after': '99999999' });
@@ -80,7 +109,12 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
     const on500 = await retryDelayAfter(500, { 'retry-after': '300' });
     within(on500.delayMs, SLOT_SECONDS * 1000, on500.slackMs, '500 follows the schedule');
     const garbage = await retryDelayAfter(429, { 'retry-after': 'soon, please' });
-    within(garbage.delayMs, SLOT_SECONDS * 1000, garbage.slackMs, 'an unreadable Retry-After falls back to the schedule');
+    within(
+      garbage.delayMs,
+      SLOT_SECONDS * 1000,
+      garbage.slackMs,
+      'an unreadable Retry-After falls back to the schedule',
+    );
     const past = await retryDelayAfter(503, { 'retry-after': 'Thu, 01 Jan 2015 00:00:00 GMT' });
     within(past.delayMs, SLOT_SECONDS * 1000, past.slackMs, 'a date in the past falls back to the schedule');
   });
@@ -88,7 +122,11 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
   test('once due, the retry goes out with the same webhook-id and succeeds', async () => {
     const r = await retryDelayAfter(429, { 'retry-after': '90' });
     await h.hookflow.worker.drain();
-    assert.equal((await tdb().db('hookflow_deliveries').where({ id: r.id }).first()).status, 'queued', 'not before its time');
+    assert.equal(
+      (await tdb().db('hookflow_deliveries').where({ id: r.id }).first()).status,
+      'queued',
+      'not before its time',
+    );
     seenIds.length = 0;
     await tdb().db('hookflow_deliveries').where({ id: r.id }).update({ next_attempt_at: 0 });
     await h.hookflow.worker.drain();

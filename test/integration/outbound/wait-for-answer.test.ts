@@ -22,19 +22,27 @@ describeEachEngine('webhooks that wait for the answer', (tdb) => {
   const db = () => tdb().db;
 
   before(async () => {
-    rx = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => {
-        received.push(body);
-        const title = JSON.parse(body || '{}').title ?? '';
-        res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? JSON.stringify({ invoice: { id: `INV-${title.length}` } }) : '{"error":"down"}');
-      });
-    }).listen(0, '127.0.0.1');
+    rx = http
+      .createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => {
+          body += c;
+        });
+        req.on('end', () => {
+          received.push(body);
+          const title = JSON.parse(body || '{}').title ?? '';
+          res
+            .writeHead(status, { 'content-type': 'application/json' })
+            .end(status < 300 ? JSON.stringify({ invoice: { id: `INV-${title.length}` } }) : '{"error":"down"}');
+        });
+      })
+      .listen(0, '127.0.0.1');
     await new Promise((r) => rx.once('listening', r));
     base = `http://127.0.0.1:${(rx.address() as AddressInfo).port}`;
     // The worker is not started: only the runs themselves send (drain runs the lanes by hand).
-    h = await createTestHost(db(), { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [3600], retryJitter: 0 } });
+    h = await createTestHost(db(), {
+      settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [3600], retryJitter: 0 },
+    });
     api = await serveAdminApi(h);
   });
   after(async () => {
@@ -47,19 +55,49 @@ describeEachEngine('webhooks that wait for the answer', (tdb) => {
   /** A workflow whose webhook waits, and an update_record (or a set_env: no effect outside the run) that uses its answer. */
   async function workflow(title: string, useWith: 'update_record' | 'set_env' = 'update_record') {
     const trigger = 'record.created';
-    const hook = { type: 'webhook', title: 'Ask accounting', options: { url: `${base}/invoices`, waitForAnswer: true, answerTimeoutMs: 5000, params: [{ name: 'title', value: '{{record.title}}' }] } };
-    const wf = await h.hookflow.services.workflows.create({
-      module: 'Deals', title, status: 'active', trigger, conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: title }] }, tasks: [hook],
-    }, h.admin.id);
+    const hook = {
+      type: 'webhook',
+      title: 'Ask accounting',
+      options: {
+        url: `${base}/invoices`,
+        waitForAnswer: true,
+        answerTimeoutMs: 5000,
+        params: [{ name: 'title', value: '{{record.title}}' }],
+      },
+    };
+    const wf = await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title,
+        status: 'active',
+        trigger,
+        conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: title }] },
+        tasks: [hook],
+      },
+      h.admin.id,
+    );
     const hookId = wf.tasks[0].id;
     const answer = `{{steps.${hookId}.response.invoice.id}}/{{steps.${hookId}.status}}`;
-    const use = useWith === 'update_record'
-      ? { type: 'update_record', title: 'Note the invoice', options: { fields: [{ field: 'currency', value: answer }] } }
-      : { type: 'set_env', title: 'Keep the invoice', options: { values: [{ name: 'invoice', value: answer }] } };
-    await h.hookflow.services.workflows.update(wf.id, { module: 'Deals', title, status: 'active', trigger, conditions: wf.conditions, tasks: [{ ...hook, id: hookId }, use] });
+    const use =
+      useWith === 'update_record'
+        ? {
+            type: 'update_record',
+            title: 'Note the invoice',
+            options: { fields: [{ field: 'currency', value: answer }] },
+          }
+        : { type: 'set_env', title: 'Keep the invoice', options: { values: [{ name: 'invoice', value: answer }] } };
+    await h.hookflow.services.workflows.update(wf.id, {
+      module: 'Deals',
+      title,
+      status: 'active',
+      trigger,
+      conditions: wf.conditions,
+      tasks: [{ ...hook, id: hookId }, use],
+    });
     return { workflowId: wf.id, hookId };
   }
-  const runOf = (workflowId: number) => db()('hookflow_runs').where({ workflow_id: workflowId }).orderBy('id', 'desc').first();
+  const runOf = (workflowId: number) =>
+    db()('hookflow_runs').where({ workflow_id: workflowId }).orderBy('id', 'desc').first();
 
   test('a later task uses the answer; the delivery is one ordinary, logged attempt', async () => {
     const { workflowId, hookId } = await workflow('Waiting');
@@ -68,23 +106,61 @@ describeEachEngine('webhooks that wait for the answer', (tdb) => {
     await h.hookflow.worker.drain();
     const run = await runOf(workflowId);
     assert.equal(run.status, 'succeeded', run.error);
-    assert.equal((await h.records.get('Deals', deal.id))!.fields.currency, 'INV-12/201', 'the update used the answer and its status');
+    assert.equal(
+      (await h.records.get('Deals', deal.id))!.fields.currency,
+      'INV-12/201',
+      'the update used the answer and its status',
+    );
     assert.equal(received.length - before, 1, 'sent once, by the run');
     const delivery = await db()('hookflow_deliveries').where({ task_id: hookId, record_id: deal.id }).first();
     assert.equal(delivery.status, 'success');
     assert.equal(Number(delivery.attempt_count), 1);
   });
 
-  test('a sync manual run answers with a value from the webhook\'s answer', async () => {
-    const wf = await h.hookflow.services.workflows.create({
-      module: 'Deals', title: 'Sync answer', status: 'active', trigger: 'http',
-      tasks: [{ type: 'webhook', title: 'Ask', options: { url: `${base}/invoices`, waitForAnswer: true, params: [{ name: 'title', value: '{{env.title}}' }] } }],
-    }, h.admin.id);
+  test("a sync manual run answers with a value from the webhook's answer", async () => {
+    const wf = await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'Sync answer',
+        status: 'active',
+        trigger: 'http',
+        tasks: [
+          {
+            type: 'webhook',
+            title: 'Ask',
+            options: {
+              url: `${base}/invoices`,
+              waitForAnswer: true,
+              params: [{ name: 'title', value: '{{env.title}}' }],
+            },
+          },
+        ],
+      },
+      h.admin.id,
+    );
     const hookId = wf.tasks[0].id;
     await h.hookflow.services.workflows.update(wf.id, {
-      module: 'Deals', title: 'Sync answer', status: 'active', trigger: 'http',
-      tasks: [{ id: hookId, type: 'webhook', title: 'Ask', options: { url: `${base}/invoices`, waitForAnswer: true, params: [{ name: 'title', value: '{{env.title}}' }] } },
-        { type: 'respond', title: 'Answer', options: { status: 200, body: `{"invoice":"{{steps.${hookId}.response.invoice.id}}"}` } }],
+      module: 'Deals',
+      title: 'Sync answer',
+      status: 'active',
+      trigger: 'http',
+      tasks: [
+        {
+          id: hookId,
+          type: 'webhook',
+          title: 'Ask',
+          options: {
+            url: `${base}/invoices`,
+            waitForAnswer: true,
+            params: [{ name: 'title', value: '{{env.title}}' }],
+          },
+        },
+        {
+          type: 'respond',
+          title: 'Answer',
+          options: { status: 200, body: `{"invoice":"{{steps.${hookId}.response.invoice.id}}"}` },
+        },
+      ],
     });
     const res = await api.call('POST', `/workflows/${wf.id}/run`, { mode: 'sync', env: { title: 'abc' } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -95,12 +171,17 @@ describeEachEngine('webhooks that wait for the answer', (tdb) => {
   test('a failed attempt fails the task, so later tasks never run; the delivery keeps its retries', async (t) => {
     const { workflowId, hookId } = await workflow('Failing');
     status = 503;
-    t.after(() => { status = 201; });
+    t.after(() => {
+      status = 201;
+    });
     const deal = await h.records.create('Deals', { title: 'Failing deal' }, { actorUserId: h.admin.id });
     await h.hookflow.worker.drain();
     const run = await runOf(workflowId);
     assert.equal(run.status, 'failed');
-    assert.match(run.error, /the receiver answered HTTP 503; the delivery will be retried on its schedule, but this run could not use the answer/);
+    assert.match(
+      run.error,
+      /the receiver answered HTTP 503; the delivery will be retried on its schedule, but this run could not use the answer/,
+    );
     assert.equal((await h.records.get('Deals', deal.id))!.fields.currency ?? null, null, 'the later task did not run');
     const delivery = await db()('hookflow_deliveries').where({ task_id: hookId, record_id: deal.id }).first();
     assert.equal(delivery.status, 'queued', 'waiting for its retry');
@@ -116,7 +197,14 @@ describeEachEngine('webhooks that wait for the answer', (tdb) => {
     assert.equal(await invoiceOf(), 'INV-12/201');
     // As if the worker died right after the webhook task: the run is claimable again with no progress.
     const run = await runOf(workflowId);
-    await db()('hookflow_runs').where({ id: run.id }).update({ status: 'queued', task_results: '[]', env: '{}', finished_at: null, lease_owner: null, lease_expires_at: null });
+    await db()('hookflow_runs').where({ id: run.id }).update({
+      status: 'queued',
+      task_results: '[]',
+      env: '{}',
+      finished_at: null,
+      lease_owner: null,
+      lease_expires_at: null,
+    });
     await h.hookflow.worker.drain();
     assert.equal(received.length, sent, 'the answered delivery is not sent again');
     assert.equal((await runOf(workflowId)).status, 'succeeded');
@@ -126,7 +214,16 @@ describeEachEngine('webhooks that wait for the answer', (tdb) => {
     const finished = await runOf(workflowId);
     const hookResult = JSON.parse(finished.task_results).slice(0, 1);
     assert.equal(hookResult[0].output.response.invoice.id, 'INV-12', 'the answer is part of the stored task result');
-    await db()('hookflow_runs').where({ id: finished.id }).update({ status: 'queued', task_results: JSON.stringify(hookResult), env: '{}', finished_at: null, lease_owner: null, lease_expires_at: null });
+    await db()('hookflow_runs')
+      .where({ id: finished.id })
+      .update({
+        status: 'queued',
+        task_results: JSON.stringify(hookResult),
+        env: '{}',
+        finished_at: null,
+        lease_owner: null,
+        lease_expires_at: null,
+      });
     await h.hookflow.worker.drain();
     assert.equal(received.length, sent, 'still sent once');
     assert.equal(await invoiceOf(), 'INV-12/201', 'steps are rebuilt from the stored results');

@@ -23,18 +23,24 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
   const db = () => tdb().db;
 
   before(async () => {
-    rx = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => {
-        seen.push({ path: req.url!, title: JSON.parse(body || '{}').title ?? '' });
-        res.writeHead(gone.has(req.url!) ? 410 : 200).end();
-      });
-    }).listen(0, '127.0.0.1');
+    rx = http
+      .createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => {
+          body += c;
+        });
+        req.on('end', () => {
+          seen.push({ path: req.url!, title: JSON.parse(body || '{}').title ?? '' });
+          res.writeHead(gone.has(req.url!) ? 410 : 200).end();
+        });
+      })
+      .listen(0, '127.0.0.1');
     await new Promise((r) => rx.once('listening', r));
     port = (rx.address() as AddressInfo).port;
     // One at a time per host, so the order of arrival is the order of claiming.
-    h = await createTestHost(db(), { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0, perHostConcurrency: 1 } });
+    h = await createTestHost(db(), {
+      settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0, perHostConcurrency: 1 },
+    });
     api = await serveAdminApi(h);
   });
   after(async () => {
@@ -45,10 +51,23 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
   });
 
   async function webhook(title: string, url: string) {
-    const wf = await h.hookflow.services.workflows.create({
-      module: 'Deals', title, status: 'active', trigger: 'record.created', conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: title }] },
-      tasks: [{ type: 'webhook', title: `${title} hook`, options: { url, params: [{ name: 'title', value: '{{record.title}}' }] } }],
-    }, h.admin.id);
+    const wf = await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title,
+        status: 'active',
+        trigger: 'record.created',
+        conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: title }] },
+        tasks: [
+          {
+            type: 'webhook',
+            title: `${title} hook`,
+            options: { url, params: [{ name: 'title', value: '{{record.title}}' }] },
+          },
+        ],
+      },
+      h.admin.id,
+    );
     return { workflowId: wf.id, taskId: wf.tasks[0].id };
   }
   const deal = (title: string) => h.records.create('Deals', { title }, { actorUserId: h.admin.id });
@@ -59,10 +78,23 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
     const { taskId } = await webhook('Static', `http://127.0.0.1:${port}/static`);
     // Queued before the 410 and not yet due: it must be held, not burnt.
     const later = await enqueueDelivery(db(), {
-      webhookId: 'msg_notyetdue', runId: null, workflowId: null, taskId, eventType: 'record.created', module: 'Deals', recordId: null,
-      method: 'POST', url: `http://127.0.0.1:${port}/static`, headers: { 'content-type': 'application/json' }, contentType: 'application/json', body: '{"title":"Static early"}', originKey: null,
+      webhookId: 'msg_notyetdue',
+      runId: null,
+      workflowId: null,
+      taskId,
+      eventType: 'record.created',
+      module: 'Deals',
+      recordId: null,
+      method: 'POST',
+      url: `http://127.0.0.1:${port}/static`,
+      headers: { 'content-type': 'application/json' },
+      contentType: 'application/json',
+      body: '{"title":"Static early"}',
+      originKey: null,
     });
-    await db()('hookflow_deliveries').where({ id: later.id }).update({ next_attempt_at: Date.now() + 3_600_000 });
+    await db()('hookflow_deliveries')
+      .where({ id: later.id })
+      .update({ next_attempt_at: Date.now() + 3_600_000 });
 
     gone.add('/static');
     const goneDeal = await deal('Static gone');
@@ -78,9 +110,16 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
     await h.hookflow.worker.drain();
     assert.equal(seen.length, sentBefore, 'nothing is sent while disabled');
     const runs = await db()('hookflow_runs').where({ workflow_id: task.workflow_id }).orderBy('id').select('status');
-    assert.deepEqual(runs.map((r) => r.status), ['succeeded', 'succeeded', 'succeeded', 'succeeded'], 'events are never skipped');
+    assert.deepEqual(
+      runs.map((r) => r.status),
+      ['succeeded', 'succeeded', 'succeeded', 'succeeded'],
+      'events are never skipped',
+    );
     // A run writes its delivery held at once (it is never queued for a worker to find disabled).
-    const manual = await api.call('POST', `/workflows/${task.workflow_id}/run`, { recordId: goneDeal.id, mode: 'sync' });
+    const manual = await api.call('POST', `/workflows/${task.workflow_id}/run`, {
+      recordId: goneDeal.id,
+      mode: 'sync',
+    });
     assert.equal(manual.status, 200, manual.text);
     assert.equal((await deliveriesOf(taskId)).at(-1).status, 'held', 'written held by the run itself');
     const held = await api.call('GET', `/deliveries?status=held&taskId=${taskId}`);
@@ -88,8 +127,19 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
 
     // Queued while enabled, claimed after the disable: held at send time, no attempt.
     const late = await enqueueDelivery(db(), {
-      webhookId: 'msg_claimedlate', runId: null, workflowId: null, taskId, eventType: 'record.created', module: 'Deals', recordId: null,
-      method: 'POST', url: `http://127.0.0.1:${port}/static`, headers: { 'content-type': 'application/json' }, contentType: 'application/json', body: '{"title":"Static late"}', originKey: null,
+      webhookId: 'msg_claimedlate',
+      runId: null,
+      workflowId: null,
+      taskId,
+      eventType: 'record.created',
+      module: 'Deals',
+      recordId: null,
+      method: 'POST',
+      url: `http://127.0.0.1:${port}/static`,
+      headers: { 'content-type': 'application/json' },
+      contentType: 'application/json',
+      body: '{"title":"Static late"}',
+      originKey: null,
     });
     await h.hookflow.worker.drain();
     const lateRow = (await deliveriesOf(taskId)).find((d) => d.id === late.id);
@@ -103,11 +153,28 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
     await h.hookflow.worker.drain();
     const titles = seen.slice(sentBefore).map((s) => s.title);
     // Oldest first = by delivery id (three saves' runs may queue their deliveries in any order).
-    const released = (await deliveriesOf(taskId)).filter((d) => Number(d.last_status_code) !== 410).map((d) => JSON.parse(d.body).title);
+    const released = (await deliveriesOf(taskId))
+      .filter((d) => Number(d.last_status_code) !== 410)
+      .map((d) => JSON.parse(d.body).title);
     assert.deepEqual(titles, released, 'each once, oldest first');
-    assert.deepEqual([...titles].sort(), ['Static A', 'Static B', 'Static C', 'Static early', 'Static gone', 'Static late']);
+    assert.deepEqual([...titles].sort(), [
+      'Static A',
+      'Static B',
+      'Static C',
+      'Static early',
+      'Static gone',
+      'Static late',
+    ]);
     const end = await deliveriesOf(taskId);
-    assert.deepEqual(end.map((d) => d.status).sort(), ['failed', 'success', 'success', 'success', 'success', 'success', 'success']);
+    assert.deepEqual(end.map((d) => d.status).sort(), [
+      'failed',
+      'success',
+      'success',
+      'success',
+      'success',
+      'success',
+      'success',
+    ]);
   });
 
   test('held deliveries can be discarded; unknown tasks are 404', async () => {
@@ -115,10 +182,16 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
     await db()('hookflow_tasks').where({ id: taskId }).update({ disabled_at: Date.now(), disabled_reason: 'test' });
     await deal('Discard me');
     await h.hookflow.worker.drain();
-    assert.deepEqual((await deliveriesOf(taskId)).map((d) => d.status), ['held']);
+    assert.deepEqual(
+      (await deliveriesOf(taskId)).map((d) => d.status),
+      ['held'],
+    );
     const dropped = await api.call('POST', `/tasks/${taskId}/discard-held`);
     assert.deepEqual([dropped.status, dropped.body.discarded], [200, 1]);
-    assert.deepEqual((await deliveriesOf(taskId)).map((d) => d.status), ['discarded']);
+    assert.deepEqual(
+      (await deliveriesOf(taskId)).map((d) => d.status),
+      ['discarded'],
+    );
     const before = seen.length;
     assert.equal((await api.call('POST', `/tasks/${taskId}/enable`)).body.released, 0);
     await h.hookflow.worker.drain();
@@ -137,7 +210,13 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
     await h.hookflow.worker.drain();
     assert.equal((await taskRow(taskId)).disabled_at, null);
     const rows = await deliveriesOf(taskId);
-    assert.deepEqual(rows.map((d) => [d.status, Number(d.attempt_count)]), [['failed', 1], ['success', 1]]);
+    assert.deepEqual(
+      rows.map((d) => [d.status, Number(d.attempt_count)]),
+      [
+        ['failed', 1],
+        ['success', 1],
+      ],
+    );
     assert.match(rows[0].last_error, /only this delivery fails/);
     const mail = h.mails.find((m) => /Templated gone/.test(m.subject));
     assert.ok(mail, 'the failure is alerted');

@@ -23,21 +23,32 @@ describeEachEngine('webhook answers written back onto the record', (tdb) => {
   let meanwhile: (() => Promise<unknown>) | null = null;
 
   before(async () => {
-    rx = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', async () => {
-        if (req.url === '/conflict' && meanwhile) await meanwhile();
-        const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-        if (req.url === '/invoices' || req.url === '/conflict') return json(201, { invoice: { id: 'INV-7', lines: [1] } });
-        if (req.url === '/text') return res.writeHead(200, { 'content-type': 'text/plain' }).end('thanks');
-        if (req.url === '/object') return json(200, { invoice: { id: { nested: true } } });
-        if (req.url === '/big') return json(200, { invoice: { id: 'INV-8' }, pad: 'x'.repeat(3000) });
-        return json(200, { other: 1 });
-      });
-    }).listen(0, '127.0.0.1');
+    rx = http
+      .createServer((req, res) => {
+        req.resume();
+        req.on('end', async () => {
+          if (req.url === '/conflict' && meanwhile) await meanwhile();
+          const json = (status: number, body: unknown) =>
+            res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+          if (req.url === '/invoices' || req.url === '/conflict')
+            return json(201, { invoice: { id: 'INV-7', lines: [1] } });
+          if (req.url === '/text') return res.writeHead(200, { 'content-type': 'text/plain' }).end('thanks');
+          if (req.url === '/object') return json(200, { invoice: { id: { nested: true } } });
+          if (req.url === '/big') return json(200, { invoice: { id: 'INV-8' }, pad: 'x'.repeat(3000) });
+          return json(200, { other: 1 });
+        });
+      })
+      .listen(0, '127.0.0.1');
     await new Promise((r) => rx.once('listening', r));
     base = `http://127.0.0.1:${(rx.address() as AddressInfo).port}`;
-    h = await createTestHost(db(), { settings: { outboundAllowlist: ['127.0.0.1/32'], retrySchedule: [1], retryJitter: 0, responseBodyLimitBytes: 2048 } });
+    h = await createTestHost(db(), {
+      settings: {
+        outboundAllowlist: ['127.0.0.1/32'],
+        retrySchedule: [1],
+        retryJitter: 0,
+        responseBodyLimitBytes: 2048,
+      },
+    });
     api = await serveAdminApi(h);
   });
   after(async () => {
@@ -49,10 +60,23 @@ describeEachEngine('webhook answers written back onto the record', (tdb) => {
 
   const saveInvoice = [{ path: '$.invoice.id', field: 'invoice_id' }];
   async function webhook(title: string, path: string, saveResponse: unknown = saveInvoice) {
-    return h.hookflow.services.workflows.create({
-      module: 'Deals', title, status: 'active', trigger: 'record.created', conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: title }] },
-      tasks: [{ type: 'webhook', title: `${title} hook`, options: { url: `${base}${path}`, params: [{ name: 'title', value: '{{record.title}}' }], saveResponse } }],
-    }, h.admin.id);
+    return h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title,
+        status: 'active',
+        trigger: 'record.created',
+        conditions: { join: 'all', conditions: [{ field: 'title', op: 'contains', value: title }] },
+        tasks: [
+          {
+            type: 'webhook',
+            title: `${title} hook`,
+            options: { url: `${base}${path}`, params: [{ name: 'title', value: '{{record.title}}' }], saveResponse },
+          },
+        ],
+      },
+      h.admin.id,
+    );
   }
   async function dealThroughHook(title: string) {
     const deal = await h.records.create('Deals', { title }, { actorUserId: h.sales.id });
@@ -62,12 +86,21 @@ describeEachEngine('webhook answers written back onto the record', (tdb) => {
     return { deal: (await h.records.get('Deals', deal.id))!, delivery, attempts };
   }
 
-  test('a 2xx answer fills invoice_id, as the run\'s actor, and starts workflows one chain step deeper', async () => {
+  test("a 2xx answer fills invoice_id, as the run's actor, and starts workflows one chain step deeper", async () => {
     await webhook('Invoice', '/invoices');
-    const follow = await h.hookflow.services.workflows.create({
-      module: 'Deals', title: 'On invoice', status: 'active', trigger: 'record.updated', conditions: { join: 'all', conditions: [{ field: 'invoice_id', op: 'is_not_empty' }] },
-      tasks: [{ type: 'set_env', title: 'note', options: { values: [{ name: 'seen', value: '{{record.invoice_id}}' }] } }],
-    }, h.admin.id);
+    const follow = await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'On invoice',
+        status: 'active',
+        trigger: 'record.updated',
+        conditions: { join: 'all', conditions: [{ field: 'invoice_id', op: 'is_not_empty' }] },
+        tasks: [
+          { type: 'set_env', title: 'note', options: { values: [{ name: 'seen', value: '{{record.invoice_id}}' }] } },
+        ],
+      },
+      h.admin.id,
+    );
     const { deal, delivery, attempts } = await dealThroughHook('Invoice for Ada');
     assert.equal(deal.fields.invoice_id, 'INV-7');
     assert.equal(delivery.status, 'success');
@@ -90,9 +123,12 @@ describeEachEngine('webhook answers written back onto the record', (tdb) => {
     };
     const { deal, delivery, attempts } = await dealThroughHook('Clash deal');
     meanwhile = null;
-    assert.equal(deal.fields.invoice_id, 'TYPED-BY-HAND', 'the person\'s edit stands');
+    assert.equal(deal.fields.invoice_id, 'TYPED-BY-HAND', "the person's edit stands");
     assert.equal(delivery.status, 'failed');
-    assert.match(delivery.last_error, /HTTP 201, but the answer was not saved: invoice_id changed since the delivery was queued \(was empty, now "TYPED-BY-HAND"\)/);
+    assert.match(
+      delivery.last_error,
+      /HTTP 201, but the answer was not saved: invoice_id changed since the delivery was queued \(was empty, now "TYPED-BY-HAND"\)/,
+    );
     assert.equal(attempts.length, 1, 'not retried: sending again would not change the answer');
     assert.equal(attempts[0].status_code, 201);
     const alert = await db()('hookflow_alerts').where({ delivery_id: delivery.id }).first();
@@ -116,10 +152,19 @@ describeEachEngine('webhook answers written back onto the record', (tdb) => {
   });
 
   test('at save: a path that is not a plain JSON path, a field the module lacks, or an unknown key is a 422 naming it', async () => {
-    const post = (saveResponse: unknown) => api.call('POST', '/workflows', {
-      module: 'Deals', title: 'Bad rows', trigger: 'record.created', tasks: [{ type: 'webhook', title: 'hook', options: { url: `${base}/invoices`, saveResponse } }],
-    });
-    const bad = await post([{ path: '$..id', field: 'invoice_id' }, { path: 'invoice.id', field: 'invoice_id' }, { path: '$.a[?(@.x)]', field: 'invoice_id' }, { path: '$.id', field: 'no_such' }]);
+    const post = (saveResponse: unknown) =>
+      api.call('POST', '/workflows', {
+        module: 'Deals',
+        title: 'Bad rows',
+        trigger: 'record.created',
+        tasks: [{ type: 'webhook', title: 'hook', options: { url: `${base}/invoices`, saveResponse } }],
+      });
+    const bad = await post([
+      { path: '$..id', field: 'invoice_id' },
+      { path: 'invoice.id', field: 'invoice_id' },
+      { path: '$.a[?(@.x)]', field: 'invoice_id' },
+      { path: '$.id', field: 'no_such' },
+    ]);
     assert.equal(bad.status, 422, JSON.stringify(bad.body));
     const fields = bad.body.error.fields as Record<string, string>;
     assert.match(fields['tasks.0.options.saveResponse.0.path'], /use \.name, \['name'\] or \[index\] steps/);
@@ -129,6 +174,10 @@ describeEachEngine('webhook answers written back onto the record', (tdb) => {
     const unknown = await post([{ path: '$.id', field: 'invoice_id', overwrite: true }]);
     assert.equal(unknown.status, 422);
     assert.match(JSON.stringify(unknown.body.error.fields), /overwrite/);
-    assert.equal((await api.call('GET', '/workflows')).body.workflows.filter((w: { title: string }) => w.title === 'Bad rows').length, 0);
+    assert.equal(
+      (await api.call('GET', '/workflows')).body.workflows.filter((w: { title: string }) => w.title === 'Bad rows')
+        .length,
+      0,
+    );
   });
 });

@@ -15,7 +15,11 @@ const root = path.resolve(import.meta.dirname, '../../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 function packedFiles(): string[] {
-  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
 }
@@ -44,17 +48,35 @@ test('the tarball holds what a host needs and nothing else', () => {
   for (const file of files) {
     for (const [pattern, why] of forbidden) assert.doesNotMatch(file, pattern, `${file}: ${why}`);
   }
-  for (const required of ['package.json', 'README.md', 'LICENSE', 'manifest.json', 'views/admin/layout.hbs', 'views/emails/failure-alert.text.hbs', 'views/inbound/result.hbs']) {
+  for (const required of [
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'manifest.json',
+    'views/admin/layout.hbs',
+    'views/emails/failure-alert.text.hbs',
+    'views/inbound/result.hbs',
+  ]) {
     assert.ok(files.includes(required), `${required} is packed`);
   }
-  const migrations = fs.readdirSync(path.join(root, 'migrations')).filter((f) => f.endsWith('.ts')).map((f) => `dist/migrations/${f.replace(/\.ts$/, '.js')}`);
+  const migrations = fs
+    .readdirSync(path.join(root, 'migrations'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `dist/migrations/${f.replace(/\.ts$/, '.js')}`);
   for (const m of migrations) assert.ok(files.includes(m), `${m} is packed`);
   // Each task type's form view ships beside its built task.js, where the type finds it.
   const tasks = path.join(root, 'module/workflows/tasks');
-  const folders = fs.readdirSync(tasks, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(tasks, e.name, 'task.ts'))).map((e) => e.name);
+  const folders = fs
+    .readdirSync(tasks, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(tasks, e.name, 'task.ts')))
+    .map((e) => e.name);
   assert.ok(folders.length >= 6, `${folders.length} task folders`);
   for (const folder of folders) {
-    for (const file of ['task.js', 'form.js', 'form.hbs']) assert.ok(files.includes(`dist/module/workflows/tasks/${folder}/${file}`), `dist/module/workflows/tasks/${folder}/${file} is packed`);
+    for (const file of ['task.js', 'form.js', 'form.hbs'])
+      assert.ok(
+        files.includes(`dist/module/workflows/tasks/${folder}/${file}`),
+        `dist/module/workflows/tasks/${folder}/${file} is packed`,
+      );
   }
 });
 
@@ -73,7 +95,8 @@ test('dependencies a host can live with: express and knex are peers, drivers opt
     assert.equal(pkg.peerDependenciesMeta[driver]?.optional, true, `${driver} is an optional peer`);
     assert.equal(pkg.dependencies[driver], undefined);
   }
-  for (const devOnly of ['tsx', 'typescript', 'pino', 'nodemailer', 'playwright-core']) assert.equal(pkg.dependencies[devOnly], undefined, `${devOnly} is not a run-time dependency`);
+  for (const devOnly of ['tsx', 'typescript', 'pino', 'nodemailer', 'playwright-core'])
+    assert.equal(pkg.dependencies[devOnly], undefined, `${devOnly} is not a run-time dependency`);
   // Every package the built module imports is declared (a dependency or a peer).
   const declared = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
   const imported = new Set<string>();
@@ -81,13 +104,19 @@ test('dependencies a host can live with: express and knex are peers, drivers opt
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) scan(p);
-      else if (e.name.endsWith('.js')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/^(?:import|export)\b[^;]*?from '([^.'][^']*)'|\bimport\('([^.'][^']*)'\)/gm)) {
-        const spec = m[1] ?? m[2];
-        imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
-      }
+      else if (e.name.endsWith('.js'))
+        for (const m of fs
+          .readFileSync(p, 'utf8')
+          .matchAll(/^(?:import|export)\b[^;]*?from '([^.'][^']*)'|\bimport\('([^.'][^']*)'\)/gm)) {
+          const spec = m[1] ?? m[2];
+          imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+        }
     }
   };
   scan(path.join(root, 'dist/module'));
-  for (const expected of ['zod', 'express', 'knex', 'undici']) assert.ok(imported.has(expected), `the scan sees ${expected}`);
-  for (const name of imported) if (!name.startsWith('node:')) assert.ok(declared.has(name), `dist imports ${name}, which package.json does not declare`);
+  for (const expected of ['zod', 'express', 'knex', 'undici'])
+    assert.ok(imported.has(expected), `the scan sees ${expected}`);
+  for (const name of imported)
+    if (!name.startsWith('node:'))
+      assert.ok(declared.has(name), `dist imports ${name}, which package.json does not declare`);
 });

@@ -19,11 +19,34 @@ describeEachEngine('resend identity migration', (tdb) => {
     await migration.up(db);
     const [row] = await db('hookflow_alerts').select();
     assert.deepEqual([Number(row.delivery_id), Number(row.failed_at_attempt), row.status], [41, 0, 'sent']);
-    await db('hookflow_alerts').insert({ delivery_id: 41, task_id: 7, failed_at_attempt: 8, status: 'pending', due_at: 5, created_at: 5 });
-    await assert.rejects(db('hookflow_alerts').insert({ delivery_id: 41, failed_at_attempt: 8, status: 'pending', due_at: 5, created_at: 5 }), 'one alert per failure');
+    await db('hookflow_alerts').insert({
+      delivery_id: 41,
+      task_id: 7,
+      failed_at_attempt: 8,
+      status: 'pending',
+      due_at: 5,
+      created_at: 5,
+    });
+    await assert.rejects(
+      db('hookflow_alerts').insert({
+        delivery_id: 41,
+        failed_at_attempt: 8,
+        status: 'pending',
+        due_at: 5,
+        created_at: 5,
+      }),
+      'one alert per failure',
+    );
     await migration.down(db);
     const left = await db('hookflow_alerts').select('delivery_id', 'status');
-    assert.deepEqual(left.map((r) => [Number(r.delivery_id), r.status]), [[41, 'pending']], 'the latest alert of the delivery stays');
-    await assert.rejects(db('hookflow_alerts').insert({ delivery_id: 41, status: 'pending', due_at: 5, created_at: 5 }), 'one per delivery again');
+    assert.deepEqual(
+      left.map((r) => [Number(r.delivery_id), r.status]),
+      [[41, 'pending']],
+      'the latest alert of the delivery stays',
+    );
+    await assert.rejects(
+      db('hookflow_alerts').insert({ delivery_id: 41, status: 'pending', due_at: 5, created_at: 5 }),
+      'one per delivery again',
+    );
   });
 });

@@ -19,8 +19,12 @@ test('openDatabase: WAL, a busy timeout, transactions that BEGIN IMMEDIATE, an o
   assert.deepEqual(await sqliteSharingProblems(db), []);
   const seen: string[] = [];
   db.on('query', (q: { sql: string }) => seen.push(q.sql));
-  await db.schema.createTable('t', (tb) => { tb.increments('id'); });
-  await db.transaction(async (trx) => { await trx('t').insert({}); });
+  await db.schema.createTable('t', (tb) => {
+    tb.increments('id');
+  });
+  await db.transaction(async (trx) => {
+    await trx('t').insert({});
+  });
   assert.ok(seen.includes('BEGIN;'), 'knex begins a transaction…');
   // …and the connection turns it into BEGIN IMMEDIATE: a second connection cannot start writing meanwhile.
   const other = openDatabase(`sqlite:${file}`);
@@ -28,7 +32,14 @@ test('openDatabase: WAL, a busy timeout, transactions that BEGIN IMMEDIATE, an o
   await db.transaction(async (trx) => {
     await trx('t').select('id');
     const started = Date.now();
-    await assert.rejects(other.raw('PRAGMA busy_timeout = 50').then(() => other.transaction(async (o) => { await o('t').insert({}); })), /SQLITE_BUSY|database is locked/);
+    await assert.rejects(
+      other.raw('PRAGMA busy_timeout = 50').then(() =>
+        other.transaction(async (o) => {
+          await o('t').insert({});
+        }),
+      ),
+      /SQLITE_BUSY|database is locked/,
+    );
     assert.ok(Date.now() - started < 5000);
   });
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
@@ -38,7 +49,11 @@ test('openDatabase: WAL, a busy timeout, transactions that BEGIN IMMEDIATE, an o
 test('install warns when the host hands it a SQLite knex without WAL and busy timeout', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-share-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const db = knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dir, 'plain.sqlite') }, useNullAsDefault: true });
+  const db = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: path.join(dir, 'plain.sqlite') },
+    useNullAsDefault: true,
+  });
   t.after(() => db.destroy());
   await db.raw('PRAGMA busy_timeout = 0');
   assert.deepEqual(await sqliteSharingProblems(db), ['journal_mode is delete, not wal', 'busy_timeout is 0']);

@@ -16,14 +16,23 @@ describeEachEngine('blank fields', (tdb) => {
   test('the demo lead form with every optional field blank creates the lead; blanks leave fields unset', async (t) => {
     const h = await createTestHost(tdb().db);
     t.after(() => h.close());
-    await seedDemoWorkflows(h.hookflow, { accountingUrl: 'https://acct.example/in', thankYouUrl: '/thanks', ownerUserId: h.admin.id });
+    await seedDemoWorkflows(h.hookflow, {
+      accountingUrl: 'https://acct.example/in',
+      thankYouUrl: '/thanks',
+      ownerUserId: h.admin.id,
+    });
     await seedDemoPermission(h.hookflow);
     const srv = await startInboundServer(h.hookflow);
     t.after(() => srv.close());
-    const r = await srv.post('?trigger=leadform&record_id=0', { body: 'firstname=&lastname=Lovelace&street=&email=&phone=', headers: FORM });
+    const r = await srv.post('?trigger=leadform&record_id=0', {
+      body: 'firstname=&lastname=Lovelace&street=&email=&phone=',
+      headers: FORM,
+    });
     assert.equal(r.status, 200, r.text);
     const leads = await tdb().db('crm_records').where({ module: 'Leads' });
-    const lead = leads.map((row: { fields: string }) => JSON.parse(row.fields)).find((f: Record<string, unknown>) => f.lastname === 'Lovelace');
+    const lead = leads
+      .map((row: { fields: string }) => JSON.parse(row.fields))
+      .find((f: Record<string, unknown>) => f.lastname === 'Lovelace');
     assert.ok(lead, 'the lead exists');
     assert.equal(Object.hasOwn(lead, 'email'), false, 'a blank email is not given');
     assert.equal(Object.hasOwn(lead, 'firstname'), false);
@@ -32,14 +41,30 @@ describeEachEngine('blank fields', (tdb) => {
   test('send_empty writes the blank value; a refused field is named in the run log, not to the caller', async (t) => {
     const h = await createTestHost(tdb().db);
     t.after(() => h.close());
-    const wf = await h.hookflow.services.workflows.create({
-      module: 'Leads', title: 'blanks', status: 'active', trigger: 'http', triggerName: 'blanks',
-      tasks: [{ type: 'create_record', title: 'Create the lead', options: { module: 'Leads', fields: [
-        { field: 'lastname', value: '$env.lastname' },
-        { field: 'company', value: '$env.company', whenBlank: 'send_empty' },
-        { field: 'email', value: '$env.email' },
-      ] } }],
-    }, h.admin.id);
+    const wf = await h.hookflow.services.workflows.create(
+      {
+        module: 'Leads',
+        title: 'blanks',
+        status: 'active',
+        trigger: 'http',
+        triggerName: 'blanks',
+        tasks: [
+          {
+            type: 'create_record',
+            title: 'Create the lead',
+            options: {
+              module: 'Leads',
+              fields: [
+                { field: 'lastname', value: '$env.lastname' },
+                { field: 'company', value: '$env.company', whenBlank: 'send_empty' },
+                { field: 'email', value: '$env.email' },
+              ],
+            },
+          },
+        ],
+      },
+      h.admin.id,
+    );
     await h.hookflow.services.permissions.create({ title: 'p', triggerName: 'blanks', sources: '127.0.0.1' });
     const srv = await startInboundServer(h.hookflow);
     t.after(() => srv.close());

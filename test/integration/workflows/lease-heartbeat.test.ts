@@ -35,15 +35,22 @@ function createSlowMailer() {
     sent,
     hold(subject: string): () => void {
       let release!: () => void;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       held.set(subject, { gate, release });
       return release;
     },
-    releaseAll() { for (const h of held.values()) h.release(); },
+    releaseAll() {
+      for (const h of held.values()) h.release();
+    },
     async sendMail(m: CapturedMail) {
       sent.push(m);
       const slow = held.get(m.subject);
-      if (slow) { held.delete(m.subject); await slow.gate; }
+      if (slow) {
+        held.delete(m.subject);
+        await slow.gate;
+      }
       return { messageId: `m${sent.length}` };
     },
   };
@@ -54,13 +61,27 @@ describeEachEngine('run lease heartbeat', (tdb) => {
   const mailer = createSlowMailer();
   const db = () => tdb().db;
 
-  before(async () => { h = await createTestHost(tdb().db, { settings: SETTINGS, mailer }); });
-  after(async () => { mailer.releaseAll(); await h.close(); });
+  before(async () => {
+    h = await createTestHost(tdb().db, { settings: SETTINGS, mailer });
+  });
+  after(async () => {
+    mailer.releaseAll();
+    await h.close();
+  });
 
   /** Worker A: the real executor and run lane, with the test's heartbeat timers. */
   function workerA(timers: ManualTimers) {
     const settings = () => h.hookflow.services.settings.get();
-    const executor = createRunExecutor({ db: db(), host: h.context, store: h.hookflow.services.store, taskTypes: createTaskRegistry(), templates: createTemplateEngine(), settings, logger: h.logger, leaseTimers: timers });
+    const executor = createRunExecutor({
+      db: db(),
+      host: h.context,
+      store: h.hookflow.services.store,
+      taskTypes: createTaskRegistry(),
+      templates: createTemplateEngine(),
+      settings,
+      logger: h.logger,
+      leaseTimers: timers,
+    });
     return createRunLane({ db: db(), executor, settings, workerId: 'worker-A' });
   }
 
@@ -69,21 +90,56 @@ describeEachEngine('run lease heartbeat', (tdb) => {
     const lastname = `${title} ${Math.random()}`;
     const release = mailer.hold(title);
     t.after(release);
-    const wf = await h.hookflow.services.workflows.create({ module: 'Deals', title, status: 'active', trigger: 'http', tasks: [
-      { type: 'send_email', title: 'slow mail', options: { to: { kind: 'address', address: 'ops@example.com' }, subject: title, body: 'b' } },
-      { type: 'create_record', title: 'after the mail', options: { module: 'Contacts', fields: [{ field: 'lastname', value: lastname }] } },
-    ] }, h.admin.id);
+    const wf = await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title,
+        status: 'active',
+        trigger: 'http',
+        tasks: [
+          {
+            type: 'send_email',
+            title: 'slow mail',
+            options: { to: { kind: 'address', address: 'ops@example.com' }, subject: title, body: 'b' },
+          },
+          {
+            type: 'create_record',
+            title: 'after the mail',
+            options: { module: 'Contacts', fields: [{ field: 'lastname', value: lastname }] },
+          },
+        ],
+      },
+      h.admin.id,
+    );
     t.after(async () => {
-      await db()('hookflow_runs').where({ workflow_id: wf.id }).whereIn('status', ['queued', 'running']).update({ status: 'failed', lease_owner: null });
+      await db()('hookflow_runs')
+        .where({ workflow_id: wf.id })
+        .whereIn('status', ['queued', 'running'])
+        .update({ status: 'failed', lease_owner: null });
       await h.hookflow.services.workflows.setStatus(wf.id, 'inactive');
     });
-    const { runId } = await h.hookflow.services.runs.start({ workflow: wf, recordId: null, env: {}, source: 'manual', mode: 'async', actorUserId: h.admin.id });
+    const { runId } = await h.hookflow.services.runs.start({
+      workflow: wf,
+      recordId: null,
+      env: {},
+      source: 'manual',
+      mode: 'async',
+      actorUserId: h.admin.id,
+    });
     const lane = workerA(timers);
     const [run] = (await lane.claim(1)) as Run[];
     assert.equal(run?.id, runId, 'worker A holds the run');
     const processing = lane.process(run);
     const ended = { error: null as unknown, done: false };
-    processing.then(() => { ended.done = true; }, (err) => { ended.error = err; ended.done = true; });
+    processing.then(
+      () => {
+        ended.done = true;
+      },
+      (err) => {
+        ended.error = err;
+        ended.done = true;
+      },
+    );
     await waitFor('the mail to be in flight', 10_000, () => mailer.sent.some((m) => m.subject === title));
     return { runId, processing, ended, lastname, release };
   }
@@ -91,14 +147,19 @@ describeEachEngine('run lease heartbeat', (tdb) => {
   /** `steps` renewal intervals pass: A's lease moves back by that much while A's timers move on. */
   async function elapse(runId: number, timers: ManualTimers, steps: number) {
     for (let i = 0; i < steps; i++) {
-      await db()('hookflow_runs').where({ id: runId }).update({ lease_expires_at: db().raw('lease_expires_at - ?', [STEP_MS]) });
+      await db()('hookflow_runs')
+        .where({ id: runId })
+        .update({ lease_expires_at: db().raw('lease_expires_at - ?', [STEP_MS]) });
       await timers.advance(STEP_MS);
     }
   }
 
   const runRow = (id: number) => db()('hookflow_runs').where({ id }).first();
   const mailsTitled = (title: string) => mailer.sent.filter((m) => m.subject === title).length;
-  const contactsNamed = async (lastname: string) => (await db()('crm_records').where({ module: 'Contacts' })).filter((r: any) => JSON.parse(r.fields).lastname === lastname).length;
+  const contactsNamed = async (lastname: string) =>
+    (await db()('crm_records').where({ module: 'Contacts' })).filter(
+      (r: any) => JSON.parse(r.fields).lastname === lastname,
+    ).length;
 
   test('a mail slower than the lease, two workers: the lease is renewed meanwhile, one mail, the run claimed once', async (t) => {
     const timers = createManualTimers();
@@ -118,7 +179,7 @@ describeEachEngine('run lease heartbeat', (tdb) => {
     assert.equal(timers.active(), 0, 'the heartbeat stopped with the run');
   });
 
-  test('a lost lease aborts the task in flight: no later task runs, and the run keeps the new holder\'s state', async (t) => {
+  test("a lost lease aborts the task in flight: no later task runs, and the run keeps the new holder's state", async (t) => {
     const timers = createManualTimers();
     const { runId, ended, lastname, release } = await startSlowRun(t, 'stolen run', timers);
     // Another worker takes the run over (as a claim after an expired lease would).
@@ -131,7 +192,11 @@ describeEachEngine('run lease heartbeat', (tdb) => {
     release(); // the mail the host could not cancel answers late: A must not act on it
     await new Promise((r) => setImmediate(r));
     const run = await runRow(runId);
-    assert.deepEqual([run.status, run.lease_owner, run.task_results, run.finished_at], ['running', 'another-worker', '[]', null], 'A wrote neither progress nor outcome');
+    assert.deepEqual(
+      [run.status, run.lease_owner, run.task_results, run.finished_at],
+      ['running', 'another-worker', '[]', null],
+      'A wrote neither progress nor outcome',
+    );
     assert.equal(await contactsNamed(lastname), 0, 'the next task never ran');
   });
 
@@ -139,19 +204,49 @@ describeEachEngine('run lease heartbeat', (tdb) => {
     const hanging = { sendMail: () => new Promise<never>(() => undefined) };
     const other = await createTestHost(db(), { settings: { ...SETTINGS, mailTimeoutMs: 200 }, mailer: hanging });
     t.after(() => other.close());
-    const wf = await other.hookflow.services.workflows.create({ module: 'Deals', title: 'mail timeout', status: 'active', trigger: 'http', tasks: [
-      { type: 'send_email', title: 'never answered', options: { to: { kind: 'address', address: 'ops@example.com' }, subject: 's', body: 'b' } },
-      { type: 'set_env', title: 'after', options: { values: [{ name: 'x', value: '1' }] } },
-    ] }, other.admin.id);
+    const wf = await other.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'mail timeout',
+        status: 'active',
+        trigger: 'http',
+        tasks: [
+          {
+            type: 'send_email',
+            title: 'never answered',
+            options: { to: { kind: 'address', address: 'ops@example.com' }, subject: 's', body: 'b' },
+          },
+          { type: 'set_env', title: 'after', options: { values: [{ name: 'x', value: '1' }] } },
+        ],
+      },
+      other.admin.id,
+    );
     t.after(() => other.hookflow.services.workflows.setStatus(wf.id, 'inactive'));
-    const { outcome } = await other.hookflow.services.runs.start({ workflow: wf, recordId: null, env: {}, source: 'manual', mode: 'sync', actorUserId: other.admin.id });
+    const { outcome } = await other.hookflow.services.runs.start({
+      workflow: wf,
+      recordId: null,
+      env: {},
+      source: 'manual',
+      mode: 'sync',
+      actorUserId: other.admin.id,
+    });
     assert.equal(outcome?.status, 'failed');
     assert.equal(outcome?.error, 'Task "never answered" (send_email) failed: timed out after 200 ms (mailTimeoutMs)');
-    assert.deepEqual(outcome?.taskResults.map((r) => r.status), ['failed'], 'the next task did not run');
+    assert.deepEqual(
+      outcome?.taskResults.map((r) => r.status),
+      ['failed'],
+      'the next task did not run',
+    );
   });
 
   test('start-up refuses a lease no longer than the mail timeout, naming the setting', async () => {
-    await assert.rejects(createTestHost(db(), { settings: { leaseSeconds: 30 } }), /setting leaseSeconds: must be longer than mailTimeoutMs \(30000 ms\)/);
-    await assert.rejects(createTestHost(db(), { settings: { leaseSeconds: 15, requestTimeoutMs: 2000, mailTimeoutMs: 5000 } }), /setting leaseSeconds: must be longer than recordCallTimeoutMs \(15000 ms\)/);
+    await assert.rejects(
+      createTestHost(db(), { settings: { leaseSeconds: 30 } }),
+      /setting leaseSeconds: must be longer than mailTimeoutMs \(30000 ms\)/,
+    );
+    await assert.rejects(
+      createTestHost(db(), { settings: { leaseSeconds: 15, requestTimeoutMs: 2000, mailTimeoutMs: 5000 } }),
+      /setting leaseSeconds: must be longer than recordCallTimeoutMs \(15000 ms\)/,
+    );
   });
 });

@@ -40,7 +40,10 @@ type StampOptions = z.infer<typeof StampOptions>;
 /** A task type of this test only: it renders its stamp and puts it into `$env.stamped`. */
 function stampType(dir: string, ran: StampOptions[]): TaskDefinition<StampOptions> {
   const formView = path.join(dir, 'form.hbs');
-  fs.writeFileSync(formView, '<div class="field" data-stamp-form><label for="stamp">Stamp</label><input id="stamp" name="stamp" value="{{values.stamp}}">{{> field-error id="stamp" subject=subjects.stamp message=errors.stamp}}</div>\n');
+  fs.writeFileSync(
+    formView,
+    '<div class="field" data-stamp-form><label for="stamp">Stamp</label><input id="stamp" name="stamp" value="{{values.stamp}}">{{> field-error id="stamp" subject=subjects.stamp message=errors.stamp}}</div>\n',
+  );
   return {
     id: 'stamp_run',
     label: 'Stamp the run',
@@ -85,20 +88,53 @@ describeEachEngine('a task type handed in through the registry', (tdb) => {
     const settings = () => settingsStore.get();
     const templates = createTemplateEngine();
     store = createWorkflowStore({ db, secretBox: createSecretBox(TEST_SECRET_KEY), now });
-    const executor = createRunExecutor({ db, host: host.context, store, taskTypes, templates, settings, logger: host.logger });
-    starter = createRunStarter({ db, host: host.context, executor, settings, workerId: 'task-type-test', wake: () => undefined });
+    const executor = createRunExecutor({
+      db,
+      host: host.context,
+      store,
+      taskTypes,
+      templates,
+      settings,
+      logger: host.logger,
+    });
+    starter = createRunStarter({
+      db,
+      host: host.context,
+      executor,
+      settings,
+      workerId: 'task-type-test',
+      wake: () => undefined,
+    });
     workflows = createWorkflowService({ host: host.context, store, taskTypes, templates, settings });
     const csrf = createAdminCsrf({ secret: 'c'.repeat(64), baseUrl: host.context.baseUrl });
     const app = express();
-    app.use(ADMIN, host.context.requireAdmin, createAdminPages({
-      db, host: host.context, logger: host.logger, manifest: loadManifest(), workflows, store, starter, settingsStore, taskTypes, templates, wake: () => undefined, csrf,
-    }));
+    app.use(
+      ADMIN,
+      host.context.requireAdmin,
+      createAdminPages({
+        db,
+        host: host.context,
+        logger: host.logger,
+        manifest: loadManifest(),
+        workflows,
+        store,
+        starter,
+        settingsStore,
+        taskTypes,
+        templates,
+        wake: () => undefined,
+        csrf,
+      }),
+    );
     server = http.createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     client = new FormClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });
   after(async () => {
-    await new Promise<void>((r) => { server?.close(() => r()); server?.closeAllConnections(); });
+    await new Promise<void>((r) => {
+      server?.close(() => r());
+      server?.closeAllConnections();
+    });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -119,11 +155,19 @@ describeEachEngine('a task type handed in through the registry', (tdb) => {
     assert.match(form.text, /data-stamp-form/, 'its own form.hbs is the form');
     assert.match(form.text, /New task: Stamp the run/);
 
-    const refused = await client.submit(newForm, `${ADMIN}/workflows/${wf.id}/tasks`, { type: 'stamp_run', title: 'Stamp it', stamp: '' });
+    const refused = await client.submit(newForm, `${ADMIN}/workflows/${wf.id}/tasks`, {
+      type: 'stamp_run',
+      title: 'Stamp it',
+      stamp: '',
+    });
     assert.equal(refused.status, 422);
     assert.deepEqual(fieldErrors(refused.text), ['Stamp text is required'], 'its labels name its fields');
 
-    const saved = await client.submit(newForm, `${ADMIN}/workflows/${wf.id}/tasks`, { type: 'stamp_run', title: 'Stamp it', stamp: 'seen {{record.id}}' });
+    const saved = await client.submit(newForm, `${ADMIN}/workflows/${wf.id}/tasks`, {
+      type: 'stamp_run',
+      title: 'Stamp it',
+      stamp: 'seen {{record.id}}',
+    });
     assert.equal(saved.status, 303, saved.text.slice(0, 300));
     const [task] = (await store.require(wf.id)).tasks;
     assert.equal(task.type, 'stamp_run');
@@ -137,17 +181,35 @@ describeEachEngine('a task type handed in through the registry', (tdb) => {
     assert.doesNotMatch(edit.text, /Send a test/, 'no "Send test" for it');
 
     const record = await host.records.create('Deals', { title: 'A deal' }, { actorUserId: host.admin.id });
-    const started = await starter.start({ workflow: await store.require(wf.id), recordId: record.id, env: {}, source: 'manual', mode: 'sync', actorUserId: host.admin.id });
+    const started = await starter.start({
+      workflow: await store.require(wf.id),
+      recordId: record.id,
+      env: {},
+      source: 'manual',
+      mode: 'sync',
+      actorUserId: host.admin.id,
+    });
     assert.equal(started.outcome?.status, 'succeeded', started.outcome?.error ?? '');
     assert.deepEqual(ran.at(-1), { stamp: 'seen {{record.id}}' });
-    assert.deepEqual(started.outcome?.taskResults.map((r) => r.output), [{ stamped: `seen ${record.id}` }]);
+    assert.deepEqual(
+      started.outcome?.taskResults.map((r) => r.output),
+      [{ stamped: `seen ${record.id}` }],
+    );
   });
 
   test('a type that queues deliveries (the webhook) gets its webhook log link and "Send test"; the others do not', async (t) => {
-    const wf = await workflows.create({
-      module: 'Deals', title: 'Mixed', trigger: 'record.updated',
-      tasks: [{ type: 'webhook', title: 'Hook', options: { url: 'https://hooks.example.com/x' } }, { type: 'stamp_run', title: 'Stamp', options: { stamp: 'x' } }],
-    }, host.admin.id);
+    const wf = await workflows.create(
+      {
+        module: 'Deals',
+        title: 'Mixed',
+        trigger: 'record.updated',
+        tasks: [
+          { type: 'webhook', title: 'Hook', options: { url: 'https://hooks.example.com/x' } },
+          { type: 'stamp_run', title: 'Stamp', options: { stamp: 'x' } },
+        ],
+      },
+      host.admin.id,
+    );
     t.after(() => store.remove(wf.id));
     const [hook, stamp] = wf.tasks;
     const list = await client.get(`${ADMIN}/workflows/${wf.id}`);

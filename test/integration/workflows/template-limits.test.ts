@@ -15,7 +15,10 @@ const nestedIfs = (n: number) => '{{#if a}}'.repeat(n) + '{{record.title}}' + '{
 
 function workflow(url: string, envValue: string) {
   return {
-    module: 'Deals', title: 'Nesting', status: 'draft', trigger: 'record.updated',
+    module: 'Deals',
+    title: 'Nesting',
+    status: 'draft',
+    trigger: 'record.updated',
     tasks: [
       { type: 'webhook', title: 'hook', options: { url: `https://example.com/${url}` } },
       { type: 'set_env', title: 'env', options: { values: [{ name: 'x', value: envValue }] } },
@@ -52,7 +55,10 @@ describeEachEngine('template nesting limit through the management API', (tdb) =>
     const fields = res.body.error.fields as Record<string, string>;
     assert.match(fields['tasks.0.options.url'] ?? '', /templates may nest blocks at most 20 deep/);
     assert.match(fields['tasks.1.options.values.0.value'] ?? '', /templates may nest blocks at most 20 deep/);
-    assert.ok(parsed().every((template) => !template.includes('{{#if')), 'the parser never saw the deep templates');
+    assert.ok(
+      parsed().every((template) => !template.includes('{{#if')),
+      'the parser never saw the deep templates',
+    );
     assert.equal((await api.call('GET', '/workflows')).body.workflows.length, 0);
   });
 

@@ -9,14 +9,26 @@ describeEachEngine('trigger names', (tdb) => {
     const h = await createTestHost(tdb().db);
     t.after(() => h.close());
     const service = h.hookflow.services.workflows;
-    await assert.rejects(service.create({ module: 'Leads', title: 'x', trigger: 'record.updated', triggerName: 'lead', tasks: [] }, null), (err: Error & { fields?: Record<string, string> }) => {
-      assert.match(err.fields?.triggerName ?? '', /applies to the http trigger only/);
-      return true;
-    });
-    const http = await service.create({ module: 'Leads', title: 'http', status: 'active', trigger: 'http', triggerName: 'lead', tasks: [] }, null);
-    const other = await service.create({ module: 'Leads', title: 'other', status: 'active', trigger: 'record.updated', tasks: [] }, null);
+    await assert.rejects(
+      service.create({ module: 'Leads', title: 'x', trigger: 'record.updated', triggerName: 'lead', tasks: [] }, null),
+      (err: Error & { fields?: Record<string, string> }) => {
+        assert.match(err.fields?.triggerName ?? '', /applies to the http trigger only/);
+        return true;
+      },
+    );
+    const http = await service.create(
+      { module: 'Leads', title: 'http', status: 'active', trigger: 'http', triggerName: 'lead', tasks: [] },
+      null,
+    );
+    const other = await service.create(
+      { module: 'Leads', title: 'other', status: 'active', trigger: 'record.updated', tasks: [] },
+      null,
+    );
     // Written before the rule existed: straight into the table.
     await tdb().db('hookflow_workflows').where({ id: other.id }).update({ trigger_name: 'lead' });
-    assert.deepEqual((await h.hookflow.services.store.findByTriggerName('lead')).map((w) => w.id), [http.id]);
+    assert.deepEqual(
+      (await h.hookflow.services.store.findByTriggerName('lead')).map((w) => w.id),
+      [http.id],
+    );
   });
 });

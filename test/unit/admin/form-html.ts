@@ -6,8 +6,17 @@
  */
 const VOID = new Set(['input', 'br', 'meta', 'link', 'img', 'hr']);
 
-export interface Control { tag: string; name: string; id: string; type: string; live: boolean }
-export interface Part { rule: string; shown: boolean }
+export interface Control {
+  tag: string;
+  name: string;
+  id: string;
+  type: string;
+  live: boolean;
+}
+export interface Part {
+  rule: string;
+  shown: boolean;
+}
 
 const attr = (attrs: string, name: string) => new RegExp(`\\s${name}(?:="([^"]*)")?(?=[\\s>/]|$)`).exec(attrs);
 
@@ -35,14 +44,24 @@ export function controls(html: string): Control[] {
   walk(html, (tag, attrs, offAbove) => {
     if (tag !== 'input' && tag !== 'select' && tag !== 'textarea') return;
     const off = offAbove || attr(attrs, 'disabled') !== null || attr(attrs, 'hidden') !== null;
-    out.push({ tag, name: attr(attrs, 'name')?.[1] ?? '', id: attr(attrs, 'id')?.[1] ?? '', type: attr(attrs, 'type')?.[1] ?? '', live: !off });
+    out.push({
+      tag,
+      name: attr(attrs, 'name')?.[1] ?? '',
+      id: attr(attrs, 'id')?.[1] ?? '',
+      type: attr(attrs, 'type')?.[1] ?? '',
+      live: !off,
+    });
   });
   return out;
 }
 
 /** Names of the live controls (what the browser shows and posts), deduplicated. */
 export function liveNames(html: string): Set<string> {
-  return new Set(controls(html).filter((c) => c.live && c.name !== '').map((c) => c.name));
+  return new Set(
+    controls(html)
+      .filter((c) => c.live && c.name !== '')
+      .map((c) => c.name),
+  );
 }
 
 /** Every `data-show-when` part and whether it shows. */
@@ -57,5 +76,10 @@ export function parts(html: string): Part[] {
 
 /** The text of each field error, tags removed ("Title is required"). */
 export function fieldErrors(html: string): string[] {
-  return [...html.matchAll(/<p class="field-error"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => m[1].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim());
+  return [...html.matchAll(/<p class="field-error"[^>]*>([\s\S]*?)<\/p>/g)].map((m) =>
+    m[1]
+      .replace(/<[^>]+>/g, '')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 }

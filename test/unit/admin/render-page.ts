@@ -8,8 +8,26 @@ export function pageRenderer(taskTypes: ReadonlyMap<string, TaskFormView> = crea
   const render = createPageRenderer({ csrfToken: () => 'token', taskTypes });
   return (view: string, data: Record<string, unknown>): string => {
     let body = '';
-    const res = { locals: { hfBase: '/admin' }, status() { return this; }, set() { return this; }, type() { return this; }, send(b: string) { body = b; return this; } };
-    render({ query: {}, baseUrl: '/admin' } as unknown as Request, res as unknown as Response, view, { title: 'x', ...data });
+    const res = {
+      locals: { hfBase: '/admin' },
+      status() {
+        return this;
+      },
+      set() {
+        return this;
+      },
+      type() {
+        return this;
+      },
+      send(b: string) {
+        body = b;
+        return this;
+      },
+    };
+    render({ query: {}, baseUrl: '/admin' } as unknown as Request, res as unknown as Response, view, {
+      title: 'x',
+      ...data,
+    });
     return body;
   };
 }

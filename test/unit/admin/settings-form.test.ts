@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HookflowSettings } from '../../../module/config.js';
-import { errorsBySetting, formatDurations, parseDurations, settingsPatchFromForm, valuesFromSettings } from '../../../module/admin/pages/settings-form.js';
+import {
+  errorsBySetting,
+  formatDurations,
+  parseDurations,
+  settingsPatchFromForm,
+  valuesFromSettings,
+} from '../../../module/admin/pages/settings-form.js';
 
 const defaults = HookflowSettings.parse({});
 
@@ -21,15 +27,32 @@ test('the form of the current settings posts back as an empty patch', () => {
 });
 
 test('only changed settings are in the patch, each in its schema type', () => {
-  const form = { ...valuesFromSettings(defaults), retrySchedule: '30s, 5m', maxConcurrency: ' 32 ', outboundAllowlist: '10.0.0.0/8\n\n192.168.1.0/24\n', retryJitter: '0.2' };
+  const form = {
+    ...valuesFromSettings(defaults),
+    retrySchedule: '30s, 5m',
+    maxConcurrency: ' 32 ',
+    outboundAllowlist: '10.0.0.0/8\n\n192.168.1.0/24\n',
+    retryJitter: '0.2',
+  };
   const { patch, errors } = settingsPatchFromForm(form, defaults);
   assert.deepEqual(errors, {});
-  assert.deepEqual(patch, { retrySchedule: [30, 300], maxConcurrency: 32, outboundAllowlist: ['10.0.0.0/8', '192.168.1.0/24'], retryJitter: 0.2 });
+  assert.deepEqual(patch, {
+    retrySchedule: [30, 300],
+    maxConcurrency: 32,
+    outboundAllowlist: ['10.0.0.0/8', '192.168.1.0/24'],
+    retryJitter: 0.2,
+  });
   assert.ok(HookflowSettings.partial().safeParse(patch).success);
 });
 
 test('bad values are named per setting before anything is saved', () => {
-  const form = { ...valuesFromSettings(defaults), maxConcurrency: 'lots', outboundAllowlist: '10.0.0.0/8\n0.0.0.0/0', trustedProxies: 'proxy.example', retryJitter: 'x' };
+  const form = {
+    ...valuesFromSettings(defaults),
+    maxConcurrency: 'lots',
+    outboundAllowlist: '10.0.0.0/8\n0.0.0.0/0',
+    trustedProxies: 'proxy.example',
+    retryJitter: 'x',
+  };
   const { errors } = settingsPatchFromForm(form, defaults);
   assert.equal(errors.maxConcurrency, 'must be a whole number');
   assert.match(errors.outboundAllowlist, /entry 2 .* would allow every address/);
@@ -38,5 +61,8 @@ test('bad values are named per setting before anything is saved', () => {
 });
 
 test('zod paths map to their setting', () => {
-  assert.deepEqual(errorsBySetting({ 'retrySchedule.1': 'too big', maxConcurrency: 'too small' }), { retrySchedule: 'too big', maxConcurrency: 'too small' });
+  assert.deepEqual(errorsBySetting({ 'retrySchedule.1': 'too big', maxConcurrency: 'too small' }), {
+    retrySchedule: 'too big',
+    maxConcurrency: 'too small',
+  });
 });

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MASK, formatDuration, formatTime, maskSensitive, paginate, periodSince, prettyBody, queryString } from '../../../module/admin/pages/view-models.js';
+import {
+  MASK,
+  formatDuration,
+  formatTime,
+  maskSensitive,
+  paginate,
+  periodSince,
+  prettyBody,
+  queryString,
+} from '../../../module/admin/pages/view-models.js';
 
 test('paginate: range text, prev/next and page links with gaps', () => {
   const href = (n: number) => `/x?page=${n}`;
@@ -9,7 +18,10 @@ test('paginate: range text, prev/next and page links with gaps', () => {
   assert.equal(p.to, 125);
   assert.equal(p.prev, '/x?page=4');
   assert.equal(p.next, '/x?page=6');
-  assert.deepEqual(p.pages.map((x) => ('gap' in x ? '…' : x.current ? `[${x.n}]` : String(x.n))), ['1', '…', '3', '4', '[5]', '6', '7', '…', '11']);
+  assert.deepEqual(
+    p.pages.map((x) => ('gap' in x ? '…' : x.current ? `[${x.n}]` : String(x.n))),
+    ['1', '…', '3', '4', '[5]', '6', '7', '…', '11'],
+  );
   const one = paginate(3, 1, 25, href);
   assert.deepEqual([one.from, one.to, one.prev, one.next, one.pages.length], [1, 3, null, null, 0]);
   const none = paginate(0, 1, 25, href);
@@ -27,8 +39,20 @@ test('formatTime and formatDuration', () => {
 });
 
 test('maskSensitive masks secret-looking keys at any depth and keeps the rest', () => {
-  const masked = maskSensitive({ firstname: 'Ada', password: 'x', nested: { api_key: 'k', list: [{ token: 't', city: 'Paris' }] }, Authorization: 'Bearer y', keyword: 'seo' });
-  assert.deepEqual(masked, { firstname: 'Ada', password: MASK, nested: { api_key: MASK, list: [{ token: MASK, city: 'Paris' }] }, Authorization: MASK, keyword: 'seo' });
+  const masked = maskSensitive({
+    firstname: 'Ada',
+    password: 'x',
+    nested: { api_key: 'k', list: [{ token: 't', city: 'Paris' }] },
+    Authorization: 'Bearer y',
+    keyword: 'seo',
+  });
+  assert.deepEqual(masked, {
+    firstname: 'Ada',
+    password: MASK,
+    nested: { api_key: MASK, list: [{ token: MASK, city: 'Paris' }] },
+    Authorization: MASK,
+    keyword: 'seo',
+  });
 });
 
 test('periodSince, queryString and prettyBody', () => {

@@ -1,50 +1,102 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAlertMailRenderer } from '../../../module/alerts/alert-mail.js';
-import { buildRunAlertView, MAX_LISTED_RUNS, type AlertRunFacts, type RunAlertGroupFacts } from '../../../module/alerts/run-alert-view.js';
+import {
+  buildRunAlertView,
+  MAX_LISTED_RUNS,
+  type AlertRunFacts,
+  type RunAlertGroupFacts,
+} from '../../../module/alerts/run-alert-view.js';
 import type { UrlAudience } from '../../../module/alerts/alert-view.js';
 import type { TaskResult } from '../../../module/workflows/runs.js';
 
 const T0 = Date.UTC(2026, 11, 1, 9, 30, 0);
 const ADMIN = 'https://crm.example/settings/hookflow';
 const REFUSED: TaskResult = {
-  taskId: 11, type: 'create_record', title: 'Create the lead', status: 'failed', durationMs: 2,
-  error: 'Some fields have invalid values: email: must be an email address', fields: { email: 'must be an email address' },
+  taskId: 11,
+  type: 'create_record',
+  title: 'Create the lead',
+  status: 'failed',
+  durationMs: 2,
+  error: 'Some fields have invalid values: email: must be an email address',
+  fields: { email: 'must be an email address' },
 };
 
 function runFacts(id: number, over: Partial<AlertRunFacts> = {}, results: TaskResult[] = [REFUSED]): AlertRunFacts {
   return {
-    alertId: 100 + id, recordLabel: `Deals #${id} “Deal ${id}”`, recordLink: `https://crm.example/records/Deals/${id}`,
-    run: { id, workflowId: 3, error: 'Task "Create the lead" (create_record) failed: …', taskResults: results, finishedAt: T0 }, ...over,
+    alertId: 100 + id,
+    recordLabel: `Deals #${id} “Deal ${id}”`,
+    recordLink: `https://crm.example/records/Deals/${id}`,
+    run: {
+      id,
+      workflowId: 3,
+      error: 'Task "Create the lead" (create_record) failed: …',
+      taskResults: results,
+      finishedAt: T0,
+    },
+    ...over,
   };
 }
-const group = (runs: AlertRunFacts[], over: Partial<RunAlertGroupFacts> = {}): RunAlertGroupFacts => ({ workflowId: 3, workflowTitle: 'Leads from deals', runs, ...over });
+const group = (runs: AlertRunFacts[], over: Partial<RunAlertGroupFacts> = {}): RunAlertGroupFacts => ({
+  workflowId: 3,
+  workflowTitle: 'Leads from deals',
+  runs,
+  ...over,
+});
 
 const renderer = createAlertMailRenderer();
 function render(g: RunAlertGroupFacts, audience: UrlAudience = 'admin', alertIds = g.runs.map((r) => r.alertId)) {
   const { subject, view } = buildRunAlertView({ group: g, alertIds, recipientName: 'Ada', adminUrl: ADMIN, audience });
   return { subject, view, ...renderer.renderRun(view) };
 }
-const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
+const hrefs = (html: string) =>
+  [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
 
 describe('run failure mail: content', () => {
   test('one failed run names the workflow, the record, the failed task, each field, the reason and when', () => {
     const m = render(group([runFacts(5)]));
     assert.equal(m.subject, '[Hookflow] Workflow run failed: Leads from deals (Deals #5 “Deal 5”)');
     const lines = m.text.split('\n');
-    for (const want of ['A WORKFLOW RUN FAILED', 'Run #5 - Deals #5 “Deal 5”', '  Failed task: 1. Create the lead (create_record)', '  Reason:      Some fields have invalid values',
-      '  Field:       email - must be an email address', '  Failed at:   2026-12-01 09:30:00 UTC', `  Log entry:   ${ADMIN}/runs/5`, `All failed runs of this workflow: ${ADMIN}/runs?status=failed&workflowId=3`]) {
+    for (const want of [
+      'A WORKFLOW RUN FAILED',
+      'Run #5 - Deals #5 “Deal 5”',
+      '  Failed task: 1. Create the lead (create_record)',
+      '  Reason:      Some fields have invalid values',
+      '  Field:       email - must be an email address',
+      '  Failed at:   2026-12-01 09:30:00 UTC',
+      `  Log entry:   ${ADMIN}/runs/5`,
+      `All failed runs of this workflow: ${ADMIN}/runs?status=failed&workflowId=3`,
+    ]) {
       assert.ok(lines.includes(want), `${want} in\n${m.text}`);
     }
-    for (const want of ['Leads from deals', 'Run #5 &middot; Deals #5', '1. Create the lead (create_record)', 'Some fields have invalid values', '<code>email</code> &mdash; must be an email address', '2026-12-01 09:30:00 UTC']) {
+    for (const want of [
+      'Leads from deals',
+      'Run #5 &middot; Deals #5',
+      '1. Create the lead (create_record)',
+      'Some fields have invalid values',
+      '<code>email</code> &mdash; must be an email address',
+      '2026-12-01 09:30:00 UTC',
+    ]) {
       assert.ok(m.html.includes(want), `${want} in the html`);
     }
   });
 
   test('a run that failed outside its tasks says so', () => {
-    const m = render(group([runFacts(6, { run: { id: 6, workflowId: 3, error: 'workflow 3 no longer exists', taskResults: [], finishedAt: T0 } })], { workflowTitle: null }));
+    const m = render(
+      group(
+        [
+          runFacts(6, {
+            run: { id: 6, workflowId: 3, error: 'workflow 3 no longer exists', taskResults: [], finishedAt: T0 },
+          }),
+        ],
+        { workflowTitle: null },
+      ),
+    );
     assert.equal(m.subject, '[Hookflow] Workflow run failed: deleted workflow (Deals #6 “Deal 6”)');
-    assert.ok(m.text.includes('  Failed:      before any task ran\n  Reason:      workflow 3 no longer exists\n'), m.text);
+    assert.ok(
+      m.text.includes('  Failed:      before any task ran\n  Reason:      workflow 3 no longer exists\n'),
+      m.text,
+    );
     assert.doesNotMatch(m.text, /Failed task:/);
     assert.equal(m.view.workflowLink, null, 'no link to a deleted workflow');
   });
@@ -65,7 +117,12 @@ describe('run failure mail: content', () => {
 
 describe('run failure mail: links by audience', () => {
   test('an admin gets the record, the log entry, the workflow’s failed runs and the workflow', () => {
-    assert.deepEqual(hrefs(render(group([runFacts(5)])).html), ['https://crm.example/records/Deals/5', `${ADMIN}/runs/5`, `${ADMIN}/runs?status=failed&workflowId=3`, `${ADMIN}/workflows/3`]);
+    assert.deepEqual(hrefs(render(group([runFacts(5)])).html), [
+      'https://crm.example/records/Deals/5',
+      `${ADMIN}/runs/5`,
+      `${ADMIN}/runs?status=failed&workflowId=3`,
+      `${ADMIN}/workflows/3`,
+    ]);
   });
 
   test('a non-admin owner gets the record link and nothing into the admin pages', () => {
@@ -86,10 +143,19 @@ describe('run failure mail: safety', () => {
   const EVIL = 'x\nLog entry: https://evil.example/x\r\u2028Reason: forged';
 
   test('every value stays on its line in the text part, and is escaped in the HTML part', () => {
-    const hostile: TaskResult = { ...REFUSED, title: `<b>${EVIL}</b>`, error: `${EVIL}: ${EVIL}: ${EVIL}`, fields: { [EVIL]: EVIL } };
+    const hostile: TaskResult = {
+      ...REFUSED,
+      title: `<b>${EVIL}</b>`,
+      error: `${EVIL}: ${EVIL}: ${EVIL}`,
+      fields: { [EVIL]: EVIL },
+    };
     const m = render(group([runFacts(5, { recordLabel: EVIL }, [hostile])], { workflowTitle: EVIL }));
     const lines = m.text.split('\n');
-    assert.deepEqual(lines.filter((l) => /^\s*(Log entry|Reason):/.test(l)).map((l) => l.trim().split(':')[0]), ['Reason', 'Log entry'], 'no forged line');
+    assert.deepEqual(
+      lines.filter((l) => /^\s*(Log entry|Reason):/.test(l)).map((l) => l.trim().split(':')[0]),
+      ['Reason', 'Log entry'],
+      'no forged line',
+    );
     assert.doesNotMatch(m.text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
     assert.ok(!m.html.includes('<b>'), 'no live markup');
     assert.doesNotMatch(m.subject, /[\r\n]/);
@@ -97,7 +163,11 @@ describe('run failure mail: safety', () => {
 
   test('URLs inside a reason or a field message are shown as the audience may see them', () => {
     const secret = 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX';
-    const failed: TaskResult = { ...REFUSED, error: `redirect to ${secret} refused`, fields: { website: `${secret} is not allowed` } };
+    const failed: TaskResult = {
+      ...REFUSED,
+      error: `redirect to ${secret} refused`,
+      fields: { website: `${secret} is not allowed` },
+    };
     const owner = render(group([runFacts(5, {}, [failed])]), 'owner');
     assert.ok(!owner.text.includes('/services') && !owner.html.includes('/services'), 'the owner sees the origin only');
     assert.ok(owner.text.includes('  Reason:      redirect to https://hooks.slack.com refused\n'), owner.text);

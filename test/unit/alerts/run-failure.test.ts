@@ -3,28 +3,58 @@ import assert from 'node:assert/strict';
 import { failedTaskLine, reasonWithoutFields, runFailureOf } from '../../../module/alerts/run-failure.js';
 import type { TaskResult } from '../../../module/workflows/runs.js';
 
-const ok = (taskId: number, title = `task ${taskId}`): TaskResult => ({ taskId, type: 'set_env', title, status: 'succeeded', durationMs: 1 });
+const ok = (taskId: number, title = `task ${taskId}`): TaskResult => ({
+  taskId,
+  type: 'set_env',
+  title,
+  status: 'succeeded',
+  durationMs: 1,
+});
 
 describe('runFailureOf', () => {
   test('only failed runs have a failure', () => {
-    for (const status of ['queued', 'running', 'succeeded', 'skipped'] as const) assert.equal(runFailureOf({ status, error: 'x', taskResults: [] }), null, status);
+    for (const status of ['queued', 'running', 'succeeded', 'skipped'] as const)
+      assert.equal(runFailureOf({ status, error: 'x', taskResults: [] }), null, status);
   });
 
   test('a refused record write: the failed task, the reason without the field list, each field', () => {
     const failed: TaskResult = {
-      taskId: 9, type: 'create_record', title: 'Create the lead', status: 'failed', durationMs: 3,
-      error: 'Some fields have invalid values: email: must be an email address; phone: is too long', fields: { email: 'must be an email address', phone: 'is too long' },
+      taskId: 9,
+      type: 'create_record',
+      title: 'Create the lead',
+      status: 'failed',
+      durationMs: 3,
+      error: 'Some fields have invalid values: email: must be an email address; phone: is too long',
+      fields: { email: 'must be an email address', phone: 'is too long' },
     };
-    const f = runFailureOf({ status: 'failed', error: 'Task "Create the lead" (create_record) failed: …', taskResults: [ok(1), failed] })!;
+    const f = runFailureOf({
+      status: 'failed',
+      error: 'Task "Create the lead" (create_record) failed: …',
+      taskResults: [ok(1), failed],
+    })!;
     assert.deepEqual(f.task, { no: 2, id: 9, title: 'Create the lead', type: 'create_record' });
     assert.equal(f.stage, 'task');
     assert.equal(f.reason, 'Some fields have invalid values');
-    assert.deepEqual(f.fields, [{ name: 'email', message: 'must be an email address' }, { name: 'phone', message: 'is too long' }]);
+    assert.deepEqual(f.fields, [
+      { name: 'email', message: 'must be an email address' },
+      { name: 'phone', message: 'is too long' },
+    ]);
     assert.equal(failedTaskLine(f.task!), '2. Create the lead (create_record)');
   });
 
   test('a task error without fields is the reason as it is', () => {
-    const f = runFailureOf({ status: 'failed', error: 'x', taskResults: [{ ...ok(4, 'Signed post'), type: 'webhook', status: 'failed', error: "the task's stored secrets cannot be opened (…)" }] })!;
+    const f = runFailureOf({
+      status: 'failed',
+      error: 'x',
+      taskResults: [
+        {
+          ...ok(4, 'Signed post'),
+          type: 'webhook',
+          status: 'failed',
+          error: "the task's stored secrets cannot be opened (…)",
+        },
+      ],
+    })!;
     assert.equal(f.task?.title, 'Signed post');
     assert.equal(f.reason, "the task's stored secrets cannot be opened (…)");
     assert.deepEqual(f.fields, []);
@@ -41,11 +71,23 @@ describe('runFailureOf', () => {
   test('a failure is never without a reason', () => {
     assert.equal(runFailureOf({ status: 'failed', error: null, taskResults: [] })!.reason, 'unknown error');
     assert.equal(runFailureOf({ status: 'failed', error: '  ', taskResults: [] })!.reason, 'unknown error');
-    assert.equal(runFailureOf({ status: 'failed', error: 'run error', taskResults: [{ ...ok(1), status: 'failed' }] })!.reason, 'run error', 'a task without its own error falls back to the run’s');
+    assert.equal(
+      runFailureOf({ status: 'failed', error: 'run error', taskResults: [{ ...ok(1), status: 'failed' }] })!.reason,
+      'run error',
+      'a task without its own error falls back to the run’s',
+    );
   });
 
   test('the last failed task counts (a resumed run keeps an earlier failed try only when it failed again)', () => {
-    const f = runFailureOf({ status: 'failed', error: 'x', taskResults: [{ ...ok(1), status: 'failed', error: 'first' }, ok(2), { ...ok(3), status: 'failed', error: 'third' }] })!;
+    const f = runFailureOf({
+      status: 'failed',
+      error: 'x',
+      taskResults: [
+        { ...ok(1), status: 'failed', error: 'first' },
+        ok(2),
+        { ...ok(3), status: 'failed', error: 'third' },
+      ],
+    })!;
     assert.equal(f.task?.no, 3);
     assert.equal(f.reason, 'third');
   });
@@ -54,8 +96,16 @@ describe('runFailureOf', () => {
 describe('reasonWithoutFields', () => {
   test('strips exactly the field list errorLine appended, nothing else', () => {
     assert.equal(reasonWithoutFields('Invalid fields: email: bad', { email: 'bad' }), 'Invalid fields');
-    assert.equal(reasonWithoutFields('Invalid fields: email: bad', { email: 'other' }), 'Invalid fields: email: bad', 'a different list stays');
-    assert.equal(reasonWithoutFields('cut off: ema', { email: 'bad' }), 'cut off: ema', 'a truncated error stays whole');
+    assert.equal(
+      reasonWithoutFields('Invalid fields: email: bad', { email: 'other' }),
+      'Invalid fields: email: bad',
+      'a different list stays',
+    );
+    assert.equal(
+      reasonWithoutFields('cut off: ema', { email: 'bad' }),
+      'cut off: ema',
+      'a truncated error stays whole',
+    );
     assert.equal(reasonWithoutFields(': email: bad', { email: 'bad' }), ': email: bad', 'never an empty reason');
   });
 });

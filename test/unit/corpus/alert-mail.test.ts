@@ -6,7 +6,13 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAlertMailRenderer } from '../../../module/alerts/alert-mail.js';
-import { buildAlertView, recordLabelOf, type AlertDeliveryFacts, type AlertGroupFacts, type UrlAudience } from '../../../module/alerts/alert-view.js';
+import {
+  buildAlertView,
+  recordLabelOf,
+  type AlertDeliveryFacts,
+  type AlertGroupFacts,
+  type UrlAudience,
+} from '../../../module/alerts/alert-view.js';
 import { displayUrlFor, secretRuleOf } from '../../../module/alerts/url-display.js';
 import type { Delivery } from '../../../module/outbound/queue/read.js';
 import { caseOptions, caseTitle, loadCorpus, type CorpusCase } from '../../corpus/parse-corpus.js';
@@ -15,26 +21,76 @@ const T0 = Date.UTC(2026, 10, 23, 10, 4, 5);
 const renderer = createAlertMailRenderer();
 
 const delivery = (over: Partial<Delivery> = {}): Delivery => ({
-  id: 20, webhookId: 'msg_20', runId: 1, workflowId: 3, taskId: 7, eventType: 'record.created', module: 'Deals', recordId: 5,
-  method: 'POST', url: 'https://erp.example/hook', destinationHost: 'erp.example', headers: {}, contentType: 'application/json', body: '{}',
-  status: 'failed', attemptCount: 4, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'HTTP 500', resendOfId: null, resentAt: null, resentBy: null, cycleAttemptBase: 0, writeBack: null, createdAt: T0, finishedAt: T0, ...over,
+  id: 20,
+  webhookId: 'msg_20',
+  runId: 1,
+  workflowId: 3,
+  taskId: 7,
+  eventType: 'record.created',
+  module: 'Deals',
+  recordId: 5,
+  method: 'POST',
+  url: 'https://erp.example/hook',
+  destinationHost: 'erp.example',
+  headers: {},
+  contentType: 'application/json',
+  body: '{}',
+  status: 'failed',
+  attemptCount: 4,
+  nextAttemptAt: T0,
+  lastStatusCode: 500,
+  lastError: 'HTTP 500',
+  resendOfId: null,
+  resentAt: null,
+  resentBy: null,
+  cycleAttemptBase: 0,
+  writeBack: null,
+  createdAt: T0,
+  finishedAt: T0,
+  ...over,
 });
 
-interface MailInput { group: AlertGroupFacts; recipientName: string }
+interface MailInput {
+  group: AlertGroupFacts;
+  recipientName: string;
+}
 
 /** The base mail, with one field set to `value`. */
 function mailWith(field: string, value: string): MailInput {
   const d: AlertDeliveryFacts = { alertId: 1, delivery: delivery(), workflowTitle: 'flow', recordLabel: 'Deals #5' };
-  const group: AlertGroupFacts = { taskId: 7, taskTitle: 'hook', workflowId: 3, workflowTitle: 'flow', disabled: null, deliveries: [d] };
+  const group: AlertGroupFacts = {
+    taskId: 7,
+    taskTitle: 'hook',
+    workflowId: 3,
+    workflowTitle: 'flow',
+    disabled: null,
+    deliveries: [d],
+  };
   const set: Record<string, () => void> = {
-    workflow: () => { group.workflowTitle = value; },
-    task: () => { group.taskTitle = value; },
-    'delivery-workflow': () => { d.workflowTitle = value; },
-    'record-title': () => { d.recordLabel = recordLabelOf('Deals', 5, { title: value }); },
-    'record-name': () => { d.recordLabel = recordLabelOf('Leads', 5, { name: value }); },
-    error: () => { d.delivery = delivery({ lastError: value }); },
-    reason: () => { group.disabled = { reason: value }; },
-    url: () => { d.delivery = delivery({ url: value }); },
+    workflow: () => {
+      group.workflowTitle = value;
+    },
+    task: () => {
+      group.taskTitle = value;
+    },
+    'delivery-workflow': () => {
+      d.workflowTitle = value;
+    },
+    'record-title': () => {
+      d.recordLabel = recordLabelOf('Deals', 5, { title: value });
+    },
+    'record-name': () => {
+      d.recordLabel = recordLabelOf('Leads', 5, { name: value });
+    },
+    error: () => {
+      d.delivery = delivery({ lastError: value });
+    },
+    reason: () => {
+      group.disabled = { reason: value };
+    },
+    url: () => {
+      d.delivery = delivery({ url: value });
+    },
     user: () => undefined,
     base: () => undefined,
   };
@@ -44,7 +100,13 @@ function mailWith(field: string, value: string): MailInput {
 }
 
 function renderText(m: MailInput, audience: UrlAudience): string {
-  const { view } = buildAlertView({ group: m.group, alertIds: [1], recipientName: m.recipientName, adminUrl: 'https://crm.example/settings/hookflow', audience });
+  const { view } = buildAlertView({
+    group: m.group,
+    alertIds: [1],
+    recipientName: m.recipientName,
+    adminUrl: 'https://crm.example/settings/hookflow',
+    audience,
+  });
   return renderer.render(view).text;
 }
 
@@ -54,9 +116,20 @@ function checkLine(c: CorpusCase): void {
   const harmless = field === 'url' ? 'https://erp.example/hook' : 'Deal';
   const text = renderText(mailWith(field, value), 'admin');
   const lines = text.split('\n');
-  assert.equal(lines.length, renderText(mailWith(field, harmless), 'admin').split('\n').length, `${c.where} (${c.reason}): no extra line`);
-  assert.ok(lines.includes(c.expected), `${c.where} (${c.reason}): expected the line ${JSON.stringify(c.expected)} in\n${text}`);
-  assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/, 'no control character or separator anywhere');
+  assert.equal(
+    lines.length,
+    renderText(mailWith(field, harmless), 'admin').split('\n').length,
+    `${c.where} (${c.reason}): no extra line`,
+  );
+  assert.ok(
+    lines.includes(c.expected),
+    `${c.where} (${c.reason}): expected the line ${JSON.stringify(c.expected)} in\n${text}`,
+  );
+  assert.doesNotMatch(
+    text,
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/,
+    'no control character or separator anywhere',
+  );
 }
 
 function checkUrl(c: CorpusCase): void {

@@ -48,7 +48,10 @@ describe('host field corpus', () => {
   // First, and on short inputs: guards the probe itself. A check that stopped counting (say, a
   // pattern again) would pass every bound below, so this proves the scanners count what they read.
   test('the scanners count every character they examine', () => {
-    for (const [scan, value] of [[scanNumber, `${'9'.repeat(1000)}x`], [scanEmail, `a@${'b'.repeat(998)}.c`]] as const) {
+    for (const [scan, value] of [
+      [scanNumber, `${'9'.repeat(1000)}x`],
+      [scanEmail, `a@${'b'.repeat(998)}.c`],
+    ] as const) {
       const probe: ScanProbe = { examined: 0 };
       scan(value, probe);
       assert.equal(probe.examined, value.length, 'every character once, the last one too');

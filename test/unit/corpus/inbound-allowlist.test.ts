@@ -30,7 +30,9 @@ function entriesOf(c: CorpusCase): SourceEntry[] {
 function proxiesOutcome(input: string): string {
   const parsed = parseTrustedProxies(input.split('\n'));
   if ('errors' in parsed) return 'refuse';
-  return 'hops' in parsed.ok ? `ok hops ${parsed.ok.hops}` : `ok entries ${parsed.ok.entries.map((e) => e.text).join(';')}`;
+  return 'hops' in parsed.ok
+    ? `ok hops ${parsed.ok.hops}`
+    : `ok entries ${parsed.ok.entries.map((e) => e.text).join(';')}`;
 }
 
 const OUTCOMES: Record<string, (c: CorpusCase) => string> = {
@@ -46,13 +48,26 @@ const OUTCOMES: Record<string, (c: CorpusCase) => string> = {
 for (const [kind, outcome] of Object.entries(OUTCOMES)) {
   describe(`inbound corpus: ${kind}`, () => {
     for (const c of casesOfKind(cases, kind)) {
-      test(caseTitle(c, c.inputs.slice(1).filter((s) => s !== '').join(' ← ')), caseOptions(c), () => {
-        assert.equal(outcome(c), c.expected, `${c.where} (${c.reason})`);
-      });
+      test(
+        caseTitle(
+          c,
+          c.inputs
+            .slice(1)
+            .filter((s) => s !== '')
+            .join(' ← '),
+        ),
+        caseOptions(c),
+        () => {
+          assert.equal(outcome(c), c.expected, `${c.where} (${c.reason})`);
+        },
+      );
     }
   });
 }
 
 test('inbound-allowlist.tsv has no unknown check kinds', () => {
-  assert.deepEqual(cases.filter((c) => !(c.inputs[0] in OUTCOMES)).map((c) => c.where), []);
+  assert.deepEqual(
+    cases.filter((c) => !(c.inputs[0] in OUTCOMES)).map((c) => c.where),
+    [],
+  );
 });

@@ -1,7 +1,11 @@
 /** Runs test/corpus/inbound-client-address.tsv against resolveClientAddress. Pure, no I/O. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrustedProxies, resolveClientAddress, type TrustedProxies } from '../../../module/inbound/client-address.js';
+import {
+  parseTrustedProxies,
+  resolveClientAddress,
+  type TrustedProxies,
+} from '../../../module/inbound/client-address.js';
 import { caseOptions, caseTitle, loadCorpus, type CorpusCase } from '../../corpus/parse-corpus.js';
 
 const cases = loadCorpus('inbound-client-address.tsv', 3);
@@ -30,7 +34,11 @@ describe('inbound corpus: client address', () => {
         forwardedFor: forwardedFor(c.inputs[1]),
         trusted: trustedOf(c),
       });
-      assert.equal('ok' in result ? `ok ${result.ok}` : 'error', c.expected, `${c.where} (${c.reason}): ${JSON.stringify(result)}`);
+      assert.equal(
+        'ok' in result ? `ok ${result.ok}` : 'error',
+        c.expected,
+        `${c.where} (${c.reason}): ${JSON.stringify(result)}`,
+      );
     });
   }
 });

@@ -20,19 +20,40 @@ const page = () => '<p>thank-you page</p>';
 
 function contextFor(env: Record<string, unknown>): { ctx: TaskRunContext; response: () => RunResponse | null } {
   let response: RunResponse | null = null;
-  const tpl: TemplateContext = { env, record: null, previous: null, event: { type: 'http', time: '2026-01-01T00:00:00.000Z' }, user: null } as unknown as TemplateContext;
+  const tpl: TemplateContext = {
+    env,
+    record: null,
+    previous: null,
+    event: { type: 'http', time: '2026-01-01T00:00:00.000Z' },
+    user: null,
+  } as unknown as TemplateContext;
   const settings = resolveSettings({});
   const ctx = {
-    run: { id: 1, workflowId: 1, workflowTitle: 'W', module: 'Leads', recordId: null, source: 'http', eventType: 'http', chainDepth: 0, actorUserId: null },
+    run: {
+      id: 1,
+      workflowId: 1,
+      workflowTitle: 'W',
+      module: 'Leads',
+      recordId: null,
+      source: 'http',
+      eventType: 'http',
+      chainDepth: 0,
+      actorUserId: null,
+    },
     task: { id: 1, type: 'respond', title: 'answer' },
     tpl,
     secrets: {},
     services: {
-      host: { baseUrl: BASE_URL } as never, db: null as never, settings: () => settings, effects: { find: async () => null, note: async () => undefined },
+      host: { baseUrl: BASE_URL } as never,
+      db: null as never,
+      settings: () => settings,
+      effects: { find: async () => null, note: async () => undefined },
       render: (v: unknown) => engine.render(v, tpl),
       renderString: (t: string) => engine.renderString(t, tpl),
     },
-    setResponse: (r: RunResponse) => { response = r; },
+    setResponse: (r: RunResponse) => {
+      response = r;
+    },
   } satisfies TaskRunContext;
   return { ctx, response: () => response };
 }
@@ -45,7 +66,11 @@ function browserAnswer(redirectUrl: string): string {
 
 async function outcome(c: CorpusCase): Promise<string> {
   const [kind, template, value] = c.inputs;
-  if (kind === 'save') return Object.keys(respondTask.validate!(respondTask.options.parse({ redirectUrl: template }), null as never)).length === 0 ? 'ok' : 'refused';
+  if (kind === 'save')
+    return Object.keys(respondTask.validate!(respondTask.options.parse({ redirectUrl: template }), null as never))
+      .length === 0
+      ? 'ok'
+      : 'refused';
   if (kind === 'answer') return browserAnswer(template);
   if (kind !== 'run') throw new Error(`${c.where}: unknown kind ${kind}`);
   const { ctx, response } = contextFor({ page: value });

@@ -13,16 +13,30 @@ import { alertSubject, recordLabelOf, type AlertGroupFacts } from '../../../modu
 import { caseOptions, caseTitle, loadCorpus, type CorpusCase } from '../../corpus/parse-corpus.js';
 
 const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
-const EXPECTED_HEADERS = ['content-transfer-encoding', 'content-type', 'date', 'from', 'message-id', 'mime-version', 'subject', 'to'];
+const EXPECTED_HEADERS = [
+  'content-transfer-encoding',
+  'content-type',
+  'date',
+  'from',
+  'message-id',
+  'mime-version',
+  'subject',
+  'to',
+];
 
 /** Header names of a raw message, in order, after unfolding continuation lines. */
 function headerNames(raw: string): string[] {
   const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
-  return head.split('\r\n').filter((line) => !/^[ \t]/.test(line)).map((line) => line.slice(0, line.indexOf(':')).toLowerCase());
+  return head
+    .split('\r\n')
+    .filter((line) => !/^[ \t]/.test(line))
+    .map((line) => line.slice(0, line.indexOf(':')).toLowerCase());
 }
 
 async function buildAndParse(to: string, subject: string) {
-  const info = await transport.sendMail({ from: 'hookflow@example.com', to, subject, text: 'body' }) as { message: Buffer };
+  const info = (await transport.sendMail({ from: 'hookflow@example.com', to, subject, text: 'body' })) as {
+    message: Buffer;
+  };
   const raw = info.message.toString('utf8');
   return { names: headerNames(raw), parsed: await simpleParser(info.message) };
 }
@@ -45,7 +59,11 @@ async function checkAddressCase(c: CorpusCase): Promise<void> {
   const to = c.inputs[1].trim();
   const { names, parsed } = await buildAndParse(to, 'x');
   assert.deepEqual([...names].sort(), EXPECTED_HEADERS, 'no header beyond the ones Hookflow sets');
-  assert.deepEqual((parsed.to as AddressObject).value.map((a) => a.address), [to], 'exactly the one recipient, unchanged');
+  assert.deepEqual(
+    (parsed.to as AddressObject).value.map((a) => a.address),
+    [to],
+    'exactly the one recipient, unchanged',
+  );
 }
 
 async function checkSubjectCase(c: CorpusCase, build: (input: string) => string): Promise<void> {

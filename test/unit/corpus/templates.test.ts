@@ -11,8 +11,13 @@ import { caseOptions, caseTitle, loadCorpus, type CorpusCase } from '../../corpu
 function makeContext(): TemplateContext {
   return {
     env: {
-      secret: 's3cr3t', trap: '{{constructor.constructor "return process"}}', ref: '$env.secret',
-      html: '<script>alert(1)</script>', triple: '{{{env.html}}}', partial: '{{> x}}', nested: { a: 1 },
+      secret: 's3cr3t',
+      trap: '{{constructor.constructor "return process"}}',
+      ref: '$env.secret',
+      html: '<script>alert(1)</script>',
+      triple: '{{{env.html}}}',
+      partial: '{{> x}}',
+      nested: { a: 1 },
     },
     record: { title: 'Deal', items: [{ sku: 'A1' }] },
     previous: null,
@@ -34,7 +39,10 @@ function renderCase(c: CorpusCase, ctx: TemplateContext): string {
 function templatesOf(c: CorpusCase): string[] {
   if (c.inputs[0] !== 'value') return [c.inputs[1]];
   const out: string[] = [];
-  JSON.parse(c.inputs[1], (_k, v) => { if (typeof v === 'string') out.push(v); return v; });
+  JSON.parse(c.inputs[1], (_k, v) => {
+    if (typeof v === 'string') out.push(v);
+    return v;
+  });
   return out;
 }
 
@@ -46,13 +54,19 @@ describe('template corpus', () => {
       const what = `${c.where} (${c.reason})`;
       if (c.expected.startsWith('refuse')) {
         // Value mode: the refusal must come from one of the value's strings, not its JSON text.
-        const problems = templatesOf(c).map((t) => engine.check(t)).filter((p): p is string => p !== null);
+        const problems = templatesOf(c)
+          .map((t) => engine.check(t))
+          .filter((p): p is string => p !== null);
         assert.ok(problems.length > 0, `${what}: check() accepted it`);
-        assert.ok(problems.some((p) => p.includes(c.expected.slice('refuse '.length))), `${what}: check() said ${JSON.stringify(problems)}`);
+        assert.ok(
+          problems.some((p) => p.includes(c.expected.slice('refuse '.length))),
+          `${what}: check() said ${JSON.stringify(problems)}`,
+        );
         assert.throws(() => renderCase(c, ctx), TemplateError, `${what}: rendering must throw`);
       } else {
         assert.match(c.expected, /^render( |$)/, `${c.where}: expected must start with refuse or render`);
-        for (const t of templatesOf(c)) assert.equal(engine.check(t), null, `${what}: check() refused ${JSON.stringify(t)}`);
+        for (const t of templatesOf(c))
+          assert.equal(engine.check(t), null, `${what}: check() refused ${JSON.stringify(t)}`);
         assert.equal(renderCase(c, ctx), c.expected.slice('render '.length), what);
       }
       assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was not polluted');

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checked, errorsOutside, errorsUnder, lines, list, rowErrors, rows, text } from '../../../module/forms/form-values.js';
+import {
+  checked,
+  errorsOutside,
+  errorsUnder,
+  lines,
+  list,
+  rowErrors,
+  rows,
+  text,
+} from '../../../module/forms/form-values.js';
 
 test('text, list and checked read urlencoded bodies (a repeated name is an array)', () => {
   const body = { a: 'x', b: ['1', '2'], c: undefined, d: { nested: 1 } } as Record<string, unknown>;
@@ -16,7 +25,10 @@ test('text, list and checked read urlencoded bodies (a repeated name is an array
 
 test('rows zips parallel fields and drops fully blank rows', () => {
   const body = { n: ['a', '', 'c', ''], v: ['1', '', '', ' '] };
-  assert.deepEqual(rows(body, { name: 'n', value: 'v' }), [{ name: 'a', value: '1' }, { name: 'c', value: '' }]);
+  assert.deepEqual(rows(body, { name: 'n', value: 'v' }), [
+    { name: 'a', value: '1' },
+    { name: 'c', value: '' },
+  ]);
   assert.deepEqual(rows({ n: 'only' }, { name: 'n', value: 'v' }), [{ name: 'only', value: '' }]);
 });
 
@@ -25,7 +37,13 @@ test('lines trims and drops empty lines', () => {
 });
 
 test('errorsUnder / errorsOutside / rowErrors map service errors to inputs', () => {
-  const fields = { 'tasks.1.options.url': 'bad url', 'tasks.1.options.params.2.name': 'bad name', 'tasks.1.title': 'required', 'tasks.0.options.url': 'other', title: 'x' };
+  const fields = {
+    'tasks.1.options.url': 'bad url',
+    'tasks.1.options.params.2.name': 'bad name',
+    'tasks.1.title': 'required',
+    'tasks.0.options.url': 'other',
+    title: 'x',
+  };
   const mine = errorsUnder(fields, 'tasks.1.');
   assert.deepEqual(mine, { url: 'bad url', 'params.2.name': 'bad name', title: 'required' });
   assert.deepEqual(errorsOutside(mine, ['url', 'params']), { title: 'required' });

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import type { ModuleInfo } from '../../../module/host.js';
 import { commonFromBody, valueReferences } from '../../../module/forms/task-form.js';
 
-const modules: ModuleInfo[] = [{ name: 'Deals', label: 'Deals', fields: [{ name: 'title', label: 'Title', type: 'text' }, { name: 'stage', label: 'Stage', type: 'picklist', options: ['Open'] }] }];
+const modules: ModuleInfo[] = [
+  {
+    name: 'Deals',
+    label: 'Deals',
+    fields: [
+      { name: 'title', label: 'Title', type: 'text' },
+      { name: 'stage', label: 'Stage', type: 'picklist', options: ['Open'] },
+    ],
+  },
+];
 const workflow = { module: 'Deals', requiredEnv: [{ name: 'email', type: 'email' as const, required: true }] };
 
 test('value references: the record id, the module fields, then the required $env fields', () => {

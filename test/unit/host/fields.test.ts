@@ -46,8 +46,14 @@ describe('scanNumber', () => {
   test('examines each character at most once, whatever the input (1 MB variants)', () => {
     const mb = 1_000_000;
     const inputs = [
-      '9'.repeat(mb), `${'9'.repeat(mb)}x`, `${' '.repeat(mb)}x`, `${'-'.repeat(mb)}`, `${'.'.repeat(mb)}`,
-      `1${'e'.repeat(mb)}`, `${'9'.repeat(mb)}.${'9'.repeat(mb)}e-${'9'.repeat(mb)}x`, `${'9.'.repeat(mb / 2)}`,
+      '9'.repeat(mb),
+      `${'9'.repeat(mb)}x`,
+      `${' '.repeat(mb)}x`,
+      `${'-'.repeat(mb)}`,
+      `${'.'.repeat(mb)}`,
+      `1${'e'.repeat(mb)}`,
+      `${'9'.repeat(mb)}.${'9'.repeat(mb)}e-${'9'.repeat(mb)}x`,
+      `${'9.'.repeat(mb / 2)}`,
     ];
     for (const s of inputs) {
       const probe: ScanProbe = { examined: 0 };
@@ -58,7 +64,11 @@ describe('scanNumber', () => {
 
   test('the field check refuses an over-long number before scanning it', () => {
     const probe: ScanProbe = { examined: 0 };
-    const result = checkFieldValue({ name: 'amount', label: 'Amount', type: 'number' }, `${'9'.repeat(MAX_NUMBER_LENGTH)}1`, probe);
+    const result = checkFieldValue(
+      { name: 'amount', label: 'Amount', type: 'number' },
+      `${'9'.repeat(MAX_NUMBER_LENGTH)}1`,
+      probe,
+    );
     assert.deepEqual(result, { ok: false, message: `must be a number of at most ${MAX_NUMBER_LENGTH} characters` });
     assert.equal(probe.examined, 0);
   });

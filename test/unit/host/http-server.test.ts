@@ -6,7 +6,12 @@ import { createHttpServer, DEFAULT_HTTP_TIMEOUTS } from '../../../host/server.js
 const noop = () => undefined;
 
 test('by default headers must arrive within 10 s, the whole request within 30 s; idle keep-alive lasts 5 s', () => {
-  assert.deepEqual(DEFAULT_HTTP_TIMEOUTS, { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, checkIntervalMs: 1_000 });
+  assert.deepEqual(DEFAULT_HTTP_TIMEOUTS, {
+    headersMs: 10_000,
+    requestMs: 30_000,
+    keepAliveMs: 5_000,
+    checkIntervalMs: 1_000,
+  });
   const server = createHttpServer(undefined, noop);
   assert.equal(server.headersTimeout, 10_000);
   assert.equal(server.requestTimeout, 30_000);
@@ -21,7 +26,10 @@ test('injected limits are applied; a partial set keeps the other defaults', () =
 });
 
 test('nonsensical limits fail at start-up with a message naming the limit', () => {
-  assert.throws(() => createHttpServer({ headersMs: 0 }, noop), /^Error: http timeout headersMs must be a positive number of milliseconds$/);
+  assert.throws(
+    () => createHttpServer({ headersMs: 0 }, noop),
+    /^Error: http timeout headersMs must be a positive number of milliseconds$/,
+  );
   assert.throws(() => createHttpServer({ requestMs: 1.5 }, noop), /requestMs must be a positive/);
   assert.throws(() => createHttpServer({ headersMs: 40_000 }, noop), /headersMs must not be longer than requestMs/);
 });

@@ -9,11 +9,27 @@ const TOKEN = 'hft_secret_value_1234567890';
 
 function perm(over: Partial<Permission> & { lines?: string }): Permission {
   return {
-    id: 1, title: 't', workflowId: 1, triggerName: null, sources: parseSourceList(over.lines ?? '').entries, hasToken: false, tokenHint: null, tokenHash: null,
-    requireIpAndToken: false, runAsUserId: null, enabled: true, rateLimitPerMinute: null, queryAsEnv: false, honeypotField: null, createdAt: 0, updatedAt: 0, ...over,
+    id: 1,
+    title: 't',
+    workflowId: 1,
+    triggerName: null,
+    sources: parseSourceList(over.lines ?? '').entries,
+    hasToken: false,
+    tokenHint: null,
+    tokenHash: null,
+    requireIpAndToken: false,
+    runAsUserId: null,
+    enabled: true,
+    rateLimitPerMinute: null,
+    queryAsEnv: false,
+    honeypotField: null,
+    createdAt: 0,
+    updatedAt: 0,
+    ...over,
   };
 }
-const withToken = (over: Partial<Permission> & { lines?: string } = {}) => perm({ hasToken: true, tokenHash: hashToken(TOKEN), ...over });
+const withToken = (over: Partial<Permission> & { lines?: string } = {}) =>
+  perm({ hasToken: true, tokenHash: hashToken(TOKEN), ...over });
 
 test('no permission, or only disabled ones: deny', () => {
   assert.equal(decideAccess([], '127.0.0.1', undefined).allowed, false);
@@ -40,11 +56,17 @@ test('require IP and token: both or nothing', () => {
 });
 
 test('the first permission that allows wins, by id', () => {
-  const d = decideAccess([perm({ id: 5, lines: '0.0.0.0/0' }), perm({ id: 2, lines: '127.0.0.1' })], '127.0.0.1', undefined);
+  const d = decideAccess(
+    [perm({ id: 5, lines: '0.0.0.0/0' }), perm({ id: 2, lines: '127.0.0.1' })],
+    '127.0.0.1',
+    undefined,
+  );
   assert.ok(d.allowed && d.permission.id === 2);
 });
 
 test('a permission whose stored sources are unreadable grants nothing', () => {
-  const broken = perm({ sources: [{ kind: 'cidr', family: 'ipv4', text: 'x', network: 'not-an-ip', prefix: 8 }] as never });
+  const broken = perm({
+    sources: [{ kind: 'cidr', family: 'ipv4', text: 'x', network: 'not-an-ip', prefix: 8 }] as never,
+  });
   assert.equal(decideAccess([broken], '10.0.0.1', undefined).allowed, false);
 });

@@ -1,6 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchSource, normaliseClientAddress, parseSourceEntry, parseSourceList, type SourceEntry } from '../../../module/inbound/allowlist.js';
+import {
+  matchSource,
+  normaliseClientAddress,
+  parseSourceEntry,
+  parseSourceList,
+  type SourceEntry,
+} from '../../../module/inbound/allowlist.js';
 
 /** [input, expected kind, expected canonical text] */
 const ACCEPTED: Array<[string, SourceEntry['kind'], string]> = [
@@ -168,8 +174,14 @@ describe('matchSource', () => {
 
   test('denial reasons', () => {
     assert.deepEqual(matchSource('10.0.0.1', []), { allowed: false, reason: 'no allowed sources' });
-    assert.deepEqual(matchSource('nope', entries('10.0.0.1')), { allowed: false, reason: 'unparseable client address' });
-    assert.deepEqual(matchSource('::2', entries('10.0.0.1')), { allowed: false, reason: '::2 is not an allowed source' });
+    assert.deepEqual(matchSource('nope', entries('10.0.0.1')), {
+      allowed: false,
+      reason: 'unparseable client address',
+    });
+    assert.deepEqual(matchSource('::2', entries('10.0.0.1')), {
+      allowed: false,
+      reason: '::2 is not an allowed source',
+    });
   });
 
   test('never throws on malformed entries or input, and skips them', () => {
@@ -190,13 +202,25 @@ describe('matchSource', () => {
 describe('parseSourceList', () => {
   test('lines, commas, blanks, duplicates, errors with 1-based line numbers', () => {
     const result = parseSourceList('10.0.0.1, 10.0.0.2\n\n  \n10.0.0.5/8\r\n10.0.0.0/8,bad\n1.2.3.4/33\n10.0.0.1');
-    assert.deepEqual(result.entries.map((e) => e.text), ['10.0.0.1', '10.0.0.2', '10.0.0.0/8']);
-    assert.deepEqual(result.errors.map((e) => [e.line, e.text]), [[5, 'bad'], [6, '1.2.3.4/33']]);
+    assert.deepEqual(
+      result.entries.map((e) => e.text),
+      ['10.0.0.1', '10.0.0.2', '10.0.0.0/8'],
+    );
+    assert.deepEqual(
+      result.errors.map((e) => [e.line, e.text]),
+      [
+        [5, 'bad'],
+        [6, '1.2.3.4/33'],
+      ],
+    );
   });
 
   test('array input uses the index as line; canonical duplicates collapse', () => {
     const result = parseSourceList(['2001:db8::5', '2001:0db8::0005', '', 'x.y']);
-    assert.deepEqual(result.entries.map((e) => e.text), ['2001:db8::5']);
+    assert.deepEqual(
+      result.entries.map((e) => e.text),
+      ['2001:db8::5'],
+    );
     assert.deepEqual(result.errors, [{ line: 4, text: 'x.y', error: 'not a valid IPv4 or IPv6 address' }]);
   });
 

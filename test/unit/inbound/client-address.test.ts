@@ -1,7 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSourceList } from '../../../module/inbound/allowlist.js';
-import { parseTrustedProxies, resolveClientAddress, type TrustedProxies } from '../../../module/inbound/client-address.js';
+import {
+  parseTrustedProxies,
+  resolveClientAddress,
+  type TrustedProxies,
+} from '../../../module/inbound/client-address.js';
 
 function trust(...texts: string[]): TrustedProxies {
   const { entries, errors } = parseSourceList(texts);
@@ -34,7 +38,13 @@ const CASES: Array<[string, string | undefined, string | string[] | undefined, T
   ['all hops trusted: left-most wins', '10.0.0.2', '10.0.0.9, 10.0.0.3', PROXY, '10.0.0.9'],
   ['trusted peer, no header: socket', '10.0.0.2', undefined, PROXY, '10.0.0.2'],
   ['trusted peer, blank header: socket', '10.0.0.2', '  ', PROXY, '10.0.0.2'],
-  ['garbage where the client would be read', '10.0.0.2', 'not-an-ip', PROXY, /unparseable X-Forwarded-For entry "not-an-ip"/],
+  [
+    'garbage where the client would be read',
+    '10.0.0.2',
+    'not-an-ip',
+    PROXY,
+    /unparseable X-Forwarded-For entry "not-an-ip"/,
+  ],
   ['garbage with port', '10.0.0.2', '198.51.100.7:4444', PROXY, /unparseable/],
   ['blank item where the client would be read', '10.0.0.2', '198.51.100.7, ', PROXY, /unparseable/],
   ['garbage behind the client is never read', '10.0.0.2', 'junk, 198.51.100.7', PROXY, '198.51.100.7'],
@@ -69,7 +79,9 @@ describe('resolveClientAddress', () => {
 
   test('malformed trusted value falls back to the socket address', () => {
     const trusted = {} as unknown as TrustedProxies;
-    assert.deepEqual(resolveClientAddress({ socketAddress: '203.0.113.9', forwardedFor: '1.1.1.1', trusted }), { ok: '203.0.113.9' });
+    assert.deepEqual(resolveClientAddress({ socketAddress: '203.0.113.9', forwardedFor: '1.1.1.1', trusted }), {
+      ok: '203.0.113.9',
+    });
   });
 });
 
@@ -82,7 +94,10 @@ describe('parseTrustedProxies', () => {
   test('addresses and CIDRs, de-duplicated', () => {
     const result = parseTrustedProxies(['10.0.0.5/8', ' 10.0.0.0/8 ', '::1', '192.168.0.*']);
     assert.ok('ok' in result && 'entries' in result.ok);
-    assert.deepEqual(result.ok.entries.map((e) => e.text), ['10.0.0.0/8', '::1', '192.168.0.*']);
+    assert.deepEqual(
+      result.ok.entries.map((e) => e.text),
+      ['10.0.0.0/8', '::1', '192.168.0.*'],
+    );
   });
 
   test('a number string is a hop count', () => {
@@ -108,7 +123,10 @@ describe('parseTrustedProxies', () => {
     assert.match(huge.errors[0].error, /hop count must be 0-16/);
     const mixed = parseTrustedProxies(['1', '10.0.0.1']);
     assert.ok('errors' in mixed);
-    assert.deepEqual(mixed.errors.map((e) => e.index), [0]);
+    assert.deepEqual(
+      mixed.errors.map((e) => e.index),
+      [0],
+    );
     assert.ok('errors' in parseTrustedProxies(['01']));
   });
 });

@@ -4,12 +4,22 @@ import { parseControlParams } from '../../../module/inbound/control-params.js';
 import { HookflowError } from '../../../module/errors.js';
 
 const fieldsOf = (q: string) => {
-  try { parseControlParams(q); } catch (err) { assert.ok(err instanceof HookflowError); assert.equal(err.status, 400); return err.fields ?? {}; }
+  try {
+    parseControlParams(q);
+  } catch (err) {
+    assert.ok(err instanceof HookflowError);
+    assert.equal(err.status, 400);
+    return err.fields ?? {};
+  }
   assert.fail(`expected ${q} to be refused`);
 };
 
 test('trigger or workflow_id with record_id; record_id defaults to 0', () => {
-  assert.deepEqual(parseControlParams('trigger=leadform&record_id=0'), { recordId: 0, triggerName: 'leadform', extra: {} });
+  assert.deepEqual(parseControlParams('trigger=leadform&record_id=0'), {
+    recordId: 0,
+    triggerName: 'leadform',
+    extra: {},
+  });
   assert.deepEqual(parseControlParams('?record_id=852&workflow_id=77'), { recordId: 852, workflowId: 77, extra: {} });
   assert.equal(parseControlParams('trigger=t').recordId, 0);
 });

@@ -14,7 +14,11 @@ test('RFC 5987 charsets are found as before', () => {
   assert.deepEqual(extendedValueCharsets(`x; name* = "ISO-8859-1'en'x"`), ['ISO-8859-1']);
   assert.deepEqual(extendedValueCharsets(`name*=''x`), ['']);
   assert.deepEqual(extendedValueCharsets(`name=plain; *nope`), []);
-  assert.deepEqual(extendedValueCharsets(`name*=${'a'.repeat(100)}`), ['a'.repeat(64)], 'an over-long run is reported (and refused), never skipped');
+  assert.deepEqual(
+    extendedValueCharsets(`name*=${'a'.repeat(100)}`),
+    ['a'.repeat(64)],
+    'an over-long run is reported (and refused), never skipped',
+  );
 });
 
 test('the charset scan examines each character a bounded number of times on hostile runs', () => {
@@ -22,7 +26,10 @@ test('the charset scan examines each character a bounded number of times on host
     const input = unit.repeat(Math.ceil(1_000_000 / unit.length));
     const probe = { steps: 0 };
     extendedValueCharsets(input, probe);
-    assert.ok(probe.steps <= input.length * 2, `${JSON.stringify(unit)}: ${probe.steps} steps for ${input.length} characters`);
+    assert.ok(
+      probe.steps <= input.length * 2,
+      `${JSON.stringify(unit)}: ${probe.steps} steps for ${input.length} characters`,
+    );
   }
 });
 

@@ -1,7 +1,15 @@
 /** The redirect decision's building blocks (the case list is test/corpus/inbound-redirects.tsv). Pure. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideRedirect, isSerializedLocation, literalOrigin, literalPart, MAX_REDIRECT_LENGTH, redirectTemplateProblem, siteOriginOf } from '../../../module/inbound/redirect-target.js';
+import {
+  decideRedirect,
+  isSerializedLocation,
+  literalOrigin,
+  literalPart,
+  MAX_REDIRECT_LENGTH,
+  redirectTemplateProblem,
+  siteOriginOf,
+} from '../../../module/inbound/redirect-target.js';
 
 const site = { siteOrigin: 'https://crm.example', allowedOrigins: [] };
 
@@ -19,7 +27,16 @@ describe('redirect target', () => {
     assert.equal(literalPart('/a$env.b{{c}}'), '/a');
     assert.equal(literalOrigin('https://shop.example/t?id={{env.id}}'), 'https://shop.example');
     assert.equal(literalOrigin('HTTPS://Shop.Example:443/x'), 'https://shop.example');
-    for (const t of ['/{{env.page}}', '{{env.url}}', 'https://{{env.host}}/', 'https:shop.example/x', 'https:/\\shop.example/', 'javascript:x', 'https://u@shop.example/', ' https://shop.example/']) {
+    for (const t of [
+      '/{{env.page}}',
+      '{{env.url}}',
+      'https://{{env.host}}/',
+      'https:shop.example/x',
+      'https:/\\shop.example/',
+      'javascript:x',
+      'https://u@shop.example/',
+      ' https://shop.example/',
+    ]) {
       assert.equal(literalOrigin(t), null, t);
     }
   });
@@ -27,15 +44,32 @@ describe('redirect target', () => {
   test('a same-site path goes out path-absolute; another allowed origin and a // path in full', () => {
     assert.deepEqual(decideRedirect('/a?b#c', site), { ok: true, location: '/a?b#c' });
     assert.deepEqual(decideRedirect('/x/..//evil', site), { ok: true, location: 'https://crm.example//evil' });
-    assert.deepEqual(decideRedirect('https://shop.example/x', { ...site, allowedOrigins: ['https://shop.example'] }), { ok: true, location: 'https://shop.example/x' });
+    assert.deepEqual(decideRedirect('https://shop.example/x', { ...site, allowedOrigins: ['https://shop.example'] }), {
+      ok: true,
+      location: 'https://shop.example/x',
+    });
   });
 
   test('refusals name the problem in plain words', () => {
-    assert.deepEqual(decideRedirect('//evil.example', site), { ok: false, problem: "leads to another site (https://evil.example); use a path on this site or write that site's https:// address out in the redirect URL" });
-    assert.deepEqual(decideRedirect('/a\tb', site), { ok: false, problem: 'contains a control character (tab, line break …)' });
+    assert.deepEqual(decideRedirect('//evil.example', site), {
+      ok: false,
+      problem:
+        "leads to another site (https://evil.example); use a path on this site or write that site's https:// address out in the redirect URL",
+    });
+    assert.deepEqual(decideRedirect('/a\tb', site), {
+      ok: false,
+      problem: 'contains a control character (tab, line break …)',
+    });
     assert.deepEqual(decideRedirect('mailto:a@b.example', site), { ok: false, problem: 'must be an http(s) URL' });
-    assert.deepEqual(decideRedirect(`/${'a'.repeat(MAX_REDIRECT_LENGTH)}`, site), { ok: false, problem: `is longer than ${MAX_REDIRECT_LENGTH} characters` });
-    assert.deepEqual(decideRedirect('/thanks', { siteOrigin: null, allowedOrigins: [] }).ok, false, 'a path needs a site to resolve against');
+    assert.deepEqual(decideRedirect(`/${'a'.repeat(MAX_REDIRECT_LENGTH)}`, site), {
+      ok: false,
+      problem: `is longer than ${MAX_REDIRECT_LENGTH} characters`,
+    });
+    assert.deepEqual(
+      decideRedirect('/thanks', { siteOrigin: null, allowedOrigins: [] }).ok,
+      false,
+      'a path needs a site to resolve against',
+    );
     assert.deepEqual(decideRedirect('http://[::1', site), { ok: false, problem: 'is not a valid URL' });
   });
 
@@ -46,8 +80,20 @@ describe('redirect target', () => {
   });
 
   test('the Location check accepts only serialized forms', () => {
-    for (const ok of ['/thanks', '/a?x=\\y', 'https://shop.example/x', 'http://crm.test/']) assert.equal(isSerializedLocation(ok), true, ok);
-    for (const bad of ['', '//evil', '/\\evil', 'thanks', '/a b', 'https://shop.example', 'javascript:alert(1)', '/a\r\nx: y', 'https://user@shop.example/']) assert.equal(isSerializedLocation(bad), false, bad);
+    for (const ok of ['/thanks', '/a?x=\\y', 'https://shop.example/x', 'http://crm.test/'])
+      assert.equal(isSerializedLocation(ok), true, ok);
+    for (const bad of [
+      '',
+      '//evil',
+      '/\\evil',
+      'thanks',
+      '/a b',
+      'https://shop.example',
+      'javascript:alert(1)',
+      '/a\r\nx: y',
+      'https://user@shop.example/',
+    ])
+      assert.equal(isSerializedLocation(bad), false, bad);
   });
 
   test('deciding costs no exception, whatever the input (URL.canParse first)', (t) => {
@@ -55,12 +101,28 @@ describe('redirect target', () => {
     let thrown = 0;
     class Counting extends Real {
       constructor(url: string | URL, base?: string | URL) {
-        try { super(url, base); } catch (err) { thrown += 1; throw err; }
+        try {
+          super(url, base);
+        } catch (err) {
+          thrown += 1;
+          throw err;
+        }
       }
     }
     globalThis.URL = Counting as typeof URL;
-    t.after(() => { globalThis.URL = Real; });
-    for (const c of ['/thanks', 'thanks', 'http://[::1', '\\\\evil', '//evil', 'javascript:x', '%%', 'https://shop.example/x']) {
+    t.after(() => {
+      globalThis.URL = Real;
+    });
+    for (const c of [
+      '/thanks',
+      'thanks',
+      'http://[::1',
+      '\\\\evil',
+      '//evil',
+      'javascript:x',
+      '%%',
+      'https://shop.example/x',
+    ]) {
       decideRedirect(c, site);
       decideRedirect(c, { siteOrigin: null, allowedOrigins: [] });
       literalOrigin(c);

@@ -5,7 +5,12 @@ import { planRefusalWrite, type SourceRow } from '../../../module/inbound/refusa
 
 const policy = { windowMs: 60_000, maxRowsPerSource: 3 };
 const kind = { status: 400, target: 'workflow ?', reason: 'Bad control parameters' };
-const row = (id: number, lastAt: number, over: Partial<SourceRow> = {}): SourceRow => ({ id, lastAt, ...kind, ...over });
+const row = (id: number, lastAt: number, over: Partial<SourceRow> = {}): SourceRow => ({
+  id,
+  lastAt,
+  ...kind,
+  ...over,
+});
 
 describe('refusal log: aggregation per source', () => {
   test('the first refusal of a source gets a row', () => {
@@ -28,10 +33,24 @@ describe('refusal log: aggregation per source', () => {
   });
 
   test('at the cap nothing is inserted: counted on the newest row with the status, else on the newest row', () => {
-    const recent = [row(9, 5_000, { target: 'c' }), row(8, 4_000, { status: 403, target: 'b' }), row(7, 3_000, { target: 'a' })];
-    assert.deepEqual(planRefusalWrite(recent, { ...kind, status: 403, target: 'z' }, 10_000, policy), { kind: 'count', id: 8 });
-    assert.deepEqual(planRefusalWrite(recent, { ...kind, status: 415, target: 'z' }, 10_000, policy), { kind: 'count', id: 9 });
-    assert.deepEqual(planRefusalWrite(recent, { ...kind, target: 'a' }, 10_000_000, policy), { kind: 'count', id: 7 }, 'alike but old: still counted, the cap wins');
+    const recent = [
+      row(9, 5_000, { target: 'c' }),
+      row(8, 4_000, { status: 403, target: 'b' }),
+      row(7, 3_000, { target: 'a' }),
+    ];
+    assert.deepEqual(planRefusalWrite(recent, { ...kind, status: 403, target: 'z' }, 10_000, policy), {
+      kind: 'count',
+      id: 8,
+    });
+    assert.deepEqual(planRefusalWrite(recent, { ...kind, status: 415, target: 'z' }, 10_000, policy), {
+      kind: 'count',
+      id: 9,
+    });
+    assert.deepEqual(
+      planRefusalWrite(recent, { ...kind, target: 'a' }, 10_000_000, policy),
+      { kind: 'count', id: 7 },
+      'alike but old: still counted, the cap wins',
+    );
   });
 
   test('a sustained flood of one kind stays one row however long it lasts', () => {
@@ -39,7 +58,10 @@ describe('refusal log: aggregation per source', () => {
     let rows = 0;
     for (let now = 0; now < 24 * 3_600_000; now += 1_000) {
       const plan = planRefusalWrite(recent, kind, now, policy);
-      if (plan.kind === 'insert') { rows += 1; recent = [row(rows, now), ...recent]; } else recent = recent.map((r) => (r.id === plan.id ? { ...r, lastAt: now } : r));
+      if (plan.kind === 'insert') {
+        rows += 1;
+        recent = [row(rows, now), ...recent];
+      } else recent = recent.map((r) => (r.id === plan.id ? { ...r, lastAt: now } : r));
     }
     assert.equal(rows, 1);
   });

@@ -17,8 +17,13 @@ test('a bare Authorization value is a token; scheme words without credentials an
     ['hft_a hft_b', undefined],
     ['', undefined],
   ];
-  for (const [authorization, expected] of cases) assert.equal(extractPresentedToken({ authorization }), expected, JSON.stringify(authorization));
-  assert.equal(extractPresentedToken({ authorization: 'Basic dXNlcjpwYXNz', headerToken: 'hdr' }), 'hdr', 'falls through to the next source');
+  for (const [authorization, expected] of cases)
+    assert.equal(extractPresentedToken({ authorization }), expected, JSON.stringify(authorization));
+  assert.equal(
+    extractPresentedToken({ authorization: 'Basic dXNlcjpwYXNz', headerToken: 'hdr' }),
+    'hdr',
+    'falls through to the next source',
+  );
 });
 
 test('clientMutationId: top level first, then args.input; own properties only', () => {

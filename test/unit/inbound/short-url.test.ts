@@ -30,13 +30,21 @@ test('idempotency key: header first, then webhook-id, then clientMutationId; mal
 });
 
 test('examples: PHP like the seed, curl and an escaped HTML form with the honeypot hidden', () => {
-  const ex = buildExamples({ shortUrl: 'https://crm.example/wf', permission: { workflowId: null, triggerName: 'leadform', hasToken: false, honeypotField: 'website' }, fields: ['lastname', 'email'] });
+  const ex = buildExamples({
+    shortUrl: 'https://crm.example/wf',
+    permission: { workflowId: null, triggerName: 'leadform', hasToken: false, honeypotField: 'website' },
+    fields: ['lastname', 'email'],
+  });
   assert.equal(ex.url, 'https://crm.example/wf?trigger=leadform&record_id=0');
   assert.match(ex.php, /\$fields_string \.= \$key\.'='\.urlencode\(\$value\)\.'&';/);
   assert.match(ex.curl, /--data-urlencode 'email=jane@example.com'/);
   assert.match(ex.html, /action="https:\/\/crm\.example\/wf\?trigger=leadform&amp;record_id=0"/);
   assert.match(ex.html, /name="website"[^>]*aria-hidden="true"/);
-  const quoted = buildExamples({ shortUrl: "https://x.example/wf", permission: { workflowId: 7, triggerName: null, hasToken: true, honeypotField: null }, fields: ["it's"] });
+  const quoted = buildExamples({
+    shortUrl: 'https://x.example/wf',
+    permission: { workflowId: 7, triggerName: null, hasToken: true, honeypotField: null },
+    fields: ["it's"],
+  });
   assert.match(quoted.curl, /'it'\\''s=value'/);
   assert.match(quoted.curl, /Authorization: Bearer YOUR_TOKEN/);
 });

@@ -1,6 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractPresentedToken, generateToken, hashToken, tokenHint, verifyToken } from '../../../module/inbound/tokens.js';
+import {
+  extractPresentedToken,
+  generateToken,
+  hashToken,
+  tokenHint,
+  verifyToken,
+} from '../../../module/inbound/tokens.js';
 
 describe('generateToken', () => {
   test('hft_ plus 32 url-safe characters, unique', () => {

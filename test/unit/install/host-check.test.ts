@@ -6,7 +6,8 @@ import { HookflowError } from '../../../module/errors.js';
 
 const fn = () => undefined;
 /** A structural knex stand-in: the check looks at the shape and the driver name only. */
-const fakeKnex = (driverName: string) => Object.assign(() => undefined, { transaction: fn, client: { driverName, config: { client: driverName } } });
+const fakeKnex = (driverName: string) =>
+  Object.assign(() => undefined, { transaction: fn, client: { driverName, config: { client: driverName } } });
 
 function completeHost(): Record<string, any> {
   return {
@@ -31,16 +32,34 @@ test('a complete context has no problem, on either supported driver', () => {
 
 test('each missing function member is named by its path', () => {
   const members: Array<[string, string]> = [
-    ['records', 'get'], ['records', 'create'], ['records', 'update'], ['records', 'delete'], ['records', 'listModules'],
-    ['users', 'get'], ['users', 'listActiveAdmins'], ['users', 'list'], ['mailer', 'sendMail'],
-    ['logger', 'info'], ['logger', 'error'],
+    ['records', 'get'],
+    ['records', 'create'],
+    ['records', 'update'],
+    ['records', 'delete'],
+    ['records', 'listModules'],
+    ['users', 'get'],
+    ['users', 'listActiveAdmins'],
+    ['users', 'list'],
+    ['mailer', 'sendMail'],
+    ['logger', 'info'],
+    ['logger', 'error'],
   ];
   for (const [object, member] of members) {
     const host = completeHost();
     host[object] = { ...host[object], [member]: undefined };
     assert.deepEqual(Object.keys(hostContextProblems(host)), [`${object}.${member}`], `${object}.${member}`);
   }
-  for (const top of ['requireAdmin', 'attachHooks', 'now', 'mailFrom', 'baseUrl', 'records', 'users', 'mailer', 'logger']) {
+  for (const top of [
+    'requireAdmin',
+    'attachHooks',
+    'now',
+    'mailFrom',
+    'baseUrl',
+    'records',
+    'users',
+    'mailer',
+    'logger',
+  ]) {
     const host = completeHost();
     delete host[top];
     assert.deepEqual(Object.keys(hostContextProblems(host)), [top], top);
@@ -52,14 +71,18 @@ test('a db that is not knex, or knex on an unsupported driver, is refused naming
     assert.match(hostContextProblems({ ...completeHost(), db }).db, /must be a knex instance/);
   }
   for (const driver of ['pg', 'sqlite3', 'mssql', 'mariadb', 'constructor']) {
-    assert.match(hostContextProblems({ ...completeHost(), db: fakeKnex(driver) }).db, new RegExp(`knex client "${driver}".*use better-sqlite3 or mysql2`));
+    assert.match(
+      hostContextProblems({ ...completeHost(), db: fakeKnex(driver) }).db,
+      new RegExp(`knex client "${driver}".*use better-sqlite3 or mysql2`),
+    );
   }
 });
 
 test('now() must return a valid Date and baseUrl must be an http(s) URL', () => {
   assert.match(hostContextProblems({ ...completeHost(), now: () => Date.now() }).now, /valid Date/);
   assert.match(hostContextProblems({ ...completeHost(), now: () => new Date('nope') }).now, /valid Date/);
-  for (const baseUrl of ['crm.example', 'ftp://crm.example', '', 42]) assert.ok(hostContextProblems({ ...completeHost(), baseUrl }).baseUrl, String(baseUrl));
+  for (const baseUrl of ['crm.example', 'ftp://crm.example', '', 42])
+    assert.ok(hostContextProblems({ ...completeHost(), baseUrl }).baseUrl, String(baseUrl));
 });
 
 test('assertHostContext throws ONE bad_request that lists every problem', () => {
@@ -67,19 +90,29 @@ test('assertHostContext throws ONE bad_request that lists every problem', () => 
   delete host.requireAdmin;
   host.records = { ...host.records, get: undefined };
   host.db = fakeKnex('pg');
-  assert.throws(() => assertHostContext(host), (err: unknown) => {
-    assert.ok(err instanceof HookflowError);
-    assert.equal(err.code, 'bad_request');
-    assert.deepEqual(Object.keys(err.fields ?? {}).sort(), ['db', 'records.get', 'requireAdmin']);
-    assert.match(err.message, /host\.records\.get is missing.*host\.requireAdmin is missing/s);
-    return true;
-  });
+  assert.throws(
+    () => assertHostContext(host),
+    (err: unknown) => {
+      assert.ok(err instanceof HookflowError);
+      assert.equal(err.code, 'bad_request');
+      assert.deepEqual(Object.keys(err.fields ?? {}).sort(), ['db', 'records.get', 'requireAdmin']);
+      assert.match(err.message, /host\.records\.get is missing.*host\.requireAdmin is missing/s);
+      return true;
+    },
+  );
   assert.deepEqual(hostContextProblems(null), { host: 'must be an object implementing HostContext' });
 });
 
 test('recordUrl is optional: absent or a function is fine, anything else is named', () => {
   assert.deepEqual(hostContextProblems(completeHost()), {}, 'absent');
-  assert.deepEqual(hostContextProblems({ ...completeHost(), recordUrl: (m: string, id: number) => `https://crm.example/r/${m}/${id}` }), {}, 'a function');
+  assert.deepEqual(
+    hostContextProblems({
+      ...completeHost(),
+      recordUrl: (m: string, id: number) => `https://crm.example/r/${m}/${id}`,
+    }),
+    {},
+    'a function',
+  );
   assert.deepEqual(hostContextProblems({ ...completeHost(), recordUrl: undefined }), {}, 'explicitly undefined');
   for (const recordUrl of [null, 'https://crm.example/records', 42, {}, true]) {
     const problems = hostContextProblems({ ...completeHost(), recordUrl });

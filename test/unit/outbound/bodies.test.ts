@@ -110,7 +110,14 @@ describe('XML', () => {
   });
 
   test('custom root name, nulls and booleans', () => {
-    const out = build('XML', [{ name: 'x', value: null }, { name: 'y', value: true }], { xmlRootName: 'deal' });
+    const out = build(
+      'XML',
+      [
+        { name: 'x', value: null },
+        { name: 'y', value: true },
+      ],
+      { xmlRootName: 'deal' },
+    );
     assert.equal(XMLValidator.validate(out.body), true);
     const doc = parser.parse(out.body);
     assert.equal(doc.deal.x, '');
@@ -119,7 +126,11 @@ describe('XML', () => {
 
   test('bad element names are refused, naming the param', () => {
     for (const name of ['1abc', 'a@b', 'a$b', 'ns:tag', 'xmlThing', 'a.-x', '7']) {
-      assert.throws(() => build('XML', [{ name, value: 'v' }]), (err: Error) => err.message.includes(`"${name}"`), name);
+      assert.throws(
+        () => build('XML', [{ name, value: 'v' }]),
+        (err: Error) => err.message.includes(`"${name}"`),
+        name,
+      );
     }
     assert.throws(() => build('XML', [], { xmlRootName: 'bad root' }), /XML element name "bad root"/);
   });
@@ -156,9 +167,16 @@ describe('FORM', () => {
 
 describe('BITRIX24', () => {
   test('has the shape of a Bitrix24 event handler call, with the token slot where the token goes', () => {
-    const out = build('BITRIX24', [{ name: 'TITLE', value: 'Big deal' }, { name: 'CONTACT.NAME', value: 'Ann' }], {
-      applicationTokenSlot: true,
-    });
+    const out = build(
+      'BITRIX24',
+      [
+        { name: 'TITLE', value: 'Big deal' },
+        { name: 'CONTACT.NAME', value: 'Ann' },
+      ],
+      {
+        applicationTokenSlot: true,
+      },
+    );
     assert.equal(out.contentType, 'application/x-www-form-urlencoded');
     const parsed = qs.parse(out.body) as Record<string, any>;
     assert.equal(parsed.event, 'ONCRMDEALUPDATE');
@@ -166,7 +184,11 @@ describe('BITRIX24', () => {
     assert.equal(parsed.data.FIELDS.TITLE, 'Big deal');
     assert.deepEqual(parsed.data.FIELDS.CONTACT, { NAME: 'Ann' });
     assert.equal(parsed.ts, String(Math.floor(EVENT.timeMs / 1000)));
-    assert.deepEqual(parsed.auth, { application_token: APPLICATION_TOKEN_PLACEHOLDER }, 'the stored body holds the placeholder, never a token');
+    assert.deepEqual(
+      parsed.auth,
+      { application_token: APPLICATION_TOKEN_PLACEHOLDER },
+      'the stored body holds the placeholder, never a token',
+    );
     assert.deepEqual(Object.keys(parsed), ['event', 'data', 'ts', 'auth']);
     assert.ok(out.body.endsWith(`&${APPLICATION_TOKEN_SLOT}`), 'the slot is the last pair');
   });
@@ -179,7 +201,11 @@ describe('BITRIX24', () => {
     assert.deepEqual(parsed.auth, { application_token: token });
     assert.equal(parsed.data.FIELDS.TITLE, 'Big deal');
     assert.deepEqual(Object.keys(parsed), ['event', 'data', 'ts', 'auth']);
-    assert.equal(sent, qs.stringify(qs.parse(sent), { arrayFormat: 'indices', format: 'RFC1738' }), 'same encoding as the rest of the body');
+    assert.equal(
+      sent,
+      qs.stringify(qs.parse(sent), { arrayFormat: 'indices', format: 'RFC1738' }),
+      'same encoding as the rest of the body',
+    );
   });
 
   test('at send time without a token the pair is dropped (no auth at all)', () => {
@@ -193,24 +219,38 @@ describe('BITRIX24', () => {
 
   test('data cannot fake the slot: only a body ending with it is touched', () => {
     const hostile = `x&${APPLICATION_TOKEN_SLOT}`;
-    const stored = build('BITRIX24', [{ name: 'TITLE', value: hostile }, { name: 'NOTE', value: APPLICATION_TOKEN_PLACEHOLDER }]).body;
+    const stored = build('BITRIX24', [
+      { name: 'TITLE', value: hostile },
+      { name: 'NOTE', value: APPLICATION_TOKEN_PLACEHOLDER },
+    ]).body;
     assert.equal(fillApplicationToken(stored, 'tok123'), stored, 'no slot at the end: unchanged');
     const form = build('FORM', [{ name: 'note', value: hostile }]).body;
-    assert.equal(fillApplicationToken(form, 'tok123'), form, 'a FORM value holding the slot text is encoded, not a slot');
+    assert.equal(
+      fillApplicationToken(form, 'tok123'),
+      form,
+      'a FORM value holding the slot text is encoded, not a slot',
+    );
     const json = build('JSON', [{ name: 'note', value: hostile }]).body;
     assert.equal(fillApplicationToken(json, 'tok123'), json);
     assert.equal(fillApplicationToken(null, 'tok123'), null);
   });
 
   test('no auth without a token; event name derived from the type', () => {
-    const out = buildBody({ format: 'BITRIX24', params: [], event: { ...EVENT, bitrixEvent: null, type: 'lead.created' } });
+    const out = buildBody({
+      format: 'BITRIX24',
+      params: [],
+      event: { ...EVENT, bitrixEvent: null, type: 'lead.created' },
+    });
     const parsed = qs.parse(out.body) as Record<string, any>;
     assert.equal(parsed.event, 'ONCRMLEADADD');
     assert.equal(parsed.auth, undefined);
   });
 
   test('refuses without a record id, an underivable event, or a param named ID', () => {
-    assert.throws(() => buildBody({ format: 'BITRIX24', params: [], event: { ...EVENT, recordId: null } }), /record id/);
+    assert.throws(
+      () => buildBody({ format: 'BITRIX24', params: [], event: { ...EVENT, recordId: null } }),
+      /record id/,
+    );
     assert.throws(() => bitrixEventName({ type: 'deal.touched', bitrixEvent: null }), /set bitrixEvent/);
     assert.throws(() => bitrixEventName({ type: 'x', bitrixEvent: 'ON&x=1' }), /not valid/);
     assert.throws(() => build('BITRIX24', [{ name: 'ID', value: '1' }]), /reserved/);
@@ -303,9 +343,24 @@ describe('at send time (delivery-processor)', () => {
     const spellings = secretSpellings(creds, secrets);
     const basic = Buffer.from('acct:p@ss word!').toString('base64');
     const echoed = `${secrets.password} ${encodeURIComponent(secrets.password)} p%40ss+word%21 ${JSON.stringify(secrets.applicationToken)} Basic ${basic}`;
-    const clean = redactAttempt({ outcome: 'success', statusCode: 200, responseHeaders: { 'x-echo': `Basic ${basic}` }, responseBody: echoed, error: null, startedAt: 0, durationMs: 1 }, spellings);
+    const clean = redactAttempt(
+      {
+        outcome: 'success',
+        statusCode: 200,
+        responseHeaders: { 'x-echo': `Basic ${basic}` },
+        responseBody: echoed,
+        error: null,
+        startedAt: 0,
+        durationMs: 1,
+      },
+      spellings,
+    );
     assert.equal(clean.responseBody, '•••• •••• •••• "••••" Basic ••••');
     assert.deepEqual(clean.responseHeaders, { 'x-echo': 'Basic ••••' });
-    assert.deepEqual(secretSpellings({ auth: 'none' }, { token: 'short' }), [], 'secrets under 6 characters are not hunted (they would garble text)');
+    assert.deepEqual(
+      secretSpellings({ auth: 'none' }, { token: 'short' }),
+      [],
+      'secrets under 6 characters are not hunted (they would garble text)',
+    );
   });
 });

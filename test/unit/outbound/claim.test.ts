@@ -30,6 +30,14 @@ describe('allotByHost (which due deliveries one claim leases)', () => {
   });
 
   test('host:port are different destinations', () => {
-    assert.deepEqual(allotByHost([c(1, 'x.example:8080'), c(2, 'x.example'), c(3, 'x.example:8080')], new Map([['x.example:8080', 1]]), 2, 10), [1, 2]);
+    assert.deepEqual(
+      allotByHost(
+        [c(1, 'x.example:8080'), c(2, 'x.example'), c(3, 'x.example:8080')],
+        new Map([['x.example:8080', 1]]),
+        2,
+        10,
+      ),
+      [1, 2],
+    );
   });
 });

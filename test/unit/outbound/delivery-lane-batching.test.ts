@@ -24,9 +24,19 @@ function scriptedLane(name: string, concurrency: number, supply: number) {
       left -= n;
       return Array.from({ length: n }, (_, i) => i);
     },
-    process: () => new Promise<void>((resolve) => { finishers.push(resolve); }),
+    process: () =>
+      new Promise<void>((resolve) => {
+        finishers.push(resolve);
+      }),
   };
-  return { lane, claims, finish: async (k: number) => { for (let i = 0; i < k; i++) finishers.shift()!(); await tick(); } };
+  return {
+    lane,
+    claims,
+    finish: async (k: number) => {
+      for (let i = 0; i < k; i++) finishers.shift()!();
+      await tick();
+    },
+  };
 }
 
 describe('worker lanes: claim batching and lane-local wake-ups', () => {
@@ -73,7 +83,12 @@ describe('worker lanes: claim batching and lane-local wake-ups', () => {
     const lane: WorkerLane<number> = {
       name: 'deliveries',
       concurrency: () => 4,
-      claim: () => (++claims === 1 ? new Promise<number[]>((r) => { releaseFirst = r; }) : Promise.resolve([])),
+      claim: () =>
+        ++claims === 1
+          ? new Promise<number[]>((r) => {
+              releaseFirst = r;
+            })
+          : Promise.resolve([]),
       process: async () => {},
     };
     const w = createWorker({ lanes: [lane], settings: () => settings, logger });

@@ -21,7 +21,17 @@ describe('parseResponsePath (a plain JSON path naming one value)', () => {
     assert.deepEqual(steps('$.data.$ref'), ['data', '$ref']);
   });
   test('refuses what could match several values or run code: wildcards, recursion, filters, slices, scripts', () => {
-    for (const p of ['$.*', '$..id', '$.items[*]', '$.a[?(@.x>1)]', '$.a[0:2]', '$.a[(@.length-1)]', '$.a[-1]', '$.a.', '$[0,1]']) {
+    for (const p of [
+      '$.*',
+      '$..id',
+      '$.items[*]',
+      '$.a[?(@.x>1)]',
+      '$.a[0:2]',
+      '$.a[(@.length-1)]',
+      '$.a[-1]',
+      '$.a.',
+      '$[0,1]',
+    ]) {
       assert.match(error(p), /use \.name, \['name'\] or \[index\] steps/, p);
     }
   });
@@ -30,7 +40,8 @@ describe('parseResponsePath (a plain JSON path naming one value)', () => {
     assert.match(error('$'), /must name a value inside/);
   });
   test('never a prototype key, and at most 32 steps', () => {
-    for (const p of ['$.__proto__.x', "$['constructor']", '$.a.prototype']) assert.match(error(p), /must not use the key/, p);
+    for (const p of ['$.__proto__.x', "$['constructor']", '$.a.prototype'])
+      assert.match(error(p), /must not use the key/, p);
     assert.match(error(`$${'.a'.repeat(33)}`), /more than 32 steps/);
     assert.deepEqual(steps(`$${'.a'.repeat(32)}`).length, 32);
   });
@@ -44,7 +55,13 @@ describe('readResponsePath', () => {
     assert.deepEqual(readResponsePath(doc, ['none']), { found: true, value: null });
   });
   test('a missing step, an index past the end, an index into an object or a name into a list is not found', () => {
-    for (const s of [['nope'], ['invoice', 'lines', 1], ['invoice', 0], ['invoice', 'lines', 'sku'], ['invoice', 'id', 'x']]) {
+    for (const s of [
+      ['nope'],
+      ['invoice', 'lines', 1],
+      ['invoice', 0],
+      ['invoice', 'lines', 'sku'],
+      ['invoice', 'id', 'x'],
+    ]) {
       assert.deepEqual(readResponsePath(doc, s), { found: false }, JSON.stringify(s));
     }
   });
@@ -55,20 +72,37 @@ describe('readResponsePath', () => {
 });
 
 describe('valuesFromAnswer (all rules or none)', () => {
-  const rules = [{ path: '$.invoice.id', field: 'invoice_id' }, { path: '$.total', field: 'amount' }];
+  const rules = [
+    { path: '$.invoice.id', field: 'invoice_id' },
+    { path: '$.total', field: 'amount' },
+  ];
   const answer = (body: string, over = {}) => ({ body, truncated: false, contentType: 'application/json', ...over });
-  test('takes each rule\'s value', () => {
-    assert.deepEqual(valuesFromAnswer(answer('{"invoice":{"id":"INV-7"},"total":12.5}'), rules, 16384), { values: { invoice_id: 'INV-7', amount: 12.5 } });
+  test("takes each rule's value", () => {
+    assert.deepEqual(valuesFromAnswer(answer('{"invoice":{"id":"INV-7"},"total":12.5}'), rules, 16384), {
+      values: { invoice_id: 'INV-7', amount: 12.5 },
+    });
   });
   test('one missing path means nothing is taken', () => {
-    assert.deepEqual(valuesFromAnswer(answer('{"invoice":{"id":"INV-7"}}'), rules, 16384), { error: 'the answer has no $.total' });
+    assert.deepEqual(valuesFromAnswer(answer('{"invoice":{"id":"INV-7"}}'), rules, 16384), {
+      error: 'the answer has no $.total',
+    });
   });
   test('a cut answer is never parsed, even when its start is valid JSON', () => {
-    assert.deepEqual(valuesFromAnswer(answer('{"invoice":{"id":"INV-7"},"total":1}', { truncated: true }), rules, 100), { error: 'the answer is longer than 100 bytes, so it was not read for saving' });
+    assert.deepEqual(
+      valuesFromAnswer(answer('{"invoice":{"id":"INV-7"},"total":1}', { truncated: true }), rules, 100),
+      { error: 'the answer is longer than 100 bytes, so it was not read for saving' },
+    );
   });
   test('not JSON names the content type; objects and lists are not field values', () => {
-    assert.deepEqual(valuesFromAnswer(answer('<ok/>', { contentType: 'text/xml; charset=utf-8' }), rules, 16384), { error: 'the answer is not JSON (text/xml)' });
-    assert.deepEqual(valuesFromAnswer(answer(''), rules, 16384), { error: 'the answer is not JSON (application/json)' });
-    assert.match((valuesFromAnswer(answer('{"invoice":{"id":[1]},"total":1}'), rules, 16384) as { error: string }).error, /is a list, not a value for invoice_id/);
+    assert.deepEqual(valuesFromAnswer(answer('<ok/>', { contentType: 'text/xml; charset=utf-8' }), rules, 16384), {
+      error: 'the answer is not JSON (text/xml)',
+    });
+    assert.deepEqual(valuesFromAnswer(answer(''), rules, 16384), {
+      error: 'the answer is not JSON (application/json)',
+    });
+    assert.match(
+      (valuesFromAnswer(answer('{"invoice":{"id":[1]},"total":1}'), rules, 16384) as { error: string }).error,
+      /is a list, not a value for invoice_id/,
+    );
   });
 });

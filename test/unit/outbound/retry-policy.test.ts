@@ -1,6 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideAfterAttempt, parseRetryAfter, type RetryInput, type AttemptResult } from '../../../module/outbound/retry-policy.js';
+import {
+  decideAfterAttempt,
+  parseRetryAfter,
+  type RetryInput,
+  type AttemptResult,
+} from '../../../module/outbound/retry-policy.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const H = 3_600_000;
@@ -18,7 +23,11 @@ function decide(result: AttemptResult, over: Partial<RetryInput> = {}) {
     ...over,
   });
 }
-const status = (statusCode: number, retryAfter?: string | null): AttemptResult => ({ kind: 'response', statusCode, retryAfter });
+const status = (statusCode: number, retryAfter?: string | null): AttemptResult => ({
+  kind: 'response',
+  statusCode,
+  retryAfter,
+});
 
 describe('decideAfterAttempt: outcomes', () => {
   test('2xx is success', () => {
@@ -51,8 +60,16 @@ describe('decideAfterAttempt: outcomes', () => {
       const d = decide(status(code));
       assert.deepEqual(d, { action: 'retry', atMs: T0 + H, reason: `HTTP ${code}` }, String(code));
     }
-    assert.deepEqual(decide({ kind: 'timeout', message: 'after 15000 ms' }), { action: 'retry', atMs: T0 + H, reason: 'timeout: after 15000 ms' });
-    assert.deepEqual(decide({ kind: 'network_error', message: 'ECONNREFUSED' }), { action: 'retry', atMs: T0 + H, reason: 'network error: ECONNREFUSED' });
+    assert.deepEqual(decide({ kind: 'timeout', message: 'after 15000 ms' }), {
+      action: 'retry',
+      atMs: T0 + H,
+      reason: 'timeout: after 15000 ms',
+    });
+    assert.deepEqual(decide({ kind: 'network_error', message: 'ECONNREFUSED' }), {
+      action: 'retry',
+      atMs: T0 + H,
+      reason: 'network error: ECONNREFUSED',
+    });
   });
 
   test('blocked fails immediately without disabling', () => {
@@ -138,7 +155,17 @@ describe('parseRetryAfter', () => {
     assert.equal(parseRetryAfter('Sun, 06 Nov 1994 08:00:00 GMT', now), 0);
   });
   test('garbage gives null', () => {
-    for (const v of [null, undefined, '', '-5', '1.5', 'soon', '2025-01-01T00:00:00Z', 'Sun, 06 Xyz 1994 08:49:37 GMT', 'Sun, 06 Nov 1994 25:49:37 GMT']) {
+    for (const v of [
+      null,
+      undefined,
+      '',
+      '-5',
+      '1.5',
+      'soon',
+      '2025-01-01T00:00:00Z',
+      'Sun, 06 Xyz 1994 08:49:37 GMT',
+      'Sun, 06 Nov 1994 25:49:37 GMT',
+    ]) {
       assert.equal(parseRetryAfter(v, now), null, String(v));
     }
   });

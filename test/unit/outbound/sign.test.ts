@@ -48,7 +48,10 @@ describe('signPayload', () => {
     const secret = generateSigningSecret();
     assert.throws(() => signPayload({ webhookId: 'msg_1', timestampSeconds: 1.5, body, secret }), /timestampSeconds/);
     assert.throws(() => signPayload({ webhookId: 'a.b', timestampSeconds: 1, body, secret }), /webhookId/);
-    assert.throws(() => signPayload({ webhookId: 'msg_1', timestampSeconds: 1, body, secret: 'nope' }), /signing secret/);
+    assert.throws(
+      () => signPayload({ webhookId: 'msg_1', timestampSeconds: 1, body, secret: 'nope' }),
+      /signing secret/,
+    );
   });
 });
 
@@ -72,6 +75,9 @@ describe('interoperability with the standardwebhooks package', () => {
     const secret = generateSigningSecret();
     const id = newWebhookId();
     const ts = nowSeconds();
-    assert.equal(signPayload({ webhookId: id, timestampSeconds: ts, body, secret }), new Webhook(secret).sign(id, new Date(ts * 1000), body));
+    assert.equal(
+      signPayload({ webhookId: id, timestampSeconds: ts, body, secret }),
+      new Webhook(secret).sign(id, new Date(ts * 1000), body),
+    );
   });
 });

@@ -21,9 +21,16 @@ function runFixture(env: Record<string, string>): string[] {
     const log = path.join(dir, 'order.log');
     // NODE_TEST_CONTEXT would make the inner runner report to this one instead of running.
     const { NODE_TEST_CONTEXT: _, ...outer } = process.env;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/isolation/register.mjs', '--test', '--test-reporter=dot', fixture], {
-      cwd: root, encoding: 'utf8', env: { ...outer, HOOKFLOW_TEST_REVERSE: '', HOOKFLOW_TEST_SELECT: '', ...env, ORDER_LOG: log }, timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', './scripts/isolation/register.mjs', '--test', '--test-reporter=dot', fixture],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...outer, HOOKFLOW_TEST_REVERSE: '', HOOKFLOW_TEST_SELECT: '', ...env, ORDER_LOG: log },
+        timeout: 60_000,
+      },
+    );
     assert.equal(r.status, 0, r.stdout + r.stderr);
     return fs.readFileSync(log, 'utf8').trim().split('\n');
   } finally {
@@ -32,14 +39,47 @@ function runFixture(env: Record<string, string>): string[] {
 }
 
 test('unchanged: every test once, in file order, hooks first', () => {
-  assert.deepEqual(runFixture({}), ['root before', 'top 1', 'outer before', 'outer a', 'inner before', 'inner b', 'inner c', 'outer d', 'other before', 'other a', 'top 2']);
+  assert.deepEqual(runFixture({}), [
+    'root before',
+    'top 1',
+    'outer before',
+    'outer a',
+    'inner before',
+    'inner b',
+    'inner c',
+    'outer d',
+    'other before',
+    'other a',
+    'top 2',
+  ]);
 });
 
 test('HOOKFLOW_TEST_REVERSE=1: each describe body and the top level (after a top-level await too) reversed', () => {
-  assert.deepEqual(runFixture({ HOOKFLOW_TEST_REVERSE: '1' }), ['root before', 'top 2', 'other before', 'other a', 'outer before', 'outer d', 'inner before', 'inner c', 'inner b', 'outer a', 'top 1']);
+  assert.deepEqual(runFixture({ HOOKFLOW_TEST_REVERSE: '1' }), [
+    'root before',
+    'top 2',
+    'other before',
+    'other a',
+    'outer before',
+    'outer d',
+    'inner before',
+    'inner c',
+    'inner b',
+    'outer a',
+    'top 1',
+  ]);
 });
 
 test('HOOKFLOW_TEST_SELECT: one test by its full name; the hooks of other describe blocks never run', () => {
-  assert.deepEqual(runFixture({ HOOKFLOW_TEST_SELECT: JSON.stringify(['outer', 'inner', 'c']) }), ['root before', 'outer before', 'inner before', 'inner c']);
-  assert.deepEqual(runFixture({ HOOKFLOW_TEST_SELECT: JSON.stringify(['other', 'a']) }), ['root before', 'other before', 'other a'], 'the same leaf name elsewhere is not run');
+  assert.deepEqual(runFixture({ HOOKFLOW_TEST_SELECT: JSON.stringify(['outer', 'inner', 'c']) }), [
+    'root before',
+    'outer before',
+    'inner before',
+    'inner c',
+  ]);
+  assert.deepEqual(
+    runFixture({ HOOKFLOW_TEST_SELECT: JSON.stringify(['other', 'a']) }),
+    ['root before', 'other before', 'other a'],
+    'the same leaf name elsewhere is not run',
+  );
 });

@@ -5,13 +5,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLeaseLost, LeaseLostError, mayExpireBeforeNextRenewal, renewIntervalMs, untilAborted, withLeaseHeartbeat } from '../../../module/storage/lease-heartbeat.js';
+import {
+  isLeaseLost,
+  LeaseLostError,
+  mayExpireBeforeNextRenewal,
+  renewIntervalMs,
+  untilAborted,
+  withLeaseHeartbeat,
+} from '../../../module/storage/lease-heartbeat.js';
 import { createManualTimers } from '../../helpers/manual-timers.js';
 
 /** A gate the test opens: the work "in flight" until then. */
 function createGate() {
   let open!: () => void;
-  const opened = new Promise<void>((resolve) => { open = resolve; });
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   return { opened, open };
 }
 
@@ -35,10 +44,20 @@ test('while the work is in flight the lease is renewed on the timer; the timer i
   const gate = createGate();
   t.after(() => gate.open());
   let renewals = 0;
-  const work = withLeaseHeartbeat({ renew: async () => { renewals++; return true; }, leaseMs: 3000, timers }, async (signal) => {
-    await gate.opened;
-    return signal.aborted ? 'aborted' : 'done';
-  });
+  const work = withLeaseHeartbeat(
+    {
+      renew: async () => {
+        renewals++;
+        return true;
+      },
+      leaseMs: 3000,
+      timers,
+    },
+    async (signal) => {
+      await gate.opened;
+      return signal.aborted ? 'aborted' : 'done';
+    },
+  );
   await timers.advance(999);
   assert.equal(renewals, 0, 'not before a third of the lease');
   await timers.advance(1);
@@ -54,9 +73,16 @@ test('while the work is in flight the lease is renewed on the timer; the timer i
 test('a renewal that finds the lease taken aborts the work with a LeaseLostError', async () => {
   const timers = createManualTimers();
   let reason: unknown = null;
-  const work = withLeaseHeartbeat({ renew: async () => false, leaseMs: 3000, timers }, (signal) => new Promise<string>((resolve) => {
-    signal.addEventListener('abort', () => { reason = signal.reason; resolve('stopped'); });
-  }));
+  const work = withLeaseHeartbeat(
+    { renew: async () => false, leaseMs: 3000, timers },
+    (signal) =>
+      new Promise<string>((resolve) => {
+        signal.addEventListener('abort', () => {
+          reason = signal.reason;
+          resolve('stopped');
+        });
+      }),
+  );
   await timers.advance(1000);
   assert.equal(await work, 'stopped');
   assert.ok(reason instanceof LeaseLostError && isLeaseLost(reason), String(reason));
@@ -68,9 +94,23 @@ test('failed renewals keep the work going until the lease may run out; an error 
   const timers = createManualTimers();
   const errors: unknown[] = [];
   let aborted: unknown = null;
-  const work = withLeaseHeartbeat({ renew: async () => { throw new Error('database away'); }, leaseMs: 3000, timers, onRenewError: (e) => errors.push(e) }, (signal) => new Promise<never>((_, reject) => {
-    signal.addEventListener('abort', () => { aborted = signal.reason; reject(new Error('work gave up')); });
-  }));
+  const work = withLeaseHeartbeat(
+    {
+      renew: async () => {
+        throw new Error('database away');
+      },
+      leaseMs: 3000,
+      timers,
+      onRenewError: (e) => errors.push(e),
+    },
+    (signal) =>
+      new Promise<never>((_, reject) => {
+        signal.addEventListener('abort', () => {
+          aborted = signal.reason;
+          reject(new Error('work gave up'));
+        });
+      }),
+  );
   await timers.advance(1000);
   assert.ok(aborted === null, 'one failed renewal: the lease still has 2 s');
   await timers.advance(1000);
@@ -85,9 +125,17 @@ test('a renewal in flight when the work ends is waited for; renewals never overl
   const timers = createManualTimers();
   let release!: (kept: boolean) => void;
   let calls = 0;
-  const renew = () => { calls++; return new Promise<boolean>((resolve) => { release = resolve; }); };
+  const renew = () => {
+    calls++;
+    return new Promise<boolean>((resolve) => {
+      release = resolve;
+    });
+  };
   let settled = false;
-  const done = withLeaseHeartbeat({ renew, leaseMs: 300, timers }, async () => 'ok').then((v) => { settled = true; return v; });
+  const done = withLeaseHeartbeat({ renew, leaseMs: 300, timers }, async () => 'ok').then((v) => {
+    settled = true;
+    return v;
+  });
   // The work has ended before any beat: nothing renews.
   assert.equal(await done, 'ok');
   assert.equal(calls, 0);
@@ -108,11 +156,17 @@ test('a renewal in flight when the work ends is waited for; renewals never overl
 test('untilAborted stops waiting when the signal aborts, and swallows a late rejection', async () => {
   const controller = new AbortController();
   let fail!: (e: Error) => void;
-  const pending = new Promise<string>((_, reject) => { fail = reject; });
+  const pending = new Promise<string>((_, reject) => {
+    fail = reject;
+  });
   const waiting = untilAborted(pending, controller.signal);
   controller.abort(new LeaseLostError('lease lost: test'));
   await assert.rejects(waiting, LeaseLostError);
   fail(new Error('late'));
   assert.equal(await untilAborted(Promise.resolve('ok'), new AbortController().signal), 'ok');
-  await assert.rejects(untilAborted(Promise.resolve('x'), controller.signal), LeaseLostError, 'already aborted: rejects at once');
+  await assert.rejects(
+    untilAborted(Promise.resolve('x'), controller.signal),
+    LeaseLostError,
+    'already aborted: rejects at once',
+  );
 });

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { isTransientDbError } from '../../../module/storage/transient-errors.js';
 
 test('lost connections, deadlocks and pool timeouts are transient', () => {
-  assert.equal(isTransientDbError(Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })), true);
+  assert.equal(
+    isTransientDbError(Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })),
+    true,
+  );
   assert.equal(isTransientDbError(Object.assign(new Error('gone'), { fatal: true })), true);
   assert.equal(isTransientDbError(Object.assign(new Error('Deadlock'), { code: 'ER_LOCK_DEADLOCK' })), true);
   assert.equal(isTransientDbError(Object.assign(new Error('pool'), { name: 'KnexTimeoutError' })), true);

@@ -65,7 +65,9 @@ test('after the bound the version is read again; the same version keeps the valu
 test('freshness counts from the start of a read, so a slow read does not stretch the bound', async () => {
   const { w, snapshot } = fakeWorld(1000);
   let open!: () => void;
-  w.gate = new Promise((resolve) => { open = resolve; });
+  w.gate = new Promise((resolve) => {
+    open = resolve;
+  });
   const first = snapshot.get();
   w.clock = 900; // the read took 900 ms
   open();
@@ -99,7 +101,9 @@ test('invalidate() (a change by this process) is seen by the next get, whatever 
 test('a load overtaken by invalidate() serves its own callers but is not kept', async () => {
   const { w, watch, snapshot } = fakeWorld(60_000);
   let open!: () => void;
-  w.gate = new Promise((resolve) => { open = resolve; });
+  w.gate = new Promise((resolve) => {
+    open = resolve;
+  });
   const early = snapshot.get(); // reads v1, waits at the gate
   watch.invalidate(); // this process commits a change meanwhile
   w.version = 'v2';
@@ -123,7 +127,7 @@ test('inside a transaction: reads go through it, are not taken as fresh, and a p
   const { w, snapshot } = fakeWorld(1000);
   w.version = 'v2';
   assert.equal(await snapshot.get(TRX), 'A@v2');
-  assert.deepEqual(w.loads, ['trx'], 'loaded through the caller\'s transaction');
+  assert.deepEqual(w.loads, ['trx'], "loaded through the caller's transaction");
   assert.deepEqual(w.reads.sort(), ['pool', 'trx'], 'one read through the transaction, one refresh through the pool');
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(await snapshot.get(TRX), 'A@v2', 'the pool refresh made the version fresh: no further read');
@@ -132,7 +136,15 @@ test('inside a transaction: reads go through it, are not taken as fresh, and a p
 
 test('a failed version read fails the get (never a stale answer) and the next get reads again', async () => {
   let fail = true;
-  const watch = createConfigWatch({ db: POOL, checkEveryMs: 1000, now: () => 0, readVersion: async () => { if (fail) throw new Error('database down'); return 'v1'; } });
+  const watch = createConfigWatch({
+    db: POOL,
+    checkEveryMs: 1000,
+    now: () => 0,
+    readVersion: async () => {
+      if (fail) throw new Error('database down');
+      return 'v1';
+    },
+  });
   const snapshot = createVersionedSnapshot(watch, async () => 'value');
   await assert.rejects(snapshot.get(), /database down/);
   fail = false;
@@ -142,7 +154,9 @@ test('a failed version read fails the get (never a stale answer) and the next ge
 test('freezeDeep freezes nested objects and arrays', () => {
   const v = freezeDeep({ a: { b: [1, { c: 2 }] } });
   assert.ok(Object.isFrozen(v) && Object.isFrozen(v.a) && Object.isFrozen(v.a.b) && Object.isFrozen(v.a.b[1]));
-  assert.throws(() => { (v.a as { b: unknown }).b = []; }, TypeError);
+  assert.throws(() => {
+    (v.a as { b: unknown }).b = [];
+  }, TypeError);
 });
 
 test('checkEveryMs 0 inside a transaction: one read through it, no refresh beside it', async () => {

@@ -11,7 +11,13 @@ describe('sameFieldValue (as a person reads a field)', () => {
 });
 
 describe('conflictsOf (no silent overwrite)', () => {
-  const answer = (expected: Record<string, unknown>) => ({ runId: 1, module: 'Deals', recordId: 5, values: { invoice_id: 'INV-7' }, expected });
+  const answer = (expected: Record<string, unknown>) => ({
+    runId: 1,
+    module: 'Deals',
+    recordId: 5,
+    values: { invoice_id: 'INV-7' },
+    expected,
+  });
   test('unchanged since queued: no conflict', () => {
     assert.deepEqual(conflictsOf({ invoice_id: null }, answer({ invoice_id: null })), []);
   });
@@ -19,6 +25,8 @@ describe('conflictsOf (no silent overwrite)', () => {
     assert.deepEqual(conflictsOf({ invoice_id: 'INV-7' }, answer({ invoice_id: null })), []);
   });
   test('changed to something else meanwhile: a conflict naming the field, the old and the new value', () => {
-    assert.deepEqual(conflictsOf({ invoice_id: 'HAND' }, answer({ invoice_id: '' })), ['invoice_id changed since the delivery was queued (was empty, now "HAND")']);
+    assert.deepEqual(conflictsOf({ invoice_id: 'HAND' }, answer({ invoice_id: '' })), [
+      'invoice_id changed since the delivery was queued (was empty, now "HAND")',
+    ]);
   });
 });

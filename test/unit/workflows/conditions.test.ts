@@ -12,7 +12,13 @@ import {
 type Rec = Record<string, unknown>;
 
 /** One condition against a record (update when `previous` is given, create when null). */
-function check(op: ConditionOp, record: Rec, value?: Condition['value'], previous: Rec | null = null, field = 'f'): boolean {
+function check(
+  op: ConditionOp,
+  record: Rec,
+  value?: Condition['value'],
+  previous: Rec | null = null,
+  field = 'f',
+): boolean {
   const condition = Condition.parse(value === undefined ? { field, op } : { field, op, value });
   return evaluateCondition(condition, { record, previous });
 }
@@ -27,8 +33,10 @@ describe('Condition schema', () => {
   });
 
   test('value may be string, number, boolean or null; nothing else', () => {
-    for (const value of ['a', 1, 0, true, false, null]) assert.equal(Condition.safeParse({ field: 'f', op: 'equals', value }).success, true);
-    for (const value of [{}, [], [1]]) assert.equal(Condition.safeParse({ field: 'f', op: 'equals', value }).success, false);
+    for (const value of ['a', 1, 0, true, false, null])
+      assert.equal(Condition.safeParse({ field: 'f', op: 'equals', value }).success, true);
+    for (const value of [{}, [], [1]])
+      assert.equal(Condition.safeParse({ field: 'f', op: 'equals', value }).success, false);
   });
 
   test('missing value is reported on the value path', () => {
@@ -38,7 +46,8 @@ describe('Condition schema', () => {
   });
 
   test('field must be a safe dot path', () => {
-    for (const field of ['stage', 'contact.name', 'items.0.sku']) assert.equal(Condition.safeParse({ field, op: 'is_empty' }).success, true);
+    for (const field of ['stage', 'contact.name', 'items.0.sku'])
+      assert.equal(Condition.safeParse({ field, op: 'is_empty' }).success, true);
     for (const field of ['', '__proto__', 'a.constructor', 'prototype.x', 'a..b', 'a b']) {
       const r = Condition.safeParse({ field, op: 'is_empty' });
       assert.equal(r.success, false, field);
@@ -111,7 +120,13 @@ describe('equals / not_equals', () => {
   });
 
   test('not_equals is the exact negation', () => {
-    const pairs: Array<[unknown, Condition['value']]> = [['1000', 1000], ['Won', 'Lost'], [true, 'true'], [null, ''], [0, null]];
+    const pairs: Array<[unknown, Condition['value']]> = [
+      ['1000', 1000],
+      ['Won', 'Lost'],
+      [true, 'true'],
+      [null, ''],
+      [0, null],
+    ];
     for (const [field, value] of pairs) {
       assert.equal(check('not_equals', { f: field }, value), !check('equals', { f: field }, value), String(field));
     }
@@ -238,7 +253,10 @@ describe('changed', () => {
 });
 
 describe('changed_to', () => {
-  const wonRule = { join: 'all' as const, conditions: [Condition.parse({ field: 'stage', op: 'changed_to', value: 'Won' })] };
+  const wonRule = {
+    join: 'all' as const,
+    conditions: [Condition.parse({ field: 'stage', op: 'changed_to', value: 'Won' })],
+  };
 
   test('"only when the stage changes to Won"', () => {
     assert.equal(evaluateConditions(wonRule, { record: { stage: 'Won' }, previous: { stage: 'Negotiation' } }), true);
@@ -293,12 +311,18 @@ describe('evaluateConditions', () => {
   });
 
   test('all needs every condition', () => {
-    assert.equal(evaluateConditions({ join: 'all', conditions: [amountOver, isWon] }, { record, previous: null }), false);
+    assert.equal(
+      evaluateConditions({ join: 'all', conditions: [amountOver, isWon] }, { record, previous: null }),
+      false,
+    );
     assert.equal(evaluateConditions({ join: 'all', conditions: [amountOver] }, { record, previous: null }), true);
   });
 
   test('any needs one condition', () => {
-    assert.equal(evaluateConditions({ join: 'any', conditions: [amountOver, isWon] }, { record, previous: null }), true);
+    assert.equal(
+      evaluateConditions({ join: 'any', conditions: [amountOver, isWon] }, { record, previous: null }),
+      true,
+    );
     assert.equal(evaluateConditions({ join: 'any', conditions: [isWon] }, { record, previous: null }), false);
   });
 

@@ -6,8 +6,27 @@ import Handlebars from 'handlebars';
 
 function makeContext(): TemplateContext {
   return {
-    env: { lastname: 'Doe', 'last name': 'Spaced', 'a.b': 'dotted', trap: '{{constructor}}', refTrap: '$env.lastname', html: '<b>"x"</b>', nested: { deep: { value: 7 } } },
-    record: { amount: 1000, stage: 'Won', won: true, note: null, contact: { name: 'Ann', email: 'ann@example.com' }, items: [{ sku: 'A1', qty: 2 }, { sku: 'B2', qty: 1 }], tags: ['vip', 'new'] },
+    env: {
+      lastname: 'Doe',
+      'last name': 'Spaced',
+      'a.b': 'dotted',
+      trap: '{{constructor}}',
+      refTrap: '$env.lastname',
+      html: '<b>"x"</b>',
+      nested: { deep: { value: 7 } },
+    },
+    record: {
+      amount: 1000,
+      stage: 'Won',
+      won: true,
+      note: null,
+      contact: { name: 'Ann', email: 'ann@example.com' },
+      items: [
+        { sku: 'A1', qty: 2 },
+        { sku: 'B2', qty: 1 },
+      ],
+      tags: ['vip', 'new'],
+    },
     previous: { stage: 'Open', amount: 900 },
     event: { type: 'deal.updated', time: '2024-06-01T10:00:00.000Z' },
     user: { email: 'admin@example.com', name: 'Admin' },
@@ -21,11 +40,17 @@ const text = (template: string, escapeHtml = false) => engine.renderString(templ
 
 describe('handlebars syntax', () => {
   test('interpolates every root', () => {
-    assert.equal(text('{{record.stage}} {{previous.stage}} {{env.lastname}} {{event.type}} {{user.email}}'), 'Won Open Doe deal.updated admin@example.com');
+    assert.equal(
+      text('{{record.stage}} {{previous.stage}} {{env.lastname}} {{event.type}} {{user.email}}'),
+      'Won Open Doe deal.updated admin@example.com',
+    );
   });
 
   test('deep paths, array indexes and bracket segments', () => {
-    assert.equal(text('{{record.contact.name}} / {{record.items.1.sku}} / {{env.[last name]}} / {{env.nested.deep.value}}'), 'Ann / B2 / Spaced / 7');
+    assert.equal(
+      text('{{record.contact.name}} / {{record.items.1.sku}} / {{env.[last name]}} / {{env.nested.deep.value}}'),
+      'Ann / B2 / Spaced / 7',
+    );
   });
 
   test('missing values and null roots print nothing', () => {
@@ -71,15 +96,24 @@ describe('$-reference syntax', () => {
   });
 
   test('every root, deeper paths and indexes', () => {
-    assert.equal(text('$record.amount $previous.stage $event.type $user.email'), '1000 Open deal.updated admin@example.com');
-    assert.equal(text('$record.contact.name $record.items.0.sku $record.items[1]["sku"] $env.nested.deep.value'), 'Ann A1 B2 7');
+    assert.equal(
+      text('$record.amount $previous.stage $event.type $user.email'),
+      '1000 Open deal.updated admin@example.com',
+    );
+    assert.equal(
+      text('$record.contact.name $record.items.0.sku $record.items[1]["sku"] $env.nested.deep.value'),
+      'Ann A1 B2 7',
+    );
   });
 
   test('prose punctuation and lookalikes stay text', () => {
     assert.equal(text('Total: $record.amount.'), 'Total: 1000.');
     assert.equal(text('Hi $user.name, welcome!'), 'Hi Admin, welcome!');
     assert.equal(text('Price $5, $recordings, $other.x, $ env'), 'Price $5, $recordings, $other.x, $ env');
-    assert.equal(text('$env["unclosed'), '{"lastname":"Doe","last name":"Spaced","a.b":"dotted","trap":"{{constructor}}","refTrap":"$env.lastname","html":"<b>\\"x\\"</b>","nested":{"deep":{"value":7}}}["unclosed');
+    assert.equal(
+      text('$env["unclosed'),
+      '{"lastname":"Doe","last name":"Spaced","a.b":"dotted","trap":"{{constructor}}","refTrap":"$env.lastname","html":"<b>\\"x\\"</b>","nested":{"deep":{"value":7}}}["unclosed',
+    );
   });
 
   test('missing values print nothing', () => {
@@ -157,7 +191,12 @@ describe('nested render()', () => {
       list: ['{{record.contact.name}}', 5, null, { deep: 'x $env.lastname' }],
       flag: false,
     });
-    assert.deepEqual(out, { '{{record.stage}}': 'Won', amount: 1000, list: ['Ann', 5, null, { deep: 'x Doe' }], flag: false });
+    assert.deepEqual(out, {
+      '{{record.stage}}': 'Won',
+      amount: 1000,
+      list: ['Ann', 5, null, { deep: 'x Doe' }],
+      flag: false,
+    });
   });
 
   test('non-string scalars pass through', () => {
@@ -187,7 +226,10 @@ describe('nested render()', () => {
 
 describe('escapeHtml', () => {
   test('escapes {{x}} and $refs but not {{{x}}} or template text', () => {
-    assert.equal(text('<p>{{env.html}}|$env.html|{{{env.html}}}</p>', true), '<p>&lt;b&gt;&quot;x&quot;&lt;/b&gt;|&lt;b&gt;&quot;x&quot;&lt;/b&gt;|<b>"x"</b></p>');
+    assert.equal(
+      text('<p>{{env.html}}|$env.html|{{{env.html}}}</p>', true),
+      '<p>&lt;b&gt;&quot;x&quot;&lt;/b&gt;|&lt;b&gt;&quot;x&quot;&lt;/b&gt;|<b>"x"</b></p>',
+    );
   });
 
   test('default is no escaping', () => {
@@ -242,7 +284,12 @@ describe('injection attempts', () => {
   });
 
   test('inherited methods are not reachable through ordinary paths', () => {
-    assert.equal(text('[{{record.toString}}][{{record.contact.hasOwnProperty}}][{{record.__lookupGetter__}}][{{record.items.length}}]'), '[][][][2]');
+    assert.equal(
+      text(
+        '[{{record.toString}}][{{record.contact.hasOwnProperty}}][{{record.__lookupGetter__}}][{{record.items.length}}]',
+      ),
+      '[][][][2]',
+    );
     assert.equal(text('[$record.toString][$record.contact.valueOf]'), '[][]');
     assert.equal(render('{{record.toString}}'), undefined);
   });
@@ -259,13 +306,23 @@ describe('injection attempts', () => {
 
 describe('check()', () => {
   test('accepts valid templates and plain text', () => {
-    for (const t of ['', 'plain', '{{record.stage}}', '$env.x', '{{#each record.items}}{{sku}}{{/each}}', '{{#if a}}x{{else}}y{{/if}}', '{{! note }}', '\\{{not a tag}}']) {
+    for (const t of [
+      '',
+      'plain',
+      '{{record.stage}}',
+      '$env.x',
+      '{{#each record.items}}{{sku}}{{/each}}',
+      '{{#if a}}x{{else}}y{{/if}}',
+      '{{! note }}',
+      '\\{{not a tag}}',
+    ]) {
       assert.equal(engine.check(t), null, t);
     }
   });
 
   test('refuses non-strings', () => {
-    for (const v of [undefined, null, 1, true, {}, ['{{x}}']]) assert.equal(engine.check(v), 'template must be a string');
+    for (const v of [undefined, null, 1, true, {}, ['{{x}}']])
+      assert.equal(engine.check(v), 'template must be a string');
   });
 
   test('refuses over-long templates', () => {
@@ -294,7 +351,15 @@ describe('check()', () => {
   });
 
   test('refuses helpers other than the four blocks', () => {
-    for (const t of ['{{lookup record "stage"}}', '{{upper record.stage}}', '{{record.stage x=1}}', '{{#if (eq a b)}}x{{/if}}', '{{#custom a}}x{{/custom}}', '{{#record.items}}x{{/record.items}}', '{{if record.won "y"}}']) {
+    for (const t of [
+      '{{lookup record "stage"}}',
+      '{{upper record.stage}}',
+      '{{record.stage x=1}}',
+      '{{#if (eq a b)}}x{{/if}}',
+      '{{#custom a}}x{{/custom}}',
+      '{{#record.items}}x{{/record.items}}',
+      '{{if record.won "y"}}',
+    ]) {
       assert.match(engine.check(t) ?? '', /not allowed/, t);
     }
   });

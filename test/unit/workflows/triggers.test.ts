@@ -14,8 +14,19 @@ import type { ModuleInfo } from '../../../module/host.js';
 const EVENTS: RecordEventType[] = ['record.created', 'record.updated', 'record.deleted'];
 
 /** A host's module descriptions: which module is which Bitrix24 entity is the host's to say. */
-const mod = (name: string, bitrix24?: string, event?: string): ModuleInfo => ({ name, label: name, fields: [], ...(bitrix24 || event ? { aliases: { bitrix24, event } } : {}) });
-const MODULES = [mod('Deals', 'DEAL', 'deal'), mod('Leads', 'LEAD'), mod('Contacts', 'contact'), mod('Accounts', 'COMPANY', 'account'), mod('Invoices')];
+const mod = (name: string, bitrix24?: string, event?: string): ModuleInfo => ({
+  name,
+  label: name,
+  fields: [],
+  ...(bitrix24 || event ? { aliases: { bitrix24, event } } : {}),
+});
+const MODULES = [
+  mod('Deals', 'DEAL', 'deal'),
+  mod('Leads', 'LEAD'),
+  mod('Contacts', 'contact'),
+  mod('Accounts', 'COMPANY', 'account'),
+  mod('Invoices'),
+];
 const byName = (name: string) => MODULES.find((m) => m.name === name)!;
 
 describe('WorkflowTrigger', () => {
@@ -44,7 +55,8 @@ describe('triggerMatchesEvent', () => {
   ];
   for (const [trigger, matching] of cases) {
     test(`${trigger} matches ${matching.join(', ') || 'no record event'}`, () => {
-      for (const event of EVENTS) assert.equal(triggerMatchesEvent(trigger, event), matching.includes(event), `${trigger} / ${event}`);
+      for (const event of EVENTS)
+        assert.equal(triggerMatchesEvent(trigger, event), matching.includes(event), `${trigger} / ${event}`);
     });
   }
 });
@@ -66,16 +78,30 @@ describe('Bitrix aliases', () => {
   ];
 
   test('resolveEventAlias maps all twelve names', () => {
-    for (const [name, module, eventType] of table) assert.deepEqual(resolveEventAlias(name, MODULES), { module, eventType }, name);
+    for (const [name, module, eventType] of table)
+      assert.deepEqual(resolveEventAlias(name, MODULES), { module, eventType }, name);
   });
 
   test('resolveEventAlias is case-insensitive and ignores surrounding whitespace', () => {
     assert.deepEqual(resolveEventAlias('onCrmDealUpdate', MODULES), { module: 'Deals', eventType: 'record.updated' });
-    assert.deepEqual(resolveEventAlias('  oncrmcompanyadd ', MODULES), { module: 'Accounts', eventType: 'record.created' });
+    assert.deepEqual(resolveEventAlias('  oncrmcompanyadd ', MODULES), {
+      module: 'Accounts',
+      eventType: 'record.created',
+    });
   });
 
   test('resolveEventAlias refuses anything else', () => {
-    for (const name of ['', 'ONCRMDEAL', 'ONCRMDEALMERGE', 'ONCRMINVOICEADD', 'ONCRMDEALADDX', 'XONCRMDEALADD', 'ONCRM DEAL ADD', 'record.created', 'toString']) {
+    for (const name of [
+      '',
+      'ONCRMDEAL',
+      'ONCRMDEALMERGE',
+      'ONCRMINVOICEADD',
+      'ONCRMDEALADDX',
+      'XONCRMDEALADD',
+      'ONCRM DEAL ADD',
+      'record.created',
+      'toString',
+    ]) {
       assert.equal(resolveEventAlias(name, MODULES), null, name);
     }
     assert.equal(resolveEventAlias(undefined as unknown as string, MODULES), null);
@@ -94,8 +120,14 @@ describe('Bitrix aliases', () => {
 
   test("another CRM's module names: the aliases decide, not the names", () => {
     const theirs = [mod('Companies', 'COMPANY'), mod('Opportunities', 'DEAL'), mod('Accounts')];
-    assert.deepEqual(resolveEventAlias('ONCRMCOMPANYADD', theirs), { module: 'Companies', eventType: 'record.created' });
-    assert.deepEqual(resolveEventAlias('ONCRMDEALUPDATE', theirs), { module: 'Opportunities', eventType: 'record.updated' });
+    assert.deepEqual(resolveEventAlias('ONCRMCOMPANYADD', theirs), {
+      module: 'Companies',
+      eventType: 'record.created',
+    });
+    assert.deepEqual(resolveEventAlias('ONCRMDEALUPDATE', theirs), {
+      module: 'Opportunities',
+      eventType: 'record.updated',
+    });
     assert.equal(resolveEventAlias('ONCRMLEADADD', theirs), null, 'no module is aliased LEAD');
     assert.equal(bitrixEventName(theirs[0], 'record.deleted'), 'ONCRMCOMPANYDELETE');
     assert.deepEqual(parseTriggerInput('ONCRMCOMPANYADD', theirs), { trigger: 'record.created', module: 'Companies' });
@@ -112,7 +144,10 @@ describe('eventTypeName', () => {
   });
 
   test('every event type becomes its past-tense verb', () => {
-    assert.deepEqual(EVENTS.map((e) => eventTypeName('Deals', e)), ['deal.created', 'deal.updated', 'deal.deleted']);
+    assert.deepEqual(
+      EVENTS.map((e) => eventTypeName('Deals', e)),
+      ['deal.created', 'deal.updated', 'deal.deleted'],
+    );
   });
 
   test('unknown modules: lower-cased, one trailing s removed', () => {
@@ -147,11 +182,15 @@ describe('parseTriggerInput', () => {
   test('Bitrix aliases give the event type and the module', () => {
     assert.deepEqual(parseTriggerInput('ONCRMDEALUPDATE', MODULES), { trigger: 'record.updated', module: 'Deals' });
     assert.deepEqual(parseTriggerInput('oncrmleadadd', MODULES), { trigger: 'record.created', module: 'Leads' });
-    assert.deepEqual(parseTriggerInput('ONCRMCOMPANYDELETE', MODULES), { trigger: 'record.deleted', module: 'Accounts' });
+    assert.deepEqual(parseTriggerInput('ONCRMCOMPANYDELETE', MODULES), {
+      trigger: 'record.deleted',
+      module: 'Accounts',
+    });
   });
 
   test('anything else is null', () => {
-    for (const v of ['', 'deal.updated', 'record', 'ONCRMDEALSAVE', 'webhook']) assert.equal(parseTriggerInput(v, MODULES), null, v);
+    for (const v of ['', 'deal.updated', 'record', 'ONCRMDEALSAVE', 'webhook'])
+      assert.equal(parseTriggerInput(v, MODULES), null, v);
     assert.equal(parseTriggerInput(null as unknown as string, MODULES), null);
   });
 });

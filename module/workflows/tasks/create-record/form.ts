@@ -9,11 +9,19 @@ export const createRecordForm: TaskForm = {
   blank: (ctx) => ({ module: ctx.workflow.module, fields: [], envName: 'created_record_id' }),
   fromOptions: (o) => ({ module: o.module ?? '', fields: fieldRowsFrom(o), envName: o.envName ?? 'created_record_id' }),
   fromBody(body: FormBody) {
-    const values = { module: text(body, 'targetModule'), fields: fieldRowsFromBody(body), envName: text(body, 'envName').trim() };
+    const values = {
+      module: text(body, 'targetModule'),
+      fields: fieldRowsFromBody(body),
+      envName: text(body, 'envName').trim(),
+    };
     return { values, options: { module: values.module, fields: values.fields, envName: values.envName || undefined } };
   },
   view(v, ctx) {
     // The field list follows the saved module; after changing the module, save to refresh it.
-    return { modules: moduleChoices(ctx.modules, v.module, null), fieldRows: fieldRowsView(v.fields, v.module, ctx), refs: valueReferences(ctx.workflow, ctx.modules) };
+    return {
+      modules: moduleChoices(ctx.modules, v.module, null),
+      fieldRows: fieldRowsView(v.fields, v.module, ctx),
+      refs: valueReferences(ctx.workflow, ctx.modules),
+    };
   },
 };

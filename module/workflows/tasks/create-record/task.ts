@@ -9,7 +9,10 @@ export const CreateRecordOptions = z.strictObject({
   module: z.string().min(1).max(64),
   fields: FieldMap,
   /** `$env` name that receives the new record's id for later tasks. Default `created_record_id`. */
-  envName: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('created_record_id'),
+  envName: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/)
+    .default('created_record_id'),
 });
 export type CreateRecordOptions = z.infer<typeof CreateRecordOptions>;
 
@@ -30,7 +33,11 @@ export const createRecordTask: TaskDefinition<CreateRecordOptions> = {
     const done = await ctx.services.effects.find(effectKey);
     if (done?.recordId != null) {
       ctx.tpl.env[options.envName] = done.recordId;
-      return { module: done.module ?? options.module, recordId: done.recordId, resumed: 'created before the run was resumed; not created again' };
+      return {
+        module: done.module ?? options.module,
+        recordId: done.recordId,
+        resumed: 'created before the run was resumed; not created again',
+      };
     }
     const fields = renderFieldMap(options.fields, ctx.services);
     const created = await ctx.services.host.records.create(options.module, fields, {

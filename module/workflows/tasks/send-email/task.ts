@@ -50,7 +50,8 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
   form: sendEmailForm,
   timeout: 'mailTimeoutMs',
   formView: formViewBeside(import.meta.url),
-  summary: (o) => `Mails ${o.to?.kind === 'address' ? o.to.address : o.to?.kind === 'user' ? `user ${o.to.userId}` : 'the record owner'}: ${o.subject ?? ''}`,
+  summary: (o) =>
+    `Mails ${o.to?.kind === 'address' ? o.to.address : o.to?.kind === 'user' ? `user ${o.to.userId}` : 'the record owner'}: ${o.subject ?? ''}`,
   validate(options): FieldErrors {
     const to = options.to;
     if (to.kind === 'address' && !to.address.includes('{{') && !to.address.includes('$')) {
@@ -66,7 +67,8 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
     // At least once (task-effects.ts): a mail the server accepted is noted at once, and not sent
     // again by a resumed run; one sent again (a crash before the note) keeps its Message-ID.
     const effectKey = effectKeyOf(ctx.run.id, ctx.task.id);
-    if (await ctx.services.effects.find(effectKey)) return { to, subject, resumed: 'sent before the run was resumed; not sent again' };
+    if (await ctx.services.effects.find(effectKey))
+      return { to, subject, resumed: 'sent before the run was resumed; not sent again' };
     // The host's mailer takes no signal: the executor stops waiting at mailTimeoutMs (or when the
     // run's lease is lost). A mail not yet handed over is not sent at all.
     ctx.signal?.throwIfAborted();

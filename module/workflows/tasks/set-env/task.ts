@@ -5,10 +5,19 @@ import { formViewBeside, type TaskDefinition } from '../../task-types.js';
 import { setEnvForm } from './form.js';
 
 export const SetEnvOptions = z.strictObject({
-  values: z.array(z.strictObject({
-    name: z.string().min(1).max(100).refine((n) => pathProblem(n) === null && !n.includes('.'), 'must be a simple name (letters, digits, _ -)'),
-    value: z.unknown(),
-  })).min(1).max(100),
+  values: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .min(1)
+          .max(100)
+          .refine((n) => pathProblem(n) === null && !n.includes('.'), 'must be a simple name (letters, digits, _ -)'),
+        value: z.unknown(),
+      }),
+    )
+    .min(1)
+    .max(100),
 });
 export type SetEnvOptions = z.infer<typeof SetEnvOptions>;
 

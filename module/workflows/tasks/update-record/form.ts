@@ -7,9 +7,17 @@ export const updateRecordForm: TaskForm = {
   labels: { module: 'Module', recordId: 'Record id', ...FIELD_LABELS },
   refreshable: true,
   blank: () => ({ module: '', recordId: '', fields: [] }),
-  fromOptions: (o) => ({ module: o.module ?? '', recordId: o.recordId == null ? '' : String(o.recordId), fields: fieldRowsFrom(o) }),
+  fromOptions: (o) => ({
+    module: o.module ?? '',
+    recordId: o.recordId == null ? '' : String(o.recordId),
+    fields: fieldRowsFrom(o),
+  }),
   fromBody(body: FormBody) {
-    const values = { module: text(body, 'targetModule'), recordId: text(body, 'recordId').trim(), fields: fieldRowsFromBody(body) };
+    const values = {
+      module: text(body, 'targetModule'),
+      recordId: text(body, 'recordId').trim(),
+      fields: fieldRowsFromBody(body),
+    };
     const recordId = /^\d{1,15}$/.test(values.recordId) ? Number(values.recordId) : values.recordId || undefined;
     return { values, options: { module: values.module || undefined, recordId, fields: values.fields } };
   },

@@ -15,8 +15,14 @@ export const UpdateRecordOptions = z.strictObject({
 export type UpdateRecordOptions = z.infer<typeof UpdateRecordOptions>;
 
 function toRecordId(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`record id ${JSON.stringify(value)} is not a positive integer`);
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,15}$/.test(value.trim())
+        ? Number(value.trim())
+        : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`record id ${JSON.stringify(value)} is not a positive integer`);
   return n;
 }
 
@@ -27,14 +33,16 @@ export const updateRecordTask: TaskDefinition<UpdateRecordOptions> = {
   form: updateRecordForm,
   timeout: 'recordCallTimeoutMs',
   formView: formViewBeside(import.meta.url),
-  summary: (o) => `Updates ${o.recordId ? `${o.module ?? 'a'} record ${o.recordId}` : 'the record'} (${(o.fields ?? []).length} fields)`,
+  summary: (o) =>
+    `Updates ${o.recordId ? `${o.module ?? 'a'} record ${o.recordId}` : 'the record'} (${(o.fields ?? []).length} fields)`,
   validate(options, ctx) {
     return checkFieldMap(options.fields, options.module ?? ctx.workflowModule, ctx.modules, 'fields');
   },
   async run(options, ctx) {
     const module = options.module ?? ctx.run.module;
     const sameRecord = options.recordId === undefined;
-    if (sameRecord && ctx.run.recordId === null) throw new Error('this run has no record to update (record_id 0); set a record id');
+    if (sameRecord && ctx.run.recordId === null)
+      throw new Error('this run has no record to update (record_id 0); set a record id');
     const id = sameRecord ? (ctx.run.recordId as number) : toRecordId(ctx.services.render(options.recordId));
     const fields = renderFieldMap(options.fields, ctx.services);
     // Resumed after a crash that came after the update committed: not updated (nor its workflows started) twice.
@@ -42,7 +50,12 @@ export const updateRecordTask: TaskDefinition<UpdateRecordOptions> = {
     if (await ctx.services.effects.find(effectKey)) {
       const current = await ctx.services.host.records.get(module, id);
       if (current && module === ctx.run.module && id === ctx.run.recordId) ctx.tpl.record = { id, ...current.fields };
-      return { module, recordId: id, fields: Object.keys(fields), resumed: 'updated before the run was resumed; not updated again' };
+      return {
+        module,
+        recordId: id,
+        fields: Object.keys(fields),
+        resumed: 'updated before the run was resumed; not updated again',
+      };
     }
     const updated = await ctx.services.host.records.update(module, id, fields, {
       actorUserId: ctx.run.actorUserId,

@@ -15,12 +15,48 @@ export const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'];
 
 /** `hint` is the option's tooltip; `body` and `example` describe where parameters go in that type. */
 export const CONTENT_TYPES = [
-  { value: 'JSON', label: 'JSON', hint: '{"contact":{"name":"Ada"}}', body: 'Sent as one JSON object:', example: '{"contact":{"name":"Ada"},"items":[{"sku":"A1"}]}' },
-  { value: 'JSONARRAY', label: 'JSON array', hint: '[{"contact":{"name":"Ada"}}]', body: 'Sent as a JSON array holding one object:', example: '[{"contact":{"name":"Ada"}}]' },
-  { value: 'XML', label: 'XML', hint: '<request><contact><name>Ada</name></contact></request>', body: 'Sent as an XML document under the root element; a list repeats its element:', example: '<request><contact><name>Ada</name></contact></request>' },
-  { value: 'FORM', label: 'Form (urlencoded)', hint: 'contact[name]=Ada', body: 'Sent form-encoded with brackets, as PHP and Rails read it:', example: 'contact[name]=Ada&items[0][sku]=A1' },
-  { value: 'BITRIX24', label: 'Bitrix24 preset', hint: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&auth[application_token]=… (the token is added when each request is sent)', body: 'Sent like a Bitrix24 event: parameters go under data[FIELDS] (ID is the record id), the application token is added when each request is sent:', example: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&data[FIELDS][TITLE]=…&auth[application_token]=…' },
-  { value: 'ENVELOPE', label: 'Standard envelope preset', hint: '{"type":"deal.updated","timestamp":…,"data":{"record":…,"changes":…}}', body: 'Sent as a standard envelope: parameters join record, previous and changes (names Hookflow reserves) in data:', example: '{"type":"deal.updated","timestamp":"…","data":{"record":…,"changes":…,"contact":{"name":"Ada"}}}' },
+  {
+    value: 'JSON',
+    label: 'JSON',
+    hint: '{"contact":{"name":"Ada"}}',
+    body: 'Sent as one JSON object:',
+    example: '{"contact":{"name":"Ada"},"items":[{"sku":"A1"}]}',
+  },
+  {
+    value: 'JSONARRAY',
+    label: 'JSON array',
+    hint: '[{"contact":{"name":"Ada"}}]',
+    body: 'Sent as a JSON array holding one object:',
+    example: '[{"contact":{"name":"Ada"}}]',
+  },
+  {
+    value: 'XML',
+    label: 'XML',
+    hint: '<request><contact><name>Ada</name></contact></request>',
+    body: 'Sent as an XML document under the root element; a list repeats its element:',
+    example: '<request><contact><name>Ada</name></contact></request>',
+  },
+  {
+    value: 'FORM',
+    label: 'Form (urlencoded)',
+    hint: 'contact[name]=Ada',
+    body: 'Sent form-encoded with brackets, as PHP and Rails read it:',
+    example: 'contact[name]=Ada&items[0][sku]=A1',
+  },
+  {
+    value: 'BITRIX24',
+    label: 'Bitrix24 preset',
+    hint: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&auth[application_token]=… (the token is added when each request is sent)',
+    body: 'Sent like a Bitrix24 event: parameters go under data[FIELDS] (ID is the record id), the application token is added when each request is sent:',
+    example: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&data[FIELDS][TITLE]=…&auth[application_token]=…',
+  },
+  {
+    value: 'ENVELOPE',
+    label: 'Standard envelope preset',
+    hint: '{"type":"deal.updated","timestamp":…,"data":{"record":…,"changes":…}}',
+    body: 'Sent as a standard envelope: parameters join record, previous and changes (names Hookflow reserves) in data:',
+    example: '{"type":"deal.updated","timestamp":"…","data":{"record":…,"changes":…,"contact":{"name":"Ada"}}}',
+  },
 ];
 
 export const AUTH_TYPES = [
@@ -38,19 +74,40 @@ function saveRowsView(values: SaveRow[], ctx: TaskFormContext) {
   const mod = ctx.modules.find((m) => m.name === ctx.workflow.module);
   const choices = (current: string) => [
     ...(mod?.fields ?? []).map((f) => ({ value: f.name, label: f.label, selected: f.name === current })),
-    ...(current && !mod?.fields.some((f) => f.name === current) ? [{ value: current, label: current, selected: true }] : []),
+    ...(current && !mod?.fields.some((f) => f.name === current)
+      ? [{ value: current, label: current, selected: true }]
+      : []),
   ];
-  return [...(values ?? []).map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })), { path: '', field: '', errors: {} }]
-    .map((r) => ({ ...r, choices: choices(r.field) }));
+  return [
+    ...(values ?? []).map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })),
+    { path: '', field: '', errors: {} },
+  ].map((r) => ({ ...r, choices: choices(r.field) }));
 }
 
 /** Labels that name a field in its error messages ("URL must use http or https"). */
 export const WEBHOOK_LABELS: Record<string, string> = {
-  url: 'URL', method: 'Method', contentType: 'Content type', xmlRoot: 'XML root element', auth: 'Authorization', username: 'Username',
-  params: 'Parameters', headers: 'Headers', sign: 'Signing', 'params.*.name': 'Parameter name', 'params.*.value': 'Parameter value',
-  'headers.*.name': 'Header name', 'headers.*.value': 'Header value', 'secrets.password': 'Password', 'secrets.token': 'Bearer token',
-  'secrets.applicationToken': 'Bitrix24 application token', 'secrets.signingSecret': 'Signing secret',
-  saveResponse: 'Save from the response', waitForAnswer: 'Wait for the answer', answerTimeoutMs: 'Answer timeout', 'saveResponse.*.path': 'Path in the answer', 'saveResponse.*.field': 'Record field',
+  url: 'URL',
+  method: 'Method',
+  contentType: 'Content type',
+  xmlRoot: 'XML root element',
+  auth: 'Authorization',
+  username: 'Username',
+  params: 'Parameters',
+  headers: 'Headers',
+  sign: 'Signing',
+  'params.*.name': 'Parameter name',
+  'params.*.value': 'Parameter value',
+  'headers.*.name': 'Header name',
+  'headers.*.value': 'Header value',
+  'secrets.password': 'Password',
+  'secrets.token': 'Bearer token',
+  'secrets.applicationToken': 'Bitrix24 application token',
+  'secrets.signingSecret': 'Signing secret',
+  saveResponse: 'Save from the response',
+  waitForAnswer: 'Wait for the answer',
+  answerTimeoutMs: 'Answer timeout',
+  'saveResponse.*.path': 'Path in the answer',
+  'saveResponse.*.field': 'Record field',
 };
 
 /** Option and secret names that do not apply to the chosen content type and authorization. */
@@ -58,8 +115,10 @@ function inapplicable(v: Record<string, unknown>): string[] {
   const contentType = v.contentType || 'JSON';
   const auth = v.auth || 'none';
   return [
-    ...(contentType === 'XML' ? [] : ['xmlRoot']), ...(contentType === 'BITRIX24' ? [] : ['applicationToken']),
-    ...(auth === 'basic' ? [] : ['username', 'password']), ...(auth === 'bearer' ? [] : ['token']),
+    ...(contentType === 'XML' ? [] : ['xmlRoot']),
+    ...(contentType === 'BITRIX24' ? [] : ['applicationToken']),
+    ...(auth === 'basic' ? [] : ['username', 'password']),
+    ...(auth === 'bearer' ? [] : ['token']),
   ];
 }
 
@@ -67,7 +126,12 @@ function inapplicable(v: Record<string, unknown>): string[] {
 function shown(v: Record<string, unknown>, errors: Record<string, string>) {
   const off = new Set(inapplicable(v));
   const on = (name: string, ...errorKeys: string[]) => !off.has(name) || errorKeys.some((k) => k in errors);
-  return { xmlRoot: on('xmlRoot', 'xmlRoot'), applicationToken: on('applicationToken', 'secrets.applicationToken'), basic: on('username', 'username', 'secrets.password'), bearer: on('token', 'secrets.token') };
+  return {
+    xmlRoot: on('xmlRoot', 'xmlRoot'),
+    applicationToken: on('applicationToken', 'secrets.applicationToken'),
+    basic: on('username', 'username', 'secrets.password'),
+    bearer: on('token', 'secrets.token'),
+  };
 }
 
 function stringValue(v: unknown): string {
@@ -76,38 +140,82 @@ function stringValue(v: unknown): string {
 }
 
 export const webhookForm: TaskForm = {
-  blank: () => ({ url: '', urlFromData: false, method: 'POST', contentType: 'JSON', auth: 'none', username: '', params: [], headers: [], sign: false, xmlRoot: '', saveResponse: [], waitForAnswer: false, answerTimeoutMs: '' }),
+  blank: () => ({
+    url: '',
+    urlFromData: false,
+    method: 'POST',
+    contentType: 'JSON',
+    auth: 'none',
+    username: '',
+    params: [],
+    headers: [],
+    sign: false,
+    xmlRoot: '',
+    saveResponse: [],
+    waitForAnswer: false,
+    answerTimeoutMs: '',
+  }),
 
   fromOptions(o) {
     return {
-      url: o.url ?? '', urlFromData: Boolean(o.urlFromData), method: o.method ?? 'POST', contentType: o.contentType ?? 'JSON', auth: o.auth ?? 'none', username: o.username ?? '',
-      params: (o.params ?? []).map((p: { name: string; value: unknown }) => ({ name: p.name, value: stringValue(p.value) })),
-      headers: (o.headers ?? []).map((h: Row) => ({ name: h.name, value: h.value })), sign: Boolean(o.sign), xmlRoot: o.xmlRoot ?? '',
+      url: o.url ?? '',
+      urlFromData: Boolean(o.urlFromData),
+      method: o.method ?? 'POST',
+      contentType: o.contentType ?? 'JSON',
+      auth: o.auth ?? 'none',
+      username: o.username ?? '',
+      params: (o.params ?? []).map((p: { name: string; value: unknown }) => ({
+        name: p.name,
+        value: stringValue(p.value),
+      })),
+      headers: (o.headers ?? []).map((h: Row) => ({ name: h.name, value: h.value })),
+      sign: Boolean(o.sign),
+      xmlRoot: o.xmlRoot ?? '',
       saveResponse: (o.saveResponse ?? []).map((r: SaveRow) => ({ path: r.path, field: r.field })),
-      waitForAnswer: Boolean(o.waitForAnswer), answerTimeoutMs: o.answerTimeoutMs === undefined ? '' : String(o.answerTimeoutMs),
+      waitForAnswer: Boolean(o.waitForAnswer),
+      answerTimeoutMs: o.answerTimeoutMs === undefined ? '' : String(o.answerTimeoutMs),
     };
   },
 
   fromBody(body: FormBody): ParsedTaskForm {
     const values = {
-      url: text(body, 'url').trim(), urlFromData: checked(body, 'urlFromData'), method: text(body, 'method'), contentType: text(body, 'contentType'), auth: text(body, 'auth') || 'none',
-      username: text(body, 'username'), params: rows(body, { name: 'paramName', value: 'paramValue' }), headers: rows(body, { name: 'headerName', value: 'headerValue' }),
-      sign: checked(body, 'sign'), rotateSecret: checked(body, 'rotateSecret'), xmlRoot: text(body, 'xmlRoot').trim(),
+      url: text(body, 'url').trim(),
+      urlFromData: checked(body, 'urlFromData'),
+      method: text(body, 'method'),
+      contentType: text(body, 'contentType'),
+      auth: text(body, 'auth') || 'none',
+      username: text(body, 'username'),
+      params: rows(body, { name: 'paramName', value: 'paramValue' }),
+      headers: rows(body, { name: 'headerName', value: 'headerValue' }),
+      sign: checked(body, 'sign'),
+      rotateSecret: checked(body, 'rotateSecret'),
+      xmlRoot: text(body, 'xmlRoot').trim(),
       saveResponse: rows(body, { path: 'savePath', field: 'saveField' }),
-      waitForAnswer: checked(body, 'waitForAnswer'), answerTimeoutMs: text(body, 'answerTimeoutMs').trim(),
+      waitForAnswer: checked(body, 'waitForAnswer'),
+      answerTimeoutMs: text(body, 'answerTimeoutMs').trim(),
     };
     // Values posted for another content type or authorization are not saved (the page says so).
     const off = new Set(inapplicable(values));
     const options = {
-      url: values.url, urlFromData: values.urlFromData, method: values.method || undefined, contentType: values.contentType || undefined, auth: values.auth,
+      url: values.url,
+      urlFromData: values.urlFromData,
+      method: values.method || undefined,
+      contentType: values.contentType || undefined,
+      auth: values.auth,
       username: values.username === '' || off.has('username') ? undefined : values.username,
       params: values.params.map((p) => ({ name: p.name.trim(), value: p.value })),
       headers: values.headers.map((h) => ({ name: h.name.trim(), value: h.value })),
-      sign: values.sign, xmlRoot: values.xmlRoot === '' || off.has('xmlRoot') ? undefined : values.xmlRoot,
+      sign: values.sign,
+      xmlRoot: values.xmlRoot === '' || off.has('xmlRoot') ? undefined : values.xmlRoot,
       saveResponse: values.saveResponse.map((r) => ({ path: r.path.trim(), field: r.field.trim() })),
       waitForAnswer: values.waitForAnswer,
       // Kept as typed when it is not a number, so the schema's message names the field.
-      answerTimeoutMs: values.answerTimeoutMs === '' ? undefined : /^\d+$/.test(values.answerTimeoutMs) ? Number(values.answerTimeoutMs) : values.answerTimeoutMs,
+      answerTimeoutMs:
+        values.answerTimeoutMs === ''
+          ? undefined
+          : /^\d+$/.test(values.answerTimeoutMs)
+            ? Number(values.answerTimeoutMs)
+            : values.answerTimeoutMs,
     };
     const secrets: Record<string, string> = {};
     for (const name of ['password', 'token', 'applicationToken']) {
@@ -140,13 +248,26 @@ export const webhookForm: TaskForm = {
       methods: METHODS.map((m) => ({ value: m, selected: m === v.method })),
       contentTypes: CONTENT_TYPES.map((c) => ({ ...c, selected: c.value === v.contentType })),
       show: shown(v, ctx.errors),
-      bodyHints: CONTENT_TYPES.map((c) => ({ value: c.value, body: c.body, example: c.example, shown: c.value === (v.contentType || 'JSON') })),
+      bodyHints: CONTENT_TYPES.map((c) => ({
+        value: c.value,
+        body: c.body,
+        example: c.example,
+        shown: c.value === (v.contentType || 'JSON'),
+      })),
       auths: AUTH_TYPES.map((a) => ({ ...a, checked: a.value === v.auth })),
-      paramRows: [...(v.params as Row[]).map((p, i) => ({ ...p, errors: paramErrors.get(i) ?? {} })), blank, blank, blank],
+      paramRows: [
+        ...(v.params as Row[]).map((p, i) => ({ ...p, errors: paramErrors.get(i) ?? {} })),
+        blank,
+        blank,
+        blank,
+      ],
       headerRows: [...(v.headers as Row[]).map((h, i) => ({ ...h, errors: headerErrors.get(i) ?? {} })), blank],
       refs: valueReferences(ctx.workflow, ctx.modules),
       saveRows: saveRowsView(v.saveResponse as SaveRow[], ctx),
-      passwordSet: set.has('password'), tokenSet: set.has('token'), applicationTokenSet: set.has('applicationToken'), signingSecretSet: set.has('signingSecret'),
+      passwordSet: set.has('password'),
+      tokenSet: set.has('token'),
+      applicationTokenSet: set.has('applicationToken'),
+      signingSecretSet: set.has('signingSecret'),
     };
   },
 };

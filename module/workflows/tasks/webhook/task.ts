@@ -7,10 +7,19 @@
 import type { BodyEvent } from '../../../outbound/bodies.js';
 import { renderWebhookUrl } from '../../../outbound/webhook-url.js';
 import {
-  WebhookOptions, WebhookSecrets, buildWebhookDelivery, requiredWebhookSecrets, validateWebhookOptions,
+  WebhookOptions,
+  WebhookSecrets,
+  buildWebhookDelivery,
+  requiredWebhookSecrets,
+  validateWebhookOptions,
 } from '../../../outbound/webhook-request.js';
 import { eventTypeName, bitrixEventName, type RecordEventType } from '../../triggers.js';
-import { formViewBeside, type TaskDefinition, type TaskRunContext, type TaskValidationContext } from '../../task-types.js';
+import {
+  formViewBeside,
+  type TaskDefinition,
+  type TaskRunContext,
+  type TaskValidationContext,
+} from '../../task-types.js';
 import type { FieldErrors } from '../../../errors.js';
 import { webhookForm } from './form.js';
 import { waitForAnswer } from './wait-for-answer.js';
@@ -22,9 +31,15 @@ function eventOf(ctx: TaskRunContext): BodyEvent {
   const eventType = ctx.run.eventType as RecordEventType;
   const recordEvent = eventType.startsWith('record.');
   return {
-    type: recordEvent ? eventTypeName(ctx.run.moduleInfo ?? ctx.run.module, eventType) : `${ctx.run.module.toLowerCase()}.${ctx.run.eventType}`,
+    type: recordEvent
+      ? eventTypeName(ctx.run.moduleInfo ?? ctx.run.module, eventType)
+      : `${ctx.run.module.toLowerCase()}.${ctx.run.eventType}`,
     bitrixEvent: recordEvent ? bitrixEventName(ctx.run.moduleInfo ?? undefined, eventType) : null,
-    module: ctx.run.module, recordId: ctx.run.recordId, record: ctx.tpl.record, previous: ctx.tpl.previous, timeMs: Date.parse(String(ctx.tpl.event.time)),
+    module: ctx.run.module,
+    recordId: ctx.run.recordId,
+    record: ctx.tpl.record,
+    previous: ctx.tpl.previous,
+    timeMs: Date.parse(String(ctx.tpl.event.time)),
   };
 }
 
@@ -33,7 +48,8 @@ function checkSavedFields(o: WebhookOptions, ctx: TaskValidationContext): FieldE
   const mod = ctx.modules.find((m) => m.name === ctx.workflowModule);
   const errors: FieldErrors = {};
   o.saveResponse.forEach((row, i) => {
-    if (!mod?.fields.some((f) => f.name === row.field)) errors[`saveResponse.${i}.field`] = `${ctx.workflowModule} has no field ${row.field}`;
+    if (!mod?.fields.some((f) => f.name === row.field))
+      errors[`saveResponse.${i}.field`] = `${ctx.workflowModule} has no field ${row.field}`;
   });
   return errors;
 }
@@ -50,7 +66,8 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
   timeout: 'recordCallTimeoutMs',
   extraTimeoutMs: (o) => (o.waitForAnswer ? o.answerTimeoutMs : 0),
   formView: formViewBeside(import.meta.url),
-  summary: (o) => `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.waitForAnswer ? ' · waits for the answer' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}`,
+  summary: (o) =>
+    `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.waitForAnswer ? ' · waits for the answer' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}`,
   queuesDeliveries: true,
   async run(o, ctx) {
     if (!ctx.services.deliveries) throw new Error('outbound delivery is not available in this process');
@@ -61,8 +78,13 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
       params: o.params.map((p) => ({ name: p.name, value: ctx.services.render(p.value) })),
     };
     const origin = {
-      runId: ctx.run.id, workflowId: ctx.run.workflowId, taskId: ctx.task.id, eventType: ctx.run.eventType, module: ctx.run.module,
-      recordId: ctx.run.recordId, recordFields: ctx.tpl.record ?? undefined,
+      runId: ctx.run.id,
+      workflowId: ctx.run.workflowId,
+      taskId: ctx.task.id,
+      eventType: ctx.run.eventType,
+      module: ctx.run.module,
+      recordId: ctx.run.recordId,
+      recordFields: ctx.tpl.record ?? undefined,
     };
     const delivery = buildWebhookDelivery(o, rendered, eventOf(ctx), origin, ctx.services.settings().outboundAllowlist);
     const stored = await ctx.services.deliveries.enqueue(delivery);

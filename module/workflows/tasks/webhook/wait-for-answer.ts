@@ -28,13 +28,15 @@ function parsedAnswer(body: string | null): unknown {
 
 /** Why there is no answer to use, in plain words. */
 export function noAnswerReason(got: ImmediateOutcome, timeoutMs: number): string {
-  if (got.heldDestination) return `its destination ${got.heldDestination} keeps failing and is held: the delivery waits for it to answer again, so there is no answer to use now`;
+  if (got.heldDestination)
+    return `its destination ${got.heldDestination} keeps failing and is held: the delivery waits for it to answer again, so there is no answer to use now`;
   if (got.status === 'held') return 'the webhook is disabled: its delivery is held, so there is no answer to wait for';
   if (got.status === 'failed') return `the delivery failed: ${got.error ?? 'no answer'}`;
   if (got.status === 'queued' && got.statusCode === null && got.error === null) {
     return `the request could not be sent within ${timeoutMs} ms (its receiver already has as many requests in flight as allowed); it stays queued`;
   }
-  const what = got.statusCode !== null ? `the receiver answered HTTP ${got.statusCode}` : (got.error ?? 'the request failed');
+  const what =
+    got.statusCode !== null ? `the receiver answered HTTP ${got.statusCode}` : (got.error ?? 'the request failed');
   return `${what}; the delivery will be retried on its schedule, but this run could not use the answer`;
 }
 

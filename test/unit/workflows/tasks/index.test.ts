@@ -15,25 +15,42 @@ const registry = createTaskRegistry();
 describe('task registry', () => {
   test('has every task type, each with a zod options schema and run()', () => {
     const reg = createTaskRegistry();
-    assert.deepEqual([...reg.keys()].sort(), ['create_record', 'respond', 'send_email', 'set_env', 'update_record', 'webhook']);
-    for (const def of reg.values()) { assert.equal(typeof def.run, 'function'); assert.equal(typeof def.options.safeParse, 'function'); }
+    assert.deepEqual([...reg.keys()].sort(), [
+      'create_record',
+      'respond',
+      'send_email',
+      'set_env',
+      'update_record',
+      'webhook',
+    ]);
+    for (const def of reg.values()) {
+      assert.equal(typeof def.run, 'function');
+      assert.equal(typeof def.options.safeParse, 'function');
+    }
   });
 
   test('its order is the "add a task" menu order', () => {
-    assert.deepEqual([...registry.keys()], ['webhook', 'create_record', 'update_record', 'send_email', 'set_env', 'respond']);
+    assert.deepEqual(
+      [...registry.keys()],
+      ['webhook', 'create_record', 'update_record', 'send_email', 'set_env', 'respond'],
+    );
   });
 
   test('every task type has a form, a summary, and its form.hbs beside its task.ts in its own folder', () => {
     const folders = new Set<string>();
     for (const def of registry.values()) {
-      for (const fn of ['blank', 'fromOptions', 'fromBody', 'view'] as const) assert.equal(typeof def.form[fn], 'function', `${def.id}: form.${fn}`);
+      for (const fn of ['blank', 'fromOptions', 'fromBody', 'view'] as const)
+        assert.equal(typeof def.form[fn], 'function', `${def.id}: form.${fn}`);
       assert.equal(typeof def.form.labels, 'object', `${def.id}: form.labels`);
       assert.equal(typeof def.summary({}), 'string', `${def.id}: a summary, even of options that are not there`);
       assert.equal(path.basename(def.formView), 'form.hbs', def.id);
       assert.ok(fs.existsSync(def.formView), `${def.id}: ${def.formView} exists`);
       const folder = path.dirname(def.formView);
       assert.equal(path.dirname(folder), path.join(root, 'module/workflows/tasks'), `${def.id}: a folder of tasks/`);
-      assert.ok(fs.existsSync(path.join(folder, 'task.ts')) && fs.existsSync(path.join(folder, 'form.ts')), `${def.id}: task.ts and form.ts in ${folder}`);
+      assert.ok(
+        fs.existsSync(path.join(folder, 'task.ts')) && fs.existsSync(path.join(folder, 'form.ts')),
+        `${def.id}: task.ts and form.ts in ${folder}`,
+      );
       assert.equal(path.basename(folder), def.id.replace(/_/g, '-'), `${def.id}: the folder is the id in kebab case`);
       folders.add(folder);
     }
@@ -46,7 +63,11 @@ describe('task registry', () => {
  * possible: a list of ids elsewhere is exactly what the registry replaces.
  */
 const EXCEPTIONS: Array<{ file: string; id: string; why: string }> = [
-  { file: 'module/alerts/alert-view.ts', id: 'webhook', why: 'the word naming a deleted task in a failure mail subject, not the type id' },
+  {
+    file: 'module/alerts/alert-view.ts',
+    id: 'webhook',
+    why: 'the word naming a deleted task in a failure mail subject, not the type id',
+  },
 ];
 
 /** Text files under `dir` (sources, views, assets). */
@@ -83,6 +104,15 @@ test('no task type id is written outside its own folder in module/ or views/', (
 
 test('the scan sees a type id outside its folder (it is not vacuous)', () => {
   assert.match(code(path.join(root, 'module/workflows/tasks/webhook/task.ts')), /'webhook'/);
-  assert.equal(/(['"`])webhook\1/.test(code(path.join(root, 'module/workflows/task-types.ts'))), false, 'a type named in a comment is prose');
-  for (const x of EXCEPTIONS) assert.match(code(path.join(root, x.file)), new RegExp(`(['"\`])${x.id}\\1`), `${x.file} still needs its exception`);
+  assert.equal(
+    /(['"`])webhook\1/.test(code(path.join(root, 'module/workflows/task-types.ts'))),
+    false,
+    'a type named in a comment is prose',
+  );
+  for (const x of EXCEPTIONS)
+    assert.match(
+      code(path.join(root, x.file)),
+      new RegExp(`(['"\`])${x.id}\\1`),
+      `${x.file} still needs its exception`,
+    );
 });

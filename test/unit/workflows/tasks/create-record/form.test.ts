@@ -4,5 +4,10 @@ import { createRecordTask } from '../../../../../module/workflows/tasks/create-r
 import { postedOptions } from '../form-post.js';
 
 test('create_record form: module, field rows and $env name pass the schema', () => {
-  postedOptions(createRecordTask, { targetModule: 'Deals', fieldName: ['title', ''], fieldValue: ['$env["email"]', ''], envName: 'new_id' });
+  postedOptions(createRecordTask, {
+    targetModule: 'Deals',
+    fieldName: ['title', ''],
+    fieldValue: ['$env["email"]', ''],
+    envName: 'new_id',
+  });
 });

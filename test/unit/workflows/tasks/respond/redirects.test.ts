@@ -10,20 +10,50 @@ import { respondTask } from '../../../../../module/workflows/tasks/respond/task.
 function run(options: Record<string, unknown>, env: Record<string, unknown>, baseUrl = 'https://crm.example') {
   const engine = createTemplateEngine();
   let response: RunResponse | null = null;
-  const tpl = { env, record: null, previous: null, event: { type: 'http', time: '' }, user: null } as unknown as TemplateContext;
+  const tpl = {
+    env,
+    record: null,
+    previous: null,
+    event: { type: 'http', time: '' },
+    user: null,
+  } as unknown as TemplateContext;
   const settings = resolveSettings({});
   const ctx = {
-    run: { id: 1, workflowId: 1, workflowTitle: 'W', module: 'Leads', recordId: null, source: 'http', eventType: 'http', chainDepth: 0, actorUserId: null },
-    task: { id: 1, type: 'respond', title: 'answer' }, tpl, secrets: {},
-    services: { host: { baseUrl } as never, db: null as never, settings: () => settings, effects: { find: async () => null, note: async () => undefined }, render: (v: unknown) => engine.render(v, tpl), renderString: (t: string) => engine.renderString(t, tpl) },
-    setResponse: (r: RunResponse) => { response = r; },
+    run: {
+      id: 1,
+      workflowId: 1,
+      workflowTitle: 'W',
+      module: 'Leads',
+      recordId: null,
+      source: 'http',
+      eventType: 'http',
+      chainDepth: 0,
+      actorUserId: null,
+    },
+    task: { id: 1, type: 'respond', title: 'answer' },
+    tpl,
+    secrets: {},
+    services: {
+      host: { baseUrl } as never,
+      db: null as never,
+      settings: () => settings,
+      effects: { find: async () => null, note: async () => undefined },
+      render: (v: unknown) => engine.render(v, tpl),
+      renderString: (t: string) => engine.renderString(t, tpl),
+    },
+    setResponse: (r: RunResponse) => {
+      response = r;
+    },
   } satisfies TaskRunContext;
   return respondTask.run(respondTask.options.parse(options), ctx).then((logged) => ({ logged, response }));
 }
 
 describe('respond: redirects', () => {
   test('a path from $env stays on the site; the answer and the run log carry the resolved URL', async () => {
-    const { logged, response } = await run({ redirectUrl: '/{{env.page}}', body: { ok: true } }, { page: 'a/../thanks' });
+    const { logged, response } = await run(
+      { redirectUrl: '/{{env.page}}', body: { ok: true } },
+      { page: 'a/../thanks' },
+    );
     assert.deepEqual(response, { status: undefined, body: { ok: true }, redirectUrl: '/thanks' });
     assert.deepEqual(logged, { status: null, redirectUrl: '/thanks', body: { ok: true } });
   });
@@ -41,21 +71,37 @@ describe('respond: redirects', () => {
   test('the origin the admin wrote out is allowed, and only that one', async () => {
     const { response } = await run({ redirectUrl: 'https://shop.example/thanks?id={{env.id}}' }, { id: 12 });
     assert.equal(response?.redirectUrl, 'https://shop.example/thanks?id=12');
-    await assert.rejects(run({ redirectUrl: 'https://shop.example{{env.rest}}' }, { rest: '.evil.example/' }), /another site \(https:\/\/shop\.example\.evil\.example\)/);
+    await assert.rejects(
+      run({ redirectUrl: 'https://shop.example{{env.rest}}' }, { rest: '.evil.example/' }),
+      /another site \(https:\/\/shop\.example\.evil\.example\)/,
+    );
   });
 
   test('the site is the host base URL: http://crm.test and https://crm.test are different sites', async () => {
-    assert.equal((await run({ redirectUrl: '{{env.u}}' }, { u: 'http://crm.test/x' }, 'http://crm.test/')).response?.redirectUrl, '/x');
-    await assert.rejects(run({ redirectUrl: '{{env.u}}' }, { u: 'https://crm.test/x' }, 'http://crm.test/'), /another site/);
+    assert.equal(
+      (await run({ redirectUrl: '{{env.u}}' }, { u: 'http://crm.test/x' }, 'http://crm.test/')).response?.redirectUrl,
+      '/x',
+    );
+    await assert.rejects(
+      run({ redirectUrl: '{{env.u}}' }, { u: 'https://crm.test/x' }, 'http://crm.test/'),
+      /another site/,
+    );
   });
 
   test('without an http(s) base URL a path cannot be checked and is refused', async () => {
-    await assert.rejects(run({ redirectUrl: '/thanks' }, {}, ''), /redirect URL is not an absolute URL, and the CRM has no http\(s\) base URL/);
-    assert.equal((await run({ redirectUrl: 'https://shop.example/x' }, {}, '')).response?.redirectUrl, 'https://shop.example/x');
+    await assert.rejects(
+      run({ redirectUrl: '/thanks' }, {}, ''),
+      /redirect URL is not an absolute URL, and the CRM has no http\(s\) base URL/,
+    );
+    assert.equal(
+      (await run({ redirectUrl: 'https://shop.example/x' }, {}, '')).response?.redirectUrl,
+      'https://shop.example/x',
+    );
   });
 
   test('save-time check: static URLs decided now, templated ones by their literal part', () => {
-    const validate = (redirectUrl: string) => respondTask.validate!(respondTask.options.parse({ redirectUrl }), null as never);
+    const validate = (redirectUrl: string) =>
+      respondTask.validate!(respondTask.options.parse({ redirectUrl }), null as never);
     assert.deepEqual(validate('/thanks'), {});
     assert.deepEqual(validate('https://shop.example/thanks?id={{env.id}}'), {});
     assert.deepEqual(validate('ftp://x'), { redirectUrl: 'must be an http(s) URL' });

@@ -7,11 +7,26 @@ import { fakeContext, validation } from '../fake-context.js';
 describe('respond', () => {
   test('renders body and redirect; refuses javascript: and header-splitting redirects', async () => {
     const { ctx, response } = fakeContext({ env: { created: 12 } });
-    await respondTask.run(respondTask.options.parse({ body: { id: '$env.created' }, redirectUrl: 'https://shop.example/thanks?id={{env.created}}' }), ctx);
-    assert.deepEqual(response(), { status: undefined, body: { id: 12 }, redirectUrl: 'https://shop.example/thanks?id=12' });
+    await respondTask.run(
+      respondTask.options.parse({
+        body: { id: '$env.created' },
+        redirectUrl: 'https://shop.example/thanks?id={{env.created}}',
+      }),
+      ctx,
+    );
+    assert.deepEqual(response(), {
+      status: undefined,
+      body: { id: 12 },
+      redirectUrl: 'https://shop.example/thanks?id=12',
+    });
     const bad = fakeContext({ env: { next: 'javascript:alert(1)' } });
-    await assert.rejects(respondTask.run(respondTask.options.parse({ redirectUrl: '{{env.next}}' }), bad.ctx), /redirect URL/);
-    assert.deepEqual(respondTask.validate!(respondTask.options.parse({ redirectUrl: 'ftp://x' }), validation()), { redirectUrl: 'must be an http(s) URL' });
+    await assert.rejects(
+      respondTask.run(respondTask.options.parse({ redirectUrl: '{{env.next}}' }), bad.ctx),
+      /redirect URL/,
+    );
+    assert.deepEqual(respondTask.validate!(respondTask.options.parse({ redirectUrl: 'ftp://x' }), validation()), {
+      redirectUrl: 'must be an http(s) URL',
+    });
     assert.equal(respondTask.options.safeParse({}).success, false, 'needs something to respond with');
   });
 });

@@ -4,6 +4,12 @@ import { sendEmailTask } from '../../../../../module/workflows/tasks/send-email/
 import { postedOptions } from '../form-post.js';
 
 test('send_email form: an address template and a CRM user pass the schema', () => {
-  postedOptions(sendEmailTask, { toKind: 'address', address: '{{env.email}}', subject: 'Hi', body: 'Hello', html: '1' });
+  postedOptions(sendEmailTask, {
+    toKind: 'address',
+    address: '{{env.email}}',
+    subject: 'Hi',
+    body: 'Hello',
+    html: '1',
+  });
   postedOptions(sendEmailTask, { toKind: 'user', userId: '7', subject: 'Hi', body: 'Hello' });
 });

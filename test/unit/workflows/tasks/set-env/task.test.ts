@@ -7,7 +7,15 @@ import { fakeContext } from '../fake-context.js';
 describe('set_env', () => {
   test('sets values in order; later values see earlier ones; types kept for single references', async () => {
     const { ctx, tpl } = fakeContext({ env: { n: 5 } });
-    const out = await setEnvTask.run(setEnvTask.options.parse({ values: [{ name: 'a', value: '$env.n' }, { name: 'b', value: 'x{{env.a}}' }] }), ctx);
+    const out = await setEnvTask.run(
+      setEnvTask.options.parse({
+        values: [
+          { name: 'a', value: '$env.n' },
+          { name: 'b', value: 'x{{env.a}}' },
+        ],
+      }),
+      ctx,
+    );
     assert.deepEqual(out, { set: { a: 5, b: 'x5' } });
     assert.equal(tpl.env.a, 5);
   });

@@ -5,6 +5,16 @@ import { updateRecordTask } from '../../../../../module/workflows/tasks/update-r
 import { postedOptions } from '../form-post.js';
 
 test('update_record form: a templated or numeric record id and field rows pass the schema', () => {
-  postedOptions(updateRecordTask, { targetModule: '', recordId: '{{record.account_id}}', fieldName: ['stage'], fieldValue: ['Won'] });
-  assert.deepEqual(updateRecordTask.options.parse(updateRecordTask.form.fromBody({ recordId: '42', fieldName: ['stage'], fieldValue: ['Won'] }).options).recordId, 42);
+  postedOptions(updateRecordTask, {
+    targetModule: '',
+    recordId: '{{record.account_id}}',
+    fieldName: ['stage'],
+    fieldValue: ['Won'],
+  });
+  assert.deepEqual(
+    updateRecordTask.options.parse(
+      updateRecordTask.form.fromBody({ recordId: '42', fieldName: ['stage'], fieldValue: ['Won'] }).options,
+    ).recordId,
+    42,
+  );
 });

@@ -13,11 +13,31 @@ describe('update_record', () => {
   });
   test('related record by templated id; refuses non-integer ids and runs without a record', async () => {
     const { ctx, calls } = fakeContext({ env: { acc: '31' } });
-    await updateRecordTask.run(updateRecordTask.options.parse({ module: 'Accounts', recordId: '{{env.acc}}', fields: [{ field: 'city', value: 'X' }] }), ctx);
+    await updateRecordTask.run(
+      updateRecordTask.options.parse({
+        module: 'Accounts',
+        recordId: '{{env.acc}}',
+        fields: [{ field: 'city', value: 'X' }],
+      }),
+      ctx,
+    );
     assert.deepEqual(calls[0].args.slice(0, 2), ['Accounts', 31]);
     const bad = fakeContext({ env: { acc: '1 OR 1=1' } });
-    await assert.rejects(updateRecordTask.run(updateRecordTask.options.parse({ module: 'Accounts', recordId: '{{env.acc}}', fields: [{ field: 'city', value: 'X' }] }), bad.ctx), /not a positive integer/);
+    await assert.rejects(
+      updateRecordTask.run(
+        updateRecordTask.options.parse({
+          module: 'Accounts',
+          recordId: '{{env.acc}}',
+          fields: [{ field: 'city', value: 'X' }],
+        }),
+        bad.ctx,
+      ),
+      /not a positive integer/,
+    );
     const none = fakeContext({ recordId: null });
-    await assert.rejects(updateRecordTask.run(updateRecordTask.options.parse({ fields: [{ field: 'lastname', value: 'X' }] }), none.ctx), /no record/);
+    await assert.rejects(
+      updateRecordTask.run(updateRecordTask.options.parse({ fields: [{ field: 'lastname', value: 'X' }] }), none.ctx),
+      /no record/,
+    );
   });
 });

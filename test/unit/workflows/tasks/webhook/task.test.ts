@@ -6,9 +6,21 @@ import { fakeContext, validation } from '../fake-context.js';
 
 describe('webhook', () => {
   test('renders URL, params and headers into a queued delivery snapshot (no credentials in it)', async () => {
-    const { ctx, calls } = fakeContext({ settings: { outboundAllowlist: ['127.0.0.1/32'] }, secrets: { password: 'hunter2' } });
-    const opts = webhookTask.options.parse({ url: 'http://127.0.0.1:8080/r/{{record.id}}', auth: 'basic', username: 'u', params: [{ name: 'items.0.sku', value: 'A' }, { name: 'amount', value: '$record.amount' }], headers: [{ name: 'X-Trace', value: 'run-{{event.type}}' }] });
-    const out = await webhookTask.run(opts, ctx) as Record<string, unknown>;
+    const { ctx, calls } = fakeContext({
+      settings: { outboundAllowlist: ['127.0.0.1/32'] },
+      secrets: { password: 'hunter2' },
+    });
+    const opts = webhookTask.options.parse({
+      url: 'http://127.0.0.1:8080/r/{{record.id}}',
+      auth: 'basic',
+      username: 'u',
+      params: [
+        { name: 'items.0.sku', value: 'A' },
+        { name: 'amount', value: '$record.amount' },
+      ],
+      headers: [{ name: 'X-Trace', value: 'run-{{event.type}}' }],
+    });
+    const out = (await webhookTask.run(opts, ctx)) as Record<string, unknown>;
     assert.equal(out.deliveryId, 42);
     const d = calls[0].args[0] as Record<string, any>;
     assert.equal(d.url, 'http://127.0.0.1:8080/r/7');
@@ -19,23 +31,56 @@ describe('webhook', () => {
   });
   test('GET puts parameters in the query string; private targets refused at send without allowlist', async () => {
     const { ctx, calls } = fakeContext({ settings: { outboundAllowlist: ['127.0.0.1/32'] } });
-    await webhookTask.run(webhookTask.options.parse({ url: 'http://127.0.0.1/q?x=1', method: 'GET', params: [{ name: 'a.b', value: 'c d' }] }), ctx);
+    await webhookTask.run(
+      webhookTask.options.parse({
+        url: 'http://127.0.0.1/q?x=1',
+        method: 'GET',
+        params: [{ name: 'a.b', value: 'c d' }],
+      }),
+      ctx,
+    );
     const d = calls[0].args[0] as Record<string, any>;
     assert.equal(d.body, null);
     assert.equal(new URL(d.url).searchParams.get('a[b]'), 'c d');
     const blocked = fakeContext();
-    await assert.rejects(webhookTask.run(webhookTask.options.parse({ url: 'http://{{env.h}}/' }), { ...blocked.ctx, tpl: { ...blocked.tpl, env: { h: '169.254.169.254' } } }), /URL/);
+    await assert.rejects(
+      webhookTask.run(webhookTask.options.parse({ url: 'http://{{env.h}}/' }), {
+        ...blocked.ctx,
+        tpl: { ...blocked.tpl, env: { h: '169.254.169.254' } },
+      }),
+      /URL/,
+    );
   });
   test('save-time checks: URL guard, param paths, header names/values, basic needs username', () => {
-    const errs = webhookTask.validate!(webhookTask.options.parse({ url: 'http://10.0.0.1/', auth: 'basic', params: [{ name: 'a.__proto__', value: 1 }] }), validation());
+    const errs = webhookTask.validate!(
+      webhookTask.options.parse({
+        url: 'http://10.0.0.1/',
+        auth: 'basic',
+        params: [{ name: 'a.__proto__', value: 1 }],
+      }),
+      validation(),
+    );
     assert.ok(errs.url && errs.username && errs['params.0.name'], JSON.stringify(errs));
-    assert.equal(webhookTask.options.safeParse({ url: 'https://x.example', headers: [{ name: 'X-A', value: 'a\nb' }] }).success, false);
-    assert.equal(webhookTask.options.safeParse({ url: 'https://x.example', headers: [{ name: 'Content-Length', value: '1' }] }).success, false);
+    assert.equal(
+      webhookTask.options.safeParse({ url: 'https://x.example', headers: [{ name: 'X-A', value: 'a\nb' }] }).success,
+      false,
+    );
+    assert.equal(
+      webhookTask.options.safeParse({ url: 'https://x.example', headers: [{ name: 'Content-Length', value: '1' }] })
+        .success,
+      false,
+    );
     assert.equal(webhookTask.secrets!.safeParse({ signingSecret: 'nope' }).success, false);
-    assert.deepEqual(webhookTask.validate!(webhookTask.options.parse({ url: 'https://hooks.example.com/x' }), validation()), {});
+    assert.deepEqual(
+      webhookTask.validate!(webhookTask.options.parse({ url: 'https://hooks.example.com/x' }), validation()),
+      {},
+    );
   });
 });
 
 test('summary: method, URL, content type, auth and signing in one line', () => {
-  assert.equal(webhookTask.summary({ url: 'https://a.example', method: 'POST', contentType: 'JSON', auth: 'bearer', sign: true }), 'POST https://a.example · JSON · bearer auth · signed');
+  assert.equal(
+    webhookTask.summary({ url: 'https://a.example', method: 'POST', contentType: 'JSON', auth: 'bearer', sign: true }),
+    'POST https://a.example · JSON · bearer auth · signed',
+  );
 });
