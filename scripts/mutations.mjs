@@ -426,4 +426,17 @@ export const MUTATIONS = [
     replace: '',
     tests: [{ file: CONFIG_CACHE, name: 'an install honours its own changes at once, however long its bound' }],
   },
+  {
+    name: 'stored-run-never-taken-over',
+    what: 'a repeat of an idempotent sync request whose run was stored starts a second run once the claim is stale',
+    file: 'module/inbound/idempotency.ts',
+    find: 'if (!expired && row.response_status == null && row.run_id != null) {',
+    replace: 'if (false) {',
+    tests: [
+      {
+        file: 'test/integration/inbound/idempotency-clock.test.ts',
+        name: 'a request whose process died after storing its run is answered from that run, never run again',
+      },
+    ],
+  },
 ];

@@ -4,7 +4,8 @@
  * replayed. Invariants: the key is claimed (a row inserted; the primary key arbitrates races
  * between processes) BEFORE the run starts; the same key with a different body is a 422; a
  * key whose first request is still running is a 409; a claim whose request died without an
- * answer (crash, unexpected error) is released or, after `staleMs`, taken over.
+ * answer (crash, unexpected error) and stored no run is released or, after `staleMs`, taken over;
+ * one that stored its run is answered from that run (a worker finishes it), never run again.
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -22,7 +23,11 @@ export interface StoredResponse {
   body: string;
 }
 
-export type ClaimResult = { state: 'new' } | { state: 'replay'; response: StoredResponse };
+export type ClaimResult =
+  | { state: 'new' }
+  | { state: 'replay'; response: StoredResponse }
+  /** The first request stored its run but has no answer (still running, or its process died): the run decides. */
+  | { state: 'stored_run'; runId: number };
 
 /**
  * WorkflowGen's `clientMutationId`: a top-level field, or inside `args.input` (its payloads are
@@ -93,6 +98,16 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
         if (!row) continue; // released meanwhile: try again
         const age = Number(row.db_now_ms) - Number(row.created_at);
         const expired = age > IDEMPOTENCY_WINDOW_MS;
+        // A claim whose run was stored is never taken over: a worker finishes that run, and a second
+        // run would repeat its effects. The caller answers from the run instead.
+        if (!expired && row.response_status == null && row.run_id != null) {
+          if (row.body_hash !== hash)
+            throw new HookflowError(
+              'validation_failed',
+              'This idempotency key was already used with a different request body',
+            );
+          return { state: 'stored_run', runId: Number(row.run_id) };
+        }
         const abandoned = row.response_status == null && age > deps.staleMs;
         if (expired || abandoned) {
           // Conditional delete: only one of several racing takers wins the row.
@@ -138,9 +153,18 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
         });
     },
 
-    /** Forgets a claim whose request ended without a deliberate answer, so a retry can run. */
+    /** Forgets a claim whose request ended without a deliberate answer and stored no run, so a retry can run. */
     async release(permissionId: number, key: string): Promise<void> {
-      await table().where({ permission_id: permissionId, idem_key: key }).whereNull('response_status').delete();
+      await table()
+        .where({ permission_id: permissionId, idem_key: key })
+        .whereNull('response_status')
+        .whereNull('run_id')
+        .delete();
+    },
+
+    /** Notes the first sync run of the claim as soon as it is stored, before it runs. */
+    async attachRun(permissionId: number, key: string, runId: number): Promise<void> {
+      await table().where({ permission_id: permissionId, idem_key: key }).whereNull('run_id').update({ run_id: runId });
     },
   };
 }

@@ -31,6 +31,7 @@ import {
   type PageModel,
 } from './responses.js';
 import { prepareRequest, startRequest, type RunRequestResult } from './run-request.js';
+import { answerFromStoredRun } from './stored-run-answer.js';
 import type { Permission } from './permissions.js';
 import type { InboundDeps } from './router.js';
 
@@ -169,7 +170,11 @@ export function createInboundHandler(deps: HandlerDeps) {
     const permission = ctx.permission as Permission;
     const id = clientMutationIdOf(env);
     const clientMutationId = typeof id === 'string' ? id : null;
-    const request = { params: ctx.params as ControlParams, env, permission, clientIp: ctx.ip };
+    // A sync run is noted on the claim as soon as it is stored: if this process dies mid-run, a
+    // repeat is answered from that run (which a worker finishes), never by a second run.
+    const onRunStored =
+      key === null ? undefined : (runId: number) => deps.idempotency.attachRun(permission.id, key, runId);
+    const request = { params: ctx.params as ControlParams, env, permission, clientIp: ctx.ip, onRunStored };
     const prepared = await prepareRequest(deps, request);
     let result: RunRequestResult;
     if (prepared.mode === 'async' && key !== null) {
@@ -227,6 +232,18 @@ export function createInboundHandler(deps: HandlerDeps) {
     );
     if (claim.state === 'replay')
       return { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } };
+    if (claim.state === 'stored_run') {
+      const id = clientMutationIdOf(env);
+      const input = {
+        runId: claim.runId,
+        clientMutationId: typeof id === 'string' ? id : null,
+        asHtml: ctx.asHtml,
+        page: deps.page,
+      };
+      const answer = await answerFromStoredRun((runId) => deps.starter.stored(runId), input);
+      await deps.idempotency.complete(permission.id, key, answer, claim.runId);
+      return { ...answer, headers: { ...answer.headers, 'idempotent-replayed': 'true' } };
+    }
     try {
       const { answer, runId } = await execute(ctx, env, key);
       await deps.idempotency.complete(permission.id, key, answer, runId);

@@ -26,6 +26,8 @@ export interface RunRequest {
   env: Record<string, unknown>;
   permission: Permission;
   clientIp: string;
+  /** Told each sync run's id once stored, before it runs. Default none. */
+  onRunStored?: (runId: number) => Promise<void>;
 }
 
 export interface RunRequestResult {
@@ -107,6 +109,7 @@ export async function startRequest(
       permissionId: req.permission.id,
       sourceIp: req.clientIp,
       trx: mode === 'async' ? trx : undefined,
+      onStored: req.onRunStored,
     });
     started.push({ ...run, workflow });
   }

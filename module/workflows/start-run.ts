@@ -36,6 +36,8 @@ export interface StartRunInput {
   event?: RunEvent;
   /** Inserts the run through this transaction (inbound idempotency writes with it). */
   trx?: Knex.Transaction;
+  /** Told a sync run's id once its row is committed, before it executes (the idempotency claim keeps it). Default none. */
+  onStored?: (runId: number) => Promise<void>;
 }
 
 export interface StartedRun {
@@ -98,8 +100,14 @@ export function createRunStarter(deps: StartRunDeps) {
         return { runId, outcome: null };
       }
       if (input.trx) throw new Error('sync runs execute after their row is committed; do not pass trx');
+      await input.onStored?.(runId);
       const run = (await getRun(deps.db, runId)) as Run;
       return { runId, outcome: await deps.executor.execute(run, deps.workerId, input.workflow) };
+    },
+
+    /** A stored run as it is now (a repeat of an idempotent request is answered from it). */
+    stored(runId: number): Promise<Run | null> {
+      return getRun(deps.db, runId);
     },
 
     /**
