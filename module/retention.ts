@@ -10,9 +10,11 @@
  *   - finished runs finished before the cutoff whose failure alert is not pending, with their
  *     sent alert rows and recipients (run-once markers stay);
  *   - inbound idempotency keys older than 24 hours;
- *   - refused inbound requests beyond the newest `refusedLogSize`.
+ *   - refused inbound requests beyond the newest `refusedLogSize`;
+ *   - destination health rows not held and unchanged since the cutoff.
  * Invariant: queued, dispatched, running and pending work is never deleted.
  */
+import { pruneQuietDestinations } from './outbound/queue/destinations.js';
 import { deleteTaskEffectsOfRuns } from './workflows/task-effects.js';
 import type { Knex } from 'knex';
 import type { HostLogger } from './host.js';
@@ -43,6 +45,7 @@ export interface PruneCounts {
   runs: number;
   idempotency: number;
   refusals: number;
+  destinations: number;
 }
 
 /** One pass of retention; exported for tests and one-shot maintenance. */
@@ -68,7 +71,15 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   );
   const idempotency = await pruneIdempotencyKeys(db, now - IDEMPOTENCY_TTL_MS, opts);
   const refusals = await pruneRefusals(db, s.refusedLogSize, opts);
-  return { attempts: attempts + deliveries.attempts, deliveries: deliveries.deliveries, runs, idempotency, refusals };
+  const destinations = await pruneQuietDestinations(db, cutoff);
+  return {
+    attempts: attempts + deliveries.attempts,
+    deliveries: deliveries.deliveries,
+    runs,
+    idempotency,
+    refusals,
+    destinations,
+  };
 }
 
 /** The retention chore the worker runs every `everyMs` (default 10 minutes). */

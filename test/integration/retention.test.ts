@@ -163,7 +163,7 @@ describeEachEngine('retention', (tdb) => {
       refusalIds.slice(-10),
       'the newest refusedLogSize refusals stay',
     );
-    assert.deepEqual(counts, { attempts: 4, deliveries: 2, runs: 3, idempotency: 3, refusals: 5 });
+    assert.deepEqual(counts, { attempts: 4, deliveries: 2, runs: 3, idempotency: 3, refusals: 5, destinations: 0 });
 
     const chore = createRetentionChore({ db: db(), settings: h.hookflow.services.settings.get, logger: h.logger });
     assert.equal(chore.everyMs, 600_000);
@@ -185,5 +185,27 @@ describeEachEngine('retention', (tdb) => {
     await pruneHistory({ db: db(), settings: h.hookflow.services.settings.get, logger: h.logger });
     assert.ok(!(await ids('hookflow_deliveries')).includes(d));
     assert.equal(await attemptsOf(d), 0);
+  });
+
+  test('forgets destinations that are quiet since the cutoff, never a held one', async () => {
+    const row = (host: string, ageDays: number, paused: boolean) => ({
+      destination_host: host,
+      consecutive_failures: paused ? 12 : 2,
+      failing_since: now - ageDays * DAY,
+      paused_at: paused ? now - ageDays * DAY : null,
+      next_probe_at: paused ? now : null,
+      updated_at: now - ageDays * DAY,
+    });
+    await db()('hookflow_destinations').insert([
+      row('old.example:443', 40, false),
+      row('recent.example:443', 5, false),
+      row('held.example:443', 40, true),
+    ]);
+    const counts = await pruneHistory({ db: db(), settings: h.hookflow.services.settings.get, logger: h.logger });
+    assert.equal(counts.destinations, 1);
+    const left = (await db()('hookflow_destinations').select('destination_host').orderBy('destination_host')).map(
+      (r: any) => r.destination_host,
+    );
+    assert.deepEqual(left, ['held.example:443', 'recent.example:443']);
   });
 });

@@ -240,3 +240,12 @@ export async function listHeldDestinations(db: Knex, host?: string): Promise<Hel
 export async function isDestinationHeld(db: Knex | Knex.Transaction, host: string): Promise<boolean> {
   return Boolean(await db(TABLE).where({ destination_host: host }).whereNotNull('paused_at').first('destination_host'));
 }
+
+/**
+ * Forgets destinations that are not held and have not changed since `cutoff` (a streak that old
+ * no longer says anything about the host): the table keeps one row per host that ever failed
+ * otherwise. Returns how many went.
+ */
+export async function pruneQuietDestinations(db: Knex, cutoff: number): Promise<number> {
+  return db(TABLE).whereNull('paused_at').where('updated_at', '<', cutoff).delete();
+}
