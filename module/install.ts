@@ -32,6 +32,7 @@ import { enqueueDelivery, type NewDelivery } from './outbound/queue/enqueue.js';
 import { createDeliveryLane } from './outbound/delivery-lane.js';
 import { createDeliveryProcessor } from './outbound/delivery-processor.js';
 import { createAnswerWriter } from './workflows/answer-writer.js';
+import { createHeldSweepChore } from './outbound/held-sweep.js';
 import { createImmediateSender } from './outbound/send-now.js';
 import type { DeliveryQueue } from './workflows/task-types.js';
 import { WebhookOptions } from './outbound/webhook-request.js';
@@ -154,9 +155,10 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   // The chain: record hooks and the short URL queue runs → the run lane executes them → webhook
   // tasks queue deliveries → the delivery lane sends them → final failures (of runs and
   // deliveries) queue alerts in the same transaction → the alert lane mails them.
+  const targets = webhookTargets(store);
   const processor = createDeliveryProcessor({
     db,
-    targets: webhookTargets(store),
+    targets,
     onFinalFailure: queueDeliveryAlerts,
     answers: createAnswerWriter({ db, host }),
     settings,
@@ -216,6 +218,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
         },
       },
       createRetentionChore({ db, settings, logger }),
+      createHeldSweepChore({ db, targets, logger }),
       // Rows of workers dead for a day are history nobody reads; each beat removes them.
       {
         name: 'heartbeat',

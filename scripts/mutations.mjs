@@ -439,4 +439,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'held-sweep',
+    what: 'a delivery held after its webhook was re-enabled stays held for good',
+    file: 'module/outbound/held-sweep.ts',
+    find: 'else if (target.disabledAt === null) released += await releaseHeldDeliveries(deps.db, taskId);',
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/outbound/webhook-disable.test.ts',
+        name: 'the sweep releases what an enabled webhook still holds (a hold that lost the race with re-enable) and discards what a deleted one holds',
+      },
+    ],
+  },
 ];

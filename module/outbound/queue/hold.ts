@@ -48,13 +48,17 @@ export async function releaseHeldDeliveries(db: Knex, taskId: number): Promise<n
   );
 }
 
-/** Drops a task's held deliveries (an admin chose not to send them); returns how many. */
-export async function discardHeldDeliveries(db: Knex, taskId: number): Promise<number> {
+/** Drops a task's held deliveries (an admin chose not to send them, or the webhook is gone); returns how many. */
+export async function discardHeldDeliveries(
+  db: Knex,
+  taskId: number,
+  reason = 'discarded by an admin while its webhook was disabled',
+): Promise<number> {
   const now = db.raw(nowMsSql(db));
   return Number(
     await db('hookflow_deliveries').where({ task_id: taskId, status: 'held' }).update({
       status: 'discarded',
-      last_error: 'discarded by an admin while its webhook was disabled',
+      last_error: reason,
       finished_at: now,
       updated_at: now,
     }),
@@ -70,4 +74,10 @@ export async function heldCountsByTask(db: Knex): Promise<Map<number, number>> {
     .count({ n: '*' })
     .groupBy('task_id');
   return new Map((rows as Array<{ task_id: unknown; n: unknown }>).map((r) => [Number(r.task_id), Number(r.n)]));
+}
+
+/** The webhook tasks that have held deliveries (few: only disabled webhooks hold). */
+export async function tasksWithHeldDeliveries(db: Knex): Promise<number[]> {
+  const rows = await db('hookflow_deliveries').where({ status: 'held' }).whereNotNull('task_id').distinct('task_id');
+  return rows.map((r: { task_id: unknown }) => Number(r.task_id));
 }

@@ -11,6 +11,7 @@ import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { serveAdminApi, type AdminApi } from '../../helpers/admin-api.js';
 import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
+import { sweepHeldDeliveries } from '../../../module/outbound/held-sweep.js';
 
 describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
   let h: TestHost;
@@ -199,6 +200,59 @@ describeEachEngine('disabled webhooks hold their deliveries', (tdb) => {
     assert.equal((await api.call('POST', '/tasks/999999/enable')).status, 404);
     assert.equal((await api.call('POST', '/tasks/999999/discard-held')).status, 404);
     assert.equal((await api.call('GET', '/deliveries?status=Discarded')).body.total, 1);
+  });
+
+  test('the sweep releases what an enabled webhook still holds (a hold that lost the race with re-enable) and discards what a deleted one holds', async () => {
+    const enabled = await webhook('Raced', `http://127.0.0.1:${port}/raced`);
+    const removed = await webhook('Removed', `http://127.0.0.1:${port}/removed`);
+    for (const [taskId, title] of [
+      [enabled.taskId, 'Raced late'],
+      [removed.taskId, 'Removed late'],
+    ] as const) {
+      await enqueueDelivery(db(), {
+        webhookId: `msg_${title.replace(' ', '_')}`,
+        runId: null,
+        workflowId: null,
+        taskId,
+        eventType: 'record.created',
+        module: 'Deals',
+        recordId: null,
+        method: 'POST',
+        url: `http://127.0.0.1:${port}/raced`,
+        headers: { 'content-type': 'application/json' },
+        contentType: 'application/json',
+        body: JSON.stringify({ title }),
+        originKey: null,
+        held: true,
+      });
+    }
+    await h.hookflow.services.store.remove(removed.workflowId);
+    // What outbound reads of a webhook (install adapts the store the same way): gone, or its disabled state.
+    const store = h.hookflow.services.store;
+    const targets = {
+      load: async (id: number) => {
+        const task = await store.getTask(id);
+        return task
+          ? { taskId: id, options: null, secrets: {}, disabledAt: task.disabledAt, disabledReason: task.disabledReason }
+          : null;
+      },
+      disable: async () => undefined,
+    };
+    assert.deepEqual(await sweepHeldDeliveries({ db: db(), targets, logger: h.logger }), { released: 1, discarded: 1 });
+    assert.deepEqual(
+      (await deliveriesOf(enabled.taskId)).map((d) => d.status),
+      ['queued'],
+      'released: it is sent',
+    );
+    const gone = await db()('hookflow_deliveries').where({ webhook_id: 'msg_Removed_late' }).first();
+    assert.equal(gone.status, 'discarded');
+    assert.match(gone.last_error, /its webhook was deleted while it was held/);
+    await h.hookflow.worker.drain();
+    assert.ok(
+      seen.some((r) => r.title === 'Raced late'),
+      'the released delivery was sent',
+    );
+    assert.deepEqual(await sweepHeldDeliveries({ db: db(), targets, logger: h.logger }), { released: 0, discarded: 0 });
   });
 
   test('410 on a templated URL fails that delivery only; the webhook stays on for other records', async () => {
