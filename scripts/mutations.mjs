@@ -452,4 +452,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'stale-alert-not-mailed',
+    what: 'a failure alert still pending when its delivery was resent is mailed anyway',
+    file: 'module/alerts/alert-facts.ts',
+    find: 'if (!delivery || isStale(row, delivery)) continue;',
+    replace: 'if (!delivery) continue;',
+    tests: [
+      {
+        file: 'test/integration/alerts/alert-stale.test.ts',
+        name: 'a pending alert of a delivery resent since: no mail, the alert ends sent',
+      },
+    ],
+  },
 ];

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { CrmRecord, HostContext, HostLogger, HostUser } from '../host.js';
-import { getDeliveries } from '../outbound/queue/read.js';
+import { getDeliveries, type Delivery } from '../outbound/queue/read.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { AlertTarget } from './alert-digest.js';
 import type { AlertRow } from './alert-queue.js';
@@ -71,6 +71,14 @@ export function workflowTitleLoader(store: WorkflowStore) {
   };
 }
 
+/** PURE: whether a delivery alert no longer describes its delivery (it was resent since it failed). */
+export function isStale(
+  row: Pick<AlertRow, 'failedAtAttempt'>,
+  delivery: Pick<Delivery, 'status' | 'attemptCount'>,
+): boolean {
+  return delivery.status !== 'failed' || (row.failedAtAttempt > 0 && delivery.attemptCount > row.failedAtAttempt);
+}
+
 /** Everything one delivery group's mails need. Alerts whose delivery is gone (pruned) are left out. */
 export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Promise<LoadedGroup> {
   const taskId = rows[0]?.taskId ?? null;
@@ -85,7 +93,9 @@ export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Pr
   const targets: AlertTarget[] = [];
   for (const row of rows) {
     const delivery = row.deliveryId === null ? undefined : byId.get(row.deliveryId);
-    if (!delivery) continue;
+    // Gone, or tried again since this failure (resent: in flight, delivered, or failed anew with
+    // an alert of its own): nobody needs this mail any more; the group ends without it.
+    if (!delivery || isStale(row, delivery)) continue;
     const record = await readRecord(deps, delivery.module, delivery.recordId);
     const recordLabel = recordLabelOf(
       delivery.module,

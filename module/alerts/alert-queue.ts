@@ -23,6 +23,8 @@ export interface AlertRow {
   /** The workflow of a run alert (its digest group); null on delivery alerts. */
   workflowId: number | null;
   attempts: number;
+  /** A delivery alert: the attempt that failed the delivery (0 on rows stored before it was kept). */
+  failedAtAttempt: number;
 }
 
 /** Most alerts one mail group (one webhook, one workflow) takes in one claim; later ones follow in the next. */
@@ -38,6 +40,7 @@ function alertFromRow(r: Record<string, any>): AlertRow {
     taskId: num(r.task_id),
     workflowId: num(r.workflow_id),
     attempts: Number(r.attempts),
+    failedAtAttempt: Number(r.failed_at_attempt ?? 0),
   };
 }
 
