@@ -126,8 +126,11 @@ describeEachEngine('failed runs on the pages', (tdb) => {
     const active = (await db()('hookflow_workflows').where({ status: 'active' }).select('id')).map(
       (r: { id: number }) => r.id,
     );
-    tc.after(() => db()('hookflow_workflows').whereIn('id', active).update({ status: 'active' }));
-    await db()('hookflow_workflows').update({ status: 'inactive' });
+    // Through the service, not by SQL: the workflow cache of every process watches its changes.
+    tc.after(async () => {
+      for (const id of active) await hf().services.workflows.setStatus(id, 'active');
+    });
+    for (const id of active) await hf().services.workflows.setStatus(id, 'inactive');
     const own = await hf().services.workflows.create(
       {
         module: 'Deals',
