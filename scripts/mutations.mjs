@@ -133,8 +133,8 @@ export const MUTATIONS = [
     replace: "'none',",
     tests: [
       {
-        file: 'test/integration/outbound/per-host-cap.test.ts',
-        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing',
+        file: 'test/integration/alerts/alert-retry.test.ts',
+        name: 'SMTP server down: the alert is retried later and delivered once it is back; the delivery stays failed',
       },
     ],
   },
