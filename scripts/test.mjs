@@ -20,11 +20,15 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// A file is one test to node's runner, so --test-timeout bounds a whole file. The package suite
+// packs, runs `npm install` twice (one a better-sqlite3 build from source) and drives two hosts:
+// minutes on a loaded machine, so its files get 30 minutes; every other file gets 2.
+const fileTimeoutMs = suites.includes('package') ? 1_800_000 : 120_000;
 const started = Date.now();
 buildPackage();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${fileTimeoutMs}`, ...files],
   { stdio: 'inherit', cwd: root },
 );
 console.log(

@@ -18,6 +18,7 @@ export interface PackedTarball {
 }
 
 function run(cmd: string, args: string[], cwd: string, timeoutMs: number): string {
+  const started = Date.now();
   const r = spawnSync(cmd, args, {
     cwd,
     encoding: 'utf8',
@@ -26,6 +27,8 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): strin
   });
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  // Where the minutes go, in CI's output (npm installs dominate this suite).
+  console.log(`${cmd} ${args[0]} in ${path.basename(cwd)}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return r.stdout;
 }
 
