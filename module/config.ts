@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { HookflowError } from './errors.js';
 import { parseTrustedProxies } from './inbound/client-address.js';
 import { parseAllowlist } from './outbound/url-guard.js';
+import { parseRateLimit, parseRateRule } from './outbound/rate-limit.js';
 
 const seconds = z
   .number()
@@ -90,6 +91,24 @@ export const HookflowSettings = z.object({
       const parsed = parseTrustedProxies(v);
       if ('errors' in parsed)
         ctx.addIssue({ code: 'custom', message: parsed.errors.map((e) => `"${e.text}": ${e.error}`).join('; ') });
+    }),
+  /**
+   * Most requests per destination host (host:port) across all workers, e.g. "10/s" or "600/m";
+   * deliveries over it wait queued, using no retry. Default "" (no limit).
+   */
+  destinationRateLimit: z
+    .string()
+    .max(40)
+    .default('')
+    .refine((v) => v.trim() === '' || parseRateLimit(v) !== null, 'must be a rate above 0 such as 10/s or 600/m'),
+  /** Per-host limits over the default, one "host[:port] N/s" each (a rule with a port wins). Default none. */
+  destinationRateLimits: z
+    .array(z.string().max(300))
+    .max(200)
+    .default([])
+    .superRefine((v, ctx) => {
+      const errors = v.map(parseRateRule).flatMap((r) => ('error' in r ? [r.error] : []));
+      if (errors.length > 0) ctx.addIssue({ code: 'custom', message: errors.join('; ') });
     }),
   /** Private ranges outbound webhooks may reach (CIDRs). Default none: public addresses only. */
   outboundAllowlist: z

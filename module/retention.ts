@@ -15,6 +15,7 @@
  * Invariant: queued, dispatched, running and pending work is never deleted.
  */
 import { pruneQuietDestinations } from './outbound/queue/destinations.js';
+import { pruneQuietBuckets } from './outbound/queue/rate-buckets.js';
 import { deleteTaskEffectsOfRuns } from './workflows/task-effects.js';
 import type { Knex } from 'knex';
 import type { HostLogger } from './host.js';
@@ -46,6 +47,8 @@ export interface PruneCounts {
   idempotency: number;
   refusals: number;
   destinations: number;
+  /** Rate-limit buckets of destinations quiet since the cutoff (a missing bucket is a full one). */
+  rateBuckets: number;
 }
 
 /** One pass of retention; exported for tests and one-shot maintenance. */
@@ -72,6 +75,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   const idempotency = await pruneIdempotencyKeys(db, now - IDEMPOTENCY_TTL_MS, opts);
   const refusals = await pruneRefusals(db, s.refusedLogSize, opts);
   const destinations = await pruneQuietDestinations(db, cutoff);
+  const rateBuckets = await pruneQuietBuckets(db, cutoff);
   return {
     attempts: attempts + deliveries.attempts,
     deliveries: deliveries.deliveries,
@@ -79,6 +83,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
     idempotency,
     refusals,
     destinations,
+    rateBuckets,
   };
 }
 

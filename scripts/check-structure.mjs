@@ -22,16 +22,19 @@ const COMPOSITION = new Set(['index.ts', 'install.ts', 'run-worker.ts', 'rotate-
 
 /**
  * Root files allowed one more edge, and why: the settings schema validates allowlists and proxy
- * lists with the very parsers the handlers use (one rule each); those folders import config.ts
+ * lists and rate limits with the very parsers the handlers use (one rule each); those folders import config.ts
  * for its types only, so no cycle arises at run time.
  */
-const ROOT_EXCEPTIONS = { 'config.ts': ['inbound/client-address.ts', 'outbound/url-guard.ts'] };
+const ROOT_EXCEPTIONS = {
+  'config.ts': ['inbound/client-address.ts', 'outbound/url-guard.ts', 'outbound/rate-limit.ts'],
+};
 
 /** Table → owner (file or folder, relative to module/). */
 export const OWNERS = {
   hookflow_deliveries: 'outbound/queue/',
   hookflow_attempts: 'outbound/queue/',
   hookflow_destinations: 'outbound/queue/destinations.ts',
+  hookflow_destination_rates: 'outbound/queue/rate-buckets.ts',
   hookflow_alerts: 'alerts/alert-queue.ts',
   hookflow_alert_recipients: 'alerts/alert-queue.ts',
   hookflow_runs: 'workflows/runs.ts',

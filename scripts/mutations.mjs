@@ -17,6 +17,7 @@ const HOLD = 'test/integration/outbound/destination-hold.test.ts';
 const HOLD_TEST = 'down, held, probed with the oldest, back: each delivered once, in per-record order, none exhausted';
 const ALERT_LEASE = 'test/integration/alerts/alert-lease.test.ts';
 const CONFIG_CACHE = 'test/integration/inbound/config-cache.test.ts';
+const RATE = 'test/integration/outbound/rate-limit.test.ts';
 
 export const MUTATIONS = [
   {
@@ -462,6 +463,36 @@ export const MUTATIONS = [
       {
         file: 'test/integration/alerts/alert-stale.test.ts',
         name: 'a pending alert of a delivery resent since: no mail, the alert ends sent',
+      },
+    ],
+  },
+  {
+    name: 'rate-limit-tokens',
+    what: "a claim leases past a destination's rate-limit tokens",
+    file: 'module/outbound/queue/claim.ts',
+    find: 'if (room !== undefined && room < 1) continue;',
+    replace: 'if (false) continue;',
+    tests: [
+      {
+        file: RATE,
+        name: 'a claim takes no more than each destination has tokens for; the rest waits queued, using no retry',
+      },
+      {
+        file: RATE,
+        name: '10/s holds across two workers: every delivery sent once, none failed, never faster than the limit',
+      },
+    ],
+  },
+  {
+    name: 'too-many-requests-pause',
+    what: "a receiver's 429 with Retry-After does not pause its destination",
+    file: 'module/outbound/delivery-processor.ts',
+    find: 'if (result.statusCode === 429) {',
+    replace: 'if (false) {',
+    tests: [
+      {
+        file: RATE,
+        name: "a receiver's 429 with Retry-After: its other deliveries wait it out instead of burning retries",
       },
     ],
   },

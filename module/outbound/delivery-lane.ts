@@ -10,6 +10,7 @@ import { withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat
 import { claimDueDeliveries, type ClaimedDelivery } from './queue/claim.js';
 import { renewDeliveryLease } from './queue/lease.js';
 import { releaseAllHeldDestinations } from './queue/destinations.js';
+import { memoRateLimits } from './queue/rate-buckets.js';
 
 export interface DeliveryLaneDeps {
   db: Knex;
@@ -51,6 +52,7 @@ export function processUnderLease(
 export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDelivery> {
   const processLeased = (delivery: ClaimedDelivery) => processUnderLease(deps, delivery);
   let holding: boolean | null = null;
+  const rateLimits = memoRateLimits();
   return {
     name: 'deliveries',
     concurrency: () => deps.settings().maxConcurrency,
@@ -64,6 +66,7 @@ export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDe
         leaseSeconds: s.leaseSeconds,
         perHostConcurrency: s.perHostConcurrency,
         holdDestinations: hold,
+        rateLimits: rateLimits(s),
       });
     },
     process: processLeased,

@@ -18,7 +18,7 @@ import type { HostLogger } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import { dbNowMs } from '../storage/engine.js';
 import { createGuardedAgent, parseAllowlist } from './url-guard.js';
-import { decideAfterAttempt, type AttemptResult } from './retry-policy.js';
+import { decideAfterAttempt, parseRetryAfter, type AttemptResult } from './retry-policy.js';
 import { sendAttempt, type Credentials } from './dispatch.js';
 import { formEncodeValue } from './bodies.js';
 import { requestToSend, urlCarriesRecordData } from './webhook-request.js';
@@ -26,6 +26,7 @@ import { holdLeasedDelivery, holdQueuedDeliveries } from './queue/hold.js';
 import type { AnswerWriter, OnFinalFailure, WebhookTarget, WebhookTargets } from './ports.js';
 import { describeAnswer, saveAnswer } from './save-answer.js';
 import { firstAttemptAt, type Delivery } from './queue/read.js';
+import { noteTooManyRequests } from './queue/rate-buckets.js';
 import { recordAttempts, type AttemptRecord, type AttemptWrite, type NextState } from './queue/record-attempts.js';
 import { destinationPolicyOf } from './destination-policy.js';
 
@@ -265,6 +266,13 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
           : result.statusCode === 410
             ? decision.reason
             : (result.error ?? decision.reason));
+      // Too many requests: the whole destination waits its Retry-After and slows down, so its
+      // other deliveries do not burn their retries on more 429s. Noted BEFORE the attempt is
+      // written: writing it frees the destination's slot, and the next claim must see the pause.
+      if (result.statusCode === 429) {
+        const asked = parseRetryAfter(result.retryAfter, nowMs + result.durationMs);
+        await noteTooManyRequests(deps.db, d.destinationHost, asked, s.retryAfterCapSeconds * 1000);
+      }
       const kept = await writeAttempt({
         delivery: d,
         workerId,

@@ -10,6 +10,7 @@ import type { HookflowSettings } from '../config.js';
 import { leaseDeliveryNow } from './queue/claim-one.js';
 import { processUnderLease, type LeasedProcessor } from './delivery-lane.js';
 import { attemptsOf, getDelivery } from './queue/read.js';
+import { memoRateLimits } from './queue/rate-buckets.js';
 
 /** How a delivery sent now ended: its status afterwards and its latest attempt's answer. */
 export interface ImmediateOutcome {
@@ -57,6 +58,7 @@ async function outcomeOf(db: Knex, id: number): Promise<ImmediateOutcome> {
 
 export function createImmediateSender(deps: ImmediateSenderDeps) {
   const sleep = deps.sleep ?? defaultSleep;
+  const rateLimits = memoRateLimits();
   return async function sendNow(deliveryId: number, timeoutMs: number): Promise<ImmediateOutcome> {
     const deadline = performance.now() + timeoutMs;
     for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
@@ -65,6 +67,7 @@ export function createImmediateSender(deps: ImmediateSenderDeps) {
         leaseSeconds: s.leaseSeconds,
         perHostConcurrency: s.perHostConcurrency,
         holdDestinations: s.destinationPauseAfterFailures > 0,
+        rateLimits: rateLimits(s),
       });
       if (lease.state === 'destination_held')
         return { ...(await outcomeOf(deps.db, deliveryId)), heldDestination: lease.host };

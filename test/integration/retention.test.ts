@@ -163,7 +163,15 @@ describeEachEngine('retention', (tdb) => {
       refusalIds.slice(-10),
       'the newest refusedLogSize refusals stay',
     );
-    assert.deepEqual(counts, { attempts: 4, deliveries: 2, runs: 3, idempotency: 3, refusals: 5, destinations: 0 });
+    assert.deepEqual(counts, {
+      attempts: 4,
+      deliveries: 2,
+      runs: 3,
+      idempotency: 3,
+      refusals: 5,
+      destinations: 0,
+      rateBuckets: 0,
+    });
 
     const chore = createRetentionChore({ db: db(), settings: h.hookflow.services.settings.get, logger: h.logger });
     assert.equal(chore.everyMs, 600_000);

@@ -12,6 +12,7 @@ import { dbNowMs } from '../../storage/engine.js';
 import { DELIVERY_STATUSES } from '../../outbound/queue/enqueue.js';
 import { heldCountsByTask } from '../../outbound/queue/hold.js';
 import { listHeldDestinations } from '../../outbound/queue/destinations.js';
+import { memoRateLimits, rateWaitOf } from '../../outbound/queue/rate-buckets.js';
 import {
   DeliveryLogQuery,
   getDeliveryWithAttempts,
@@ -48,6 +49,12 @@ function statusOptions(selected: string) {
 
 export function registerDeliveries(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
+  const rateLimits = memoRateLimits();
+  // Why a due queued delivery is not being sent: its destination's rate limit or a 429 pause.
+  const rateWaitOfQueued = async (d: { status: string; nextAttemptAt: number | null; destinationHost: string }) =>
+    d.status === 'queued' && d.nextAttemptAt !== null && d.nextAttemptAt <= (await dbNowMs(deps.db))
+      ? rateWaitOf(deps.db, d.destinationHost, rateLimits(deps.settingsStore.get()))
+      : null;
 
   router.get('/deliveries', async (req, res) => {
     const f = readFilters(req);
@@ -120,6 +127,7 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
       // Only a finished delivery can be resent (one still queued or being sent is on its way).
       resendable: delivery.status === 'success' || delivery.status === 'failed',
       destination,
+      rateWait: await rateWaitOfQueued(delivery),
       disabled: task?.disabledAt ? { ...task, held: (await heldCountsByTask(deps.db)).get(task.id) ?? 0 } : null,
       lastError:
         delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` ? delivery.lastError : null,

@@ -46,6 +46,18 @@ export const SETTING_GROUPS: Array<{ title: string; intro: string; fields: Setti
       { key: 'maxConcurrency', label: 'Deliveries in flight per worker', kind: 'int' },
       { key: 'perHostConcurrency', label: 'Deliveries in flight per receiver host', kind: 'int' },
       {
+        key: 'destinationRateLimit',
+        label: 'Requests per receiver host',
+        kind: 'text',
+        hint: 'Across all workers, e.g. "10/s" or "600/m". Empty: no limit. Deliveries over it wait queued, using no retry; a 429 with Retry-After pauses the host.',
+      },
+      {
+        key: 'destinationRateLimits',
+        label: 'Per-host request limits',
+        kind: 'lines',
+        hint: 'One "host[:port] rate" per line, e.g. "api.example.com 5/s"; over the default above.',
+      },
+      {
         key: 'destinationPauseAfterFailures',
         label: 'Hold a receiver after failures in a row',
         kind: 'int',

@@ -9,9 +9,10 @@ import { engineOf, nowMsSql } from '../../storage/engine.js';
 import { withClaimLock, type ClaimedDelivery, type ClaimOptions } from './claim.js';
 import { deliveryFromRow } from './read.js';
 import { isDestinationHeld } from './destinations.js';
+import { NO_RATE_LIMITS, readTokenRoom } from './rate-buckets.js';
 
 /**
- * `leased`: yours now; `busy`: its host is at the cap or another worker holds it (ask again);
+ * `leased`: yours now; `busy`: its host is at the cap or its rate limit, or another worker holds it (ask again);
  * `done`: finished or held; `destination_held`: its destination keeps failing, so it waits for the probe.
  */
 export type LeaseOneResult =
@@ -42,6 +43,10 @@ async function leaseIn(
     .count({ n: '*' })
     .first();
   if (Number(inFlight?.n ?? 0) >= Math.max(1, opts.perHostConcurrency)) return { state: 'busy' };
+  // Its destination's rate limit (or a 429 pause) has no room now: ask again, as at the cap.
+  const tokens = await readTokenRoom(trx, [row.destination_host], opts.rateLimits ?? NO_RATE_LIMITS);
+  if ((tokens.room.get(row.destination_host) ?? Infinity) < 1) return { state: 'busy' };
+  await tokens.spend(new Map([[row.destination_host, 1]]));
   await trx.raw(
     `UPDATE hookflow_deliveries SET status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now} WHERE id = ?`,
     [workerId, opts.leaseSeconds * 1000, id],

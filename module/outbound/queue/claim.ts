@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
 import { deliveryFromRow, type Delivery } from './read.js';
 import { dueProbesSql, heldHostsSql, markProbesLeased } from './destinations.js';
+import { NO_RATE_LIMITS, readTokenRoom, type RateLimits } from './rate-buckets.js';
 
 // Due: queued and its time has come, or dispatched under an expired lease (its worker died
 // mid-attempt; the receiver may have seen it, which is why webhook-id stays the same).
@@ -21,6 +22,11 @@ export interface ClaimOptions {
    * oldest unfinished delivery. Default false (every due delivery is claimable).
    */
   holdDestinations?: boolean;
+  /**
+   * Per-destination request limits (../rate-limit.ts), spent inside the claim. Default none; a
+   * receiver's 429 pause holds either way.
+   */
+  rateLimits?: RateLimits;
 }
 
 export interface ClaimCandidate {
@@ -30,21 +36,28 @@ export interface ClaimCandidate {
 
 /**
  * Which candidates to lease (PURE): in the given order (oldest due first), skipping any whose
- * host already has `cap` in flight counting the ones taken here, and at most `limit` in all.
+ * host already has `cap` in flight counting the ones taken here, or has used up its `tokens`
+ * (requests its rate limit lets start now; a host not in `tokens` is unlimited), and at most
+ * `limit` in all.
  */
 export function allotByHost(
   candidates: readonly ClaimCandidate[],
   inFlight: ReadonlyMap<string, number>,
   cap: number,
   limit: number,
+  tokens: ReadonlyMap<string, number> = new Map(),
 ): number[] {
   const used = new Map(inFlight);
+  const left = new Map(tokens);
   const ids: number[] = [];
   for (const c of candidates) {
     if (ids.length >= limit) break;
     const n = used.get(c.host) ?? 0;
     if (n >= cap) continue;
+    const room = left.get(c.host);
+    if (room !== undefined && room < 1) continue;
     used.set(c.host, n + 1);
+    if (room !== undefined) left.set(c.host, room - 1);
     ids.push(c.id);
   }
   return ids;
@@ -59,11 +72,12 @@ export function allotByHost(
  * so nothing starves.
  */
 async function pickIds(
-  q: Knex,
+  q: Knex.Transaction,
   limit: number,
   cap: number,
   hold: boolean,
-): Promise<{ ids: number[]; probes: ClaimCandidate[] }> {
+  rates: RateLimits,
+): Promise<{ ids: number[]; probes: ClaimCandidate[]; hostOf: Map<number, string>; spend: SpendTokens }> {
   const now = nowMsSql(q);
   const inFlight = `FROM hookflow_deliveries WHERE status = 'dispatched' AND lease_expires_at >= ${now} GROUP BY destination_host`;
   const notHeld = hold ? ` AND destination_host NOT IN (${heldHostsSql()})` : '';
@@ -85,10 +99,36 @@ async function pickIds(
     .filter((r) => Number(r.kind) === 1)
     .map((r) => ({ id: Number(r.id), host: String(r.host), at: Number(r.at) }))
     .sort((a, b) => a.at - b.at || a.id - b.id);
-  const ids = allotByHost(candidates, inFlightByHost, cap, limit);
+  // Nothing due: no bucket read (an idle poll stays one round trip).
+  const tokens =
+    candidates.length === 0
+      ? null
+      : await readTokenRoom(
+          q,
+          candidates.map((c) => c.host),
+          rates,
+        );
+  const ids = allotByHost(candidates, inFlightByHost, cap, limit, tokens?.room);
   // A probe is the only candidate of a held host (its host is skipped in the due sets).
   const taken = new Set(ids);
-  return { ids, probes: candidates.filter((c) => c.at === 0 && taken.has(c.id)) };
+  const hostOf = new Map(candidates.map((c) => [c.id, c.host]));
+  return {
+    ids,
+    probes: candidates.filter((c) => c.at === 0 && taken.has(c.id)),
+    hostOf,
+    spend: (leased) => tokens?.spend(countByHost(leased, hostOf)) ?? Promise.resolve(),
+  };
+}
+
+type SpendTokens = (leasedIds: number[]) => Promise<void>;
+
+function countByHost(ids: number[], hostOf: ReadonlyMap<number, string>): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const id of ids) {
+    const host = hostOf.get(id);
+    if (host !== undefined) n.set(host, (n.get(host) ?? 0) + 1);
+  }
+  return n;
 }
 
 /** A leased delivery, with the database clock at the moment it was leased. */
@@ -129,6 +169,7 @@ export async function claimDueDeliveries(
   const set = `status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now}`;
   const lease = [workerId, opts.leaseSeconds * 1000];
   const hold = opts.holdDestinations === true;
+  const rates = opts.rateLimits ?? NO_RATE_LIMITS;
   // A probe is leased whether or not its own retry is due (it tests the destination).
   const stillDue = (probes: ClaimCandidate[]) =>
     `((${dueQueued(now)}) OR (${dueExpired(now)})${probes.length > 0 ? ` OR (status = 'queued' AND id IN (${probes.map((p) => p.id).join(',')}))` : ''})`;
@@ -139,20 +180,21 @@ export async function claimDueDeliveries(
       // Take the write lock before reading (what BEGIN IMMEDIATE does; knex issues plain BEGIN):
       // another process on the same file then waits its busy_timeout instead of failing later.
       await trx.raw('UPDATE hookflow_deliveries SET id = id WHERE 0');
-      const picked = await pickIds(trx, limit, cap, hold);
+      const picked = await pickIds(trx, limit, cap, hold, rates);
       if (picked.ids.length === 0) return [];
       const rows = await trx.raw(
         `UPDATE hookflow_deliveries SET ${set} WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} RETURNING *, ${now} AS claimed_at_ms`,
         [...lease, ...picked.ids],
       );
       await markProbesLeased(trx, leasedProbes(picked, rows), opts.leaseSeconds * 1000);
+      await picked.spend((rows as Record<string, any>[]).map((r) => Number(r.id)));
       return (rows as Record<string, any>[]).map(claimedFromRow).sort(byDueOrder);
     });
   }
   return withClaimLock(db, async (conn) =>
     db.transaction(
       async (trx) => {
-        const picked = await pickIds(trx, limit, cap, hold);
+        const picked = await pickIds(trx, limit, cap, hold, rates);
         if (picked.ids.length === 0) return [];
         const [locked] = await trx.raw(
           `SELECT *, ${now} AS claimed_at_ms FROM hookflow_deliveries WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} FOR UPDATE SKIP LOCKED`,
@@ -165,6 +207,7 @@ export async function claimDueDeliveries(
           ...rows.map((r) => r.id),
         ]);
         await markProbesLeased(trx, leasedProbes(picked, rows), opts.leaseSeconds * 1000);
+        await picked.spend(rows.map((r) => Number(r.id)));
         return rows.map(claimedFromRow).sort(byDueOrder);
       },
       { connection: conn },

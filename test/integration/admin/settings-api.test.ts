@@ -37,6 +37,14 @@ describeEachEngine('settings API', (tdb) => {
     assert.match(JSON.stringify(bad.body.error), /nope/, 'the unknown key is named');
     assert.equal(h.hookflow.services.settings.get().retryJitter, 0.1, 'nothing of a refused patch is stored');
 
+    const rates = await api.call('PATCH', '/settings', {
+      destinationRateLimit: '0/s',
+      destinationRateLimits: ['api.example.com 5/s', 'https://x.example 2/s'],
+    });
+    assert.equal(rates.status, 422);
+    assert.match(rates.body.error.fields.destinationRateLimit, /must be a rate above 0 such as 10\/s or 600\/m/);
+    assert.match(rates.body.error.fields.destinationRateLimits, /"https:\/\/x\.example" is not a host name/);
+
     const notObject = await api.call('PATCH', '/settings', [1]);
     assert.equal(notObject.status, 422);
     assert.match(notObject.body.error.message, /JSON object of settings/);

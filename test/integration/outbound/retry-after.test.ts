@@ -46,11 +46,16 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
     await new Promise((r) => server.close(r));
   });
 
+  // Each case is about its own delivery's retry time. A 429 before it also paused the whole
+  // destination (rate-limit.test.ts tests that), so every case starts with no pause.
+  const liftPauses = () => tdb().db('hookflow_destination_rates').del();
+
   /** Sends one attempt answered with `status`/`headers`; returns the delay until the retry, in ms. */
   async function retryDelayAfter(
     status: number,
     headers: Record<string, string>,
   ): Promise<{ id: number; delayMs: number; slackMs: number }> {
+    await liftPauses();
     const id = (
       await enqueueDelivery(tdb().db, {
         webhookId: `msg_${randomUUID()}`,
@@ -129,6 +134,7 @@ describeEachEngine('Retry-After on 429/503', (tdb) => {
     );
     seenIds.length = 0;
     await tdb().db('hookflow_deliveries').where({ id: r.id }).update({ next_attempt_at: 0 });
+    await liftPauses();
     await h.hookflow.worker.drain();
     const d = await tdb().db('hookflow_deliveries').where({ id: r.id }).first();
     assert.equal(d.status, 'success');

@@ -40,4 +40,23 @@ describe('allotByHost (which due deliveries one claim leases)', () => {
       [1, 2],
     );
   });
+
+  test("a host's rate-limit tokens bound what it gets; a host without tokens listed is unlimited", () => {
+    const candidates = [c(1, 'a'), c(2, 'a'), c(3, 'b'), c(4, 'a'), c(5, 'b'), c(6, 'c'), c(7, 'c')];
+    assert.deepEqual(
+      allotByHost(
+        candidates,
+        none,
+        4,
+        10,
+        new Map([
+          ['a', 2],
+          ['b', 0],
+        ]),
+      ),
+      [1, 2, 6, 7],
+    );
+    assert.deepEqual(allotByHost(candidates, none, 4, 10, new Map([['a', 0.9]])), [3, 5, 6, 7], 'whole tokens only');
+    assert.deepEqual(allotByHost(candidates, none, 1, 10, new Map([['a', 5]])), [1, 3, 6], 'the cap still binds');
+  });
 });
