@@ -176,6 +176,13 @@ function checkPicklist(value: unknown, field: ModuleField): Check {
   return { ok: false, message: `must be one of ${options.join(', ')}` };
 }
 
+/** A record id of the referenced module: a positive whole number (a numeric string is read as one). */
+function checkReference(value: unknown, field: ModuleField): Check {
+  const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) return { ok: true, value: n };
+  return { ok: false, message: `must be the id of a record in ${field.references ?? 'another module'}` };
+}
+
 /** Checks one value; null always passes (it clears the field). `probe` counts scanned characters (tests). */
 export function checkFieldValue(field: ModuleField, value: unknown, probe?: ScanProbe): Check {
   if (value === null) return { ok: true, value: null };
@@ -192,6 +199,8 @@ export function checkFieldValue(field: ModuleField, value: unknown, probe?: Scan
       return checkBoolean(value);
     case 'picklist':
       return checkPicklist(value, field);
+    case 'reference':
+      return checkReference(value, field);
   }
 }
 

@@ -8,6 +8,12 @@ const text = (name: string, label: string): ModuleField => ({ name, label, type:
 const num = (name: string, label: string): ModuleField => ({ name, label, type: 'number' });
 const email = (name: string, label: string): ModuleField => ({ name, label, type: 'email' });
 const date = (name: string, label: string): ModuleField => ({ name, label, type: 'date' });
+const reference = (name: string, label: string, references: string): ModuleField => ({
+  name,
+  label,
+  type: 'reference',
+  references,
+});
 const picklist = (name: string, label: string, options: string[]): ModuleField => ({
   name,
   label,
@@ -44,7 +50,7 @@ export const MODULES: readonly ModuleInfo[] = [
       text('lastname', 'Last name'),
       email('email', 'Email'),
       text('phone', 'Phone'),
-      num('account_id', 'Account'),
+      reference('account_id', 'Account', 'Accounts'),
     ],
   },
   {
@@ -69,8 +75,8 @@ export const MODULES: readonly ModuleInfo[] = [
       text('currency', 'Currency'),
       picklist('stage', 'Sales stage', DEAL_STAGES),
       date('close_date', 'Close date'),
-      num('account_id', 'Account'),
-      num('contact_id', 'Contact'),
+      reference('account_id', 'Account', 'Accounts'),
+      reference('contact_id', 'Contact', 'Contacts'),
       // Set by an external invoicing system, typically through a webhook response.
       text('invoice_id', 'Invoice id'),
     ],

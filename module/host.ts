@@ -18,10 +18,16 @@ export interface ModuleField {
   name: string;
   /** Human label, e.g. `Sales stage`. */
   label: string;
-  /** Value type; used for condition comparisons and form widgets. */
-  type: 'text' | 'number' | 'date' | 'email' | 'boolean' | 'picklist';
+  /**
+   * Value type; used for condition comparisons and form widgets. `reference`: the id of a record
+   * of another module (`references`), which templates and conditions can follow
+   * (`account_id.name`).
+   */
+  type: 'text' | 'number' | 'date' | 'email' | 'boolean' | 'picklist' | 'reference';
   /** Allowed values for `picklist` fields. */
   options?: string[];
+  /** For `reference` fields: the name of the module the stored id points at, e.g. `Accounts`. Required for them. */
+  references?: string;
 }
 
 /** Other names a module goes by outside the CRM. */

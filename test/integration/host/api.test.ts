@@ -171,7 +171,7 @@ for (const engine of testEngines()) {
       assert.equal(res.status, 422, res.text);
       assert.deepEqual(res.body.error.fields, {
         amount: 'must be a number of at most 1000 characters',
-        account_id: 'must be a number',
+        account_id: 'must be the id of a record in Accounts',
       });
     });
 
