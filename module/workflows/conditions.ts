@@ -87,6 +87,22 @@ export function evaluateConditions(
 }
 
 /**
+ * Whether the set CAN pass when the conditions `deferred` says (by index) are not known yet
+ * (conditions on related records, checked when the run starts): `all` — every known one passes;
+ * `any` — a known one passes, or one is deferred. With nothing deferred, evaluateConditions.
+ */
+export function mayPassConditions(
+  set: { join?: ConditionJoin; conditions: readonly Condition[] },
+  input: ConditionInput,
+  deferred: (index: number) => boolean,
+): boolean {
+  if (set.conditions.length === 0) return true;
+  const known = set.conditions.map((c, i) => (deferred(i) ? null : evaluateCondition(c, input)));
+  if (set.join === 'any') return known.some((k) => k !== false);
+  return known.every((k) => k !== false);
+}
+
+/**
  * One condition. Rules (see condition-values.ts for equality, ordering and emptiness):
  * - equals / not_equals: `valuesEqual` (numeric, boolean-ish, else trimmed case-insensitive text).
  * - contains: substring (case-insensitive) of a string/number, or membership of an array.

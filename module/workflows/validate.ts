@@ -13,6 +13,7 @@ import { checkConditionFields } from './conditions.js';
 import { conditionTypeProblems } from './condition-checks.js';
 import { parseTriggerInput } from './triggers.js';
 import { collectStrings, type AnyTaskDefinition } from './task-types.js';
+import { checkRelatedConditions, checkRelatedTemplates } from './related-checks.js';
 
 export interface ValidatedTask {
   id?: number;
@@ -64,10 +65,13 @@ function checkTask(
     Object.assign(errors, fieldsFromZod(parsed.error as z.ZodError, `${prefix}.options`));
     return null;
   }
-  for (const { path, value } of collectStrings(parsed.data, `${prefix}.options`)) {
+  const strings = collectStrings(parsed.data, `${prefix}.options`);
+  for (const { path, value } of strings) {
     const problem = deps.checkTemplate(value);
     if (problem) errors[path] = problem;
   }
+  const mod = deps.modules.find((m) => m.name === input.module);
+  if (mod) for (const [k, v] of Object.entries(checkRelatedTemplates(deps.modules, mod, strings))) errors[k] ??= v;
   const own =
     def.validate?.(parsed.data, {
       workflowModule: input.module,
@@ -114,9 +118,13 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   if (input.triggerName && trigger !== 'http')
     errors.triggerName = 'applies to the http trigger only; remove it or choose the http trigger';
   if (mod) {
-    for (const [k, v] of Object.entries(checkConditionFields(input.conditions, mod.fields))) errors[k] = v;
+    // A condition on a related record (`account.industry`) is checked against that module.
+    const related = checkRelatedConditions(deps.modules, mod, input.conditions.conditions);
+    const own = (k: string) => !related.related.has(Number(k.split('.')[1]));
+    for (const [k, v] of Object.entries(checkConditionFields(input.conditions, mod.fields))) if (own(k)) errors[k] = v;
     for (const [k, v] of Object.entries(conditionTypeProblems(input.conditions.conditions, mod.fields)))
-      errors[k] ??= v;
+      if (own(k)) errors[k] ??= v;
+    Object.assign(errors, related.errors);
   }
   const tasks = input.tasks.map((t, i) => checkTask(t, i, input, deps, errors));
   if (Object.keys(errors).length > 0) throw new HookflowError('validation_failed', 'The workflow is not valid', errors);
