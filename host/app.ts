@@ -211,7 +211,7 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
   // Health first: no session, cookie or body work, so an orchestrator's probe costs one check.
   app.get('/healthz', (req, res, next) => hookflow.healthHandler(req, res, next));
   app.use(authRouter.router);
-  app.use('/api', createApiRouter({ records: services.records, auth: services.auth, logger }));
+  app.use('/api', createApiRouter({ records: services.records, users: services.users, auth: services.auth, logger }));
   app.use(
     createPagesRouter({
       auth: services.auth,
