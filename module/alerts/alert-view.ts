@@ -165,7 +165,7 @@ function deliveryChrome(
       ? formatMessage(t.subjectDeliveriesFailed, { count: n })
       : t.headingDeliveryFailed;
   const intro = count > 1 ? t.introDeliveries : t.introDelivery;
-  const params = { count: n, webhook: webhookTitleOf(g, t), workflow: g.workflowTitle ?? t.deletedWorkflow };
+  const params = { count: n, webhookTitle: webhookTitleOf(g, t), workflowTitle: g.workflowTitle ?? t.deletedWorkflow };
   const more = count - listed;
   return {
     lang: t.htmlLang,
@@ -175,8 +175,8 @@ function deliveryChrome(
     heading,
     headingUpper: heading.toLocaleUpperCase(loc.locale),
     hello: formatMessage(t.hello, { name }),
-    intro: formatMessageParts(intro, params, ['webhook', 'workflow']),
-    introText: formatQuotedMessage(intro, params, t, ['webhook', 'workflow']),
+    intro: formatMessageParts(intro, params, ['webhookTitle', 'workflowTitle']),
+    introText: formatQuotedMessage(intro, params, t, ['webhookTitle', 'workflowTitle']),
     moreText: more > 0 ? formatMessage(t.moreDeliveries, { count: formatAlertNumber(more, loc) }) : '',
   };
 }

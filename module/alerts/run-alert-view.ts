@@ -136,7 +136,7 @@ function runChrome(
   const n = formatAlertNumber(count, loc);
   const heading = count > 1 ? formatMessage(t.subjectRunsFailed, { count: n }) : t.headingRunFailed;
   const intro = count > 1 ? t.introRuns : t.introRun;
-  const params = { count: n, workflow: g.workflowTitle ?? t.deletedWorkflow };
+  const params = { count: n, workflowTitle: g.workflowTitle ?? t.deletedWorkflow };
   const more = count - listed;
   return {
     lang: t.htmlLang,
@@ -145,8 +145,8 @@ function runChrome(
     heading,
     headingUpper: heading.toLocaleUpperCase(loc.locale),
     hello: formatMessage(t.hello, { name }),
-    intro: formatMessageParts(intro, params, ['workflow']),
-    introText: formatQuotedMessage(intro, params, t, ['workflow']),
+    intro: formatMessageParts(intro, params, ['workflowTitle']),
+    introText: formatQuotedMessage(intro, params, t, ['workflowTitle']),
     moreText: more > 0 ? formatMessage(t.moreRuns, { count: formatAlertNumber(more, loc) }) : '',
   };
 }

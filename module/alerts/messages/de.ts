@@ -22,9 +22,9 @@ export const de: AlertMessages = {
   titleDeliveryFailed: 'Webhook-Zustellung fehlgeschlagen',
   headingDeliveryFailed: 'Eine Webhook-Zustellung ist fehlgeschlagen',
   introDelivery:
-    'Eine Zustellung des Webhooks {webhook} im Workflow {workflow} ist endgültig fehlgeschlagen: Alle Wiederholungen sind aufgebraucht, oder der Empfänger hat sie dauerhaft abgelehnt.',
+    'Eine Zustellung des Webhooks {webhookTitle} im Workflow {workflowTitle} ist endgültig fehlgeschlagen: Alle Wiederholungen sind aufgebraucht, oder der Empfänger hat sie dauerhaft abgelehnt.',
   introDeliveries:
-    '{count} Zustellungen des Webhooks {webhook} im Workflow {workflow} sind endgültig fehlgeschlagen: Alle Wiederholungen sind aufgebraucht, oder der Empfänger hat sie dauerhaft abgelehnt.',
+    '{count} Zustellungen des Webhooks {webhookTitle} im Workflow {workflowTitle} sind endgültig fehlgeschlagen: Alle Wiederholungen sind aufgebraucht, oder der Empfänger hat sie dauerhaft abgelehnt.',
   disabledHead: 'Dieser Webhook ist jetzt deaktiviert',
   disabledBody:
     ': Neue Ereignisse werden zurückgehalten, nicht verworfen, und gesendet, sobald ein Admin den Empfänger oder die URL korrigiert und den Webhook wieder aktiviert.',
@@ -50,9 +50,9 @@ export const de: AlertMessages = {
   subjectRunsFailed: '{count} Workflow-Läufe fehlgeschlagen',
   headingRunFailed: 'Ein Workflow-Lauf ist fehlgeschlagen',
   introRun:
-    'Ein Lauf des Workflows {workflow} ist fehlgeschlagen und hat dort angehalten: Die Aufgaben nach dem Fehler liefen nicht.',
+    'Ein Lauf des Workflows {workflowTitle} ist fehlgeschlagen und hat dort angehalten: Die Aufgaben nach dem Fehler liefen nicht.',
   introRuns:
-    '{count} Läufe des Workflows {workflow} sind fehlgeschlagen und haben dort angehalten: Die Aufgaben nach dem Fehler liefen nicht.',
+    '{count} Läufe des Workflows {workflowTitle} sind fehlgeschlagen und haben dort angehalten: Die Aufgaben nach dem Fehler liefen nicht.',
   run: 'Lauf',
   failedTask: 'Fehlgeschlagene Aufgabe',
   failedOutside: 'Fehlgeschlagen',

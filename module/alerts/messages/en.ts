@@ -23,9 +23,9 @@ export const en = {
   titleDeliveryFailed: 'Webhook delivery failed',
   headingDeliveryFailed: 'A webhook delivery failed',
   introDelivery:
-    'A delivery of the webhook {webhook} in the workflow {workflow} failed for good: every retry was used up or the receiver refused it permanently.',
+    'A delivery of the webhook {webhookTitle} in the workflow {workflowTitle} failed for good: every retry was used up or the receiver refused it permanently.',
   introDeliveries:
-    '{count} deliveries of the webhook {webhook} in the workflow {workflow} failed for good: every retry was used up or the receiver refused it permanently.',
+    '{count} deliveries of the webhook {webhookTitle} in the workflow {workflowTitle} failed for good: every retry was used up or the receiver refused it permanently.',
   disabledHead: 'This webhook is now disabled',
   disabledBody:
     ': new events are held, not lost, and sent once an admin fixes the receiver or its URL and re-enables it.',
@@ -50,9 +50,9 @@ export const en = {
   subjectRunFailed: 'Workflow run failed',
   subjectRunsFailed: '{count} workflow runs failed',
   headingRunFailed: 'A workflow run failed',
-  introRun: 'A run of the workflow {workflow} failed and stopped there: the tasks after the failure did not run.',
+  introRun: 'A run of the workflow {workflowTitle} failed and stopped there: the tasks after the failure did not run.',
   introRuns:
-    '{count} runs of the workflow {workflow} failed and stopped there: the tasks after the failure did not run.',
+    '{count} runs of the workflow {workflowTitle} failed and stopped there: the tasks after the failure did not run.',
   run: 'Run',
   failedTask: 'Failed task',
   failedOutside: 'Failed',

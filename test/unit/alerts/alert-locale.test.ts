@@ -114,7 +114,7 @@ describe('alert formatting', () => {
   });
   test('messages fill their placeholders; parts mark only the strong keys', () => {
     assert.equal(formatMessage('Hallo {name}, {x}', { name: 'Grete' }), 'Hallo Grete, {x}');
-    assert.deepEqual(formatMessageParts('{count} of {webhook}.', { count: 2, webhook: 'W' }, ['webhook']), [
+    assert.deepEqual(formatMessageParts('{count} of {title}.', { count: 2, title: 'W' }, ['title']), [
       { text: '2', strong: false },
       { text: ' of ', strong: false },
       { text: 'W', strong: true },
