@@ -219,6 +219,8 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
       render,
       settingsEntries: [manifest.settings],
       csrfToken: authRouter.csrfToken,
+      users: services.users,
+      checkForm: authRouter.checkForm,
     }),
   );
   if (opts.demoRoutes ?? true) app.use('/demo', createDemoRouter({ auth: services.auth, render, logger }));
