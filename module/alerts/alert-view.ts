@@ -30,6 +30,9 @@ import {
   type MessagePart,
 } from './alert-format.js';
 import type { AlertMessages } from './messages/en.js';
+import { recordLabelFor, type RecordRef } from './record-label.js';
+
+export { recordLabelOf } from './record-label.js';
 
 export type { UrlAudience };
 
@@ -43,6 +46,8 @@ export interface AlertDeliveryFacts {
   workflowTitle: string | null;
   /** e.g. `Deals #5 “Big deal”`, `Deals #5 (deleted)`, `no record`. */
   recordLabel: string;
+  /** What `recordLabel` is made of, to name it in the reader's language; absent: `recordLabel` as is. */
+  record?: RecordRef;
   /** The record's page in the CRM (HostContext.recordUrl); null/absent when none or the record is gone. */
   recordLink?: string | null;
 }
@@ -215,10 +220,10 @@ export function buildAlertView(input: {
           workflowLink: group.workflowId === null || !admin ? null : `${adminUrl}/workflows/${group.workflowId}`,
         }
       : null,
-    deliveries: listed.map(({ delivery: d, workflowTitle, recordLabel, recordLink }) => ({
+    deliveries: listed.map(({ delivery: d, workflowTitle, recordLink, ...f }) => ({
       id: d.id,
       workflowTitle: workflowTitle ?? t.deletedWorkflow,
-      record: recordLabel,
+      record: recordLabelFor(f, t),
       method: d.method,
       url: displayUrlFor(d.url, audience),
       status: statusLine(d, t),
@@ -231,19 +236,6 @@ export function buildAlertView(input: {
     moreCount: mine.length - listed.length,
     logLink: admin ? `${adminUrl}/deliveries?${logQuery}` : null,
   };
-  return { subject: alertSubject(group, mine.length, mine[0]?.recordLabel ?? '', loc), view };
-}
-
-/** `Deals #5 “Big deal”` from a record's fields (first of title, name, subject, company). */
-export function recordLabelOf(
-  module: string | null,
-  recordId: number | null,
-  fields: Record<string, unknown> | null | undefined,
-): string {
-  if (!module || !recordId) return 'no record';
-  if (fields === null) return `${module} #${recordId} (deleted)`;
-  const name = ['title', 'name', 'subject', 'company']
-    .map((k) => fields?.[k])
-    .find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
-  return name ? `${module} #${recordId} “${name.trim().slice(0, 120)}”` : `${module} #${recordId}`;
+  const first = mine[0] ? recordLabelFor(mine[0], t) : '';
+  return { subject: alertSubject(group, mine.length, first, loc), view };
 }

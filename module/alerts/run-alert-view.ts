@@ -24,6 +24,7 @@ import {
   type MessagePart,
 } from './alert-format.js';
 import type { AlertMessages } from './messages/en.js';
+import { recordLabelFor, type RecordRef } from './record-label.js';
 
 /** At most this many runs are listed one by one in a digest; the rest are counted and linked. */
 export const MAX_LISTED_RUNS = 50;
@@ -36,6 +37,8 @@ export interface AlertRunFacts {
   run: AlertRun;
   /** e.g. `Deals #5 “Big deal”`, `Deals #5 (deleted)`, `no record`. */
   recordLabel: string;
+  /** What `recordLabel` is made of, to name it in the reader's language; absent: `recordLabel` as is. */
+  record?: RecordRef;
   /** The record's page in the CRM (HostContext.recordUrl); null when none or the record is gone. */
   recordLink: string | null;
 }
@@ -99,7 +102,7 @@ function runLine(
   const t = loc.messages;
   return {
     id: f.run.id,
-    record: f.recordLabel,
+    record: recordLabelFor(f, t),
     task: failure.task ? failedTaskLine(failure.task) : null,
     outside: failure.task ? null : failure.stage === 'before_tasks' ? t.beforeTasks : t.afterTasks,
     reason: maskUrlsIn(failure.reason, audience),
@@ -182,5 +185,6 @@ export function buildRunAlertView(input: {
         ? `${adminUrl}/workflows/${group.workflowId}`
         : null,
   };
-  return { subject: runAlertSubject(group, mine.length, mine[0]?.recordLabel ?? '', loc), view };
+  const first = mine[0] ? recordLabelFor(mine[0], loc.messages) : '';
+  return { subject: runAlertSubject(group, mine.length, first, loc), view };
 }

@@ -15,6 +15,8 @@ export const de: AlertMessages = {
   webhookDeleted: 'Webhook #{id} (gelöscht)',
   noHttpResponse: 'keine HTTP-Antwort',
   hello: 'Hallo {name},',
+  noRecord: 'kein Datensatz',
+  recordDeleted: '{record} (gelöscht)',
 
   subjectWebhookFailed: 'Webhook fehlgeschlagen',
   subjectWebhookDisabled: 'Webhook deaktiviert',

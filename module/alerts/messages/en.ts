@@ -16,6 +16,8 @@ export const en = {
   webhookDeleted: 'webhook #{id} (deleted)',
   noHttpResponse: 'no HTTP response',
   hello: 'Hello {name},',
+  noRecord: 'no record',
+  recordDeleted: '{record} (deleted)',
 
   subjectWebhookFailed: 'Webhook failed',
   subjectWebhookDisabled: 'Webhook disabled',

@@ -115,6 +115,22 @@ describe('failure mails in the recipient’s language and zone', () => {
     }
   });
 
+  test('a deleted record and a failure without one are named in German', () => {
+    const group = deliveryGroup(1);
+    if (group.kind !== 'delivery') throw new Error('a delivery group');
+    group.facts.deliveries[0].record = { module: 'Deals', id: 5, name: null, deleted: true };
+    assert.equal(
+      mailFor(group, GERMAN).subject,
+      '[Hookflow] Webhook fehlgeschlagen: Won deals / Send to ERP (Deals #5 (gelöscht))',
+    );
+    assert.equal(
+      mailFor(group, ENGLISH).subject,
+      '[Hookflow] Webhook failed: Won deals / Send to ERP (Deals #5 (deleted))',
+    );
+    group.facts.deliveries[0].record = null;
+    assert.ok(mailFor(group, GERMAN).text.includes('Zustellung #20 - kein Datensatz\n'));
+  });
+
   test('de-AT in Vienna reads German; an unknown locale and zone fall back to English/UTC, warned', () => {
     const at = mailFor(deliveryGroup(1), { locale: 'de-AT', timeZone: 'Europe/Vienna' });
     assert.equal(at.subject, '[Hookflow] Webhook fehlgeschlagen: Won deals / Send to ERP (Deals #5)');
