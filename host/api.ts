@@ -7,6 +7,8 @@
  *   GET    /api/records/:module/:id          → { record }
  *   PATCH  /api/records/:module/:id          body { fields: {...} } (merged) → { record }
  *   DELETE /api/records/:module/:id          → 204
+ *   GET    /api/me                           → { user } (the caller)
+ *   PATCH  /api/me                           body { locale?, timeZone? } (null clears) → { user }
  *
  * Ownership: admins see and change every record; any other user lists, reads, updates and
  * deletes only records they own (someone else's record is a 404, like a missing one), and
@@ -18,11 +20,16 @@
  * as `ownerUserId`. Session-authenticated writes need no CSRF token: the session cookie is
  * SameSite=Lax (not sent on cross-site POST/PATCH/DELETE) and a JSON content type cannot be
  * sent cross-site without a CORS preflight, which this API never grants.
+ *
+ * `/api/me` sets what any user may set about themselves: the language (BCP 47) and time zone
+ * (IANA) of Hookflow's failure mails (preferences.ts: a bad value is a 422 naming the field).
  */
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import { HookflowError, type FieldErrors, type HostLogger, type HostUser } from 'hookflow';
 import { jsonErrorHandler } from './http-errors.js';
 import { MAX_LIST_LIMIT, type RecordCaller, type RecordService } from './records.js';
+import { parseUserPreferences } from './preferences.js';
+import type { UserService } from './users.js';
 import type { AuthMiddleware } from './session.js';
 
 /** Largest accepted request body. */
@@ -103,15 +110,25 @@ const requireJson: RequestHandler = (req, _res, next) => {
 
 export interface ApiOptions {
   records: RecordService;
+  users: UserService;
   auth: AuthMiddleware;
   logger: HostLogger;
 }
 
 /** Mount at `/api`. */
-export function createApiRouter({ records, auth, logger }: ApiOptions): Router {
+export function createApiRouter({ records, users, auth, logger }: ApiOptions): Router {
   const router = express.Router();
   const jsonBody = express.json({ limit: API_BODY_LIMIT, strict: true });
   router.use(auth.requireApiUser);
+
+  router.get('/me', async (_req, res) => {
+    res.json({ user: await users.get(callerOf(res).id) });
+  });
+
+  router.patch('/me', requireJson, jsonBody, async (req, res) => {
+    const prefs = parseUserPreferences(req.body);
+    res.json({ user: await users.setPreferences(callerOf(res).id, prefs) });
+  });
 
   router.get('/modules', async (_req, res) => {
     res.json({ modules: await records.listModules() });

@@ -211,7 +211,7 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
   // Health first: no session, cookie or body work, so an orchestrator's probe costs one check.
   app.get('/healthz', (req, res, next) => hookflow.healthHandler(req, res, next));
   app.use(authRouter.router);
-  app.use('/api', createApiRouter({ records: services.records, auth: services.auth, logger }));
+  app.use('/api', createApiRouter({ records: services.records, users: services.users, auth: services.auth, logger }));
   app.use(
     createPagesRouter({
       auth: services.auth,
@@ -219,6 +219,8 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
       render,
       settingsEntries: [manifest.settings],
       csrfToken: authRouter.csrfToken,
+      users: services.users,
+      checkForm: authRouter.checkForm,
     }),
   );
   if (opts.demoRoutes ?? true) app.use('/demo', createDemoRouter({ auth: services.auth, render, logger }));

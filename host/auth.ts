@@ -49,6 +49,8 @@ export interface AuthRouter {
   router: Router;
   /** A CSRF token for forms on host pages (the layout's logout button). */
   csrfToken(req: Request, res: Response): string;
+  /** For a form POST on a host page: parses the form and checks its CSRF token (a failed check is a 403 page). */
+  checkForm: RequestHandler[];
 }
 
 type CookieBase = { httpOnly: true; secure: boolean; path: '/' };
@@ -141,8 +143,11 @@ export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
 
   router.post('/logout', form, csrf.doubleCsrfProtection, logout(opts.sessions, cookieBase));
 
-  router.use(csrfErrorHandler(opts.render));
-  return { router, csrfToken };
+  const csrfErrors = csrfErrorHandler(opts.render);
+  router.use(csrfErrors);
+  const checkCsrf: RequestHandler = (req, res, next) =>
+    csrf.doubleCsrfProtection(req, res, (err?: unknown) => (err ? csrfErrors(err, req, res, next) : next()));
+  return { router, csrfToken, checkForm: [form, checkCsrf] };
 }
 
 function logout(sessions: SessionStore, cookieBase: CookieBase): RequestHandler {

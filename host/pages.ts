@@ -4,14 +4,20 @@
  * (`/records/:module/:id`) — the page Hookflow's failure mails link a record's owner to
  * (HostContext.recordUrl), since the admin pages would answer them 403.
  *
+ * The home page also holds the user's own preferences form (`POST /profile`): the language and
+ * time zone of Hookflow's failure mails, checked like `PATCH /api/me` (preferences.ts); an empty
+ * field clears it, a bad value re-shows the form with a 422 naming the field.
+ *
  * Record page rule (the same as the JSON API's ownership rule): logged-in users only; admins see
  * any record, everyone else only records they own — someone else's record is a 403 page.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import Handlebars from 'handlebars';
-import type { CrmRecord, HostUser, ModuleInfo } from 'hookflow';
+import { isHookflowError, type CrmRecord, type FieldErrors, type HostUser, type ModuleInfo } from 'hookflow';
+import { parseUserPreferences } from './preferences.js';
+import type { UserService } from './users.js';
 import { findModule } from './modules.js';
 import { smallPage, type AuthMiddleware } from './session.js';
 import type { RecordService } from './records.js';
@@ -30,6 +36,51 @@ export interface PagesOptions {
   render: Renderer;
   settingsEntries: SettingsEntry[];
   csrfToken(req: Request, res: Response): string;
+  users: UserService;
+  /** Form parsing and the CSRF check (AuthRouter.checkForm). */
+  checkForm: RequestHandler[];
+}
+
+interface HomeForm {
+  prefs: { locale: unknown; timeZone: unknown };
+  errors?: FieldErrors;
+}
+
+async function showHome(opts: PagesOptions, req: Request, res: Response, form?: HomeForm, status = 200) {
+  const modules = await opts.records.listModules();
+  const counts = await Promise.all(modules.map(async (m) => (await opts.records.list(m.name, { limit: 1 })).total));
+  // The session's user carries no preferences: read them (the form shows what is stored).
+  const user = (await opts.users.get((res.locals.user as HostUser).id)) ?? (res.locals.user as HostUser);
+  opts.render(
+    res,
+    'home',
+    {
+      title: 'Home',
+      csrfToken: opts.csrfToken(req, res),
+      modules: modules.map((m, i) => ({ name: m.name, label: m.label, count: counts[i] })),
+      prefs: form?.prefs ?? { locale: user.locale ?? '', timeZone: user.timeZone ?? '' },
+      errors: form?.errors ?? {},
+    },
+    status,
+  );
+}
+
+// An empty field clears the preference.
+const formValue = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? null : v);
+
+function saveProfile(opts: PagesOptions): RequestHandler {
+  return async (req, res) => {
+    const user = res.locals.user as HostUser;
+    const prefs = { locale: req.body?.locale, timeZone: req.body?.timeZone };
+    try {
+      const parsed = parseUserPreferences({ locale: formValue(prefs.locale), timeZone: formValue(prefs.timeZone) });
+      await opts.users.setPreferences(user.id, parsed);
+    } catch (err) {
+      if (!isHookflowError(err) || err.code !== 'validation_failed') throw err;
+      return showHome(opts, req, res, { prefs, errors: err.fields }, 422);
+    }
+    res.redirect(303, '/');
+  };
 }
 
 /** The record page's URL (what the host's `recordUrl` answers). */
@@ -113,15 +164,8 @@ export function createPagesRouter(opts: PagesOptions): Router {
   const router = express.Router();
   const renderRecord = createRecordPageRenderer();
 
-  router.get('/', opts.auth.requireUser, async (req, res) => {
-    const modules = await opts.records.listModules();
-    const counts = await Promise.all(modules.map(async (m) => (await opts.records.list(m.name, { limit: 1 })).total));
-    opts.render(res, 'home', {
-      title: 'Home',
-      csrfToken: opts.csrfToken(req, res),
-      modules: modules.map((m, i) => ({ name: m.name, label: m.label, count: counts[i] })),
-    });
-  });
+  router.get('/', opts.auth.requireUser, (req, res) => showHome(opts, req, res));
+  router.post('/profile', opts.auth.requireUser, ...opts.checkForm, saveProfile(opts));
 
   router.get('/settings', opts.auth.requireAdmin, (req, res) => {
     opts.render(res, 'settings', {

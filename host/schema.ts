@@ -55,6 +55,22 @@ const migrations: HostMigration[] = [
       await knex.schema.dropTableIfExists('crm_users');
     },
   },
+  {
+    // What a user reads Hookflow's failure mails in (HostUser.locale / timeZone); null = the default.
+    name: '0002_user_locale_time_zone',
+    async up(knex) {
+      await knex.schema.alterTable('crm_users', (t) => {
+        t.string('locale', 35).nullable();
+        t.string('time_zone', 64).nullable();
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('crm_users', (t) => {
+        t.dropColumn('time_zone');
+        t.dropColumn('locale');
+      });
+    },
+  },
 ];
 
 const migrationSource: Knex.MigrationSource<HostMigration> = {

@@ -30,6 +30,8 @@ interface UserRow {
   password_hash: string | null;
   active: number | boolean;
   is_admin: number | boolean;
+  locale?: string | null;
+  time_zone?: string | null;
 }
 
 export interface NewUser {
@@ -41,6 +43,16 @@ export interface NewUser {
   isAdmin?: boolean;
   /** Default true. */
   active?: boolean;
+  /** BCP 47 tag, e.g. `de-DE`; default none (English). Checked by parseUserPreferences at the API. */
+  locale?: string | null;
+  /** IANA id, e.g. `Europe/Berlin`; default none (UTC). */
+  timeZone?: string | null;
+}
+
+/** What a user may set about themselves; null clears it (back to the default). */
+export interface UserPreferences {
+  locale?: string | null;
+  timeZone?: string | null;
 }
 
 export function hashToken(token: string): string {
@@ -75,10 +87,13 @@ function toUser(row: UserRow): HostUser {
     email: row.email,
     active: Boolean(row.active),
     isAdmin: Boolean(row.is_admin),
+    // Only when set: a user without preferences looks as before (Hookflow's defaults apply).
+    ...(row.locale ? { locale: row.locale } : {}),
+    ...(row.time_zone ? { timeZone: row.time_zone } : {}),
   };
 }
 
-const COLUMNS = ['id', 'name', 'email', 'active', 'is_admin'];
+const COLUMNS = ['id', 'name', 'email', 'active', 'is_admin', 'locale', 'time_zone'];
 
 export class UserService implements HostUsers {
   constructor(
@@ -117,11 +132,22 @@ export class UserService implements HostUsers {
       password_hash: input.password === undefined ? null : await hashPassword(input.password),
       active: input.active ?? true,
       is_admin: input.isAdmin ?? false,
+      locale: input.locale ?? null,
+      time_zone: input.timeZone ?? null,
       created_at: this.now().getTime(),
     };
     const result = await this.db('crm_users').insert(row);
     const id = Number(Array.isArray(result) ? result[0] : result);
     return toUser({ id, ...row });
+  }
+
+  /** Sets the given preferences (absent ones stay); returns the user, or null when there is none. */
+  async setPreferences(userId: number, prefs: UserPreferences): Promise<HostUser | null> {
+    const update: Record<string, string | null> = {};
+    if (prefs.locale !== undefined) update.locale = prefs.locale;
+    if (prefs.timeZone !== undefined) update.time_zone = prefs.timeZone;
+    if (Object.keys(update).length > 0) await this.db('crm_users').where({ id: userId }).update(update);
+    return this.get(userId);
   }
 
   async setPassword(userId: number, password: string): Promise<void> {

@@ -114,6 +114,19 @@ export interface HostUser {
   email: string;
   active: boolean;
   isAdmin: boolean;
+  /**
+   * OPTIONAL. The user's language as a BCP 47 tag, e.g. `de-DE`, `de-AT`, `en-GB`. Failure-alert
+   * mails are written in it (catalogues: English and German; `de-AT` gets German) and its numbers
+   * formatted so. Default (absent, empty): English. An unknown or unsupported tag means English,
+   * with a warning in the log.
+   */
+  locale?: string | null;
+  /**
+   * OPTIONAL. The user's time zone as an IANA id, e.g. `Europe/Berlin`: times in failure-alert
+   * mails are shown in it, with the zone's name. Default (absent, empty): UTC. An invalid id means
+   * UTC, with a warning in the log.
+   */
+  timeZone?: string | null;
 }
 
 export interface HostUsers {

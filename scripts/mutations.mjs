@@ -496,4 +496,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'alert-recipient-locale',
+    what: "failure mails ignore the recipient's locale and time zone: everyone gets English in UTC",
+    file: 'module/alerts/alert-compose.ts',
+    find: 'resolveAlertLocale(mail, logger,',
+    replace: 'resolveAlertLocale({}, logger,',
+    tests: [
+      {
+        file: 'test/integration/alerts/alert-locale.test.ts',
+        name: 'a German owner in Europe/Berlin gets a German mail with the Berlin failure time; an English/UTC admin gets English',
+      },
+    ],
+  },
 ];

@@ -30,6 +30,13 @@ export interface PlannedMail {
    * gets the non-admin's view (URLs as origins only), since whoever reads it may be that user.
    */
   audience: 'admin' | 'owner';
+  /**
+   * The language and zone the mail is written in (HostUser.locale / timeZone), of the same first
+   * user as `name`: one address gets one mail (its crash-safe record is per address), so a mailbox
+   * users share is written as its first user prefers. Null = the default (English, UTC).
+   */
+  locale: string | null;
+  timeZone: string | null;
 }
 
 export interface SkippedRecipient {
@@ -148,6 +155,19 @@ function collectCandidates(
   return byUser;
 }
 
+function newMail(address: string, user: HostUser): PlannedMail {
+  const { name, locale, timeZone } = user;
+  return {
+    address,
+    name,
+    userIds: [],
+    alertIds: [],
+    audience: 'admin',
+    locale: locale ?? null,
+    timeZone: timeZone ?? null,
+  };
+}
+
 /**
  * Who is mailed about which alerts. Users with an unusable address are skipped (reported
  * once each); users sharing an address get one mail with the union of their alerts; an
@@ -170,7 +190,7 @@ export function planRecipientMails(input: {
       continue;
     }
     const address = user.email.trim().toLowerCase();
-    const mail = mails.get(address) ?? { address, name: user.name, userIds: [], alertIds: [], audience: 'admin' };
+    const mail = mails.get(address) ?? newMail(address, user);
     mail.userIds.push(user.id);
     if (user.isAdmin !== true) mail.audience = 'owner';
     for (const id of alertIds) if (!sent.has(`${id} ${address}`) && !mail.alertIds.includes(id)) mail.alertIds.push(id);

@@ -10,7 +10,9 @@ import { getDeliveries, type Delivery } from '../outbound/queue/read.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { AlertTarget } from './alert-digest.js';
 import type { AlertRow } from './alert-queue.js';
-import { recordLabelOf, type AlertDeliveryFacts, type AlertGroupFacts } from './alert-view.js';
+import type { AlertDeliveryFacts, AlertGroupFacts } from './alert-view.js';
+import { formatRecordLabel, recordRefOf } from './record-label.js';
+import { en } from './messages/en.js';
 import type { RunAlertGroupFacts } from './run-alert-view.js';
 import { recordLinkOf } from './record-link.js';
 
@@ -97,7 +99,7 @@ export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Pr
     // an alert of its own): nobody needs this mail any more; the group ends without it.
     if (!delivery || isStale(row, delivery)) continue;
     const record = await readRecord(deps, delivery.module, delivery.recordId);
-    const recordLabel = recordLabelOf(
+    const ref = recordRefOf(
       delivery.module,
       delivery.recordId,
       record === undefined ? undefined : (record?.fields ?? null),
@@ -107,7 +109,8 @@ export async function loadAlertGroup(deps: AlertFactsDeps, rows: AlertRow[]): Pr
       alertId: row.id,
       delivery,
       workflowTitle: await titleOf(delivery.workflowId),
-      recordLabel,
+      recordLabel: formatRecordLabel(ref, en),
+      record: ref,
       recordLink,
     });
     targets.push({ alertId: row.id, ownerUserId: record ? record.ownerUserId : null });

@@ -86,7 +86,7 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   const leaseSeconds = () => deps.settings().leaseSeconds;
 
   async function sendOne(group: LoadedGroup, mail: PlannedMail, signal: AbortSignal): Promise<void> {
-    const { subject, html, text } = composeAlertMail(group, mail, adminUrl, renderer);
+    const { subject, html, text } = composeAlertMail(group, mail, adminUrl, renderer, logger);
     signal.throwIfAborted();
     await host.mailer.sendMail({
       from: host.mailFrom,

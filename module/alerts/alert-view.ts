@@ -10,10 +10,29 @@
  * into the admin pages (log entries, the log, the workflow) only for `admin`; the record in the
  * CRM (HostContext.recordUrl, when the host has one) for everyone — for a non-admin owner it is
  * the only link.
+ *
+ * Language and zone (alert-locale.ts): every word Hookflow writes comes from the recipient's
+ * catalogue (`t` in the view, and the filled-in sentences beside it); times are shown in the
+ * recipient's zone and numbers in their locale. Titles, record labels and error texts are data and
+ * stay as they are.
  */
 import { sanitizeHeaderText } from '../mail-address.js';
 import type { Delivery } from '../outbound/queue/read.js';
 import { displayUrlFor, maskUrlsIn, type UrlAudience } from './url-display.js';
+import { DEFAULT_ALERT_LOCALE, type AlertLocale } from './alert-locale.js';
+import {
+  formatAlertNumber,
+  formatAlertTime,
+  formatMessage,
+  formatMessageParts,
+  formatQuotedMessage,
+  textLabels,
+  type MessagePart,
+} from './alert-format.js';
+import type { AlertMessages } from './messages/en.js';
+import { recordLabelFor, type RecordRef } from './record-label.js';
+
+export { recordLabelOf } from './record-label.js';
 
 export type { UrlAudience };
 
@@ -27,6 +46,8 @@ export interface AlertDeliveryFacts {
   workflowTitle: string | null;
   /** e.g. `Deals #5 “Big deal”`, `Deals #5 (deleted)`, `no record`. */
   recordLabel: string;
+  /** What `recordLabel` is made of, to name it in the reader's language; absent: `recordLabel` as is. */
+  record?: RecordRef;
   /** The record's page in the CRM (HostContext.recordUrl); null/absent when none or the record is gone. */
   recordLink?: string | null;
 }
@@ -42,7 +63,30 @@ export interface AlertGroupFacts {
   deliveries: AlertDeliveryFacts[];
 }
 
-export interface AlertMailView {
+const TEXT_LABELS = ['workflow', 'request', 'lastResult', 'attempts', 'failedAt', 'record', 'logEntry'] as const;
+
+/** The words around the data, in the recipient's language (alert-format.ts). */
+export interface AlertMailChrome {
+  /** The `<html lang>`. */
+  lang: string;
+  /** The recipient's catalogue, for the templates' labels. */
+  t: AlertMessages;
+  /** The text part's row labels, padded to one width. */
+  tl: Record<(typeof TEXT_LABELS)[number], string>;
+  title: string;
+  heading: string;
+  /** The heading upper-cased for the text part. */
+  headingUpper: string;
+  hello: string;
+  /** The opening sentence; its values `strong` in HTML. */
+  intro: MessagePart[];
+  /** The opening sentence for the text part, values quoted. */
+  introText: string;
+  /** `and 7 more failed deliveries of this webhook.`; empty when all are listed. */
+  moreText: string;
+}
+
+export interface AlertMailView extends AlertMailChrome {
   recipientName: string;
   workflowTitle: string;
   webhookTitle: string;
@@ -57,7 +101,9 @@ export interface AlertMailView {
     url: string;
     status: string;
     error: string | null;
-    attempts: number;
+    /** Formatted in the recipient's locale. */
+    attempts: string;
+    /** In the recipient's zone, with the zone's name. */
     failedAt: string;
     /** The log entry (admins only). */
     link: string | null;
@@ -69,33 +115,75 @@ export interface AlertMailView {
   logLink: string | null;
 }
 
-/** `2026-11-23 10:04:05 UTC`. */
+/** `2026-11-23 10:04:05 UTC`: a time as an English reader in UTC sees it (formatAlertTime for others). */
 export function formatTime(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return 'unknown';
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return formatAlertTime(ms, DEFAULT_ALERT_LOCALE);
 }
 
-function statusLine(d: Delivery): string {
-  return d.lastStatusCode === null ? 'no HTTP response' : `HTTP ${d.lastStatusCode}`;
+function statusLine(d: Delivery, t: AlertMessages): string {
+  return d.lastStatusCode === null ? t.noHttpResponse : `HTTP ${d.lastStatusCode}`;
 }
 
 // The error beside the status line; null when it would only repeat it ("HTTP 500 — HTTP 500").
-function errorLine(d: Delivery, audience: UrlAudience): string | null {
-  if (d.lastError === null || d.lastError.trim() === statusLine(d)) return null;
+function errorLine(d: Delivery, audience: UrlAudience, t: AlertMessages): string | null {
+  if (
+    d.lastError === null ||
+    [statusLine(d, t), statusLine(d, DEFAULT_ALERT_LOCALE.messages)].includes(d.lastError.trim())
+  )
+    return null;
   return maskUrlsIn(d.lastError, audience);
 }
 
-function webhookTitleOf(g: AlertGroupFacts): string {
+function webhookTitleOf(g: AlertGroupFacts, t: AlertMessages): string {
   if (g.taskTitle) return g.taskTitle;
-  return g.taskId === null ? 'webhook' : `webhook #${g.taskId} (deleted)`;
+  return g.taskId === null ? t.webhook : formatMessage(t.webhookDeleted, { id: g.taskId });
 }
 
 /** The subject: which webhook, how many failures, and whether it is now disabled. Header-safe. */
-export function alertSubject(g: AlertGroupFacts, count: number, firstRecord: string): string {
-  const what = `${g.workflowTitle ?? 'deleted workflow'} / ${webhookTitleOf(g)}`;
-  const head = g.disabled ? 'Webhook disabled' : count > 1 ? `${count} webhook deliveries failed` : 'Webhook failed';
+export function alertSubject(
+  g: AlertGroupFacts,
+  count: number,
+  firstRecord: string,
+  loc: AlertLocale = DEFAULT_ALERT_LOCALE,
+): string {
+  const t = loc.messages;
+  const what = `${g.workflowTitle ?? t.deletedWorkflow} / ${webhookTitleOf(g, t)}`;
+  const many = formatMessage(t.subjectDeliveriesFailed, { count: formatAlertNumber(count, loc) });
+  const head = g.disabled ? t.subjectWebhookDisabled : count > 1 ? many : t.subjectWebhookFailed;
   const tail = count === 1 ? ` (${firstRecord})` : '';
   return sanitizeHeaderText(`[Hookflow] ${head}: ${what}${tail}`, 200);
+}
+
+/** The words of one recipient's mail about `count` failures, `listed` of them one by one. */
+function deliveryChrome(
+  g: AlertGroupFacts,
+  count: number,
+  listed: number,
+  name: string,
+  loc: AlertLocale,
+): AlertMailChrome {
+  const t = loc.messages;
+  const n = formatAlertNumber(count, loc);
+  const heading = g.disabled
+    ? t.subjectWebhookDisabled
+    : count > 1
+      ? formatMessage(t.subjectDeliveriesFailed, { count: n })
+      : t.headingDeliveryFailed;
+  const intro = count > 1 ? t.introDeliveries : t.introDelivery;
+  const params = { count: n, webhookTitle: webhookTitleOf(g, t), workflowTitle: g.workflowTitle ?? t.deletedWorkflow };
+  const more = count - listed;
+  return {
+    lang: t.htmlLang,
+    t,
+    tl: textLabels(t, TEXT_LABELS),
+    title: g.disabled ? t.subjectWebhookDisabled : t.titleDeliveryFailed,
+    heading,
+    headingUpper: heading.toLocaleUpperCase(loc.locale),
+    hello: formatMessage(t.hello, { name }),
+    intro: formatMessageParts(intro, params, ['webhookTitle', 'workflowTitle']),
+    introText: formatQuotedMessage(intro, params, t, ['webhookTitle', 'workflowTitle']),
+    moreText: more > 0 ? formatMessage(t.moreDeliveries, { count: formatAlertNumber(more, loc) }) : '',
+  };
 }
 
 /**
@@ -108,17 +196,22 @@ export function buildAlertView(input: {
   recipientName: string;
   adminUrl: string;
   audience: UrlAudience;
+  /** The recipient's language and zone (alert-locale.ts). Default English, UTC. */
+  locale?: AlertLocale;
 }): { subject: string; view: AlertMailView } {
   const { group, adminUrl, audience } = input;
+  const loc = input.locale ?? DEFAULT_ALERT_LOCALE;
+  const t = loc.messages;
   const wanted = new Set(input.alertIds);
   const mine = group.deliveries.filter((f) => wanted.has(f.alertId)).sort((a, b) => a.delivery.id - b.delivery.id);
   const listed = mine.slice(0, MAX_LISTED_DELIVERIES);
   const logQuery = group.taskId === null ? 'status=failed' : `status=failed&taskId=${group.taskId}`;
   const admin = audience === 'admin';
   const view: AlertMailView = {
+    ...deliveryChrome(group, mine.length, listed.length, input.recipientName, loc),
     recipientName: input.recipientName,
-    workflowTitle: group.workflowTitle ?? 'deleted workflow',
-    webhookTitle: webhookTitleOf(group),
+    workflowTitle: group.workflowTitle ?? t.deletedWorkflow,
+    webhookTitle: webhookTitleOf(group, t),
     count: mine.length,
     isDigest: mine.length > 1,
     disabled: group.disabled
@@ -127,35 +220,22 @@ export function buildAlertView(input: {
           workflowLink: group.workflowId === null || !admin ? null : `${adminUrl}/workflows/${group.workflowId}`,
         }
       : null,
-    deliveries: listed.map(({ delivery: d, workflowTitle, recordLabel, recordLink }) => ({
+    deliveries: listed.map(({ delivery: d, workflowTitle, recordLink, ...f }) => ({
       id: d.id,
-      workflowTitle: workflowTitle ?? 'deleted workflow',
-      record: recordLabel,
+      workflowTitle: workflowTitle ?? t.deletedWorkflow,
+      record: recordLabelFor(f, t),
       method: d.method,
       url: displayUrlFor(d.url, audience),
-      status: statusLine(d),
-      error: errorLine(d, audience),
-      attempts: d.attemptCount,
-      failedAt: formatTime(d.finishedAt),
+      status: statusLine(d, t),
+      error: errorLine(d, audience, t),
+      attempts: formatAlertNumber(d.attemptCount, loc),
+      failedAt: formatAlertTime(d.finishedAt, loc),
       link: admin ? `${adminUrl}/deliveries/${d.id}` : null,
       recordLink: recordLink ?? null,
     })),
     moreCount: mine.length - listed.length,
     logLink: admin ? `${adminUrl}/deliveries?${logQuery}` : null,
   };
-  return { subject: alertSubject(group, mine.length, mine[0]?.recordLabel ?? ''), view };
-}
-
-/** `Deals #5 “Big deal”` from a record's fields (first of title, name, subject, company). */
-export function recordLabelOf(
-  module: string | null,
-  recordId: number | null,
-  fields: Record<string, unknown> | null | undefined,
-): string {
-  if (!module || !recordId) return 'no record';
-  if (fields === null) return `${module} #${recordId} (deleted)`;
-  const name = ['title', 'name', 'subject', 'company']
-    .map((k) => fields?.[k])
-    .find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
-  return name ? `${module} #${recordId} “${name.trim().slice(0, 120)}”` : `${module} #${recordId}`;
+  const first = mine[0] ? recordLabelFor(mine[0], t) : '';
+  return { subject: alertSubject(group, mine.length, first, loc), view };
 }

@@ -11,7 +11,8 @@ import { getRunsByIds, type Run } from '../workflows/runs.js';
 import type { AlertTarget } from './alert-digest.js';
 import type { AlertRow } from './alert-queue.js';
 import { loadOwners, readRecord, workflowTitleLoader, type AlertFactsDeps, type LoadedGroup } from './alert-facts.js';
-import { recordLabelOf } from './alert-view.js';
+import { formatRecordLabel, recordRefOf } from './record-label.js';
+import { en } from './messages/en.js';
 import type { AlertRunFacts } from './run-alert-view.js';
 import { recordLinkOf } from './record-link.js';
 
@@ -25,11 +26,13 @@ async function runFacts(
   // undefined: the host could not say (no record id, or a read error): label from the snapshot.
   const fields = record === undefined ? snapshot?.fields : (record?.fields ?? null);
   const ownerUserId = record ? record.ownerUserId : snapshot ? snapshot.ownerUserId : null;
+  const ref = recordRefOf(run.recordId === null ? null : run.module, run.recordId, fields);
   return {
     facts: {
       alertId,
       run,
-      recordLabel: recordLabelOf(run.recordId === null ? null : run.module, run.recordId, fields),
+      recordLabel: formatRecordLabel(ref, en),
+      record: ref,
       recordLink: record ? recordLinkOf(deps.host, deps.logger, run.module, run.recordId) : null,
     },
     target: { alertId, ownerUserId: typeof ownerUserId === 'number' ? ownerUserId : null },

@@ -5,13 +5,26 @@
  * and when it failed. The same rules as the delivery mail (alert-view.ts): every string is data,
  * URLs inside reasons are shown as the audience may see them, and links by audience — the log
  * entry, the workflow's failed runs and the workflow only for admins; the record in the CRM
- * (when the host has record pages) for everyone.
+ * (when the host has record pages) for everyone. Words, times and numbers in the recipient's
+ * language and zone, as in the delivery mail.
  */
 import { sanitizeHeaderText } from '../mail-address.js';
 import type { Run } from '../workflows/runs.js';
-import { formatTime, type UrlAudience } from './alert-view.js';
+import type { UrlAudience } from './alert-view.js';
 import { failedTaskLine, runFailureOf } from './run-failure.js';
 import { maskUrlsIn } from './url-display.js';
+import { DEFAULT_ALERT_LOCALE, type AlertLocale } from './alert-locale.js';
+import {
+  formatAlertNumber,
+  formatAlertTime,
+  formatMessage,
+  formatMessageParts,
+  formatQuotedMessage,
+  textLabels,
+  type MessagePart,
+} from './alert-format.js';
+import type { AlertMessages } from './messages/en.js';
+import { recordLabelFor, type RecordRef } from './record-label.js';
 
 /** At most this many runs are listed one by one in a digest; the rest are counted and linked. */
 export const MAX_LISTED_RUNS = 50;
@@ -24,6 +37,8 @@ export interface AlertRunFacts {
   run: AlertRun;
   /** e.g. `Deals #5 “Big deal”`, `Deals #5 (deleted)`, `no record`. */
   recordLabel: string;
+  /** What `recordLabel` is made of, to name it in the reader's language; absent: `recordLabel` as is. */
+  record?: RecordRef;
   /** The record's page in the CRM (HostContext.recordUrl); null when none or the record is gone. */
   recordLink: string | null;
 }
@@ -35,7 +50,22 @@ export interface RunAlertGroupFacts {
   runs: AlertRunFacts[];
 }
 
-export interface RunAlertMailView {
+const TEXT_LABELS = ['failedTask', 'failedOutside', 'reason', 'field', 'failedAt', 'record', 'logEntry'] as const;
+
+/** The words around the data, in the recipient's language (see AlertMailChrome). */
+export interface RunAlertMailChrome {
+  lang: string;
+  t: AlertMessages;
+  tl: Record<(typeof TEXT_LABELS)[number], string>;
+  heading: string;
+  headingUpper: string;
+  hello: string;
+  intro: MessagePart[];
+  introText: string;
+  moreText: string;
+}
+
+export interface RunAlertMailView extends RunAlertMailChrome {
   recipientName: string;
   workflowTitle: string;
   count: number;
@@ -62,26 +92,66 @@ export interface RunAlertMailView {
   workflowLink: string | null;
 }
 
-function runLine(f: AlertRunFacts, audience: UrlAudience, adminUrl: string): RunAlertMailView['runs'][number] {
+function runLine(
+  f: AlertRunFacts,
+  audience: UrlAudience,
+  adminUrl: string,
+  loc: AlertLocale,
+): RunAlertMailView['runs'][number] {
   const failure = runFailureOf({ ...f.run, status: 'failed' })!;
+  const t = loc.messages;
   return {
     id: f.run.id,
-    record: f.recordLabel,
+    record: recordLabelFor(f, t),
     task: failure.task ? failedTaskLine(failure.task) : null,
-    outside: failure.task ? null : failure.stage === 'before_tasks' ? 'before any task ran' : 'after its tasks ran',
+    outside: failure.task ? null : failure.stage === 'before_tasks' ? t.beforeTasks : t.afterTasks,
     reason: maskUrlsIn(failure.reason, audience),
     fields: failure.fields.map((x) => ({ name: x.name, message: maskUrlsIn(x.message, audience) })),
-    failedAt: formatTime(f.run.finishedAt),
+    failedAt: formatAlertTime(f.run.finishedAt, loc),
     link: audience === 'admin' ? `${adminUrl}/runs/${f.run.id}` : null,
     recordLink: f.recordLink,
   };
 }
 
 /** The subject: which workflow, how many failed runs, and the record of a single one. Header-safe. */
-export function runAlertSubject(g: RunAlertGroupFacts, count: number, firstRecord: string): string {
-  const head = count > 1 ? `${count} workflow runs failed` : 'Workflow run failed';
+export function runAlertSubject(
+  g: RunAlertGroupFacts,
+  count: number,
+  firstRecord: string,
+  loc: AlertLocale = DEFAULT_ALERT_LOCALE,
+): string {
+  const t = loc.messages;
+  const head =
+    count > 1 ? formatMessage(t.subjectRunsFailed, { count: formatAlertNumber(count, loc) }) : t.subjectRunFailed;
   const tail = count === 1 ? ` (${firstRecord})` : '';
-  return sanitizeHeaderText(`[Hookflow] ${head}: ${g.workflowTitle ?? 'deleted workflow'}${tail}`, 200);
+  return sanitizeHeaderText(`[Hookflow] ${head}: ${g.workflowTitle ?? t.deletedWorkflow}${tail}`, 200);
+}
+
+/** The words of one recipient's mail about `count` failed runs, `listed` of them one by one. */
+function runChrome(
+  g: RunAlertGroupFacts,
+  count: number,
+  listed: number,
+  name: string,
+  loc: AlertLocale,
+): RunAlertMailChrome {
+  const t = loc.messages;
+  const n = formatAlertNumber(count, loc);
+  const heading = count > 1 ? formatMessage(t.subjectRunsFailed, { count: n }) : t.headingRunFailed;
+  const intro = count > 1 ? t.introRuns : t.introRun;
+  const params = { count: n, workflowTitle: g.workflowTitle ?? t.deletedWorkflow };
+  const more = count - listed;
+  return {
+    lang: t.htmlLang,
+    t,
+    tl: textLabels(t, TEXT_LABELS),
+    heading,
+    headingUpper: heading.toLocaleUpperCase(loc.locale),
+    hello: formatMessage(t.hello, { name }),
+    intro: formatMessageParts(intro, params, ['workflowTitle']),
+    introText: formatQuotedMessage(intro, params, t, ['workflowTitle']),
+    moreText: more > 0 ? formatMessage(t.moreRuns, { count: formatAlertNumber(more, loc) }) : '',
+  };
 }
 
 /** The view for one recipient, who is told about `alertIds` (a subset of the group). */
@@ -91,18 +161,23 @@ export function buildRunAlertView(input: {
   recipientName: string;
   adminUrl: string;
   audience: UrlAudience;
+  /** The recipient's language and zone (alert-locale.ts). Default English, UTC. */
+  locale?: AlertLocale;
 }): { subject: string; view: RunAlertMailView } {
   const { group, adminUrl, audience } = input;
+  const loc = input.locale ?? DEFAULT_ALERT_LOCALE;
   const wanted = new Set(input.alertIds);
   const mine = group.runs.filter((f) => wanted.has(f.alertId)).sort((a, b) => a.run.id - b.run.id);
   const admin = audience === 'admin';
   const workflowQuery = group.workflowId === null ? '' : `&workflowId=${group.workflowId}`;
+  const listed = mine.slice(0, MAX_LISTED_RUNS);
   const view: RunAlertMailView = {
+    ...runChrome(group, mine.length, listed.length, input.recipientName, loc),
     recipientName: input.recipientName,
-    workflowTitle: group.workflowTitle ?? 'deleted workflow',
+    workflowTitle: group.workflowTitle ?? loc.messages.deletedWorkflow,
     count: mine.length,
     isDigest: mine.length > 1,
-    runs: mine.slice(0, MAX_LISTED_RUNS).map((f) => runLine(f, audience, adminUrl)),
+    runs: listed.map((f) => runLine(f, audience, adminUrl, loc)),
     moreCount: Math.max(0, mine.length - MAX_LISTED_RUNS),
     logLink: admin ? `${adminUrl}/runs?status=failed${workflowQuery}` : null,
     workflowLink:
@@ -110,5 +185,6 @@ export function buildRunAlertView(input: {
         ? `${adminUrl}/workflows/${group.workflowId}`
         : null,
   };
-  return { subject: runAlertSubject(group, mine.length, mine[0]?.recordLabel ?? ''), view };
+  const first = mine[0] ? recordLabelFor(mine[0], loc.messages) : '';
+  return { subject: runAlertSubject(group, mine.length, first, loc), view };
 }

@@ -64,9 +64,9 @@ describe('task registry', () => {
  */
 const EXCEPTIONS: Array<{ file: string; id: string; why: string }> = [
   {
-    file: 'module/alerts/alert-view.ts',
+    file: 'module/alerts/messages/en.ts',
     id: 'webhook',
-    why: 'the word naming a deleted task in a failure mail subject, not the type id',
+    why: 'the English word naming a deleted task in a failure mail subject, not the type id',
   },
 ];
 
