@@ -46,6 +46,34 @@ function checkTrigger(input: ParsedWorkflowInput, modules: readonly ModuleInfo[]
   return parsed.trigger;
 }
 
+/**
+ * One task's options as saving checks them: its schema, every template string, its own checks.
+ * Errors are keyed relative to the options (`params.1.value`); `options` is set once the schema passed.
+ */
+export function checkTaskOptions(
+  def: AnyTaskDefinition,
+  raw: unknown,
+  module: string,
+  deps: Omit<ValidationDeps, 'taskTypes'>,
+): { options?: unknown; errors: FieldErrors } {
+  const parsed = def.options.safeParse(raw ?? {});
+  if (!parsed.success) return { errors: fieldsFromZod(parsed.error as z.ZodError) };
+  const errors: FieldErrors = {};
+  for (const { path, value } of collectStrings(parsed.data, '')) {
+    const problem = deps.checkTemplate(value);
+    if (problem) errors[path.slice(1)] = problem;
+  }
+  const own =
+    def.validate?.(parsed.data, {
+      workflowModule: module,
+      modules: deps.modules,
+      checkTemplate: deps.checkTemplate,
+      settings: deps.settings,
+    }) ?? {};
+  for (const [k, v] of Object.entries(own)) errors[k] = v;
+  return { options: parsed.data, errors };
+}
+
 function checkTask(
   task: ParsedWorkflowInput['tasks'][number],
   i: number,
@@ -59,23 +87,10 @@ function checkTask(
     errors[`${prefix}.type`] = `unknown task type ${task.type}; use one of ${[...deps.taskTypes.keys()].join(', ')}`;
     return null;
   }
-  const parsed = def.options.safeParse(task.options ?? {});
-  if (!parsed.success) {
-    Object.assign(errors, fieldsFromZod(parsed.error as z.ZodError, `${prefix}.options`));
-    return null;
-  }
-  for (const { path, value } of collectStrings(parsed.data, `${prefix}.options`)) {
-    const problem = deps.checkTemplate(value);
-    if (problem) errors[path] = problem;
-  }
-  const own =
-    def.validate?.(parsed.data, {
-      workflowModule: input.module,
-      modules: deps.modules,
-      checkTemplate: deps.checkTemplate,
-      settings: deps.settings,
-    }) ?? {};
-  for (const [k, v] of Object.entries(own)) errors[`${prefix}.options.${k}`] = v;
+  const checked = checkTaskOptions(def, task.options, input.module, deps);
+  for (const [k, v] of Object.entries(checked.errors)) errors[`${prefix}.options${k ? `.${k}` : ''}`] = v;
+  if (!('options' in checked)) return null;
+  const parsed = { data: checked.options };
   if (task.secrets && def.secrets) {
     const s = def.secrets.safeParse(task.secrets);
     if (!s.success) Object.assign(errors, fieldsFromZod(s.error as z.ZodError, `${prefix}.secrets`));
