@@ -39,7 +39,7 @@
       at = at && at.closest('.field, fieldset');
     }
     if (!at) return;
-    var p = el('p', 'field-error', key + ': ' + message);
+    var p = el('p', 'field-error', message);
     p.setAttribute('data-preview-row-error', '');
     at.appendChild(p);
   }
@@ -55,13 +55,19 @@
     box.appendChild(p.body ? el('pre', 'code', p.body) : el('p', 'muted', 'No body.'));
   }
 
+  // `params.1.value` → "params row 2, value" (the error itself also shows at the row).
+  function describeKey(key) {
+    var m = /^(\w+)\.(\d+)\.?(\w*)$/.exec(key);
+    return m ? m[1] + ' row ' + (Number(m[2]) + 1) + (m[3] ? ', ' + m[3] : '') : key;
+  }
+
   function showError(box, form, error) {
     box.replaceChildren();
     var alert = el('div', 'alert', error.message || 'The request cannot be previewed');
     alert.setAttribute('role', 'alert');
     box.appendChild(alert);
     Object.keys(error.fields || {}).forEach(function (k) {
-      alert.appendChild(el('div', '', k + ': ' + error.fields[k]));
+      alert.appendChild(el('div', '', (k === '(root)' ? '' : describeKey(k) + ': ') + error.fields[k]));
       markField(form, k, error.fields[k]);
     });
   }
@@ -102,6 +108,8 @@
     };
     form.addEventListener('input', later);
     form.addEventListener('change', later);
+    // A saved task is previewed at once; a new one from its first edit on.
+    if (section.hasAttribute('data-task-id')) refresh(section, form);
   }
 
   if (document.readyState !== 'loading') start();
