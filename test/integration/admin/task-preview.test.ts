@@ -36,7 +36,7 @@ describeEachEngine('webhook task preview', (tdb) => {
   }
 
   /** A webhook workflow on Deals created: bearer auth, signed, templates in URL, header and params. */
-  async function newWebhookWorkflow(title: string) {
+  async function newWebhookWorkflow(tc: TestContext, title: string, contentType = 'JSON') {
     const wf = await hf().services.workflows.create(
       {
         module: 'Deals',
@@ -50,7 +50,7 @@ describeEachEngine('webhook task preview', (tdb) => {
             options: {
               url: `${rx.url}?deal={{record.id}}`,
               method: 'POST',
-              contentType: 'JSON',
+              contentType,
               auth: 'bearer',
               sign: true,
               headers: [{ name: 'X-Source', value: 'crm {{record.title}}' }],
@@ -66,7 +66,18 @@ describeEachEngine('webhook task preview', (tdb) => {
       },
       t.admin.id,
     );
+    // Other tests create Deals too: this workflow runs only within its own test.
+    tc.after(() => hf().services.workflows.setStatus(wf.id, 'inactive'));
     return { wf, task: wf.tasks[0] };
+  }
+
+  /** What the worker sent for `taskId`'s delivery (found by its webhook-id), and that delivery. */
+  async function sentFor(taskId: number) {
+    const delivery = await tdb().db('hookflow_deliveries').where({ task_id: taskId }).first();
+    assert.ok(delivery, 'the run queued a delivery');
+    const got = rx.received.filter((r) => r.headers['webhook-id'] === delivery.webhook_id);
+    assert.equal(got.length, 1, 'the worker sent it once');
+    return { delivery, got: got[0] };
   }
 
   /** The admin API as the page's script calls it: session cookie, same origin, X-CSRF-Token. */
@@ -107,22 +118,20 @@ describeEachEngine('webhook task preview', (tdb) => {
 
   test('the preview for a record and for its run is byte for byte what the worker sends, and stores nothing', async (tc) => {
     await allowLoopback(tc);
-    const { wf, task } = await newWebhookWorkflow('Preview matches the worker');
+    const { wf, task } = await newWebhookWorkflow(tc, 'Preview matches the worker');
     const deal = await t.host.services.records.create(
       'Deals',
       { title: 'Rocket & skates' },
       { actorUserId: t.admin.id },
     );
-    rx.received.length = 0;
     await hf().worker.drain();
     await hf().worker.drain();
-    assert.equal(rx.received.length, 1, 'the worker sent the webhook');
-    const got = rx.received[0];
-    const delivery = await tdb().db('hookflow_deliveries').where({ task_id: task.id }).first();
+    const { delivery, got } = await sentFor(task.id);
     const webhookId = String(got.headers['webhook-id']);
     const timestamp = Number(got.headers['webhook-timestamp']);
 
     const before = await stored();
+    const receivedBefore = rx.received.length;
     for (const pick of [{ recordId: deal.id }, { runId: Number(delivery.run_id) }]) {
       const res = await api(client, { workflowId: wf.id, taskId: task.id, ...pick, webhookId, timestamp });
       assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -149,12 +158,40 @@ describeEachEngine('webhook task preview', (tdb) => {
       assert.ok(!JSON.stringify(res.body).includes(TOKEN), 'no secret in the answer');
     }
     assert.deepEqual(await stored(), before, 'no delivery, attempt or run was stored');
-    assert.equal(rx.received.length, 1, 'nothing was sent');
+    assert.equal(rx.received.length, receivedBefore, 'nothing was sent');
+  });
+
+  test('envelope, XML and form bodies: the preview of the logged run is byte for byte the body the worker sent', async (tc) => {
+    await allowLoopback(tc);
+    for (const contentType of ['ENVELOPE', 'XML', 'FORM']) {
+      const { wf, task } = await newWebhookWorkflow(tc, `Preview ${contentType}`, contentType);
+      await t.host.services.records.create('Deals', { title: `${contentType} & co` }, { actorUserId: t.admin.id });
+      await hf().worker.drain();
+      await hf().worker.drain();
+      const { delivery, got } = await sentFor(task.id);
+      const res = await api(client, {
+        workflowId: wf.id,
+        taskId: task.id,
+        runId: Number(delivery.run_id),
+        webhookId: String(got.headers['webhook-id']),
+        timestamp: Number(got.headers['webhook-timestamp']),
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.preview.body, got.body, contentType);
+      assert.equal(res.body.preview.headers['content-type'], got.headers['content-type'], contentType);
+      const signed = signatureHeaders({
+        webhookId: res.body.preview.webhookId,
+        timestampSeconds: res.body.preview.timestamp,
+        body: res.body.preview.body,
+        secret: SIGNING_SECRET,
+      });
+      assert.equal(got.headers['webhook-signature'], signed['webhook-signature'], contentType);
+    }
   });
 
   test('a broken template is a 422 naming its row (API), and the page shows it at the row; nothing is stored', async (tc) => {
     await allowLoopback(tc);
-    const { wf, task } = await newWebhookWorkflow('Preview of a broken template');
+    const { wf, task } = await newWebhookWorkflow(tc, 'Preview of a broken template');
     const options = {
       url: rx.url,
       params: [
@@ -206,8 +243,8 @@ describeEachEngine('webhook task preview', (tdb) => {
     assert.deepEqual(await stored(), before, 'no delivery, attempt or run was stored');
   });
 
-  test('preview is admin-only and needs the CSRF token', async () => {
-    const { wf, task } = await newWebhookWorkflow('Preview access');
+  test('preview is admin-only and needs the CSRF token', async (tc) => {
+    const { wf, task } = await newWebhookWorkflow(tc, 'Preview access');
     const page = `${ADMIN}/workflows/${wf.id}/tasks/${task.id}`;
     const noToken = await client.post(`${page}/preview`, { title: 'x', url: rx.url });
     assert.equal(noToken.status, 403);
