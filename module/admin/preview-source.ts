@@ -108,7 +108,17 @@ async function loggedRunSource(deps: TaskRequestDeps, wf: Workflow, runId: numbe
   return {
     label: `run ${run.id}${run.recordId ? ` (${wf.module} record ${run.recordId})` : ''}`,
     tpl,
-    run: { ...runInfo(wf, run), eventType: run.event.type, moduleInfo: await moduleOf(deps, wf.module) },
+    run: {
+      ...runInfo(wf, {
+        id: run.id,
+        recordId: run.recordId,
+        source: run.source,
+        chainDepth: run.chainDepth,
+        actorUserId: run.actorUserId,
+      }),
+      eventType: run.event.type,
+      moduleInfo: await moduleOf(deps, wf.module),
+    },
   };
 }
 
