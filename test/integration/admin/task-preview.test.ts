@@ -209,6 +209,26 @@ describeEachEngine('webhook task preview', (tdb) => {
     assert.equal(missing.status, 422);
     assert.match(missing.body.error.fields.recordId, /does not exist/);
 
+    // Whatever is wrong, the answer is a 422 naming a field, never a 500.
+    const badInputs: Array<[unknown, string]> = [
+      [{ url: rx.url, params: 'x' }, 'params'],
+      [{ url: 'https://{{record.title}}.example/x' }, 'url'],
+      [{ url: rx.url, headers: [{ name: 'Host', value: 'x' }] }, 'headers.0.name'],
+      [{ url: rx.url, contentType: 'BITRIX24' }, '(root)'],
+      [{ url: rx.url, sign: true, auth: 'basic', username: 'u' }, '(root)'],
+    ];
+    for (const [opts, field] of badInputs) {
+      const res = await api(client, { workflowId: wf.id, type: 'webhook', options: opts });
+      assert.equal(res.status, 422, `${JSON.stringify(opts)}: ${JSON.stringify(res.body)}`);
+      assert.ok(field in res.body.error.fields, `${JSON.stringify(opts)} names ${field}: ${JSON.stringify(res.body)}`);
+    }
+    const formBad = await api(client, {
+      workflowId: wf.id,
+      type: 'webhook',
+      form: { url: rx.url, answerTimeoutMs: 'x' },
+    });
+    assert.equal(formBad.status, 422);
+
     const strict = await api(client, { workflowId: wf.id, taskId: task.id, surprise: 1 });
     assert.equal(strict.status, 422, 'unknown keys are refused');
 
