@@ -260,6 +260,22 @@ describeEachEngine('webhook task preview', (tdb) => {
     assert.match(good.text, /data-preview-line>POST http:\/\/127\.0\.0\.1:\d+\/hook</);
     assert.match(good.text, /<pre class="code" data-preview-body>\{&quot;deal&quot;:\{&quot;id&quot;:0,/);
     assert.match(good.text, /<dt>authorization<\/dt><dd>••••<\/dd>/, 'the bearer token is masked');
+
+    // A task not saved yet previews too (its form page posts to tasks/new/preview).
+    const newForm = `${ADMIN}/workflows/${wf.id}/tasks/new?type=webhook`;
+    assert.match((await client.get(newForm)).text, /formaction="[^"]*\/tasks\/new\/preview"/);
+    const fresh = await client.submit(newForm, `${ADMIN}/workflows/${wf.id}/tasks/new/preview`, {
+      ...fields,
+      type: 'webhook',
+      auth: 'none',
+      paramValue: ['$record.id', 'new {{record.title}}', ''],
+    });
+    assert.equal(fresh.status, 200);
+    assert.match(
+      fresh.text,
+      /data-preview-body>\{&quot;deal&quot;:\{&quot;id&quot;:0,&quot;title&quot;:&quot;new Sample title&quot;\}\}</,
+    );
+    assert.equal((await hf().services.store.require(wf.id)).tasks.length, 1, 'nothing was saved');
     assert.deepEqual(await stored(), before, 'no delivery, attempt or run was stored');
   });
 
