@@ -509,4 +509,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'preview-same-request',
+    what: "a webhook preview is built without the worker's credentials and signature (not what the worker sends)",
+    file: 'module/admin/task-preview.ts',
+    find: 'const sent = requestToSend(snapshot, parsed.success ? parsed.data : null, secrets);',
+    replace: 'const sent = requestToSend(snapshot, null, secrets);',
+    tests: [
+      {
+        file: 'test/integration/admin/task-preview.test.ts',
+        name: 'the preview for a record and for its run is byte for byte what the worker sends, and stores nothing',
+      },
+    ],
+  },
 ];

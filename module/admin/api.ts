@@ -1,7 +1,7 @@
 /**
  * The management API (JSON, admin-only), mounted by the admin router at `/api`:
  * workflows CRUD, activate/deactivate, manual runs, runs log with filters, re-run, import/export,
- * and `GET /csrf-token` for scripts in the admin's browser.
+ * `POST /tasks/preview` (preview-api.ts) and `GET /csrf-token` for scripts in the admin's browser.
  * Every state-changing request (any method but GET/HEAD/OPTIONS, on any path, extensions
  * included) first passes the CSRF guard (pages/csrf.ts: Bearer, or same origin + X-CSRF-Token),
  * then must carry a JSON body or none at all: text/plain and form bodies, what a cross-site form
@@ -20,6 +20,8 @@ import type { RunStarter } from '../workflows/start-run.js';
 import { RUN_STATUSES, getRun, listRuns } from '../workflows/runs.js';
 import { WorkflowStatus } from '../workflows/model.js';
 import { isSafeMethod, type AdminCsrf } from './pages/csrf.js';
+import { createPreviewApi } from './preview-api.js';
+import type { TaskRequestDeps } from './task-request.js';
 
 export interface ManagementApiDeps {
   db: Knex;
@@ -31,6 +33,8 @@ export interface ManagementApiDeps {
   extensions?: Router[];
   /** The admin pages' CSRF instance: the API takes the same tokens in `X-CSRF-Token`. */
   csrf: AdminCsrf;
+  /** What `POST /tasks/preview` builds requests with. Default `db`, `store` and the service's runtime. */
+  preview?: TaskRequestDeps;
 }
 
 /** `application/json` or any `application/<x>+json`, parameters (charset) ignored. */
@@ -164,6 +168,7 @@ export function createManagementApi(deps: ManagementApiDeps): Router {
     res.json(await service.importAll(req.body, actorOf(req)));
   });
 
+  api.use(createPreviewApi(deps.preview ?? { db: deps.db, store, ...service.runtime }));
   for (const ext of deps.extensions ?? []) api.use(ext);
   api.use((_req, _res, next) => next(new HookflowError('not_found', 'No such API route')));
   api.use(jsonErrorHandler(deps.logger));

@@ -45,7 +45,11 @@ export interface RunOutcome {
 
 export type RunExecutor = ReturnType<typeof createRunExecutor>;
 
-async function buildContext(run: Run, host: HostContext): Promise<TemplateContext> {
+/** The template context of `run` (what its tasks render against); also what a preview of a logged run renders. */
+export async function buildRunContext(
+  run: Pick<Run, 'id' | 'module' | 'recordId' | 'source' | 'event' | 'env' | 'taskResults'>,
+  host: HostContext,
+): Promise<TemplateContext> {
   const rec = run.event.record;
   const owner = rec ? await host.users.get(rec.ownerUserId) : null;
   return {
@@ -162,7 +166,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
   }
 
   async function runTasks(run: Run, wf: Workflow, workerId: string, lease: AbortSignal): Promise<RunOutcome> {
-    const tpl = await buildContext(run, deps.host);
+    const tpl = await buildRunContext(run, deps.host);
     // Resume: tasks that already succeeded (before a crash) are not repeated.
     const done = new Map(run.taskResults.filter((r) => r.status !== 'failed').map((r) => [r.taskId, r]));
     const results: TaskResult[] = [];

@@ -118,6 +118,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
   return {
     validate,
     toPublic,
+    /** What building a task's request outside a run needs besides the database (the admin's Preview). */
+    runtime: { host: deps.host, taskTypes: deps.taskTypes, templates: deps.templates, settings: deps.settings },
 
     async create(raw: unknown, ownerUserId: number | null): Promise<Workflow> {
       const input = await validate(raw);

@@ -137,6 +137,12 @@ export interface TaskDefinition<O = unknown, S = unknown> {
    * "Send test" (one request built as a run would build it, sent once). Default false.
    */
   queuesDeliveries?: boolean;
+  /**
+   * The options a request built outside a run uses ("Send test", "Preview"): what only a queued
+   * delivery of a real run does (writing the answer back, waiting for it) switched off, so the
+   * request is built and nothing else happens. Default the options unchanged.
+   */
+  forPreview?(options: O): O;
 }
 
 /** The `form.hbs` in the folder of the module at `moduleUrl` (a task.ts passes its import.meta.url). */

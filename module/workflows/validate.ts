@@ -47,6 +47,38 @@ function checkTrigger(input: ParsedWorkflowInput, modules: readonly ModuleInfo[]
   return parsed.trigger;
 }
 
+/**
+ * One task's options as saving checks them: its schema, every template string, its own checks.
+ * Errors are keyed relative to the options (`params.1.value`); `options` is set once the schema passed.
+ */
+export function checkTaskOptions(
+  def: AnyTaskDefinition,
+  raw: unknown,
+  module: string,
+  deps: Omit<ValidationDeps, 'taskTypes'>,
+): { options?: unknown; errors: FieldErrors } {
+  const parsed = def.options.safeParse(raw ?? {});
+  if (!parsed.success) return { errors: fieldsFromZod(parsed.error as z.ZodError) };
+  const errors: FieldErrors = {};
+  const strings = collectStrings(parsed.data, '').map((s) => ({ path: s.path.slice(1), value: s.value }));
+  for (const { path, value } of strings) {
+    const problem = deps.checkTemplate(value);
+    if (problem) errors[path] = problem;
+  }
+  // `{{record.account.nme}}`: a related record's field that does not exist.
+  const mod = deps.modules.find((m) => m.name === module);
+  if (mod) for (const [k, v] of Object.entries(checkRelatedTemplates(deps.modules, mod, strings))) errors[k] ??= v;
+  const own =
+    def.validate?.(parsed.data, {
+      workflowModule: module,
+      modules: deps.modules,
+      checkTemplate: deps.checkTemplate,
+      settings: deps.settings,
+    }) ?? {};
+  for (const [k, v] of Object.entries(own)) errors[k] = v;
+  return { options: parsed.data, errors };
+}
+
 function checkTask(
   task: ParsedWorkflowInput['tasks'][number],
   i: number,
@@ -60,26 +92,10 @@ function checkTask(
     errors[`${prefix}.type`] = `unknown task type ${task.type}; use one of ${[...deps.taskTypes.keys()].join(', ')}`;
     return null;
   }
-  const parsed = def.options.safeParse(task.options ?? {});
-  if (!parsed.success) {
-    Object.assign(errors, fieldsFromZod(parsed.error as z.ZodError, `${prefix}.options`));
-    return null;
-  }
-  const strings = collectStrings(parsed.data, `${prefix}.options`);
-  for (const { path, value } of strings) {
-    const problem = deps.checkTemplate(value);
-    if (problem) errors[path] = problem;
-  }
-  const mod = deps.modules.find((m) => m.name === input.module);
-  if (mod) for (const [k, v] of Object.entries(checkRelatedTemplates(deps.modules, mod, strings))) errors[k] ??= v;
-  const own =
-    def.validate?.(parsed.data, {
-      workflowModule: input.module,
-      modules: deps.modules,
-      checkTemplate: deps.checkTemplate,
-      settings: deps.settings,
-    }) ?? {};
-  for (const [k, v] of Object.entries(own)) errors[`${prefix}.options.${k}`] = v;
+  const checked = checkTaskOptions(def, task.options, input.module, deps);
+  for (const [k, v] of Object.entries(checked.errors)) errors[`${prefix}.options${k ? `.${k}` : ''}`] = v;
+  if (!('options' in checked)) return null;
+  const parsed = { data: checked.options };
   if (task.secrets && def.secrets) {
     const s = def.secrets.safeParse(task.secrets);
     if (!s.success) Object.assign(errors, fieldsFromZod(s.error as z.ZodError, `${prefix}.secrets`));

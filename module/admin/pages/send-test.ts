@@ -6,23 +6,20 @@
  * every secret masked: credentials and signature headers as in the log, and a Bitrix24 body
  * with `auth[application_token]=********` where the real token went out.
  */
-import type { HostUser, ModuleInfo } from '../../host.js';
+import type { HostUser } from '../../host.js';
 import type { StoredTask, Workflow } from '../../workflows/model.js';
-import type { TaskRunContext } from '../../workflows/task-types.js';
-import type { TemplateContext } from '../../workflows/templates.js';
-import type { NewDelivery } from '../../outbound/queue/enqueue.js';
 import type { Delivery } from '../../outbound/queue/read.js';
-import { buildSendHeaders, sendAttempt, type Credentials } from '../../outbound/dispatch.js';
-import { APPLICATION_TOKEN_PLACEHOLDER, fillApplicationToken } from '../../outbound/bodies.js';
+import { sendAttempt, type Credentials } from '../../outbound/dispatch.js';
 import { createGuardedAgent, parseAllowlist } from '../../outbound/url-guard.js';
 import { redactAttempt, secretSpellings } from '../../outbound/delivery-processor.js';
 import { valuesFromAnswer } from '../../outbound/response-paths.js';
 import { requestToSend, WebhookOptions } from '../../outbound/webhook-request.js';
-import { maskHeaders } from '../../outbound/log-api.js';
-import type { ExecutorDeps } from '../../workflows/executor.js';
+import { captureTaskRequest, type TaskRequestDeps } from '../task-request.js';
+import { testSource } from '../preview-source.js';
+import { showRequest, type ShownRequest } from '../request-view.js';
 
 /** What a test send needs: the executor's collaborators minus its logger and queue. */
-export type SendTestDeps = Pick<ExecutorDeps, 'db' | 'host' | 'store' | 'taskTypes' | 'templates' | 'settings'>;
+export type SendTestDeps = TaskRequestDeps;
 
 export interface SendTestResult {
   recordLabel: string;
@@ -41,92 +38,6 @@ export interface SendTestResult {
   answer?: string | null;
 }
 
-/** Plausible values for each field type, for a test without a real record. */
-export function sampleRecord(mod: ModuleInfo | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = { id: 0 };
-  for (const f of mod?.fields ?? []) {
-    out[f.name] =
-      f.type === 'number'
-        ? 1000
-        : f.type === 'boolean'
-          ? true
-          : f.type === 'email'
-            ? 'sample@example.com'
-            : f.type === 'date'
-              ? '2026-01-15'
-              : f.type === 'picklist'
-                ? (f.options?.[0] ?? '')
-                : `Sample ${f.label.toLowerCase()}`;
-  }
-  return out;
-}
-
-async function templateContext(
-  deps: SendTestDeps,
-  wf: Workflow,
-  recordId: number | null,
-  actor: HostUser | null,
-): Promise<{ tpl: TemplateContext; label: string }> {
-  const mod = (await deps.host.records.listModules()).find((m) => m.name === wf.module);
-  const found = recordId ? await deps.host.records.get(wf.module, recordId) : null;
-  if (recordId && !found) throw new Error(`${wf.module} record ${recordId} does not exist`);
-  const owner = found ? await deps.host.users.get(found.ownerUserId) : actor;
-  const env = Object.fromEntries(
-    wf.requiredEnv.map((e) => [
-      e.name,
-      e.type === 'number' ? 1 : e.type === 'email' ? 'sample@example.com' : `sample ${e.name}`,
-    ]),
-  );
-  return {
-    label: found ? `${wf.module} record ${found.id}` : `a sample ${mod?.label ?? wf.module} record`,
-    tpl: {
-      env,
-      record: found ? { id: found.id, ...found.fields } : sampleRecord(mod),
-      previous: null,
-      event: {
-        type: 'test',
-        module: wf.module,
-        recordId: found?.id ?? null,
-        time: deps.host.now().toISOString(),
-        runId: 0,
-        source: 'test',
-      },
-      user: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
-    },
-  };
-}
-
-function asDelivery(d: NewDelivery): Delivery {
-  return {
-    id: 0,
-    webhookId: d.webhookId,
-    runId: null,
-    workflowId: d.workflowId,
-    taskId: d.taskId,
-    eventType: d.eventType,
-    module: d.module,
-    recordId: d.recordId,
-    method: d.method,
-    url: d.url,
-    destinationHost: new URL(d.url).host,
-    headers: d.headers,
-    contentType: d.contentType,
-    body: d.body,
-    status: 'dispatched',
-    attemptCount: 0,
-    nextAttemptAt: 0,
-    lastStatusCode: null,
-    lastError: null,
-    resendOfId: null,
-    resentAt: null,
-    resentBy: null,
-    cycleAttemptBase: 0,
-    writeBack: null,
-    createdAt: 0,
-    finishedAt: null,
-  };
-}
-
 /** Builds the task's request for `recordId` (null = a sample record) and sends it once. */
 export async function sendTestWebhook(
   deps: SendTestDeps,
@@ -138,64 +49,21 @@ export async function sendTestWebhook(
   const def = deps.taskTypes.get(task.type);
   if (!def?.queuesDeliveries)
     return { recordLabel: '', error: 'Only webhook tasks can be sent as a test', request: null, response: null };
-  let captured: NewDelivery | null = null;
   let label = '';
   try {
-    const { tpl, label: l } = await templateContext(deps, wf, recordId, actor);
-    label = l;
+    const src = await testSource(deps, wf, recordId, actor);
+    label = src.label;
     const secrets = deps.store.openSecrets(task);
-    const eventType = wf.trigger === 'http' ? 'http' : wf.trigger === 'record.saved' ? 'record.updated' : wf.trigger;
-    const ctx: TaskRunContext = {
-      run: {
-        id: 0,
-        workflowId: wf.id,
-        workflowTitle: wf.title,
-        module: wf.module,
-        recordId: recordId ?? null,
-        source: 'manual',
-        eventType,
-        chainDepth: 0,
-        actorUserId: actor?.id ?? null,
-        moduleInfo: (await deps.host.records.listModules()).find((m) => m.name === wf.module) ?? null,
-      },
-      task: { id: task.id, type: task.type, title: task.title },
-      tpl,
-      secrets,
-      services: {
-        host: deps.host,
-        db: deps.db,
-        settings: deps.settings,
-        render: (value, opts) => deps.templates.render(value, tpl, opts),
-        renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
-        deliveries: {
-          enqueue: async (d) => {
-            captured = d;
-            return { id: 0, webhookId: d.webhookId };
-          },
-        },
-        // A test is no run: nothing it does is noted, and nothing counts as done before.
-        effects: { find: async () => null, note: async () => undefined },
-      },
-      setResponse: () => undefined,
-    };
-    // A test sends once itself and writes nothing back (it previews instead), so it neither waits
-    // through the queue nor needs a record for the answer.
-    const saved = task.options as Record<string, unknown>;
-    await def.run(
-      def.options.parse(
-        'saveResponse' in saved || 'waitForAnswer' in saved
-          ? { ...saved, saveResponse: [], waitForAnswer: false }
-          : saved,
-      ),
-      ctx,
-    );
-    if (!captured) throw new Error('the task built no request');
-    const stored = asDelivery(captured);
-    // What the page shows: the body as sent, but with the placeholder where the token went.
-    const shown = fillApplicationToken(stored.body, secrets.applicationToken ? APPLICATION_TOKEN_PLACEHOLDER : null);
+    // A test sends once itself and writes nothing back (it previews instead): the type's forPreview options.
+    const stored = await captureTaskRequest(deps, { wf, task, run: src.run, tpl: src.tpl, secrets });
     const options = WebhookOptions.safeParse(task.options);
     const sent = requestToSend(stored, options.success ? options.data : null, secrets);
-    const result = await sendOnce(deps, { ...sent, spellings: secretSpellings(sent.credentials, secrets) }, shown);
+    const result = await sendOnce(deps, {
+      ...sent,
+      spellings: secretSpellings(sent.credentials, secrets),
+      // What the page shows: masked headers, the placeholder where the token went.
+      shown: (ts) => showRequest(stored, sent, ts, Boolean(secrets.applicationToken)),
+    });
     return {
       recordLabel: label,
       error: null,
@@ -224,13 +92,18 @@ function previewAnswer(o: WebhookOptions, response: SendTestResult['response'], 
 }
 
 /**
- * One attempt of `sent` (body and credentials as they go out). The page gets `shownBody` and the
- * answer with every spelling of the secrets removed (a receiver may echo the request).
+ * One attempt of `sent` (body and credentials as they go out). The page gets `shown` at the
+ * attempt's timestamp and the answer with every spelling of the secrets removed (a receiver may
+ * echo the request).
  */
 async function sendOnce(
   deps: SendTestDeps,
-  sent: { delivery: Delivery; credentials: Credentials; spellings: string[] },
-  shownBody: string | null,
+  sent: {
+    delivery: Delivery;
+    credentials: Credentials;
+    spellings: string[];
+    shown: (timestampSeconds: number) => ShownRequest;
+  },
 ): Promise<Pick<SendTestResult, 'request' | 'response'>> {
   const { delivery: d, credentials: creds } = sent;
   const s = deps.settings();
@@ -250,12 +123,7 @@ async function sendOnce(
       sent.spellings,
     );
     return {
-      request: {
-        method: d.method,
-        url: d.url,
-        headers: maskHeaders(buildSendHeaders(d, creds, Math.floor(nowMs / 1000))),
-        body: shownBody,
-      },
+      request: sent.shown(Math.floor(nowMs / 1000)),
       response: {
         outcome: a.outcome,
         statusCode: a.statusCode,

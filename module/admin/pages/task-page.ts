@@ -3,6 +3,15 @@ import { HookflowError, type FieldErrors } from '../../errors.js';
 import type { StoredTask, Workflow } from '../../workflows/model.js';
 import type { AnyTaskDefinition } from '../../workflows/task-types.js';
 import type { SendTestResult } from './send-test.js';
+import type { TaskPreview } from '../task-preview.js';
+
+/** The Preview panel: what was picked (as typed), and the request or why there is none. */
+export interface TaskPreviewView {
+  recordId: string;
+  runId: string;
+  result?: TaskPreview;
+  error?: string;
+}
 
 export interface TaskPage {
   wf: Workflow;
@@ -12,6 +21,7 @@ export interface TaskPage {
   values: Record<string, unknown>;
   errors?: FieldErrors;
   test?: SendTestResult & { recordId: string };
+  preview?: TaskPreviewView;
 }
 
 export function findTask(wf: Workflow, taskId: number): { task: StoredTask; index: number } {

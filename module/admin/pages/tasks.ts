@@ -25,6 +25,8 @@ import { COMMON_LABELS, commonFromBody, type TaskForm } from '../../forms/task-f
 import { storedTasksInput } from './workflow-form.js';
 import { heldCountsByTask } from '../../outbound/queue/hold.js';
 import { registerTaskActions } from './task-actions.js';
+import { registerTaskPreview } from './task-preview-page.js';
+import { listRuns } from '../../workflows/runs.js';
 import { findTask, taskTypeOf, type TaskPage } from './task-page.js';
 
 /** Error keys shown beside an input of `form` (the rest are listed at the top): its labels' fields. */
@@ -71,6 +73,16 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
         test: p.test,
         disabled,
         testable: def.queuesDeliveries === true,
+        preview: p.preview,
+        // Recent events of this workflow to preview against (its runs log).
+        recentRuns: def.queuesDeliveries
+          ? (await listRuns(deps.db, { workflowId: p.wf.id, limit: 10 })).runs.map((r) => ({
+              id: r.id,
+              label: `run ${r.id} · ${r.event.type}${r.recordId ? ` · record ${r.recordId}` : ''}`,
+              selected: String(r.id) === p.preview?.runId,
+            }))
+          : [],
+        previewAction: `${ctx.base(res)}/workflows/${p.wf.id}/tasks/${p.task ? p.task.id : 'new'}/preview`,
         secretsMissing: p.task ? missingSecrets(p.task, secretsSet, deps.taskTypes) : [],
         action: p.task
           ? `${ctx.base(res)}/workflows/${p.wf.id}/tasks/${p.task.id}`
@@ -227,5 +239,6 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
     await saveTasks(req, res, wf, tasks, page);
   });
 
+  registerTaskPreview(router, ctx, { show });
   registerTaskActions(router, ctx, { show, toInput });
 }

@@ -45,6 +45,7 @@ const EXPECTED_WRITES = [
   'DELETE /permissions/:id',
   'POST /permissions/check',
   'PATCH /settings',
+  'POST /tasks/preview',
 ];
 
 interface Csrf {

@@ -69,6 +69,8 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
   summary: (o) =>
     `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.waitForAnswer ? ' · waits for the answer' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}`,
   queuesDeliveries: true,
+  // Outside a run the request is only built (and a test sends it once): nothing waits or writes back.
+  forPreview: (o) => ({ ...o, saveResponse: [], waitForAnswer: false }),
   async run(o, ctx) {
     if (!ctx.services.deliveries) throw new Error('outbound delivery is not available in this process');
     if (o.sign && !ctx.secrets.signingSecret) throw new Error('signing is on but no signing secret is set');
