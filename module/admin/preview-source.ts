@@ -9,7 +9,8 @@ import type { Workflow } from '../workflows/model.js';
 import type { RunInfo } from '../workflows/task-types.js';
 import type { TemplateContext } from '../workflows/templates.js';
 import { getRun, type Run } from '../workflows/runs.js';
-import { buildRunContext } from '../workflows/executor.js';
+import { buildRunContext } from '../workflows/run-context.js';
+import { addRelatedRecords } from '../workflows/related-records.js';
 import type { TaskRequestDeps } from './task-request.js';
 
 export interface RequestSource {
@@ -105,6 +106,7 @@ async function loggedRunSource(deps: TaskRequestDeps, wf: Workflow, runId: numbe
       runId: `run ${runId} is not a run of this workflow`,
     });
   const tpl = await buildRunContext({ ...run, env: run.event.initialEnv ?? run.env }, deps.host);
+  await addRelatedRecords(deps.host.records, wf.module, tpl.record, wf);
   return {
     label: `run ${run.id}${run.recordId ? ` (${wf.module} record ${run.recordId})` : ''}`,
     tpl,
@@ -148,6 +150,7 @@ async function recordEventSource(
     },
     deps.host,
   );
+  await addRelatedRecords(deps.host.records, wf.module, tpl.record, wf);
   return {
     label: found ? `${wf.module} record ${found.id}` : `a sample ${mod?.label ?? wf.module} record`,
     tpl,

@@ -19,6 +19,8 @@ import { runWithinDeadline, taskTimeoutOf } from './task-deadline.js';
 import { isTransientDbError } from '../storage/transient-errors.js';
 import { isLeaseLost, withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat.js';
 import { errorLine } from '../errors.js';
+import { addRelatedRecords } from './related-records.js';
+import { buildRunContext, conditionsHold, unmetMessage } from './run-context.js';
 
 export interface ExecutorDeps {
   db: Knex;
@@ -44,33 +46,6 @@ export interface RunOutcome {
 }
 
 export type RunExecutor = ReturnType<typeof createRunExecutor>;
-
-/** The template context of `run` (what its tasks render against); also what a preview of a logged run renders. */
-export async function buildRunContext(
-  run: Pick<Run, 'id' | 'module' | 'recordId' | 'source' | 'event' | 'env' | 'taskResults'>,
-  host: HostContext,
-): Promise<TemplateContext> {
-  const rec = run.event.record;
-  const owner = rec ? await host.users.get(rec.ownerUserId) : null;
-  return {
-    env: { ...run.env },
-    record: rec ? { id: rec.id, ...rec.fields } : null,
-    previous: run.event.previous ? { id: run.event.previous.id, ...run.event.previous.fields } : null,
-    event: {
-      type: run.event.type,
-      module: run.module,
-      recordId: run.recordId,
-      time: new Date(run.event.timeMs).toISOString(),
-      runId: run.id,
-      source: run.source,
-    },
-    user: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
-    // A resumed run's finished tasks keep feeding later ones (steps are rebuilt from their results).
-    steps: Object.fromEntries(
-      run.taskResults.filter((r) => r.status === 'succeeded').map((r) => [String(r.taskId), r.output ?? null]),
-    ),
-  };
-}
 
 /** The error as the run log shows it: its message and, for a refused record write, each field by name. */
 function describeError(err: unknown): string {
@@ -167,6 +142,9 @@ export function createRunExecutor(deps: ExecutorDeps) {
 
   async function runTasks(run: Run, wf: Workflow, workerId: string, lease: AbortSignal): Promise<RunOutcome> {
     const tpl = await buildRunContext(run, deps.host);
+    const related = await addRelatedRecords(deps.host.records, run.module, tpl.record, wf);
+    const unmet = related.relatedConditions && run.taskResults.length === 0 && !conditionsHold(run, wf, tpl);
+    if (unmet) return { status: 'skipped', error: unmetMessage(wf), response: null, taskResults: [] };
     // Resume: tasks that already succeeded (before a crash) are not repeated.
     const done = new Map(run.taskResults.filter((r) => r.status !== 'failed').map((r) => [r.taskId, r]));
     const results: TaskResult[] = [];

@@ -6,7 +6,8 @@
  * that is empty or names a record that is gone leaves the hop out (its values render empty).
  */
 import type { HostRecords, ModuleInfo } from '../host.js';
-import { resolveRelatedPath } from './related-paths.js';
+import { recordPathsIn, relatedChainsOf, resolveRelatedPath } from './related-paths.js';
+import { collectStrings } from './task-types.js';
 
 type Fields = Record<string, unknown>;
 
@@ -48,4 +49,35 @@ export function createRelatedLoader(records: Pick<HostRecords, 'get'>, modules: 
       }
     },
   };
+}
+
+/** Every record path a workflow reads: its conditions' fields and the `record.…` references in its tasks' options. */
+export function recordPathsOf(wf: {
+  conditions: { conditions: ReadonlyArray<{ field: string }> };
+  tasks: ReadonlyArray<{ options: unknown }>;
+}): string[] {
+  const paths = wf.conditions.conditions.map((c) => c.field);
+  for (const task of wf.tasks) for (const { value } of collectStrings(task.options, '')) paths.push(...recordPathsIn(value));
+  return paths;
+}
+
+/**
+ * Loads into `record` the related records `wf` reads (nothing when it reads none: no host call).
+ * Returns whether any condition of `wf` is on a related record (it is checked at run start).
+ */
+export async function addRelatedRecords(
+  records: Pick<HostRecords, 'get' | 'listModules'>,
+  module: string,
+  record: Fields | null,
+  wf: Parameters<typeof recordPathsOf>[0],
+): Promise<{ relatedConditions: boolean }> {
+  const paths = recordPathsOf(wf);
+  if (record === null || !paths.some((p) => p.includes('.'))) return { relatedConditions: false };
+  const modules = await records.listModules();
+  const from = modules.find((m) => m.name === module);
+  if (!from) return { relatedConditions: false };
+  const chains = relatedChainsOf(modules, from, paths);
+  if (chains.length > 0) await createRelatedLoader(records, modules).load(record, from, chains);
+  const relatedConditions = wf.conditions.conditions.some((c) => resolveRelatedPath(modules, from, c.field) !== null);
+  return { relatedConditions };
 }
