@@ -185,7 +185,14 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     onRunFailed: queueRunAlert,
   });
   const runStarter = createRunStarter({ db, host, executor, settings, workerId, wake: signal.wake });
-  const hooks = createRecordHooks({ workflows: workflowLookup, settings, logger, now, onRunsQueued: signal.wake });
+  const hooks = createRecordHooks({
+    workflows: workflowLookup,
+    settings,
+    logger,
+    now,
+    onRunsQueued: signal.wake,
+    listModules: () => host.records.listModules(),
+  });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
   const worker = createWorker({

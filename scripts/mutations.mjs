@@ -18,6 +18,7 @@ const HOLD_TEST = 'down, held, probed with the oldest, back: each delivered once
 const ALERT_LEASE = 'test/integration/alerts/alert-lease.test.ts';
 const CONFIG_CACHE = 'test/integration/inbound/config-cache.test.ts';
 const RATE = 'test/integration/outbound/rate-limit.test.ts';
+const RELATED = 'test/integration/workflows/related-records.test.ts';
 
 export const MUTATIONS = [
   {
@@ -519,6 +520,45 @@ export const MUTATIONS = [
       {
         file: 'test/integration/admin/task-preview.test.ts',
         name: 'the preview for a record and for its run is byte for byte what the worker sends, and stores nothing',
+      },
+    ],
+  },
+  {
+    name: 'related-records-loaded',
+    what: 'a run renders without the related records its templates follow',
+    file: 'module/workflows/executor.ts',
+    find: 'const related = await addRelatedRecords(deps.host.records, run.module, tpl.record, wf);',
+    replace: 'const related = { relatedConditions: false };',
+    tests: [
+      {
+        file: RELATED,
+        name: "the webhook sends the related records' values as they are when the run starts; the condition filters",
+      },
+    ],
+  },
+  {
+    name: 'related-conditions-at-run-start',
+    what: 'a condition on a related record is never checked (the save let it wait for the run)',
+    file: 'module/workflows/executor.ts',
+    find: 'const unmet = related.relatedConditions &&',
+    replace: 'const unmet = false &&',
+    tests: [
+      {
+        file: RELATED,
+        name: "the webhook sends the related records' values as they are when the run starts; the condition filters",
+      },
+    ],
+  },
+  {
+    name: 'related-conditions-wait-for-run',
+    what: 'the save judges a condition on a related record without reading it (it never passes)',
+    file: 'module/workflows/hooks.ts',
+    find: 'return mayPassConditions(wf.conditions, input, related(wf));',
+    replace: 'return mayPassConditions(wf.conditions, input, () => false);',
+    tests: [
+      {
+        file: RELATED,
+        name: "the webhook sends the related records' values as they are when the run starts; the condition filters",
       },
     ],
   },

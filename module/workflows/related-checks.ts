@@ -28,7 +28,10 @@ export function checkRelatedConditions(
       return void (errors[`conditions.${i}.op`] =
         `"${c.op}" cannot look at a related record (its earlier values are not known); use equals, contains or another comparison`);
     const target = r.hops.at(-1)!.target;
-    const field = r.field === 'id' ? { name: 'id', label: 'Id', type: 'number' as const } : target.fields.find((f) => f.name === r.field);
+    const field =
+      r.field === 'id'
+        ? { name: 'id', label: 'Id', type: 'number' as const }
+        : target.fields.find((f) => f.name === r.field);
     const problem = conditionProblem({ ...c, field: r.field }, field);
     if (problem) errors[`conditions.${i}.value`] = problem;
   });

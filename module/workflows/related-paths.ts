@@ -35,7 +35,8 @@ function findHop(modules: readonly ModuleInfo[], from: ModuleInfo, name: string)
   // A field of its own by that name wins: the module's `account` text field is not a hop.
   if (!field || from.fields.some((f) => f.name === name && f.type !== 'reference')) return null;
   const target = modules.find((m) => m.name === field.references);
-  if (!target) return { error: `${field.label} refers to module ${field.references ?? '(none)'}, which does not exist` };
+  if (!target)
+    return { error: `${field.label} refers to module ${field.references ?? '(none)'}, which does not exist` };
   return { field, as: name, target };
 }
 

@@ -57,7 +57,8 @@ export function recordPathsOf(wf: {
   tasks: ReadonlyArray<{ options: unknown }>;
 }): string[] {
   const paths = wf.conditions.conditions.map((c) => c.field);
-  for (const task of wf.tasks) for (const { value } of collectStrings(task.options, '')) paths.push(...recordPathsIn(value));
+  for (const task of wf.tasks)
+    for (const { value } of collectStrings(task.options, '')) paths.push(...recordPathsIn(value));
   return paths;
 }
 

@@ -48,4 +48,3 @@ export const unmetMessage = (wf: Workflow) =>
   `conditions not met when the run started (they look at related records): ${wf.conditions.conditions
     .map((c) => `${c.field} ${c.op.replace('_', ' ')}${c.value === undefined ? '' : ` ${JSON.stringify(c.value)}`}`)
     .join(wf.conditions.join === 'any' ? ' or ' : ' and ')}`;
-
