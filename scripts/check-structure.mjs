@@ -31,8 +31,8 @@ const ROOT_EXCEPTIONS = { 'config.ts': ['inbound/client-address.ts', 'outbound/u
 
 /**
  * Table → owner (relative to module/): a file, a folder (ending in /), or a list of files in one
- * folder — one store split in files along its seams (the run log and its lease queue), each of
- * which must use the table.
+ * folder — one store split in files along its seams (the run log and its lease queue, the
+ * workflow store and its task side), each of which must use the table.
  */
 export const OWNERS = {
   hookflow_deliveries: 'outbound/queue/',
@@ -44,7 +44,7 @@ export const OWNERS = {
   hookflow_run_once: 'workflows/hooks.ts',
   hookflow_task_effects: 'workflows/task-effects.ts',
   hookflow_workflows: 'workflows/store.ts',
-  hookflow_tasks: 'workflows/store.ts',
+  hookflow_tasks: ['workflows/store.ts', 'workflows/task-store.ts'],
   hookflow_http_permissions: 'inbound/permissions.ts',
   hookflow_http_refusals: 'inbound/refusals.ts',
   hookflow_idempotency: 'inbound/idempotency.ts',
