@@ -8,8 +8,8 @@ import os from 'node:os';
 import { createHmac, randomBytes } from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
 import type { HostContext } from './host.js';
-import { InstallOptions } from './config.js';
-import { HookflowError } from './errors.js';
+import type { InstallOptions } from './config.js';
+import { parseInstallOptions } from './install-options.js';
 import { migrateLatest } from './storage/migrate.js';
 import { sqliteSharingProblems } from './storage/engine.js';
 import { createSettingsStore, type SettingsStore } from './settings-store.js';
@@ -18,6 +18,7 @@ import { assertSecretKey } from './key-check.js';
 import { createTemplateEngine } from './workflows/templates.js';
 import { createTaskRegistry } from './workflows/tasks/index.js';
 import { createWorkflowStore, type WorkflowStore } from './workflows/store.js';
+import { webhookTargets } from './workflows/webhook-targets.js';
 import { createWorkflowCatalog } from './workflows/workflow-catalog.js';
 import { createConfigWatch } from './storage/versioned-snapshot.js';
 import { readConfigVersion } from './storage/config-version.js';
@@ -35,8 +36,6 @@ import { createAnswerWriter } from './workflows/answer-writer.js';
 import { createHeldSweepChore } from './outbound/held-sweep.js';
 import { createImmediateSender } from './outbound/send-now.js';
 import type { DeliveryQueue } from './workflows/task-types.js';
-import { WebhookOptions } from './outbound/webhook-request.js';
-import type { WebhookTargets } from './outbound/ports.js';
 import { createDeliveryLogApi } from './outbound/log-api.js';
 import { createWebhookStateApi } from './admin/webhook-state.js';
 import { createRetentionChore } from './retention.js';
@@ -87,42 +86,13 @@ export interface InstalledHookflow {
   uninstall(): Promise<void>;
 }
 
-/** Validates install options; a bad option stops start-up with a message naming it. */
-function parseOptions(raw: InstallOptions): InstallOptions & { settings: Record<string, unknown> } {
-  const parsed = InstallOptions.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HookflowError('bad_request', `Hookflow option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
-/** The webhook tasks as outbound reads them at send time (adapted from the workflow store). */
-function webhookTargets(store: WorkflowStore): WebhookTargets {
-  return {
-    async load(taskId) {
-      const task = await store.getTask(taskId);
-      if (!task) return null;
-      const options = WebhookOptions.safeParse(task.options);
-      return {
-        taskId,
-        options: options.success ? options.data : null,
-        secrets: store.openSecrets(task),
-        disabledAt: task.disabledAt,
-        disabledReason: task.disabledReason,
-      };
-    },
-    disable: (taskId, reason) => store.disableTask(taskId, reason),
-  };
-}
-
 /**
  * Installs Hookflow into a host: checks the HostContext and the manifest, migrates the
  * `hookflow_*` tables, creates every object and (by default) starts the worker.
  */
 export async function install(host: HostContext, rawOptions: InstallOptions): Promise<InstalledHookflow> {
   assertHostContext(host);
-  const options = parseOptions(rawOptions);
+  const options = parseInstallOptions(rawOptions);
   const manifest = loadManifest(options.manifestFile);
   const { db, logger } = host;
   const now = () => host.now().getTime();
@@ -143,7 +113,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const configWatch = createConfigWatch({
     db,
     readVersion: readConfigVersion,
-    checkEveryMs: options.configCheckMs as number /* defaulted by parseOptions */,
+    checkEveryMs: options.configCheckMs as number /* defaulted by parseInstallOptions */,
     now: () => performance.now(),
   });
   const store = createWorkflowStore({ db, secretBox, now, changed: configWatch.invalidate });

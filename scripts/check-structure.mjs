@@ -8,7 +8,9 @@
  *   4. no cycle between module/'s folders (value imports; `import type` is erased at run time);
  *      root files other than the composition root import no folder except storage/;
  *   5. every hookflow_* table's name appears in SQL (string literals, comments stripped) of exactly
- *      one owner (a file, or a folder for the delivery queue), migrations excepted.
+ *      one owner (a file, a folder for the delivery queue, or a short list of files of one folder
+ *      that split one store along its seams), migrations excepted; every file of a list must
+ *      itself use the table, so a list never outlives the split it names.
  * Prints every violation; exits 1 when there is one.
  */
 import fs from 'node:fs';
@@ -29,7 +31,11 @@ const ROOT_EXCEPTIONS = {
   'config.ts': ['inbound/client-address.ts', 'outbound/url-guard.ts', 'outbound/rate-limit.ts'],
 };
 
-/** Table → owner (file or folder, relative to module/). */
+/**
+ * Table → owner (relative to module/): a file, a folder (ending in /), or a list of files in one
+ * folder — one store split in files along its seams (the run log and its lease queue, the
+ * workflow store and its task side), each of which must use the table.
+ */
 export const OWNERS = {
   hookflow_deliveries: 'outbound/queue/',
   hookflow_attempts: 'outbound/queue/',
@@ -37,11 +43,11 @@ export const OWNERS = {
   hookflow_destination_rates: 'outbound/queue/rate-buckets.ts',
   hookflow_alerts: 'alerts/alert-queue.ts',
   hookflow_alert_recipients: 'alerts/alert-queue.ts',
-  hookflow_runs: 'workflows/runs.ts',
+  hookflow_runs: ['workflows/runs.ts', 'workflows/runs-lease.ts'],
   hookflow_run_once: 'workflows/hooks.ts',
   hookflow_task_effects: 'workflows/task-effects.ts',
   hookflow_workflows: 'workflows/store.ts',
-  hookflow_tasks: 'workflows/store.ts',
+  hookflow_tasks: ['workflows/store.ts', 'workflows/task-store.ts'],
   hookflow_http_permissions: 'inbound/permissions.ts',
   hookflow_http_refusals: 'inbound/refusals.ts',
   hookflow_idempotency: 'inbound/idempotency.ts',
@@ -150,15 +156,26 @@ for (const f of moduleFiles) {
     tableUse.get(table).add(rel);
   }
 }
+const ownerName = (owner) => (Array.isArray(owner) ? owner : [owner]).map((o) => `module/${o}`).join(' + ');
+const ownedBy = (owner, f) =>
+  Array.isArray(owner) ? owner.includes(f) : owner.endsWith('/') ? f.startsWith(owner) : f === owner;
+for (const [table, owner] of Object.entries(OWNERS)) {
+  if (!Array.isArray(owner)) continue;
+  const folders = new Set(owner.map((o) => path.dirname(o)));
+  if (owner.length < 2 || folders.size !== 1 || owner.some((o) => o.endsWith('/')))
+    problems.push(`${table}: an owner list names two or more files of one folder (${ownerName(owner)})`);
+  for (const o of owner)
+    if (tableUse.has(table) && !tableUse.get(table).has(o))
+      problems.push(`${table} has no SQL in its owner file module/${o} (update OWNERS)`);
+}
 for (const [table, files] of tableUse) {
   const owner = OWNERS[table];
   for (const f of files)
-    if (!(owner.endsWith('/') ? f.startsWith(owner) : f === owner))
-      problems.push(`${table} is used in module/${f}; its owner is module/${owner}`);
+    if (!ownedBy(owner, f)) problems.push(`${table} is used in module/${f}; its owner is ${ownerName(owner)}`);
 }
 for (const table of Object.keys(OWNERS))
   if (!tableUse.has(table))
-    problems.push(`${table} has no SQL in its owner module/${OWNERS[table]} (renamed? update OWNERS)`);
+    problems.push(`${table} has no SQL in its owner ${ownerName(OWNERS[table])} (renamed? update OWNERS)`);
 
 if (problems.length > 0) {
   console.error(`structure: ${problems.length} problem(s)`);

@@ -90,7 +90,7 @@ export const MUTATIONS = [
   {
     name: 'per-record-event-order',
     what: 'a later run of a record is claimed while an earlier one is unfinished',
-    file: 'module/workflows/runs.ts',
+    file: 'module/workflows/runs-lease.ts',
     find: "\n    AND NOT EXISTS (SELECT 1 FROM hookflow_runs p WHERE p.order_key = r.order_key AND p.id < r.id AND p.status IN ('queued', 'running'))",
     replace: '',
     tests: [
@@ -143,7 +143,7 @@ export const MUTATIONS = [
   {
     name: 'failed-run-queues-alert',
     what: 'a run that fails writes no alert row with its failure',
-    file: 'module/workflows/runs.ts',
+    file: 'module/workflows/runs-lease.ts',
     find: '    await onFailed(trx, { runId: run.id, workflowId: run.workflowId });\n',
     replace: '',
     tests: [

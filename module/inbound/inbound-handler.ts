@@ -1,12 +1,12 @@
 /**
  * One short-URL request from permission check to answer (see router.ts for the order of
- * checks). Invariants: the per-IP limit is the first check that counts a request — before
- * the control parameters are parsed, the database is asked or a body is read — so bad
- * requests are capped exactly like unpermitted ones; nothing is parsed or run for a caller
- * without permission; every refusal before a run goes to the refused-requests log, which
- * counts repeats per source instead of writing a row each (refusals.ts), and 429s are not
- * logged at all; an unexpected error is logged with an id and answered with a generic 500;
- * tokens and bodies never reach a log line.
+ * checks; idempotent-run.ts runs a permitted request at most once per Idempotency-Key).
+ * Invariants: the per-IP limit is the first check that counts a request — before the control
+ * parameters are parsed, the database is asked or a body is read — so bad requests are capped
+ * exactly like unpermitted ones; nothing is parsed or run for a caller without permission; every
+ * refusal before a run goes to the refused-requests log, which counts repeats per source instead
+ * of writing a row each (refusals.ts), and 429s are not logged at all; an unexpected error is
+ * logged with an id and answered with a generic 500; tokens and bodies never reach a log line.
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -20,33 +20,12 @@ import { extractPresentedToken } from './tokens.js';
 import { decideAccess } from './access.js';
 import { createBodyReader, runMiddleware, type BodyReader } from './request-body.js';
 import { toInertEnv } from './env-fields.js';
-import { clientMutationIdOf, idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
-import {
-  acceptedAnswer,
-  errorAnswer,
-  sendAnswer,
-  successAnswer,
-  wantsHtml,
-  type InboundAnswer,
-  type PageModel,
-} from './responses.js';
-import { prepareRequest, startRequest, type RunRequestResult } from './run-request.js';
-import { answerFromStoredRun } from './stored-run-answer.js';
+import { errorAnswer, sendAnswer, successAnswer, wantsHtml, type InboundAnswer, type PageModel } from './responses.js';
+import { createIdempotentRun, type IdempotentRunDeps, type RunCtx } from './idempotent-run.js';
 import type { Permission } from './permissions.js';
-import type { InboundDeps } from './router.js';
 
-interface HandlerDeps extends InboundDeps {
-  idempotency: IdempotencyStore;
-  page: (m: PageModel) => string;
-}
-
-interface Ctx {
-  req: Request;
+interface Ctx extends RunCtx {
   res: Response;
-  asHtml: boolean;
-  ip: string;
-  params?: ControlParams;
-  permission?: Permission;
 }
 
 function memo<K, V>(build: (key: K) => V): (key: K) => V {
@@ -73,7 +52,8 @@ function limiter(limit: (res: Response) => number, key: (res: Response) => strin
   });
 }
 
-export function createInboundHandler(deps: HandlerDeps) {
+export function createInboundHandler(deps: IdempotentRunDeps) {
+  const withIdempotency = createIdempotentRun(deps);
   const trusted = memo((values: string[]) => {
     const parsed = parseTrustedProxies(values);
     if ('errors' in parsed)
@@ -160,107 +140,6 @@ export function createInboundHandler(deps: HandlerDeps) {
       maxNameLength: s.inboundMaxFieldNameLength,
     });
     return { ...query, ...body };
-  }
-
-  async function execute(
-    ctx: Ctx,
-    env: Record<string, unknown>,
-    key: string | null,
-  ): Promise<{ answer: InboundAnswer; runId: number | null }> {
-    const permission = ctx.permission as Permission;
-    const id = clientMutationIdOf(env);
-    const clientMutationId = typeof id === 'string' ? id : null;
-    // A sync run is noted on the claim as soon as it is stored: if this process dies mid-run, a
-    // repeat is answered from that run (which a worker finishes), never by a second run.
-    const onRunStored =
-      key === null ? undefined : (runId: number) => deps.idempotency.attachRun(permission.id, key, runId);
-    const request = { params: ctx.params as ControlParams, env, permission, clientIp: ctx.ip, onRunStored };
-    const prepared = await prepareRequest(deps, request);
-    let result: RunRequestResult;
-    if (prepared.mode === 'async' && key !== null) {
-      // The accepted runs and the answer a repeat will get commit together: a crash cannot
-      // leave runs without their idempotency record (which would let a retry run them twice).
-      result = await deps.db.transaction(async (trx) => {
-        const r = await startRequest(deps, request, prepared, trx);
-        await deps.idempotency.complete(
-          permission.id,
-          key,
-          answerFor(ctx, r, clientMutationId),
-          r.started[0]?.runId ?? null,
-          trx,
-        );
-        return r;
-      });
-    } else result = await startRequest(deps, request, prepared);
-    return { answer: answerFor(ctx, result, clientMutationId), runId: result.started[0]?.runId ?? null };
-  }
-
-  function answerFor(ctx: Ctx, r: RunRequestResult, clientMutationId: string | null): InboundAnswer {
-    const [first, ...rest] = r.started;
-    const base = {
-      runId: first.runId,
-      workflowId: first.workflow.id,
-      recordId: (ctx.params as ControlParams).recordId,
-      clientMutationId,
-      others: rest.map((s) => ({ run_id: s.runId, workflow_id: s.workflow.id, status: s.outcome?.status ?? 'queued' })),
-    };
-    if (r.mode === 'async') return acceptedAnswer(base, ctx.asHtml, deps.page);
-    const failed = r.started.find((s) => s.outcome?.status === 'failed');
-    if (failed)
-      return errorAnswer(
-        new HookflowError('task_failed', `The workflow failed; run ${failed.runId} has the details`),
-        ctx.asHtml,
-        deps.page,
-        { run_id: failed.runId },
-      );
-    return successAnswer(
-      { ...base, response: first.outcome?.response ?? null, status: first.outcome?.status },
-      ctx.asHtml,
-      deps.page,
-    );
-  }
-
-  async function withIdempotency(ctx: Ctx, env: Record<string, unknown>): Promise<InboundAnswer> {
-    const key = idempotencyKeyOf(ctx.req.headers, env);
-    const permission = ctx.permission as Permission;
-    if (key === null) return (await execute(ctx, env, null)).answer;
-    const params = ctx.params as ControlParams;
-    const claim = await deps.idempotency.claim(
-      permission.id,
-      key,
-      requestHash({ w: params.workflowId, t: params.triggerName, r: params.recordId, m: params.mode, env }),
-    );
-    if (claim.state === 'replay')
-      return { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } };
-    if (claim.state === 'stored_run') {
-      const id = clientMutationIdOf(env);
-      const input = {
-        runId: claim.runId,
-        clientMutationId: typeof id === 'string' ? id : null,
-        asHtml: ctx.asHtml,
-        page: deps.page,
-      };
-      const answer = await answerFromStoredRun((runId) => deps.starter.stored(runId), input);
-      await deps.idempotency.complete(permission.id, key, answer, claim.runId);
-      return { ...answer, headers: { ...answer.headers, 'idempotent-replayed': 'true' } };
-    }
-    try {
-      const { answer, runId } = await execute(ctx, env, key);
-      await deps.idempotency.complete(permission.id, key, answer, runId);
-      return answer;
-    } catch (err) {
-      // An outage mid-request: the claim stays "in progress" (a retry gets 409, not a second run,
-      // while a run stored before the outage may still resume); it is taken over once stale.
-      if (isTransientDbError(err)) throw err;
-      const coded = toHookflowError(err);
-      if (!coded) {
-        await deps.idempotency.release(permission.id, key).catch(() => undefined);
-        throw err;
-      }
-      const answer = errorAnswer(coded, ctx.asHtml, deps.page);
-      await deps.idempotency.complete(permission.id, key, answer, null);
-      return answer;
-    }
   }
 
   async function refuseLogged(ctx: Ctx, err: HookflowError): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * What outbound needs from the rest of the module, as interfaces: install() adapts the workflow
- * store to WebhookTargets, and the alert outbox to OnFinalFailure. So outbound/ imports nothing
- * from workflows/ or alerts/, and each table keeps one owner.
+ * What outbound needs from the rest of the module, as interfaces: install() wires the workflow
+ * store in as WebhookTargets (workflows/webhook-targets.ts), and the alert outbox as
+ * OnFinalFailure. So outbound/ imports nothing from workflows/ or alerts/, and each table keeps
+ * one owner.
  */
 import type { WebhookOptions, WebhookSecrets } from './webhook-request.js';
 

@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 import type { HookflowSettings } from '../config.js';
 import type { WorkerLane } from '../worker.js';
 import type { RunExecutor } from './executor.js';
-import { claimDueRuns, type Run } from './runs.js';
+import { claimDueRuns } from './runs-lease.js';
+import type { Run } from './runs.js';
 
 export interface RunLaneDeps {
   db: Knex;

@@ -1,6 +1,7 @@
 /**
  * Workflows in the database: create, update (tasks replaced in order, kept ids keep their
  * log and secrets), read, list, delete, and the look-ups the hooks and the HTTP handler need.
+ * A task's secrets and disabled state are kept by task-store.ts, whose methods this store spreads in.
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
@@ -8,6 +9,7 @@ import { HookflowError } from '../errors.js';
 import type { SecretBox } from '../secrets.js';
 import { insertReturningId } from '../storage/engine.js';
 import { bumpConfigVersion } from '../storage/config-version.js';
+import { createTaskStore, sealTaskSecrets } from './task-store.js';
 import { taskFromRow, workflowFromRow, type StoredTask, type Workflow, type WorkflowStatus } from './model.js';
 import type { ValidatedTask, ValidatedWorkflow } from './validate.js';
 
@@ -73,15 +75,6 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
     return rows.map((r) => workflowFromRow(r, tasks.get(Number(r.id)) ?? []));
   }
 
-  function sealSecrets(task: ValidatedTask, existing: StoredTask | undefined): string | null {
-    if (task.secrets === null) return null;
-    if (task.secrets === undefined) return existing?.sealedSecrets ?? null;
-    // Merge: a secret left out (or empty) keeps its stored value, so forms need not re-enter it.
-    const merged = existing?.sealedSecrets ? secretBox.openJson<Record<string, string>>(existing.sealedSecrets) : {};
-    for (const [k, v] of Object.entries(task.secrets)) if (v !== '') merged[k] = v;
-    return Object.keys(merged).length > 0 ? secretBox.sealJson(merged) : null;
-  }
-
   async function writeTasks(
     trx: Knex.Transaction,
     workflowId: number,
@@ -103,7 +96,7 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
         title: task.title,
         description: task.description,
         options: JSON.stringify(task.options),
-        secrets: sealSecrets(task, old),
+        secrets: sealTaskSecrets(secretBox, task, old),
         updated_at: now,
       };
       if (old) {
@@ -213,38 +206,7 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
       return hydrate(db, await db('hookflow_workflows').where({ trigger_name: name, trigger: 'http' }).orderBy('id'));
     },
 
-    /** Decrypted secrets of a task ({} when none). */
-    openSecrets(task: StoredTask): Record<string, string> {
-      return task.sealedSecrets ? secretBox.openJson<Record<string, string>>(task.sealedSecrets) : {};
-    },
-
-    secretNames(task: StoredTask): string[] {
-      return Object.keys(this.openSecrets(task)).sort();
-    },
-
-    async getTask(id: number): Promise<StoredTask | null> {
-      const row = await db('hookflow_tasks').where({ id }).first();
-      return row ? taskFromRow(row) : null;
-    },
-
-    /** One sealed secret, if any task has one (to prove a key opens this database's secrets). */
-    async anySealedSecrets(): Promise<string | null> {
-      const row = await db('hookflow_tasks').whereNotNull('secrets').first('secrets');
-      return row?.secrets ?? null;
-    },
-
-    /** Re-seals every task's secrets from one key to another inside `trx`; returns how many tasks. */
-    async resealSecrets(trx: Knex.Transaction, from: SecretBox, to: SecretBox): Promise<number> {
-      const rows: Array<{ id: number; secrets: string }> = await trx('hookflow_tasks')
-        .whereNotNull('secrets')
-        .select('id', 'secrets');
-      for (const row of rows)
-        await trx('hookflow_tasks')
-          .where({ id: row.id })
-          .update({ secrets: to.seal(from.open(row.secrets)) });
-      await bumpConfigVersion(trx, deps.now());
-      return rows.length;
-    },
+    ...createTaskStore(deps, change),
 
     /** How many workflows there are, and how many are active. */
     async counts(): Promise<{ total: number; active: number }> {
@@ -256,15 +218,6 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
         if (r.status === 'active') active += Number(r.n);
       }
       return { total, active };
-    },
-
-    async disableTask(taskId: number, reason: string): Promise<void> {
-      await change((trx) =>
-        trx('hookflow_tasks')
-          .where({ id: taskId })
-          .whereNull('disabled_at')
-          .update({ disabled_at: deps.now(), disabled_reason: reason.slice(0, 500) }),
-      );
     },
 
     /** Every disabled task with its workflow, newest disable first (the overview lists them). */
@@ -291,15 +244,6 @@ export function createWorkflowStore(deps: WorkflowStoreDeps) {
         disabledAt: Number(r.disabled_at),
         disabledReason: r.disabled_reason ?? null,
       }));
-    },
-
-    /** Clears a task's disabled state; false when no such task exists. */
-    async enableTask(taskId: number): Promise<boolean> {
-      return change(async (trx) => {
-        if (!(await trx('hookflow_tasks').where({ id: taskId }).first('id'))) return false;
-        await trx('hookflow_tasks').where({ id: taskId }).update({ disabled_at: null, disabled_reason: null });
-        return true;
-      });
     },
   };
 }

@@ -34,20 +34,24 @@ export function fieldRowsFromBody(body: FormBody): FieldRow[] {
     .map((r) => ({ ...r, whenBlank: r.whenBlank === 'send_empty' ? 'send_empty' : 'leave_unset' }));
 }
 
-/** Field rows with per-row errors, a few blank rows, and field choices of `moduleName`. */
-export function fieldRowsView(values: FieldRow[], moduleName: string, ctx: TaskFormContext) {
-  const errs = rowErrors(ctx.errors, /^fields\.(\d+)\.?(\w+)?/);
-  const mod = ctx.modules.find((m) => m.name === moduleName);
-  const choices = (current: string) => [
+/** The field `<select>` of a row: `mod`'s fields, and `current` kept as a choice when `mod` lacks it. */
+export function fieldChoices(mod: ModuleInfo | undefined, current: string) {
+  return [
     ...(mod?.fields ?? []).map((f) => ({ value: f.name, label: f.label, selected: f.name === current })),
     ...(current && !mod?.fields.some((f) => f.name === current)
       ? [{ value: current, label: current, selected: true }]
       : []),
   ];
+}
+
+/** Field rows with per-row errors, a few blank rows, and field choices of `moduleName`. */
+export function fieldRowsView(values: FieldRow[], moduleName: string, ctx: TaskFormContext) {
+  const errs = rowErrors(ctx.errors, /^fields\.(\d+)\.?(\w+)?/);
+  const mod = ctx.modules.find((m) => m.name === moduleName);
   const blank = { field: '', value: '', whenBlank: 'leave_unset' };
   return [...values.map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })), blank, blank, blank].map((r) => ({
     ...r,
-    choices: choices(r.field),
+    choices: fieldChoices(mod, r.field),
     sendEmpty: r.whenBlank === 'send_empty',
   }));
 }

@@ -9,7 +9,8 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
-import { finishRun, insertRun } from '../../../module/workflows/runs.js';
+import { finishRun } from '../../../module/workflows/runs-lease.js';
+import { insertRun } from '../../../module/workflows/runs.js';
 import { queueRunAlert } from '../../../module/alerts/alert-queue.js';
 import {
   ADMIN_URL,

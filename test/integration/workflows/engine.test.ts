@@ -2,7 +2,8 @@ import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { claimDueRuns, listRuns } from '../../../module/workflows/runs.js';
+import { claimDueRuns } from '../../../module/workflows/runs-lease.js';
+import { listRuns } from '../../../module/workflows/runs.js';
 
 const wonWorkflow = {
   module: 'Deals',

@@ -7,56 +7,13 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { respondTask } from '../../../module/workflows/tasks/respond/task.js';
-import { createTemplateEngine, type TemplateContext } from '../../../module/workflows/templates.js';
-import type { RunResponse, TaskRunContext } from '../../../module/workflows/task-types.js';
 import { successAnswer } from '../../../module/inbound/responses.js';
-import { resolveSettings } from '../../../module/config.js';
 import { caseOptions, caseTitle, loadCorpus, type CorpusCase } from '../../corpus/parse-corpus.js';
+import { fakeContext } from '../workflows/tasks/fake-context.js';
 
 const cases = loadCorpus('inbound-redirects.tsv', 3);
 const BASE_URL = 'https://crm.example/crm/';
-const engine = createTemplateEngine();
 const page = () => '<p>thank-you page</p>';
-
-function contextFor(env: Record<string, unknown>): { ctx: TaskRunContext; response: () => RunResponse | null } {
-  let response: RunResponse | null = null;
-  const tpl: TemplateContext = {
-    env,
-    record: null,
-    previous: null,
-    event: { type: 'http', time: '2026-01-01T00:00:00.000Z' },
-    user: null,
-  } as unknown as TemplateContext;
-  const settings = resolveSettings({});
-  const ctx = {
-    run: {
-      id: 1,
-      workflowId: 1,
-      workflowTitle: 'W',
-      module: 'Leads',
-      recordId: null,
-      source: 'http',
-      eventType: 'http',
-      chainDepth: 0,
-      actorUserId: null,
-    },
-    task: { id: 1, type: 'respond', title: 'answer' },
-    tpl,
-    secrets: {},
-    services: {
-      host: { baseUrl: BASE_URL } as never,
-      db: null as never,
-      settings: () => settings,
-      effects: { find: async () => null, note: async () => undefined },
-      render: (v: unknown) => engine.render(v, tpl),
-      renderString: (t: string) => engine.renderString(t, tpl),
-    },
-    setResponse: (r: RunResponse) => {
-      response = r;
-    },
-  } satisfies TaskRunContext;
-  return { ctx, response: () => response };
-}
 
 /** What a browser is answered: `303 <Location>`, or `page` when there is no redirect. */
 function browserAnswer(redirectUrl: string): string {
@@ -73,7 +30,7 @@ async function outcome(c: CorpusCase): Promise<string> {
       : 'refused';
   if (kind === 'answer') return browserAnswer(template);
   if (kind !== 'run') throw new Error(`${c.where}: unknown kind ${kind}`);
-  const { ctx, response } = contextFor({ page: value });
+  const { ctx, response } = fakeContext({ env: { page: value }, baseUrl: BASE_URL });
   try {
     await respondTask.run(respondTask.options.parse({ redirectUrl: template }), ctx);
   } catch (err) {

@@ -10,6 +10,7 @@
 import { checked, isSet, rowErrors, rows, text, type FormBody } from '../../../forms/form-values.js';
 import { valueReferences, type ParsedTaskForm, type TaskForm, type TaskFormContext } from '../../../forms/task-form.js';
 import { generateSigningSecret } from '../../../outbound/sign.js';
+import { fieldChoices } from '../field-map-form.js';
 
 export const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'];
 
@@ -72,16 +73,10 @@ type SaveRow = { path: string; field: string };
 function saveRowsView(values: SaveRow[], ctx: TaskFormContext) {
   const errs = rowErrors(ctx.errors, /^saveResponse\.(\d+)\.?(\w+)?/);
   const mod = ctx.modules.find((m) => m.name === ctx.workflow.module);
-  const choices = (current: string) => [
-    ...(mod?.fields ?? []).map((f) => ({ value: f.name, label: f.label, selected: f.name === current })),
-    ...(current && !mod?.fields.some((f) => f.name === current)
-      ? [{ value: current, label: current, selected: true }]
-      : []),
-  ];
   return [
     ...(values ?? []).map((r, i) => ({ ...r, errors: errs.get(i) ?? {} })),
     { path: '', field: '', errors: {} },
-  ].map((r) => ({ ...r, choices: choices(r.field) }));
+  ].map((r) => ({ ...r, choices: fieldChoices(mod, r.field) }));
 }
 
 /** Labels that name a field in its error messages ("URL must use http or https"). */

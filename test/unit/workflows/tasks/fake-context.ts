@@ -34,6 +34,8 @@ export function fakeContext(
     secrets?: Record<string, string>;
     settings?: Record<string, unknown>;
     effects?: TaskEffectLedger;
+    /** The host's base URL (the CRM's own site, e.g. for redirects); none when left out. */
+    baseUrl?: string;
   } = {},
 ) {
   const engine = createTemplateEngine();
@@ -80,6 +82,7 @@ export function fakeContext(
       },
     },
     mailFrom: 'crm@example.com',
+    ...(over.baseUrl === undefined ? {} : { baseUrl: over.baseUrl }),
   };
   const ctx = {
     run: {

@@ -1,51 +1,13 @@
 /** The respond task's redirect (issue 14, finding 7); the full case list is test/corpus/inbound-redirects.tsv. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTemplateEngine, type TemplateContext } from '../../../../../module/workflows/templates.js';
-import type { RunResponse, TaskRunContext } from '../../../../../module/workflows/task-types.js';
-import { resolveSettings } from '../../../../../module/config.js';
 import { isHookflowError } from '../../../../../module/errors.js';
 import { respondTask } from '../../../../../module/workflows/tasks/respond/task.js';
+import { fakeContext } from '../fake-context.js';
 
 function run(options: Record<string, unknown>, env: Record<string, unknown>, baseUrl = 'https://crm.example') {
-  const engine = createTemplateEngine();
-  let response: RunResponse | null = null;
-  const tpl = {
-    env,
-    record: null,
-    previous: null,
-    event: { type: 'http', time: '' },
-    user: null,
-  } as unknown as TemplateContext;
-  const settings = resolveSettings({});
-  const ctx = {
-    run: {
-      id: 1,
-      workflowId: 1,
-      workflowTitle: 'W',
-      module: 'Leads',
-      recordId: null,
-      source: 'http',
-      eventType: 'http',
-      chainDepth: 0,
-      actorUserId: null,
-    },
-    task: { id: 1, type: 'respond', title: 'answer' },
-    tpl,
-    secrets: {},
-    services: {
-      host: { baseUrl } as never,
-      db: null as never,
-      settings: () => settings,
-      effects: { find: async () => null, note: async () => undefined },
-      render: (v: unknown) => engine.render(v, tpl),
-      renderString: (t: string) => engine.renderString(t, tpl),
-    },
-    setResponse: (r: RunResponse) => {
-      response = r;
-    },
-  } satisfies TaskRunContext;
-  return respondTask.run(respondTask.options.parse(options), ctx).then((logged) => ({ logged, response }));
+  const { ctx, response } = fakeContext({ env, baseUrl });
+  return respondTask.run(respondTask.options.parse(options), ctx).then((logged) => ({ logged, response: response() }));
 }
 
 describe('respond: redirects', () => {
