@@ -298,7 +298,7 @@ export const MUTATIONS = [
   {
     name: 'resumed-run-keeps-answers',
     what: 'a run resumed after a crash forgets the answers its finished tasks got',
-    file: 'module/workflows/executor.ts',
+    file: 'module/workflows/run-context.ts',
     find: "run.taskResults.filter((r) => r.status === 'succeeded').map((r) => [String(r.taskId), r.output ?? null]),",
     replace: '[],',
     tests: [{ file: WAIT, name: 'a run resumed after a crash uses the answer it already got: nothing is sent twice' }],

@@ -10,6 +10,7 @@
 import type { ModuleInfo, HostUser } from '../host.js';
 import type { FieldErrors } from '../errors.js';
 import { text, type FormBody } from './form-values.js';
+import { relatedFieldChoices } from '../related-paths.js';
 
 /** What a task form reads of its workflow (a stored Workflow is one). */
 export interface TaskFormWorkflow {
@@ -95,6 +96,11 @@ export function valueReferences(
   return [
     { value: '{{record.id}}', label: `${mod?.label ?? workflow.module}: record id` },
     ...(mod?.fields ?? []).map((f) => ({ value: `{{record.${f.name}}}`, label: `${mod!.label}: ${f.label}` })),
+    // The records it refers to, one or two hops (read when the run starts).
+    ...(mod ? relatedFieldChoices(modules, mod) : []).map((r) => ({
+      value: `{{record.${r.path}}}`,
+      label: `${mod!.label}: ${r.label}`,
+    })),
     ...workflow.requiredEnv.map((e) => ({ value: `{{env.${e.name}}}`, label: `$env: ${e.name}` })),
     { value: '{{user.name}}', label: 'Record owner: name' },
     { value: '{{user.email}}', label: 'Record owner: email' },

@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import type { CrmRecord, HostLogger, ModuleInfo, RecordEvent, RecordHooks } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import { mayPassConditions } from './conditions.js';
-import { resolveRelatedPath } from './related-paths.js';
+import { resolveRelatedPath } from '../related-paths.js';
 import { triggerMatchesEvent, type RecordEventType } from './triggers.js';
 import { deleteRun, insertRun, type RunEvent } from './runs.js';
 import type { WorkflowLookup } from './workflow-catalog.js';

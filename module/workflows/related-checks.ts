@@ -6,9 +6,9 @@
 import type { ModuleInfo } from '../host.js';
 import type { FieldErrors } from '../errors.js';
 import { pathProblem } from '../paths.js';
-import { conditionProblem } from './condition-checks.js';
-import type { Condition } from './conditions.js';
-import { CHANGE_OPS, recordPathsIn, resolveRelatedPath } from './related-paths.js';
+import { conditionProblem, conditionTypeProblems } from './condition-checks.js';
+import { checkConditionFields, type Condition } from './conditions.js';
+import { CHANGE_OPS, recordPathsIn, resolveRelatedPath } from '../related-paths.js';
 
 /** Errors of conditions on related records, and which conditions are related (by index). */
 export function checkRelatedConditions(
@@ -55,4 +55,21 @@ export function checkRelatedTemplates(
     }
   }
   return errors;
+}
+
+/**
+ * Every problem of `conditions` on module `from` (save-time and for a stored workflow's page):
+ * its own fields' checks, and for a condition on a related record that record's module's.
+ */
+export function conditionSetProblems(
+  modules: readonly ModuleInfo[],
+  from: ModuleInfo,
+  set: { conditions: readonly Condition[] },
+): FieldErrors {
+  const related = checkRelatedConditions(modules, from, set.conditions);
+  const own = (k: string) => !related.related.has(Number(k.split('.')[1]));
+  const errors: FieldErrors = {};
+  for (const [k, v] of Object.entries(checkConditionFields(set, from.fields))) if (own(k)) errors[k] = v;
+  for (const [k, v] of Object.entries(conditionTypeProblems(set.conditions, from.fields))) if (own(k)) errors[k] ??= v;
+  return { ...errors, ...related.errors };
 }

@@ -6,7 +6,7 @@
  * that is empty or names a record that is gone leaves the hop out (its values render empty).
  */
 import type { HostRecords, ModuleInfo } from '../host.js';
-import { recordPathsIn, relatedChainsOf, resolveRelatedPath } from './related-paths.js';
+import { recordPathsIn, relatedChainsOf, resolveRelatedPath } from '../related-paths.js';
 import { collectStrings } from './task-types.js';
 
 type Fields = Record<string, unknown>;

@@ -9,11 +9,9 @@ import type { HookflowSettings } from '../config.js';
 import { HookflowError, type FieldErrors } from '../errors.js';
 import { fieldsFromZod } from '../validation-messages.js';
 import { WorkflowInput, type ParsedWorkflowInput } from './model.js';
-import { checkConditionFields } from './conditions.js';
-import { conditionTypeProblems } from './condition-checks.js';
 import { parseTriggerInput } from './triggers.js';
 import { collectStrings, type AnyTaskDefinition } from './task-types.js';
-import { checkRelatedConditions, checkRelatedTemplates } from './related-checks.js';
+import { checkRelatedTemplates, conditionSetProblems } from './related-checks.js';
 
 export interface ValidatedTask {
   id?: number;
@@ -133,15 +131,8 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   const trigger = checkTrigger(input, deps.modules, errors);
   if (input.triggerName && trigger !== 'http')
     errors.triggerName = 'applies to the http trigger only; remove it or choose the http trigger';
-  if (mod) {
-    // A condition on a related record (`account.industry`) is checked against that module.
-    const related = checkRelatedConditions(deps.modules, mod, input.conditions.conditions);
-    const own = (k: string) => !related.related.has(Number(k.split('.')[1]));
-    for (const [k, v] of Object.entries(checkConditionFields(input.conditions, mod.fields))) if (own(k)) errors[k] = v;
-    for (const [k, v] of Object.entries(conditionTypeProblems(input.conditions.conditions, mod.fields)))
-      if (own(k)) errors[k] ??= v;
-    Object.assign(errors, related.errors);
-  }
+  // A condition on a related record (`account.industry`) is checked against that module.
+  if (mod) Object.assign(errors, conditionSetProblems(deps.modules, mod, input.conditions));
   const tasks = input.tasks.map((t, i) => checkTask(t, i, input, deps, errors));
   if (Object.keys(errors).length > 0) throw new HookflowError('validation_failed', 'The workflow is not valid', errors);
   return { ...input, trigger, tasks: tasks as ValidatedTask[] };

@@ -4,6 +4,7 @@
  */
 import type { ModuleInfo } from '../../host.js';
 import type { FieldErrors } from '../../errors.js';
+import { relatedFieldChoices } from '../../related-paths.js';
 import type { Workflow } from '../../workflows/model.js';
 import { errorSubjects, isSet, rows, text, rowErrors, type FormBody } from '../../forms/form-values.js';
 
@@ -199,10 +200,17 @@ export function toWorkflowInput(v: WorkflowFormValues, tasks: unknown[]) {
 }
 
 /** What the form template draws: values, option lists with selection, errors per input, blank rows. */
-export function workflowFormView(v: WorkflowFormValues, mod: ModuleInfo | undefined, errors: FieldErrors = {}) {
+export function workflowFormView(
+  v: WorkflowFormValues,
+  mod: ModuleInfo | undefined,
+  errors: FieldErrors = {},
+  modules: ModuleInfo[] = [],
+) {
   const condErrors = rowErrors(errors, /^conditions\.(?:conditions\.)?(\d+)\.(\w+)/);
   const envErrors = rowErrors(errors, /^requiredEnv\.(\d+)\.?(\w+)?/);
-  const fields = mod?.fields ?? [];
+  // Conditions may test the records this one refers to (`account.industry`): offered after its own fields.
+  const related = mod ? relatedFieldChoices(modules, mod) : [];
+  const fields = [...(mod?.fields ?? []), ...related.map((r) => ({ ...r.field, name: r.path, label: r.label }))];
   const conditionRow = (c: { field: string; op: string; value: string }, i: number | null) => ({
     value: c.value,
     // A picklist field's value is chosen from its options (a stored value that is not one stays

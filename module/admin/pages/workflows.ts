@@ -10,8 +10,7 @@ import { parseId } from '../../http-errors.js';
 import type { Workflow } from '../../workflows/model.js';
 import { lastRunPerWorkflow } from '../../workflows/runs.js';
 import type { ModuleInfo } from '../../host.js';
-import { checkConditionFields } from '../../workflows/conditions.js';
-import { conditionTypeProblems } from '../../workflows/condition-checks.js';
+import { conditionSetProblems } from '../../workflows/related-checks.js';
 import { missingSecrets } from '../../workflows/missing-secrets.js';
 import { actorId, type PagesContext } from './context.js';
 import { checked, droppedNotice, droppedParam, errorLines, text } from '../../forms/form-values.js';
@@ -33,12 +32,9 @@ import { heldCountsByTask } from '../../outbound/queue/hold.js';
 const triggerLabel = (t: string) => TRIGGERS.find((x) => x.value === t)?.label ?? t;
 
 /** What is wrong with a stored workflow's conditions against its module's fields today. */
-function storedConditionProblems(wf: Workflow, mod: ModuleInfo | undefined): Record<string, string> {
-  if (!mod) return {};
-  return {
-    ...conditionTypeProblems(wf.conditions.conditions, mod.fields),
-    ...checkConditionFields(wf.conditions, mod.fields),
-  };
+function storedConditionProblems(wf: Workflow, modules: ModuleInfo[]): Record<string, string> {
+  const mod = modules.find((m) => m.name === wf.module);
+  return mod ? conditionSetProblems(modules, mod, wf.conditions) : {};
 }
 
 /** "Invoice: URL must use http or https" for each task error, named with the task form's labels. */
@@ -96,10 +92,11 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     given?: Record<string, string>,
     status = 200,
   ) {
-    const mod = await moduleInfo(wf.module);
+    const modules = await deps.host.records.listModules();
+    const mod = modules.find((m) => m.name === wf.module);
     // Shown as stored: conditions saved before they were type-checked (or whose field's options
     // changed since) are flagged in place, so "never fires" has a visible reason.
-    const stored = given ? {} : storedConditionProblems(wf, mod);
+    const stored = given ? {} : storedConditionProblems(wf, modules);
     const errors = given ?? stored;
     const held = wf.tasks.some((t) => t.disabledAt) ? await heldCountsByTask(deps.db) : new Map<number, number>();
     render(
@@ -110,7 +107,7 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
         title: wf.title,
         section: 'workflows',
         wf,
-        form: workflowFormView(values, mod, errors),
+        form: workflowFormView(values, mod, errors, modules),
         taskErrors: taskErrorLines(wf, errors, deps.taskTypes),
         dropped: droppedNotice(req.query.dropped),
         formError: given !== undefined && Object.keys(given).length > 0,
@@ -148,7 +145,7 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
     render(req, res, 'workflow-new', {
       title: 'New workflow',
       section: 'workflows',
-      form: workflowFormView(blankWorkflowValues(chosen.name), chosen),
+      form: workflowFormView(blankWorkflowValues(chosen.name), chosen, {}, modules),
     });
   });
 
@@ -173,7 +170,12 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
         {
           title: 'New workflow',
           section: 'workflows',
-          form: workflowFormView(values, await moduleInfo(values.module), errors),
+          form: workflowFormView(
+            values,
+            await moduleInfo(values.module),
+            errors,
+            await deps.host.records.listModules(),
+          ),
           formError: errors !== undefined,
         },
         status,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModuleInfo } from '../../../module/host.js';
 import {
+  blankWorkflowValues,
   toWorkflowInput,
   valuesFromForm,
   valuesFromWorkflow,
@@ -90,4 +91,31 @@ test('the view marks choices, keeps unknown fields visible, puts errors on their
   assert.equal(view.conditionRows[0].ops.find((o) => o.selected)?.value, 'changed_to');
   assert.equal(view.triggers.find((t) => t.selected)?.value, 'record.updated');
   assert.equal(view.errors.triggerName, 'nope');
+});
+
+test("condition rows offer the related records' fields after the module's own, picklists included", () => {
+  const accounts: ModuleInfo = {
+    name: 'Accounts',
+    label: 'Accounts',
+    fields: [{ name: 'industry', label: 'Industry', type: 'picklist', options: ['Retail', 'Finance'] }],
+  };
+  const withAccount: ModuleInfo = {
+    ...deals,
+    fields: [...deals.fields, { name: 'account_id', label: 'Account', type: 'reference', references: 'Accounts' }],
+  };
+  const values = {
+    ...blankWorkflowValues('Deals'),
+    conditions: [{ field: 'account.industry', op: 'equals', value: 'Retail' }],
+  };
+  const view = workflowFormView(values, withAccount, {}, [withAccount, accounts]);
+  const row = view.conditionRows[0];
+  assert.deepEqual(
+    row.fields.map((f) => f.value),
+    ['stage', 'amount', 'account_id', 'account.industry'],
+  );
+  assert.equal(row.fields.find((f) => f.selected)?.label, 'Account › Industry');
+  assert.deepEqual(
+    row.valueOptions?.map((o: { value: string }) => o.value),
+    ['', 'Retail', 'Finance'],
+  );
 });

@@ -25,3 +25,32 @@ test('common fields: a blank description is none', () => {
   assert.deepEqual(commonFromBody({ title: 'T', description: '  ' }), { title: 'T', description: null });
   assert.deepEqual(commonFromBody({ title: 'T', description: ' about ' }), { title: 'T', description: 'about' });
 });
+
+test('value references offer the fields of related records, one and two hops away', () => {
+  const withRefs: ModuleInfo[] = [
+    {
+      name: 'Deals',
+      label: 'Deals',
+      fields: [
+        { name: 'title', label: 'Title', type: 'text' },
+        { name: 'contact_id', label: 'Contact', type: 'reference', references: 'Contacts' },
+      ],
+    },
+    {
+      name: 'Contacts',
+      label: 'Contacts',
+      fields: [
+        { name: 'name', label: 'Name', type: 'text' },
+        { name: 'account_id', label: 'Account', type: 'reference', references: 'Accounts' },
+      ],
+    },
+    { name: 'Accounts', label: 'Accounts', fields: [{ name: 'city', label: 'City', type: 'text' }] },
+  ];
+  const refs = valueReferences({ module: 'Deals', requiredEnv: [] }, withRefs);
+  const related = refs.filter((r) => r.value.startsWith('{{record.contact.'));
+  assert.deepEqual(related, [
+    { value: '{{record.contact.name}}', label: 'Deals: Contact › Name' },
+    { value: '{{record.contact.account_id}}', label: 'Deals: Contact › Account' },
+    { value: '{{record.contact.account.city}}', label: 'Deals: Contact › Account › City' },
+  ]);
+});

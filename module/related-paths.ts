@@ -13,7 +13,7 @@
  *     values are not known (the event carries the record's own previous values only).
  *   - Values are read when the run starts (worker time), not when the record was saved.
  */
-import type { ModuleField, ModuleInfo } from '../host.js';
+import type { ModuleField, ModuleInfo } from './host.js';
 
 export const MAX_HOPS = 2;
 
@@ -92,3 +92,29 @@ export function relatedChainsOf(
 
 /** Ops that compare with earlier values, which related records do not have. */
 export const CHANGE_OPS: ReadonlySet<string> = new Set(['changed', 'changed_to', 'changed_from']);
+
+/** A field reachable through one or two hops, for pickers: `account.name`, labelled "Account › Account name". */
+export interface RelatedFieldChoice {
+  path: string;
+  label: string;
+  field: ModuleField;
+}
+
+/** Every field of the records `from` refers to, one and two hops away (in field order). */
+export function relatedFieldChoices(modules: readonly ModuleInfo[], from: ModuleInfo): RelatedFieldChoice[] {
+  const out: RelatedFieldChoice[] = [];
+  const walk = (at: ModuleInfo, prefix: string, label: string, depth: number) => {
+    for (const f of at.fields) {
+      if (f.type !== 'reference') continue;
+      const hop = findHop(modules, at, hopName(f));
+      if (hop === null || 'error' in hop) continue;
+      const path = `${prefix}${hop.as}`;
+      const hopLabel = `${label}${f.label}`;
+      for (const g of hop.target.fields)
+        out.push({ path: `${path}.${g.name}`, label: `${hopLabel} › ${g.label}`, field: g });
+      if (depth + 1 < MAX_HOPS) walk(hop.target, `${path}.`, `${hopLabel} › `, depth + 1);
+    }
+  };
+  walk(from, '', '', 0);
+  return out;
+}

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ModuleInfo } from '../../../module/host.js';
-import { recordPathsIn, relatedChainsOf, resolveRelatedPath } from '../../../module/workflows/related-paths.js';
-import { mayPassConditions, type Condition } from '../../../module/workflows/conditions.js';
+import type { ModuleInfo } from '../../module/host.js';
+import { recordPathsIn, relatedChainsOf, resolveRelatedPath } from '../../module/related-paths.js';
+import { mayPassConditions, type Condition } from '../../module/workflows/conditions.js';
 
 const ref = (name: string, references: string) => ({ name, label: name, type: 'reference' as const, references });
 const text = (name: string) => ({ name, label: name, type: 'text' as const });
