@@ -11,6 +11,7 @@ import { claimDueDeliveries, type ClaimedDelivery } from './queue/claim.js';
 import { renewDeliveryLease } from './queue/lease.js';
 import { releaseAllHeldDestinations } from './queue/destinations.js';
 import { memoRateLimits } from './queue/rate-buckets.js';
+import type { InFlightRequest } from './lane-fairness.js';
 
 export interface DeliveryLaneDeps {
   db: Knex;
@@ -21,6 +22,8 @@ export interface DeliveryLaneDeps {
   leaseTimers?: LeaseTimers;
   /** Told when a renewal failed (the next beat tries again). Default none. */
   onRenewError?(deliveryId: number, err: unknown): void;
+  /** This process's clock for how long its requests are in flight (lane fairness). Default Date.now. */
+  now?(): number;
 }
 
 export interface LeasedProcessor {
@@ -50,7 +53,17 @@ export function processUnderLease(
 }
 
 export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDelivery> {
-  const processLeased = (delivery: ClaimedDelivery) => processUnderLease(deps, delivery);
+  const now = deps.now ?? Date.now;
+  // This worker's requests in flight, so slow destinations never take more than half its lanes.
+  const inFlight = new Map<number, InFlightRequest>();
+  const processLeased = async (delivery: ClaimedDelivery) => {
+    inFlight.set(delivery.id, { host: delivery.destinationHost, startedAtMs: now() });
+    try {
+      await processUnderLease(deps, delivery);
+    } finally {
+      inFlight.delete(delivery.id);
+    }
+  };
   let holding: boolean | null = null;
   const rateLimits = memoRateLimits();
   return {
@@ -67,6 +80,7 @@ export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDe
         perHostConcurrency: s.perHostConcurrency,
         holdDestinations: hold,
         rateLimits: rateLimits(s),
+        fairness: { lanes: s.maxConcurrency, inFlight: [...inFlight.values()], nowMs: now() },
       });
     },
     process: processLeased,

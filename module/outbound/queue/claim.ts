@@ -5,8 +5,9 @@
 import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
 import { deliveryFromRow, type Delivery } from './read.js';
-import { dueProbesSql, heldHostsSql, markProbesLeased } from './destinations.js';
+import { dueProbesSql, failingHostsSql, heldHostsSql, markProbesLeased } from './destinations.js';
 import { NO_RATE_LIMITS, readTokenRoom, type RateLimits } from './rate-buckets.js';
+import { slowHostsInFlight, slowLaneRoom, type InFlightRequest } from '../lane-fairness.js';
 
 // Due: queued and its time has come, or dispatched under an expired lease (its worker died
 // mid-attempt; the receiver may have seen it, which is why webhook-id stays the same).
@@ -27,6 +28,11 @@ export interface ClaimOptions {
    * receiver's 429 pause holds either way.
    */
   rateLimits?: RateLimits;
+  /**
+   * This worker's lanes and requests in flight (lane-fairness.ts): deliveries to slow or failing
+   * destinations then take at most half of the lanes. Default none (no reservation).
+   */
+  fairness?: { lanes: number; inFlight: readonly InFlightRequest[]; nowMs: number };
 }
 
 export interface ClaimCandidate {
@@ -37,8 +43,8 @@ export interface ClaimCandidate {
 /**
  * Which candidates to lease (PURE): in the given order (oldest due first), skipping any whose
  * host already has `cap` in flight counting the ones taken here, or has used up its `tokens`
- * (requests its rate limit lets start now; a host not in `tokens` is unlimited), and at most
- * `limit` in all.
+ * (requests its rate limit lets start now; a host not in `tokens` is unlimited), or is slow
+ * (`slow.hosts`) once `slow.room` such deliveries were taken, and at most `limit` in all.
  */
 export function allotByHost(
   candidates: readonly ClaimCandidate[],
@@ -46,9 +52,11 @@ export function allotByHost(
   cap: number,
   limit: number,
   tokens: ReadonlyMap<string, number> = new Map(),
+  slow: { hosts: ReadonlySet<string>; room: number } = { hosts: new Set(), room: Infinity },
 ): number[] {
   const used = new Map(inFlight);
   const left = new Map(tokens);
+  let slowRoom = slow.room;
   const ids: number[] = [];
   for (const c of candidates) {
     if (ids.length >= limit) break;
@@ -56,8 +64,11 @@ export function allotByHost(
     if (n >= cap) continue;
     const room = left.get(c.host);
     if (room !== undefined && room < 1) continue;
+    const isSlow = slow.hosts.has(c.host);
+    if (isSlow && slowRoom < 1) continue;
     used.set(c.host, n + 1);
     if (room !== undefined) left.set(c.host, room - 1);
+    if (isSlow) slowRoom--;
     ids.push(c.id);
   }
   return ids;
@@ -77,6 +88,7 @@ async function pickIds(
   cap: number,
   hold: boolean,
   rates: RateLimits,
+  fairness: ClaimOptions['fairness'],
 ): Promise<{ ids: number[]; probes: ClaimCandidate[]; hostOf: Map<number, string>; spend: SpendTokens }> {
   const now = nowMsSql(q);
   const inFlight = `FROM hookflow_deliveries WHERE status = 'dispatched' AND lease_expires_at >= ${now} GROUP BY destination_host`;
@@ -88,9 +100,10 @@ async function pickIds(
     ORDER BY next_attempt_at, id LIMIT ?) h`;
   const windowSize = Math.max(limit * 4, 64);
   const probes = hold ? ` UNION ALL SELECT * FROM (${dueProbesSql(now)}) p` : '';
+  const failing = fairness ? ` UNION ALL SELECT * FROM (${failingHostsSql()}) f` : '';
   const result = await q.raw(
     `SELECT 0 AS kind, destination_host AS host, COUNT(*) AS n, 0 AS id, 0 AS at ${inFlight}
-    UNION ALL ${head(dueQueued(now))} UNION ALL ${head(dueExpired(now))}${probes}`,
+    UNION ALL ${head(dueQueued(now))} UNION ALL ${head(dueExpired(now))}${probes}${failing}`,
     [cap, windowSize, cap, windowSize],
   );
   const rows = (engineOf(q) === 'mysql' ? result[0] : result) as Array<Record<string, unknown>>;
@@ -108,7 +121,7 @@ async function pickIds(
           candidates.map((c) => c.host),
           rates,
         );
-  const ids = allotByHost(candidates, inFlightByHost, cap, limit, tokens?.room);
+  const ids = allotByHost(candidates, inFlightByHost, cap, limit, tokens?.room, slowRoomOf(fairness, rows));
   // A probe is the only candidate of a held host (its host is skipped in the due sets).
   const taken = new Set(ids);
   const hostOf = new Map(candidates.map((c) => [c.id, c.host]));
@@ -121,6 +134,14 @@ async function pickIds(
 }
 
 type SpendTokens = (leasedIds: number[]) => Promise<void>;
+
+/** Slow destinations (in flight too long here, or failing lately) and the lanes left for them. */
+function slowRoomOf(fairness: ClaimOptions['fairness'], rows: Array<Record<string, unknown>>) {
+  if (!fairness) return undefined;
+  const hosts = slowHostsInFlight(fairness.inFlight, fairness.nowMs);
+  for (const r of rows) if (Number(r.kind) === 2) hosts.add(String(r.host));
+  return { hosts, room: slowLaneRoom(fairness.lanes, fairness.inFlight, hosts) };
+}
 
 function countByHost(ids: number[], hostOf: ReadonlyMap<number, string>): Map<string, number> {
   const n = new Map<string, number>();
@@ -180,7 +201,7 @@ export async function claimDueDeliveries(
       // Take the write lock before reading (what BEGIN IMMEDIATE does; knex issues plain BEGIN):
       // another process on the same file then waits its busy_timeout instead of failing later.
       await trx.raw('UPDATE hookflow_deliveries SET id = id WHERE 0');
-      const picked = await pickIds(trx, limit, cap, hold, rates);
+      const picked = await pickIds(trx, limit, cap, hold, rates, opts.fairness);
       if (picked.ids.length === 0) return [];
       const rows = await trx.raw(
         `UPDATE hookflow_deliveries SET ${set} WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} RETURNING *, ${now} AS claimed_at_ms`,
@@ -194,7 +215,7 @@ export async function claimDueDeliveries(
   return withClaimLock(db, async (conn) =>
     db.transaction(
       async (trx) => {
-        const picked = await pickIds(trx, limit, cap, hold, rates);
+        const picked = await pickIds(trx, limit, cap, hold, rates, opts.fairness);
         if (picked.ids.length === 0) return [];
         const [locked] = await trx.raw(
           `SELECT *, ${now} AS claimed_at_ms FROM hookflow_deliveries WHERE id IN (${picked.ids.map(() => '?').join(',')}) AND ${stillDue(picked.probes)} FOR UPDATE SKIP LOCKED`,

@@ -45,6 +45,10 @@ const rowOf = (h: DestinationHealth) => ({
 /** SQL: the hosts whose deliveries are held (for `destination_host NOT IN (…)`). */
 export const heldHostsSql = (): string => `SELECT destination_host FROM ${TABLE} WHERE paused_at IS NOT NULL`;
 
+/** SQL: claim rows of kind 2 (host, streak) for destinations whose recent attempts failed (lane fairness). */
+export const failingHostsSql = (): string =>
+  `SELECT 2 AS kind, destination_host AS host, consecutive_failures AS n, 0 AS id, 0 AS at FROM ${TABLE} WHERE consecutive_failures > 0`;
+
 /**
  * SQL: claim candidates in the claim's row shape (kind 1, host, n, id, at): per held destination
  * whose probe is due, its OLDEST unfinished delivery (lowest id: per-record order is kept), due
