@@ -101,7 +101,7 @@ export function createHostContext(opts: HostContextOptions): HostContextHandle {
     baseUrl: (opts.baseUrl ?? opts.config?.baseUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
     attachHooks: bindHooks,
     // The record page (host/pages.ts), behind the login: failure mails link an owner here.
-    recordUrl: (module, recordId) => recordPageUrl(context.baseUrl, module, recordId),
+    recordUrl: (module, recordId) => recordPageUrl(context.baseUrl, module, recordId, (m) => records.isKnownModule(m)),
   };
   return { context, records, users, sessions, auth, mailer, bindHooks, close: () => ownMailer?.close() };
 }

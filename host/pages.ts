@@ -12,7 +12,6 @@ import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
 import Handlebars from 'handlebars';
 import type { CrmRecord, HostUser, ModuleInfo } from 'hookflow';
-import { findModule } from './modules.js';
 import { smallPage, type AuthMiddleware } from './session.js';
 import type { RecordService } from './records.js';
 import { viewsDirectory, type Renderer } from './render.js';
@@ -32,9 +31,14 @@ export interface PagesOptions {
   csrfToken(req: Request, res: Response): string;
 }
 
-/** The record page's URL (what the host's `recordUrl` answers). */
-export function recordPageUrl(baseUrl: string, module: string, recordId: number): string | null {
-  if (!findModule(module) || !Number.isSafeInteger(recordId) || recordId <= 0) return null;
+/** The record page's URL (what the host's `recordUrl` answers); null for a module `isKnown` denies. */
+export function recordPageUrl(
+  baseUrl: string,
+  module: string,
+  recordId: number,
+  isKnown: (module: string) => boolean,
+): string | null {
+  if (!isKnown(module) || !Number.isSafeInteger(recordId) || recordId <= 0) return null;
   return `${baseUrl.replace(/\/+$/, '')}/records/${encodeURIComponent(module)}/${recordId}`;
 }
 
@@ -97,7 +101,7 @@ function refusePage(res: Response, status: 403 | 404, title: string, message: st
 
 function recordPage(opts: PagesOptions, renderRecord: RecordPageRenderer): express.RequestHandler {
   return async (req, res) => {
-    const module = findModule(String(req.params.module));
+    const module = await opts.records.findModule(String(req.params.module));
     const id = /^[1-9]\d{0,15}$/.test(String(req.params.id)) ? Number(req.params.id) : NaN;
     const record = module && Number.isSafeInteger(id) ? await opts.records.get(module.name, id) : null;
     if (!module || !record) return refusePage(res, 404, 'Not found', 'There is no such record.');
