@@ -179,10 +179,13 @@ describeEachEngine('custom modules and Bitrix24 dynamic items', (tdb) => {
   });
 
   test('an admin-defined module with workflows sends ONCRMDYNAMICITEMADD/UPDATE/DELETE bodies that a PHP handler reads', async () => {
+    // Its own module, so this test runs alone too (the mutation check runs it by name).
+    const defined = await defineModule({ ...SHIPMENTS, name: 'Freights', aliases: { bitrix24EntityTypeId: 1036 } });
+    assert.equal(defined.status, 201, defined.text);
     const webhook = (trigger: string, hookPath: string) =>
       host.hookflow.services.workflows.create(
         {
-          module: 'Shipments',
+          module: 'Freights',
           title: `b24 ${trigger}`,
           status: 'active',
           trigger,
@@ -202,35 +205,35 @@ describeEachEngine('custom modules and Bitrix24 dynamic items', (tdb) => {
         adminId,
       );
     // The per-type names and the generic one (the workflow's module settles which module it means).
-    const add = await webhook('ONCRMDYNAMICITEMADD_1032', 'add');
+    const add = await webhook('ONCRMDYNAMICITEMADD_1036', 'add');
     const update = await webhook('ONCRMDYNAMICITEMUPDATE', 'update');
-    await webhook('oncrmdynamicitemdelete_1032', 'delete');
+    await webhook('oncrmdynamicitemdelete_1036', 'delete');
     assert.equal(add.trigger, 'record.created');
     assert.equal(update.trigger, 'record.updated');
-    const rec = await call(`${url}/api/records/Shipments`, {
+    const rec = await call(`${url}/api/records/Freights`, {
       method: 'POST',
       token: adminToken,
       json: { fields: { title: 'Crate' } },
     });
     const id = rec.body.record.id as number;
-    await call(`${url}/api/records/Shipments/${id}`, {
+    await call(`${url}/api/records/Freights/${id}`, {
       method: 'PATCH',
       token: adminToken,
       json: { fields: { title: 'Crate 2' } },
     });
-    await call(`${url}/api/records/Shipments/${id}`, { method: 'DELETE', token: adminToken });
+    await call(`${url}/api/records/Freights/${id}`, { method: 'DELETE', token: adminToken });
     await host.hookflow.worker.drain();
     const bodyOf = (p: string) => rx.seen.find((s) => s.url === `/${p}`)?.body ?? assert.fail(`no ${p} webhook`);
     assert.equal(rx.seen.length, 3, JSON.stringify(rx.seen));
     assert.match(
       bodyOf('add'),
-      /^event=ONCRMDYNAMICITEMADD&data%5BFIELDS%5D%5BID%5D=\d+&data%5BFIELDS%5D%5BENTITY_TYPE_ID%5D=1032&/,
+      /^event=ONCRMDYNAMICITEMADD&data%5BFIELDS%5D%5BID%5D=\d+&data%5BFIELDS%5D%5BENTITY_TYPE_ID%5D=1036&/,
     );
     const expected = (action: string, event: string, title: string): PhpRead => ({
       action,
       event,
       id,
-      entityTypeId: 1032,
+      entityTypeId: 1036,
       title,
       token: 'app-token-1',
     });
