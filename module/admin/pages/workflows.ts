@@ -125,12 +125,18 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
   }
 
   router.get('/workflows', async (req, res) => {
-    const [all, runs] = await Promise.all([deps.store.list(), lastRunPerWorkflow(deps.db)]);
+    const [all, runs, modules] = await Promise.all([
+      deps.store.list(),
+      lastRunPerWorkflow(deps.db),
+      deps.host.records.listModules(),
+    ]);
     render(req, res, 'workflows', {
       title: 'Workflows',
       section: 'workflows',
       workflows: all.map((wf) => ({
         ...wf,
+        // Flagged, not hidden: its runs are skipped (executor) until the host lists the module again.
+        moduleMissing: !modules.some((m) => m.name === wf.module),
         triggerLabel: triggerLabel(wf.trigger),
         taskCount: wf.tasks.length,
         lastRun: runs.get(wf.id) ?? null,
