@@ -49,6 +49,8 @@ export interface AuthRouter {
   router: Router;
   /** A CSRF token for forms on host pages (the layout's logout button). */
   csrfToken(req: Request, res: Response): string;
+  /** Refuses a form POST without a valid CSRF token (error code EBADCSRFTOKEN); parse the body first. */
+  csrfProtection: RequestHandler;
 }
 
 type CookieBase = { httpOnly: true; secure: boolean; path: '/' };
@@ -142,7 +144,7 @@ export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
   router.post('/logout', form, csrf.doubleCsrfProtection, logout(opts.sessions, cookieBase));
 
   router.use(csrfErrorHandler(opts.render));
-  return { router, csrfToken };
+  return { router, csrfToken, csrfProtection: csrf.doubleCsrfProtection };
 }
 
 function logout(sessions: SessionStore, cookieBase: CookieBase): RequestHandler {
