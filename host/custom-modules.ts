@@ -80,6 +80,12 @@ function relationProblems(input: ModuleInfo, existing: readonly ModuleInfo[]): F
   const typeId = input.aliases?.bitrix24EntityTypeId;
   const owner = typeId === undefined ? undefined : existing.find((m) => m.aliases?.bitrix24EntityTypeId === typeId);
   if (owner) errors['aliases.bitrix24EntityTypeId'] = `type ${typeId} is already ${owner.name}'s`;
+  input.fields.forEach((f, i) => {
+    if (f.type === 'picklist' && !f.options?.length) errors[`fields.${i}.options`] = 'a picklist needs its options';
+    if (f.type !== 'picklist' && f.options) errors[`fields.${i}.options`] = 'only picklist fields have options';
+    if (f.type !== 'reference' && f.references)
+      errors[`fields.${i}.references`] = 'only reference fields name a module';
+  });
   const names = [...existing.map((m) => m.name), input.name];
   return { ...errors, ...moduleDescriptionProblems(input, names) };
 }

@@ -6,9 +6,7 @@
 import type { ModuleField, ModuleInfo } from './host.js';
 import type { FieldErrors } from './errors.js';
 
-function fieldProblem(field: ModuleField, known: ReadonlySet<string>): string | null {
-  if (field.type === 'picklist' && !(field.options && field.options.length > 0))
-    return 'a picklist field needs at least one option';
+function referenceProblem(field: ModuleField, known: ReadonlySet<string>): string | null {
   if (field.type !== 'reference') return null;
   if (!field.references) return 'a reference field must name the module it points at (references)';
   if (!known.has(field.references)) return `references module ${field.references}, which the host does not list`;
@@ -30,8 +28,8 @@ export function moduleDescriptionProblems(module: ModuleInfo, moduleNames: Itera
     if (first !== undefined)
       errors[`fields.${i}.name`] = `duplicate field name ${field.name} (also fields.${first}.name)`;
     else seen.set(field.name, i);
-    const problem = fieldProblem(field, known);
-    if (problem) errors[`fields.${i}.${field.type === 'reference' ? 'references' : 'options'}`] = problem;
+    const problem = referenceProblem(field, known);
+    if (problem) errors[`fields.${i}.references`] = problem;
   });
   const typeId = module.aliases?.bitrix24EntityTypeId;
   if (typeId !== undefined && !(Number.isSafeInteger(typeId) && typeId > 0))

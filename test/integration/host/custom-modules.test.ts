@@ -166,6 +166,7 @@ describeEachEngine('custom modules and Bitrix24 dynamic items', (tdb) => {
         'aliases.bitrix24EntityTypeId',
       ],
       [{ name: 'parcels', label: 'P', fields: [field('a')] }, 'name'],
+      [{ name: 'Parcels', label: 'P', fields: [field('a', { type: 'picklist' })] }, 'fields.0.options'],
     ];
     for (const [json, key] of cases) {
       const res = await defineModule(json);
