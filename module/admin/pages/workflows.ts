@@ -115,6 +115,7 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
         dropped: droppedNotice(req.query.dropped),
         formError: given !== undefined && Object.keys(given).length > 0,
         conditionWarnings: Object.keys(stored).length,
+        moduleMissing: !mod,
         disabledTasks: wf.tasks.filter((t) => t.disabledAt).map((t) => ({ ...t, held: held.get(t.id) ?? 0 })),
         tasks: wf.tasks.map((t, i) => taskRow(t, i, wf.tasks.length)),
         // The registry's order is the menu's.

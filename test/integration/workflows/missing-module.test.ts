@@ -84,5 +84,8 @@ describeEachEngine('workflows on a module the host no longer lists', (tdb) => {
     const page = await (await fetch(`${adminUrl}/workflows`)).text();
     const row = page.slice(page.indexOf('ticket hook'));
     assert.match(row.slice(0, row.indexOf('</tr>')), /module no longer exists/);
+    const edit = await fetch(`${adminUrl}/workflows/${wf.id}`);
+    assert.equal(edit.status, 200, 'its own page still opens');
+    assert.match(await edit.text(), /Module Tickets no longer exists/);
   });
 });
