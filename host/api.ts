@@ -1,7 +1,10 @@
 /**
  * The host's JSON REST API, for any active user (session cookie or `Authorization: Bearer`).
  *
- *   GET    /api/modules                      → { modules }
+ *   GET    /api/modules                      → { modules }  (fixed, then admin-defined)
+ *   POST   /api/modules                      body { name, label, fields: [{ name, label, type,
+ *                                              options?, references? }], aliases? } → 201 { module }
+ *                                              (admins only; 422 naming each bad field)
  *   GET    /api/records/:module?limit&offset → { records, total, limit, offset }
  *   POST   /api/records/:module              body { fields: {...}, ownerUserId? } → 201 { record }
  *   GET    /api/records/:module/:id          → { record }
@@ -134,8 +137,13 @@ export function createApiRouter({ records, users, auth, logger }: ApiOptions): R
     res.json({ modules: await records.listModules() });
   });
 
+  router.post('/modules', requireJson, jsonBody, async (req, res) => {
+    if (!callerOf(res).isAdmin) throw new HookflowError('forbidden', 'Only an admin can define modules');
+    res.status(201).json({ module: await records.createModule(req.body) });
+  });
+
   router.get('/records/:module', async (req, res) => {
-    records.requireModule(param(req.params.module));
+    await records.requireModule(param(req.params.module));
     res.json(
       await records.list(param(req.params.module), {
         ...parsePaging(req.query as Record<string, unknown>),
@@ -145,7 +153,7 @@ export function createApiRouter({ records, users, auth, logger }: ApiOptions): R
   });
 
   router.post('/records/:module', requireJson, jsonBody, async (req, res) => {
-    records.requireModule(param(req.params.module));
+    await records.requireModule(param(req.params.module));
     const body = parseBody(req.body, true);
     const caller = callerOf(res);
     const record = await records.create(param(req.params.module), body.fields, {
@@ -160,12 +168,12 @@ export function createApiRouter({ records, users, auth, logger }: ApiOptions): R
   });
 
   router.get('/records/:module/:id', async (req, res) => {
-    records.requireModule(param(req.params.module));
+    await records.requireModule(param(req.params.module));
     res.json({ record: await records.getFor(callerOf(res), param(req.params.module), parseId(param(req.params.id))) });
   });
 
   router.patch('/records/:module/:id', requireJson, jsonBody, async (req, res) => {
-    records.requireModule(param(req.params.module));
+    await records.requireModule(param(req.params.module));
     const id = parseId(param(req.params.id));
     const body = parseBody(req.body, false);
     const caller = callerOf(res);
@@ -175,7 +183,7 @@ export function createApiRouter({ records, users, auth, logger }: ApiOptions): R
   });
 
   router.delete('/records/:module/:id', async (req, res) => {
-    records.requireModule(param(req.params.module));
+    await records.requireModule(param(req.params.module));
     const caller = callerOf(res);
     await records.delete(param(req.params.module), parseId(param(req.params.id)), { actorUserId: caller.id, caller });
     res.status(204).end();

@@ -29,12 +29,15 @@ import type { HostConfig } from './config.js';
 import { createDemoRouter } from './demo.js';
 import { toCodedError } from './http-errors.js';
 import { createMailer } from './mailer.js';
+import { createModulePagesRouter } from './module-pages.js';
 import { createPagesRouter, recordPageUrl } from './pages.js';
 import { RecordService } from './records.js';
 import { createRenderer } from './render.js';
 import { migrateHost } from './schema.js';
 import { createAuthMiddleware, SessionStore, smallPage, wantsHtml, type AuthMiddleware } from './session.js';
 import { UserService } from './users.js';
+
+const MODULES_ENTRY = { label: 'Modules', description: 'Custom modules and their fields', url: '/settings/modules' };
 
 export const DEFAULT_MAIL_FROM = '"Hookflow" <hookflow@localhost>';
 
@@ -101,7 +104,7 @@ export function createHostContext(opts: HostContextOptions): HostContextHandle {
     baseUrl: (opts.baseUrl ?? opts.config?.baseUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
     attachHooks: bindHooks,
     // The record page (host/pages.ts), behind the login: failure mails link an owner here.
-    recordUrl: (module, recordId) => recordPageUrl(context.baseUrl, module, recordId),
+    recordUrl: (module, recordId) => recordPageUrl(context.baseUrl, module, recordId, (m) => records.isKnownModule(m)),
   };
   return { context, records, users, sessions, auth, mailer, bindHooks, close: () => ownMailer?.close() };
 }
@@ -217,10 +220,19 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
       auth: services.auth,
       records: services.records,
       render,
-      settingsEntries: [manifest.settings],
+      settingsEntries: [manifest.settings, MODULES_ENTRY],
       csrfToken: authRouter.csrfToken,
       users: services.users,
       checkForm: authRouter.checkForm,
+    }),
+  );
+  app.use(
+    createModulePagesRouter({
+      auth: services.auth,
+      records: services.records,
+      render,
+      csrfToken: authRouter.csrfToken,
+      csrfProtection: authRouter.csrfProtection,
     }),
   );
   if (opts.demoRoutes ?? true) app.use('/demo', createDemoRouter({ auth: services.auth, render, logger }));

@@ -51,6 +51,8 @@ export interface AuthRouter {
   csrfToken(req: Request, res: Response): string;
   /** For a form POST on a host page: parses the form and checks its CSRF token (a failed check is a 403 page). */
   checkForm: RequestHandler[];
+  /** Refuses a form POST without a valid CSRF token (error code EBADCSRFTOKEN); parse the body first. */
+  csrfProtection: RequestHandler;
 }
 
 type CookieBase = { httpOnly: true; secure: boolean; path: '/' };
@@ -147,7 +149,7 @@ export function createAuthRouter(opts: AuthRouterOptions): AuthRouter {
   router.use(csrfErrors);
   const checkCsrf: RequestHandler = (req, res, next) =>
     csrf.doubleCsrfProtection(req, res, (err?: unknown) => (err ? csrfErrors(err, req, res, next) : next()));
-  return { router, csrfToken, checkForm: [form, checkCsrf] };
+  return { router, csrfToken, checkForm: [form, checkCsrf], csrfProtection: csrf.doubleCsrfProtection };
 }
 
 function logout(sessions: SessionStore, cookieBase: CookieBase): RequestHandler {

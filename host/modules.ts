@@ -1,6 +1,7 @@
 /**
- * The reference CRM's modules and their fields. Hookflow sees exactly this list through
- * `records.listModules()`; the records service validates every save against it.
+ * The reference CRM's fixed modules and their fields. Hookflow sees them, followed by the
+ * admin-defined ones (host/custom-modules.ts), through `records.listModules()`; the records
+ * service validates every save against its module.
  */
 import type { ModuleField, ModuleInfo } from 'hookflow';
 
@@ -20,6 +21,29 @@ const picklist = (name: string, label: string, options: string[]): ModuleField =
   type: 'picklist',
   options,
 });
+
+export const INVOICE_STATUSES = ['Draft', 'Sent', 'Paid', 'Cancelled'];
+
+/**
+ * The custom module every database starts with (migration 0002): a Bitrix24 smart invoice,
+ * dynamic type 31, so its events go out as `ONCRMDYNAMICITEM…` with `ENTITY_TYPE_ID` 31.
+ */
+export const INVOICES_SEED = {
+  name: 'Invoices',
+  label: 'Invoices',
+  definition: JSON.stringify({
+    fields: [
+      text('title', 'Title'),
+      num('amount', 'Amount'),
+      text('currency', 'Currency'),
+      picklist('status', 'Status', INVOICE_STATUSES),
+      date('due_date', 'Due date'),
+      reference('deal_id', 'Deal', 'Deals'),
+      reference('account_id', 'Account', 'Accounts'),
+    ],
+    aliases: { bitrix24EntityTypeId: 31, event: 'invoice' },
+  }),
+};
 
 export const LEAD_STATUSES = ['New', 'Contacted', 'Qualified', 'Lost'];
 export const DEAL_STAGES = ['Prospecting', 'Qualification', 'Proposal', 'Negotiation', 'Won', 'Lost'];
@@ -83,8 +107,8 @@ export const MODULES: readonly ModuleInfo[] = [
   },
 ];
 
-/** The module definition by exact name, or undefined. */
-export function findModule(name: string): ModuleInfo | undefined {
+/** The fixed module definition by exact name, or undefined. */
+export function findFixedModule(name: string): ModuleInfo | undefined {
   return MODULES.find((m) => m.name === name);
 }
 

@@ -18,7 +18,6 @@ import Handlebars from 'handlebars';
 import { isHookflowError, type CrmRecord, type FieldErrors, type HostUser, type ModuleInfo } from 'hookflow';
 import { parseUserPreferences } from './preferences.js';
 import type { UserService } from './users.js';
-import { findModule } from './modules.js';
 import { smallPage, type AuthMiddleware } from './session.js';
 import type { RecordService } from './records.js';
 import { viewsDirectory, type Renderer } from './render.js';
@@ -83,9 +82,14 @@ function saveProfile(opts: PagesOptions): RequestHandler {
   };
 }
 
-/** The record page's URL (what the host's `recordUrl` answers). */
-export function recordPageUrl(baseUrl: string, module: string, recordId: number): string | null {
-  if (!findModule(module) || !Number.isSafeInteger(recordId) || recordId <= 0) return null;
+/** The record page's URL (what the host's `recordUrl` answers); null for a module `isKnown` denies. */
+export function recordPageUrl(
+  baseUrl: string,
+  module: string,
+  recordId: number,
+  isKnown: (module: string) => boolean,
+): string | null {
+  if (!isKnown(module) || !Number.isSafeInteger(recordId) || recordId <= 0) return null;
   return `${baseUrl.replace(/\/+$/, '')}/records/${encodeURIComponent(module)}/${recordId}`;
 }
 
@@ -148,7 +152,7 @@ function refusePage(res: Response, status: 403 | 404, title: string, message: st
 
 function recordPage(opts: PagesOptions, renderRecord: RecordPageRenderer): express.RequestHandler {
   return async (req, res) => {
-    const module = findModule(String(req.params.module));
+    const module = await opts.records.findModule(String(req.params.module));
     const id = /^[1-9]\d{0,15}$/.test(String(req.params.id)) ? Number(req.params.id) : NaN;
     const record = module && Number.isSafeInteger(id) ? await opts.records.get(module.name, id) : null;
     if (!module || !record) return refusePage(res, 404, 'Not found', 'There is no such record.');

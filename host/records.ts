@@ -24,7 +24,8 @@ import {
   type RecordHooks,
 } from 'hookflow';
 import { validateFields } from './fields.js';
-import { cloneModules, findModule } from './modules.js';
+import { CustomModuleStore } from './custom-modules.js';
+import { cloneModules, findFixedModule } from './modules.js';
 
 interface RecordRow {
   id: number;
@@ -93,35 +94,58 @@ function isMysql(db: Db): boolean {
 
 export class RecordService implements HostRecords {
   private hooks: RecordHooks | null = null;
+  readonly customModules: CustomModuleStore;
+  /** Custom module names as last read; only for the synchronous isKnownModule. */
+  private customNames = new Set<string>();
 
   constructor(
     private readonly db: Knex,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.customModules = new CustomModuleStore(db, now);
+  }
 
   /** Binds Hookflow's hooks after install (install itself needs this service). Null unbinds. */
   setHooks(hooks: RecordHooks | null): void {
     this.hooks = hooks;
   }
 
-  async listModules(): Promise<ModuleInfo[]> {
-    return cloneModules();
+  /** The fixed modules, then the admin-defined ones (oldest first). */
+  async listModules(db: Db = this.db): Promise<ModuleInfo[]> {
+    const custom = await this.customModules.list(db);
+    this.customNames = new Set(custom.map((m) => m.name));
+    return [...cloneModules(), ...custom];
+  }
+
+  /** Defines a custom module (admins only; the API checks that): 422 naming each bad field. */
+  async createModule(raw: unknown): Promise<ModuleInfo> {
+    const created = await this.customModules.create(raw, await this.listModules());
+    this.customNames.add(created.name);
+    return created;
+  }
+
+  /** The module definition by exact name, or undefined. */
+  async findModule(name: string, db: Db = this.db): Promise<ModuleInfo | undefined> {
+    return findFixedModule(name) ?? (await this.listModules(db)).find((m) => m.name === name);
+  }
+
+  /** Synchronous and possibly stale for custom modules (as last read here): for links only. */
+  isKnownModule(name: string): boolean {
+    return findFixedModule(name) !== undefined || this.customNames.has(name);
   }
 
   /** The module definition, or a 404 naming the known modules. */
-  requireModule(name: string): ModuleInfo {
-    const module = findModule(name);
+  async requireModule(name: string): Promise<ModuleInfo> {
+    const module = await this.findModule(name);
     if (!module) {
-      const known = cloneModules()
-        .map((m) => m.name)
-        .join(', ');
+      const known = (await this.listModules()).map((m) => m.name).join(', ');
       throw new HookflowError('not_found', `unknown module ${name}; known modules: ${known}`);
     }
     return module;
   }
 
   async get(module: string, id: number, db: Db = this.db): Promise<CrmRecord | null> {
-    if (!findModule(module) || !Number.isSafeInteger(id) || id <= 0) return null;
+    if (!Number.isSafeInteger(id) || id <= 0 || !(await this.findModule(module, db))) return null;
     const row = await db('crm_records').where({ id, module }).first();
     return row ? toRecord(row) : null;
   }
@@ -135,7 +159,7 @@ export class RecordService implements HostRecords {
 
   /** One page of a module's records (only the caller's own for a non-admin caller), oldest first. */
   async list(module: string, opts: ListOptions = {}): Promise<RecordPage> {
-    this.requireModule(module);
+    await this.requireModule(module);
     const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), MAX_LIST_LIMIT);
     const offset = Math.max(Math.trunc(opts.offset ?? 0), 0);
     const where = visibleTo(opts.caller, module);
@@ -149,7 +173,7 @@ export class RecordService implements HostRecords {
     fields: Record<string, unknown>,
     opts: CheckedChangeOptions & { ownerUserId?: number } = {},
   ): Promise<CrmRecord> {
-    const values = validateFields(this.requireModule(module), fields);
+    const values = validateFields(await this.requireModule(module), fields);
     if (opts.caller && !opts.caller.isAdmin && opts.ownerUserId !== undefined && opts.ownerUserId !== opts.caller.id) {
       throw new HookflowError('forbidden', 'Only an admin can create a record owned by another user', {
         ownerUserId: 'only an admin can set another owner',
@@ -179,7 +203,7 @@ export class RecordService implements HostRecords {
     fields: Record<string, unknown>,
     opts: CheckedChangeOptions = {},
   ): Promise<CrmRecord> {
-    const values = validateFields(this.requireModule(module), fields);
+    const values = validateFields(await this.requireModule(module), fields);
     return this.db.transaction(async (trx) => {
       const previous = await this.lockForWrite(module, id, trx, opts.caller);
       await trx('crm_records')
@@ -195,7 +219,7 @@ export class RecordService implements HostRecords {
   }
 
   async delete(module: string, id: number, opts: CheckedChangeOptions = {}): Promise<void> {
-    this.requireModule(module);
+    await this.requireModule(module);
     await this.db.transaction(async (trx) => {
       const previous = await this.lockForWrite(module, id, trx, opts.caller);
       await trx('crm_records').where({ id, module }).delete();

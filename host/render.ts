@@ -11,7 +11,7 @@ import Handlebars from 'handlebars';
 
 export const viewsDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
-export type ViewName = 'login' | 'home' | 'settings' | 'message';
+export type ViewName = 'login' | 'home' | 'settings' | 'message' | 'modules';
 
 /**
  * Page security headers. Host pages need no scripts, so none are allowed; inline styles are,
@@ -34,7 +34,9 @@ export function createRenderer(dir: string = viewsDirectory): Renderer {
   const compile = (name: string) =>
     hbs.compile(fs.readFileSync(path.join(dir, `${name}.hbs`), 'utf8'), { strict: false });
   const layout = compile('layout');
-  const views = Object.fromEntries((['login', 'home', 'settings', 'message'] as const).map((v) => [v, compile(v)]));
+  const views = Object.fromEntries(
+    (['login', 'home', 'settings', 'message', 'modules'] as const).map((v) => [v, compile(v)]),
+  );
   return (res, view, data, status = 200) => {
     const locals = { user: res.locals.user, ...data };
     const body = views[view](locals);

@@ -7,6 +7,7 @@
  * Times are epoch milliseconds in BIGINT columns: identical on SQLite and MySQL, no time zones.
  */
 import type { Knex } from 'knex';
+import { INVOICES_SEED } from './modules.js';
 
 interface HostMigration {
   name: string;
@@ -69,6 +70,24 @@ const migrations: HostMigration[] = [
         t.dropColumn('time_zone');
         t.dropColumn('locale');
       });
+    },
+  },
+  {
+    // Admin-defined modules (host/custom-modules.ts), seeded with a Bitrix24 smart-invoice style one.
+    name: '0003_custom_modules',
+    async up(knex) {
+      await knex.schema.createTable('crm_modules', (t) => {
+        t.increments('id').primary();
+        t.string('name', 64).notNullable().unique();
+        t.string('label', 200).notNullable();
+        // { fields, aliases } as ModuleInfo has them; mediumtext on MySQL for up to 100 fields.
+        t.text('definition', 'mediumtext').notNullable();
+        t.bigInteger('created_at').notNullable();
+      });
+      await knex('crm_modules').insert({ ...INVOICES_SEED, created_at: Date.now() });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('crm_modules');
     },
   },
 ];

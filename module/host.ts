@@ -38,6 +38,14 @@ export interface ModuleAliases {
    * Default none (its events have no Bitrix24 name).
    */
   bitrix24?: string;
+  /**
+   * Its Bitrix24 dynamic type (smart process) `ENTITY_TYPE_ID`, a positive integer, e.g. 31 for
+   * smart invoices: `ONCRMDYNAMICITEMADD/UPDATE/DELETE` and the per-type `ONCRMDYNAMICITEMADD_31`
+   * are accepted as triggers for it (the generic names only when it is the workflow's module or
+   * the only module with a type id), and BITRIX24 bodies name its events `ONCRMDYNAMICITEM…` and
+   * carry `data[FIELDS][ENTITY_TYPE_ID]`. Takes precedence over `bitrix24` in bodies. Default none.
+   */
+  bitrix24EntityTypeId?: number;
   /** The singular noun in envelope event types (`deal` → `deal.updated`). Default: the name lower-cased, less a trailing `s`. */
   event?: string;
 }

@@ -29,6 +29,7 @@ export { HookflowError, isHookflowError, errorLine, type ErrorCode, type FieldEr
 export { toHookflowError } from './http-errors.js';
 export { isTransientDbError } from './storage/transient-errors.js';
 export { hostContextProblems } from './host-check.js';
+export { moduleDescriptionProblems, moduleListProblems } from './module-check.js';
 export { loadManifest, manifestPath, type HookflowManifest } from './manifest.js';
 export { migrateLatest as migrate, pendingMigrations } from './storage/migrate.js';
 export { rotateKey } from './rotate-key.js';

@@ -562,4 +562,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'bitrix-dynamic-item-type-id',
+    what: 'BITRIX24 bodies of a dynamic item (smart process) leave out data[FIELDS][ENTITY_TYPE_ID]',
+    file: 'module/workflows/tasks/webhook/task.ts',
+    find: 'bitrixEntityTypeId: bitrixEntityTypeIdOf(ctx.run.moduleInfo ?? undefined),',
+    replace: 'bitrixEntityTypeId: null,',
+    tests: [
+      {
+        file: 'test/integration/host/custom-modules.test.ts',
+        name: 'an admin-defined module with workflows sends ONCRMDYNAMICITEMADD/UPDATE/DELETE bodies that a PHP handler reads',
+      },
+    ],
+  },
 ];

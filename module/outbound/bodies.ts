@@ -21,6 +21,11 @@ export interface BodyEvent {
   type: string;
   /** Bitrix24 event code, e.g. `ONCRMDEALUPDATE`. Default: derived from `type` (see `bitrixEventName`). */
   bitrixEvent?: string | null;
+  /**
+   * BITRIX24 only: the Bitrix24 dynamic type (smart process) of the record, sent as
+   * `data[FIELDS][ENTITY_TYPE_ID]` after the ID, as Bitrix24 sends dynamic-item events. Default none.
+   */
+  bitrixEntityTypeId?: number | null;
   module: string;
   recordId: number | null;
   record: Record<string, unknown> | null;
@@ -66,7 +71,7 @@ const FORM_OPTIONS: qs.IStringifyOptions = { arrayFormat: 'indices', format: 'RF
 
 /** Top-level param names a format keeps for itself. */
 const RESERVED_ROOTS: Partial<Record<ContentType, readonly string[]>> = {
-  BITRIX24: ['ID'],
+  BITRIX24: ['ID', 'ENTITY_TYPE_ID'],
   ENVELOPE: ['record', 'previous', 'changes'],
 };
 
@@ -116,7 +121,7 @@ function kindProblem(kinds: Map<string, boolean>, name: string): string | null {
 
 /**
  * Save-time check of param names for `format`: errors keyed `params.<index>.name`. Refuses bad
- * paths, names a format reserves (BITRIX24: `ID`; ENVELOPE: `record`, `previous`, `changes`),
+ * paths, names a format reserves (BITRIX24: `ID`, `ENTITY_TYPE_ID`; ENVELOPE: `record`, `previous`, `changes`),
  * duplicates and overlaps, mixed list/field children, and, for XML, invalid element names.
  */
 export function validateParamNames(format: ContentType, names: readonly string[]): Record<string, string> {
@@ -208,7 +213,9 @@ export const APPLICATION_TOKEN_SLOT = tokenPair(APPLICATION_TOKEN_PLACEHOLDER);
 /**
  * Bitrix24's outbound event handler shape, form-encoded (brackets percent-encoded, as PHP sends):
  *   event=ONCRMDEALUPDATE
- *   &data[FIELDS][ID]=<recordId>&data[FIELDS][<PARAM>]=<value>…
+ *   &data[FIELDS][ID]=<recordId>
+ *   &data[FIELDS][ENTITY_TYPE_ID]=<type id>    (dynamic items, ONCRMDYNAMICITEM*, only)
+ *   &data[FIELDS][<PARAM>]=<value>…
  *   &ts=<unix seconds of the event>
  *   &auth[application_token]=********          (the slot; only when asked for)
  * The slot is always the LAST pair; the sender puts the token there (or drops the pair) when it
@@ -218,9 +225,13 @@ export const APPLICATION_TOKEN_SLOT = tokenPair(APPLICATION_TOKEN_PLACEHOLDER);
  */
 function buildBitrixBody(input: BodyInput, fields: Record<string, unknown>): string {
   if (input.event.recordId === null) throw new Error('the BITRIX24 format needs a record id');
+  const typeId = input.event.bitrixEntityTypeId;
+  const ids = typeId
+    ? { ID: String(input.event.recordId), ENTITY_TYPE_ID: String(typeId) }
+    : { ID: String(input.event.recordId) };
   const payload: Record<string, unknown> = {
     event: bitrixEventName(input.event),
-    data: { FIELDS: { ID: String(input.event.recordId), ...fields } },
+    data: { FIELDS: { ...ids, ...fields } },
     ts: String(Math.floor(input.event.timeMs / 1000)),
   };
   const body = qs.stringify(payload, FORM_OPTIONS);

@@ -8,7 +8,7 @@
  */
 import { createTaskEffectLedger } from './task-effects.js';
 import type { Knex } from 'knex';
-import type { HostContext, HostLogger } from '../host.js';
+import type { HostContext, HostLogger, ModuleInfo } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import type { TemplateContext, TemplateEngine } from './templates.js';
 import type { AnyTaskDefinition, RunResponse, TaskRunContext, TaskServices } from './task-types.js';
@@ -141,7 +141,13 @@ export function createRunExecutor(deps: ExecutorDeps) {
     };
   }
 
-  async function runTasks(run: Run, wf: Workflow, workerId: string, lease: AbortSignal): Promise<RunOutcome> {
+  async function runTasks(
+    run: Run,
+    wf: Workflow,
+    workerId: string,
+    lease: AbortSignal,
+    moduleInfo: ModuleInfo,
+  ): Promise<RunOutcome> {
     const tpl = await buildRunContext(run, deps.host);
     const related = await addRelatedRecords(deps.host.records, run.module, tpl.record, wf);
     const unmet = related.relatedConditions && run.taskResults.length === 0 && !conditionsHold(run, wf, tpl);
@@ -150,7 +156,6 @@ export function createRunExecutor(deps: ExecutorDeps) {
     const done = new Map(run.taskResults.filter((r) => r.status !== 'failed').map((r) => [r.taskId, r]));
     const results: TaskResult[] = [];
     let response: RunResponse | null = (run.output as RunResponse | null) ?? null;
-    const moduleInfo = (await deps.host.records.listModules()).find((m) => m.name === run.module) ?? null;
     const info = {
       id: run.id,
       workflowId: wf.id,
@@ -215,6 +220,18 @@ export function createRunExecutor(deps: ExecutorDeps) {
     return { status: 'succeeded', error: null, response, taskResults: results };
   }
 
+  /**
+   * Runs the tasks unless the host no longer lists the workflow's module: then the run is skipped
+   * (no alert, no task), once per event, saying why; the workflows page flags the workflow.
+   */
+  async function runListed(run: Run, wf: Workflow, workerId: string, lease: AbortSignal): Promise<RunOutcome> {
+    const moduleInfo = (await deps.host.records.listModules()).find((m) => m.name === wf.module);
+    if (moduleInfo) return runTasks(run, wf, workerId, lease, moduleInfo);
+    const error = `module ${wf.module} no longer exists (the host does not list it); the workflow does not run`;
+    deps.logger.warn({ runId: run.id, workflowId: wf.id, module: wf.module }, error);
+    return { status: 'skipped', error, response: null, taskResults: [] };
+  }
+
   async function executeLeased(run: Run, workerId: string, lease: AbortSignal, loaded?: Workflow): Promise<RunOutcome> {
     const wf = loaded?.id === run.workflowId ? loaded : await deps.store.get(run.workflowId);
     let outcome: RunOutcome;
@@ -227,7 +244,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       };
     else {
       try {
-        outcome = await runTasks(run, wf, workerId, lease);
+        outcome = await runListed(run, wf, workerId, lease);
       } catch (err) {
         if (isLeaseLost(err) || /lease lost/.test(describeError(err)) || isTransientDbError(err)) throw err;
         outcome = { status: 'failed', error: describeError(err), response: null, taskResults: run.taskResults };

@@ -10,6 +10,7 @@ import { HookflowError, type FieldErrors } from '../errors.js';
 import { fieldsFromZod } from '../validation-messages.js';
 import { WorkflowInput, type ParsedWorkflowInput } from './model.js';
 import { parseTriggerInput } from './triggers.js';
+import { moduleDescriptionProblems } from '../module-check.js';
 import { collectStrings, type AnyTaskDefinition } from './task-types.js';
 import { checkRelatedTemplates, conditionSetProblems } from './related-checks.js';
 
@@ -35,7 +36,7 @@ export interface ValidationDeps {
 }
 
 function checkTrigger(input: ParsedWorkflowInput, modules: readonly ModuleInfo[], errors: FieldErrors): string {
-  const parsed = parseTriggerInput(input.trigger, modules);
+  const parsed = parseTriggerInput(input.trigger, modules, input.module);
   if (!parsed) {
     errors.trigger = `unknown trigger ${input.trigger}; use record.created, record.updated, record.saved, record.deleted, http or a Bitrix24 event name`;
     return input.trigger;
@@ -128,6 +129,16 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   const errors: FieldErrors = {};
   const mod = deps.modules.find((m) => m.name === input.module);
   if (!mod) errors.module = `unknown module ${input.module}; use one of ${deps.modules.map((m) => m.name).join(', ')}`;
+  else {
+    const problems = Object.entries(
+      moduleDescriptionProblems(
+        mod,
+        deps.modules.map((m) => m.name),
+      ),
+    );
+    if (problems.length > 0)
+      errors.module = `the host describes ${mod.name} badly: ${problems[0][0]} ${problems[0][1]}`;
+  }
   const trigger = checkTrigger(input, deps.modules, errors);
   if (input.triggerName && trigger !== 'http')
     errors.triggerName = 'applies to the http trigger only; remove it or choose the http trigger';

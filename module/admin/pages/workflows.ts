@@ -112,6 +112,7 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
         dropped: droppedNotice(req.query.dropped),
         formError: given !== undefined && Object.keys(given).length > 0,
         conditionWarnings: Object.keys(stored).length,
+        moduleMissing: !mod,
         disabledTasks: wf.tasks.filter((t) => t.disabledAt).map((t) => ({ ...t, held: held.get(t.id) ?? 0 })),
         tasks: wf.tasks.map((t, i) => taskRow(t, i, wf.tasks.length)),
         // The registry's order is the menu's.
@@ -122,12 +123,18 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
   }
 
   router.get('/workflows', async (req, res) => {
-    const [all, runs] = await Promise.all([deps.store.list(), lastRunPerWorkflow(deps.db)]);
+    const [all, runs, modules] = await Promise.all([
+      deps.store.list(),
+      lastRunPerWorkflow(deps.db),
+      deps.host.records.listModules(),
+    ]);
     render(req, res, 'workflows', {
       title: 'Workflows',
       section: 'workflows',
       workflows: all.map((wf) => ({
         ...wf,
+        // Flagged, not hidden: its runs are skipped (executor) until the host lists the module again.
+        moduleMissing: !modules.some((m) => m.name === wf.module),
         triggerLabel: triggerLabel(wf.trigger),
         taskCount: wf.tasks.length,
         lastRun: runs.get(wf.id) ?? null,

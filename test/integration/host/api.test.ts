@@ -40,13 +40,14 @@ for (const engine of testEngines()) {
       return res.body.record;
     }
 
-    test('GET /api/modules lists the four modules with typed fields', async () => {
+    test('GET /api/modules lists the four fixed modules, then the seeded Invoices, with typed fields', async () => {
       const res = await call(`${api}/modules`, { token: t.sales.token });
       assert.equal(res.status, 200);
       assert.deepEqual(
         res.body.modules.map((m: { name: string }) => m.name),
-        ['Leads', 'Contacts', 'Accounts', 'Deals'],
+        ['Leads', 'Contacts', 'Accounts', 'Deals', 'Invoices'],
       );
+      assert.deepEqual(res.body.modules[4].aliases, { bitrix24EntityTypeId: 31, event: 'invoice' });
       const deals = res.body.modules.find((m: { name: string }) => m.name === 'Deals');
       assert.deepEqual(deals.fields.find((f: { name: string }) => f.name === 'stage').options, [
         'Prospecting',

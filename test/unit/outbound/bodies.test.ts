@@ -193,6 +193,20 @@ describe('BITRIX24', () => {
     assert.ok(out.body.endsWith(`&${APPLICATION_TOKEN_SLOT}`), 'the slot is the last pair');
   });
 
+  test('a dynamic item carries data[FIELDS][ENTITY_TYPE_ID] right after the ID; ENTITY_TYPE_ID is reserved', () => {
+    const event = { ...EVENT, bitrixEvent: 'ONCRMDYNAMICITEMUPDATE', bitrixEntityTypeId: 31 };
+    const out = buildBody({ format: 'BITRIX24', params: [{ name: 'TITLE', value: 'Inv' }], event });
+    assert.ok(
+      out.body.startsWith(
+        'event=ONCRMDYNAMICITEMUPDATE&data%5BFIELDS%5D%5BID%5D=42&data%5BFIELDS%5D%5BENTITY_TYPE_ID%5D=31&',
+      ),
+      out.body,
+    );
+    assert.deepEqual((qs.parse(out.body) as any).data.FIELDS, { ID: '42', ENTITY_TYPE_ID: '31', TITLE: 'Inv' });
+    assert.ok(!build('BITRIX24', []).body.includes('ENTITY_TYPE_ID'), 'no type id for other entities');
+    assert.throws(() => build('BITRIX24', [{ name: 'ENTITY_TYPE_ID', value: '1' }]), /reserved/);
+  });
+
   test('at send time the slot gets the token, exactly as a portal form-encodes it, and becomes the sent bytes', () => {
     const stored = build('BITRIX24', [{ name: 'TITLE', value: 'Big deal' }], { applicationTokenSlot: true }).body;
     const token = 'tok 123+/=&x';

@@ -194,3 +194,62 @@ describe('parseTriggerInput', () => {
     assert.equal(parseTriggerInput(null as unknown as string, MODULES), null);
   });
 });
+
+describe('Bitrix24 dynamic items (smart processes)', () => {
+  const dyn = (name: string, bitrix24EntityTypeId: number): ModuleInfo => ({
+    name,
+    label: name,
+    fields: [],
+    aliases: { bitrix24EntityTypeId },
+  });
+  const WITH_DYNAMIC = [...MODULES, dyn('Bills', 31), dyn('Shipments', 1032)];
+
+  test('the per-type names pick the module declaring that ENTITY_TYPE_ID, any case', () => {
+    assert.deepEqual(resolveEventAlias('ONCRMDYNAMICITEMADD_31', WITH_DYNAMIC), {
+      module: 'Bills',
+      eventType: 'record.created',
+    });
+    assert.deepEqual(resolveEventAlias(' oncrmdynamicitemdelete_1032 ', WITH_DYNAMIC), {
+      module: 'Shipments',
+      eventType: 'record.deleted',
+    });
+    assert.deepEqual(parseTriggerInput('ONCRMDYNAMICITEMUPDATE_1032', WITH_DYNAMIC), {
+      trigger: 'record.updated',
+      module: 'Shipments',
+    });
+    for (const name of [
+      'ONCRMDYNAMICITEMADD_7',
+      'ONCRMDYNAMICITEMADD_031',
+      'ONCRMDYNAMICITEMADD_',
+      'ONCRMDYNAMICITEMSAVE_31',
+    ])
+      assert.equal(resolveEventAlias(name, WITH_DYNAMIC), null, name);
+  });
+
+  test('the generic names: the workflow module when it is dynamic, else the only dynamic module, else none', () => {
+    assert.deepEqual(parseTriggerInput('ONCRMDYNAMICITEMADD', WITH_DYNAMIC, 'Shipments'), {
+      trigger: 'record.created',
+      module: 'Shipments',
+    });
+    assert.equal(parseTriggerInput('ONCRMDYNAMICITEMADD', WITH_DYNAMIC), null, 'ambiguous: two dynamic modules');
+    assert.equal(parseTriggerInput('ONCRMDYNAMICITEMADD', WITH_DYNAMIC, 'Deals'), null);
+    assert.deepEqual(parseTriggerInput('ONCRMDYNAMICITEMUPDATE', [...MODULES, dyn('Bills', 31)], 'Deals'), {
+      trigger: 'record.updated',
+      module: 'Bills',
+    });
+    assert.equal(parseTriggerInput('ONCRMDYNAMICITEMADD', MODULES), null, 'no dynamic module at all');
+  });
+
+  test('events of a dynamic module are named ONCRMDYNAMICITEM…, whatever its other alias', () => {
+    assert.equal(bitrixEventName(dyn('Bills', 31), 'record.created'), 'ONCRMDYNAMICITEMADD');
+    assert.equal(bitrixEventName(dyn('Bills', 31), 'record.updated'), 'ONCRMDYNAMICITEMUPDATE');
+    const both: ModuleInfo = {
+      name: 'X',
+      label: 'X',
+      fields: [],
+      aliases: { bitrix24: 'QUOTE', bitrix24EntityTypeId: 7 },
+    };
+    assert.equal(bitrixEventName(both, 'record.deleted'), 'ONCRMDYNAMICITEMDELETE');
+    assert.equal(bitrixEventName(dyn('Bad', 0), 'record.deleted'), null, 'a type id must be positive');
+  });
+});

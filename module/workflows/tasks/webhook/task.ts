@@ -13,7 +13,7 @@ import {
   requiredWebhookSecrets,
   validateWebhookOptions,
 } from '../../../outbound/webhook-request.js';
-import { eventTypeName, bitrixEventName, type RecordEventType } from '../../triggers.js';
+import { eventTypeName, bitrixEventName, bitrixEntityTypeIdOf, type RecordEventType } from '../../triggers.js';
 import {
   formViewBeside,
   type TaskDefinition,
@@ -35,6 +35,7 @@ function eventOf(ctx: TaskRunContext): BodyEvent {
       ? eventTypeName(ctx.run.moduleInfo ?? ctx.run.module, eventType)
       : `${ctx.run.module.toLowerCase()}.${ctx.run.eventType}`,
     bitrixEvent: recordEvent ? bitrixEventName(ctx.run.moduleInfo ?? undefined, eventType) : null,
+    bitrixEntityTypeId: bitrixEntityTypeIdOf(ctx.run.moduleInfo ?? undefined),
     module: ctx.run.module,
     recordId: ctx.run.recordId,
     record: ctx.tpl.record,
