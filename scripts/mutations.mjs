@@ -575,4 +575,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'lane-fairness-stuck-lanes',
+    what: 'requests stuck at hanging receivers hold every lane of a worker: receivers that answer wait',
+    file: 'module/outbound/delivery-lane.ts',
+    find: 'concurrency: () => laneConcurrency(deps.settings().maxConcurrency, inFlight.values(), now()),',
+    replace: 'concurrency: () => deps.settings().maxConcurrency,',
+    tests: [
+      {
+        file: 'test/integration/outbound/lane-fairness.test.ts',
+        name: 'four hanging receivers cannot take every lane: a receiver that answers is served meanwhile',
+      },
+    ],
+  },
 ];

@@ -11,7 +11,7 @@ import { claimDueDeliveries, type ClaimedDelivery } from './queue/claim.js';
 import { renewDeliveryLease } from './queue/lease.js';
 import { releaseAllHeldDestinations } from './queue/destinations.js';
 import { memoRateLimits } from './queue/rate-buckets.js';
-import type { InFlightRequest } from './lane-fairness.js';
+import { createAnswerMemory, laneConcurrency, type InFlightRequest } from './lane-fairness.js';
 
 export interface DeliveryLaneDeps {
   db: Knex;
@@ -56,19 +56,22 @@ export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDe
   const now = deps.now ?? Date.now;
   // This worker's requests in flight, so slow destinations never take more than half its lanes.
   const inFlight = new Map<number, InFlightRequest>();
+  const answers = createAnswerMemory();
   const processLeased = async (delivery: ClaimedDelivery) => {
-    inFlight.set(delivery.id, { host: delivery.destinationHost, startedAtMs: now() });
+    const request = { host: delivery.destinationHost, startedAtMs: now() };
+    inFlight.set(delivery.id, request);
     try {
       await processUnderLease(deps, delivery);
     } finally {
       inFlight.delete(delivery.id);
+      answers.noteEnded(request, now());
     }
   };
   let holding: boolean | null = null;
   const rateLimits = memoRateLimits();
   return {
     name: 'deliveries',
-    concurrency: () => deps.settings().maxConcurrency,
+    concurrency: () => laneConcurrency(deps.settings().maxConcurrency, inFlight.values(), now()),
     claim: async (limit) => {
       const s = deps.settings();
       const hold = s.destinationPauseAfterFailures > 0;
@@ -80,7 +83,12 @@ export function createDeliveryLane(deps: DeliveryLaneDeps): WorkerLane<ClaimedDe
         perHostConcurrency: s.perHostConcurrency,
         holdDestinations: hold,
         rateLimits: rateLimits(s),
-        fairness: { lanes: s.maxConcurrency, inFlight: [...inFlight.values()], nowMs: now() },
+        fairness: {
+          lanes: s.maxConcurrency,
+          inFlight: [...inFlight.values()],
+          nowMs: now(),
+          answering: answers.answering(now()),
+        },
       });
     },
     process: processLeased,

@@ -7,7 +7,7 @@ import { engineOf, nowMsSql } from '../../storage/engine.js';
 import { deliveryFromRow, type Delivery } from './read.js';
 import { dueProbesSql, failingHostsSql, heldHostsSql, markProbesLeased } from './destinations.js';
 import { NO_RATE_LIMITS, readTokenRoom, type RateLimits } from './rate-buckets.js';
-import { slowHostsInFlight, slowLaneRoom, type InFlightRequest } from '../lane-fairness.js';
+import { slowHostsInFlight, slowLaneRoom, unprovenShare, type InFlightRequest } from '../lane-fairness.js';
 
 // Due: queued and its time has come, or dispatched under an expired lease (its worker died
 // mid-attempt; the receiver may have seen it, which is why webhook-id stays the same).
@@ -32,7 +32,16 @@ export interface ClaimOptions {
    * This worker's lanes and requests in flight (lane-fairness.ts): deliveries to slow or failing
    * destinations then take at most half of the lanes. Default none (no reservation).
    */
-  fairness?: { lanes: number; inFlight: readonly InFlightRequest[]; nowMs: number };
+  fairness?: { lanes: number; inFlight: readonly InFlightRequest[]; nowMs: number; answering: ReadonlySet<string> };
+}
+
+/** Lane fairness for one claim (lane-fairness.ts): slow destinations' room, and caps of unproven ones. */
+export interface SlowLanes {
+  hosts: ReadonlySet<string>;
+  room: number;
+  /** Destinations seen answering; the others hold at most `unprovenCap` (with `inFlight` counting this worker's). Default: all proven. */
+  proven?: ReadonlySet<string>;
+  unprovenCap?: number;
 }
 
 export interface ClaimCandidate {
@@ -52,7 +61,7 @@ export function allotByHost(
   cap: number,
   limit: number,
   tokens: ReadonlyMap<string, number> = new Map(),
-  slow: { hosts: ReadonlySet<string>; room: number } = { hosts: new Set(), room: Infinity },
+  slow: SlowLanes = { hosts: new Set(), room: Infinity },
 ): number[] {
   const used = new Map(inFlight);
   const left = new Map(tokens);
@@ -61,7 +70,8 @@ export function allotByHost(
   for (const c of candidates) {
     if (ids.length >= limit) break;
     const n = used.get(c.host) ?? 0;
-    if (n >= cap) continue;
+    if (n >= (slow.proven === undefined || slow.proven.has(c.host) ? cap : Math.min(cap, slow.unprovenCap ?? cap)))
+      continue;
     const room = left.get(c.host);
     if (room !== undefined && room < 1) continue;
     const isSlow = slow.hosts.has(c.host);
@@ -140,7 +150,12 @@ function slowRoomOf(fairness: ClaimOptions['fairness'], rows: Array<Record<strin
   if (!fairness) return undefined;
   const hosts = slowHostsInFlight(fairness.inFlight, fairness.nowMs);
   for (const r of rows) if (Number(r.kind) === 2) hosts.add(String(r.host));
-  return { hosts, room: slowLaneRoom(fairness.lanes, fairness.inFlight, hosts) };
+  return {
+    hosts,
+    room: slowLaneRoom(fairness.lanes, fairness.inFlight, hosts),
+    proven: fairness.answering,
+    unprovenCap: unprovenShare(fairness.lanes),
+  };
 }
 
 function countByHost(ids: number[], hostOf: ReadonlyMap<number, string>): Map<string, number> {

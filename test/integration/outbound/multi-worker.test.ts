@@ -109,7 +109,9 @@ describeEachEngine('two worker processes on one queue', (tdb) => {
       mailTimeoutMs: LEASE_SECONDS * 1000 - 1000,
       recordCallTimeoutMs: LEASE_SECONDS * 1000 - 1000,
       pollIntervalMs: 50,
-      maxConcurrency: 8,
+      // 16 lanes: a receiver not yet seen answering may hold a quarter of them (lane fairness),
+      // enough for the 3 hanging requests the kill test leases at once.
+      maxConcurrency: 16,
       perHostConcurrency: 16,
     });
   });
