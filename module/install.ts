@@ -161,7 +161,6 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     logger,
     now,
     onRunsQueued: signal.wake,
-    listModules: () => host.records.listModules(),
   });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });

@@ -118,3 +118,19 @@ export function relatedFieldChoices(modules: readonly ModuleInfo[], from: Module
   walk(from, '', '', 0);
   return out;
 }
+
+/**
+ * Whether a saved condition's path follows a reference, judged from the record's own values
+ * (the save path must not call the host: it runs inside the host's transaction). A saved
+ * dotted path is either into an object field or a related path (save-time checks); it is
+ * related when its head is a reference's hop name (`account` beside an `account_id` value) or a
+ * field holding an id (a number cannot be walked into).
+ */
+export function followsReference(path: string, fields: Record<string, unknown>): boolean {
+  const dot = path.indexOf('.');
+  if (dot < 0) return false;
+  const head = path.slice(0, dot);
+  const own = Object.prototype.hasOwnProperty.call(fields, head);
+  if (!own) return Object.prototype.hasOwnProperty.call(fields, `${head}_id`);
+  return typeof fields[head] === 'number' || fields[head] === null;
+}

@@ -553,8 +553,8 @@ export const MUTATIONS = [
     name: 'related-conditions-wait-for-run',
     what: 'the save judges a condition on a related record without reading it (it never passes)',
     file: 'module/workflows/hooks.ts',
-    find: 'return mayPassConditions(wf.conditions, input, related(wf));',
-    replace: 'return mayPassConditions(wf.conditions, input, () => false);',
+    find: '(i) => followsReference(conditions[i].field, e.record.fields)',
+    replace: '() => false',
     tests: [
       {
         file: RELATED,

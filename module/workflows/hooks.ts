@@ -6,10 +6,10 @@
  */
 import { noteTaskEffect } from './task-effects.js';
 import type { Knex } from 'knex';
-import type { CrmRecord, HostLogger, ModuleInfo, RecordEvent, RecordHooks } from '../host.js';
+import type { CrmRecord, HostLogger, RecordEvent, RecordHooks } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import { mayPassConditions } from './conditions.js';
-import { resolveRelatedPath } from '../related-paths.js';
+import { followsReference } from '../related-paths.js';
 import { triggerMatchesEvent, type RecordEventType } from './triggers.js';
 import { deleteRun, insertRun, type RunEvent } from './runs.js';
 import type { WorkflowLookup } from './workflow-catalog.js';
@@ -26,12 +26,6 @@ export interface RecordHooksDeps {
   now(): number;
   /** Called after the host's transaction commits when runs were queued (wakes the worker). */
   onRunsQueued(): void;
-  /**
-   * The host's modules, read only when a workflow has a condition on a related record (which
-   * then waits for the run: the worker loads the related record). Default none: such a
-   * condition cannot pass at save.
-   */
-  listModules?(): Promise<ModuleInfo[]>;
 }
 
 function snapshot(record: CrmRecord | null): RunEvent['record'] {
@@ -50,29 +44,12 @@ export function toRunEvent(type: RecordEventType, e: RecordEvent, timeMs: number
   };
 }
 
-/** Which of a workflow's conditions look at related records (known only when its run starts). */
-type RelatedConditions = (wf: Workflow) => (index: number) => boolean;
-
-function matches(wf: Workflow, type: RecordEventType, e: RecordEvent, related: RelatedConditions): boolean {
+function matches(wf: Workflow, type: RecordEventType, e: RecordEvent): boolean {
   if (!triggerMatchesEvent(wf.trigger as never, type)) return false;
   const input = { record: e.record.fields, previous: e.previous?.fields ?? null };
-  return mayPassConditions(wf.conditions, input, related(wf));
-}
-
-const hasDottedCondition = (wf: Workflow) => wf.conditions.conditions.some((c) => c.field.includes('.'));
-
-/** Classifies conditions by the host's modules, reading them only when a dotted condition exists. */
-async function relatedConditionsOf(
-  candidates: Workflow[],
-  module: string,
-  listModules: RecordHooksDeps['listModules'],
-): Promise<RelatedConditions> {
-  const none = () => () => false;
-  if (!listModules || !candidates.some(hasDottedCondition)) return none;
-  const modules = await listModules();
-  const from = modules.find((m) => m.name === module);
-  if (!from) return none;
-  return (wf) => (i) => resolveRelatedPath(modules, from, wf.conditions.conditions[i].field) !== null;
+  // A condition on a related record waits for the run, which loads that record.
+  const conditions = wf.conditions.conditions;
+  return mayPassConditions(wf.conditions, input, (i) => followsReference(conditions[i].field, e.record.fields));
 }
 
 /** "Run once per record": the first run for (workflow, record) wins; returns false if one existed. */
@@ -100,8 +77,7 @@ export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
     const settings = deps.settings();
     if (!settings.enabled) return;
     const candidates = await deps.workflows.listActiveRecordWorkflows(trx, e.module);
-    const related = await relatedConditionsOf(candidates, e.module, deps.listModules);
-    const matched = candidates.filter((wf) => matches(wf, type, e, related));
+    const matched = candidates.filter((wf) => matches(wf, type, e));
     if (matched.length === 0) return;
     const depth = e.origin?.chainDepth ?? 0;
     const limitReached = depth >= settings.chainDepthLimit;

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModuleInfo } from '../../module/host.js';
-import { recordPathsIn, relatedChainsOf, resolveRelatedPath } from '../../module/related-paths.js';
+import { followsReference, recordPathsIn, relatedChainsOf, resolveRelatedPath } from '../../module/related-paths.js';
 import { mayPassConditions, type Condition } from '../../module/workflows/conditions.js';
 
 const ref = (name: string, references: string) => ({ name, label: name, type: 'reference' as const, references });
@@ -103,5 +103,19 @@ describe('mayPassConditions (related conditions deferred to the run)', () => {
       mayPassConditions({ join: 'any', conditions: [c('stage', 'Lost'), c('stage', 'Open')] }, input, () => false),
       false,
     );
+  });
+});
+
+describe('followsReference (the save path, without the host)', () => {
+  const fields = { title: 'x', account_id: 7, owner: 3, contact: { name: 'Ada' }, empty: null };
+  test('a hop name beside its _id field, or a field holding an id, is related', () => {
+    assert.equal(followsReference('account.industry', fields), true);
+    assert.equal(followsReference('owner.name', fields), true);
+    assert.equal(followsReference('empty.name', fields), true);
+  });
+  test('an object field, a plain field and an unknown head are not', () => {
+    assert.equal(followsReference('contact.name', fields), false);
+    assert.equal(followsReference('title', fields), false);
+    assert.equal(followsReference('nothing.name', fields), false);
   });
 });
