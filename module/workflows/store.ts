@@ -1,6 +1,6 @@
 /**
- * Workflows in the database: create, update (tasks replaced in order, kept ids keep their log and
- * secrets), read, list, delete, the look-ups the hooks and the HTTP handler need. A task's secrets and disabled state are kept by task-store.ts, whose methods this store spreads in.
+ * Workflows in the database: create, update (tasks replaced in order, kept ids keep their log and secrets), read,
+ * list, delete, the look-ups hooks and HTTP handler need; task secrets/disabled state: task-store.ts (spread in).
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
