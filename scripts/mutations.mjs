@@ -19,6 +19,7 @@ const ALERT_LEASE = 'test/integration/alerts/alert-lease.test.ts';
 const CONFIG_CACHE = 'test/integration/inbound/config-cache.test.ts';
 const RATE = 'test/integration/outbound/rate-limit.test.ts';
 const RELATED = 'test/integration/workflows/related-records.test.ts';
+const SCHEDULES = 'test/integration/workflows/schedules.test.ts';
 
 export const MUTATIONS = [
   {
@@ -559,6 +560,19 @@ export const MUTATIONS = [
       {
         file: RELATED,
         name: "the webhook sends the related records' values as they are when the run starts; the condition filters",
+      },
+    ],
+  },
+  {
+    name: 'schedule-moves-with-date',
+    what: "a relative schedule keeps its first planned slot when the record's date field changes",
+    file: 'module/workflows/schedules.ts',
+    find: 'if (existing && Number(existing.due_at) === plan.dueAt && existing.plan_key === plan.planKey) return;',
+    replace: 'if (existing) return;',
+    tests: [
+      {
+        file: SCHEDULES,
+        name: 'a relative schedule fires once at the planned time with 3 workers, and moves when the date changes',
       },
     ],
   },
