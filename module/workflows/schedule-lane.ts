@@ -27,6 +27,7 @@ import {
   fireSlot,
   listSlotKeys,
   listSlotsOf,
+  nextDueAt,
   planSlot,
   type ScheduleSlot,
   type SlotPlan,
@@ -151,4 +152,12 @@ export function createSchedulePlanChore(deps: ScheduleDeps & { everyMs?: number 
       if (done.planned + done.removed > 0) deps.logger.info(done, 'schedule slots planned');
     },
   };
+}
+
+/** "Next run at" of a workflow's page: its earliest pending slot, or a cron's next slot not yet planned. */
+export async function nextRunAtOf(db: Knex, wf: Workflow, now: number): Promise<number | null> {
+  const s = liveSchedule(wf);
+  if (!s) return null;
+  const planned = await nextDueAt(db, wf.id);
+  return planned !== null || s.kind !== 'cron' ? planned : nextCronSlot(s, now);
 }
