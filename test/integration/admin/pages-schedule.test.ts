@@ -84,5 +84,20 @@ describeEachEngine('admin pages: schedules', (tdb) => {
     const page = await client.get(`${ADMIN}/workflows/${id}`);
     // Two days before midnight of 10 January in Berlin: 7 January, 23:00 UTC.
     assert.match(page.text, /data-next-run>Next run at <time datetime="2099-01-07T23:00:00.000Z">/);
+    // Adding a task saves the workflow again: its schedule is kept.
+    const add = await client.submit(
+      `${ADMIN}/workflows/${id}/tasks/new?type=set_env`,
+      `${ADMIN}/workflows/${id}/tasks`,
+      {
+        type: 'set_env',
+        title: 'Prepare',
+        envName: ['total', ''],
+        envValue: ['{{record.amount}}', ''],
+      },
+    );
+    assert.equal(add.status, 303);
+    const saved = await t.host.hookflow.services.store.require(id);
+    assert.equal(saved.tasks.length, 1);
+    assert.deepEqual(saved.schedule, wf.schedule);
   });
 });
