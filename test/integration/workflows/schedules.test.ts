@@ -8,7 +8,7 @@ import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { planSchedules, type ScheduleDeps } from '../../../module/workflows/schedule-lane.js';
+import { createScheduleLane, planSchedules, type ScheduleDeps } from '../../../module/workflows/schedule-lane.js';
 import { nextDueAt } from '../../../module/workflows/schedules.js';
 import type { HookflowError } from '../../../module/errors.js';
 
@@ -88,6 +88,27 @@ describeEachEngine('scheduled triggers', (tdb) => {
     assert.equal((await scheduledRuns(wf.id)).length, 1);
     await h().records.update('Deals', deal.id, { close_date: '2026-06-10' }, { actorUserId: h().admin.id });
     assert.equal(await nextDueAt(tdb().db, wf.id), at('2026-06-09T22:00:00Z'));
+  });
+
+  test('a slot re-planned while a worker holds it fires nothing then, and once at its new time', async (t) => {
+    clock = at('2026-07-01T08:00:00Z');
+    const wf = await workflow(t, { schedule: twoHoursBefore });
+    const deal = await h().records.create(
+      'Deals',
+      { title: 'Held', close_date: '2026-07-03' },
+      { actorUserId: h().admin.id },
+    );
+    clock = at('2026-07-02T22:00:00Z');
+    const lane = createScheduleLane(depsOf(hosts[1]));
+    const slot = (await lane.claim(50)).find((s) => s.workflowId === wf.id);
+    assert.ok(slot, 'worker 2 holds the slot');
+    await h().records.update('Deals', deal.id, { close_date: '2026-07-05' }, { actorUserId: h().admin.id });
+    await lane.process(slot);
+    assert.equal((await scheduledRuns(wf.id)).length, 0, 'the held old time fires nothing');
+    assert.equal(await nextDueAt(tdb().db, wf.id), at('2026-07-04T22:00:00Z'));
+    clock = at('2026-07-04T22:00:00Z');
+    await drainAll();
+    assert.equal((await scheduledRuns(wf.id)).length, 1);
   });
 
   test('deleting the record cancels its slot', async (t) => {
