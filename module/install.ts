@@ -27,6 +27,7 @@ import { createRunStarter, type RunStarter } from './workflows/start-run.js';
 import { createRecordHooks, type RecordHooks } from './workflows/hooks.js';
 import { createWorkflowService, type WorkflowService } from './workflows/service.js';
 import { createRunLane } from './workflows/run-lane.js';
+import { createScheduleLane, createSchedulePlanChore } from './workflows/schedule-lane.js';
 import { createWorker, createWakeSignal, type Worker } from './worker.js';
 import { createManagementApi } from './admin/api.js';
 import { enqueueDelivery, type NewDelivery } from './outbound/queue/enqueue.js';
@@ -164,9 +165,11 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
+  const schedules = { db, records: host.records, store, settings, logger, workerId, now, wake: signal.wake };
   const worker = createWorker({
     lanes: [
       createRunLane({ db, executor, settings, workerId }),
+      createScheduleLane(schedules),
       createDeliveryLane({
         db,
         processor,
@@ -195,6 +198,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
       },
       createRetentionChore({ db, settings, logger }),
       createHeldSweepChore({ db, targets, logger }),
+      createSchedulePlanChore(schedules),
       // Rows of workers dead for a day are history nobody reads; each beat removes them.
       {
         name: 'heartbeat',

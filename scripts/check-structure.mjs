@@ -45,6 +45,7 @@ export const OWNERS = {
   hookflow_alert_recipients: 'alerts/alert-queue.ts',
   hookflow_runs: ['workflows/runs.ts', 'workflows/runs-lease.ts'],
   hookflow_run_once: 'workflows/hooks.ts',
+  hookflow_schedules: 'workflows/schedules.ts',
   hookflow_task_effects: 'workflows/task-effects.ts',
   hookflow_workflows: 'workflows/store.ts',
   hookflow_tasks: ['workflows/store.ts', 'workflows/task-store.ts'],

@@ -19,6 +19,7 @@ const ALERT_LEASE = 'test/integration/alerts/alert-lease.test.ts';
 const CONFIG_CACHE = 'test/integration/inbound/config-cache.test.ts';
 const RATE = 'test/integration/outbound/rate-limit.test.ts';
 const RELATED = 'test/integration/workflows/related-records.test.ts';
+const SCHEDULES = 'test/integration/workflows/schedules.test.ts';
 
 export const MUTATIONS = [
   {
@@ -585,6 +586,19 @@ export const MUTATIONS = [
       {
         file: 'test/integration/outbound/lane-fairness.test.ts',
         name: 'four hanging receivers cannot take every lane: a receiver that answers is served meanwhile',
+      },
+    ],
+  },
+  {
+    name: 'schedule-moves-with-date',
+    what: "a relative schedule keeps its first planned slot when the record's date field changes",
+    file: 'module/workflows/schedules.ts',
+    find: 'if (existing && Number(existing.due_at) === plan.dueAt && existing.plan_key === plan.planKey) return;',
+    replace: 'if (existing) return;',
+    tests: [
+      {
+        file: SCHEDULES,
+        name: 'a relative schedule fires once at the planned time with 3 workers, and moves when the date changes',
       },
     ],
   },

@@ -14,6 +14,8 @@ import { triggerMatchesEvent, type RecordEventType } from './triggers.js';
 import { deleteRun, insertRun, type RunEvent } from './runs.js';
 import type { WorkflowLookup } from './workflow-catalog.js';
 import type { Workflow } from './model.js';
+import { cancelRecordSlots, planSlot } from './schedules.js';
+import { relativePlan } from './schedule-lane.js';
 
 export type { RecordHooks };
 
@@ -70,6 +72,26 @@ async function claimOncePerRecord(
   return Number(row?.run_id) === runId;
 }
 
+/**
+ * Relative schedules follow the record in the save's transaction (row writes only): a save
+ * re-plans each slot from the date field as saved, a delete cancels the record's slots.
+ */
+async function planRelativeSlots(
+  trx: Knex.Transaction,
+  type: RecordEventType,
+  e: RecordEvent,
+  wfs: Workflow[],
+  now: number,
+) {
+  if (type === 'record.deleted') {
+    await cancelRecordSlots(trx, e.module, e.recordId);
+    return;
+  }
+  for (const wf of wfs)
+    if (wf.trigger === 'schedule' && wf.schedule?.kind === 'relative')
+      await planSlot(trx, relativePlan(wf, e.record, e.previous, now), now);
+}
+
 export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
   async function handle(type: RecordEventType, e: RecordEvent, trx: Knex.Transaction): Promise<void> {
     // A task's record change: noted in the host's transaction, so it commits with the change.
@@ -77,6 +99,7 @@ export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
     const settings = deps.settings();
     if (!settings.enabled) return;
     const candidates = await deps.workflows.listActiveRecordWorkflows(trx, e.module);
+    await planRelativeSlots(trx, type, e, candidates, deps.now());
     const matched = candidates.filter((wf) => matches(wf, type, e));
     if (matched.length === 0) return;
     const depth = e.origin?.chainDepth ?? 0;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ConditionSet } from './conditions.js';
 import { parseJson } from '../storage/json.js';
+import { Schedule } from './schedule-policy.js';
 
 export const WorkflowStatus = z.enum(['draft', 'active', 'inactive']);
 export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
@@ -45,6 +46,8 @@ export const WorkflowInput = z.object({
     .optional()
     .nullable(),
   conditions: ConditionSet.default({ join: 'all', conditions: [] }),
+  /** For the `schedule` trigger: a cron expression, or an offset from a date field. */
+  schedule: Schedule.optional().nullable(),
   runMode: RunMode.default('every_event'),
   execMode: ExecMode.default('sync'),
   requiredEnv: z.array(RequiredEnvField).max(100).default([]),
@@ -77,6 +80,8 @@ export interface Workflow {
   trigger: string;
   triggerName: string | null;
   conditions: z.infer<typeof ConditionSet>;
+  /** Set for the `schedule` trigger only. */
+  schedule?: Schedule | null;
   runMode: z.infer<typeof RunMode>;
   execMode: z.infer<typeof ExecMode>;
   requiredEnv: RequiredEnvField[];
@@ -111,6 +116,7 @@ export function workflowFromRow(row: Record<string, any>, tasks: StoredTask[]): 
     trigger: row.trigger,
     triggerName: row.trigger_name ?? null,
     conditions: { join: row.condition_join, conditions: parseJson(row.conditions, []) },
+    schedule: parseJson(row.schedule, null),
     runMode: row.run_mode,
     execMode: row.exec_mode,
     requiredEnv: parseJson(row.required_env, []),

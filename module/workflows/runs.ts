@@ -13,7 +13,7 @@ import { pruneInBatches, type PruneOptions } from '../storage/prune.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export type RunSource = 'record_event' | 'http' | 'manual' | 'rerun';
+export type RunSource = 'record_event' | 'http' | 'manual' | 'rerun' | 'schedule';
 
 export interface TaskResult {
   taskId: number;

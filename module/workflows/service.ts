@@ -105,6 +105,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       runMode: wf.runMode,
       execMode: wf.execMode,
       requiredEnv: wf.requiredEnv,
+      schedule: wf.schedule ?? null,
       tasks: wf.tasks.map((t) => ({
         type: t.type,
         title: t.title,

@@ -1,7 +1,6 @@
 /**
- * Workflows in the database: create, update (tasks replaced in order, kept ids keep their
- * log and secrets), read, list, delete, and the look-ups the hooks and the HTTP handler need.
- * A task's secrets and disabled state are kept by task-store.ts, whose methods this store spreads in.
+ * Workflows in the database: create, update (tasks replaced in order, kept ids keep their log and secrets), read,
+ * list, delete, the look-ups hooks and HTTP handler need; task secrets/disabled state: task-store.ts (spread in).
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
@@ -33,6 +32,7 @@ function workflowRow(w: ValidatedWorkflow, now: number) {
     trigger_name: w.triggerName ?? null,
     condition_join: w.conditions.join,
     conditions: JSON.stringify(w.conditions.conditions),
+    schedule: w.schedule ? JSON.stringify(w.schedule) : null,
     run_mode: w.runMode,
     exec_mode: w.execMode,
     required_env: JSON.stringify(w.requiredEnv),

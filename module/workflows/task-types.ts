@@ -31,7 +31,7 @@ export interface RunInfo {
   workflowTitle: string;
   module: string;
   recordId: number | null;
-  source: 'record_event' | 'http' | 'manual' | 'rerun';
+  source: 'record_event' | 'http' | 'manual' | 'rerun' | 'schedule';
   eventType: string;
   chainDepth: number;
   actorUserId: number | null;

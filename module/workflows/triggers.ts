@@ -7,8 +7,18 @@
 import { z } from 'zod';
 import type { ModuleInfo } from '../host.js';
 
-/** What starts a workflow. `record.saved` = created or updated; `http` = an inbound call. */
-export const WorkflowTrigger = z.enum(['record.created', 'record.updated', 'record.saved', 'record.deleted', 'http']);
+/**
+ * What starts a workflow. `record.saved` = created or updated; `http` = an inbound call;
+ * `schedule` = its schedule's slots (workflows/schedule-policy.ts), never a record event.
+ */
+export const WorkflowTrigger = z.enum([
+  'record.created',
+  'record.updated',
+  'record.saved',
+  'record.deleted',
+  'http',
+  'schedule',
+]);
 export type WorkflowTrigger = z.infer<typeof WorkflowTrigger>;
 
 /** The lifecycle events the host reports through the hooks. */
@@ -18,7 +28,7 @@ export type RecordEventType = z.infer<typeof RecordEventType>;
 /** Whether a workflow with `trigger` should look at a record event of `eventType`. */
 export function triggerMatchesEvent(trigger: WorkflowTrigger, eventType: RecordEventType): boolean {
   if (trigger === 'record.saved') return eventType === 'record.created' || eventType === 'record.updated';
-  // `http` is never a record event, so it falls through to `false` here.
+  // `http` and `schedule` are never record events, so they fall through to `false` here.
   return trigger === eventType;
 }
 

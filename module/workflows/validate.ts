@@ -13,6 +13,7 @@ import { parseTriggerInput } from './triggers.js';
 import { moduleDescriptionProblems } from '../module-check.js';
 import { collectStrings, type AnyTaskDefinition } from './task-types.js';
 import { checkRelatedTemplates, conditionSetProblems } from './related-checks.js';
+import { checkCron, checkTimeZone } from './schedule-policy.js';
 
 export interface ValidatedTask {
   id?: number;
@@ -38,12 +39,35 @@ export interface ValidationDeps {
 function checkTrigger(input: ParsedWorkflowInput, modules: readonly ModuleInfo[], errors: FieldErrors): string {
   const parsed = parseTriggerInput(input.trigger, modules, input.module);
   if (!parsed) {
-    errors.trigger = `unknown trigger ${input.trigger}; use record.created, record.updated, record.saved, record.deleted, http or a Bitrix24 event name`;
+    errors.trigger = `unknown trigger ${input.trigger}; use record.created, record.updated, record.saved, record.deleted, http, schedule or a Bitrix24 event name`;
     return input.trigger;
   }
   if (parsed.module && parsed.module !== input.module)
     errors.trigger = `${input.trigger} is an event of ${parsed.module}, not ${input.module}`;
   return parsed.trigger;
+}
+
+/** The schedule trigger needs a schedule (and only it takes one): a cron that parses, a zone, a date field. */
+function checkSchedule(input: ParsedWorkflowInput, trigger: string, mod: ModuleInfo | undefined, errors: FieldErrors) {
+  const s = input.schedule;
+  if (trigger !== 'schedule') {
+    if (s) errors.schedule = 'applies to the schedule trigger only; remove it or choose the schedule trigger';
+    return;
+  }
+  if (!s) return void (errors.schedule = 'the schedule trigger needs a schedule: a cron expression or a date field');
+  const zone = checkTimeZone(s.timeZone);
+  if (zone) errors['schedule.timeZone'] = zone;
+  if (s.kind === 'cron') {
+    const cron = checkCron(s.cron);
+    if (cron) errors['schedule.cron'] = cron;
+    // No host method lists records: a cron slot runs with no record, so there is nothing to test.
+    if (input.conditions.conditions.length > 0)
+      errors.conditions = 'a cron schedule runs with no record; remove the conditions';
+    return;
+  }
+  const field = mod?.fields.find((f) => f.name === s.field);
+  if (mod && !field) errors['schedule.field'] = `unknown field ${s.field} of ${mod.name}`;
+  else if (field && field.type !== 'date') errors['schedule.field'] = `${s.field} is a ${field.type} field, not a date`;
 }
 
 /**
@@ -142,6 +166,7 @@ export function validateWorkflowInput(raw: unknown, deps: ValidationDeps): Valid
   const trigger = checkTrigger(input, deps.modules, errors);
   if (input.triggerName && trigger !== 'http')
     errors.triggerName = 'applies to the http trigger only; remove it or choose the http trigger';
+  checkSchedule(input, trigger, mod, errors);
   // A condition on a related record (`account.industry`) is checked against that module.
   if (mod) Object.assign(errors, conditionSetProblems(deps.modules, mod, input.conditions));
   const tasks = input.tasks.map((t, i) => checkTask(t, i, input, deps, errors));

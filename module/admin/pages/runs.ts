@@ -20,6 +20,7 @@ const SOURCES = [
   { value: 'http', label: 'HTTP call' },
   { value: 'manual', label: 'Manual' },
   { value: 'rerun', label: 'Re-run' },
+  { value: 'schedule', label: 'Schedule' },
 ];
 
 function readFilters(req: Request) {

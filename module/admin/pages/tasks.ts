@@ -138,6 +138,7 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
       trigger: wf.trigger,
       triggerName: wf.triggerName,
       conditions: wf.conditions,
+      schedule: wf.schedule ?? null,
       runMode: wf.runMode,
       execMode: wf.execMode,
       requiredEnv: wf.requiredEnv,

@@ -7,6 +7,7 @@ import type { FieldErrors } from '../../errors.js';
 import { relatedFieldChoices } from '../../related-paths.js';
 import type { Workflow } from '../../workflows/model.js';
 import { errorSubjects, isSet, rows, text, rowErrors, type FormBody } from '../../forms/form-values.js';
+import * as schedule from './schedule-form.js';
 
 export const TRIGGERS = [
   { value: 'record.created', label: 'A record is created' },
@@ -14,6 +15,7 @@ export const TRIGGERS = [
   { value: 'record.saved', label: 'A record is created or updated' },
   { value: 'record.deleted', label: 'A record is deleted' },
   { value: 'http', label: 'An HTTP call to the short URL' },
+  { value: 'schedule', label: 'A schedule (cron, or relative to a date field)' },
 ];
 
 export const OPS = [
@@ -49,6 +51,7 @@ export const WORKFLOW_LABELS: Record<string, string> = {
   'conditions.*.value': 'Value',
   'requiredEnv.*.name': 'Field name',
   'requiredEnv.*.type': 'Type',
+  ...schedule.SCHEDULE_LABELS,
 };
 
 /** Settings only HTTP calls use: shown, and kept on save, only for the `http` trigger. */
@@ -100,6 +103,7 @@ export interface WorkflowFormValues {
   runMode: string;
   execMode: string;
   requiredEnv: Array<{ name: string; type: string; required: string }>;
+  schedule: schedule.ScheduleFormValues;
 }
 
 export function blankWorkflowValues(module: string): WorkflowFormValues {
@@ -115,6 +119,7 @@ export function blankWorkflowValues(module: string): WorkflowFormValues {
     runMode: 'every_event',
     execMode: 'sync',
     requiredEnv: [],
+    schedule: schedule.blankScheduleValues(),
   };
 }
 
@@ -139,6 +144,7 @@ export function valuesFromWorkflow(wf: Workflow): WorkflowFormValues {
       type: e.type,
       required: e.required ? 'required' : 'optional',
     })),
+    schedule: schedule.scheduleValuesFrom(wf.schedule),
   };
 }
 
@@ -158,6 +164,7 @@ export function valuesFromForm(body: FormBody, module: string): WorkflowFormValu
     requiredEnv: rows(body, { name: 'envName', type: 'envType', required: 'envRequired' }).filter(
       (e) => e.name.trim() !== '',
     ),
+    schedule: schedule.scheduleValuesFromForm(body),
   };
 }
 
@@ -195,6 +202,7 @@ export function toWorkflowInput(v: WorkflowFormValues, tasks: unknown[]) {
       type: e.type || 'text',
       required: e.required !== 'optional',
     })),
+    schedule: schedule.toScheduleInput(v.schedule, v.trigger),
     tasks,
   };
 }
@@ -254,6 +262,7 @@ export function workflowFormView(
       v.trigger === 'http' || Object.keys(errors).some((k) => HTTP_ONLY.some((h) => k === h || k.startsWith(`${h}.`))),
     // Shown while another trigger is chosen: what saving would remove.
     httpOnlyNote: inapplicableNote(v),
+    schedule: schedule.scheduleFormView(v.schedule, mod, errors),
     triggers: TRIGGERS.map((t) => ({ ...t, selected: t.value === v.trigger })),
     statuses: ['draft', 'active', 'inactive'].map((s) => ({
       value: s,

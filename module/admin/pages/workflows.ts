@@ -28,6 +28,7 @@ import {
 import { COMMON_LABELS } from '../../forms/task-form.js';
 import type { AnyTaskDefinition } from '../../workflows/task-types.js';
 import { heldCountsByTask } from '../../outbound/queue/hold.js';
+import { nextRunAtOf } from '../../workflows/schedule-lane.js';
 
 const triggerLabel = (t: string) => TRIGGERS.find((x) => x.value === t)?.label ?? t;
 
@@ -107,6 +108,7 @@ export function registerWorkflows(router: Router, ctx: PagesContext): void {
         title: wf.title,
         section: 'workflows',
         wf,
+        nextRunAt: await nextRunAtOf(deps.db, wf, deps.host.now().getTime()),
         form: workflowFormView(values, mod, errors, modules),
         taskErrors: taskErrorLines(wf, errors, deps.taskTypes),
         dropped: droppedNotice(req.query.dropped),

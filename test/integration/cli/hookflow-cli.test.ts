@@ -191,7 +191,12 @@ describeEachEngine('hookflow command', (tdb) => {
     });
     assert.equal(report!.status, 'ok');
     assert.equal(report!.worker.running, true);
-    assert.deepEqual(report!.workers.list[0].lanes.map((l) => l.name).sort(), ['alerts', 'deliveries', 'runs']);
+    assert.deepEqual(report!.workers.list[0].lanes.map((l) => l.name).sort(), [
+      'alerts',
+      'deliveries',
+      'runs',
+      'schedules',
+    ]);
     assert.equal((await fetch(url.replace('/healthz', '/nope'))).status, 404);
     child.kill('SIGTERM');
     assert.equal(await exited, 0, out);
