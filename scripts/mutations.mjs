@@ -471,7 +471,7 @@ export const MUTATIONS = [
   {
     name: 'rate-limit-tokens',
     what: "a claim leases past a destination's rate-limit tokens",
-    file: 'module/outbound/queue/claim.ts',
+    file: 'module/outbound/queue/claim-allot.ts',
     find: 'if (room !== undefined && room < 1) continue;',
     replace: 'if (false) continue;',
     tests: [

@@ -8,6 +8,7 @@ import { deliveryFromRow, type Delivery } from './read.js';
 import { dueProbesSql, failingHostsSql, heldHostsSql, markProbesLeased } from './destinations.js';
 import { NO_RATE_LIMITS, readTokenRoom, type RateLimits } from './rate-buckets.js';
 import { slowHostsInFlight, slowLaneRoom, unprovenShare, type InFlightRequest } from '../lane-fairness.js';
+import { allotByHost, countOwn, type ClaimCandidate } from './claim-allot.js';
 
 // Due: queued and its time has come, or dispatched under an expired lease (its worker died
 // mid-attempt; the receiver may have seen it, which is why webhook-id stays the same).
@@ -33,55 +34,6 @@ export interface ClaimOptions {
    * destinations then take at most half of the lanes. Default none (no reservation).
    */
   fairness?: { lanes: number; inFlight: readonly InFlightRequest[]; nowMs: number; answering: ReadonlySet<string> };
-}
-
-/** Lane fairness for one claim (lane-fairness.ts): slow destinations' room, and caps of unproven ones. */
-export interface SlowLanes {
-  hosts: ReadonlySet<string>;
-  room: number;
-  /** Destinations seen answering; the others hold at most `unprovenCap` (with `inFlight` counting this worker's). Default: all proven. */
-  proven?: ReadonlySet<string>;
-  unprovenCap?: number;
-}
-
-export interface ClaimCandidate {
-  id: number;
-  host: string;
-}
-
-/**
- * Which candidates to lease (PURE): in the given order (oldest due first), skipping any whose
- * host already has `cap` in flight counting the ones taken here, or has used up its `tokens`
- * (requests its rate limit lets start now; a host not in `tokens` is unlimited), or is slow
- * (`slow.hosts`) once `slow.room` such deliveries were taken, and at most `limit` in all.
- */
-export function allotByHost(
-  candidates: readonly ClaimCandidate[],
-  inFlight: ReadonlyMap<string, number>,
-  cap: number,
-  limit: number,
-  tokens: ReadonlyMap<string, number> = new Map(),
-  slow: SlowLanes = { hosts: new Set(), room: Infinity },
-): number[] {
-  const used = new Map(inFlight);
-  const left = new Map(tokens);
-  let slowRoom = slow.room;
-  const ids: number[] = [];
-  for (const c of candidates) {
-    if (ids.length >= limit) break;
-    const n = used.get(c.host) ?? 0;
-    if (n >= (slow.proven === undefined || slow.proven.has(c.host) ? cap : Math.min(cap, slow.unprovenCap ?? cap)))
-      continue;
-    const room = left.get(c.host);
-    if (room !== undefined && room < 1) continue;
-    const isSlow = slow.hosts.has(c.host);
-    if (isSlow && slowRoom < 1) continue;
-    used.set(c.host, n + 1);
-    if (room !== undefined) left.set(c.host, room - 1);
-    if (isSlow) slowRoom--;
-    ids.push(c.id);
-  }
-  return ids;
 }
 
 /**
@@ -155,6 +107,7 @@ function slowRoomOf(fairness: ClaimOptions['fairness'], rows: Array<Record<strin
     room: slowLaneRoom(fairness.lanes, fairness.inFlight, hosts),
     proven: fairness.answering,
     unprovenCap: unprovenShare(fairness.lanes),
+    own: countOwn(fairness.inFlight),
   };
 }
 

@@ -8,7 +8,7 @@ import {
   slowLaneRoom,
   unprovenShare,
 } from '../../../module/outbound/lane-fairness.js';
-import { allotByHost, type ClaimCandidate } from '../../../module/outbound/queue/claim.js';
+import { allotByHost, type ClaimCandidate } from '../../../module/outbound/queue/claim-allot.js';
 
 const r = (host: string, startedAtMs: number) => ({ host, startedAtMs });
 
@@ -49,5 +49,15 @@ describe('allotByHost with lane fairness', () => {
     assert.deepEqual(allotByHost(candidates, new Map(), 4, 10, new Map(), slow), [1, 4, 6, 7]);
     const noRoom = { ...slow, room: 0 };
     assert.deepEqual(allotByHost(candidates, new Map(), 4, 10, new Map(), noRoom), [4, 6, 7]);
+  });
+  test("the unproven cap counts this worker's own requests, not other workers'", () => {
+    const two = [c(1, 'new'), c(2, 'new'), c(3, 'new')];
+    const lanes = { hosts: new Set<string>(), room: Infinity, proven: new Set<string>(), unprovenCap: 2 };
+    // Another worker has 3 in flight to it (the database count); this one has none: it may take 2.
+    assert.deepEqual(allotByHost(two, new Map([['new', 3]]), 16, 10, new Map(), { ...lanes, own: new Map() }), [1, 2]);
+    assert.deepEqual(
+      allotByHost(two, new Map([['new', 3]]), 16, 10, new Map(), { ...lanes, own: new Map([['new', 1]]) }),
+      [1],
+    );
   });
 });

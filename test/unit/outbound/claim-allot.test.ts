@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { allotByHost, type ClaimCandidate } from '../../../module/outbound/queue/claim.js';
+import { allotByHost, type ClaimCandidate } from '../../../module/outbound/queue/claim-allot.js';
 
 const c = (id: number, host: string): ClaimCandidate => ({ id, host });
 const none = new Map<string, number>();
