@@ -51,6 +51,7 @@ export const OWNERS = {
   hookflow_http_permissions: 'inbound/permissions.ts',
   hookflow_http_refusals: 'inbound/refusals.ts',
   hookflow_idempotency: 'inbound/idempotency.ts',
+  hookflow_http_captures: 'inbound/captures.ts',
   hookflow_settings: 'settings-store.ts',
   hookflow_workers: 'worker-registry.ts',
   hookflow_key_check: 'key-check.ts',

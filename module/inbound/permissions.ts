@@ -58,6 +58,8 @@ export interface Permission {
   rateLimitPerMinute: number | null;
   queryAsEnv: boolean;
   honeypotField: string | null;
+  /** Capture mode (capture-mode.ts): epoch ms until which the next request is recorded, not run. */
+  captureUntil: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -100,6 +102,7 @@ function permissionFromRow(r: Record<string, any>): Permission {
     rateLimitPerMinute: r.rate_limit_per_minute == null ? null : Number(r.rate_limit_per_minute),
     queryAsEnv: !!r.query_as_env,
     honeypotField: r.honeypot_field ?? null,
+    captureUntil: r.capture_until == null ? null : Number(r.capture_until),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -219,6 +222,28 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
     async remove(id: number): Promise<void> {
       const n = await change((trx) => trx('hookflow_http_permissions').where({ id }).delete());
       if (n === 0) throw new HookflowError('not_found', `permission ${id} not found`);
+    },
+    /** Capture mode on until `until` (epoch ms), or off (null); a configuration change. */
+    async setCaptureUntil(id: number, until: number | null): Promise<void> {
+      await change((trx) => trx('hookflow_http_permissions').where({ id }).update({ capture_until: until }));
+    },
+    /**
+     * Ends capture mode when it is still open at `now` and runs `record` in the same transaction:
+     * a conditional update, so of concurrent requests exactly one wins (true); the others run.
+     */
+    async claimCapture(id: number, now: number, record: (trx: Knex.Transaction) => Promise<void>): Promise<boolean> {
+      const won = await db.transaction(async (trx) => {
+        const n = await trx('hookflow_http_permissions')
+          .where({ id })
+          .andWhere('capture_until', '>', now)
+          .update({ capture_until: null });
+        if (n === 0) return false;
+        await record(trx);
+        await bumpConfigVersion(trx, deps.now());
+        return true;
+      });
+      if (won) deps.changed?.();
+      return won;
     },
     /**
      * The enabled permission a token belongs to (token-only URLs: the token selects the target).

@@ -55,6 +55,9 @@ export const NOTICES: Record<string, string> = {
   'held-discarded': 'Held deliveries discarded. The webhook stays disabled until you re-enable it.',
   'settings-saved': 'Settings saved.',
   'settings-unchanged': 'Nothing changed.',
+  'capture-started': 'Capturing: the next request from an allowed caller is recorded and answered 202 without running.',
+  'capture-stopped': 'Capture stopped.',
+  'capture-required': 'The captured fields are now required $env fields of the workflow.',
 };
 
 export type Section = 'overview' | 'workflows' | 'deliveries' | 'runs' | 'permissions' | 'settings';
