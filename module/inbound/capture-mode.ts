@@ -13,7 +13,7 @@ import { parseInput } from '../validation-messages.js';
 import { createCaptureStore, type CapturedRequest } from './captures.js';
 import { buildCaptureSample } from './capture-sample.js';
 import type { Permission, PermissionStore } from './permissions.js';
-import type { InboundAnswer } from './responses.js';
+import type { InboundAnswer, PageModel } from './responses.js';
 
 export const DEFAULT_CAPTURE_MINUTES = 10;
 export const MAX_CAPTURE_MINUTES = 60;
@@ -49,13 +49,13 @@ export function hasAllowedSource(p: Permission): boolean {
   return p.sources.length > 0 || p.hasToken;
 }
 
-/** The handler's answer to a captured request. */
-export function capturedAnswer(): InboundAnswer {
-  return {
-    status: 202,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ ok: true, captured: true }),
-  };
+/** The handler's answer to a captured request (a page for a browser's form post). */
+export function capturedAnswer(asHtml: boolean, page: (m: PageModel) => string): InboundAnswer {
+  const body = asHtml
+    ? page({ ok: true, title: 'Captured', message: 'This request was recorded as a sample; nothing was run.' })
+    : JSON.stringify({ ok: true, captured: true });
+  const type = asHtml ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
+  return { status: 202, headers: { 'content-type': type }, body };
 }
 
 export function createCaptureMode(deps: { db: Knex; permissions: PermissionStore; now(): number }) {

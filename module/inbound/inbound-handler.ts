@@ -185,8 +185,8 @@ export function createInboundHandler(deps: IdempotentRunDeps) {
           ),
         );
       }
-      const sample = { ...ctx, permission: ctx.permission, env, headers: req.headers };
-      if (await capture.take(sample)) return sendAnswer(res, capturedAnswer()); // capture-mode.ts: nothing runs
+      const sample = { ...ctx, permission: ctx.permission, env, headers: req.headers }; // captured: nothing runs
+      if (await capture.take(sample)) return sendAnswer(res, capturedAnswer(ctx.asHtml, deps.page));
       sendAnswer(res, await withIdempotency(ctx, env));
     } catch (err) {
       if (isTransientDbError(err)) {
