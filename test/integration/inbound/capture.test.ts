@@ -83,6 +83,17 @@ describeEachEngine('inbound capture mode', (tdb) => {
     assert.equal(await runs(), before + 1, 'the second request ran');
   });
 
+  test('only the first of concurrent requests is captured; the others run', async () => {
+    assert.equal((await api.call('POST', `/permissions/${ipPermission}/capture`, {})).status, 202);
+    const before = await runs();
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((i) => srv.post('?trigger=capform', { body: form({ n: String(i) }), headers: FORM })),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [200, 200, 200, 202], answers.map((a) => a.text).join('\n'));
+    assert.equal(await runs(), before + 3);
+  });
+
   test('a capture keeps no secret: Authorization, Cookie, token headers and values holding the token go', async () => {
     assert.equal((await api.call('POST', `/permissions/${tokenPermission}/capture`, {})).status, 202);
     const r = await srv.post(`?workflow_id=${workflowId}`, {
