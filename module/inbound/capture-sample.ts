@@ -97,3 +97,23 @@ export function mergeRequiredEnv(
   const added = captured.filter((f) => !have.has(f.name));
   return { requiredEnv: [...existing, ...added], added: added.map((f) => f.name) };
 }
+
+/**
+ * A create_record task's options with a `field ← $env["field"]` row added for each captured field
+ * named like a field of the task's module and not mapped yet (rows already there are kept).
+ * Unchanged (same object) when nothing was added.
+ */
+export function mapCapturedFields(
+  options: unknown,
+  captured: readonly string[],
+  moduleFields: (module: string) => readonly string[],
+): { options: unknown; added: string[] } {
+  const o = options as { module?: unknown; fields?: Array<{ field?: unknown }> } | null;
+  if (!o || typeof o.module !== 'string' || !Array.isArray(o.fields)) return { options, added: [] };
+  const known = new Set(moduleFields(o.module));
+  const mapped = new Set(o.fields.map((r) => r.field));
+  const added = captured.filter((name) => known.has(name) && !mapped.has(name));
+  if (added.length === 0) return { options, added };
+  const rows = added.map((name) => ({ field: name, value: `$env[${JSON.stringify(name)}]` }));
+  return { options: { ...o, fields: [...o.fields, ...rows] }, added };
+}

@@ -9,7 +9,7 @@ import type { Request, Router } from 'express';
 import { HookflowError } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
 import { createCaptureMode, DEFAULT_CAPTURE_MINUTES, MAX_CAPTURE_MINUTES } from '../../inbound/capture-mode.js';
-import { envFieldsOf, mergeRequiredEnv } from '../../inbound/capture-sample.js';
+import { envFieldsOf, mapCapturedFields, mergeRequiredEnv } from '../../inbound/capture-sample.js';
 import type { Permission, PermissionStore } from '../../inbound/permissions.js';
 import type { Workflow } from '../../workflows/model.js';
 import type { PagesContext } from './context.js';
@@ -49,6 +49,11 @@ function withRequiredEnv(wf: Workflow, requiredEnv: Workflow['requiredEnv']) {
   };
 }
 
+/** Where a change lands: the workflow's page when there is one, else the permission's. */
+function landing(p: Permission, workflows: Workflow[]): string {
+  return workflows.length === 1 ? `/workflows/${workflows[0].id}` : `/permissions/${p.id}`;
+}
+
 function pickedNames(body: Request['body']): Set<string> | null {
   if (!body || body.pick !== '1') return null;
   const raw = body.field;
@@ -69,6 +74,7 @@ export function createCaptureSection(ctx: PagesContext, permissions: PermissionS
       minutes: DEFAULT_CAPTURE_MINUTES,
       maxMinutes: MAX_CAPTURE_MINUTES,
       workflows: workflows.map((w) => ({ id: w.id, title: w.title })),
+      mappable: workflows.some((w) => w.tasks.some((t) => t.type === 'create_record')),
       capture: c && {
         at: formatTime(c.capturedAt),
         source: c.source,
@@ -82,6 +88,39 @@ export function createCaptureSection(ctx: PagesContext, permissions: PermissionS
         headers: Object.entries(c.headers).map(([name, value]) => ({ name, value: shown(value) })),
       },
     };
+  }
+
+  /** The permission, the captured fields the admin ticked (all when the form names none) and its workflows. */
+  async function chosen(req: Request) {
+    const p = await permissions.require(parseId(req.params.id));
+    const c = (await capture.status(p.id)).capture;
+    if (!c) throw new HookflowError('not_found', 'Nothing was captured for this permission (or it expired)');
+    const picked = pickedNames(req.body);
+    const fields = envFieldsOf(c.fields).filter(
+      (f) => f.name !== p.honeypotField && (picked === null || picked.has(f.name)),
+    );
+    const workflows = await targetWorkflows(ctx, p);
+    if (workflows.length === 0) throw new HookflowError('not_found', 'This permission runs no stored workflow');
+    return { p, fields, workflows };
+  }
+
+  /** Adds `field ← $env["field"]` rows to the workflows' create_record tasks; how many rows were added. */
+  async function mapToRecordFields(workflows: Workflow[], names: string[]): Promise<number> {
+    const modules = await ctx.deps.host.records.listModules();
+    const fieldsOf = (m: string) => modules.find((x) => x.name === m)?.fields.map((f) => f.name) ?? [];
+    let total = 0;
+    for (const wf of workflows) {
+      let added = 0;
+      const tasks = storedTasksInput(wf).map((t) => {
+        if (t.type !== 'create_record') return t;
+        const r = mapCapturedFields(t.options, names, fieldsOf);
+        added += r.added.length;
+        return { ...t, options: r.options };
+      });
+      if (added > 0) await ctx.deps.workflows.update(wf.id, { ...withRequiredEnv(wf, wf.requiredEnv), tasks });
+      total += added;
+    }
+    return total;
   }
 
   function register(router: Router): void {
@@ -98,22 +137,21 @@ export function createCaptureSection(ctx: PagesContext, permissions: PermissionS
       back(res, id, 'capture-stopped');
     });
     router.post('/permissions/:id/capture/make-required', async (req, res) => {
-      const p = await permissions.require(parseId(req.params.id));
-      const c = (await capture.status(p.id)).capture;
-      if (!c) throw new HookflowError('not_found', 'Nothing was captured for this permission (or it expired)');
-      const picked = pickedNames(req.body);
-      const fields = envFieldsOf(c.fields).filter(
-        (f) => f.name !== p.honeypotField && (picked === null || picked.has(f.name)),
-      );
-      const workflows = await targetWorkflows(ctx, p);
-      if (workflows.length === 0) throw new HookflowError('not_found', 'This permission runs no stored workflow');
+      const { p, fields, workflows } = await chosen(req);
       for (const wf of workflows)
         await ctx.deps.workflows.update(
           wf.id,
           withRequiredEnv(wf, mergeRequiredEnv(wf.requiredEnv, fields).requiredEnv),
         );
-      const target = workflows.length === 1 ? `/workflows/${workflows[0].id}` : `/permissions/${p.id}`;
-      res.redirect(303, `${ctx.base(res)}${target}?notice=capture-required`);
+      res.redirect(303, `${ctx.base(res)}${landing(p, workflows)}?notice=capture-required`);
+    });
+    router.post('/permissions/:id/capture/map-fields', async (req, res) => {
+      const { p, fields, workflows } = await chosen(req);
+      const mapped = await mapToRecordFields(
+        workflows,
+        fields.map((f) => f.name),
+      );
+      res.redirect(303, `${ctx.base(res)}${landing(p, workflows)}?notice=capture-mapped${mapped > 0 ? '' : '-none'}`);
     });
   }
 

@@ -82,6 +82,55 @@ describeEachEngine('admin pages: capture a sample request', (tdb) => {
     assert.match((await client.get(`${ADMIN}/workflows/${wf.id}`)).text, /value="age"/);
   });
 
+  test('captured fields map to the record fields of the same name in a create_record task', async () => {
+    const wf = await services().workflows.create(
+      {
+        module: 'Leads',
+        title: 'Mapped form',
+        status: 'active',
+        trigger: 'http',
+        triggerName: 'mapped',
+        tasks: [
+          {
+            type: 'create_record',
+            title: 'create',
+            options: { module: 'Leads', fields: [{ field: 'lastname', value: '$env["lastname"]' }] },
+          },
+        ],
+      },
+      t.admin.id,
+    );
+    const { permission } = await services().permissions.create({
+      title: 'mapped',
+      triggerName: 'mapped',
+      sources: '127.0.0.1',
+    });
+    const page = `${ADMIN}/permissions/${permission.id}`;
+    assert.equal((await client.submit(page, `${page}/capture`, { minutes: '5' })).status, 303);
+    const fields = { firstname: 'Ada', lastname: 'Lovelace', email: 'ada@example.com', shoe_size: '38' };
+    const posted = await fetch(`${t.url}/wf?trigger=mapped`, {
+      method: 'POST',
+      body: new URLSearchParams(fields),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(posted.status, 202);
+    const shown = await client.get(page);
+    assert.match(shown.text, /Map to record fields/);
+    const r = await client.submit(page, `${page}/capture/map-fields`, {
+      pick: '1',
+      field: checkedValues(shown.text, 'field'),
+    });
+    assert.equal(r.location, `${ADMIN}/workflows/${wf.id}?notice=capture-mapped`);
+    const task = (await services().store.require(wf.id)).tasks[0];
+    assert.deepEqual((task.options as { fields: unknown[] }).fields, [
+      { field: 'lastname', value: '$env["lastname"]', whenBlank: 'leave_unset' },
+      { field: 'firstname', value: '$env["firstname"]', whenBlank: 'leave_unset' },
+      { field: 'email', value: '$env["email"]', whenBlank: 'leave_unset' },
+    ]);
+    const again = await client.submit(page, `${page}/capture/map-fields`, { pick: '1', field: ['firstname'] });
+    assert.equal(again.location, `${ADMIN}/workflows/${wf.id}?notice=capture-mapped-none`, 'nothing mapped twice');
+  });
+
   test('capture on a permission that lets no caller in is refused (422), nothing changes', async () => {
     const wf = await services().workflows.create(
       { module: 'Leads', title: 'Closed', status: 'draft', trigger: 'http', tasks: [] },

@@ -4,6 +4,7 @@ import {
   buildCaptureSample,
   envFieldsOf,
   guessEnvType,
+  mapCapturedFields,
   mergeRequiredEnv,
   MAX_CAPTURED_VALUE,
 } from '../../../module/inbound/capture-sample.js';
@@ -60,4 +61,20 @@ test('hasAllowedSource: an address or a token', () => {
   assert.equal(hasAllowedSource(p), false);
   assert.equal(hasAllowedSource({ ...p, hasToken: true }), true);
   assert.equal(hasAllowedSource({ ...p, sources: [{ text: '127.0.0.1' }] } as unknown as Permission), true);
+});
+
+test('mapCapturedFields adds rows for unmapped module fields only, and leaves other options alone', () => {
+  const options = { module: 'Leads', fields: [{ field: 'lastname', value: 'x' }] };
+  const fieldsOf = (m: string) => (m === 'Leads' ? ['firstname', 'lastname', 'email'] : []);
+  const r = mapCapturedFields(options, ['lastname', 'firstname', 'shoe_size'], fieldsOf);
+  assert.deepEqual(r.added, ['firstname']);
+  assert.deepEqual(r.options, {
+    module: 'Leads',
+    fields: [
+      { field: 'lastname', value: 'x' },
+      { field: 'firstname', value: '$env["firstname"]' },
+    ],
+  });
+  assert.equal(mapCapturedFields(options, ['shoe_size'], fieldsOf).options, options, 'unchanged when nothing added');
+  assert.deepEqual(mapCapturedFields(null, ['a'], fieldsOf).added, []);
 });
