@@ -44,8 +44,9 @@ export interface CaptureRequest {
 
 export type CaptureMode = ReturnType<typeof createCaptureMode>;
 
-/** PURE: can any caller pass this permission? (an address on its list, or a token) */
+/** PURE: can any caller pass this permission? (an address on its list or a token; both when it requires both) */
 export function hasAllowedSource(p: Permission): boolean {
+  if (p.requireIpAndToken) return p.sources.length > 0 && p.hasToken;
   return p.sources.length > 0 || p.hasToken;
 }
 
@@ -69,6 +70,10 @@ export function createCaptureMode(deps: { db: Knex; permissions: PermissionStore
       if (!hasAllowedSource(p))
         throw new HookflowError('validation_failed', 'This permission lets no caller in: nothing to capture', {
           sources: 'add an allowed address or a token first',
+        });
+      if (!p.enabled)
+        throw new HookflowError('validation_failed', 'This permission is disabled: nothing to capture', {
+          enabled: 'enable the permission first',
         });
       await deps.permissions.setCaptureUntil(id, deps.now() + minutes * 60_000);
       return this.status(id);

@@ -144,6 +144,13 @@ describeEachEngine('inbound capture mode', (tdb) => {
     assert.equal(r.status, 422, r.text);
     assert.equal(r.body.error.code, 'validation_failed');
     assert.ok(r.body.error.fields.sources);
+    const off = await h.hookflow.services.permissions.create({
+      title: 'off',
+      workflowId,
+      sources: '127.0.0.1',
+      enabled: false,
+    });
+    assert.equal((await api.call('POST', `/permissions/${off.permission.id}/capture`, {})).status, 422, 'disabled');
     assert.equal((await api.call('POST', `/permissions/${ipPermission}/capture`, { minutes: 61 })).status, 422);
     assert.equal((await api.call('POST', `/permissions/${ipPermission}/capture`, { minute: 5 })).status, 422);
     assert.equal((await api.call('POST', '/permissions/999999/capture', {})).status, 404);

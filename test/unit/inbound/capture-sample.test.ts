@@ -60,7 +60,10 @@ test('hasAllowedSource: an address or a token', () => {
   const p = { sources: [], hasToken: false } as unknown as Permission;
   assert.equal(hasAllowedSource(p), false);
   assert.equal(hasAllowedSource({ ...p, hasToken: true }), true);
-  assert.equal(hasAllowedSource({ ...p, sources: [{ text: '127.0.0.1' }] } as unknown as Permission), true);
+  const listed = { ...p, sources: [{ text: '127.0.0.1' }] } as unknown as Permission;
+  assert.equal(hasAllowedSource(listed), true);
+  assert.equal(hasAllowedSource({ ...listed, requireIpAndToken: true }), false, 'both required, no token');
+  assert.equal(hasAllowedSource({ ...p, hasToken: true, requireIpAndToken: true }), false, 'both required, no address');
 });
 
 test('mapCapturedFields adds rows for unmapped module fields only, and leaves other options alone', () => {
