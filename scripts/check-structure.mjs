@@ -48,7 +48,7 @@ export const OWNERS = {
   hookflow_task_effects: 'workflows/task-effects.ts',
   hookflow_workflows: 'workflows/store.ts',
   hookflow_tasks: ['workflows/store.ts', 'workflows/task-store.ts'],
-  hookflow_http_permissions: 'inbound/permissions.ts',
+  hookflow_http_permissions: ['inbound/permissions.ts', 'inbound/permission-capture-switch.ts'],
   hookflow_http_refusals: 'inbound/refusals.ts',
   hookflow_idempotency: 'inbound/idempotency.ts',
   hookflow_http_captures: 'inbound/captures.ts',

@@ -11,6 +11,7 @@ import { insertReturningId } from '../storage/engine.js';
 import { bumpConfigVersion } from '../storage/config-version.js';
 import { matchSource, normaliseClientAddress, parseSourceList, type SourceEntry } from './allowlist.js';
 import { generateToken, hashToken, MAX_PRESENTED_TOKEN_LENGTH, tokenHint } from './tokens.js';
+import { createCaptureSwitch } from './permission-capture-switch.js';
 
 const TRIGGER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -185,6 +186,7 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
   }
 
   return {
+    ...createCaptureSwitch(deps),
     get,
     async require(id: number): Promise<Permission> {
       const p = await get(id);
@@ -222,28 +224,6 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
     async remove(id: number): Promise<void> {
       const n = await change((trx) => trx('hookflow_http_permissions').where({ id }).delete());
       if (n === 0) throw new HookflowError('not_found', `permission ${id} not found`);
-    },
-    /** Capture mode on until `until` (epoch ms), or off (null); a configuration change. */
-    async setCaptureUntil(id: number, until: number | null): Promise<void> {
-      await change((trx) => trx('hookflow_http_permissions').where({ id }).update({ capture_until: until }));
-    },
-    /**
-     * Ends capture mode when it is still open at `now` and runs `record` in the same transaction:
-     * a conditional update, so of concurrent requests exactly one wins (true); the others run.
-     */
-    async claimCapture(id: number, now: number, record: (trx: Knex.Transaction) => Promise<void>): Promise<boolean> {
-      const won = await db.transaction(async (trx) => {
-        const n = await trx('hookflow_http_permissions')
-          .where({ id })
-          .andWhere('capture_until', '>', now)
-          .update({ capture_until: null });
-        if (n === 0) return false;
-        await record(trx);
-        await bumpConfigVersion(trx, deps.now());
-        return true;
-      });
-      if (won) deps.changed?.();
-      return won;
     },
     /**
      * The enabled permission a token belongs to (token-only URLs: the token selects the target).
