@@ -83,6 +83,10 @@ export function createCaptureMode(deps: { db: Knex; permissions: PermissionStore
       await deps.permissions.setCaptureUntil(id, null);
       return this.status(id);
     },
+    /** A deleted permission's captures go with it. */
+    async forget(id: number): Promise<void> {
+      await store.removeFor(id);
+    },
     async status(id: number): Promise<CaptureStatus> {
       const p = await deps.permissions.require(id);
       return { captureUntil: isOpen(p) ? p.captureUntil : null, capture: await store.latest(id) };

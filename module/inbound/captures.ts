@@ -63,6 +63,10 @@ export function createCaptureStore(deps: { db: Knex; now(): number }) {
         headers: JSON.stringify(sample.headers),
       });
     },
+    /** Deletes every capture of a permission (it was deleted: its samples go with it). */
+    async removeFor(permissionId: number): Promise<number> {
+      return deps.db(TABLE).where({ permission_id: permissionId }).delete();
+    },
     /** The newest capture of a permission that has not expired, or null. */
     async latest(permissionId: number): Promise<CapturedRequest | null> {
       const row = await deps

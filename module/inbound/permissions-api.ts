@@ -52,6 +52,7 @@ export async function permissionExamples(
 export function createPermissionsApi(deps: PermissionsApiDeps): Router {
   const api = express.Router();
   const shortUrl = () => shortUrlOf(deps.host.baseUrl, deps.inboundMount, deps.settings().shortUrlPath);
+  const capture = createCaptureMode({ ...deps, now: () => deps.host.now().getTime() });
 
   api.get('/permissions', async (_req, res) => {
     res.json({ permissions: (await deps.permissions.list()).map(toPublicPermission), shortUrl: shortUrl() });
@@ -71,11 +72,12 @@ export function createPermissionsApi(deps: PermissionsApiDeps): Router {
     res.json({ permission: toPublicPermission(saved.permission), ...(saved.token ? { token: saved.token } : {}) });
   });
   api.delete('/permissions/:id', async (req, res) => {
-    await deps.permissions.remove(parseId(req.params.id));
+    const id = parseId(req.params.id);
+    await deps.permissions.remove(id);
+    await capture.forget(id);
     res.status(204).end();
   });
   // Capture mode (capture-mode.ts): 202 while waiting for the next request; GET shows what came.
-  const capture = createCaptureMode({ ...deps, now: () => deps.host.now().getTime() });
   api.post('/permissions/:id/capture', async (req, res) => {
     res.status(202).json(await capture.start(parseId(req.params.id), req.body ?? {}));
   });

@@ -155,5 +155,5 @@ export function createCaptureSection(ctx: PagesContext, permissions: PermissionS
     });
   }
 
-  return { view, register };
+  return { view, register, forget: capture.forget };
 }

@@ -195,6 +195,7 @@ export function registerPermissions(router: Router, ctx: PagesContext): void {
     const id = parseId(req.params.id);
     if (!(await permissions.get(id))) throw new HookflowError('not_found', `permission ${id} not found`);
     await permissions.remove(id);
+    await capture.forget(id);
     res.redirect(303, `${ctx.base(res)}/permissions?notice=deleted`);
   });
 }

@@ -158,4 +158,19 @@ describeEachEngine('inbound capture mode', (tdb) => {
     assert.equal(stop.status, 200);
     assert.equal(stop.body.captureUntil, null);
   });
+
+  test("a deleted permission's captures go with it", async () => {
+    const { permission } = await h.hookflow.services.permissions.create({
+      title: 'short-lived',
+      workflowId,
+      sources: '127.0.0.1',
+    });
+    assert.equal((await api.call('POST', `/permissions/${permission.id}/capture`, {})).status, 202);
+    const r = await srv.post(`?workflow_id=${workflowId}`, { body: form({ a: '1' }), headers: FORM });
+    assert.equal(r.status, 202, r.text);
+    const captures = () => tdb().db('hookflow_http_captures').where({ permission_id: permission.id });
+    assert.equal((await captures()).length, 1);
+    assert.equal((await api.call('DELETE', `/permissions/${permission.id}`)).status, 204);
+    assert.equal((await captures()).length, 0);
+  });
 });
