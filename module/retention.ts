@@ -11,7 +11,8 @@
  *     sent alert rows and recipients (run-once markers stay);
  *   - inbound idempotency keys older than 24 hours;
  *   - refused inbound requests beyond the newest `refusedLogSize`;
- *   - destination health rows not held and unchanged since the cutoff.
+ *   - destination health rows not held and unchanged since the cutoff;
+ *   - captured sample requests past their `expires_at` (a day after they were captured).
  * Invariant: queued, dispatched, running and pending work is never deleted.
  */
 import { pruneQuietDestinations } from './outbound/queue/destinations.js';
@@ -28,6 +29,7 @@ import { pruneRuns } from './workflows/runs.js';
 import { deleteSentAlerts, runsWithPendingAlerts } from './alerts/alert-queue.js';
 import { pruneIdempotencyKeys } from './inbound/idempotency.js';
 import { pruneRefusals } from './inbound/refusals.js';
+import { pruneCaptures } from './inbound/captures.js';
 
 export interface RetentionDeps extends PruneOptions {
   db: Knex;
@@ -49,6 +51,7 @@ export interface PruneCounts {
   destinations: number;
   /** Rate-limit buckets of destinations quiet since the cutoff (a missing bucket is a full one). */
   rateBuckets: number;
+  captures: number;
 }
 
 /** One pass of retention; exported for tests and one-shot maintenance. */
@@ -76,6 +79,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   const refusals = await pruneRefusals(db, s.refusedLogSize, opts);
   const destinations = await pruneQuietDestinations(db, cutoff);
   const rateBuckets = await pruneQuietBuckets(db, cutoff);
+  const captures = await pruneCaptures(db, now, opts);
   return {
     attempts: attempts + deliveries.attempts,
     deliveries: deliveries.deliveries,
@@ -84,6 +88,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
     refusals,
     destinations,
     rateBuckets,
+    captures,
   };
 }
 

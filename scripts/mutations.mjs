@@ -602,4 +602,21 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'capture-next-request',
+    what: 'a permission in capture mode runs the next request instead of recording it (202, nothing run)',
+    file: 'module/inbound/capture-mode.ts',
+    find: 'if (!isOpen(r.permission)) return false;',
+    replace: 'return false;',
+    tests: [
+      {
+        file: 'test/integration/inbound/capture.test.ts',
+        name: 'capture on: the next form post is recorded and answered 202 without running; the next one runs',
+      },
+      {
+        file: 'test/integration/admin/pages-capture.test.ts',
+        name: 'a captured form post becomes required $env fields in two clicks',
+      },
+    ],
+  },
 ];

@@ -22,10 +22,12 @@ import { createBodyReader, runMiddleware, type BodyReader } from './request-body
 import { toInertEnv } from './env-fields.js';
 import { errorAnswer, sendAnswer, successAnswer, wantsHtml, type InboundAnswer, type PageModel } from './responses.js';
 import { createIdempotentRun, type IdempotentRunDeps, type RunCtx } from './idempotent-run.js';
+import { capturedAnswer, createCaptureMode } from './capture-mode.js';
 import type { Permission } from './permissions.js';
 
 interface Ctx extends RunCtx {
   res: Response;
+  token?: string; // the presented token: capture mode drops values holding it
 }
 
 function memo<K, V>(build: (key: K) => V): (key: K) => V {
@@ -54,6 +56,7 @@ function limiter(limit: (res: Response) => number, key: (res: Response) => strin
 
 export function createInboundHandler(deps: IdempotentRunDeps) {
   const withIdempotency = createIdempotentRun(deps);
+  const capture = createCaptureMode({ ...deps, now: () => deps.host.now().getTime() }); // issue 21.2
   const trusted = memo((values: string[]) => {
     const parsed = parseTrustedProxies(values);
     if ('errors' in parsed)
@@ -112,6 +115,7 @@ export function createInboundHandler(deps: IdempotentRunDeps) {
       headerToken: header(ctx.req, 'x-hookflow-token'),
       pathToken,
     });
+    ctx.token = token;
     const candidates = await targetPermissions(ctx, token);
     const params = ctx.params as ControlParams;
     const decision = decideAccess(candidates, ctx.ip, token);
@@ -181,6 +185,8 @@ export function createInboundHandler(deps: IdempotentRunDeps) {
           ),
         );
       }
+      const sample = { ...ctx, permission: ctx.permission, env, headers: req.headers }; // captured: nothing runs
+      if (await capture.take(sample)) return sendAnswer(res, capturedAnswer(ctx.asHtml, deps.page));
       sendAnswer(res, await withIdempotency(ctx, env));
     } catch (err) {
       if (isTransientDbError(err)) {
@@ -228,10 +234,7 @@ function unavailableAnswer(asHtml: boolean, page: (m: PageModel) => string): Inb
   return { ...answer, headers: { ...answer.headers, 'retry-after': String(RETRY_AFTER_OUTAGE_SECONDS) } };
 }
 
-function header(req: Request, name: string): string | undefined {
-  const v = req.headers[name];
-  return typeof v === 'string' ? v : undefined;
-}
+const header = (req: Request, name: string) => (typeof req.headers[name] === 'string' ? req.headers[name] : undefined);
 
 function rawQuery(req: Request): string {
   const q = req.originalUrl.indexOf('?');

@@ -2,7 +2,8 @@
  * Management API for HTTP handler permissions (mounted under the admin router's `/api`):
  * CRUD with strict source validation, the token shown once, "would this address be let in?"
  * and the refused-requests log (each entry with `repeats`: how many more like it were counted on
- * it, the latest at `lastAt`). Admin-only because the admin router requires the host's admin.
+ * it, the latest at `lastAt`), and capture mode (`/permissions/:id/capture`: POST starts it, GET
+ * shows the captured request, DELETE ends it). Admin-only because the admin router requires the host's admin.
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
@@ -13,10 +14,11 @@ import { buildExamples, type Examples } from './examples.js';
 import { shortUrlOf } from './short-url.js';
 import { checkClientAddress, toPublicPermission, type Permission } from './permissions.js';
 import type { InboundDeps } from './router.js';
+import { createCaptureMode } from './capture-mode.js';
 
 export interface PermissionsApiDeps extends Pick<
   InboundDeps,
-  'permissions' | 'refusals' | 'store' | 'settings' | 'host'
+  'permissions' | 'refusals' | 'store' | 'settings' | 'host' | 'db'
 > {
   /** Mount path of the inbound router (manifest `routes.inbound`), for the examples. */
   inboundMount: string;
@@ -50,6 +52,7 @@ export async function permissionExamples(
 export function createPermissionsApi(deps: PermissionsApiDeps): Router {
   const api = express.Router();
   const shortUrl = () => shortUrlOf(deps.host.baseUrl, deps.inboundMount, deps.settings().shortUrlPath);
+  const capture = createCaptureMode({ ...deps, now: () => deps.host.now().getTime() });
 
   api.get('/permissions', async (_req, res) => {
     res.json({ permissions: (await deps.permissions.list()).map(toPublicPermission), shortUrl: shortUrl() });
@@ -69,8 +72,20 @@ export function createPermissionsApi(deps: PermissionsApiDeps): Router {
     res.json({ permission: toPublicPermission(saved.permission), ...(saved.token ? { token: saved.token } : {}) });
   });
   api.delete('/permissions/:id', async (req, res) => {
-    await deps.permissions.remove(parseId(req.params.id));
+    const id = parseId(req.params.id);
+    await deps.permissions.remove(id);
+    await capture.forget(id);
     res.status(204).end();
+  });
+  // Capture mode (capture-mode.ts): 202 while waiting for the next request; GET shows what came.
+  api.post('/permissions/:id/capture', async (req, res) => {
+    res.status(202).json(await capture.start(parseId(req.params.id), req.body ?? {}));
+  });
+  api.get('/permissions/:id/capture', async (req, res) => {
+    res.json(await capture.status(parseId(req.params.id)));
+  });
+  api.delete('/permissions/:id/capture', async (req, res) => {
+    res.json(await capture.stop(parseId(req.params.id)));
   });
   api.post('/permissions/check', async (req, res) => {
     const input = parseInput(CheckInput, req.body);

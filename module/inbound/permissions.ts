@@ -11,6 +11,7 @@ import { insertReturningId } from '../storage/engine.js';
 import { bumpConfigVersion } from '../storage/config-version.js';
 import { matchSource, normaliseClientAddress, parseSourceList, type SourceEntry } from './allowlist.js';
 import { generateToken, hashToken, MAX_PRESENTED_TOKEN_LENGTH, tokenHint } from './tokens.js';
+import { createCaptureSwitch } from './permission-capture-switch.js';
 
 const TRIGGER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -58,6 +59,8 @@ export interface Permission {
   rateLimitPerMinute: number | null;
   queryAsEnv: boolean;
   honeypotField: string | null;
+  /** Capture mode (capture-mode.ts): epoch ms until which the next request is recorded, not run. */
+  captureUntil: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -100,6 +103,7 @@ function permissionFromRow(r: Record<string, any>): Permission {
     rateLimitPerMinute: r.rate_limit_per_minute == null ? null : Number(r.rate_limit_per_minute),
     queryAsEnv: !!r.query_as_env,
     honeypotField: r.honeypot_field ?? null,
+    captureUntil: r.capture_until == null ? null : Number(r.capture_until),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -182,6 +186,7 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
   }
 
   return {
+    ...createCaptureSwitch(deps),
     get,
     async require(id: number): Promise<Permission> {
       const p = await get(id);

@@ -5,8 +5,8 @@
  *   module enabled (503) → POST only (405) → client address (403) → per-IP rate limit (429)
  *   → control parameters (400) → permission for the target: source and/or token (403, the same
  *   answer whether or not the workflow exists) → per-permission rate limit (429) → body
- *   (413/415/400) → honeypot → idempotency (replay/409/422) → workflow, record, $env (404/409/422)
- *   → run (sync answer / 202). The per-IP limit comes before the control parameters so that
+ *   (413/415/400) → honeypot → capture mode (202, nothing runs; capture-mode.ts) → idempotency
+ *   (replay/409/422) → workflow, record, $env (404/409/422) → run (sync answer / 202). The per-IP limit comes before the control parameters so that
  *   malformed requests are counted too (issue 14).
  */
 import express, { type Request, type Response, type Router } from 'express';

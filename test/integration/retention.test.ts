@@ -171,6 +171,7 @@ describeEachEngine('retention', (tdb) => {
       refusals: 5,
       destinations: 0,
       rateBuckets: 0,
+      captures: 0,
     });
 
     const chore = createRetentionChore({ db: db(), settings: h.hookflow.services.settings.get, logger: h.logger });

@@ -28,6 +28,7 @@ import {
   type PermissionFormValues,
 } from './permission-form.js';
 import { paginate, queryString } from './view-models.js';
+import { createCaptureSection } from './permission-capture.js';
 
 const REFUSALS_PER_PAGE = 20;
 
@@ -37,6 +38,8 @@ export function registerPermissions(router: Router, ctx: PagesContext): void {
   const fallback = deps.permissions && deps.refusals ? null : createInboundServices({ db: deps.db, host: deps.host });
   const permissions: PermissionStore = deps.permissions ?? fallback!.permissions;
   const refusals: RefusalLog = deps.refusals ?? fallback!.refusals;
+  const capture = createCaptureSection(ctx, permissions);
+  capture.register(router);
   const shortUrl = () =>
     shortUrlOf(deps.host.baseUrl, deps.manifest.routes.inbound, deps.settingsStore.get().shortUrlPath);
 
@@ -76,6 +79,7 @@ export function registerPermissions(router: Router, ctx: PagesContext): void {
         formError: Object.keys(errors).length > 0,
         form: permissionFormView(values, { workflows, users, isNew: !p, hasToken: p?.hasToken ?? false }, errors),
         examples: p ? await permissionExamples(deps.store, shortUrl(), p) : null,
+        capture: p ? await capture.view(p) : null,
         action: p ? `${ctx.base(res)}/permissions/${p.id}` : `${ctx.base(res)}/permissions`,
       },
       status,
@@ -191,6 +195,7 @@ export function registerPermissions(router: Router, ctx: PagesContext): void {
     const id = parseId(req.params.id);
     if (!(await permissions.get(id))) throw new HookflowError('not_found', `permission ${id} not found`);
     await permissions.remove(id);
+    await capture.forget(id);
     res.redirect(303, `${ctx.base(res)}/permissions?notice=deleted`);
   });
 }

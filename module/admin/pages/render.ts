@@ -55,6 +55,11 @@ export const NOTICES: Record<string, string> = {
   'held-discarded': 'Held deliveries discarded. The webhook stays disabled until you re-enable it.',
   'settings-saved': 'Settings saved.',
   'settings-unchanged': 'Nothing changed.',
+  'capture-started': 'Capturing: the next request from an allowed caller is recorded and answered 202 without running.',
+  'capture-stopped': 'Capture stopped.',
+  'capture-required': 'The captured fields are now required $env fields of the workflow.',
+  'capture-mapped': 'Captured fields were mapped to the record fields of the same name in the "Create record" tasks.',
+  'capture-mapped-none': 'Nothing to map: no captured field is named like an unmapped field of a "Create record" task.',
 };
 
 export type Section = 'overview' | 'workflows' | 'deliveries' | 'runs' | 'permissions' | 'settings';

@@ -145,6 +145,29 @@ describeEachEngine('config caches: two installs on one database', (tdb) => {
     assert.equal(await runsOf(onSave.id), 1, "no run from B's save");
   });
 
+  test('capture mode set on one install captures on the other once the bound has passed; one request in all', async (t) => {
+    const id = await httpWorkflow(t, 'Capture');
+    const { permission } = await a.hookflow.services.permissions.create({
+      title: 'capture',
+      workflowId: id,
+      sources: '127.0.0.1',
+    });
+    t.after(() => a.hookflow.services.permissions.remove(permission.id));
+    await pastTheBound(performance.now());
+    assert.equal((await post(srvB, id)).status, 200, 'B has the permission cached, not capturing');
+
+    await a.hookflow.services.permissions.setCaptureUntil(permission.id, Date.now() + 60_000);
+    await pastTheBound(performance.now());
+    const answers = await Promise.all([post(srvA, id), post(srvB, id), post(srvA, id), post(srvB, id)]);
+    assert.deepEqual(
+      answers.map((r) => r.status).sort(),
+      [200, 200, 200, 202],
+      'exactly one request across both installs is captured',
+    );
+    assert.equal((await tdb().db('hookflow_http_captures').where({ permission_id: permission.id })).length, 1);
+    await tdb().db('hookflow_http_captures').where({ permission_id: permission.id }).delete();
+  });
+
   test('an install honours its own changes at once, however long its bound', async (t) => {
     const slow = await createTestHost(tdb().db, { configCheckMs: 60_000 });
     const srv = await startInboundServer(slow.hookflow);

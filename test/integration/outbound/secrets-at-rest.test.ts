@@ -211,6 +211,13 @@ describeEachEngine('no secret at rest or on show', (tdb) => {
     const deal = await h.records.create('Deals', { title: 'Secret deal' }, { actorUserId: h.sales.id });
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const q = `?workflow_id=${byHttp.body.workflow.id}&record_id=${deal.id}`;
+    // Capture mode (issue 21.2) records one request: the token in its path, header and a field must not be kept.
+    assert.equal((await call('POST', `/permissions/${perm.body.permission.id}/capture`, {})).status, 202);
+    const captured = await inbound.post(`/${secrets.inboundToken}${q}`, {
+      body: `firstname=Cap&echo=${encodeURIComponent(secrets.inboundToken)}`,
+      headers: { ...form, 'x-hookflow-token': secrets.inboundToken, 'x-echo': secrets.inboundToken },
+    });
+    assert.equal(captured.status, 202, captured.text);
     for (const r of [
       await inbound.post(`/${secrets.inboundToken}${q}`, { body: 'firstname=Ada', headers: form }),
       await inbound.post(q, { body: 'firstname=Bo', headers: { ...form, 'x-hookflow-token': secrets.inboundToken } }),
@@ -325,6 +332,7 @@ describeEachEngine('no secret at rest or on show', (tdb) => {
       'hookflow_tasks',
       'hookflow_http_permissions',
       'hookflow_http_refusals',
+      'hookflow_http_captures',
       'crm_records',
       'crm_users',
     ])
