@@ -143,6 +143,11 @@ export interface TaskDefinition<O = unknown, S = unknown> {
    * request is built and nothing else happens. Default the options unchanged.
    */
   forPreview?(options: O): O;
+  /**
+   * Its options hold `fields` rows (`{ field, value }`) that create a record from the request, so
+   * a captured inbound request's fields can be mapped into them ("Map to record fields"). Default false.
+   */
+  mapsRequestFields?: boolean;
 }
 
 /** The `form.hbs` in the folder of the module at `moduleUrl` (a task.ts passes its import.meta.url). */

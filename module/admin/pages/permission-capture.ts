@@ -62,6 +62,8 @@ function pickedNames(body: Request['body']): Set<string> | null {
 
 export function createCaptureSection(ctx: PagesContext, permissions: PermissionStore) {
   const capture = createCaptureMode({ db: ctx.deps.db, permissions, now: () => ctx.deps.host.now().getTime() });
+  // Which task types create a record from field rows: asked of the type, never named here.
+  const mapsRequestFields = (type: string) => ctx.deps.taskTypes.get(type)?.mapsRequestFields === true;
 
   /** The view model of the permission page's capture card. */
   async function view(p: Permission) {
@@ -74,7 +76,7 @@ export function createCaptureSection(ctx: PagesContext, permissions: PermissionS
       minutes: DEFAULT_CAPTURE_MINUTES,
       maxMinutes: MAX_CAPTURE_MINUTES,
       workflows: workflows.map((w) => ({ id: w.id, title: w.title })),
-      mappable: workflows.some((w) => w.tasks.some((t) => t.type === 'create_record')),
+      mappable: workflows.some((w) => w.tasks.some((t) => mapsRequestFields(t.type))),
       capture: c && {
         at: formatTime(c.capturedAt),
         source: c.source,
@@ -104,7 +106,7 @@ export function createCaptureSection(ctx: PagesContext, permissions: PermissionS
     return { p, fields, workflows };
   }
 
-  /** Adds `field ← $env["field"]` rows to the workflows' create_record tasks; how many rows were added. */
+  /** Adds `field ← $env["field"]` rows to the workflows' record-creating tasks; how many rows were added. */
   async function mapToRecordFields(workflows: Workflow[], names: string[]): Promise<number> {
     const modules = await ctx.deps.host.records.listModules();
     const fieldsOf = (m: string) => modules.find((x) => x.name === m)?.fields.map((f) => f.name) ?? [];
@@ -112,7 +114,7 @@ export function createCaptureSection(ctx: PagesContext, permissions: PermissionS
     for (const wf of workflows) {
       let added = 0;
       const tasks = storedTasksInput(wf).map((t) => {
-        if (t.type !== 'create_record') return t;
+        if (!mapsRequestFields(t.type)) return t;
         const r = mapCapturedFields(t.options, names, fieldsOf);
         added += r.added.length;
         return { ...t, options: r.options };
