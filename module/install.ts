@@ -156,13 +156,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     onRunFailed: queueRunAlert,
   });
   const runStarter = createRunStarter({ db, host, executor, settings, workerId, wake: signal.wake });
-  const hooks = createRecordHooks({
-    workflows: workflowLookup,
-    settings,
-    logger,
-    now,
-    onRunsQueued: signal.wake,
-  });
+  const hooks = createRecordHooks({ workflows: workflowLookup, settings, logger, now, onRunsQueued: signal.wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
   const schedules = { db, records: host.records, store, settings, logger, workerId, now, wake: signal.wake };

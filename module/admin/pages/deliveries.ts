@@ -51,10 +51,12 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
   const { deps, render } = ctx;
   const rateLimits = memoRateLimits();
   // Why a due queued delivery is not being sent: its destination's rate limit or a 429 pause.
-  const rateWaitOfQueued = async (d: { status: string; nextAttemptAt: number | null; destinationHost: string }) =>
-    d.status === 'queued' && d.nextAttemptAt !== null && d.nextAttemptAt <= (await dbNowMs(deps.db))
-      ? rateWaitOf(deps.db, d.destinationHost, rateLimits(deps.settingsStore.get()))
-      : null;
+  const rateWaitOfQueued = async (d: { status: string; nextAttemptAt: number | null; destinationHost: string }) => {
+    if (d.status !== 'queued' || d.nextAttemptAt === null) return null;
+    const nowMs = await dbNowMs(deps.db);
+    if (d.nextAttemptAt > nowMs) return null;
+    return rateWaitOf(deps.db, d.destinationHost, rateLimits(deps.settingsStore.get()), nowMs);
+  };
 
   router.get('/deliveries', async (req, res) => {
     const f = readFilters(req);

@@ -126,11 +126,10 @@ export async function noteTooManyRequests(
   await writeBucket(db, host, afterTooManyRequests(row ? bucketFromRow(row) : null, retryAfterMs, capMs, nowMs));
 }
 
-/** Why a queued, due delivery to `host` waits (for the log); null when its bucket has room. */
-export async function rateWaitOf(db: Knex, host: string, limits: RateLimits): Promise<string | null> {
+/** Why a queued, due delivery to `host` waits at `nowMs` (database clock; for the log); null when its bucket has room. */
+export async function rateWaitOf(db: Knex, host: string, limits: RateLimits, nowMs: number): Promise<string | null> {
   const [row] = await db(TABLE).where({ destination_host: host });
   const b = row ? bucketFromRow(row) : null;
-  const nowMs = await dbNowMs(db);
   if (b?.pausedUntilMs != null && nowMs < b.pausedUntilMs)
     return `the receiver asked to wait (429 Retry-After) until ${new Date(b.pausedUntilMs).toISOString()}`;
   const limit = limits.limitOf(host);

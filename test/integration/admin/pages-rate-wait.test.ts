@@ -4,32 +4,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { ADMIN, FormClient, startAdminHost, type AdminHost } from '../../helpers/admin-host.js';
-import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
+import { enqueueTestDelivery } from '../../helpers/deliveries.js';
 import { noteTooManyRequests } from '../../../module/outbound/queue/rate-buckets.js';
 
 describeEachEngine('rate-limit waits on the delivery page', (tdb) => {
   let t: AdminHost;
   let client: FormClient;
   const db = () => tdb().db;
-  const enqueue = (url: string) =>
-    enqueueDelivery(db(), {
-      webhookId: `msg_${randomUUID()}`,
-      runId: null,
-      workflowId: null,
-      taskId: null,
-      eventType: null,
-      module: 'Deals',
-      recordId: 1,
-      method: 'POST',
-      url,
-      headers: {},
-      contentType: 'application/json',
-      body: '{}',
-      originKey: null,
-    }).then((r) => r.id);
+  const enqueue = (url: string) => enqueueTestDelivery(db(), url);
   const page = async (id: number) => (await client.get(`${ADMIN}/deliveries/${id}`)).text;
 
   before(async () => {

@@ -5,12 +5,11 @@
 import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
+import { enqueueTestDelivery } from '../../helpers/deliveries.js';
 
 /** A receiver on 127.0.0.1:0; a hanging one answers nothing until close() drops its connections. */
 async function startReceiver(hang: boolean) {
@@ -36,22 +35,7 @@ async function startReceiver(hang: boolean) {
 
 describeEachEngine('lane fairness', (tdb) => {
   const db = () => tdb().db;
-  const enqueue = (url: string) =>
-    enqueueDelivery(db(), {
-      webhookId: `msg_${randomUUID()}`,
-      runId: null,
-      workflowId: null,
-      taskId: null,
-      eventType: null,
-      module: 'Deals',
-      recordId: 1,
-      method: 'POST',
-      url,
-      headers: {},
-      contentType: 'application/json',
-      body: '{}',
-      originKey: null,
-    }).then((r) => r.id);
+  const enqueue = (url: string) => enqueueTestDelivery(db(), url);
 
   before(async () => {
     await createTestHost(db()).then((h) => h.close());

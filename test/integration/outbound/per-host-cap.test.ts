@@ -1,12 +1,11 @@
 import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
+import { enqueueTestDelivery } from '../../helpers/deliveries.js';
 import { claimDueDeliveries } from '../../../module/outbound/queue/claim.js';
 import { queueDeliveryAlerts } from '../../../module/alerts/alert-queue.js';
 import { recordAttempts, type AttemptWrite } from '../../../module/outbound/queue/record-attempts.js';
@@ -48,22 +47,7 @@ async function startReceiver(hang: boolean) {
   };
 }
 
-const enqueue = (db: TestHost['context']['db'], url: string) =>
-  enqueueDelivery(db, {
-    webhookId: `msg_${randomUUID()}`,
-    runId: null,
-    workflowId: null,
-    taskId: null,
-    eventType: null,
-    module: 'Deals',
-    recordId: 1,
-    method: 'POST',
-    url,
-    headers: {},
-    contentType: 'application/json',
-    body: '{}',
-    originKey: null,
-  }).then((r) => r.id);
+const enqueue = enqueueTestDelivery;
 
 const CAP = 3;
 

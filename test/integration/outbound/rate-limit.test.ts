@@ -6,12 +6,11 @@
 import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
-import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
+import { enqueueTestDelivery } from '../../helpers/deliveries.js';
 import { claimDueDeliveries } from '../../../module/outbound/queue/claim.js';
 import { noteTooManyRequests, rateLimitsOf } from '../../../module/outbound/queue/rate-buckets.js';
 
@@ -38,22 +37,7 @@ async function startReceiver(answer: (n: number) => { status: number; headers?: 
   };
 }
 
-const enqueue = (db: TestHost['context']['db'], url: string) =>
-  enqueueDelivery(db, {
-    webhookId: `msg_${randomUUID()}`,
-    runId: null,
-    workflowId: null,
-    taskId: null,
-    eventType: null,
-    module: 'Deals',
-    recordId: 1,
-    method: 'POST',
-    url,
-    headers: {},
-    contentType: 'application/json',
-    body: '{}',
-    originKey: null,
-  }).then((r) => r.id);
+const enqueue = enqueueTestDelivery;
 
 describeEachEngine('per-destination rate limits', (tdb) => {
   const db = () => tdb().db;
