@@ -20,6 +20,7 @@ import {
   type HostRecords,
   type ModuleInfo,
   type RecordChangeOptions,
+  type RecordPageRequest,
   type RecordEvent,
   type RecordHooks,
 } from 'hookflow';
@@ -166,6 +167,18 @@ export class RecordService implements HostRecords {
     const rows = await this.db('crm_records').where(where).orderBy('id').limit(limit).offset(offset);
     const [{ total }] = await this.db('crm_records').where(where).count({ total: '*' });
     return { records: rows.map(toRecord), total: Number(total), limit, offset };
+  }
+
+  /** `HostRecords.listAfter`: records with an id above `afterId`, ascending, at most `limit` (≤ 500). */
+  async listAfter(module: string, page: RecordPageRequest, db: Db = this.db): Promise<CrmRecord[]> {
+    if (!(await this.findModule(module, db))) return [];
+    const limit = Math.min(Math.max(Math.trunc(page.limit), 1), MAX_LIST_LIMIT);
+    const rows = await db('crm_records')
+      .where({ module })
+      .andWhere('id', '>', Math.max(Math.trunc(page.afterId), 0))
+      .orderBy('id')
+      .limit(limit);
+    return rows.map(toRecord);
   }
 
   async create(

@@ -29,6 +29,10 @@ function checkMembers(host: Record<string, unknown>, problems: FieldErrors): voi
     for (const fn of fns)
       if (typeof value[fn] !== 'function') problems[`${member}.${fn}`] = 'is missing (must be a function)';
   }
+  // Optional: absent only turns off backfill and cron-over-records, but not a non-function.
+  const records = host.records;
+  if (isObject(records) && records.listAfter !== undefined && typeof records.listAfter !== 'function')
+    problems['records.listAfter'] = 'must be a function (module, { afterId, limit }) => records, or left out';
 }
 
 function checkDb(db: unknown, problems: FieldErrors): void {

@@ -89,6 +89,12 @@ export interface ChangeOrigin {
    * inside the host's transaction, so a resumed run never makes the change twice. Opaque to the host.
    */
   effectKey?: string;
+  /**
+   * The external system the change came from: the name an inbound permission gives the system
+   * it admits (e.g. `accounting`), set on changes made by runs started through it. Webhooks to
+   * that same system skip events carrying it (echo suppression). Opaque to the host. Default none.
+   */
+  system?: string;
 }
 
 export interface RecordChangeOptions {
@@ -113,6 +119,22 @@ export interface HostRecords {
   update(module: string, id: number, fields: Record<string, unknown>, opts?: RecordChangeOptions): Promise<CrmRecord>;
   /** Deletes the record. Fires `hooks.recordDeleted`. */
   delete(module: string, id: number, opts?: RecordChangeOptions): Promise<void>;
+  /**
+   * OPTIONAL. One page of a module's records: those with `id > afterId`, in ascending id order,
+   * at most `limit` (Hookflow asks for 1–500). Hookflow walks a module with it, page after page,
+   * to run a workflow for existing records (backfill) and for cron schedules over every matching
+   * record. Without it those two features are refused with a message saying the CRM lacks it;
+   * everything else works. Reads through `db` when given.
+   */
+  listAfter?(module: string, page: RecordPageRequest, db?: Db): Promise<CrmRecord[]>;
+}
+
+/** Which page `HostRecords.listAfter` returns. */
+export interface RecordPageRequest {
+  /** Records with a greater id; 0 for the first page. */
+  afterId: number;
+  /** The most records to return. */
+  limit: number;
 }
 
 /** A CRM user as Hookflow needs it. */

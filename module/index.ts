@@ -23,6 +23,7 @@ export type {
   ModuleField,
   ChangeOrigin,
   RecordChangeOptions,
+  RecordPageRequest,
   Db,
 } from './host.js';
 export { HookflowError, isHookflowError, errorLine, type ErrorCode, type FieldErrors } from './errors.js';
