@@ -128,6 +128,13 @@ export const HookflowSettings = z.object({
     .default(15),
   /** Attempts, finished deliveries and runs older than this are pruned, days. Default 30. */
   retentionDays: z.number().int().min(1).max(3650).default(30),
+  /**
+   * "Run for existing records" (and cron schedules over every matching record) queue runs at
+   * most this fast, runs per minute. Default 600.
+   */
+  backfillRatePerMinute: z.number().int().min(1).max(600_000).default(600),
+  /** A backfill that would queue more runs than this is refused, with the count. Default 50,000. */
+  backfillMaxRecords: z.number().int().min(1).max(10_000_000).default(50_000),
   /** Workflow chains (a run's record change starting more runs) stop at this depth. Default 5. */
   chainDepthLimit: z.number().int().min(1).max(50).default(5),
   /** Inbound: largest accepted body, bytes. Default 1 MiB. */

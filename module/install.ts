@@ -28,6 +28,8 @@ import { createRecordHooks, type RecordHooks } from './workflows/hooks.js';
 import { createWorkflowService, type WorkflowService } from './workflows/service.js';
 import { createRunLane } from './workflows/run-lane.js';
 import { createScheduleLane, createSchedulePlanChore } from './workflows/schedule-lane.js';
+import { createSweepLane } from './workflows/backfill-lane.js';
+import { createBackfillApi } from './admin/backfill-api.js';
 import { createWorker, createWakeSignal, type Worker } from './worker.js';
 import { createManagementApi } from './admin/api.js';
 import { enqueueDelivery, type NewDelivery } from './outbound/queue/enqueue.js';
@@ -159,11 +161,13 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
   const hooks = createRecordHooks({ workflows: workflowLookup, settings, logger, now, onRunsQueued: signal.wake });
   const workflows = createWorkflowService({ host, store, taskTypes, templates, settings });
   const registry = createWorkerRegistry({ db, workerId, startedAt: now() });
+  // Also what record sweeps use ("Run for existing records", cron schedules over every record).
   const schedules = { db, records: host.records, store, settings, logger, workerId, now, wake: signal.wake };
   const worker = createWorker({
     lanes: [
       createRunLane({ db, executor, settings, workerId }),
       createScheduleLane(schedules),
+      createSweepLane(schedules),
       createDeliveryLane({
         db,
         processor,
@@ -245,6 +249,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
         createDeliveryLogApi({ db, wake: signal.wake }),
         createWebhookStateApi({ db, store, logger, wake: signal.wake }),
         permissionsApi,
+        createBackfillApi(schedules),
         createSettingsApi({ settingsStore, logger }),
       ],
     }),

@@ -46,6 +46,7 @@ export const OWNERS = {
   hookflow_runs: ['workflows/runs.ts', 'workflows/runs-lease.ts'],
   hookflow_run_once: 'workflows/hooks.ts',
   hookflow_schedules: 'workflows/schedules.ts',
+  hookflow_backfills: 'workflows/backfills.ts',
   hookflow_task_effects: 'workflows/task-effects.ts',
   hookflow_workflows: 'workflows/store.ts',
   hookflow_tasks: ['workflows/store.ts', 'workflows/task-store.ts'],
@@ -175,6 +176,12 @@ for (const [table, files] of tableUse) {
   for (const f of files)
     if (!ownedBy(owner, f)) problems.push(`${table} is used in module/${f}; its owner is ${ownerName(owner)}`);
 }
+// Every table a migration creates needs an owner (else its SQL could spread unchecked).
+for (const f of fs.readdirSync(path.join(root, 'migrations')).filter((n) => n.endsWith('.ts')))
+  for (const m of fs
+    .readFileSync(path.join(root, 'migrations', f), 'utf8')
+    .matchAll(/createTable\(\s*['"`](hookflow_[a-z_]+)['"`]/g))
+    if (!(m[1] in OWNERS)) problems.push(`${m[1]} (created in migrations/${f}) has no owner in OWNERS`);
 for (const table of Object.keys(OWNERS))
   if (!tableUse.has(table))
     problems.push(`${table} has no SQL in its owner ${ownerName(OWNERS[table])} (renamed? update OWNERS)`);

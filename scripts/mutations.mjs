@@ -20,6 +20,8 @@ const CONFIG_CACHE = 'test/integration/inbound/config-cache.test.ts';
 const RATE = 'test/integration/outbound/rate-limit.test.ts';
 const RELATED = 'test/integration/workflows/related-records.test.ts';
 const SCHEDULES = 'test/integration/workflows/schedules.test.ts';
+const BACKFILL = 'test/integration/workflows/backfill.test.ts';
+const BACKFILL_ONCE = '2,000 records, 3 workers, a worker lost mid-way: every matching record is queued exactly once';
 
 export const MUTATIONS = [
   {
@@ -617,6 +619,82 @@ export const MUTATIONS = [
         file: 'test/integration/admin/pages-capture.test.ts',
         name: 'a captured form post becomes required $env fields in two clicks',
       },
+    ],
+  },
+  {
+    name: 'backfill-conditions-current-values',
+    what: "a backfill runs every record of the module, whatever the workflow's conditions",
+    file: 'module/workflows/backfill-policy.ts',
+    find: '  return mayPassConditions(wf.conditions, { record: record.fields, previous: null }, (i) =>',
+    replace: '  return true || mayPassConditions(wf.conditions, { record: record.fields, previous: null }, (i) =>',
+    tests: [{ file: BACKFILL, name: BACKFILL_ONCE }],
+  },
+  {
+    name: 'backfill-stale-step-writes-nothing',
+    what: 'a sweep step by a worker that lost its lease (or a stale cursor) still queues its runs',
+    file: 'module/workflows/backfills.ts',
+    find: ".where({ id: sweep.id, lease_owner: workerId, status: 'running', cursor_id: sweep.cursorId })",
+    replace: '.where({ id: sweep.id })',
+    tests: [{ file: BACKFILL, name: BACKFILL_ONCE }],
+  },
+  {
+    name: 'backfill-rate',
+    what: 'a backfill queues every matching record at once instead of at backfillRatePerMinute',
+    file: 'module/workflows/backfill-policy.ts',
+    find: '  return Math.max(0, Math.floor((now - from) / msPerRun(ratePerMinute)));',
+    replace: '  return 1_000_000;',
+    tests: [
+      { file: BACKFILL, name: 'the rate: a burst of 5 s, then one run per interval, in host time' },
+      {
+        file: 'test/integration/admin/backfill-api.test.ts',
+        name: 'count, start (202), read, list, pause, resume, cancel; 404, 409 and 422 in plain words',
+      },
+    ],
+  },
+  {
+    name: 'backfill-refuses-changed',
+    what: 'a backfill whose conditions need a change (changed, changed to/from) is started anyway',
+    file: 'module/workflows/backfill-policy.ts',
+    find: '    if (CHANGE_OPS.has(c.op))',
+    replace: '    if (false)',
+    tests: [
+      {
+        file: BACKFILL,
+        name: 'refused: changed* conditions, record.deleted, over the limit, a CRM that cannot list records',
+      },
+      {
+        file: 'test/integration/admin/pages-backfill.test.ts',
+        name: 'a changed* condition is refused at its row; a bad since date at its field',
+      },
+    ],
+  },
+  {
+    name: 'backfill-cancel-skips-queued',
+    what: 'cancelling a backfill leaves its queued runs to run',
+    file: 'module/workflows/backfill-start.ts',
+    find: "  if (move === 'cancel') await skipQueuedRunsOfBackfill(",
+    replace: "  if (move === 'never') await skipQueuedRunsOfBackfill(",
+    tests: [{ file: BACKFILL, name: 'pause stops queueing, resume goes on, cancel skips the queued runs' }],
+  },
+  {
+    name: 'backfill-event-type',
+    what: 'webhooks of a backfill describe the event as an update (receivers cannot tell)',
+    file: 'module/workflows/backfill-lane.ts',
+    find: "    type: sweep.kind === 'schedule' ? 'schedule' : BACKFILL_EVENT,",
+    replace: "    type: sweep.kind === 'schedule' ? 'schedule' : 'record.updated',",
+    tests: [
+      { file: BACKFILL, name: 'runs execute: the webhook body names the event deal.backfilled' },
+      { file: BACKFILL, name: BACKFILL_ONCE },
+    ],
+  },
+  {
+    name: 'cron-for-each-record',
+    what: 'a cron schedule "for every matching record" runs once with no record',
+    file: 'module/workflows/schedule-lane.ts',
+    find: "  const sweep = schedule.kind === 'cron' && schedule.forEachRecord;",
+    replace: '  const sweep = false;',
+    tests: [
+      { file: SCHEDULES, name: 'a cron schedule "for every matching record" runs each matching record once per slot' },
     ],
   },
 ];

@@ -71,7 +71,8 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
 const RunQuery = z.object({
   workflowId: z.coerce.number().int().positive().optional(),
   status: z.enum(RUN_STATUSES).optional(),
-  source: z.enum(['record_event', 'http', 'manual', 'rerun', 'schedule']).optional(),
+  source: z.enum(['record_event', 'http', 'manual', 'rerun', 'schedule', 'backfill']).optional(),
+  backfillId: z.coerce.number().int().positive().optional(),
   recordId: z.coerce.number().int().positive().optional(),
   module: z.string().max(64).optional(),
   since: z.coerce.number().int().nonnegative().optional(),

@@ -36,11 +36,13 @@ export async function buildRunContext(
 }
 
 /**
- * A record event's conditions on related records wait for the run (the save cannot read them):
- * checked once, before the first task, against the record with its related records loaded.
+ * A record event's (or a record sweep's) conditions on related records wait for the run (the
+ * save, or the sweep's scan, cannot read them): checked once, before the first task, against the
+ * record with its related records loaded.
  */
 export function conditionsHold(run: Run, wf: Workflow, tpl: TemplateContext): boolean {
-  if (run.source !== 'record_event' || tpl.record === null) return true;
+  const picked = run.source === 'record_event' || run.backfillId !== null;
+  if (!picked || tpl.record === null) return true;
   return evaluateConditions(wf.conditions, { record: tpl.record, previous: tpl.previous });
 }
 

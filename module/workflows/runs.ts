@@ -13,7 +13,7 @@ import { pruneInBatches, type PruneOptions } from '../storage/prune.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export type RunSource = 'record_event' | 'http' | 'manual' | 'rerun' | 'schedule';
+export type RunSource = 'record_event' | 'http' | 'manual' | 'rerun' | 'schedule' | 'backfill';
 
 export interface TaskResult {
   taskId: number;
@@ -57,6 +57,8 @@ export interface Run {
   actorUserId: number | null;
   permissionId: number | null;
   sourceIp: string | null;
+  /** The record sweep (backfill, or cron over records) that queued it; null otherwise. */
+  backfillId: number | null;
   taskResults: TaskResult[];
   output: unknown;
   error: string | null;
@@ -71,7 +73,17 @@ export interface NewRun
   extends
     Pick<Run, 'workflowId' | 'trigger' | 'source' | 'module' | 'recordId' | 'status' | 'mode' | 'event' | 'env'>,
     Partial<
-      Pick<Run, 'chainDepth' | 'parentRunId' | 'rerunOfId' | 'actorUserId' | 'permissionId' | 'sourceIp' | 'error'>
+      Pick<
+        Run,
+        | 'chainDepth'
+        | 'parentRunId'
+        | 'rerunOfId'
+        | 'actorUserId'
+        | 'permissionId'
+        | 'sourceIp'
+        | 'error'
+        | 'backfillId'
+      >
     > {
   /** For runs executed right away by this process (sync HTTP): the lease holder. */
   leaseOwner?: string | null;
@@ -98,6 +110,7 @@ export function runFromRow(row: Record<string, any>): Run {
     actorUserId: num(row.actor_user_id),
     permissionId: num(row.permission_id),
     sourceIp: row.source_ip ?? null,
+    backfillId: num(row.backfill_id),
     taskResults: parseJson(row.task_results, []),
     output: parseJson(row.output, null),
     error: row.error ?? null,
@@ -129,6 +142,7 @@ export async function insertRun(q: Db, run: NewRun): Promise<number> {
     actor_user_id: run.actorUserId ?? null,
     permission_id: run.permissionId ?? null,
     source_ip: run.sourceIp ?? null,
+    backfill_id: run.backfillId ?? null,
     task_results: '[]',
     error: run.error ?? null,
     attempts: run.leaseOwner ? 1 : 0,
@@ -158,13 +172,38 @@ export async function countRunsSince(db: Db, sinceMs: number): Promise<Record<Ru
     .select('status')
     .count({ n: '*' })
     .groupBy('status');
+  return countsByStatus(rows as Array<{ status: string; n: unknown }>);
+}
+
+function countsByStatus(rows: Array<{ status: string; n: unknown }>): Record<RunStatus, number> {
   const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
-  for (const r of rows as Array<{ status: string; n: unknown }>)
+  for (const r of rows)
     if ((RUN_STATUSES as readonly string[]).includes(r.status)) counts[r.status as RunStatus] = Number(r.n);
   return counts;
 }
 
+/** A record sweep's runs by status (every status present, 0 when none). */
+export async function countRunsOfBackfill(db: Db, backfillId: number): Promise<Record<RunStatus, number>> {
+  const rows = await db('hookflow_runs')
+    .where({ backfill_id: backfillId })
+    .select('status')
+    .count({ n: '*' })
+    .groupBy('status');
+  return countsByStatus(rows as Array<{ status: string; n: unknown }>);
+}
+
+/**
+ * A cancelled sweep's runs that have not started: skipped with `reason`. A run a worker has
+ * already claimed (status running) is left to finish (it may be mid-task).
+ */
+export async function skipQueuedRunsOfBackfill(db: Db, backfillId: number, reason: string): Promise<number> {
+  return db('hookflow_runs')
+    .where({ backfill_id: backfillId, status: 'queued' })
+    .update({ status: 'skipped', error: reason, finished_at: db.raw(nowMsSql(db)) });
+}
+
 export interface RunFilter {
+  backfillId?: number;
   workflowId?: number;
   status?: RunStatus;
   source?: RunSource;
@@ -179,6 +218,7 @@ export interface RunFilter {
 export async function listRuns(db: Knex, f: RunFilter): Promise<{ runs: Run[]; total: number }> {
   const q = db('hookflow_runs');
   if (f.workflowId) q.where('workflow_id', f.workflowId);
+  if (f.backfillId) q.where('backfill_id', f.backfillId);
   if (f.status) q.where('status', f.status);
   if (f.source) q.where('source', f.source);
   if (f.recordId) q.where('record_id', f.recordId);

@@ -12,6 +12,7 @@ import type { PeriodicChore, WorkerLane } from '../worker.js';
 import type { Workflow } from './model.js';
 import { mayPassConditions } from './conditions.js';
 import { insertRun, type RunEvent } from './runs.js';
+import { startScheduleSweep } from './backfill-start.js';
 import {
   nextCronSlot,
   planKeyOf,
@@ -35,7 +36,7 @@ import {
 
 export interface ScheduleDeps {
   db: Knex;
-  records: Pick<HostRecords, 'get'>;
+  records: Pick<HostRecords, 'get' | 'listAfter' | 'listModules'>;
   store: { get(id: number): Promise<Workflow | null>; list(filter: { trigger: string }): Promise<Workflow[]> };
   settings(): HookflowSettings;
   logger: HostLogger;
@@ -98,10 +99,22 @@ async function fireDueSlot(deps: ScheduleDeps, slot: ScheduleSlot): Promise<void
     previous: null,
   };
   const run = { workflowId: slot.workflowId, trigger: 'schedule', source: 'schedule' as const, module: slot.module };
-  const fired = await fireSlot(deps.db, slot, deps.workerId, { dueAt: slotAfterFiring(schedule, now), now }, (trx) =>
-    insertRun(trx, { ...run, recordId: slot.recordId, status: 'queued', mode: 'async', event, env: {} }).then(
-      () => undefined,
-    ),
+  const sweep = schedule.kind === 'cron' && schedule.forEachRecord;
+  const fired = await fireSlot(
+    deps.db,
+    slot,
+    deps.workerId,
+    { dueAt: slotAfterFiring(schedule, now), now },
+    async (trx) => {
+      if (!sweep) {
+        await insertRun(trx, { ...run, recordId: slot.recordId, status: 'queued', mode: 'async', event, env: {} });
+        return;
+      }
+      // "For every matching record": the slot starts a record sweep (workflows/backfill-lane.ts).
+      const notStarted = await startScheduleSweep(deps, trx, wf!);
+      if (notStarted)
+        deps.logger.warn({ workflowId: wf!.id, slotId: slot.id }, `schedule slot ran for no records: ${notStarted}`);
+    },
   );
   if (fired) deps.wake();
 }

@@ -15,6 +15,11 @@ export const CronSchedule = z.strictObject({
   /** Five fields: minute hour day-of-month month day-of-week (`0 8 * * 1-5`). */
   cron: z.string().trim().min(1).max(120),
   timeZone: TimeZone,
+  /**
+   * Each slot runs the workflow once for every record of its module that matches its conditions
+   * (a record sweep, queued at `backfillRatePerMinute`); false: one run with no record. Default false.
+   */
+  forEachRecord: z.boolean().default(false),
 });
 
 export const RelativeSchedule = z.strictObject({

@@ -31,7 +31,7 @@ export interface RunInfo {
   workflowTitle: string;
   module: string;
   recordId: number | null;
-  source: 'record_event' | 'http' | 'manual' | 'rerun' | 'schedule';
+  source: 'record_event' | 'http' | 'manual' | 'rerun' | 'schedule' | 'backfill';
   eventType: string;
   chainDepth: number;
   actorUserId: number | null;

@@ -25,6 +25,16 @@ export type WorkflowTrigger = z.infer<typeof WorkflowTrigger>;
 export const RecordEventType = z.enum(['record.created', 'record.updated', 'record.deleted']);
 export type RecordEventType = z.infer<typeof RecordEventType>;
 
+/**
+ * The event of a run a backfill queued for an existing record ("Run for existing records"): no
+ * change happened, so it is no lifecycle event and starts no workflow; bodies name it
+ * `<noun>.backfilled`, and Bitrix24 bodies (which know no such event) the module's UPDATE event.
+ */
+export const BACKFILL_EVENT = 'record.backfilled';
+
+/** The event types a run's body can describe. */
+export type BodyEventType = RecordEventType | typeof BACKFILL_EVENT;
+
 /** Whether a workflow with `trigger` should look at a record event of `eventType`. */
 export function triggerMatchesEvent(trigger: WorkflowTrigger, eventType: RecordEventType): boolean {
   if (trigger === 'record.saved') return eventType === 'record.created' || eventType === 'record.updated';
@@ -95,9 +105,10 @@ export function resolveEventAlias(
  * with a `bitrix24EntityTypeId` → `ONCRMDYNAMICITEMADD`, the generic name Bitrix24 sends with the
  * type in `data[FIELDS][ENTITY_TYPE_ID]`), or null when the module declares neither alias.
  */
-export function bitrixEventName(module: ModuleInfo | undefined, eventType: RecordEventType): string | null {
+export function bitrixEventName(module: ModuleInfo | undefined, eventType: BodyEventType): string | null {
   const entity = bitrixEntityTypeIdOf(module) !== null ? 'DYNAMICITEM' : bitrixEntityOf(module);
-  const verb = Object.keys(BITRIX_VERBS).find((key) => BITRIX_VERBS[key] === eventType);
+  const asChange = eventType === BACKFILL_EVENT ? 'record.updated' : eventType;
+  const verb = Object.keys(BITRIX_VERBS).find((key) => BITRIX_VERBS[key] === asChange);
   if (!entity || !verb) return null;
   return `ONCRM${entity}${verb}`;
 }
@@ -107,7 +118,7 @@ export function bitrixEventName(module: ModuleInfo | undefined, eventType: Recor
  * lower-cased minus one trailing `s` (`Invoices` → `invoice`); characters other than a-z 0-9 _ -
  * become `_` so the name stays one dot-free segment.
  */
-export function eventTypeName(module: ModuleInfo | string, eventType: RecordEventType): string {
+export function eventTypeName(module: ModuleInfo | string, eventType: BodyEventType): string {
   const verb = eventType.slice('record.'.length);
   return `${moduleNoun(module)}.${verb}`;
 }

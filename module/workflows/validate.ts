@@ -14,6 +14,7 @@ import { moduleDescriptionProblems } from '../module-check.js';
 import { collectStrings, type AnyTaskDefinition } from './task-types.js';
 import { checkRelatedTemplates, conditionSetProblems } from './related-checks.js';
 import { checkCron, checkTimeZone } from './schedule-policy.js';
+import { sweepConditionProblems } from './backfill-policy.js';
 
 export interface ValidatedTask {
   id?: number;
@@ -60,9 +61,12 @@ function checkSchedule(input: ParsedWorkflowInput, trigger: string, mod: ModuleI
   if (s.kind === 'cron') {
     const cron = checkCron(s.cron);
     if (cron) errors['schedule.cron'] = cron;
-    // No host method lists records: a cron slot runs with no record, so there is nothing to test.
-    if (input.conditions.conditions.length > 0)
-      errors.conditions = 'a cron schedule runs with no record; remove the conditions';
+    // A plain cron slot runs with no record, so there is nothing to test; one over every record
+    // tests each as it is now, so a condition needing a change could never pass.
+    if (!s.forEachRecord && input.conditions.conditions.length > 0)
+      errors.conditions =
+        'a cron schedule runs with no record; remove the conditions, or tick “for every matching record”';
+    if (s.forEachRecord) Object.assign(errors, sweepConditionProblems(input));
     return;
   }
   const field = mod?.fields.find((f) => f.name === s.field);

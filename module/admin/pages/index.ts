@@ -30,6 +30,7 @@ import { registerRuns } from './runs.js';
 import { registerSettings } from './settings.js';
 import { registerPermissions } from './permissions.js';
 import { registerWebhookState } from './webhook-state.js';
+import { registerBackfills } from './backfills.js';
 
 export interface AdminPagesDeps {
   db: Knex;
@@ -90,6 +91,7 @@ export function createAdminPages(deps: AdminPagesDeps): Router {
   registerOverview(router, ctx);
   registerWebhookState(router, ctx);
   registerWorkflows(router, ctx);
+  registerBackfills(router, ctx);
   registerTasks(router, ctx);
   registerDeliveries(router, ctx);
   registerRuns(router, ctx);

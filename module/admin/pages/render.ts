@@ -59,6 +59,10 @@ export const NOTICES: Record<string, string> = {
   'capture-stopped': 'Capture stopped.',
   'capture-required': 'The captured fields are now required $env fields of the workflow.',
   'capture-mapped': 'Captured fields were mapped to the record fields of the same name in the "Create record" tasks.',
+  'backfill-started': 'Started: runs are queued for the matching records at the backfill rate. Progress shows below.',
+  'backfill-paused': 'Paused: no more runs are queued until you resume. Runs already queued still run.',
+  'backfill-resumed': 'Resumed: it goes on where it stopped.',
+  'backfill-cancelled': 'Cancelled: no more runs are queued; queued runs that had not started were skipped.',
   'capture-mapped-none': 'Nothing to map: no captured field is named like an unmapped field of a "Create record" task.',
 };
 

@@ -21,6 +21,7 @@ const SOURCES = [
   { value: 'manual', label: 'Manual' },
   { value: 'rerun', label: 'Re-run' },
   { value: 'schedule', label: 'Schedule' },
+  { value: 'backfill', label: 'Run for existing records' },
 ];
 
 function readFilters(req: Request) {
@@ -32,6 +33,7 @@ function readFilters(req: Request) {
     source: SOURCES.some((x) => x.value === s('source')) ? s('source') : '',
     workflowId: id('workflowId'),
     recordId: id('recordId'),
+    backfillId: id('backfillId'),
     period: s('period') || 'all',
     page: Math.max(1, Number(s('page')) || 1),
   };
@@ -66,6 +68,7 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
         source: (f.source || undefined) as never,
         workflowId: f.workflowId,
         recordId: f.recordId,
+        backfillId: f.backfillId,
         since,
         limit: PER_PAGE,
         offset: (f.page - 1) * PER_PAGE,
@@ -78,6 +81,7 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
       source: f.source,
       workflowId: f.workflowId,
       recordId: f.recordId,
+      backfillId: f.backfillId,
       period: f.period === 'all' ? '' : f.period,
     };
     render(req, res, 'runs', {

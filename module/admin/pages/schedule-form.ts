@@ -6,7 +6,7 @@
  */
 import type { ModuleInfo } from '../../host.js';
 import type { FieldErrors } from '../../errors.js';
-import { text, type FormBody } from '../../forms/form-values.js';
+import { checked, text, type FormBody } from '../../forms/form-values.js';
 import type { Schedule } from '../../workflows/schedule-policy.js';
 
 export interface ScheduleFormValues {
@@ -17,6 +17,8 @@ export interface ScheduleFormValues {
   unit: string;
   direction: string;
   field: string;
+  /** Cron only: each slot runs for every matching record. */
+  forEachRecord: boolean;
 }
 
 export const SCHEDULE_LABELS: Record<string, string> = {
@@ -28,19 +30,30 @@ export const SCHEDULE_LABELS: Record<string, string> = {
   'schedule.unit': 'Unit',
   'schedule.direction': 'Before or after',
   'schedule.field': 'Date field',
+  'schedule.forEachRecord': 'For every matching record',
 };
 
 const UNITS = ['minutes', 'hours', 'days'];
 const DIRECTIONS = ['before', 'after'];
 
 export function blankScheduleValues(): ScheduleFormValues {
-  return { kind: 'cron', cron: '', timeZone: 'UTC', amount: '1', unit: 'days', direction: 'before', field: '' };
+  return {
+    kind: 'cron',
+    cron: '',
+    timeZone: 'UTC',
+    amount: '1',
+    unit: 'days',
+    direction: 'before',
+    field: '',
+    forEachRecord: false,
+  };
 }
 
 export function scheduleValuesFrom(s: Schedule | null | undefined): ScheduleFormValues {
   const blank = blankScheduleValues();
   if (!s) return blank;
-  if (s.kind === 'cron') return { ...blank, kind: 'cron', cron: s.cron, timeZone: s.timeZone };
+  if (s.kind === 'cron')
+    return { ...blank, kind: 'cron', cron: s.cron, timeZone: s.timeZone, forEachRecord: s.forEachRecord === true };
   return {
     ...blank,
     kind: 'relative',
@@ -62,13 +75,15 @@ export function scheduleValuesFromForm(body: FormBody): ScheduleFormValues {
     unit: v('scheduleUnit'),
     direction: v('scheduleDirection'),
     field: v('scheduleField'),
+    forEachRecord: checked(body, 'scheduleForEachRecord'),
   };
 }
 
 /** The service's `schedule` input: only for the schedule trigger (the service checks the rest). */
 export function toScheduleInput(v: ScheduleFormValues, trigger: string): Record<string, unknown> | null {
   if (trigger !== 'schedule') return null;
-  if (v.kind !== 'relative') return { kind: 'cron', cron: v.cron, timeZone: v.timeZone };
+  if (v.kind !== 'relative')
+    return { kind: 'cron', cron: v.cron, timeZone: v.timeZone, forEachRecord: v.forEachRecord };
   const amount = /^\d{1,6}$/.test(v.amount) ? Number(v.amount) : v.amount;
   return { kind: 'relative', field: v.field, amount, unit: v.unit, direction: v.direction, timeZone: v.timeZone };
 }

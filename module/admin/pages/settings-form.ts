@@ -151,6 +151,19 @@ export const SETTING_GROUPS: Array<{ title: string; intro: string; fields: Setti
       },
       { key: 'pollIntervalMs', label: 'Poll interval', kind: 'int', unit: 'ms' },
       { key: 'chainDepthLimit', label: 'Workflow chain depth limit', kind: 'int' },
+      {
+        key: 'backfillRatePerMinute',
+        label: 'Run for existing records: rate',
+        kind: 'int',
+        unit: 'runs/min',
+        hint: 'How fast a backfill (or a cron schedule over every matching record) queues runs.',
+      },
+      {
+        key: 'backfillMaxRecords',
+        label: 'Run for existing records: most records',
+        kind: 'int',
+        hint: 'A backfill that would run more records than this is refused.',
+      },
     ],
   },
 ];

@@ -146,6 +146,61 @@ describeEachEngine('scheduled triggers', (tdb) => {
     assert.equal(await nextDueAt(tdb().db, wf.id), at('2026-06-01T14:00:00Z'));
   });
 
+  test('a cron schedule "for every matching record" runs each matching record once per slot', async (t) => {
+    clock = at('2026-08-01T08:10:00Z');
+    const tag = `sweep-${Math.random().toString(36).slice(2, 8)}`;
+    const deals = [];
+    for (const stage of ['Won', 'Negotiation', 'Won'])
+      deals.push(await h().records.create('Deals', { title: `${tag} ${stage}`, stage }, { actorUserId: h().admin.id }));
+    const wf = await workflow(t, {
+      schedule: { kind: 'cron', cron: '0 9 * * *', forEachRecord: true },
+      conditions: {
+        join: 'all',
+        conditions: [
+          { field: 'stage', op: 'equals', value: 'Won' },
+          { field: 'title', op: 'contains', value: tag },
+        ],
+      },
+    });
+    await planSchedules(depsOf(h()));
+    clock = at('2026-08-01T09:00:00Z');
+    await drainAll();
+    const first = await scheduledRuns(wf.id);
+    assert.deepEqual(
+      first.map((r) => Number(r.record_id)),
+      [deals[0].id, deals[2].id],
+      'one run per matching record, across 3 workers',
+    );
+    assert.ok(first.every((r) => r.status === 'succeeded' && r.backfill_id !== null));
+    // The next slot while that slot's sweep is paused: it starts nothing (no record twice over).
+    const sweepId = Number(first[0].backfill_id);
+    await tdb().db('hookflow_backfills').where({ id: sweepId }).update({ status: 'paused' });
+    clock = at('2026-08-02T09:00:00Z');
+    await drainAll();
+    assert.equal((await scheduledRuns(wf.id)).length, 2);
+    const told = (e: { msg?: string }) => /ran for no records: the previous slot is still running/.test(e.msg ?? '');
+    assert.ok(
+      hosts.some((x) => x.logger.entries.some(told)),
+      'the skipped slot is logged',
+    );
+    await tdb().db('hookflow_backfills').where({ id: sweepId }).update({ status: 'finished' });
+    clock = at('2026-08-03T09:00:00Z');
+    await drainAll();
+    assert.equal((await scheduledRuns(wf.id)).length, 4, 'the next slot runs them again');
+    const changed = await h()
+      .hookflow.services.workflows.update(wf.id, {
+        module: 'Deals',
+        title: wf.title,
+        trigger: 'schedule',
+        schedule: { kind: 'cron', cron: '0 9 * * *', forEachRecord: true },
+        tasks: [setEnv],
+        conditions: { join: 'all', conditions: [{ field: 'stage', op: 'changed_to', value: 'Won' }] },
+      })
+      .catch((e: HookflowError) => e);
+    assert.equal((changed as HookflowError).status, 422);
+    assert.match((changed as HookflowError).fields?.['conditions.0.op'] ?? '', /only a change can meet/);
+  });
+
   test('a deactivated schedule loses its slot and fires nothing', async (t) => {
     clock = at('2026-06-01T08:10:00Z');
     const wf = await workflow(t, { schedule: { kind: 'cron', cron: '30 8 * * *' } });

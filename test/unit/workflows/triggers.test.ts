@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   WorkflowTrigger,
   RecordEventType,
+  BACKFILL_EVENT,
   bitrixEventName,
   eventTypeName,
   parseTriggerInput,
@@ -109,6 +110,13 @@ describe('Bitrix aliases', () => {
 
   test('bitrixEventName is the exact reverse', () => {
     for (const [name, module, eventType] of table) assert.equal(bitrixEventName(byName(module), eventType), name);
+  });
+
+  test('a backfilled run (an existing record, no change) is <noun>.backfilled, and UPDATE for Bitrix24', () => {
+    assert.equal(eventTypeName(byName('Deals'), BACKFILL_EVENT), 'deal.backfilled');
+    assert.equal(bitrixEventName(byName('Deals'), BACKFILL_EVENT), 'ONCRMDEALUPDATE');
+    assert.equal(triggerMatchesEvent('record.updated', BACKFILL_EVENT as RecordEventType), false, 'it starts nothing');
+    assert.equal(triggerMatchesEvent('record.saved', BACKFILL_EVENT as RecordEventType), false);
   });
 
   test('bitrixEventName is null for modules without a Bitrix entity', () => {

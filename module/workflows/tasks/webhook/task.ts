@@ -13,7 +13,7 @@ import {
   requiredWebhookSecrets,
   validateWebhookOptions,
 } from '../../../outbound/webhook-request.js';
-import { eventTypeName, bitrixEventName, bitrixEntityTypeIdOf, type RecordEventType } from '../../triggers.js';
+import { eventTypeName, bitrixEventName, bitrixEntityTypeIdOf, type BodyEventType } from '../../triggers.js';
 import {
   formViewBeside,
   type TaskDefinition,
@@ -28,7 +28,8 @@ export { WebhookOptions, WebhookSecrets };
 
 /** The event a webhook body describes (Bitrix24 names and the envelope's type come from the run). */
 function eventOf(ctx: TaskRunContext): BodyEvent {
-  const eventType = ctx.run.eventType as RecordEventType;
+  // record.created/updated/deleted, or record.backfilled (a run for an existing record).
+  const eventType = ctx.run.eventType as BodyEventType;
   const recordEvent = eventType.startsWith('record.');
   return {
     type: recordEvent
