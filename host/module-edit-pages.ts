@@ -125,7 +125,12 @@ export function createModuleEditRouter(opts: ModulePagesOptions): Router {
       res.redirect(303, `/settings/modules?deleted=${encodeURIComponent(module.name)}`);
     } catch (err) {
       if (!isRefusal(err)) throw err;
-      await show(req, res, module, { deleteProblem: err.message }, err.status);
+      // The API's words name force=1; the page names its checkbox instead.
+      const left = err.fields?.records;
+      const problem = left
+        ? `${module.name} still has ${left.replace(/ left$/, '')}; tick "Also delete its records" to delete them too.`
+        : err.message;
+      await show(req, res, module, { deleteProblem: problem }, err.status);
     }
   });
 
