@@ -79,7 +79,10 @@ test('a custom module from the settings page: record, workflow, webhook with the
   await page.goto(`${w.server.url}/settings/modules`);
   await page.locator('tr:has-text("Vessels")').locator('text=Edit or delete').click();
   await page.click('button:has-text("Delete module")');
-  assert.match((await page.locator('.error').textContent()) ?? '', /Vessels still has 1 record; tick "Also delete its records"/);
+  assert.match(
+    (await page.locator('.error').textContent()) ?? '',
+    /Vessels still has 1 record; tick "Also delete its records"/,
+  );
   await w.shot(page, 'custom-module-edit');
   await page.check('input[name=force]');
   await Promise.all([page.waitForURL(/deleted=Vessels/), page.click('button:has-text("Delete module")')]);
