@@ -5,6 +5,10 @@
  *   POST   /api/modules                      body { name, label, fields: [{ name, label, type,
  *                                              options?, references? }], aliases? } → 201 { module }
  *                                              (admins only; 422 naming each bad field)
+ *   PATCH  /api/modules/:name                body { label?, fields?, aliases?, removeFields? }
+ *                                              → { module } (admins only; custom-module-changes.ts)
+ *   DELETE /api/modules/:name?force=1        → 204 (admins only; 409 while it has records unless
+ *                                              force=1, which deletes them firing hooks: module-admin.ts)
  *   GET    /api/records/:module?limit&offset → { records, total, limit, offset }
  *   POST   /api/records/:module              body { fields: {...}, ownerUserId? } → 201 { record }
  *   GET    /api/records/:module/:id          → { record }
@@ -32,6 +36,7 @@ import { HookflowError, type FieldErrors, type HostLogger, type HostUser } from 
 import { jsonErrorHandler } from './http-errors.js';
 import { MAX_LIST_LIMIT, type RecordCaller, type RecordService } from './records.js';
 import { parseUserPreferences } from './preferences.js';
+import { deleteModule, updateModule } from './module-admin.js';
 import type { UserService } from './users.js';
 import type { AuthMiddleware } from './session.js';
 
@@ -102,6 +107,13 @@ function parseBody(body: unknown, allowOwner: boolean): { fields: Record<string,
   return { fields: body.fields as Record<string, unknown>, ownerUserId: owner as number | undefined };
 }
 
+/** `?force=1` (or absent); anything else is a 400 rather than a guess. */
+function parseForce(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (value === '1') return true;
+  throw new HookflowError('bad_request', 'force must be 1 when given', { force: 'must be 1 when given' });
+}
+
 /** Refuses a write without a JSON content type (415) before anything reads the body. */
 const requireJson: RequestHandler = (req, _res, next) => {
   if (!req.is('application/json')) {
@@ -140,6 +152,18 @@ export function createApiRouter({ records, users, auth, logger }: ApiOptions): R
   router.post('/modules', requireJson, jsonBody, async (req, res) => {
     if (!callerOf(res).isAdmin) throw new HookflowError('forbidden', 'Only an admin can define modules');
     res.status(201).json({ module: await records.createModule(req.body) });
+  });
+
+  router.patch('/modules/:name', requireJson, jsonBody, async (req, res) => {
+    if (!callerOf(res).isAdmin) throw new HookflowError('forbidden', 'Only an admin can change modules');
+    res.json({ module: await updateModule(records, param(req.params.name), req.body) });
+  });
+
+  router.delete('/modules/:name', async (req, res) => {
+    const caller = callerOf(res);
+    if (!caller.isAdmin) throw new HookflowError('forbidden', 'Only an admin can delete modules');
+    await deleteModule(records, param(req.params.name), { force: parseForce(req.query.force), caller });
+    res.status(204).end();
   });
 
   router.get('/records/:module', async (req, res) => {

@@ -30,6 +30,7 @@ import { createDemoRouter } from './demo.js';
 import { toCodedError } from './http-errors.js';
 import { createMailer } from './mailer.js';
 import { createModulePagesRouter } from './module-pages.js';
+import { createRecordFormRouter } from './record-form-pages.js';
 import { createPagesRouter, recordPageUrl } from './pages.js';
 import { RecordService } from './records.js';
 import { createRenderer } from './render.js';
@@ -215,6 +216,16 @@ function buildExpressApp({ opts, manifest, services, hookflow, logger }: BuildAr
   app.get('/healthz', (req, res, next) => hookflow.healthHandler(req, res, next));
   app.use(authRouter.router);
   app.use('/api', createApiRouter({ records: services.records, users: services.users, auth: services.auth, logger }));
+  // Before the pages router: its /records/:module/:id would answer /records/:module/new with a 404.
+  app.use(
+    createRecordFormRouter({
+      auth: services.auth,
+      records: services.records,
+      render,
+      csrfToken: authRouter.csrfToken,
+      checkForm: authRouter.checkForm,
+    }),
+  );
   app.use(
     createPagesRouter({
       auth: services.auth,

@@ -13,9 +13,9 @@ import { HookflowError, moduleDescriptionProblems, type FieldErrors, type Module
 
 const FIELD_TYPES = ['text', 'number', 'date', 'email', 'boolean', 'picklist', 'reference'] as const;
 
-const Label = z.string().trim().min(1, 'required').max(200, 'at most 200 characters');
+export const Label = z.string().trim().min(1, 'required').max(200, 'at most 200 characters');
 
-const FieldInput = z
+export const FieldInput = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _, starting with a letter'),
     label: Label,
@@ -25,7 +25,7 @@ const FieldInput = z
   })
   .strict();
 
-const AliasesInput = z
+export const AliasesInput = z
   .object({
     bitrix24: z
       .string()
@@ -50,13 +50,13 @@ export const ModuleInput = z
   .strict();
 export type ModuleInput = z.infer<typeof ModuleInput>;
 
-interface ModuleRow {
+export interface ModuleRow {
   name: string;
   label: string;
   definition: string;
 }
 
-function fieldsOfZod(err: z.ZodError): FieldErrors {
+export function fieldsOfZod(err: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of err.issues) {
     const path = issue.path.map(String).join('.');
@@ -67,13 +67,13 @@ function fieldsOfZod(err: z.ZodError): FieldErrors {
   return errors;
 }
 
-function toModule(row: ModuleRow): ModuleInfo {
+export function toModule(row: ModuleRow): ModuleInfo {
   const def = JSON.parse(row.definition) as Pick<ModuleInfo, 'fields' | 'aliases'>;
   return { name: row.name, label: row.label, fields: def.fields, ...(def.aliases ? { aliases: def.aliases } : {}) };
 }
 
 /** The checks that need the other modules: name and Bitrix24 type id free, references resolvable. */
-function relationProblems(input: ModuleInfo, existing: readonly ModuleInfo[]): FieldErrors {
+export function relationProblems(input: ModuleInfo, existing: readonly ModuleInfo[]): FieldErrors {
   const errors: FieldErrors = {};
   if (existing.some((m) => m.name.toLowerCase() === input.name.toLowerCase()))
     errors.name = `a module named ${input.name} already exists`;
@@ -92,7 +92,7 @@ function relationProblems(input: ModuleInfo, existing: readonly ModuleInfo[]): F
 
 export class CustomModuleStore {
   constructor(
-    private readonly db: Knex,
+    readonly db: Knex,
     private readonly now: () => Date = () => new Date(),
   ) {}
 

@@ -19,6 +19,8 @@ import { isHookflowError, type FieldErrors } from 'hookflow';
 import type { RecordService } from './records.js';
 import type { Renderer } from './render.js';
 import type { AuthMiddleware } from './session.js';
+import { findFixedModule } from './modules.js';
+import { createModuleEditRouter } from './module-edit-pages.js';
 
 export interface ModulePagesOptions {
   auth: AuthMiddleware;
@@ -29,7 +31,7 @@ export interface ModulePagesOptions {
 }
 
 /** What the form posts (all strings; blank ones are left out of the definition). */
-interface ModuleForm {
+export interface ModuleForm {
   name: string;
   label: string;
   fields: string;
@@ -40,7 +42,7 @@ interface ModuleForm {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-function readForm(body: Record<string, unknown>): ModuleForm {
+export function readForm(body: Record<string, unknown>): ModuleForm {
   return {
     name: text(body.name).trim(),
     label: text(body.label).trim(),
@@ -83,7 +85,7 @@ export function definitionOfForm(form: ModuleForm): Record<string, unknown> {
 }
 
 /** `fields.2.name` → `Fields, line 3 (name)`; other keys as they are. */
-function problemLines(errors: FieldErrors): string[] {
+export function problemLines(errors: FieldErrors): string[] {
   return Object.entries(errors).map(([key, message]) => {
     const m = /^fields\.(\d+)(?:\.(\w+))?$/.exec(key);
     const where = m ? `Fields, line ${Number(m[1]) + 1}${m[2] ? ` (${m[2]})` : ''}` : key;
@@ -91,7 +93,7 @@ function problemLines(errors: FieldErrors): string[] {
   });
 }
 
-function describeAliases(aliases: Record<string, unknown> | undefined): string {
+export function describeAliases(aliases: Record<string, unknown> | undefined): string {
   return Object.entries(aliases ?? {})
     .map(([k, v]) => `${k}: ${String(v)}`)
     .join(', ');
@@ -110,8 +112,11 @@ export function createModulePagesRouter(opts: ModulePagesOptions): Router {
         title: 'Modules',
         csrfToken: opts.csrfToken(req, res),
         created: typeof req.query.created === 'string' ? req.query.created : null,
+        changed: typeof req.query.changed === 'string' ? req.query.changed : null,
+        deleted: typeof req.query.deleted === 'string' ? req.query.deleted : null,
         modules: modules.map((m) => ({
           name: m.name,
+          editable: !findFixedModule(m.name),
           label: m.label,
           fields: m.fields.map((f) => `${f.name} (${f.type}${f.references ? ` → ${f.references}` : ''})`).join(', '),
           aliases: describeAliases(m.aliases as Record<string, unknown> | undefined),
@@ -135,6 +140,7 @@ export function createModulePagesRouter(opts: ModulePagesOptions): Router {
     }
   });
 
+  router.use(createModuleEditRouter(opts));
   router.use(expiredForm(opts.render));
   return router;
 }

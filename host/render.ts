@@ -11,7 +11,7 @@ import Handlebars from 'handlebars';
 
 export const viewsDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
-export type ViewName = 'login' | 'home' | 'settings' | 'message' | 'modules';
+export type ViewName = 'login' | 'home' | 'settings' | 'message' | 'modules' | 'module-edit' | 'record-form';
 
 /**
  * Page security headers. Host pages need no scripts, so none are allowed; inline styles are,
@@ -35,7 +35,10 @@ export function createRenderer(dir: string = viewsDirectory): Renderer {
     hbs.compile(fs.readFileSync(path.join(dir, `${name}.hbs`), 'utf8'), { strict: false });
   const layout = compile('layout');
   const views = Object.fromEntries(
-    (['login', 'home', 'settings', 'message', 'modules'] as const).map((v) => [v, compile(v)]),
+    (['login', 'home', 'settings', 'message', 'modules', 'module-edit', 'record-form'] as const).map((v) => [
+      v,
+      compile(v),
+    ]),
   );
   return (res, view, data, status = 200) => {
     const locals = { user: res.locals.user, ...data };

@@ -697,4 +697,103 @@ export const MUTATIONS = [
       { file: SCHEDULES, name: 'a cron schedule "for every matching record" runs each matching record once per slot' },
     ],
   },
+  {
+    name: 'module-name-locked',
+    what: 'PATCH /api/modules/:name with another name is accepted (the name silently kept) instead of a 422 naming it',
+    file: 'host/custom-module-changes.ts',
+    find: 'if (patch.name !== undefined && patch.name !== current.name)',
+    replace: 'if (false)',
+    tests: [
+      {
+        file: 'test/integration/host/custom-module-edits.test.ts',
+        name: 'unsafe changes are 422s naming the field, and change nothing',
+      },
+    ],
+  },
+  {
+    name: 'module-field-type-locked',
+    what: "a custom module's field can change its type under its stored values",
+    file: 'host/custom-module-changes.ts',
+    find: 'if (old.type !== f.type)',
+    replace: 'if (false)',
+    tests: [
+      {
+        file: 'test/integration/host/custom-module-edits.test.ts',
+        name: 'unsafe changes are 422s naming the field, and change nothing',
+      },
+      {
+        file: 'test/integration/host/module-settings-page.test.ts',
+        name: 'an admin edits a module on its page: safe changes saved, unsafe ones shown in words, removal only when ticked',
+      },
+    ],
+  },
+  {
+    name: 'module-field-removal-confirmed',
+    what: 'a field left out of a module patch is removed (its values erased) without being named in removeFields',
+    file: 'host/custom-module-changes.ts',
+    find: 'if (unconfirmed.length > 0)',
+    replace: 'if (false)',
+    tests: [
+      {
+        file: 'test/integration/host/custom-module-edits.test.ts',
+        name: 'unsafe changes are 422s naming the field, and change nothing',
+      },
+      {
+        file: 'test/integration/host/module-settings-page.test.ts',
+        name: 'an admin edits a module on its page: safe changes saved, unsafe ones shown in words, removal only when ticked',
+      },
+    ],
+  },
+  {
+    name: 'module-removed-field-values-erased',
+    what: "a removed field's values stay in the records (and come back if a field of that name is added again)",
+    file: 'host/custom-module-changes.ts',
+    find: 'if (removed.length > 0) await eraseFieldValues(trx, name, removed);',
+    replace: 'if (false) await eraseFieldValues(trx, name, removed);',
+    tests: [
+      {
+        file: 'test/integration/host/custom-module-edits.test.ts',
+        name: 'a removed field needs removeFields; then its values are erased from every record',
+      },
+    ],
+  },
+  {
+    name: 'module-delete-needs-force',
+    what: 'DELETE /api/modules/:name deletes a module with records without force=1',
+    file: 'host/api.ts',
+    find: '{ force: parseForce(req.query.force), caller }',
+    replace: '{ force: true, caller }',
+    tests: [
+      {
+        file: 'test/integration/host/custom-module-edits.test.ts',
+        name: 'DELETE: 409 while records exist or a module points at it; force=1 deletes them with hooks, then the module',
+      },
+    ],
+  },
+  {
+    name: 'module-force-delete-fires-hooks',
+    what: "a forced module delete removes its records behind the hooks' back (no record-deleted workflow sees them)",
+    file: 'host/module-admin.ts',
+    find: 'if (opts.force) await deleteAllRecords(records, name, opts.caller);',
+    replace: "if (opts.force) await records.customModules.db('crm_records').where({ module: name }).delete();",
+    tests: [
+      {
+        file: 'test/integration/host/custom-module-edits.test.ts',
+        name: 'DELETE: 409 while records exist or a module points at it; force=1 deletes them with hooks, then the module',
+      },
+    ],
+  },
+  {
+    name: 'module-delete-referenced',
+    what: "a module another module's reference field points at can be deleted, breaking that module's description",
+    file: 'host/module-admin.ts',
+    find: 'if (referrers.length > 0)',
+    replace: 'if (false)',
+    tests: [
+      {
+        file: 'test/integration/host/custom-module-edits.test.ts',
+        name: 'DELETE: 409 while records exist or a module points at it; force=1 deletes them with hooks, then the module',
+      },
+    ],
+  },
 ];
