@@ -27,71 +27,20 @@ import {
 import { validateFields } from './fields.js';
 import { CustomModuleStore } from './custom-modules.js';
 import { cloneModules, findFixedModule } from './modules.js';
+import {
+  MAX_LIST_LIMIT,
+  isMysql,
+  mayAccess,
+  notFound,
+  toRecord,
+  visibleTo,
+  type CheckedChangeOptions,
+  type ListOptions,
+  type RecordCaller,
+  type RecordPage,
+} from './record-rows.js';
 
-interface RecordRow {
-  id: number;
-  module: string;
-  owner_user_id: number;
-  fields: string;
-  created_at: number | string;
-  updated_at: number | string;
-}
-
-export interface ListOptions {
-  /** Page size, 1-500. Default 50. */
-  limit?: number;
-  /** Rows to skip. Default 0. */
-  offset?: number;
-  /** Only what this caller may read (non-admins: their own records). Default: every record. */
-  caller?: RecordCaller;
-}
-
-/** Someone calling through the host's API; their rights are checked (see the file comment). */
-export interface RecordCaller {
-  id: number;
-  isAdmin: boolean;
-}
-
-/** Options of the host's own writes: the contract's, plus the API caller to check. */
-export type CheckedChangeOptions = RecordChangeOptions & { caller?: RecordCaller };
-
-export interface RecordPage {
-  records: CrmRecord[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export const MAX_LIST_LIMIT = 500;
-
-function toRecord(row: RecordRow): CrmRecord {
-  return {
-    id: Number(row.id),
-    module: row.module,
-    ownerUserId: Number(row.owner_user_id),
-    fields: JSON.parse(row.fields) as Record<string, unknown>,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-    updatedAt: new Date(Number(row.updated_at)).toISOString(),
-  };
-}
-
-/** The ownership rule: admins any record, everyone else their own. */
-function mayAccess(caller: RecordCaller, record: CrmRecord): boolean {
-  return caller.isAdmin || record.ownerUserId === caller.id;
-}
-
-/** The rows of `module` a caller may read (no caller: all of them). */
-function visibleTo(caller: RecordCaller | undefined, module: string): Record<string, unknown> {
-  return caller && !caller.isAdmin ? { module, owner_user_id: caller.id } : { module };
-}
-
-function notFound(module: string, id: number): HookflowError {
-  return new HookflowError('not_found', `${module} record ${id} not found`);
-}
-
-function isMysql(db: Db): boolean {
-  return String((db as Knex).client?.config?.client ?? '').includes('mysql');
-}
+export { MAX_LIST_LIMIT, type CheckedChangeOptions, type ListOptions, type RecordCaller, type RecordPage };
 
 export class RecordService implements HostRecords {
   private hooks: RecordHooks | null = null;
@@ -193,6 +142,7 @@ export class RecordService implements HostRecords {
       });
     }
     return this.db.transaction(async (trx) => {
+      await this.holdModule(module, trx);
       // An API caller owns what they create unless an admin named another owner.
       const ownerUserId = await this.resolveOwner(trx, opts.ownerUserId ?? opts.caller?.id ?? opts.actorUserId ?? null);
       const at = this.now().getTime();
@@ -269,6 +219,18 @@ export class RecordService implements HostRecords {
     const record = row ? toRecord(row) : null;
     if (!record || (caller && !mayAccess(caller, record))) throw notFound(module, id);
     return record;
+  }
+
+  /**
+   * A custom module must still exist when its record is inserted: its row is read again inside
+   * the write's transaction, share-locked on MySQL (SQLite serialises writers), so a module
+   * delete either waits for this record (and then finds it) or wins (and this save is a 404).
+   */
+  private async holdModule(module: string, trx: Knex.Transaction): Promise<void> {
+    if (findFixedModule(module)) return;
+    const query = trx('crm_modules').where({ name: module }).first('name');
+    if (!(await (isMysql(trx) ? query.forShare() : query)))
+      throw new HookflowError('not_found', `unknown module ${module}`);
   }
 
   private async mustGet(module: string, id: number, trx: Knex.Transaction): Promise<CrmRecord> {

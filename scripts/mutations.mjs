@@ -796,4 +796,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'module-record-race',
+    what: 'a record saved while its custom module is deleted outlives the module',
+    file: 'host/records.ts',
+    find: '      await this.holdModule(module, trx);',
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/host/custom-module-edits.test.ts',
+        name: 'a record saved while its module is deleted: re-read in the save transaction, a 404, no orphan',
+      },
+    ],
+  },
 ];

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createHostApp, type HostApp } from '../../../host/app.js';
+import { RecordService } from '../../../host/records.js';
 import { call } from './harness.js';
 
 const text = (name: string, label = name) => ({ name, label, type: 'text' });
@@ -263,5 +264,16 @@ describeEachEngine('editing and deleting custom modules', (tdb) => {
       headers: { accept: 'text/html' },
     });
     assert.match(page.text, /drum gone[\s\S]*?module no longer exists/, 'flagged on the workflows page');
+  });
+
+  test('a record saved while its module is deleted: re-read in the save transaction, a 404, no orphan', async () => {
+    const records = new RecordService(tdb().db);
+    const name = `Parcels${crypto.randomBytes(2).toString('hex')}`;
+    const created = await records.createModule(PARCELS(name));
+    // The check before the transaction passed (a stale answer, as in a race), then the module went.
+    records.requireModule = async () => created;
+    await tdb().db('crm_modules').where({ name }).delete();
+    await assert.rejects(records.create(name, { title: 'late' }, { actorUserId: adminId }), { status: 404 });
+    assert.equal((await tdb().db('crm_records').where({ module: name })).length, 0, 'no record outlives its module');
   });
 });
