@@ -672,8 +672,8 @@ export const MUTATIONS = [
     name: 'backfill-cancel-skips-queued',
     what: 'cancelling a backfill leaves its queued runs to run',
     file: 'module/workflows/backfill-start.ts',
-    find: "  if (move === 'cancel') await skipQueuedRunsOfBackfill(",
-    replace: "  if (move === 'never') await skipQueuedRunsOfBackfill(",
+    find: "  if (move === 'cancel')\n    await skipQueuedRunsOfBackfill(",
+    replace: "  if (move === 'never')\n    await skipQueuedRunsOfBackfill(",
     tests: [{ file: BACKFILL, name: 'pause stops queueing, resume goes on, cancel skips the queued runs' }],
   },
   {

@@ -8,7 +8,8 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
-import { engineOf, insertReturningId } from '../storage/engine.js';
+import { insertReturningId } from '../storage/engine.js';
+import { claimLeasedRows } from '../storage/lease-claim.js';
 import { parseJson } from '../storage/json.js';
 import { OPEN_BACKFILL_STATUSES, type BackfillFilter, type BackfillStatus } from './backfill-policy.js';
 
@@ -148,28 +149,16 @@ export async function claimDueSweeps(
   leaseMs: number,
   limit: number,
 ): Promise<Sweep[]> {
-  if (engineOf(db) === 'sqlite') {
-    const rows = await db.raw(
-      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ? WHERE id IN (SELECT id FROM ${TABLE} WHERE ${claimable} ORDER BY due_at, id LIMIT ?) RETURNING *`,
-      [workerId, now + leaseMs, now, now, limit],
-    );
-    return (rows as Record<string, any>[]).map(sweepFromRow);
-  }
-  return db.transaction(
-    async (trx) => {
-      const [picked] = await trx.raw(
-        `SELECT id FROM ${TABLE} WHERE ${claimable} ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [now, now, limit],
-      );
-      const ids = (picked as Array<{ id: number }>).map((r) => Number(r.id));
-      if (ids.length === 0) return [];
-      await trx(TABLE)
-        .whereIn('id', ids)
-        .update({ lease_owner: workerId, lease_expires_at: now + leaseMs });
-      return (await trx(TABLE).whereIn('id', ids).orderBy('id')).map(sweepFromRow);
-    },
-    { isolationLevel: 'read committed' },
-  );
+  const rows = await claimLeasedRows(db, {
+    table: TABLE,
+    claimable,
+    params: [now, now],
+    orderBy: 'due_at, id',
+    limit,
+    workerId,
+    leaseExpiresAt: now + leaseMs,
+  });
+  return rows.map(sweepFromRow);
 }
 
 export interface SweepAdvance {

@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
-import { engineOf } from '../storage/engine.js';
+import { claimLeasedRows } from '../storage/lease-claim.js';
 
 export interface ScheduleSlot {
   id: number;
@@ -110,27 +110,16 @@ export async function claimDueSlots(
   leaseMs: number,
   limit: number,
 ): Promise<ScheduleSlot[]> {
-  const set = { lease_owner: workerId, lease_expires_at: now + leaseMs };
-  if (engineOf(db) === 'sqlite') {
-    const rows = await db.raw(
-      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ? WHERE id IN (SELECT id FROM ${TABLE} WHERE ${claimable} ORDER BY due_at, id LIMIT ?) RETURNING *`,
-      [set.lease_owner, set.lease_expires_at, now, now, limit],
-    );
-    return (rows as Record<string, any>[]).map(slotFromRow).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
-  }
-  return db.transaction(
-    async (trx) => {
-      const [picked] = await trx.raw(
-        `SELECT id FROM ${TABLE} WHERE ${claimable} ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [now, now, limit],
-      );
-      const ids = (picked as Array<{ id: number }>).map((r) => Number(r.id));
-      if (ids.length === 0) return [];
-      await trx(TABLE).whereIn('id', ids).update(set);
-      return (await trx(TABLE).whereIn('id', ids).orderBy(['due_at', 'id'])).map(slotFromRow);
-    },
-    { isolationLevel: 'read committed' },
-  );
+  const rows = await claimLeasedRows(db, {
+    table: TABLE,
+    claimable,
+    params: [now, now],
+    orderBy: 'due_at, id',
+    limit,
+    workerId,
+    leaseExpiresAt: now + leaseMs,
+  });
+  return rows.map(slotFromRow).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
 }
 
 /**
