@@ -8,6 +8,7 @@
  * including ones added later; `seedTargets` makes one of each thing a route acts on, and
  * `snapshotTables` reads every Hookflow table, so "nothing changed" is checked, not assumed.
  */
+import { insertSweep } from '../../module/workflows/backfills.js';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -183,6 +184,7 @@ export interface Targets {
   runs: number;
   deliveries: number;
   permissions: number;
+  backfills: number;
 }
 
 export async function seedTargets(h: CookieAdminHost): Promise<Targets> {
@@ -216,12 +218,17 @@ export async function seedTargets(h: CookieAdminHost): Promise<Targets> {
   // As if every attempt had failed: "resend failed" then has something it would queue.
   await h.context.db('hookflow_deliveries').where({ id: delivery.id }).update({ status: 'failed' });
   const perm = await permissions.create({ title: 'CSRF target', triggerName: 'csrf-target', sources: '127.0.0.1' });
+  // Paused, so pause is refused but resume and cancel would change it.
+  const sweep = { workflowId: wf.id, module: 'Leads', kind: 'backfill' as const, filter: null, ratePerMinute: 60 };
+  const backfill = await insertSweep(h.context.db, { ...sweep, expected: 0, createdBy: null, creditAt: 0 }, Date.now());
+  await h.context.db('hookflow_backfills').where({ id: backfill }).update({ status: 'paused' });
   return {
     workflows: wf.id,
     tasks: Number(delivery.task_id),
     runs: started.runId,
     deliveries: Number(delivery.id),
     permissions: perm.permission.id,
+    backfills: backfill,
   };
 }
 
@@ -241,6 +248,7 @@ const TABLES = [
   'hookflow_alerts',
   'hookflow_http_permissions',
   'hookflow_settings',
+  'hookflow_backfills',
 ];
 
 /** Every row of every Hookflow table a management route writes, in a stable order. */
