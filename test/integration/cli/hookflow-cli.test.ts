@@ -196,6 +196,7 @@ describeEachEngine('hookflow command', (tdb) => {
       'deliveries',
       'runs',
       'schedules',
+      'sweeps',
     ]);
     assert.equal((await fetch(url.replace('/healthz', '/nope'))).status, 404);
     child.kill('SIGTERM');

@@ -111,7 +111,7 @@ describeEachEngine('install', (tdb) => {
         assert.equal(own.worker.running, true);
         assert.deepEqual(
           own.worker.lanes.map((l) => l.name),
-          ['runs', 'schedules', 'deliveries', 'alerts'],
+          ['runs', 'schedules', 'sweeps', 'deliveries', 'alerts'],
         );
         assert.ok(own.worker.lanes.every((l) => !l.stalled && l.lastCycleAt !== null));
       } finally {
