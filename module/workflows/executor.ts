@@ -11,7 +11,13 @@ import type { Knex } from 'knex';
 import type { HostContext, HostLogger, ModuleInfo } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import type { TemplateContext, TemplateEngine } from './templates.js';
-import type { AnyTaskDefinition, RunResponse, TaskRunContext, TaskServices } from './task-types.js';
+import {
+  TaskSkipped,
+  type AnyTaskDefinition,
+  type RunResponse,
+  type TaskRunContext,
+  type TaskServices,
+} from './task-types.js';
 import type { StoredTask, Workflow } from './model.js';
 import type { WorkflowStore } from './store.js';
 import { finishRun, renewRunLease, saveRunProgress, type OnRunFailed } from './runs-lease.js';
@@ -97,10 +103,12 @@ export function createRunExecutor(deps: ExecutorDeps) {
       const output = await runWithinDeadline(taskTimeoutOf(def, deps.settings(), options), lease, (signal) =>
         def.run(options, contextWith(secrets, signal)),
       );
+      const durationMs = Math.round(performance.now() - started);
+      if (output instanceof TaskSkipped) return { ...base, status: 'skipped', durationMs, reason: output.reason };
       return {
         ...base,
         status: 'succeeded',
-        durationMs: Math.round(performance.now() - started),
+        durationMs,
         output: output ?? null,
       };
     } catch (err) {
@@ -166,6 +174,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       eventType: run.event.type,
       chainDepth: run.chainDepth,
       actorUserId: run.actorUserId,
+      originSystem: run.originSystem,
       moduleInfo,
     };
     for (const task of wf.tasks) {

@@ -22,6 +22,8 @@ export interface TaskResult {
   status: 'succeeded' | 'failed' | 'skipped';
   durationMs: number;
   error?: string;
+  /** Why a skipped task did not act (`skipped: came from accounting`). */
+  reason?: string;
   /** A failed task whose error named fields (a record write the host refused): field → reason. */
   fields?: Record<string, string>;
   output?: unknown;
@@ -57,6 +59,11 @@ export interface Run {
   actorUserId: number | null;
   permissionId: number | null;
   sourceIp: string | null;
+  /**
+   * The external system the run's change came from (external-system.ts): the permission's for an
+   * HTTP run, the triggering change's `origin.system` for a record-event run; null = none.
+   */
+  originSystem: string | null;
   taskResults: TaskResult[];
   output: unknown;
   error: string | null;
@@ -71,7 +78,17 @@ export interface NewRun
   extends
     Pick<Run, 'workflowId' | 'trigger' | 'source' | 'module' | 'recordId' | 'status' | 'mode' | 'event' | 'env'>,
     Partial<
-      Pick<Run, 'chainDepth' | 'parentRunId' | 'rerunOfId' | 'actorUserId' | 'permissionId' | 'sourceIp' | 'error'>
+      Pick<
+        Run,
+        | 'chainDepth'
+        | 'parentRunId'
+        | 'rerunOfId'
+        | 'actorUserId'
+        | 'permissionId'
+        | 'sourceIp'
+        | 'originSystem'
+        | 'error'
+      >
     > {
   /** For runs executed right away by this process (sync HTTP): the lease holder. */
   leaseOwner?: string | null;
@@ -98,6 +115,7 @@ export function runFromRow(row: Record<string, any>): Run {
     actorUserId: num(row.actor_user_id),
     permissionId: num(row.permission_id),
     sourceIp: row.source_ip ?? null,
+    originSystem: row.origin_system ?? null,
     taskResults: parseJson(row.task_results, []),
     output: parseJson(row.output, null),
     error: row.error ?? null,
@@ -129,6 +147,7 @@ export async function insertRun(q: Db, run: NewRun): Promise<number> {
     actor_user_id: run.actorUserId ?? null,
     permission_id: run.permissionId ?? null,
     source_ip: run.sourceIp ?? null,
+    origin_system: run.originSystem ?? null,
     task_results: '[]',
     error: run.error ?? null,
     attempts: run.leaseOwner ? 1 : 0,
