@@ -114,4 +114,40 @@ describeEachEngine('admin pages: a permission names its external system', (tdb) 
     assert.match(page.text, /<datalist id="known-systems"><option value="Accounting"><\/option><\/datalist>/);
     assert.match(page.text, /<input type="checkbox" name="skipEchoes" value="1" checked>/);
   });
+
+  test('the run page says where a change came from and why its webhook was skipped', async () => {
+    const wf = await services().workflows.create(
+      {
+        module: 'Deals',
+        title: 'Deal updated → accounting',
+        status: 'active',
+        trigger: 'record.updated',
+        tasks: [
+          {
+            type: 'webhook',
+            title: 'to accounting',
+            options: { url: 'https://acct.example/hook', system: 'accounting' },
+          },
+        ],
+      },
+      t.admin.id,
+    );
+    const records = t.host.services.records;
+    const deal = await records.create('Deals', { title: 'Ada' }, { actorUserId: t.admin.id });
+    // What the CRM hands back for a change a run from accounting made.
+    await records.update(
+      'Deals',
+      deal.id,
+      { invoice_id: 'INV-1' },
+      { origin: { runId: 1, chainDepth: 1, system: 'Accounting' } },
+    );
+    await t.host.hookflow.worker.drain();
+    const run = await tdb().db('hookflow_runs').where({ workflow_id: wf.id, record_id: deal.id }).first();
+    const page = await client.get(`${ADMIN}/runs/${run.id}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<dt>Came from<\/dt><dd>Accounting /);
+    assert.match(page.text, /class="attempt is-skipped"/);
+    assert.match(page.text, /<p class="small task-reason">skipped: came from Accounting<\/p>/);
+    assert.equal((await tdb().db('hookflow_deliveries').where({ run_id: run.id })).length, 0);
+  });
 });
