@@ -11,13 +11,8 @@ import type { Knex } from 'knex';
 import type { HostContext, HostLogger, ModuleInfo } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import type { TemplateContext, TemplateEngine } from './templates.js';
-import {
-  TaskSkipped,
-  type AnyTaskDefinition,
-  type RunResponse,
-  type TaskRunContext,
-  type TaskServices,
-} from './task-types.js';
+import type { AnyTaskDefinition, RunResponse, TaskRunContext, TaskServices } from './task-types.js';
+import { TaskSkipped } from './task-types.js';
 import type { StoredTask, Workflow } from './model.js';
 import type { WorkflowStore } from './store.js';
 import { finishRun, renewRunLease, saveRunProgress, type OnRunFailed } from './runs-lease.js';
@@ -105,12 +100,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       );
       const durationMs = Math.round(performance.now() - started);
       if (output instanceof TaskSkipped) return { ...base, status: 'skipped', durationMs, reason: output.reason };
-      return {
-        ...base,
-        status: 'succeeded',
-        durationMs,
-        output: output ?? null,
-      };
+      return { ...base, status: 'succeeded', durationMs, output: output ?? null };
     } catch (err) {
       // A lost database connection is not the task's failure: the run stays leased and is
       // claimed again after the lease expires, resuming at this task. A lost lease is not
