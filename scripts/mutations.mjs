@@ -20,6 +20,7 @@ const CONFIG_CACHE = 'test/integration/inbound/config-cache.test.ts';
 const RATE = 'test/integration/outbound/rate-limit.test.ts';
 const RELATED = 'test/integration/workflows/related-records.test.ts';
 const SCHEDULES = 'test/integration/workflows/schedules.test.ts';
+const ECHO = 'test/integration/workflows/echo-suppression.test.ts';
 const BACKFILL = 'test/integration/workflows/backfill.test.ts';
 const BACKFILL_ONCE = '2,000 records, 3 workers, a worker lost mid-way: every matching record is queued exactly once';
 
@@ -806,6 +807,79 @@ export const MUTATIONS = [
       {
         file: 'test/integration/host/custom-module-edits.test.ts',
         name: 'a record saved while its module is deleted: re-read in the save transaction, a 404, no orphan',
+      },
+    ],
+  },
+  {
+    name: 'echo-skip-rule',
+    what: 'a webhook to the system a change came from sends the change straight back to it (ping-pong)',
+    file: 'module/external-system.ts',
+    find: 'if (!sameSystem(webhook.system, runSystem)) return null;',
+    replace: 'return null;',
+    tests: [
+      {
+        file: ECHO,
+        name: "accounting's answer, posted back through the short URL, updates the deal and is not sent back to accounting",
+      },
+      {
+        file: 'test/unit/external-system.test.ts',
+        name: 'a webhook to the system the change came from skips it, saying where it came from',
+      },
+    ],
+  },
+  {
+    name: 'echo-origin-system-on-record-changes',
+    what: 'record changes made by a run that came from an external system do not carry the system (origin.system)',
+    file: 'module/workflows/task-types.ts',
+    find: '...(run.originSystem ? { system: run.originSystem } : {}),',
+    replace: '',
+    tests: [
+      {
+        file: ECHO,
+        name: "accounting's answer, posted back through the short URL, updates the deal and is not sent back to accounting",
+      },
+      {
+        file: 'test/unit/workflows/tasks/webhook/echo.test.ts',
+        name: "update_record and create_record changes carry the run's origin system",
+      },
+    ],
+  },
+  {
+    name: 'echo-permission-system-on-run',
+    what: 'a run started through a permission naming an external system does not record that system',
+    file: 'module/inbound/run-request.ts',
+    find: 'originSystem: req.permission.externalSystem,',
+    replace: 'originSystem: null,',
+    tests: [
+      {
+        file: ECHO,
+        name: "accounting's answer, posted back through the short URL, updates the deal and is not sent back to accounting",
+      },
+    ],
+  },
+  {
+    name: 'echo-event-system-on-run',
+    what: 'a run started by a change that came from an external system forgets the system (the webhook cannot see it)',
+    file: 'module/workflows/hooks.ts',
+    find: 'originSystem: system,',
+    replace: 'originSystem: null,',
+    tests: [
+      {
+        file: ECHO,
+        name: "accounting's answer, posted back through the short URL, updates the deal and is not sent back to accounting",
+      },
+    ],
+  },
+  {
+    name: 'task-skipped-status',
+    what: 'a task that chose not to act is logged as succeeded, without its reason',
+    file: 'module/workflows/executor.ts',
+    find: "if (output instanceof TaskSkipped) return { ...base, status: 'skipped', durationMs, reason: output.reason };",
+    replace: '',
+    tests: [
+      {
+        file: ECHO,
+        name: "accounting's answer, posted back through the short URL, updates the deal and is not sent back to accounting",
       },
     ],
   },

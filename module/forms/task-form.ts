@@ -26,6 +26,8 @@ export interface TaskFormContext {
   /** Names of the secrets stored for this task (never their values). */
   secretsSet: string[];
   errors: FieldErrors;
+  /** External systems the HTTP handler permissions name (suggestions for a webhook's destination). Default none. */
+  knownSystems?: string[];
 }
 
 export interface ParsedTaskForm {

@@ -12,7 +12,8 @@ import { parseInput } from '../validation-messages.js';
 import { parseId } from '../http-errors.js';
 import { buildExamples, type Examples } from './examples.js';
 import { shortUrlOf } from './short-url.js';
-import { checkClientAddress, toPublicPermission, type Permission } from './permissions.js';
+import { toPublicPermission, type Permission } from './permissions.js';
+import { checkClientAddress } from './address-check.js';
 import type { InboundDeps } from './router.js';
 import { createCaptureMode } from './capture-mode.js';
 

@@ -9,9 +9,10 @@ import { HookflowError, type FieldErrors } from '../errors.js';
 import { parseInput } from '../validation-messages.js';
 import { insertReturningId } from '../storage/engine.js';
 import { bumpConfigVersion } from '../storage/config-version.js';
-import { matchSource, normaliseClientAddress, parseSourceList, type SourceEntry } from './allowlist.js';
+import { parseSourceList, type SourceEntry } from './allowlist.js';
 import { generateToken, hashToken, MAX_PRESENTED_TOKEN_LENGTH, tokenHint } from './tokens.js';
 import { createCaptureSwitch } from './permission-capture-switch.js';
+import { ExternalSystemName } from '../external-system.js';
 
 const TRIGGER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -40,6 +41,11 @@ export const PermissionInput = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
     .nullable()
     .default(null),
+  /**
+   * The external system this permission admits (`accounting`): runs started through it, and the
+   * record changes they make, carry the name, so webhooks to that system skip them. Default null.
+   */
+  externalSystem: ExternalSystemName.nullable().default(null),
 });
 export type PermissionInput = z.input<typeof PermissionInput>;
 
@@ -59,6 +65,8 @@ export interface Permission {
   rateLimitPerMinute: number | null;
   queryAsEnv: boolean;
   honeypotField: string | null;
+  /** The external system the permission admits, as typed (compared case-insensitively); null = none. */
+  externalSystem: string | null;
   /** Capture mode (capture-mode.ts): epoch ms until which the next request is recorded, not run. */
   captureUntil: number | null;
   createdAt: number;
@@ -103,6 +111,7 @@ function permissionFromRow(r: Record<string, any>): Permission {
     rateLimitPerMinute: r.rate_limit_per_minute == null ? null : Number(r.rate_limit_per_minute),
     queryAsEnv: !!r.query_as_env,
     honeypotField: r.honeypot_field ?? null,
+    externalSystem: r.external_system ?? null,
     captureUntil: r.capture_until == null ? null : Number(r.capture_until),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -174,6 +183,7 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
       rate_limit_per_minute: input.rateLimitPerMinute,
       query_as_env: input.queryAsEnv,
       honeypot_field: input.honeypotField,
+      external_system: input.externalSystem,
       updated_at: deps.now(),
     };
   }
@@ -250,51 +260,5 @@ export function createPermissionStore(deps: PermissionStoreDeps) {
           : await q.andWhere({ trigger_name: target.triggerName ?? '' });
       return rows.map(permissionFromRow);
     },
-  };
-}
-
-export interface AddressCheck {
-  allowed: boolean;
-  permissionId: number | null;
-  entry: string | null;
-  reason: string;
-}
-
-/** PURE: would this client address pass the source list of any of these permissions? */
-export function checkAddress(ip: string, permissions: readonly Permission[]): AddressCheck {
-  if (permissions.length === 0)
-    return { allowed: false, permissionId: null, entry: null, reason: 'no enabled permission for this target' };
-  let reason = 'no allowed sources';
-  for (const p of permissions) {
-    const m = matchSource(ip, p.sources);
-    if (m.allowed)
-      return {
-        allowed: true,
-        permissionId: p.id,
-        entry: m.entry.text,
-        reason: `matches ${m.entry.text}${p.requireIpAndToken ? ' (a token is also required)' : ''}`,
-      };
-    reason = m.reason;
-  }
-  return { allowed: false, permissionId: null, entry: null, reason };
-}
-
-/**
- * PURE: the "check an address" helper of the API and the admin page — normalises typed text
- * (null when it is no address) and checks it against the enabled permissions `filter` keeps.
- */
-export function checkClientAddress(
-  ipText: string,
-  permissions: readonly Permission[],
-  filter: (p: Permission) => boolean = () => true,
-): ({ ip: string } & AddressCheck) | null {
-  const ip = normaliseClientAddress(ipText.trim());
-  if (ip === null) return null;
-  return {
-    ip,
-    ...checkAddress(
-      ip,
-      permissions.filter((p) => p.enabled && filter(p)),
-    ),
   };
 }

@@ -108,6 +108,7 @@ export async function startRequest(
       actorUserId: req.permission.runAsUserId ?? workflow.ownerUserId,
       permissionId: req.permission.id,
       sourceIp: req.clientIp,
+      originSystem: req.permission.externalSystem,
       trx: mode === 'async' ? trx : undefined,
       onStored: req.onRunStored,
     });

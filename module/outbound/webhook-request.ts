@@ -15,6 +15,7 @@ import { parseResponsePath } from './response-paths.js';
 import type { Credentials } from './dispatch.js';
 import type { NewDelivery, WriteBack } from './queue/enqueue.js';
 import type { Delivery } from './queue/read.js';
+import { ExternalSystemName } from '../external-system.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 // Headers Hookflow sets itself; an admin-supplied value would break framing or signatures.
@@ -94,6 +95,13 @@ export const WebhookOptions = z.strictObject({
     .array(z.strictObject({ path: z.string().trim().min(1).max(300), field: z.string().trim().min(1).max(100) }))
     .max(20)
     .default([]),
+  /** The external system this webhook sends to (`accounting`), compared case-insensitively. Default none. */
+  system: ExternalSystemName.optional(),
+  /**
+   * Echo suppression (external-system.ts): an event whose change came from `system` itself is not
+   * sent back to it (the task is skipped, saying so). Only with `system`. Default true.
+   */
+  skipEchoes: z.boolean().optional(),
 });
 export type WebhookOptions = z.infer<typeof WebhookOptions>;
 

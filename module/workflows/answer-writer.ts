@@ -1,7 +1,7 @@
 /**
  * The AnswerWriter port (outbound/ports.ts) over the host's records: "save from the response"
  * writes values of a receiver's answer onto the delivery's record, as the run's actor and with
- * origin hookflow (the run, chain depth + 1), so the chain-depth limit applies to workflows the
+ * origin hookflow (the run, chain depth + 1, the run's external system), so the chain-depth limit applies to workflows the
  * write starts, exactly as for update_record.
  *
  * No silent overwrite: a field is written only if it still holds what it held when the delivery
@@ -52,7 +52,11 @@ export function createAnswerWriter(deps: { db: Db; host: HostContext }): AnswerW
       const run = answer.runId === null ? null : await getRun(deps.db, answer.runId);
       await deps.host.records.update(answer.module, answer.recordId, changed, {
         actorUserId: run?.actorUserId ?? null,
-        origin: { runId: answer.runId ?? undefined, chainDepth: (run?.chainDepth ?? 0) + 1 },
+        origin: {
+          runId: answer.runId ?? undefined,
+          chainDepth: (run?.chainDepth ?? 0) + 1,
+          ...(run?.originSystem ? { system: run.originSystem } : {}),
+        },
       });
       return { saved: `saved ${what} on ${answer.module} record ${answer.recordId}` };
     },

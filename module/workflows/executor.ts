@@ -12,6 +12,7 @@ import type { HostContext, HostLogger, ModuleInfo } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import type { TemplateContext, TemplateEngine } from './templates.js';
 import type { AnyTaskDefinition, RunResponse, TaskRunContext, TaskServices } from './task-types.js';
+import { TaskSkipped } from './task-types.js';
 import type { StoredTask, Workflow } from './model.js';
 import type { WorkflowStore } from './store.js';
 import { finishRun, renewRunLease, saveRunProgress, type OnRunFailed } from './runs-lease.js';
@@ -97,12 +98,9 @@ export function createRunExecutor(deps: ExecutorDeps) {
       const output = await runWithinDeadline(taskTimeoutOf(def, deps.settings(), options), lease, (signal) =>
         def.run(options, contextWith(secrets, signal)),
       );
-      return {
-        ...base,
-        status: 'succeeded',
-        durationMs: Math.round(performance.now() - started),
-        output: output ?? null,
-      };
+      const durationMs = Math.round(performance.now() - started);
+      if (output instanceof TaskSkipped) return { ...base, status: 'skipped', durationMs, reason: output.reason };
+      return { ...base, status: 'succeeded', durationMs, output: output ?? null };
     } catch (err) {
       // A lost database connection is not the task's failure: the run stays leased and is
       // claimed again after the lease expires, resuming at this task. A lost lease is not
@@ -166,6 +164,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       eventType: run.event.type,
       chainDepth: run.chainDepth,
       actorUserId: run.actorUserId,
+      originSystem: run.originSystem,
       moduleInfo,
     };
     for (const task of wf.tasks) {

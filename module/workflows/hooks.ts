@@ -16,6 +16,7 @@ import type { WorkflowLookup } from './workflow-catalog.js';
 import type { Workflow } from './model.js';
 import { cancelRecordSlots, planSlot } from './schedules.js';
 import { relativePlan } from './schedule-lane.js';
+import { systemOf } from '../external-system.js';
 
 export type { RecordHooks };
 
@@ -103,6 +104,7 @@ export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
     const matched = candidates.filter((wf) => matches(wf, type, e));
     if (matched.length === 0) return;
     const depth = e.origin?.chainDepth ?? 0;
+    const system = systemOf(e.origin?.system);
     const limitReached = depth >= settings.chainDepthLimit;
     const now = deps.now();
     const event = toRunEvent(type, e, now);
@@ -120,6 +122,8 @@ export function createRecordHooks(deps: RecordHooksDeps): RecordHooks {
         chainDepth: depth,
         parentRunId: e.origin?.runId ?? null,
         actorUserId: e.actorUserId ?? null,
+        // A change that came from an external system starts runs that know it (echo suppression).
+        originSystem: system,
       };
       if (limitReached) {
         // Logged and kept as a skipped run so the admin sees why the chain stopped.

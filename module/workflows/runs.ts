@@ -22,6 +22,8 @@ export interface TaskResult {
   status: 'succeeded' | 'failed' | 'skipped';
   durationMs: number;
   error?: string;
+  /** Why a skipped task did not act (`skipped: came from accounting`). */
+  reason?: string;
   /** A failed task whose error named fields (a record write the host refused): field → reason. */
   fields?: Record<string, string>;
   output?: unknown;
@@ -59,6 +61,11 @@ export interface Run {
   sourceIp: string | null;
   /** The record sweep (backfill, or cron over records) that queued it; null otherwise. */
   backfillId: number | null;
+  /**
+   * The external system the run's change came from (external-system.ts): the permission's for an
+   * HTTP run, the triggering change's `origin.system` for a record-event run; null = none.
+   */
+  originSystem: string | null;
   taskResults: TaskResult[];
   output: unknown;
   error: string | null;
@@ -81,6 +88,7 @@ export interface NewRun
         | 'actorUserId'
         | 'permissionId'
         | 'sourceIp'
+        | 'originSystem'
         | 'error'
         | 'backfillId'
       >
@@ -111,6 +119,7 @@ export function runFromRow(row: Record<string, any>): Run {
     permissionId: num(row.permission_id),
     sourceIp: row.source_ip ?? null,
     backfillId: num(row.backfill_id),
+    originSystem: row.origin_system ?? null,
     taskResults: parseJson(row.task_results, []),
     output: parseJson(row.output, null),
     error: row.error ?? null,
@@ -143,6 +152,7 @@ export async function insertRun(q: Db, run: NewRun): Promise<number> {
     permission_id: run.permissionId ?? null,
     source_ip: run.sourceIp ?? null,
     backfill_id: run.backfillId ?? null,
+    origin_system: run.originSystem ?? null,
     task_results: '[]',
     error: run.error ?? null,
     attempts: run.leaseOwner ? 1 : 0,

@@ -31,6 +31,8 @@ export interface StartRunInput {
   actorUserId: number | null;
   permissionId?: number | null;
   sourceIp?: string | null;
+  /** The external system the request came from (its permission names it). Default none. */
+  originSystem?: string | null;
   rerunOfId?: number | null;
   /** Use this event snapshot instead of reading the record (re-runs). */
   event?: RunEvent;
@@ -86,6 +88,7 @@ export function createRunStarter(deps: StartRunDeps) {
         actorUserId: input.actorUserId,
         permissionId: input.permissionId,
         sourceIp: input.sourceIp,
+        originSystem: input.originSystem,
         rerunOfId: input.rerunOfId,
         leaseOwner: sync ? deps.workerId : null,
         leaseSeconds: deps.settings().leaseSeconds,
@@ -139,6 +142,8 @@ export function createRunStarter(deps: StartRunDeps) {
         rerunOfId: old.id,
         event,
         permissionId: old.permissionId,
+        // A re-run repeats the same outside change: still that system's, so still not echoed.
+        originSystem: old.originSystem,
       });
     },
   };

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import type { Knex } from 'knex';
-import type { HostContext, ModuleInfo } from '../host.js';
+import type { ChangeOrigin, HostContext, ModuleInfo } from '../host.js';
 import type { FieldErrors } from '../errors.js';
 import type { HookflowSettings } from '../config.js';
 import type { RenderOptions, TemplateContext } from './templates.js';
@@ -35,6 +35,8 @@ export interface RunInfo {
   eventType: string;
   chainDepth: number;
   actorUserId: number | null;
+  /** The external system the run's change came from (runs.ts `originSystem`). Default none. */
+  originSystem?: string | null;
   /** The host's description of `module` (aliases, fields), or null when it no longer lists it. */
   moduleInfo?: ModuleInfo | null;
 }
@@ -148,6 +150,31 @@ export interface TaskDefinition<O = unknown, S = unknown> {
    * a captured inbound request's fields can be mapped into them ("Map to record fields"). Default false.
    */
   mapsRequestFields?: boolean;
+}
+
+/**
+ * The origin of a record change a task of `run` makes: this run, one step deeper in the chain,
+ * the task's effect key, and the run's external system, so the runs the change starts know it
+ * came from that system (and webhooks back to it skip it).
+ */
+export function changeOriginOf(
+  run: Pick<RunInfo, 'id' | 'chainDepth' | 'originSystem'>,
+  effectKey?: string,
+): ChangeOrigin {
+  return {
+    runId: run.id,
+    chainDepth: run.chainDepth + 1,
+    ...(effectKey ? { effectKey } : {}),
+    ...(run.originSystem ? { system: run.originSystem } : {}),
+  };
+}
+
+/**
+ * What run() returns when the task chose not to act (a webhook's echo): the run log shows the
+ * task skipped, with the reason; the run goes on with its next task.
+ */
+export class TaskSkipped {
+  constructor(readonly reason: string) {}
 }
 
 /** The `form.hbs` in the folder of the module at `moduleUrl` (a task.ts passes its import.meta.url). */

@@ -21,6 +21,7 @@ export interface PermissionFormValues {
   rateLimitPerMinute: string;
   queryAsEnv: boolean;
   honeypotField: string;
+  externalSystem: string;
 }
 
 export function blankPermissionValues(workflowId = ''): PermissionFormValues {
@@ -37,6 +38,7 @@ export function blankPermissionValues(workflowId = ''): PermissionFormValues {
     rateLimitPerMinute: '',
     queryAsEnv: false,
     honeypotField: '',
+    externalSystem: '',
   };
 }
 
@@ -54,6 +56,7 @@ export function valuesFromPermission(p: Permission): PermissionFormValues {
     rateLimitPerMinute: p.rateLimitPerMinute ? String(p.rateLimitPerMinute) : '',
     queryAsEnv: p.queryAsEnv,
     honeypotField: p.honeypotField ?? '',
+    externalSystem: p.externalSystem ?? '',
   };
 }
 
@@ -71,6 +74,7 @@ export function valuesFromPermissionForm(body: FormBody): PermissionFormValues {
     rateLimitPerMinute: text(body, 'rateLimitPerMinute').trim(),
     queryAsEnv: checked(body, 'queryAsEnv'),
     honeypotField: text(body, 'honeypotField').trim(),
+    externalSystem: text(body, 'externalSystem').trim(),
   };
 }
 
@@ -96,6 +100,7 @@ export function toPermissionInput(v: PermissionFormValues) {
     rateLimitPerMinute: rate,
     queryAsEnv: v.queryAsEnv,
     honeypotField: v.honeypotField || null,
+    externalSystem: v.externalSystem || null,
   };
 }
 

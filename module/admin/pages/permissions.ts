@@ -8,12 +8,8 @@ import type { Request, Response, Router } from 'express';
 import { HookflowError, isHookflowError, type FieldErrors } from '../../errors.js';
 import { parseId } from '../../http-errors.js';
 import { buildExamples } from '../../inbound/examples.js';
-import {
-  checkClientAddress,
-  type Permission,
-  type PermissionStore,
-  type SavedPermission,
-} from '../../inbound/permissions.js';
+import type { Permission, PermissionStore, SavedPermission } from '../../inbound/permissions.js';
+import { checkClientAddress } from '../../inbound/address-check.js';
 import { shortUrlOf } from '../../inbound/short-url.js';
 import { permissionExamples } from '../../inbound/permissions-api.js';
 import { createInboundServices } from '../../inbound/router.js';

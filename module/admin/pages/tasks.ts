@@ -28,6 +28,13 @@ import { registerTaskActions } from './task-actions.js';
 import { registerTaskPreview } from './task-preview-page.js';
 import { listRuns } from '../../workflows/runs.js';
 import { findTask, taskTypeOf, type TaskPage } from './task-page.js';
+import { distinctSystems } from '../../external-system.js';
+
+/** The external systems the HTTP handler permissions name (a webhook form's suggestions). */
+async function systemsOfPermissions(deps: PagesContext['deps']): Promise<string[]> {
+  const list = deps.permissions ? await deps.permissions.list() : [];
+  return distinctSystems(list.map((p) => p.externalSystem));
+}
 
 /** Error keys shown beside an input of `form` (the rest are listed at the top): its labels' fields. */
 function shownBeside(form: TaskForm): string[] {
@@ -47,7 +54,8 @@ export function registerTasks(router: Router, ctx: PagesContext): void {
       : null;
     const def = typeOf(p.type);
     const form = def.form;
-    const view = form.view(p.values, { workflow: p.wf, modules, users, secretsSet, errors });
+    const knownSystems = def.queuesDeliveries ? await systemsOfPermissions(deps) : [];
+    const view = form.view(p.values, { workflow: p.wf, modules, users, secretsSet, errors, knownSystems });
     const label = def.label;
     const labels = { ...COMMON_LABELS, ...form.labels };
     render(

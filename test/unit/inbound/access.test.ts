@@ -23,6 +23,7 @@ function perm(over: Partial<Permission> & { lines?: string }): Permission {
     rateLimitPerMinute: null,
     queryAsEnv: false,
     honeypotField: null,
+    externalSystem: null,
     captureUntil: null,
     createdAt: 0,
     updatedAt: 0,

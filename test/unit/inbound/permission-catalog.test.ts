@@ -19,6 +19,7 @@ const base: Permission = {
   rateLimitPerMinute: null,
   queryAsEnv: false,
   honeypotField: null,
+  externalSystem: null,
   captureUntil: null,
   createdAt: 0,
   updatedAt: 0,

@@ -1,6 +1,6 @@
 /** create_record: creates a record from a field map (the web-lead case: a Lead from POST fields). */
 import { z } from 'zod';
-import { formViewBeside, type TaskDefinition } from '../../task-types.js';
+import { changeOriginOf, formViewBeside, type TaskDefinition } from '../../task-types.js';
 import { createRecordForm } from './form.js';
 import { FieldMap, checkFieldMap, renderFieldMap } from '../field-map.js';
 import { effectKeyOf } from '../../task-effects.js';
@@ -44,7 +44,7 @@ export const createRecordTask: TaskDefinition<CreateRecordOptions> = {
     const created = await ctx.services.host.records.create(options.module, fields, {
       actorUserId: ctx.run.actorUserId,
       ownerUserId: ctx.run.actorUserId ?? undefined,
-      origin: { runId: ctx.run.id, chainDepth: ctx.run.chainDepth + 1, effectKey },
+      origin: changeOriginOf(ctx.run, effectKey),
     });
     ctx.tpl.env[options.envName] = created.id;
     return { module: created.module, recordId: created.id };

@@ -1,6 +1,6 @@
 /** update_record: changes fields of the run's record, or of a related record by id. */
 import { z } from 'zod';
-import { formViewBeside, type TaskDefinition } from '../../task-types.js';
+import { changeOriginOf, formViewBeside, type TaskDefinition } from '../../task-types.js';
 import { updateRecordForm } from './form.js';
 import { FieldMap, checkFieldMap, renderFieldMap } from '../field-map.js';
 import { effectKeyOf } from '../../task-effects.js';
@@ -59,7 +59,7 @@ export const updateRecordTask: TaskDefinition<UpdateRecordOptions> = {
     }
     const updated = await ctx.services.host.records.update(module, id, fields, {
       actorUserId: ctx.run.actorUserId,
-      origin: { runId: ctx.run.id, chainDepth: ctx.run.chainDepth + 1, effectKey },
+      origin: changeOriginOf(ctx.run, effectKey),
     });
     // Later tasks of this run see the new values of the run's own record.
     if (module === ctx.run.module && id === ctx.run.recordId) ctx.tpl.record = { id, ...updated.fields };

@@ -11,54 +11,11 @@ import { checked, isSet, rowErrors, rows, text, type FormBody } from '../../../f
 import { valueReferences, type ParsedTaskForm, type TaskForm, type TaskFormContext } from '../../../forms/task-form.js';
 import { generateSigningSecret } from '../../../outbound/sign.js';
 import { fieldChoices } from '../field-map-form.js';
+import { CONTENT_TYPES } from './content-types.js';
+
+export { CONTENT_TYPES };
 
 export const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'];
-
-/** `hint` is the option's tooltip; `body` and `example` describe where parameters go in that type. */
-export const CONTENT_TYPES = [
-  {
-    value: 'JSON',
-    label: 'JSON',
-    hint: '{"contact":{"name":"Ada"}}',
-    body: 'Sent as one JSON object:',
-    example: '{"contact":{"name":"Ada"},"items":[{"sku":"A1"}]}',
-  },
-  {
-    value: 'JSONARRAY',
-    label: 'JSON array',
-    hint: '[{"contact":{"name":"Ada"}}]',
-    body: 'Sent as a JSON array holding one object:',
-    example: '[{"contact":{"name":"Ada"}}]',
-  },
-  {
-    value: 'XML',
-    label: 'XML',
-    hint: '<request><contact><name>Ada</name></contact></request>',
-    body: 'Sent as an XML document under the root element; a list repeats its element:',
-    example: '<request><contact><name>Ada</name></contact></request>',
-  },
-  {
-    value: 'FORM',
-    label: 'Form (urlencoded)',
-    hint: 'contact[name]=Ada',
-    body: 'Sent form-encoded with brackets, as PHP and Rails read it:',
-    example: 'contact[name]=Ada&items[0][sku]=A1',
-  },
-  {
-    value: 'BITRIX24',
-    label: 'Bitrix24 preset',
-    hint: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&auth[application_token]=… (the token is added when each request is sent)',
-    body: 'Sent like a Bitrix24 event: parameters go under data[FIELDS] (ID is the record id), the application token is added when each request is sent:',
-    example: 'event=ONCRMDEALUPDATE&data[FIELDS][ID]=5&data[FIELDS][TITLE]=…&auth[application_token]=…',
-  },
-  {
-    value: 'ENVELOPE',
-    label: 'Standard envelope preset',
-    hint: '{"type":"deal.updated","timestamp":…,"data":{"record":…,"changes":…}}',
-    body: 'Sent as a standard envelope: parameters join record, previous and changes (names Hookflow reserves) in data:',
-    example: '{"type":"deal.updated","timestamp":"…","data":{"record":…,"changes":…,"contact":{"name":"Ada"}}}',
-  },
-];
 
 export const AUTH_TYPES = [
   { value: 'none', label: 'No authentication' },
@@ -103,6 +60,8 @@ export const WEBHOOK_LABELS: Record<string, string> = {
   answerTimeoutMs: 'Answer timeout',
   'saveResponse.*.path': 'Path in the answer',
   'saveResponse.*.field': 'Record field',
+  system: 'Destination system',
+  skipEchoes: 'Skip changes that came from it',
 };
 
 /** Option and secret names that do not apply to the chosen content type and authorization. */
@@ -149,6 +108,8 @@ export const webhookForm: TaskForm = {
     saveResponse: [],
     waitForAnswer: false,
     answerTimeoutMs: '',
+    system: '',
+    skipEchoes: true,
   }),
 
   fromOptions(o) {
@@ -169,6 +130,8 @@ export const webhookForm: TaskForm = {
       saveResponse: (o.saveResponse ?? []).map((r: SaveRow) => ({ path: r.path, field: r.field })),
       waitForAnswer: Boolean(o.waitForAnswer),
       answerTimeoutMs: o.answerTimeoutMs === undefined ? '' : String(o.answerTimeoutMs),
+      system: o.system ?? '',
+      skipEchoes: o.skipEchoes !== false,
     };
   },
 
@@ -188,6 +151,8 @@ export const webhookForm: TaskForm = {
       saveResponse: rows(body, { path: 'savePath', field: 'saveField' }),
       waitForAnswer: checked(body, 'waitForAnswer'),
       answerTimeoutMs: text(body, 'answerTimeoutMs').trim(),
+      system: text(body, 'system').trim(),
+      skipEchoes: checked(body, 'skipEchoes'),
     };
     // Values posted for another content type or authorization are not saved (the page says so).
     const off = new Set(inapplicable(values));
@@ -211,6 +176,9 @@ export const webhookForm: TaskForm = {
           : /^\d+$/.test(values.answerTimeoutMs)
             ? Number(values.answerTimeoutMs)
             : values.answerTimeoutMs,
+      // Skipping echoes is the default; only a webhook that names its system stores the choice.
+      system: values.system === '' ? undefined : values.system,
+      skipEchoes: values.system === '' || values.skipEchoes ? undefined : false,
     };
     const secrets: Record<string, string> = {};
     for (const name of ['password', 'token', 'applicationToken']) {
@@ -263,6 +231,8 @@ export const webhookForm: TaskForm = {
       tokenSet: set.has('token'),
       applicationTokenSet: set.has('applicationToken'),
       signingSecretSet: set.has('signingSecret'),
+      // The systems existing permissions name: the usual destination systems (a suggestion list).
+      systems: ctx.knownSystems ?? [],
     };
   },
 };

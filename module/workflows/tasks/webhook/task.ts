@@ -14,7 +14,9 @@ import {
   validateWebhookOptions,
 } from '../../../outbound/webhook-request.js';
 import { eventTypeName, bitrixEventName, bitrixEntityTypeIdOf, type BodyEventType } from '../../triggers.js';
+import { echoSkipReason } from '../../../external-system.js';
 import {
+  TaskSkipped,
   formViewBeside,
   type TaskDefinition,
   type TaskRunContext,
@@ -69,11 +71,14 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
   extraTimeoutMs: (o) => (o.waitForAnswer ? o.answerTimeoutMs : 0),
   formView: formViewBeside(import.meta.url),
   summary: (o) =>
-    `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.waitForAnswer ? ' · waits for the answer' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}`,
+    `${o.method ?? 'POST'} ${o.url ?? ''} · ${o.contentType ?? 'JSON'}${o.auth && o.auth !== 'none' ? ` · ${o.auth} auth` : ''}${o.sign ? ' · signed' : ''}${o.waitForAnswer ? ' · waits for the answer' : ''}${o.saveResponse?.length ? ` · saves ${o.saveResponse.map((r) => r.field).join(', ')} from the answer` : ''}${o.system ? ` · to ${o.system}${o.skipEchoes === false ? '' : ', not its own changes'}` : ''}`,
   queuesDeliveries: true,
   // Outside a run the request is only built (and a test sends it once): nothing waits or writes back.
   forPreview: (o) => ({ ...o, saveResponse: [], waitForAnswer: false }),
   async run(o, ctx) {
+    // Echo suppression: the run's change came from the very system this webhook sends to.
+    const echo = echoSkipReason(o, ctx.run.originSystem);
+    if (echo) return new TaskSkipped(echo);
     if (!ctx.services.deliveries) throw new Error('outbound delivery is not available in this process');
     if (o.sign && !ctx.secrets.signingSecret) throw new Error('signing is on but no signing secret is set');
     const rendered = {

@@ -36,6 +36,8 @@ export function fakeContext(
     effects?: TaskEffectLedger;
     /** The host's base URL (the CRM's own site, e.g. for redirects); none when left out. */
     baseUrl?: string;
+    /** The external system the run's change came from. Default none. */
+    originSystem?: string | null;
   } = {},
 ) {
   const engine = createTemplateEngine();
@@ -95,6 +97,7 @@ export function fakeContext(
       eventType: 'record.created',
       chainDepth: 1,
       actorUserId: 3,
+      originSystem: over.originSystem ?? null,
     },
     task: { id: 11, type: 't', title: 'T' },
     tpl,
