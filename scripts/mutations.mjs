@@ -883,4 +883,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'backfill-live-progress',
+    what: 'the backfill page no longer follows a running backfill (progress only on reload)',
+    file: 'views/admin/assets/backfill-progress.js',
+    find: "if (s === 'running' || s === 'paused') setTimeout",
+    replace: 'if (false) setTimeout',
+    tests: [
+      {
+        file: 'test/e2e/backfill.test.ts',
+        name: 'count, start and watch a backfill finish; cancel another from the page',
+      },
+    ],
+  },
 ];

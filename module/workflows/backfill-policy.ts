@@ -80,23 +80,30 @@ export const BURST_MS = 5000;
 
 const msPerRun = (ratePerMinute: number) => 60_000 / Math.max(1, ratePerMinute);
 
+/** The most credit a sweep banks: BURST_MS, or one run's interval when that is longer (slow rates start at once). */
+const burstOf = (ratePerMinute: number) => Math.max(BURST_MS, msPerRun(ratePerMinute));
+
+/** The credit counted from: `creditAt`, but no further back than the burst. */
+const creditFrom = (ratePerMinute: number, creditAt: number, now: number) =>
+  Math.max(creditAt, now - burstOf(ratePerMinute));
+
 /**
  * Rate credit, as a time: a sweep may queue a run for every `60000 / rate` ms between `creditAt`
- * and now, at most BURST_MS' worth (a paused or slow sweep does not save up a flood).
+ * and now, at most a burst's worth (a paused or slow sweep does not save up a flood).
  */
 export function runsAllowed(ratePerMinute: number, creditAt: number, now: number): number {
-  const from = Math.max(creditAt, now - BURST_MS);
+  const from = creditFrom(ratePerMinute, creditAt, now);
   return Math.max(0, Math.floor((now - from) / msPerRun(ratePerMinute)));
 }
 
 /** The credit after queueing `runs` runs at `now`. */
 export function creditAfter(ratePerMinute: number, creditAt: number, now: number, runs: number): number {
-  return Math.max(creditAt, now - BURST_MS) + runs * msPerRun(ratePerMinute);
+  return creditFrom(ratePerMinute, creditAt, now) + runs * msPerRun(ratePerMinute);
 }
 
 /** When the next run may be queued (at least `now`). */
 export function nextRunTime(ratePerMinute: number, creditAt: number, now: number): number {
-  return Math.max(now, Math.ceil(Math.max(creditAt, now - BURST_MS) + msPerRun(ratePerMinute)));
+  return Math.max(now, Math.ceil(creditFrom(ratePerMinute, creditAt, now) + msPerRun(ratePerMinute)));
 }
 
 /** One step of a sweep over one page of records (ascending ids): what to queue, where to go on. */

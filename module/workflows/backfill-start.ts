@@ -88,8 +88,8 @@ async function insertStarted(
   const now = deps.now();
   const ratePerMinute = deps.settings().backfillRatePerMinute;
   const sweep = { workflowId: wf.id, module: wf.module, kind, filter, ratePerMinute, expected, createdBy };
-  // A full burst of credit: the first runs are queued at once.
-  return insertSweep(q, { ...sweep, creditAt: now - BURST_MS }, now);
+  // A full burst of credit (at least one run's): the first runs are queued at once.
+  return insertSweep(q, { ...sweep, creditAt: now - BURST_MS - 60_000 / ratePerMinute }, now);
 }
 
 /** Starts a backfill: counted again here (the admin's count may be old), refused over the limit. */

@@ -89,7 +89,7 @@ describeEachEngine('admin pages: run for existing records', (tdb) => {
       const page = `${ADMIN}/workflows/${wf.id}/backfill`;
       await client.submit(page, page, { since: '', sinceField: 'updatedAt' });
       const sweep = await tdb().db('hookflow_backfills').where({ workflow_id: wf.id }).first();
-      // Rate 1/min banks 5 s: not one run yet, so the sweep stays running.
+      // Rate 1/min: one run at once, the next a minute later, so the sweep stays running.
       await t.host.hookflow.worker.drain();
       assert.match((await client.get(page)).text, /data-status="running"[\s\S]*Pause/);
       const paused = await client.submit(page, `${ADMIN}/backfills/${sweep.id}/pause`, {});

@@ -40,6 +40,8 @@ test('rate: a full burst is BURST_MS worth, then one run per 60000/rate ms', () 
   assert.equal(nextRunTime(60, credit, now), now + 1000, 'the next run in one interval');
   assert.equal(creditAfter(60, now - 60 * BURST_MS, now, 1), now - BURST_MS + 1000, 'old credit is cut to the burst');
   assert.equal(nextRunTime(60, now - BURST_MS, now), now, 'never in the past');
+  assert.equal(runsAllowed(1, now - 10 * 60_000, now), 1, 'a rate slower than the burst still banks one run');
+  assert.equal(runsAllowed(1, creditAfter(1, now - 10 * 60_000, now, 1), now + 59_999), 0);
 });
 
 test('a step queues matches up to the allowance and stops just before the next match', () => {
