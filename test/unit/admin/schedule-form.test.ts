@@ -27,10 +27,25 @@ describe('schedule form', () => {
       timeZone: 'Europe/Berlin',
     });
   });
-  test('a cron post keeps only cron and zone; any other trigger posts no schedule', () => {
+  test('a cron post keeps only cron, zone and "for every matching record"; any other trigger posts no schedule', () => {
     const v = scheduleValuesFromForm({ scheduleKind: 'cron', scheduleCron: '0 8 * * *', scheduleTimeZone: '' });
-    assert.deepEqual(toScheduleInput(v, 'schedule'), { kind: 'cron', cron: '0 8 * * *', timeZone: 'UTC' });
+    assert.deepEqual(toScheduleInput(v, 'schedule'), {
+      kind: 'cron',
+      cron: '0 8 * * *',
+      timeZone: 'UTC',
+      forEachRecord: false,
+    });
     assert.equal(toScheduleInput(v, 'record.updated'), null);
+    const each = scheduleValuesFromForm({
+      scheduleKind: 'cron',
+      scheduleCron: '0 8 * * *',
+      scheduleForEachRecord: '1',
+    });
+    assert.equal((toScheduleInput(each, 'schedule') as { forEachRecord: boolean }).forEachRecord, true);
+    assert.equal(
+      scheduleValuesFrom({ kind: 'cron', cron: '0 8 * * *', timeZone: 'UTC', forEachRecord: true }).forEachRecord,
+      true,
+    );
   });
   test('a stored schedule comes back as the values it was posted with', () => {
     const input = toScheduleInput(scheduleValuesFromForm(relativePost), 'schedule') as never;
