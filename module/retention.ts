@@ -12,7 +12,8 @@
  *   - inbound idempotency keys older than 24 hours;
  *   - refused inbound requests beyond the newest `refusedLogSize`;
  *   - destination health rows not held and unchanged since the cutoff;
- *   - captured sample requests past their `expires_at` (a day after they were captured).
+ *   - captured sample requests past their `expires_at` (a day after they were captured);
+ *   - record sweeps (backfills) that ended before the cutoff (their runs go by the run rule).
  * Invariant: queued, dispatched, running and pending work is never deleted.
  */
 import { pruneQuietDestinations } from './outbound/queue/destinations.js';
@@ -30,6 +31,7 @@ import { deleteSentAlerts, runsWithPendingAlerts } from './alerts/alert-queue.js
 import { pruneIdempotencyKeys } from './inbound/idempotency.js';
 import { pruneRefusals } from './inbound/refusals.js';
 import { pruneCaptures } from './inbound/captures.js';
+import { pruneEndedSweeps } from './workflows/backfills.js';
 
 export interface RetentionDeps extends PruneOptions {
   db: Knex;
@@ -52,6 +54,7 @@ export interface PruneCounts {
   /** Rate-limit buckets of destinations quiet since the cutoff (a missing bucket is a full one). */
   rateBuckets: number;
   captures: number;
+  sweeps: number;
 }
 
 /** One pass of retention; exported for tests and one-shot maintenance. */
@@ -80,6 +83,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   const destinations = await pruneQuietDestinations(db, cutoff);
   const rateBuckets = await pruneQuietBuckets(db, cutoff);
   const captures = await pruneCaptures(db, now, opts);
+  const sweeps = await pruneEndedSweeps(db, cutoff);
   return {
     attempts: attempts + deliveries.attempts,
     deliveries: deliveries.deliveries,
@@ -89,6 +93,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
     destinations,
     rateBuckets,
     captures,
+    sweeps,
   };
 }
 

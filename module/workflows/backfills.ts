@@ -201,3 +201,8 @@ export async function releaseSweep(q: Db, sweep: Sweep, workerId: string, dueAt:
     .where({ id: sweep.id, lease_owner: workerId })
     .update({ lease_owner: null, lease_expires_at: null, due_at: dueAt, updated_at: now });
 }
+
+/** Removes sweeps that ended (finished, cancelled, failed) before `cutoff`; open ones always stay. */
+export async function pruneEndedSweeps(q: Db, cutoff: number): Promise<number> {
+  return q(TABLE).whereIn('status', ['finished', 'cancelled', 'failed']).where('finished_at', '<', cutoff).delete();
+}

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.js';
 import { createTestHost, type TestHost } from '../helpers/test-host.js';
+import { insertSweep } from '../../module/workflows/backfills.js';
 import { createRetentionChore, pruneHistory } from '../../module/retention.js';
 import { dbNowMs } from '../../module/storage/engine.js';
 
@@ -128,12 +129,37 @@ describeEachEngine('retention', (tdb) => {
       await db()('hookflow_http_refusals').insert({ ip: '203.0.113.9', reason: `r${i}`, created_at: now - i * 1000 });
     const refusalIds = await ids('hookflow_http_refusals');
 
+    const sweep = (status: string, endedDaysAgo: number | null) =>
+      insertSweep(
+        db(),
+        {
+          workflowId: 1,
+          module: 'Deals',
+          kind: 'backfill',
+          filter: null,
+          ratePerMinute: 60,
+          expected: 0,
+          createdBy: null,
+          creditAt: 0,
+        },
+        now,
+      ).then(async (id) => {
+        await db()('hookflow_backfills')
+          .where({ id })
+          .update({ status, finished_at: endedDaysAgo === null ? null : now - endedDaysAgo * DAY });
+        return id;
+      });
+    await sweep('finished', 31);
+    await sweep('cancelled', 40);
+    const keptSweeps = [await sweep('running', null), await sweep('paused', null), await sweep('finished', 2)];
+
     const counts = await pruneHistory({
       db: db(),
       settings: h.hookflow.services.settings.get,
       logger: h.logger,
       batchSize: 2,
     });
+    assert.deepEqual(await ids('hookflow_backfills'), keptSweeps, 'ended sweeps past the cutoff go; open ones stay');
 
     assert.deepEqual(await ids('hookflow_deliveries'), [
       oldFailedAlertPending,
@@ -172,6 +198,7 @@ describeEachEngine('retention', (tdb) => {
       destinations: 0,
       rateBuckets: 0,
       captures: 0,
+      sweeps: 2,
     });
 
     const chore = createRetentionChore({ db: db(), settings: h.hookflow.services.settings.get, logger: h.logger });
