@@ -619,4 +619,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'attempt-write-retried',
+    what: 'a sent delivery whose attempt write hit a transient database error is written again by the lease holder',
+    file: 'module/outbound/attempt-writer.ts',
+    find: 'const delay = isTransientDbError(err) && !o.lease?.aborted ? attemptWriteRetryDelayMs(failures) : null;',
+    replace: 'const delay = null;',
+    tests: [
+      {
+        file: 'test/integration/outbound/attempt-write-outage.test.ts',
+        name: 'the attempt write fails 6 times (longer than the lease): written once by the holder, one request, no second claim',
+      },
+    ],
+  },
 ];
