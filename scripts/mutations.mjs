@@ -632,4 +632,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'attempt-own-timeout',
+    what: "an attempt's own timeout (a run waiting for the answer) longer than requestTimeoutMs is not cut at requestTimeoutMs",
+    file: 'module/outbound/delivery-processor.ts',
+    find: 'const longest = Math.max(s.requestTimeoutMs, timeoutMs);',
+    replace: 'const longest = s.requestTimeoutMs;',
+    tests: [
+      {
+        file: 'test/integration/outbound/attempt-timeout.test.ts',
+        name: 'an attempt timeout longer than requestTimeoutMs waits for the answer; without one, requestTimeoutMs applies',
+      },
+    ],
+  },
 ];

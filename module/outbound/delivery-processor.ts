@@ -98,8 +98,10 @@ function createTargetReader(targets: WebhookTargets) {
 }
 
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
-  let agent: { key: string; agent: Agent } | null = null;
-  const retired: Agent[] = [];
+  // One agent per (allowlist, timeout), kept until close(): an admin changing either gets a new
+  // one, and a run waiting for an answer longer than requestTimeoutMs gets its own — the agent's
+  // header and body timeouts would otherwise cut that wait at requestTimeoutMs.
+  const agents = new Map<string, Agent>();
   const writeAttempt = createAttemptWriter({
     db: deps.db,
     onFinalFailure: deps.onFinalFailure,
@@ -112,18 +114,16 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   });
   const readTarget = createTargetReader(deps.targets);
 
-  // One agent per (allowlist, timeout); rebuilt when an admin changes either.
-  function agentFor(s: HookflowSettings): Agent {
-    const key = JSON.stringify([s.outboundAllowlist, s.requestTimeoutMs]);
-    if (agent?.key !== key) {
-      if (agent) retired.push(agent.agent);
+  function agentFor(s: HookflowSettings, timeoutMs: number): Agent {
+    const longest = Math.max(s.requestTimeoutMs, timeoutMs);
+    const key = JSON.stringify([s.outboundAllowlist, longest]);
+    let agent = agents.get(key);
+    if (!agent) {
       const allow = parseAllowlist(s.outboundAllowlist);
-      agent = {
-        key,
-        agent: createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: s.requestTimeoutMs }),
-      };
+      agent = createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: longest });
+      agents.set(key, agent);
     }
-    return agent.agent;
+    return agent;
   }
 
   async function disable(taskId: number, url: string): Promise<void> {
@@ -163,7 +163,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const result = await sendAttempt({
       delivery,
       credentials,
-      agent: agentFor(s),
+      agent: agentFor(s, timeoutMs),
       timeoutMs,
       nowMs,
       bodyLimitBytes: s.responseBodyLimitBytes,
@@ -258,8 +258,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         );
     },
     async close(): Promise<void> {
-      const all = [...retired.splice(0), ...(agent ? [agent.agent] : [])];
-      agent = null;
+      const all = [...agents.values()];
+      agents.clear();
       await Promise.allSettled(all.map((a) => a.close()));
     },
   };
