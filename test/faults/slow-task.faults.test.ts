@@ -75,7 +75,7 @@ describe(
     });
 
     test(
-      `${RUNS} runs whose task waits ${HOLD_MS / 1000} s (2.5 leases), 2 workers: each claimed and sent once`,
+      `${RUNS} runs whose task waits ${HOLD_MS / 1000} s (2.5 leases), 2 workers: each claimed once`,
       { timeout: 90_000 },
       async () => {
         const started = Date.now();
@@ -114,7 +114,7 @@ describe(
         assert.equal(runs.length, RUNS, diagnosis());
         sent = { receipts, shortestRunMs: slowest };
         assert.ok(
-          slowest >= 1.5 * LEASE_SECONDS * 1000,
+          slowest > LEASE_SECONDS * 1000,
           `every run's task took longer than the lease (${slowest} ms): ${diagnosis()}`,
         );
         for (const r of runs) {
