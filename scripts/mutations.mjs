@@ -896,4 +896,30 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'attempt-write-retried',
+    what: 'a sent delivery whose attempt write hit a transient database error is written again by the lease holder',
+    file: 'module/outbound/attempt-writer.ts',
+    find: 'const delay = isTransientDbError(err) && !o.lease?.aborted ? attemptWriteRetryDelayMs(failures) : null;',
+    replace: 'const delay = null;',
+    tests: [
+      {
+        file: 'test/integration/outbound/attempt-write-outage.test.ts',
+        name: 'the attempt write fails 6 times (longer than the lease): written once by the holder, one request, no second claim',
+      },
+    ],
+  },
+  {
+    name: 'attempt-own-timeout',
+    what: "an attempt's own timeout (a run waiting for the answer) longer than requestTimeoutMs is not cut at requestTimeoutMs",
+    file: 'module/outbound/delivery-processor.ts',
+    find: 'const longest = Math.max(s.requestTimeoutMs, timeoutMs);',
+    replace: 'const longest = s.requestTimeoutMs;',
+    tests: [
+      {
+        file: 'test/integration/outbound/attempt-timeout.test.ts',
+        name: 'an attempt timeout longer than requestTimeoutMs waits for the answer; without one, requestTimeoutMs applies',
+      },
+    ],
+  },
 ];

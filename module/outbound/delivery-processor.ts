@@ -7,10 +7,9 @@
  * are recorded, so the alert reads it disabled) and holds its other queued deliveries; from a
  * templated URL it fails that delivery only.
  *
- * Throughput: attempts finishing in the same event-loop turn, or while an earlier write is still
- * committing, are written together in one transaction (group commit without a timer: a lone
- * attempt is written at once), and concurrent reads of the same task share one query. Each attempt's own outcome is
- * still all-or-nothing, and the sender waits for its commit before the item counts as done.
+ * Throughput: attempts are group-committed and written again through a brief database outage
+ * (attempt-writer.ts), and concurrent reads of the same task share one query. The sender waits
+ * for its attempt's commit before the item counts as done.
  */
 import type { Knex } from 'knex';
 import type { Agent } from 'undici';
@@ -27,8 +26,8 @@ import type { AnswerWriter, OnFinalFailure, WebhookTarget, WebhookTargets } from
 import { describeAnswer, saveAnswer } from './save-answer.js';
 import { firstAttemptAt, type Delivery } from './queue/read.js';
 import { noteTooManyRequests } from './queue/rate-buckets.js';
-import { recordAttempts, type AttemptRecord, type AttemptWrite, type NextState } from './queue/record-attempts.js';
-import { destinationPolicyOf } from './destination-policy.js';
+import type { AttemptRecord, NextState } from './queue/record-attempts.js';
+import { createAttemptWriter, retryTransient } from './attempt-writer.js';
 
 export interface DeliveryProcessorDeps {
   db: Knex;
@@ -85,48 +84,6 @@ function toPolicyInput(a: AttemptRecord & { retryAfter: string | null }): Attemp
   return { kind: a.outcome === 'timeout' ? 'timeout' : 'network_error', message: a.error ?? 'network error' };
 }
 
-/** Most attempts one group-commit transaction writes. */
-const WRITE_BATCH_MAX = 64;
-
-/** Group commit: writes queue up while a transaction is in flight and go out together next. */
-function createAttemptWriter(db: Knex, onFinalFailure: OnFinalFailure | undefined, settings: () => HookflowSettings) {
-  const queue: Array<{ write: AttemptWrite; resolve(kept: boolean): void; reject(err: unknown): void }> = [];
-  let flushing = false;
-  async function flush(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, WRITE_BATCH_MAX);
-      try {
-        const kept = await recordAttempts(
-          db,
-          batch.map((b) => b.write),
-          onFinalFailure,
-          destinationPolicyOf(settings()),
-        );
-        batch.forEach((b, i) => b.resolve(kept[i]));
-      } catch (err) {
-        // Nothing of the batch was written. One bad write must not sink the others: each is
-        // tried alone; one that still fails stays leased, and is sent again once the lease expires.
-        if (batch.length === 1) batch[0].reject(err);
-        else
-          for (const b of batch)
-            await recordAttempts(db, [b.write], onFinalFailure, destinationPolicyOf(settings())).then(
-              ([kept]) => b.resolve(kept),
-              b.reject,
-            );
-      }
-    }
-    flushing = false;
-  }
-  return (write: AttemptWrite): Promise<boolean> =>
-    new Promise((resolve, reject) => {
-      queue.push({ write, resolve, reject });
-      if (flushing) return;
-      flushing = true;
-      // One turn of the event loop lets attempts that finished in the same I/O phase join in.
-      setImmediate(() => void flush());
-    });
-}
-
 /** Concurrent reads of one webhook (a claimed batch often shares it) share a single query. */
 function createTargetReader(targets: WebhookTargets) {
   const pending = new Map<number, Promise<WebhookTarget | null>>();
@@ -141,23 +98,32 @@ function createTargetReader(targets: WebhookTargets) {
 }
 
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
-  let agent: { key: string; agent: Agent } | null = null;
-  const retired: Agent[] = [];
-  const writeAttempt = createAttemptWriter(deps.db, deps.onFinalFailure, deps.settings);
+  // One agent per (allowlist, timeout), kept until close(): an admin changing either gets a new
+  // one, and a run waiting for an answer longer than requestTimeoutMs gets its own — the agent's
+  // header and body timeouts would otherwise cut that wait at requestTimeoutMs.
+  const agents = new Map<string, Agent>();
+  const writeAttempt = createAttemptWriter({
+    db: deps.db,
+    onFinalFailure: deps.onFinalFailure,
+    settings: deps.settings,
+    onRetry: (err, failures, delayMs) =>
+      deps.logger.warn(
+        { err: String(err), failures, delayMs },
+        'recording a sent delivery failed (database unreachable); writing it again',
+      ),
+  });
   const readTarget = createTargetReader(deps.targets);
 
-  // One agent per (allowlist, timeout); rebuilt when an admin changes either.
-  function agentFor(s: HookflowSettings): Agent {
-    const key = JSON.stringify([s.outboundAllowlist, s.requestTimeoutMs]);
-    if (agent?.key !== key) {
-      if (agent) retired.push(agent.agent);
+  function agentFor(s: HookflowSettings, timeoutMs: number): Agent {
+    const longest = Math.max(s.requestTimeoutMs, timeoutMs);
+    const key = JSON.stringify([s.outboundAllowlist, longest]);
+    let agent = agents.get(key);
+    if (!agent) {
       const allow = parseAllowlist(s.outboundAllowlist);
-      agent = {
-        key,
-        agent: createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: s.requestTimeoutMs }),
-      };
+      agent = createGuardedAgent({ allowlist: 'ok' in allow ? allow.ok : [], timeoutMs: longest });
+      agents.set(key, agent);
     }
-    return agent.agent;
+    return agent;
   }
 
   async function disable(taskId: number, url: string): Promise<void> {
@@ -197,7 +163,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const result = await sendAttempt({
       delivery,
       credentials,
-      agent: agentFor(s),
+      agent: agentFor(s, timeoutMs),
       timeoutMs,
       nowMs,
       bodyLimitBytes: s.responseBodyLimitBytes,
@@ -238,7 +204,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       );
       // A resend starts a new cycle: the schedule and the attempt limit count from it.
       const inCycle = d.attemptCount - d.cycleAttemptBase;
-      const first = inCycle === 0 ? nowMs : ((await firstAttemptAt(deps.db, d.id, d.cycleAttemptBase)) ?? nowMs);
+      // From here on the request was sent: a brief outage is waited out, not a reason to send again.
+      const retrying = { lease: opts.lease };
+      const first =
+        inCycle === 0
+          ? nowMs
+          : ((await retryTransient(() => firstAttemptAt(deps.db, d.id, d.cycleAttemptBase), retrying)) ?? nowMs);
       const decision = decideAfterAttempt({
         attemptNo: inCycle + 1,
         result: toPolicyInput(result),
@@ -271,14 +242,15 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       // written: writing it frees the destination's slot, and the next claim must see the pause.
       if (result.statusCode === 429) {
         const asked = parseRetryAfter(result.retryAfter, nowMs + result.durationMs);
-        await noteTooManyRequests(deps.db, d.destinationHost, asked, s.retryAfterCapSeconds * 1000);
+        await retryTransient(
+          () => noteTooManyRequests(deps.db, d.destinationHost, asked, s.retryAfterCapSeconds * 1000),
+          retrying,
+        );
       }
-      const kept = await writeAttempt({
-        delivery: d,
-        workerId,
-        attempt: { ...result, error, writeBack: answer.note },
-        next,
-      });
+      const kept = await writeAttempt(
+        { delivery: d, workerId, attempt: { ...result, error, writeBack: answer.note }, next },
+        opts.lease,
+      );
       if (!kept)
         deps.logger.warn(
           { deliveryId: d.id, webhookId: d.webhookId },
@@ -286,8 +258,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         );
     },
     async close(): Promise<void> {
-      const all = [...retired.splice(0), ...(agent ? [agent.agent] : [])];
-      agent = null;
+      const all = [...agents.values()];
+      agents.clear();
       await Promise.allSettled(all.map((a) => a.close()));
     },
   };

@@ -7,7 +7,7 @@
  * webhook-id received successfully once — twice at most where a worker died between sending
  * and recording. MariaDB/MySQL only (run by `npm run test:faults`).
  *
- * Knobs (environment): HOOKFLOW_FAULTS_DELIVERIES (default 5000), HOOKFLOW_FAULTS_KILLS
+ * Knobs (environment): HOOKFLOW_FAULTS_DELIVERIES (default 1500), HOOKFLOW_FAULTS_KILLS
  * (default 10), HOOKFLOW_FAULTS_SEED (default: random, printed; set it to replay the same kill
  * choices and receiver answers).
  */
@@ -25,7 +25,7 @@ import { describeTimeline } from './lib/diagnose.js';
 import { LEASE_SECONDS, MAX_ATTEMPTS } from './lib/fault-settings.js';
 import { seededRandom, waitUntilDone } from '../helpers/wait.js';
 
-const DELIVERIES = Number(process.env.HOOKFLOW_FAULTS_DELIVERIES || 5000);
+const DELIVERIES = Number(process.env.HOOKFLOW_FAULTS_DELIVERIES || 1500);
 const SEED = Number(process.env.HOOKFLOW_FAULTS_SEED || Math.floor(Math.random() * 2 ** 31));
 const WORKERS = 3;
 const KILLS = Number(process.env.HOOKFLOW_FAULTS_KILLS || 10);

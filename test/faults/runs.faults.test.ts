@@ -7,7 +7,7 @@
  * exactly once and succeeded, and every delivery is right (same checks as the delivery test).
  * MariaDB/MySQL only (run by `npm run test:faults`).
  *
- * Knobs (environment): HOOKFLOW_FAULTS_RUNS (default 1200: half inbound, half record updates),
+ * Knobs (environment): HOOKFLOW_FAULTS_RUNS (default 600: half inbound, half record updates),
  * HOOKFLOW_FAULTS_KILLS (default 10), HOOKFLOW_FAULTS_SEED (default random, printed).
  */
 import { describe, test, before, after } from 'node:test';
@@ -27,7 +27,7 @@ import { describeTimeline } from './lib/diagnose.js';
 import { LEASE_SECONDS, MAX_ATTEMPTS } from './lib/fault-settings.js';
 import { seededRandom, waitUntilDone } from '../helpers/wait.js';
 
-const RUNS = Number(process.env.HOOKFLOW_FAULTS_RUNS || 1200);
+const RUNS = Number(process.env.HOOKFLOW_FAULTS_RUNS || 600);
 const KILLS = Number(process.env.HOOKFLOW_FAULTS_KILLS || 10);
 const SEED = Number(process.env.HOOKFLOW_FAULTS_SEED || Math.floor(Math.random() * 2 ** 31));
 const DEALS = 20;
@@ -58,7 +58,7 @@ describe(
         inboundRequests,
         deals: DEALS,
         updatesPerDeal: Math.ceil((RUNS - inboundRequests) / DEALS),
-        produceMs: 25_000,
+        produceMs: 15_000,
       });
       await producers.setUp();
     });

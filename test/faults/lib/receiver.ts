@@ -7,6 +7,8 @@
  * 2xx to every repeat (a receiver that de-duplicates by webhook-id, as Standard Webhooks
  * advises), so "success" never turns back into "failure" because a worker died after sending.
  * A request is logged when it arrives: a worker killed while waiting still counts as "seen".
+ * `holdMs` delays every answer (Infinity: a hanging receiver that never answers until close()),
+ * `holdFirst` only the first N requests of each webhook-id.
  */
 import http from 'node:http';
 import { createHash } from 'node:crypto';
@@ -25,6 +27,8 @@ export interface Receiver {
   log: Map<string, ReceivedRequest[]>;
   /** Requests received in total. */
   readonly requests: number;
+  /** Requests received and not answered yet (held, or still being handled). */
+  readonly inFlight: number;
   close(): Promise<void>;
 }
 
@@ -34,10 +38,23 @@ export function shouldFail(webhookId: string, k: number, failRate: number): bool
   return h.readUInt32BE(0) / 2 ** 32 < failRate;
 }
 
-export async function startReceiver(opts: { failRate: number }): Promise<Receiver> {
+export interface ReceiverOptions {
+  failRate: number;
+  /** Answer only after this many ms; Infinity = never (until close). Default 0. */
+  holdMs?: number;
+  /** Hold only the first N requests of each webhook-id. Default: hold all. */
+  holdFirst?: number;
+}
+
+export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const log = new Map<string, ReceivedRequest[]>();
   let requests = 0;
+  let inFlight = 0;
   const server = http.createServer((req, res) => {
+    inFlight += 1;
+    res.on('close', () => {
+      inFlight -= 1;
+    });
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -47,8 +64,13 @@ export async function startReceiver(opts: { failRate: number }): Promise<Receive
       log.set(id, seen);
       const succeeded = seen.some((r) => r.status < 300);
       const status = !succeeded && shouldFail(id, seen.length + 1, opts.failRate) ? 500 : 200;
+      const hold = opts.holdMs && seen.length < (opts.holdFirst ?? Infinity) ? opts.holdMs : 0;
       seen.push({ status, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'try again');
+      const answer = () =>
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'try again');
+      if (hold === Infinity) return;
+      if (hold > 0) setTimeout(answer, hold);
+      else answer();
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -58,6 +80,9 @@ export async function startReceiver(opts: { failRate: number }): Promise<Receive
     log,
     get requests() {
       return requests;
+    },
+    get inFlight() {
+      return inFlight;
     },
     async close() {
       server.closeAllConnections();
