@@ -163,8 +163,12 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
     },
 
     /** Notes the first sync run of the claim as soon as it is stored, before it runs. */
-    async attachRun(permissionId: number, key: string, runId: number): Promise<void> {
-      await table().where({ permission_id: permissionId, idem_key: key }).whereNull('run_id').update({ run_id: runId });
+    /** Notes the run a claim started, through `trx` when given (the transaction storing the run). */
+    async attachRun(permissionId: number, key: string, runId: number, trx?: Knex.Transaction): Promise<void> {
+      await (trx ?? db)('hookflow_idempotency')
+        .where({ permission_id: permissionId, idem_key: key })
+        .whereNull('run_id')
+        .update({ run_id: runId });
     },
   };
 }

@@ -6,6 +6,7 @@
  * claim in progress (a retry gets 409, never a second run).
  */
 import type { Request } from 'express';
+import type { Knex } from 'knex';
 import { HookflowError } from '../errors.js';
 import { toHookflowError } from '../http-errors.js';
 import { isTransientDbError } from '../storage/transient-errors.js';
@@ -46,7 +47,9 @@ export function createIdempotentRun(
     // A sync run is noted on the claim as soon as it is stored: if this process dies mid-run, a
     // repeat is answered from that run (which a worker finishes), never by a second run.
     const onRunStored =
-      key === null ? undefined : (runId: number) => deps.idempotency.attachRun(permission.id, key, runId);
+      key === null
+        ? undefined
+        : (runId: number, trx: Knex.Transaction) => deps.idempotency.attachRun(permission.id, key, runId, trx);
     const request = { params: ctx.params as ControlParams, env, permission, clientIp: ctx.ip, onRunStored };
     const prepared = await prepareRequest(deps, request);
     let result: RunRequestResult;

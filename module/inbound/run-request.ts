@@ -26,8 +26,8 @@ export interface RunRequest {
   env: Record<string, unknown>;
   permission: Permission;
   clientIp: string;
-  /** Told each sync run's id once stored, before it runs. Default none. */
-  onRunStored?: (runId: number) => Promise<void>;
+  /** Told each sync run's id in the transaction that stores it, before it runs. Default none. */
+  onRunStored?: (runId: number, trx: Knex.Transaction) => Promise<void>;
 }
 
 export interface RunRequestResult {

@@ -38,8 +38,12 @@ export interface StartRunInput {
   event?: RunEvent;
   /** Inserts the run through this transaction (inbound idempotency writes with it). */
   trx?: Knex.Transaction;
-  /** Told a sync run's id once its row is committed, before it executes (the idempotency claim keeps it). Default none. */
-  onStored?: (runId: number) => Promise<void>;
+  /**
+   * Told a sync run's id inside the transaction that inserts its row, before it executes (the
+   * idempotency claim notes it there): the row and the note commit together, so a process that
+   * dies mid-run leaves a claim a repeat is answered from. Default none.
+   */
+  onStored?: (runId: number, trx: Knex.Transaction) => Promise<void>;
 }
 
 export interface StartedRun {
@@ -75,24 +79,33 @@ export function createRunStarter(deps: StartRunDeps) {
     async start(input: StartRunInput): Promise<StartedRun> {
       const event = input.event ?? (await snapshotEvent(input));
       const sync = input.mode === 'sync';
-      const runId = await insertRun(input.trx ?? deps.db, {
-        workflowId: input.workflow.id,
-        trigger: event.type,
-        source: input.source,
-        module: input.workflow.module,
-        recordId: input.recordId,
-        status: sync ? 'running' : 'queued',
-        mode: input.mode,
-        event,
-        env: input.env,
-        actorUserId: input.actorUserId,
-        permissionId: input.permissionId,
-        sourceIp: input.sourceIp,
-        originSystem: input.originSystem,
-        rerunOfId: input.rerunOfId,
-        leaseOwner: sync ? deps.workerId : null,
-        leaseSeconds: deps.settings().leaseSeconds,
-      });
+      const insert = (q: Knex | Knex.Transaction) =>
+        insertRun(q, {
+          workflowId: input.workflow.id,
+          trigger: event.type,
+          source: input.source,
+          module: input.workflow.module,
+          recordId: input.recordId,
+          status: sync ? 'running' : 'queued',
+          mode: input.mode,
+          event,
+          env: input.env,
+          actorUserId: input.actorUserId,
+          permissionId: input.permissionId,
+          sourceIp: input.sourceIp,
+          originSystem: input.originSystem,
+          rerunOfId: input.rerunOfId,
+          leaseOwner: sync ? deps.workerId : null,
+          leaseSeconds: deps.settings().leaseSeconds,
+        });
+      const onStored = sync ? input.onStored : undefined;
+      const runId = onStored
+        ? await deps.db.transaction(async (trx) => {
+            const id = await insert(trx);
+            await onStored(id, trx);
+            return id;
+          })
+        : await insert(input.trx ?? deps.db);
       if (!sync) {
         if (input.trx)
           input.trx.executionPromise.then(
@@ -103,7 +116,6 @@ export function createRunStarter(deps: StartRunDeps) {
         return { runId, outcome: null };
       }
       if (input.trx) throw new Error('sync runs execute after their row is committed; do not pass trx');
-      await input.onStored?.(runId);
       const run = (await getRun(deps.db, runId)) as Run;
       return { runId, outcome: await deps.executor.execute(run, deps.workerId, input.workflow) };
     },

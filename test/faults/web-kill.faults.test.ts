@@ -8,9 +8,10 @@
  * dead process's lease ran out) ran exactly once; no post ran twice; each run's delivery arrived.
  * A post whose key the killed process left "in progress" with no run is still answered 409 when
  * the client gives up (it is taken over after 10 minutes): allowed, counted, and it has no run.
- * The `todo` test names a gap found here: a sync run committed but not yet noted on its claim
- * when the process died finishes (a worker resumes it) while its key stays 409 — and once the
- * claim is stale a repeat would run it a second time. MariaDB/MySQL only (run by test:faults).
+ * A sync run's row and the note of it on its key's claim commit in one transaction
+ * (workflows/start-run.ts onStored), so a sync run the killed process left behind is always found
+ * from its key: a repeat is answered from it once a worker finished it, never run a second time.
+ * MariaDB/MySQL only (run by test:faults).
  *
  * Knobs: HOOKFLOW_FAULTS_WEB_POSTS (default 160: half async, half sync).
  */
@@ -194,13 +195,9 @@ describe(
       },
     );
 
-    test(
-      'a sync run stored when the web process died is noted on its key (a repeat is answered from it)',
-      { todo: 'the run row commits before attachRun notes it on the claim (workflows/start-run.ts onStored)' },
-      () => {
-        assert.ok(syncStuckWithRun !== null, 'the fault test above ran');
-        assert.deepEqual(syncStuckWithRun, [], 'sync posts stuck at 409 although their run finished');
-      },
-    );
+    test('a sync run stored when the web process died is noted on its key (a repeat is answered from it)', () => {
+      assert.ok(syncStuckWithRun !== null, 'the fault test above ran');
+      assert.deepEqual(syncStuckWithRun, [], 'sync posts stuck at 409 although their run finished');
+    });
   },
 );
