@@ -47,7 +47,8 @@ function runTests(dir, engine, tests) {
     'tsx',
     '--test',
     '--test-concurrency=1',
-    '--test-timeout=60000',
+    // Per file: the named tests of a mutant (the 2,000-record backfill ones take 40 s under load).
+    '--test-timeout=180000',
     ...patterns,
     '--test-reporter=./scripts/isolation/reporter.mjs',
     '--test-reporter-destination=stdout',

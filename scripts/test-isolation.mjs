@@ -78,7 +78,8 @@ function runFile(file, env, { reporter = REPORTER, inherit = false } = {}) {
     '--import',
     REGISTER,
     '--test',
-    '--test-timeout=120000',
+    // A whole file on a loaded machine (see scripts/test.mjs).
+    '--test-timeout=300000',
     `--test-reporter=${reporter}`,
     '--test-reporter-destination=stdout',
     file,
