@@ -14,28 +14,54 @@
  * table shows the median with the min–max, the speed-up is of medians. Any double send, lost
  * delivery, failed or retried delivery or worker crash fails the run (exit 1).
  * Needs HOOKFLOW_BENCH_MYSQL_URL (or HOOKFLOW_TEST_MYSQL_URL), e.g. mysql://root@127.0.0.1:3306;
- * a throwaway database is created and dropped. Sizes scale with BENCH_SCALE (default 1).
+ * a throwaway database is created and dropped. Sizes scale with BENCH_SCALE (default 1);
+ * BENCH_CONCURRENCIES (default `4,16`) picks the per-worker concurrencies.
+ * BENCH_BASELINE_ROOT=/path/to/another/checkout (its node_modules linked) also runs that
+ * checkout's workers in the same rounds, interleaved with these (a before/after comparison on the
+ * same machine under the same load); its migrations folder must hold these migrations too.
+ * The "CPU busy" column is the whole machine's (all processes, /proc/stat) during the drain.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createWorkerFleet } from '../test/faults/lib/worker-fleet.js';
+import { createWorkerFleet, type FleetOptions, type WorkerFleet } from '../test/faults/lib/worker-fleet.js';
 import { TEST_SECRET_KEY } from '../test/helpers/test-host.js';
 import { benchMysqlUrl, clearQueues, createBenchDatabase, type BenchDatabase } from './lib/db.js';
 import { createBenchHost, createWebhookWorkflow } from './lib/host.js';
 import { startReceiver, type Receiver } from './lib/receiver.js';
 import { checkDeliveries, countSuccesses, enqueueMany, type QueueTarget } from './lib/deliveries.js';
 import { durability, loadAverage, machineLine } from './lib/environment.js';
+import { cpuBusySince, cpuTimes } from './lib/cpu.js';
 import { perSecond, printTable, showSpread, spread, waitUntil, type Row } from './lib/stats.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const LATENCY_MS = 20;
 const FLEETS = [1, 2, 4];
-const CONCURRENCIES = [4, 16];
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '4,16').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+type FleetFactory = (opts: FleetOptions) => WorkerFleet;
+
+/** The code under test: this checkout's workers, and optionally a baseline checkout's. */
+interface Code {
+  label: string;
+  fleet: FleetFactory;
+}
+
+async function codesToRun(): Promise<Code[]> {
+  const base = process.env.BENCH_BASELINE_ROOT;
+  const codes: Code[] = [{ label: base ? 'this branch' : '', fleet: createWorkerFleet }];
+  if (base) {
+    const mod = await import(path.join(path.resolve(base), 'test/faults/lib/worker-fleet.ts'));
+    codes.push({ label: `baseline (${path.basename(path.resolve(base))})`, fleet: mod.createWorkerFleet });
+  }
+  return codes;
+}
 
 interface FleetResult {
   rate: number;
+  /** The machine's CPUs busy during the drain, 0–1. */
+  busy: number;
   doubles: number;
   problems: string[];
 }
@@ -48,10 +74,11 @@ async function runFleet(
   workers: number,
   n: number,
   dataDir: string,
+  makeFleet: FleetFactory,
 ): Promise<FleetResult> {
   await clearQueues(t.db);
   rx.webhookIds.clear();
-  const fleet = createWorkerFleet({ databaseUrl: bench.url, dataDir });
+  const fleet = makeFleet({ databaseUrl: bench.url, dataDir });
   try {
     await fleet.start(workers);
     // Warm-up: every process claims, sends and records a few before the clock starts.
@@ -61,19 +88,73 @@ async function runFleet(
     rx.webhookIds.clear();
     const seen = rx.count();
     const started = performance.now();
+    const cpu = cpuTimes();
     await enqueueMany(t, n, [rx.url]);
     await waitUntil(`${n} requests`, 300_000, async () => rx.count() - seen >= n, 5);
     await waitUntil(`${n} successful deliveries`, 60_000, async () => (await countSuccesses(t.db)) >= n, 5);
     const rate = (n / (performance.now() - started)) * 1000;
+    const busy = cpuBusySince(cpu);
     await fleet.stopAll();
     if (fleet.crashes.length) throw new Error(`a worker crashed:\n${fleet.crashes.join('\n')}`);
     const doubles = [...rx.webhookIds.values()].filter((c) => c > 1).length;
     // Every queued delivery `success` after exactly one 2xx attempt, each webhook-id received once.
     const problems = await checkDeliveries(t.db, [rx], { expected: n });
     if (rx.webhookIds.size !== n) problems.push(`${rx.webhookIds.size} distinct webhook-ids for ${n} deliveries`);
-    return { rate, doubles, problems };
+    return { rate, busy, doubles, problems };
   } finally {
     await fleet.stopAll('SIGKILL');
+  }
+}
+
+interface Measure {
+  bench: BenchDatabase;
+  t: QueueTarget;
+  rx: Receiver;
+  n: number;
+  dataDir: string;
+  codes: Code[];
+  concurrency: number;
+  rows: Row[];
+  failures: string[];
+}
+
+const percent = (x: number) => `${Math.round(x * 100)} %`;
+
+/** ROUNDS rounds of every (code, fleet size) pair at one concurrency, order rotated per round; then the table rows. */
+async function measureConcurrency(m: Measure): Promise<void> {
+  const runs = m.codes.flatMap((code) => FLEETS.map((workers) => ({ code, workers })));
+  const results = new Map(runs.map((r) => [r, [] as FleetResult[]]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[(i + round) % runs.length]; // rotated: each pair in each position
+      const r = await runFleet(m.bench, m.t, m.rx, run.workers, m.n, m.dataDir, run.code.fleet);
+      results.get(run)!.push(r);
+      const what = `${run.code.label} ${run.workers} × ${m.concurrency}`.trim();
+      m.failures.push(...r.problems.map((p) => `${what}, round ${round + 1}: ${p}`));
+      console.error(
+        `  round ${round + 1}/${ROUNDS} ${what}: ${perSecond(r.rate)}, CPU busy ${percent(r.busy)}, ${r.doubles} double sends${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
+      );
+    }
+  }
+  for (const code of m.codes) {
+    const of = (workers: number) => results.get(runs.find((r) => r.code === code && r.workers === workers)!)!;
+    const single = spread(of(1).map((r) => r.rate)).median;
+    for (const workers of FLEETS) {
+      const rs = of(workers);
+      const rate = spread(rs.map((r) => r.rate));
+      const doubles = rs.reduce((a, r) => a + r.doubles, 0);
+      const ceiling = (workers * m.concurrency * 1000) / LATENCY_MS;
+      m.rows.push({
+        engine: 'mysql',
+        metric:
+          `${code.label} ${workers} worker${workers > 1 ? 's' : ''} × concurrency ${m.concurrency} (ceiling ${perSecond(ceiling)})`.trim(),
+        actual: `${showSpread(rate, perSecond)}, CPU busy ${percent(spread(rs.map((r) => r.busy)).median)}, ${doubles} double sends`,
+        baseline: `${perSecond(single)} (1 worker)`,
+        ratio: `${(rate.median / single).toFixed(2)}×`,
+        target: '0 double sends, every delivery success',
+        pass: doubles === 0 && rs.every((r) => r.problems.length === 0),
+      });
+    }
   }
 }
 
@@ -86,7 +167,7 @@ async function main(): Promise<void> {
   const n = Math.max(200, Math.round(3000 * SCALE));
   // Each worker fleet (test/faults/lib/worker-fleet.ts) adds a process 'exit' listener and never
   // removes it; one fleet per run is more than node's default 10 listeners.
-  process.setMaxListeners(CONCURRENCIES.length * FLEETS.length * ROUNDS + 10);
+  process.setMaxListeners(CONCURRENCIES.length * FLEETS.length * ROUNDS * 2 + 10);
   const bench = await createBenchDatabase('mysql', mysqlUrl);
   const rx = await startReceiver({ latencyMs: LATENCY_MS });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-scale-'));
@@ -94,6 +175,7 @@ async function main(): Promise<void> {
   const host = await createBenchHost(bench.db, {}, TEST_SECRET_KEY);
   const rows: Row[] = [];
   const failures: string[] = [];
+  const codes = await codesToRun();
   try {
     await host.hookflow.services.settings.save({ outboundAllowlist: ['127.0.0.1/32'] });
     const { workflowId, taskId } = await createWebhookWorkflow(host, rx.url);
@@ -115,35 +197,7 @@ async function main(): Promise<void> {
         maxConcurrency: concurrency,
         perHostConcurrency: 128,
       });
-      const results = new Map<number, FleetResult[]>(FLEETS.map((w) => [w, []]));
-      for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < FLEETS.length; i++) {
-          const workers = FLEETS[(i + round) % FLEETS.length]; // rotated: each size in each position
-          const r = await runFleet(bench, t, rx, workers, n, dataDir);
-          results.get(workers)!.push(r);
-          failures.push(...r.problems.map((p) => `${workers} workers × ${concurrency}, round ${round + 1}: ${p}`));
-          console.error(
-            `  round ${round + 1}/${ROUNDS} ${workers} × ${concurrency}: ${perSecond(r.rate)}, ${r.doubles} double sends${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
-          );
-        }
-      }
-      const single = spread(results.get(1)!.map((r) => r.rate)).median;
-      for (const workers of FLEETS) {
-        const rs = results.get(workers)!;
-        const rate = spread(rs.map((r) => r.rate));
-        const doubles = rs.reduce((a, r) => a + r.doubles, 0);
-        const clean = rs.every((r) => r.problems.length === 0);
-        const ceiling = (workers * concurrency * 1000) / LATENCY_MS;
-        rows.push({
-          engine: 'mysql',
-          metric: `${workers} worker${workers > 1 ? 's' : ''} × concurrency ${concurrency} (ceiling ${perSecond(ceiling)})`,
-          actual: `${showSpread(rate, perSecond)}, ${doubles} double sends`,
-          baseline: `${perSecond(single)} (1 worker)`,
-          ratio: `${(rate.median / single).toFixed(2)}×`,
-          target: '0 double sends, every delivery success',
-          pass: doubles === 0 && clean,
-        });
-      }
+      await measureConcurrency({ bench, t, rx, n, dataDir, codes, concurrency, rows, failures });
     }
   } finally {
     await host.close();

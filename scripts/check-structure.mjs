@@ -41,6 +41,7 @@ export const OWNERS = {
   hookflow_attempts: 'outbound/queue/',
   hookflow_destinations: 'outbound/queue/destinations.ts',
   hookflow_destination_rates: 'outbound/queue/rate-buckets.ts',
+  hookflow_destination_locks: 'outbound/queue/destination-locks.ts',
   hookflow_alerts: 'alerts/alert-queue.ts',
   hookflow_alert_recipients: 'alerts/alert-queue.ts',
   hookflow_runs: ['workflows/runs.ts', 'workflows/runs-lease.ts'],

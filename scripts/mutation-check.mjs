@@ -88,12 +88,16 @@ const firstLine = (s) =>
     .split('\n')
     .find((l) => l.trim()) ?? '';
 
+/** A mutation of code only one engine runs (`engines: ['mysql']`) is checked on that engine alone. */
+const runsOn = (m, engine) => !m.engines || m.engines.includes(engine);
+
 /** Unchanged code: every named test passes on every engine (else the check would prove nothing). */
 async function baseline(dir, engines, mutations) {
-  const tests = mutations.flatMap((m) => m.tests);
   const problems = [];
   await Promise.all(
     engines.map(async (engine) => {
+      const tests = mutations.filter((m) => runsOn(m, engine)).flatMap((m) => m.tests);
+      if (tests.length === 0) return;
       const run = await runTests(dir, engine, tests);
       for (const t of tests) {
         const got = outcomeOf(run, t);
@@ -121,23 +125,25 @@ async function checkMutant(dir, engines, m) {
   const survived = [];
   try {
     await Promise.all(
-      engines.map(async (engine) => {
-        const run = await runTests(dir, engine, m.tests);
-        for (const t of m.tests) {
-          const got = outcomeOf(run, t);
-          const caught = got?.status === 'fail' || (!got && run.signal === 'SIGKILL');
-          const detail =
-            got?.status === 'fail'
-              ? firstLine(got.error).slice(0, 160)
-              : got
-                ? got.status
-                : `not run (exit ${run.code}, ${run.signal ?? 'no signal'})`;
-          console.log(
-            `  ${m.name} [${engine}]: ${caught ? 'CAUGHT  ' : 'SURVIVED'} by "${t.name}" — ${detail} (${run.seconds.toFixed(1)} s)`,
-          );
-          if (!caught) survived.push(`${m.name} [${engine}] survived "${t.name}" (${m.what})`);
-        }
-      }),
+      engines
+        .filter((engine) => runsOn(m, engine))
+        .map(async (engine) => {
+          const run = await runTests(dir, engine, m.tests);
+          for (const t of m.tests) {
+            const got = outcomeOf(run, t);
+            const caught = got?.status === 'fail' || (!got && run.signal === 'SIGKILL');
+            const detail =
+              got?.status === 'fail'
+                ? firstLine(got.error).slice(0, 160)
+                : got
+                  ? got.status
+                  : `not run (exit ${run.code}, ${run.signal ?? 'no signal'})`;
+            console.log(
+              `  ${m.name} [${engine}]: ${caught ? 'CAUGHT  ' : 'SURVIVED'} by "${t.name}" — ${detail} (${run.seconds.toFixed(1)} s)`,
+            );
+            if (!caught) survived.push(`${m.name} [${engine}] survived "${t.name}" (${m.what})`);
+          }
+        }),
     );
   } finally {
     fs.writeFileSync(file, original);

@@ -1,7 +1,7 @@
 /**
  * The invariants the mutation check (scripts/mutation-check.mjs) proves are guarded: for each, a
  * small textual change to the product code that removes the feature, and the tests (file and
- * test name) that must fail on every engine when it is gone. `find` must occur exactly once in
+ * test name) that must fail on every engine when it is gone (or on the `engines` listed). `find` must occur exactly once in
  * `file`, so a refactoring that moves the code makes the check fail loudly instead of proving
  * nothing; then update `find` here.
  */
@@ -351,7 +351,7 @@ export const MUTATIONS = [
   {
     name: 'held-destination-not-claimed',
     what: "a held destination's deliveries are claimed as usual instead of only its probe",
-    file: 'module/outbound/queue/claim.ts',
+    file: 'module/outbound/queue/claim-read.ts',
     find: "const notHeld = hold ? ` AND destination_host NOT IN (${heldHostsSql()})` : '';",
     replace: "const notHeld = '';",
     tests: [{ file: HOLD, name: HOLD_TEST }],
@@ -919,6 +919,21 @@ export const MUTATIONS = [
       {
         file: 'test/integration/outbound/attempt-timeout.test.ts',
         name: 'an attempt timeout longer than requestTimeoutMs waits for the answer; without one, requestTimeoutMs applies',
+      },
+    ],
+  },
+  {
+    name: 'per-destination-claim-lock',
+    what: 'a claim on MariaDB/MySQL no longer locks its destinations, so concurrent claims of one host pass its cap',
+    file: 'module/outbound/queue/destination-locks.ts',
+    find: "WHERE destination_host IN (${hosts.map(() => '?').join(',')}) FOR UPDATE SKIP LOCKED`,",
+    replace: "WHERE destination_host IN (${hosts.map(() => '?').join(',')})`,",
+    // The lock rows are MariaDB/MySQL's: SQLite's write lock serialises its claims.
+    engines: ['mysql'],
+    tests: [
+      {
+        file: 'test/integration/outbound/claim-race.test.ts',
+        name: 'a destination another claim holds is skipped: its deliveries wait, the other hosts are claimed meanwhile',
       },
     ],
   },

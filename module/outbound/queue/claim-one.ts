@@ -2,11 +2,13 @@
  * Leasing ONE given delivery now (a webhook whose run waits for its answer), under the same
  * rules as claimDueDeliveries: only a queued delivery (whatever its due time: the run asks for it
  * now) or one whose lease expired, and never past the per-host cap — the check runs under the
- * same serialisation as the batch claim (SQLite's write lock; the named claim lock on MariaDB/MySQL).
+ * same serialisation as the batch claim (SQLite's write lock; its destination's lock row on
+ * MariaDB/MySQL, destination-locks.ts).
  */
 import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
-import { withClaimLock, type ClaimedDelivery, type ClaimOptions } from './claim.js';
+import type { ClaimedDelivery, ClaimOptions } from './claim.js';
+import { ensureDestinationLocks, waitForDestinationLock } from './destination-locks.js';
 import { deliveryFromRow } from './read.js';
 import { isDestinationHeld } from './destinations.js';
 import { NO_RATE_LIMITS, readTokenRoom } from './rate-buckets.js';
@@ -72,9 +74,13 @@ export async function leaseDeliveryNow(
       return leaseIn(trx, id, workerId, opts);
     });
   }
-  const [result] = await withClaimLock(db, async (conn) => [
-    await db.transaction((trx) => leaseIn(trx, id, workerId, opts), { connection: conn }),
-  ]);
-  // No lock in time: another claim is slow; the caller asks again.
-  return result ?? { state: 'busy' };
+  // Its destination first (a plain read), so the transaction can lock it before reading anything.
+  const [row] = await db('hookflow_deliveries').where({ id }).select('destination_host');
+  if (!row) return { state: 'missing' };
+  const host = String(row.destination_host);
+  await ensureDestinationLocks(db, [host]);
+  return db.transaction(async (trx) =>
+    // No lock in time: another claim of this destination is slow; the caller asks again.
+    (await waitForDestinationLock(trx, host)) ? leaseIn(trx, id, workerId, opts) : { state: 'busy' as const },
+  );
 }

@@ -2,7 +2,7 @@
  * Destination token buckets (owner of `hookflow_destination_rates`). What to decide is pure
  * (../rate-limit.ts); this file reads the buckets inside a claim, writes what the claim took, and
  * notes a receiver's 429. Every call that takes tokens runs inside the claim's serialisation
- * (SQLite's write lock; the named claim lock on MariaDB/MySQL), so two workers never spend the
+ * (SQLite's write lock; the destination's lock row on MariaDB/MySQL), so two workers never spend the
  * same token. Times are the database clock, like the rest of the queue.
  */
 import type { Knex } from 'knex';
