@@ -187,13 +187,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
       }),
     ],
     chores: [
-      {
-        name: 'settings-reload',
-        everyMs: 5000,
-        run: async () => {
-          await settingsStore.reload();
-        },
-      },
+      { name: 'settings-reload', everyMs: 5000, run: () => settingsStore.reload().then(() => undefined) },
       createRetentionChore({ db, settings, logger }),
       createHeldSweepChore({ db, targets, logger }),
       createSchedulePlanChore(schedules),

@@ -10,7 +10,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { enqueueDelivery } from '../../module/outbound/queue/enqueue.js';
+import { enqueueTestDelivery } from '../helpers/deliveries.js';
 import { faultServerUrl } from './lib/fault-database.js';
 import type { WorkerFleet } from './lib/worker-fleet.js';
 import { startReceiver, type Receiver } from './lib/receiver.js';
@@ -50,22 +50,7 @@ describe(
       await world?.close();
     });
 
-    const enqueue = (url: string, webhookId: string) =>
-      enqueueDelivery(world.fdb.db, {
-        webhookId,
-        runId: null,
-        workflowId: null,
-        taskId: null,
-        eventType: null,
-        module: 'Deals',
-        recordId: 1,
-        method: 'POST',
-        url,
-        headers: {},
-        contentType: 'application/json',
-        body: '{}',
-        originKey: null,
-      }).then((r) => r.id);
+    const enqueue = (url: string, webhookId: string) => enqueueTestDelivery(world.fdb.db, url, webhookId);
 
     /** Queues SAMPLES healthy deliveries, one every PACE_MS; waits until all succeeded; their latencies (ms). */
     async function healthyLatencies(phase: string): Promise<number[]> {

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { enqueueDelivery } from '../../module/outbound/queue/enqueue.js';
 
-export function enqueueTestDelivery(db: Knex, url: string): Promise<number> {
+export function enqueueTestDelivery(db: Knex, url: string, webhookId = `msg_${randomUUID()}`): Promise<number> {
   return enqueueDelivery(db, {
-    webhookId: `msg_${randomUUID()}`,
+    webhookId,
     runId: null,
     workflowId: null,
     taskId: null,
