@@ -937,4 +937,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'inserted-run-json',
+    what: 'a sync run executes from its in-memory copy with event values JSON would have changed (a Date)',
+    file: 'module/workflows/runs.ts',
+    find: 'event: JSON.parse(JSON.stringify(run.event)),',
+    replace: 'event: run.event,',
+    tests: [
+      {
+        file: 'test/integration/workflows/inserted-run.test.ts',
+        name: 'a sync run under this process’s lease: equals the stored row except its times',
+      },
+    ],
+  },
 ];

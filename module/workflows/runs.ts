@@ -164,6 +164,39 @@ export async function insertRun(q: Db, run: NewRun): Promise<number> {
   });
 }
 
+/**
+ * The run `insertRun` just stored, built in memory (a sync run executes right away: re-reading the
+ * row would cost a statement per request). Invariant: the same values the row holds, except the
+ * times, which are `nowMs` of this process instead of the database clock; nothing that executes a
+ * run reads them (logs and alerts read the stored row). Event and env go through JSON as the
+ * row's do, so a sync run sees exactly what a worker re-reading the row would (a Date as text).
+ */
+export function insertedRun(id: number, run: NewRun, nowMs: number): Run {
+  const { leaseOwner, leaseSeconds: _unused, ...stored } = run;
+  const finished = run.status === 'skipped' || run.status === 'failed' || run.status === 'succeeded';
+  return {
+    id,
+    ...stored,
+    event: JSON.parse(JSON.stringify(run.event)),
+    env: JSON.parse(JSON.stringify(run.env)),
+    chainDepth: run.chainDepth ?? 0,
+    parentRunId: run.parentRunId ?? null,
+    rerunOfId: run.rerunOfId ?? null,
+    actorUserId: run.actorUserId ?? null,
+    permissionId: run.permissionId ?? null,
+    sourceIp: run.sourceIp ?? null,
+    backfillId: run.backfillId ?? null,
+    originSystem: run.originSystem ?? null,
+    taskResults: [],
+    output: null,
+    error: run.error ?? null,
+    attempts: leaseOwner ? 1 : 0,
+    createdAt: nowMs,
+    startedAt: leaseOwner ? nowMs : null,
+    finishedAt: finished ? nowMs : null,
+  };
+}
+
 export async function getRun(db: Db, id: number): Promise<Run | null> {
   const row = await db('hookflow_runs').where({ id }).first();
   return row ? runFromRow(row) : null;

@@ -8,7 +8,7 @@ import type { HostContext } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import { HookflowError } from '../errors.js';
 import type { Workflow } from './model.js';
-import { getRun, insertRun, type Run, type RunEvent, type RunSource } from './runs.js';
+import { getRun, insertRun, insertedRun, type NewRun, type Run, type RunEvent, type RunSource } from './runs.js';
 import type { RunExecutor, RunOutcome } from './executor.js';
 
 export interface StartRunDeps {
@@ -79,25 +79,25 @@ export function createRunStarter(deps: StartRunDeps) {
     async start(input: StartRunInput): Promise<StartedRun> {
       const event = input.event ?? (await snapshotEvent(input));
       const sync = input.mode === 'sync';
-      const insert = (q: Knex | Knex.Transaction) =>
-        insertRun(q, {
-          workflowId: input.workflow.id,
-          trigger: event.type,
-          source: input.source,
-          module: input.workflow.module,
-          recordId: input.recordId,
-          status: sync ? 'running' : 'queued',
-          mode: input.mode,
-          event,
-          env: input.env,
-          actorUserId: input.actorUserId,
-          permissionId: input.permissionId,
-          sourceIp: input.sourceIp,
-          originSystem: input.originSystem,
-          rerunOfId: input.rerunOfId,
-          leaseOwner: sync ? deps.workerId : null,
-          leaseSeconds: deps.settings().leaseSeconds,
-        });
+      const stored: NewRun = {
+        workflowId: input.workflow.id,
+        trigger: event.type,
+        source: input.source,
+        module: input.workflow.module,
+        recordId: input.recordId,
+        status: sync ? 'running' : 'queued',
+        mode: input.mode,
+        event,
+        env: input.env,
+        actorUserId: input.actorUserId,
+        permissionId: input.permissionId,
+        sourceIp: input.sourceIp,
+        originSystem: input.originSystem,
+        rerunOfId: input.rerunOfId,
+        leaseOwner: sync ? deps.workerId : null,
+        leaseSeconds: deps.settings().leaseSeconds,
+      };
+      const insert = (q: Knex | Knex.Transaction) => insertRun(q, stored);
       const onStored = sync ? input.onStored : undefined;
       const runId = onStored
         ? await deps.db.transaction(async (trx) => {
@@ -116,7 +116,7 @@ export function createRunStarter(deps: StartRunDeps) {
         return { runId, outcome: null };
       }
       if (input.trx) throw new Error('sync runs execute after their row is committed; do not pass trx');
-      const run = (await getRun(deps.db, runId)) as Run;
+      const run = insertedRun(runId, stored, deps.host.now().getTime());
       return { runId, outcome: await deps.executor.execute(run, deps.workerId, input.workflow) };
     },
 
