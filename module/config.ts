@@ -209,7 +209,8 @@ export const InstallOptions = z.strictObject({
    * Workflows, tasks and HTTP handler permissions are cached in memory; this process checks the
    * configuration version row at most this often (ms), so a change another process commits (a
    * token rotated, a permission or workflow switched off) is honoured here at most this long
-   * after its commit. 0 = check on every request. Default 1000.
+   * after its commit. 0 = check on every request. Default 1000. The same bound applies to the
+   * host's module list as runs see it (one `listModules()` read serves the runs meanwhile).
    */
   configCheckMs: z.number().int().min(0).max(60_000).default(1000),
 });

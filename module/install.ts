@@ -156,6 +156,7 @@ export async function install(host: HostContext, rawOptions: InstallOptions): Pr
     logger,
     deliveries: deliveryQueue,
     onRunFailed: queueRunAlert,
+    modulesMaxAgeMs: options.configCheckMs as number, // the configuration's bound, for the host's modules
   });
   const runStarter = createRunStarter({ db, host, executor, settings, workerId, wake: signal.wake });
   const hooks = createRecordHooks({ workflows: workflowLookup, settings, logger, now, onRunsQueued: signal.wake });

@@ -950,4 +950,30 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'module-list-bound-unwired',
+    what: 'install no longer passes configCheckMs as the bound of the module list: every run asks the host',
+    file: 'module/install.ts',
+    find: 'modulesMaxAgeMs: options.configCheckMs as number,',
+    replace: 'modulesMaxAgeMs: 0,',
+    tests: [
+      {
+        file: 'test/integration/workflows/module-list-bound.test.ts',
+        name: "configCheckMs 60000: 3 sync runs read the host's modules 1 time(s)",
+      },
+    ],
+  },
+  {
+    name: 'module-list-failed-read-kept',
+    what: "a failed read of the host's modules is kept for the whole bound",
+    file: 'module/workflows/module-list.ts',
+    find: 'if (current === read) current = null;',
+    replace: 'void read;',
+    tests: [
+      {
+        file: 'test/unit/workflows/module-list.test.ts',
+        name: 'a failed read is not kept: the next run asks the host again',
+      },
+    ],
+  },
 ];

@@ -23,6 +23,7 @@ import { isLeaseLost, withLeaseHeartbeat, type LeaseTimers } from '../storage/le
 import { errorLine } from '../errors.js';
 import { addRelatedRecords } from './related-records.js';
 import { buildRunContext, conditionsHold, unmetMessage } from './run-context.js';
+import { createModuleList } from './module-list.js';
 
 export interface ExecutorDeps {
   db: Knex;
@@ -38,6 +39,11 @@ export interface ExecutorDeps {
   onRunFailed?: OnRunFailed;
   /** Timers of the lease heartbeat. Default the real ones (tests drive them by hand). */
   leaseTimers?: LeaseTimers;
+  /**
+   * How long one read of the host's module list serves later runs (ms): a module the host stops
+   * listing is seen by runs starting this long after. Default 0 (ask the host on every run).
+   */
+  modulesMaxAgeMs?: number;
 }
 
 export interface RunOutcome {
@@ -82,6 +88,11 @@ function openTaskSecrets(store: WorkflowStore, task: StoredTask): Record<string,
 }
 
 export function createRunExecutor(deps: ExecutorDeps) {
+  const modules = createModuleList({
+    listModules: () => deps.host.records.listModules(),
+    maxAgeMs: deps.modulesMaxAgeMs ?? 0,
+    now: () => performance.now(),
+  });
   // The context is built inside the task's try: opening its secrets is part of running it, so a
   // secret the key cannot open fails THIS task (named in the run) rather than the whole run.
   async function runTask(
@@ -224,7 +235,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
    * (no alert, no task), once per event, saying why; the workflows page flags the workflow.
    */
   async function runListed(run: Run, wf: Workflow, workerId: string, lease: AbortSignal): Promise<RunOutcome> {
-    const moduleInfo = (await deps.host.records.listModules()).find((m) => m.name === wf.module);
+    const moduleInfo = await modules.find(wf.module);
     if (moduleInfo) return runTasks(run, wf, workerId, lease, moduleInfo);
     const error = `module ${wf.module} no longer exists (the host does not list it); the workflow does not run`;
     deps.logger.warn({ runId: run.id, workflowId: wf.id, module: wf.module }, error);
