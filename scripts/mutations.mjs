@@ -976,4 +976,30 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'first-attempt-ledger-always',
+    what: 'every execution, a resumed one too, skips the effect ledger look-up, so a resumed run repeats its record change',
+    file: 'module/workflows/executor.ts',
+    find: 'effects: run.attempts === 1 ? firstEffects : effects,',
+    replace: 'effects: firstEffects,',
+    tests: [
+      {
+        file: 'test/integration/workflows/crash-safe-effects.test.ts',
+        name: 'create_record: the resumed run finds the record it created, creates no second one, and later tasks get its id',
+      },
+    ],
+  },
+  {
+    name: 'first-attempt-ledger-unused',
+    what: "a run's first execution looks its effects up in the ledger (a statement per create, update or mail)",
+    file: 'module/workflows/executor.ts',
+    find: 'effects: run.attempts === 1 ? firstEffects : effects,',
+    replace: 'effects: run.attempts === 1 ? effects : effects,',
+    tests: [
+      {
+        file: 'test/integration/workflows/crash-safe-effects.test.ts',
+        name: "a run's first execution looks nothing up in the ledger, yet notes each effect",
+      },
+    ],
+  },
 ];

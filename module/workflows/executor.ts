@@ -6,7 +6,7 @@
  * lease heartbeat) and every task runs under its type's timeout; a lost lease aborts the task in
  * flight and the run writes nothing more (another worker holds it now).
  */
-import { createTaskEffectLedger } from './task-effects.js';
+import { createTaskEffectLedger, firstAttemptLedger } from './task-effects.js';
 import type { Knex } from 'knex';
 import type { HostContext, HostLogger, ModuleInfo } from '../host.js';
 import type { HookflowSettings } from '../config.js';
@@ -137,8 +137,9 @@ export function createRunExecutor(deps: ExecutorDeps) {
   }
 
   const effects = createTaskEffectLedger(deps.db);
+  const firstEffects = firstAttemptLedger(effects);
 
-  function services(tpl: TemplateContext, task: StoredTask): TaskServices {
+  function services(tpl: TemplateContext, task: StoredTask, run: Run): TaskServices {
     return {
       host: deps.host,
       db: deps.db,
@@ -146,7 +147,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       render: (value, opts) => deps.templates.render(value, tpl, opts),
       renderString: (template, opts) => deps.templates.renderString(template, tpl, opts),
       deliveries: deliveriesFor(task),
-      effects,
+      effects: run.attempts === 1 ? firstEffects : effects,
     };
   }
 
@@ -190,7 +191,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
         task: { id: task.id, type: task.type, title: task.title },
         tpl,
         secrets,
-        services: services(tpl, task),
+        services: services(tpl, task, run),
         setResponse: (r) => {
           response = r;
         },

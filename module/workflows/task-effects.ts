@@ -28,6 +28,15 @@ export function createTaskEffectLedger(db: Db): TaskEffectLedger {
   return { find: (key) => findTaskEffect(db, key), note: (key, effect) => noteTaskEffect(db, key, effect) };
 }
 
+/**
+ * The ledger as a run's FIRST execution sees it (`attempts` 1: every claim counts one, and a sync
+ * run is inserted with its first): nothing can be noted under its keys yet, as they name the run,
+ * so `find` asks no database (a statement less per create, update or mail).
+ */
+export function firstAttemptLedger(ledger: TaskEffectLedger): TaskEffectLedger {
+  return { find: async () => null, note: ledger.note };
+}
+
 /** The key of one task's effect in one run. */
 export const effectKeyOf = (runId: number, taskId: number) => `run:${runId}:task:${taskId}`;
 

@@ -83,6 +83,50 @@ describeEachEngine('crash-safe task effects', (tdb) => {
     });
   });
 
+  test("a run's first execution looks nothing up in the ledger, yet notes each effect", async (t) => {
+    const name = `First ${Math.random()}`;
+    const wf = await h.hookflow.services.workflows.create(
+      {
+        module: 'Deals',
+        title: 'First attempt',
+        status: 'active',
+        trigger: 'http',
+        tasks: [
+          {
+            type: 'create_record',
+            title: 'Contact',
+            options: { module: 'Contacts', fields: [{ field: 'lastname', value: name }] },
+          },
+          {
+            type: 'send_email',
+            title: 'Mail',
+            options: { to: { kind: 'address', address: 'ops@example.com' }, subject: name, body: 'hello' },
+          },
+        ],
+      },
+      h.admin.id,
+    );
+    const lookups: string[] = [];
+    const listener = (q: { sql: string }) => {
+      if (/^select .*hookflow_task_effects/i.test(q.sql)) lookups.push(q.sql);
+    };
+    db().on('query', listener);
+    t.after(() => db().off('query', listener));
+    const started = await h.hookflow.services.runs.start({
+      workflow: wf,
+      recordId: null,
+      env: {},
+      source: 'manual',
+      mode: 'sync',
+      actorUserId: h.admin.id,
+    });
+    assert.equal(started.outcome?.status, 'succeeded', started.outcome?.error ?? '');
+    assert.deepEqual(lookups, [], 'no ledger look-up in a first execution');
+    const notes = await db()('hookflow_task_effects').where({ run_id: started.runId });
+    assert.equal(notes.length, 2, 'the record and the mail are noted');
+    assert.equal((await contactsNamed(name)).length, 1);
+  });
+
   test('update_record: not applied twice, so the workflows it starts start once', async () => {
     const deal = await h.records.create('Deals', { title: 'Update once' }, { actorUserId: h.admin.id });
     const chained = await h.hookflow.services.workflows.create(
