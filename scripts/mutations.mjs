@@ -998,7 +998,33 @@ export const MUTATIONS = [
     tests: [
       {
         file: 'test/integration/workflows/crash-safe-effects.test.ts',
-        name: "a run's first execution looks nothing up in the ledger, yet notes each effect",
+        name: "a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after them",
+      },
+    ],
+  },
+  {
+    name: 'ledgered-task-progress-written',
+    what: 'the executor saves progress after a ledgered task (create/update record, mail): a write per task for nothing',
+    file: 'module/workflows/executor.ts',
+    find: 'if (def?.pure || def?.ledgered) continue;',
+    replace: 'if (def?.pure) continue;',
+    tests: [
+      {
+        file: 'test/integration/workflows/crash-safe-effects.test.ts',
+        name: "a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after them",
+      },
+    ],
+  },
+  {
+    name: 'run-in-flight-once',
+    what: 'a worker that claims its own run again while executing it executes it a second time beside the first',
+    file: 'module/workflows/in-flight.ts',
+    find: 'if (current) return current;',
+    replace: 'void current;',
+    tests: [
+      {
+        file: 'test/integration/workflows/lease-heartbeat.test.ts',
+        name: 'a worker that claims its own run again (its lease ran out while it stalled) does not execute it twice',
       },
     ],
   },

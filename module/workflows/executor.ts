@@ -20,10 +20,11 @@ import type { Run, TaskResult } from './runs.js';
 import { runWithinDeadline, taskTimeoutOf } from './task-deadline.js';
 import { isTransientDbError } from '../storage/transient-errors.js';
 import { isLeaseLost, withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat.js';
-import { errorLine } from '../errors.js';
+import { describeError, openTaskSecrets, refusedFields } from './run-errors.js';
 import { addRelatedRecords } from './related-records.js';
 import { buildRunContext, conditionsHold, unmetMessage } from './run-context.js';
 import { createModuleList } from './module-list.js';
+import { createInFlight } from './in-flight.js';
 
 export interface ExecutorDeps {
   db: Knex;
@@ -54,38 +55,6 @@ export interface RunOutcome {
 }
 
 export type RunExecutor = ReturnType<typeof createRunExecutor>;
-
-/** The error as the run log shows it: its message and, for a refused record write, each field by name. */
-function describeError(err: unknown): string {
-  return errorLine(err).slice(0, 2000) || 'unknown error';
-}
-
-/**
- * The refused fields of an error (a record write the host refused with HookflowError fields),
- * kept beside the error text so the run page and the alert mail can list them one by one.
- * Only string reasons; at most 50 fields of 200 characters each.
- */
-function refusedFields(err: unknown): Record<string, string> | undefined {
-  const fields = (err as { fields?: unknown } | null)?.fields;
-  if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
-  const entries = Object.entries(fields)
-    .filter(([, v]) => typeof v === 'string')
-    .slice(0, 50);
-  return entries.length > 0
-    ? Object.fromEntries(entries.map(([k, v]) => [k.slice(0, 200), (v as string).slice(0, 200)]))
-    : undefined;
-}
-
-/** Opens a task's sealed secrets; a value the key cannot open fails the task, naming why. */
-function openTaskSecrets(store: WorkflowStore, task: StoredTask): Record<string, string> {
-  try {
-    return store.openSecrets(task);
-  } catch (err) {
-    throw new Error(
-      `the task's stored secrets cannot be opened (${describeError(err)}); re-enter them on the task page, or start Hookflow with the key they were saved with (HOOKFLOW_SECRET_KEY)`,
-    );
-  }
-}
 
 export function createRunExecutor(deps: ExecutorDeps) {
   const modules = createModuleList({
@@ -138,6 +107,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
 
   const effects = createTaskEffectLedger(deps.db);
   const firstEffects = firstAttemptLedger(effects);
+  const inFlight = createInFlight<string, RunOutcome>();
 
   function services(tpl: TemplateContext, task: StoredTask, run: Run): TaskServices {
     return {
@@ -218,9 +188,10 @@ export function createRunExecutor(deps: ExecutorDeps) {
           taskResults: results,
         };
       }
-      // A pure task changed nothing outside the run: repeating it after a crash is harmless, so
-      // its progress is not worth a write (the next save or finishRun records it).
-      if (def?.pure) continue;
+      // A pure task changed nothing outside the run: repeating it after a crash is harmless; a
+      // ledgered one finds its note when repeated. Either way its progress is not worth a write
+      // (the next save or finishRun records it).
+      if (def?.pure || def?.ledgered) continue;
       const kept = await saveRunProgress(deps.db, run.id, workerId, deps.settings().leaseSeconds, {
         taskResults: results,
         env: tpl.env,
@@ -287,7 +258,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
      * Executes a run this worker holds the lease of and records the outcome. `loaded` is the
      * workflow when the caller has just read it (a sync start), saving a second read.
      */
-    async execute(run: Run, workerId: string, loaded?: Workflow): Promise<RunOutcome> {
+    execute(run: Run, workerId: string, loaded?: Workflow): Promise<RunOutcome> {
       const leaseSeconds = deps.settings().leaseSeconds;
       const heartbeat = {
         renew: () => renewRunLease(deps.db, run.id, workerId, leaseSeconds),
@@ -296,7 +267,10 @@ export function createRunExecutor(deps: ExecutorDeps) {
         onRenewError: (err: unknown) =>
           deps.logger.warn({ runId: run.id, err: describeError(err) }, 'run lease could not be renewed; trying again'),
       };
-      return withLeaseHeartbeat(heartbeat, (lease) => executeLeased(run, workerId, lease, loaded));
+      // Keyed by worker too: another worker id (a test's second lane) is fenced by the lease.
+      return inFlight.once(`${workerId}\n${run.id}`, () =>
+        withLeaseHeartbeat(heartbeat, (lease) => executeLeased(run, workerId, lease, loaded)),
+      );
     },
   };
 }

@@ -111,6 +111,12 @@ export interface TaskDefinition<O = unknown, S = unknown> {
    */
   pure?: boolean;
   /**
+   * True when the task notes its effect in the task effect ledger (task-effects.ts) by the time
+   * run() returns, and looks it up before repeating it: a resumed run finds the note, so the
+   * executor does not save progress after it either (the finish write records it). Default false.
+   */
+  ledgered?: boolean;
+  /**
    * The setting whose value bounds one run() of this type; past it the task fails ("timed out").
    * Default `recordCallTimeoutMs`.
    */

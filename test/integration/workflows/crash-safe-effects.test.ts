@@ -83,7 +83,7 @@ describeEachEngine('crash-safe task effects', (tdb) => {
     });
   });
 
-  test("a run's first execution looks nothing up in the ledger, yet notes each effect", async (t) => {
+  test("a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after them", async (t) => {
     const name = `First ${Math.random()}`;
     const wf = await h.hookflow.services.workflows.create(
       {
@@ -107,8 +107,10 @@ describeEachEngine('crash-safe task effects', (tdb) => {
       h.admin.id,
     );
     const lookups: string[] = [];
+    const runWrites: string[] = [];
     const listener = (q: { sql: string }) => {
       if (/^select .*hookflow_task_effects/i.test(q.sql)) lookups.push(q.sql);
+      if (/^update .hookflow_runs./i.test(q.sql)) runWrites.push(q.sql);
     };
     db().on('query', listener);
     t.after(() => db().off('query', listener));
@@ -122,6 +124,9 @@ describeEachEngine('crash-safe task effects', (tdb) => {
     });
     assert.equal(started.outcome?.status, 'succeeded', started.outcome?.error ?? '');
     assert.deepEqual(lookups, [], 'no ledger look-up in a first execution');
+    // Both tasks are ledgered: no progress write after either, only the finish.
+    assert.equal(runWrites.length, 1, runWrites.join('\n'));
+    assert.match(runWrites[0], /finished_at/);
     const notes = await db()('hookflow_task_effects').where({ run_id: started.runId });
     assert.equal(notes.length, 2, 'the record and the mail are noted');
     assert.equal((await contactsNamed(name)).length, 1);

@@ -82,7 +82,7 @@ describeEachEngine('run lease heartbeat', (tdb) => {
       logger: h.logger,
       leaseTimers: timers,
     });
-    return createRunLane({ db: db(), executor, settings, workerId: 'worker-A' });
+    return Object.assign(createRunLane({ db: db(), executor, settings, workerId: 'worker-A' }), { executor });
   }
 
   /** Worker A claims the one queued run of a new workflow [slow mail, create a Contact] and starts it; resolves once the mail is in flight. */
@@ -141,7 +141,7 @@ describeEachEngine('run lease heartbeat', (tdb) => {
       },
     );
     await waitFor('the mail to be in flight', 10_000, () => mailer.sent.some((m) => m.subject === title));
-    return { runId, processing, ended, lastname, release };
+    return { runId, processing, ended, lastname, release, lane };
   }
 
   /** `steps` renewal intervals pass: A's lease moves back by that much while A's timers move on. */
@@ -160,6 +160,28 @@ describeEachEngine('run lease heartbeat', (tdb) => {
     (await db()('crm_records').where({ module: 'Contacts' })).filter(
       (r: any) => JSON.parse(r.fields).lastname === lastname,
     ).length;
+
+  test('a worker that claims its own run again (its lease ran out while it stalled) does not execute it twice', async (t) => {
+    const timers = createManualTimers();
+    const { runId, processing, lastname, release, lane } = await startSlowRun(t, 'stalled worker', timers);
+    // The lease runs out without A's heartbeat noticing (its timers do not move: a stalled loop).
+    await db()('hookflow_runs')
+      .where({ id: runId })
+      .update({ lease_expires_at: db().raw('lease_expires_at - ?', [LEASE_SECONDS * 2000]) });
+    const [again] = (await lane.claim(1)) as Run[];
+    assert.equal(again?.id, runId, 'worker A claims its own run again');
+    // Both calls get the execution already in flight (the first's), none starts another.
+    const second = lane.executor.execute(again, 'worker-A');
+    assert.equal(lane.executor.execute(again, 'worker-A'), second, 'one execution in flight');
+    release();
+    const [, outcome] = await Promise.all([processing, second]);
+    assert.equal(outcome.status, 'succeeded');
+    assert.equal(mailsTitled('stalled worker'), 1, 'one mail');
+    assert.equal(await contactsNamed(lastname), 1, 'one Contact');
+    const run = await runRow(runId);
+    assert.equal(run.status, 'succeeded', run.error ?? '');
+    assert.equal(JSON.parse(run.task_results).length, 2);
+  });
 
   test('a mail slower than the lease, two workers: the lease is renewed meanwhile, one mail, the run claimed once', async (t) => {
     const timers = createManualTimers();

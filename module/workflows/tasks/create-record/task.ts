@@ -22,6 +22,7 @@ export const createRecordTask: TaskDefinition<CreateRecordOptions> = {
   options: CreateRecordOptions,
   form: createRecordForm,
   timeout: 'recordCallTimeoutMs',
+  ledgered: true,
   mapsRequestFields: true,
   formView: formViewBeside(import.meta.url),
   summary: (o) => `Creates a ${o.module ?? ''} record (${(o.fields ?? []).length} fields)`,

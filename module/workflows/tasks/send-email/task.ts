@@ -49,6 +49,7 @@ export const sendEmailTask: TaskDefinition<SendEmailOptions> = {
   options: SendEmailOptions,
   form: sendEmailForm,
   timeout: 'mailTimeoutMs',
+  ledgered: true,
   formView: formViewBeside(import.meta.url),
   summary: (o) =>
     `Mails ${o.to?.kind === 'address' ? o.to.address : o.to?.kind === 'user' ? `user ${o.to.userId}` : 'the record owner'}: ${o.subject ?? ''}`,

@@ -32,6 +32,7 @@ export const updateRecordTask: TaskDefinition<UpdateRecordOptions> = {
   options: UpdateRecordOptions,
   form: updateRecordForm,
   timeout: 'recordCallTimeoutMs',
+  ledgered: true,
   formView: formViewBeside(import.meta.url),
   summary: (o) =>
     `Updates ${o.recordId ? `${o.module ?? 'a'} record ${o.recordId}` : 'the record'} (${(o.fields ?? []).length} fields)`,
