@@ -998,7 +998,7 @@ export const MUTATIONS = [
     tests: [
       {
         file: 'test/integration/workflows/crash-safe-effects.test.ts',
-        name: "a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after them",
+        name: "a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after a ledgered task only pure tasks follow",
       },
     ],
   },
@@ -1006,12 +1006,12 @@ export const MUTATIONS = [
     name: 'ledgered-task-progress-written',
     what: 'the executor saves progress after a ledgered task (create/update record, mail): a write per task for nothing',
     file: 'module/workflows/executor.ts',
-    find: 'if (def?.pure || def?.ledgered) continue;',
+    find: 'if (def?.pure || (def?.ledgered && onlyPureAfter(index))) continue;',
     replace: 'if (def?.pure) continue;',
     tests: [
       {
         file: 'test/integration/workflows/crash-safe-effects.test.ts',
-        name: "a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after them",
+        name: "a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after a ledgered task only pure tasks follow",
       },
     ],
   },
@@ -1025,6 +1025,19 @@ export const MUTATIONS = [
       {
         file: 'test/integration/workflows/lease-heartbeat.test.ts',
         name: 'a worker that claims its own run again (its lease ran out while it stalled) does not execute it twice',
+      },
+    ],
+  },
+  {
+    name: 'ledgered-progress-skipped-before-effects',
+    what: 'no progress write after a ledgered task even when a task with an effect follows: a worker whose lease was taken runs that next task',
+    file: 'module/workflows/executor.ts',
+    find: 'if (def?.pure || (def?.ledgered && onlyPureAfter(index))) continue;',
+    replace: 'if (def?.pure || def?.ledgered) continue;',
+    tests: [
+      {
+        file: 'test/integration/workflows/run-recovery.test.ts',
+        name: 'a worker whose lease was taken between two tasks stops: the next task never runs and nothing more is written',
       },
     ],
   },

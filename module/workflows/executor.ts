@@ -149,7 +149,9 @@ export function createRunExecutor(deps: ExecutorDeps) {
       originSystem: run.originSystem,
       moduleInfo,
     };
-    for (const task of wf.tasks) {
+    // After task i, does only pure work follow? (Then nothing outside the run can happen twice.)
+    const onlyPureAfter = (i: number) => wf.tasks.slice(i + 1).every((t) => deps.taskTypes.get(t.type)?.pure);
+    for (const [index, task] of wf.tasks.entries()) {
       const previous = done.get(task.id);
       if (previous) {
         results.push(previous);
@@ -188,10 +190,11 @@ export function createRunExecutor(deps: ExecutorDeps) {
           taskResults: results,
         };
       }
-      // A pure task changed nothing outside the run: repeating it after a crash is harmless; a
-      // ledgered one finds its note when repeated. Either way its progress is not worth a write
-      // (the next save or finishRun records it).
-      if (def?.pure || def?.ledgered) continue;
+      // A pure task changed nothing outside the run: repeating it after a crash is harmless, so
+      // its progress is not worth a write (the next save or finishRun records it). A ledgered one
+      // finds its note when repeated; its write is skipped only when pure tasks alone follow, as
+      // the write is also the lease check before the next task with an effect.
+      if (def?.pure || (def?.ledgered && onlyPureAfter(index))) continue;
       const kept = await saveRunProgress(deps.db, run.id, workerId, deps.settings().leaseSeconds, {
         taskResults: results,
         env: tpl.env,

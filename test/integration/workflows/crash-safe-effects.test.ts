@@ -83,7 +83,7 @@ describeEachEngine('crash-safe task effects', (tdb) => {
     });
   });
 
-  test("a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after them", async (t) => {
+  test("a run's first execution looks nothing up in the ledger, yet notes each effect; no progress write after a ledgered task only pure tasks follow", async (t) => {
     const name = `First ${Math.random()}`;
     const wf = await h.hookflow.services.workflows.create(
       {
@@ -102,6 +102,7 @@ describeEachEngine('crash-safe task effects', (tdb) => {
             title: 'Mail',
             options: { to: { kind: 'address', address: 'ops@example.com' }, subject: name, body: 'hello' },
           },
+          { type: 'set_env', title: 'Pure', options: { values: [{ name: 'done', value: 'yes' }] } },
         ],
       },
       h.admin.id,
@@ -124,9 +125,11 @@ describeEachEngine('crash-safe task effects', (tdb) => {
     });
     assert.equal(started.outcome?.status, 'succeeded', started.outcome?.error ?? '');
     assert.deepEqual(lookups, [], 'no ledger look-up in a first execution');
-    // Both tasks are ledgered: no progress write after either, only the finish.
-    assert.equal(runWrites.length, 1, runWrites.join('\n'));
-    assert.match(runWrites[0], /finished_at/);
+    // The record's progress is written (the mail follows: the write checks the lease before it);
+    // after the mail only a pure task follows, so the next write is the finish.
+    assert.equal(runWrites.length, 2, runWrites.join('\n'));
+    assert.doesNotMatch(runWrites[0], /finished_at/);
+    assert.match(runWrites[1], /finished_at/);
     const notes = await db()('hookflow_task_effects').where({ run_id: started.runId });
     assert.equal(notes.length, 2, 'the record and the mail are noted');
     assert.equal((await contactsNamed(name)).length, 1);
