@@ -24,6 +24,7 @@ import type { HostLogger } from './host.js';
 import type { HookflowSettings } from './config.js';
 import type { PeriodicChore } from './worker.js';
 import { dbNowMs } from './storage/engine.js';
+import { vacuumIncrementally } from './storage/sqlite-vacuum.js';
 import type { PruneOptions } from './storage/prune.js';
 import { pruneAttempts, pruneDeliveries } from './outbound/queue/prune.js';
 import { pruneRuns } from './workflows/runs.js';
@@ -43,6 +44,12 @@ export interface RetentionDeps extends PruneOptions {
 
 const DAY_MS = 86_400_000;
 const IDEMPOTENCY_TTL_MS = DAY_MS;
+/**
+ * Free SQLite pages handed back to the file system per pass (4 KiB pages: some 8 MB). Bounded
+ * because incremental_vacuum holds the write lock while it moves pages; a pass that pruned more
+ * than this shrinks the file over the next passes instead of stalling the workers now.
+ */
+export const VACUUM_PAGES_PER_PASS = 2000;
 
 export interface PruneCounts {
   attempts: number;
@@ -84,6 +91,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   const rateBuckets = await pruneQuietBuckets(db, cutoff);
   const captures = await pruneCaptures(db, now, opts);
   const sweeps = await pruneEndedSweeps(db, cutoff);
+  await vacuumIncrementally(db, VACUUM_PAGES_PER_PASS);
   return {
     attempts: attempts + deliveries.attempts,
     deliveries: deliveries.deliveries,
