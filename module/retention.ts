@@ -14,6 +14,8 @@
  *   - destination health rows not held and unchanged since the cutoff;
  *   - captured sample requests past their `expires_at` (a day after they were captured);
  *   - record sweeps (backfills) that ended before the cutoff (their runs go by the run rule).
+ * Then, on SQLite, up to VACUUM_PAGES_PER_PASS free pages go back to the file system, so the
+ * file shrinks over passes after a big prune (storage/sqlite-vacuum.ts).
  * Invariant: queued, dispatched, running and pending work is never deleted.
  */
 import { pruneQuietDestinations } from './outbound/queue/destinations.js';

@@ -41,9 +41,16 @@ export async function ensureIncrementalVacuum(db: Knex): Promise<void> {
 /**
  * Hands at most `pages` free pages back to the file system (SQLite only; a no-op elsewhere and
  * on files not in incremental mode). Bounded so one retention pass never holds the write lock
- * for long; the rest goes on the next passes.
+ * for long; the rest goes on the next passes. Through the driver's `pragma()` on the raw
+ * connection: the pragma frees one page per step, and knex steps a statement without rows once.
  */
 export async function vacuumIncrementally(db: Knex, pages: number): Promise<void> {
   if (engineOf(db) !== 'sqlite') return;
-  await db.raw(`PRAGMA incremental_vacuum(${Math.max(0, Math.floor(pages))})`);
+  const pragma = `incremental_vacuum(${Math.max(0, Math.floor(pages))})`;
+  const conn = (await db.client.acquireConnection()) as { pragma(source: string): unknown };
+  try {
+    conn.pragma(pragma);
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
 }

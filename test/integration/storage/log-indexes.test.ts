@@ -1,6 +1,6 @@
 /**
  * The log-scale indexes (issue 16): the migration creates them on both engines and `down` drops
- * them; on SQLite the delivery log's status filter reads its newest page off an index.
+ * them; on SQLite the delivery log's status filters read their newest page off an index.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ describeEachEngine('log indexes migration', (tdb) => {
     assert.ok((await indexesOf(d.db, 'hookflow_deliveries')).has('hookflow_deliveries_status_id_log'), 'up again');
   });
 
-  test('SQLite: the status-filtered log page and the overview counts read an index', async (t) => {
+  test('SQLite: the newest page of a status filter is read off an index, unsorted', async (t) => {
     if (tdb().engine !== 'sqlite') return t.skip('query plans are SQLite-specific');
     const d = await createTestDatabase('sqlite');
     t.after(() => d.destroy());
@@ -68,11 +68,8 @@ describeEachEngine('log indexes migration', (tdb) => {
       "SELECT * FROM hookflow_deliveries WHERE workflow_id = 3 AND status = 'failed' ORDER BY id DESC LIMIT 50",
     );
     assert.match(byWorkflow, /INDEX hookflow_deliveries_workflow_id_status_id_log/, byWorkflow);
-    const counts = await plan(
-      'SELECT status, COUNT(*) FROM hookflow_deliveries WHERE created_at >= 5 GROUP BY status',
-    );
-    assert.match(counts, /COVERING INDEX hookflow_deliveries_created_at_status_log/, counts);
-    const runs = await plan('SELECT status, COUNT(*) FROM hookflow_runs WHERE created_at >= 5 GROUP BY status');
-    assert.match(runs, /COVERING INDEX hookflow_runs_created_at_status_log/, runs);
+    const runs = await plan("SELECT * FROM hookflow_runs WHERE status = 'failed' ORDER BY id DESC LIMIT 50");
+    assert.match(runs, /INDEX hookflow_runs_status_id_log/, runs);
+    assert.doesNotMatch(runs, /TEMP B-TREE/, `no sort: ${runs}`);
   });
 });
