@@ -159,7 +159,13 @@ async function benchEngine(engine: BenchEngine, mysqlUrl: string | null): Promis
     const rows: Row[] = [];
     for (const probe of PROBES) {
       const median = await medianMs(d.db, now, probe);
-      rows.push({ engine, metric: probe.name, actual: ms(median), target: `< ${TARGET_MS} ms`, pass: median < TARGET_MS });
+      rows.push({
+        engine,
+        metric: probe.name,
+        actual: ms(median),
+        target: `< ${TARGET_MS} ms`,
+        pass: median < TARGET_MS,
+      });
     }
     return rows;
   } finally {

@@ -24,7 +24,10 @@ async function indexesOf(db: Knex, table: string): Promise<Map<string, string[]>
   }
   for (const ix of (await db.raw(`PRAGMA index_list(${table})`)) as Array<{ name: string }>) {
     const cols = (await db.raw(`PRAGMA index_info("${ix.name}")`)) as Array<{ name: string }>;
-    out.set(ix.name, cols.map((c) => c.name));
+    out.set(
+      ix.name,
+      cols.map((c) => c.name),
+    );
   }
   return out;
 }

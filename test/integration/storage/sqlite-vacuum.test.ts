@@ -73,7 +73,10 @@ describeEachEngine('sqlite incremental vacuum', (tdb) => {
     assert.ok(afterFirst < full, `the file shrank: ${full} → ${afterFirst} pages`);
     // The pointer-map pages that tracked the freed ones go too: a handful beyond the bound.
     const slack = Math.ceil(VACUUM_PAGES_PER_PASS / 100);
-    assert.ok(full - afterFirst <= VACUUM_PAGES_PER_PASS + slack, `one pass gives back about the bound (${full - afterFirst})`);
+    assert.ok(
+      full - afterFirst <= VACUUM_PAGES_PER_PASS + slack,
+      `one pass gives back about the bound (${full - afterFirst})`,
+    );
     assert.ok(full - afterFirst >= VACUUM_PAGES_PER_PASS, `and not one page per step (${full - afterFirst})`);
     assert.ok((await sqlitePragmaNumber(d.db, 'freelist_count')) > 0, 'the rest waits for the next passes');
     await pruneHistory(deps);
