@@ -14,6 +14,8 @@
  *   - destination health rows not held and unchanged since the cutoff;
  *   - captured sample requests past their `expires_at` (a day after they were captured);
  *   - record sweeps (backfills) that ended before the cutoff (their runs go by the run rule).
+ * Then, on SQLite, up to VACUUM_PAGES_PER_PASS free pages go back to the file system, so the
+ * file shrinks over passes after a big prune (storage/sqlite-vacuum.ts).
  * Invariant: queued, dispatched, running and pending work is never deleted.
  */
 import { pruneQuietDestinations } from './outbound/queue/destinations.js';
@@ -24,6 +26,7 @@ import type { HostLogger } from './host.js';
 import type { HookflowSettings } from './config.js';
 import type { PeriodicChore } from './worker.js';
 import { dbNowMs } from './storage/engine.js';
+import { vacuumIncrementally } from './storage/sqlite-vacuum.js';
 import type { PruneOptions } from './storage/prune.js';
 import { pruneAttempts, pruneDeliveries } from './outbound/queue/prune.js';
 import { pruneRuns } from './workflows/runs.js';
@@ -43,6 +46,12 @@ export interface RetentionDeps extends PruneOptions {
 
 const DAY_MS = 86_400_000;
 const IDEMPOTENCY_TTL_MS = DAY_MS;
+/**
+ * Free SQLite pages handed back to the file system per pass (4 KiB pages: some 8 MB). Bounded
+ * because incremental_vacuum holds the write lock while it moves pages; a pass that pruned more
+ * than this shrinks the file over the next passes instead of stalling the workers now.
+ */
+export const VACUUM_PAGES_PER_PASS = 2000;
 
 export interface PruneCounts {
   attempts: number;
@@ -84,6 +93,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   const rateBuckets = await pruneQuietBuckets(db, cutoff);
   const captures = await pruneCaptures(db, now, opts);
   const sweeps = await pruneEndedSweeps(db, cutoff);
+  await vacuumIncrementally(db, VACUUM_PAGES_PER_PASS);
   return {
     attempts: attempts + deliveries.attempts,
     deliveries: deliveries.deliveries,

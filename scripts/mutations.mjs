@@ -1041,4 +1041,74 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'sqlite-vacuum-in-retention',
+    what: 'a retention pass no longer hands free SQLite pages back, so the file never shrinks after a prune',
+    file: 'module/retention.ts',
+    find: 'await vacuumIncrementally(db, VACUUM_PAGES_PER_PASS);',
+    replace: '',
+    engines: ['sqlite'],
+    tests: [
+      {
+        file: 'test/integration/storage/sqlite-vacuum.test.ts',
+        name: 'retention hands free pages back to the file, at most VACUUM_PAGES_PER_PASS per pass',
+      },
+    ],
+  },
+  {
+    name: 'sqlite-auto-vacuum-at-migrate',
+    what: 'migrating no longer switches a SQLite file to incremental auto-vacuum',
+    file: 'module/storage/migrate.ts',
+    find: '  await ensureIncrementalVacuum(db);',
+    replace: '',
+    engines: ['sqlite'],
+    tests: [
+      {
+        file: 'test/integration/storage/sqlite-vacuum.test.ts',
+        name: 'migrating a SQLite file that already has tables switches it to incremental auto-vacuum',
+      },
+    ],
+  },
+  {
+    name: 'sqlite-auto-vacuum-without-vacuum',
+    what: 'the auto_vacuum pragma is set but no VACUUM follows, so a file that already has tables keeps mode 0',
+    file: 'module/storage/sqlite-vacuum.ts',
+    find: "await db.raw('VACUUM');",
+    replace: '',
+    engines: ['sqlite'],
+    tests: [
+      {
+        file: 'test/integration/storage/sqlite-vacuum.test.ts',
+        name: 'migrating a SQLite file that already has tables switches it to incremental auto-vacuum',
+      },
+    ],
+  },
+  {
+    name: 'sqlite-incremental-vacuum-one-step',
+    what: 'incremental_vacuum stepped once (as knex runs a statement without rows): one page per pass, not the bound',
+    file: 'module/storage/sqlite-vacuum.ts',
+    find: '    conn.pragma(pragma);',
+    replace: '    (conn as any).prepare(`PRAGMA ${pragma}`).run();',
+    engines: ['sqlite'],
+    tests: [
+      {
+        file: 'test/integration/storage/sqlite-vacuum.test.ts',
+        name: 'retention hands free pages back to the file, at most VACUUM_PAGES_PER_PASS per pass',
+      },
+    ],
+  },
+  {
+    name: 'log-index-delivery-status',
+    what: 'no (status, id) index on deliveries: the status-filtered log page sorts every matching row',
+    file: 'migrations/20261203000010_log_indexes.ts',
+    find: "  spec('hookflow_deliveries', ['status', 'id']),",
+    replace: '',
+    engines: ['sqlite'],
+    tests: [
+      {
+        file: 'test/integration/storage/log-indexes.test.ts',
+        name: 'SQLite: the newest page of a status filter is read off an index, unsorted',
+      },
+    ],
+  },
 ];

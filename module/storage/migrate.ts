@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { migrationsDirectory } from '../package-files.js';
+import { ensureIncrementalVacuum } from './sqlite-vacuum.js';
 
 export { migrationsDirectory };
 
@@ -58,10 +59,15 @@ async function normaliseRecordedNames(db: Knex): Promise<void> {
   }
 }
 
-/** Applies pending migrations; returns the names applied (empty when up to date). */
+/**
+ * Applies pending migrations; returns the names applied (empty when up to date). A SQLite file is
+ * switched to incremental auto-vacuum too (once, outside the migrations' transactions: VACUUM
+ * cannot run inside one), so retention can shrink it.
+ */
 export async function migrateLatest(db: Knex, dir: string = migrationsDirectory): Promise<string[]> {
   await normaliseRecordedNames(db);
   const [, applied] = (await db.migrate.latest(migratorConfig(dir))) as [number, string[]];
+  await ensureIncrementalVacuum(db);
   return applied;
 }
 

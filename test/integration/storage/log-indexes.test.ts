@@ -1,0 +1,78 @@
+/**
+ * The log-scale indexes (issue 16): the migration creates them on both engines and `down` drops
+ * them; on SQLite the delivery log's status filters read their newest page off an index.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Knex } from 'knex';
+import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
+import { migrateLatest } from '../../../module/storage/migrate.js';
+import { engineOf } from '../../../module/storage/engine.js';
+import * as migration from '../../../migrations/20261203000010_log_indexes.js';
+
+/** Index name → its columns in order, of one table. */
+async function indexesOf(db: Knex, table: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (engineOf(db) === 'mysql') {
+    const [rows] = await db.raw(
+      `SELECT index_name AS name, column_name AS col FROM information_schema.statistics
+        WHERE table_schema = DATABASE() AND table_name = ? ORDER BY index_name, seq_in_index`,
+      [table],
+    );
+    for (const r of rows as Array<{ name: string; col: string }>) out.set(r.name, [...(out.get(r.name) ?? []), r.col]);
+    return out;
+  }
+  for (const ix of (await db.raw(`PRAGMA index_list(${table})`)) as Array<{ name: string }>) {
+    const cols = (await db.raw(`PRAGMA index_info("${ix.name}")`)) as Array<{ name: string }>;
+    out.set(
+      ix.name,
+      cols.map((c) => c.name),
+    );
+  }
+  return out;
+}
+
+describeEachEngine('log indexes migration', (tdb) => {
+  test('creates every log index with its columns; down drops exactly those', async (t) => {
+    const d = await createTestDatabase(tdb().engine);
+    t.after(() => d.destroy());
+    await migrateLatest(d.db);
+    assert.ok(migration.LOG_INDEXES.length >= 10);
+    for (const ix of migration.LOG_INDEXES)
+      assert.deepEqual((await indexesOf(d.db, ix.table)).get(ix.name), ix.columns, `${ix.name} exists`);
+    const before = new Map([
+      ['hookflow_deliveries', await indexesOf(d.db, 'hookflow_deliveries')],
+      ['hookflow_runs', await indexesOf(d.db, 'hookflow_runs')],
+    ]);
+    await migration.down(d.db);
+    for (const [table, had] of before) {
+      const left = await indexesOf(d.db, table);
+      const ours = migration.LOG_INDEXES.filter((ix) => ix.table === table).map((ix) => ix.name);
+      for (const name of ours) assert.ok(!left.has(name), `${name} dropped`);
+      assert.deepEqual([...left.keys()].sort(), [...had.keys()].filter((n) => !ours.includes(n)).sort());
+    }
+    await migration.up(d.db);
+    assert.ok((await indexesOf(d.db, 'hookflow_deliveries')).has('hookflow_deliveries_status_id_log'), 'up again');
+  });
+
+  test('SQLite: the newest page of a status filter is read off an index, unsorted', async (t) => {
+    if (tdb().engine !== 'sqlite') return t.skip('query plans are SQLite-specific');
+    const d = await createTestDatabase('sqlite');
+    t.after(() => d.destroy());
+    await migrateLatest(d.db);
+    const plan = async (sql: string) =>
+      ((await d.db.raw(`EXPLAIN QUERY PLAN ${sql}`)) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    const page = await plan(
+      "SELECT * FROM hookflow_deliveries WHERE status = 'failed' ORDER BY id DESC LIMIT 50 OFFSET 0",
+    );
+    assert.match(page, /USING (COVERING )?INDEX hookflow_deliveries_status_id_log/, page);
+    assert.doesNotMatch(page, /TEMP B-TREE/, `no sort: ${page}`);
+    const byWorkflow = await plan(
+      "SELECT * FROM hookflow_deliveries WHERE workflow_id = 3 AND status = 'failed' ORDER BY id DESC LIMIT 50",
+    );
+    assert.match(byWorkflow, /INDEX hookflow_deliveries_workflow_id_status_id_log/, byWorkflow);
+    const runs = await plan("SELECT * FROM hookflow_runs WHERE status = 'failed' ORDER BY id DESC LIMIT 50");
+    assert.match(runs, /INDEX hookflow_runs_status_id_log/, runs);
+    assert.doesNotMatch(runs, /TEMP B-TREE/, `no sort: ${runs}`);
+  });
+});
