@@ -937,4 +937,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'idem-async-snapshot-first',
+    what: "an async idempotent request's record is read inside its transaction (SQLite: its only connection) instead of before it",
+    file: 'module/inbound/idempotent-run.ts',
+    find: 'const ready = await snapshotEvents(deps, request, prepared);',
+    replace: 'const ready = prepared;',
+    tests: [
+      {
+        file: 'test/integration/inbound/idempotent-async-record.test.ts',
+        name: 'answers 202 promptly, stores the record in the run, and replays on a repeat',
+      },
+    ],
+  },
 ];

@@ -13,7 +13,7 @@ import { isTransientDbError } from '../storage/transient-errors.js';
 import type { ControlParams } from './control-params.js';
 import { clientMutationIdOf, idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
 import { acceptedAnswer, errorAnswer, successAnswer, type InboundAnswer, type PageModel } from './responses.js';
-import { prepareRequest, startRequest, type RunRequestResult } from './run-request.js';
+import { prepareRequest, snapshotEvents, startRequest, type RunRequestResult } from './run-request.js';
 import { answerFromStoredRun } from './stored-run-answer.js';
 import type { Permission } from './permissions.js';
 import type { InboundDeps } from './router.js';
@@ -56,8 +56,10 @@ export function createIdempotentRun(
     if (prepared.mode === 'async' && key !== null) {
       // The accepted runs and the answer a repeat will get commit together: a crash cannot
       // leave runs without their idempotency record (which would let a retry run them twice).
+      // The record is read first: on SQLite the transaction holds the only connection.
+      const ready = await snapshotEvents(deps, request, prepared);
       result = await deps.db.transaction(async (trx) => {
-        const r = await startRequest(deps, request, prepared, trx);
+        const r = await startRequest(deps, request, ready, trx);
         await deps.idempotency.complete(
           permission.id,
           key,
