@@ -1111,4 +1111,69 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'idem-async-snapshot-first',
+    what: "an async idempotent request's record is read inside its transaction (SQLite: its only connection) instead of before it",
+    file: 'module/inbound/idempotent-run.ts',
+    find: 'const ready = await snapshotEvents(deps, request, prepared);',
+    replace: 'const ready = prepared;',
+    tests: [
+      {
+        file: 'test/integration/inbound/idempotent-async-record.test.ts',
+        name: 'answers 202 promptly, stores the record in the run, and replays on a repeat',
+      },
+    ],
+  },
+  {
+    name: 'idem-claim-stale-30s',
+    what: 'an abandoned idempotency claim (no answer, no run) is taken over only after 10 minutes, not 30 s',
+    file: 'module/inbound/idempotency.ts',
+    find: 'export const CLAIM_STALE_MS = 30_000;',
+    replace: 'export const CLAIM_STALE_MS = 10 * 60 * 1000;',
+    tests: [
+      {
+        file: 'test/integration/inbound/claim-takeover.test.ts',
+        name: 'an unanswered claim 31 s old (database clock) is taken over and runs; one 20 s old is still 409',
+      },
+    ],
+  },
+  {
+    name: 'idem-claim-heartbeat',
+    what: 'a live inbound request no longer refreshes its idempotency claim (it would be taken over after 30 s)',
+    file: 'module/inbound/idempotent-run.ts',
+    find: 'beat: startClaimHeartbeat(() => deps.idempotency.refresh(claim.held), { everyMs: deps.claimHeartbeatMs }),',
+    replace: 'beat: { lost: false, stop: async () => undefined },',
+    tests: [
+      {
+        file: 'test/integration/inbound/claim-takeover.test.ts',
+        name: 'a live request keeps refreshing its claim while it prepares',
+      },
+    ],
+  },
+  {
+    name: 'idem-claim-fence',
+    what: "a request whose idempotency claim was taken over still refreshes it and notes its run on the new owner's claim (fence on created_at gone)",
+    file: 'module/inbound/idempotency.ts',
+    find: '      created_at: held.createdAt,\n',
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/inbound/claim-takeover.test.ts',
+        name: 'a claim refreshed by its heartbeat is not taken over',
+      },
+    ],
+  },
+  {
+    name: 'idem-complete-fence',
+    what: "an async request whose idempotency claim was taken over still commits its run and overwrites the new owner's answer",
+    file: 'module/inbound/idempotency.ts',
+    find: ": q.where('created_at', held.createdAt).orWhere('run_id', runId);",
+    replace: ': q;',
+    tests: [
+      {
+        file: 'test/integration/inbound/claim-takeover.test.ts',
+        name: "async: a request whose claim was taken over rolls back its run and answers 409; the new owner's answer stays",
+      },
+    ],
+  },
 ];

@@ -4,18 +4,30 @@
  * replayed. Invariants: the key is claimed (a row inserted; the primary key arbitrates races
  * between processes) BEFORE the run starts; the same key with a different body is a 422; a
  * key whose first request is still running is a 409; a claim whose request died without an
- * answer (crash, unexpected error) and stored no run is released or, after `staleMs`, taken over;
- * one that stored its run is answered from that run (a worker finishes it), never run again.
+ * answer (crash, unexpected error) and stored no run is released or, after CLAIM_STALE_MS (30 s,
+ * database clock) without a heartbeat, taken over; one that stored its run is answered from that
+ * run (a worker finishes it), never run again. The claim's `created_at` is its fence: a live
+ * request refreshes it (claim-heartbeat.ts) and writes its run note and answer only where it still
+ * holds the value it last wrote, so a request whose claim was taken over writes nothing.
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { nowMsSql } from '../storage/engine.js';
+import { dbNowMs, nowMsSql } from '../storage/engine.js';
 import { HookflowError } from '../errors.js';
 import { canonicalJson } from './env-fields.js';
 
 /** How long a key is remembered. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** A claim with no answer and no run, not refreshed for this long (database clock), is taken over. */
+export const CLAIM_STALE_MS = 30_000;
 const KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** A claim this request holds: its writes are fenced on `createdAt` (refresh moves it). */
+export interface HeldClaim {
+  permissionId: number;
+  key: string;
+  createdAt: number;
+}
 
 export interface StoredResponse {
   status: number;
@@ -24,10 +36,10 @@ export interface StoredResponse {
 }
 
 export type ClaimResult =
-  | { state: 'new' }
+  | { state: 'new'; held: HeldClaim }
   | { state: 'replay'; response: StoredResponse }
   /** The first request stored its run but has no answer (still running, or its process died): the run decides. */
-  | { state: 'stored_run'; runId: number };
+  | { state: 'stored_run'; runId: number; held: HeldClaim };
 
 /**
  * WorkflowGen's `clientMutationId`: a top-level field, or inside `args.input` (its payloads are
@@ -69,21 +81,24 @@ function isDuplicate(err: unknown): boolean {
  * Times are the DATABASE clock (insert and age alike), like every queue: two web hosts with skewed
  * clocks must agree whether a key is still inside its 24 h window, or a repeat would run twice.
  */
-export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
+export function createIdempotencyStore(deps: { db: Knex; staleMs?: number }) {
   const { db } = deps;
+  const staleMs = deps.staleMs ?? CLAIM_STALE_MS;
   const table = () => db('hookflow_idempotency');
+  const fenced = (held: HeldClaim, q: Knex | Knex.Transaction = db) =>
+    q('hookflow_idempotency').where({
+      permission_id: held.permissionId,
+      idem_key: held.key,
+      created_at: held.createdAt,
+    });
 
-  async function tryInsert(permissionId: number, key: string, hash: string): Promise<boolean> {
+  async function tryInsert(permissionId: number, key: string, hash: string): Promise<HeldClaim | null> {
+    const createdAt = await dbNowMs(db);
     try {
-      await table().insert({
-        permission_id: permissionId,
-        idem_key: key,
-        body_hash: hash,
-        created_at: db.raw(nowMsSql(db)),
-      });
-      return true;
+      await table().insert({ permission_id: permissionId, idem_key: key, body_hash: hash, created_at: createdAt });
+      return { permissionId, key, createdAt };
     } catch (err) {
-      if (isDuplicate(err)) return false;
+      if (isDuplicate(err)) return null;
       throw err;
     }
   }
@@ -91,7 +106,8 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
   return {
     async claim(permissionId: number, key: string, hash: string): Promise<ClaimResult> {
       for (let i = 0; i < 3; i++) {
-        if (await tryInsert(permissionId, key, hash)) return { state: 'new' };
+        const held = await tryInsert(permissionId, key, hash);
+        if (held) return { state: 'new', held };
         const row = await table()
           .where({ permission_id: permissionId, idem_key: key })
           .first('*', db.raw(`${nowMsSql(db)} AS db_now_ms`));
@@ -106,9 +122,10 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
               'validation_failed',
               'This idempotency key was already used with a different request body',
             );
-          return { state: 'stored_run', runId: Number(row.run_id) };
+          const held = { permissionId, key, createdAt: Number(row.created_at) };
+          return { state: 'stored_run', runId: Number(row.run_id), held };
         }
-        const abandoned = row.response_status == null && age > deps.staleMs;
+        const abandoned = row.response_status == null && age > staleMs;
         if (expired || abandoned) {
           // Conditional delete: only one of several racing takers wins the row.
           await table().where({ permission_id: permissionId, idem_key: key, created_at: row.created_at }).delete();
@@ -136,39 +153,49 @@ export function createIdempotencyStore(deps: { db: Knex; staleMs: number }) {
       throw new HookflowError('conflict', 'A request with this idempotency key is being processed; retry later');
     },
 
+    /**
+     * Stores the answer; false (nothing written) when the claim was taken over. A claim noting
+     * `runId` is still this request's whatever its age (a claim with a run is never taken over).
+     */
     async complete(
-      permissionId: number,
-      key: string,
+      held: HeldClaim,
       response: StoredResponse,
       runId: number | null,
       trx?: Knex.Transaction,
-    ): Promise<void> {
-      await (trx ?? db)('hookflow_idempotency')
-        .where({ permission_id: permissionId, idem_key: key })
+    ): Promise<boolean> {
+      const mine = (q: Knex.QueryBuilder) =>
+        runId === null
+          ? q.where('created_at', held.createdAt)
+          : q.where('created_at', held.createdAt).orWhere('run_id', runId);
+      const n = await (trx ?? db)('hookflow_idempotency')
+        .where({ permission_id: held.permissionId, idem_key: held.key })
+        .where(mine)
         .update({
           response_status: response.status,
           response_headers: JSON.stringify(response.headers),
           response_body: response.body,
           run_id: runId,
         });
+      return Number(n) > 0;
     },
 
     /** Forgets a claim whose request ended without a deliberate answer and stored no run, so a retry can run. */
-    async release(permissionId: number, key: string): Promise<void> {
-      await table()
-        .where({ permission_id: permissionId, idem_key: key })
-        .whereNull('response_status')
-        .whereNull('run_id')
-        .delete();
+    async release(held: HeldClaim): Promise<void> {
+      await fenced(held).whereNull('response_status').whereNull('run_id').delete();
     },
 
-    /** Notes the first sync run of the claim as soon as it is stored, before it runs. */
-    /** Notes the run a claim started, through `trx` when given (the transaction storing the run). */
-    async attachRun(permissionId: number, key: string, runId: number, trx?: Knex.Transaction): Promise<void> {
-      await (trx ?? db)('hookflow_idempotency')
-        .where({ permission_id: permissionId, idem_key: key })
-        .whereNull('run_id')
-        .update({ run_id: runId });
+    /** Notes the run a claim started, through `trx` (the transaction storing the run); false when taken over. */
+    async attachRun(held: HeldClaim, runId: number, trx?: Knex.Transaction): Promise<boolean> {
+      return Number(await fenced(held, trx).whereNull('run_id').update({ run_id: runId })) > 0;
+    },
+
+    /** The heartbeat: moves the claim's fence to the database's now; false when it was taken over. */
+    async refresh(held: HeldClaim): Promise<boolean> {
+      const now = await dbNowMs(db);
+      const n = await fenced(held).whereNull('response_status').whereNull('run_id').update({ created_at: now });
+      if (Number(n) === 0) return false;
+      held.createdAt = now;
+      return true;
     },
   };
 }

@@ -3,7 +3,9 @@
  * claims): a repeat is answered from the stored answer, or from the run a crashed process stored;
  * a new request is prepared and started, and its answer completes the claim. An async request's
  * runs and the answer a repeat will get commit together; a transient database error leaves the
- * claim in progress (a retry gets 409, never a second run).
+ * claim in progress (a retry gets 409, never a second run). While the request is preparing, a
+ * heartbeat keeps its claim fresh; every write it makes on the claim is fenced, and one that finds
+ * the claim taken over (its process looked dead) rolls back with the run it stored: 409.
  */
 import type { Request } from 'express';
 import type { Knex } from 'knex';
@@ -11,9 +13,16 @@ import { HookflowError } from '../errors.js';
 import { toHookflowError } from '../http-errors.js';
 import { isTransientDbError } from '../storage/transient-errors.js';
 import type { ControlParams } from './control-params.js';
-import { clientMutationIdOf, idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.js';
+import {
+  clientMutationIdOf,
+  idempotencyKeyOf,
+  requestHash,
+  type HeldClaim,
+  type IdempotencyStore,
+} from './idempotency.js';
+import { startClaimHeartbeat, type ClaimHeartbeat } from './claim-heartbeat.js';
 import { acceptedAnswer, errorAnswer, successAnswer, type InboundAnswer, type PageModel } from './responses.js';
-import { prepareRequest, startRequest, type RunRequestResult } from './run-request.js';
+import { prepareRequest, snapshotEvents, startRequest, type RunRequestResult } from './run-request.js';
 import { answerFromStoredRun } from './stored-run-answer.js';
 import type { Permission } from './permissions.js';
 import type { InboundDeps } from './router.js';
@@ -21,6 +30,28 @@ import type { InboundDeps } from './router.js';
 export interface IdempotentRunDeps extends InboundDeps {
   idempotency: IdempotencyStore;
   page: (m: PageModel) => string;
+  /** How often a live request refreshes its claim. Default CLAIM_HEARTBEAT_MS (5 s). */
+  claimHeartbeatMs?: number;
+}
+
+/** The claim this request holds and the heartbeat keeping it fresh until the first write. */
+interface Holding {
+  held: HeldClaim;
+  beat: ClaimHeartbeat;
+}
+
+function takenOver(): HookflowError {
+  return new HookflowError(
+    'conflict',
+    'This request took too long and its idempotency key was taken over by a retry; see that retry’s answer',
+  );
+}
+
+/** Stops the heartbeat before a fenced write (a beat would move the fence under it). */
+async function stopBeat(holding: Holding | null): Promise<void> {
+  if (!holding) return;
+  await holding.beat.stop();
+  if (holding.beat.lost) throw takenOver();
 }
 
 /** What the handler knows of a request once it is permitted (params and permission set). */
@@ -39,35 +70,43 @@ export function createIdempotentRun(
   async function execute(
     ctx: RunCtx,
     env: Record<string, unknown>,
-    key: string | null,
+    holding: Holding | null,
   ): Promise<{ answer: InboundAnswer; runId: number | null }> {
     const permission = ctx.permission as Permission;
     const id = clientMutationIdOf(env);
     const clientMutationId = typeof id === 'string' ? id : null;
     // A sync run is noted on the claim as soon as it is stored: if this process dies mid-run, a
-    // repeat is answered from that run (which a worker finishes), never by a second run.
+    // repeat is answered from that run (which a worker finishes), never by a second run. A claim
+    // taken over meanwhile rolls the run's insert back.
+    let attached = false;
     const onRunStored =
-      key === null
+      holding === null
         ? undefined
-        : (runId: number, trx: Knex.Transaction) => deps.idempotency.attachRun(permission.id, key, runId, trx);
+        : async (runId: number, trx: Knex.Transaction) => {
+            if (attached) return;
+            attached = true;
+            if (!(await deps.idempotency.attachRun(holding.held, runId, trx))) throw takenOver();
+          };
     const request = { params: ctx.params as ControlParams, env, permission, clientIp: ctx.ip, onRunStored };
     const prepared = await prepareRequest(deps, request);
     let result: RunRequestResult;
-    if (prepared.mode === 'async' && key !== null) {
+    if (prepared.mode === 'async' && holding !== null) {
       // The accepted runs and the answer a repeat will get commit together: a crash cannot
       // leave runs without their idempotency record (which would let a retry run them twice).
+      // The record is read first: on SQLite the transaction holds the only connection.
+      const ready = await snapshotEvents(deps, request, prepared);
+      await stopBeat(holding);
       result = await deps.db.transaction(async (trx) => {
-        const r = await startRequest(deps, request, prepared, trx);
-        await deps.idempotency.complete(
-          permission.id,
-          key,
-          answerFor(ctx, r, clientMutationId),
-          r.started[0]?.runId ?? null,
-          trx,
-        );
+        const r = await startRequest(deps, request, ready, trx);
+        const answer = answerFor(ctx, r, clientMutationId);
+        if (!(await deps.idempotency.complete(holding.held, answer, r.started[0]?.runId ?? null, trx)))
+          throw takenOver();
         return r;
       });
-    } else result = await startRequest(deps, request, prepared);
+    } else {
+      await stopBeat(holding);
+      result = await startRequest(deps, request, prepared);
+    }
     return { answer: answerFor(ctx, result, clientMutationId), runId: result.started[0]?.runId ?? null };
   }
 
@@ -117,26 +156,35 @@ export function createIdempotentRun(
         page: deps.page,
       };
       const answer = await answerFromStoredRun((runId) => deps.starter.stored(runId), input);
-      await deps.idempotency.complete(permission.id, key, answer, claim.runId);
+      await deps.idempotency.complete(claim.held, answer, claim.runId);
       return { ...answer, headers: { ...answer.headers, 'idempotent-replayed': 'true' } };
     }
+    const holding: Holding = {
+      held: claim.held,
+      beat: startClaimHeartbeat(() => deps.idempotency.refresh(claim.held), { everyMs: deps.claimHeartbeatMs }),
+    };
     try {
-      const { answer, runId } = await execute(ctx, env, key);
-      await deps.idempotency.complete(permission.id, key, answer, runId);
-      return answer;
+      const { answer, runId } = await execute(ctx, env, holding);
+      return (await deps.idempotency.complete(claim.held, answer, runId)) ? answer : takenOverAnswer(ctx);
     } catch (err) {
+      await holding.beat.stop(); // before the fenced writes below: a beat in flight would move the fence
       // An outage mid-request: the claim stays "in progress" (a retry gets 409, not a second run,
       // while a run stored before the outage may still resume); it is taken over once stale.
       if (isTransientDbError(err)) throw err;
       const coded = toHookflowError(err);
       if (!coded) {
-        await deps.idempotency.release(permission.id, key).catch(() => undefined);
+        await deps.idempotency.release(claim.held).catch(() => undefined);
         throw err;
       }
       const answer = errorAnswer(coded, ctx.asHtml, deps.page);
-      await deps.idempotency.complete(permission.id, key, answer, null);
-      return answer;
+      return (await deps.idempotency.complete(claim.held, answer, null)) ? answer : takenOverAnswer(ctx);
+    } finally {
+      await holding.beat.stop();
     }
+  }
+
+  function takenOverAnswer(ctx: RunCtx): InboundAnswer {
+    return errorAnswer(takenOver(), ctx.asHtml, deps.page);
   }
 
   return withIdempotency;

@@ -62,7 +62,7 @@ export function createInboundServices(deps: { db: Knex; host: HostContext; watch
 
 export function createInboundRouter(deps: InboundDeps): Router {
   const page = createResultPage();
-  const idempotency = createIdempotencyStore({ db: deps.db, staleMs: 10 * 60 * 1000 });
+  const idempotency = createIdempotencyStore({ db: deps.db });
   const handle = createInboundHandler({ ...deps, idempotency, page });
   const router = express.Router();
 

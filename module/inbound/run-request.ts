@@ -9,7 +9,8 @@ import type { HostContext } from '../host.js';
 import { HookflowError, type FieldErrors } from '../errors.js';
 import type { Workflow } from '../workflows/model.js';
 import type { WorkflowLookup } from '../workflows/workflow-catalog.js';
-import type { RunStarter, StartedRun } from '../workflows/start-run.js';
+import type { RunStarter, StartedRun, StartRunInput } from '../workflows/start-run.js';
+import type { RunEvent } from '../workflows/runs.js';
 import type { ControlParams } from './control-params.js';
 import type { Permission } from './permissions.js';
 import { checkRequiredEnv } from './required-env.js';
@@ -76,6 +77,8 @@ function checkEnv(workflows: Workflow[], env: Record<string, unknown>): void {
 export interface PreparedRequest {
   workflows: Workflow[];
   mode: 'sync' | 'async';
+  /** Each workflow's event, read before a transaction is opened (see snapshotEvents). Default: read at start. */
+  events?: RunEvent[];
 }
 
 /** Every check that can refuse (404/409/422); nothing is written. */
@@ -84,6 +87,35 @@ export async function prepareRequest(deps: RunRequestDeps, req: RunRequest): Pro
   await checkRecord(deps.host, workflows, req.params.recordId);
   checkEnv(workflows, req.env);
   return { workflows, mode: req.params.mode ?? workflows[0].execMode };
+}
+
+function runInput(req: RunRequest, workflow: Workflow, mode: 'sync' | 'async'): StartRunInput {
+  return {
+    workflow,
+    recordId: req.params.recordId === 0 ? null : req.params.recordId,
+    env: req.env,
+    source: 'http',
+    mode,
+    actorUserId: req.permission.runAsUserId ?? workflow.ownerUserId,
+    permissionId: req.permission.id,
+    sourceIp: req.clientIp,
+    originSystem: req.permission.externalSystem,
+  };
+}
+
+/**
+ * The prepared request with each run's event read now, through the pool: call it BEFORE opening
+ * the transaction startRequest inserts through (on SQLite that transaction holds the only
+ * connection, and a record read inside it would wait for the acquire timeout).
+ */
+export async function snapshotEvents(
+  deps: RunRequestDeps,
+  req: RunRequest,
+  prepared: PreparedRequest,
+): Promise<PreparedRequest> {
+  const events: RunEvent[] = [];
+  for (const w of prepared.workflows) events.push(await deps.starter.snapshot(runInput(req, w, prepared.mode)));
+  return { ...prepared, events };
 }
 
 /**
@@ -98,17 +130,10 @@ export async function startRequest(
 ): Promise<RunRequestResult> {
   const { mode } = prepared;
   const started: RunRequestResult['started'] = [];
-  for (const workflow of prepared.workflows) {
+  for (const [i, workflow] of prepared.workflows.entries()) {
     const run = await deps.starter.start({
-      workflow,
-      recordId: req.params.recordId === 0 ? null : req.params.recordId,
-      env: req.env,
-      source: 'http',
-      mode,
-      actorUserId: req.permission.runAsUserId ?? workflow.ownerUserId,
-      permissionId: req.permission.id,
-      sourceIp: req.clientIp,
-      originSystem: req.permission.externalSystem,
+      ...runInput(req, workflow, mode),
+      event: prepared.events?.[i],
       trx: mode === 'async' ? trx : undefined,
       onStored: req.onRunStored,
     });

@@ -76,7 +76,16 @@ export function createRunStarter(deps: StartRunDeps) {
   }
 
   return {
+    /**
+     * The event a run of `input` would carry, read now. A caller that inserts through a
+     * transaction takes it first and passes it as `event`: on SQLite the transaction holds the
+     * only connection, so reading the record through the pool inside it would wait forever.
+     */
+    snapshot: snapshotEvent,
+
     async start(input: StartRunInput): Promise<StartedRun> {
+      if (input.trx && !input.event && input.recordId !== null)
+        throw new Error('snapshot the event before opening the transaction (SQLite has one connection)');
       const event = input.event ?? (await snapshotEvent(input));
       const sync = input.mode === 'sync';
       const stored: NewRun = {

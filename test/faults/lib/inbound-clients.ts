@@ -15,7 +15,8 @@ export interface ClientTally {
   refused: string[];
   /**
    * Seqs still answered 409 (their key's claim in progress) when the client gave up: a claim the
-   * killed process left. Safe (no second run), but only taken over once stale (10 minutes).
+   * killed process left. Safe (no second run); one with no run is taken over once it has gone 30 s
+   * without a heartbeat, so a client repeating longer than that is not left here.
    */
   stuck: string[];
   /** POSTs cut off by a dead web process. */
