@@ -34,19 +34,21 @@ const StatusFilter = z.preprocess(
   z.enum(DELIVERY_STATUSES),
 );
 
-export const DeliveryLogQuery = z.object({
-  status: StatusFilter.optional(),
-  workflowId: z.coerce.number().int().positive().optional(),
-  taskId: z.coerce.number().int().positive().optional(),
-  recordId: z.coerce.number().int().positive().optional(),
-  since: z.coerce.number().int().nonnegative().optional(),
-  until: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-  /** Keyset cursors (fast at any depth): older than / newer than a delivery id. */
-  before: z.coerce.number().int().positive().optional(),
-  after: z.coerce.number().int().positive().optional(),
-}).refine((q) => q.before === undefined || q.after === undefined, { message: BOTH_CURSORS, path: ['before'] });
+export const DeliveryLogQuery = z
+  .object({
+    status: StatusFilter.optional(),
+    workflowId: z.coerce.number().int().positive().optional(),
+    taskId: z.coerce.number().int().positive().optional(),
+    recordId: z.coerce.number().int().positive().optional(),
+    since: z.coerce.number().int().nonnegative().optional(),
+    until: z.coerce.number().int().nonnegative().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+    /** Keyset cursors (fast at any depth): older than / newer than a delivery id. */
+    before: z.coerce.number().int().positive().optional(),
+    after: z.coerce.number().int().positive().optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, { message: BOTH_CURSORS, path: ['before'] });
 export type DeliveryLogQuery = z.infer<typeof DeliveryLogQuery>;
 
 const BulkResend = z.object({ taskId: z.number().int().positive(), since: z.number().int().nonnegative() });

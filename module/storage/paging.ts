@@ -40,7 +40,12 @@ export async function cappedCount(
   q: Knex.QueryBuilder,
   cap = COUNT_CAP,
 ): Promise<{ total: number; capped: boolean }> {
-  const ids = q.clone().clearSelect().clearOrder().select('id').limit(cap + 1);
+  const ids = q
+    .clone()
+    .clearSelect()
+    .clearOrder()
+    .select('id')
+    .limit(cap + 1);
   const [row] = (await db.count({ n: '*' }).from(ids.as('capped'))) as Array<{ n: unknown }>;
   const count = Number(row.n);
   return { total: Math.min(count, cap), capped: count > cap };

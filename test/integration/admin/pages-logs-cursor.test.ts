@@ -124,6 +124,9 @@ describeEachEngine('admin log pages by cursor', (tdb) => {
     assert.match(second.text, /26–27 of 27/);
     assert.deepEqual(idsOn(second.text, 'runs'), newest.slice(25));
     assert.equal(linkOf(second.text, 'next'), null);
-    assert.equal(linkOf(second.text, 'prev'), `${ADMIN}/runs?status=failed&workflowId=${wf.id}&after=${newest[25]}&from=1`);
+    assert.equal(
+      linkOf(second.text, 'prev'),
+      `${ADMIN}/runs?status=failed&workflowId=${wf.id}&after=${newest[25]}&from=1`,
+    );
   });
 });

@@ -68,7 +68,11 @@ describeEachEngine('webhook log API paging', (tdb) => {
       pages.map((p) => p.ids.length),
       [10, 10, 7],
     );
-    assert.deepEqual(pages.flatMap((p) => p.ids), newest, 'every row once, newest first');
+    assert.deepEqual(
+      pages.flatMap((p) => p.ids),
+      newest,
+      'every row once, newest first',
+    );
     for (const p of pages) {
       assert.equal(p.body.total, 27);
       assert.equal(p.body.totalCapped, false);
@@ -116,7 +120,10 @@ describeEachEngine('webhook log API paging', (tdb) => {
     const exact = await listDeliveryLog(h.context.db, q({}), 27);
     assert.deepEqual([exact.total, exact.totalCapped], [27, false]);
     const deep = await listDeliveryLog(h.context.db, q({ before: String(ids[3]) }), 20);
-    assert.deepEqual(deep.deliveries.map((d) => d.id), [ids[2], ids[1], ids[0]]);
+    assert.deepEqual(
+      deep.deliveries.map((d) => d.id),
+      [ids[2], ids[1], ids[0]],
+    );
     assert.deepEqual([deep.total, deep.totalCapped], [20, true], 'the count is of the filter, not the page');
   });
 
@@ -143,10 +150,16 @@ describeEachEngine('webhook log API paging', (tdb) => {
         } as never),
       );
     const page = await listRuns(db, { workflowId: wf.id, limit: 2, before: runIds[3] });
-    assert.deepEqual(page.runs.map((r) => r.id), [runIds[2], runIds[1]]);
+    assert.deepEqual(
+      page.runs.map((r) => r.id),
+      [runIds[2], runIds[1]],
+    );
     assert.deepEqual([page.nextBefore, page.prevAfter, page.total], [runIds[1], runIds[2], 5]);
     const newer = await listRuns(db, { workflowId: wf.id, limit: 2, after: runIds[2] });
-    assert.deepEqual(newer.runs.map((r) => r.id), [runIds[4], runIds[3]]);
+    assert.deepEqual(
+      newer.runs.map((r) => r.id),
+      [runIds[4], runIds[3]],
+    );
     assert.equal(newer.prevAfter, null);
     await assert.rejects(listRuns(db, { before: 3, after: 1 }), (e: any) => e.code === 'validation_failed');
   });
