@@ -128,7 +128,7 @@ describeEachEngine('webhook log API paging', (tdb) => {
   });
 
   test('runs list by cursor too and refuse both cursors', async (tc) => {
-    const { h } = await fresh(tc);
+    const { h, api } = await fresh(tc);
     const db = h.context.db;
     const wf = await h.hookflow.services.workflows.create(
       { module: 'Deals', title: 'r', status: 'active', trigger: 'record.created', tasks: [] },
@@ -162,5 +162,12 @@ describeEachEngine('webhook log API paging', (tdb) => {
     );
     assert.equal(newer.prevAfter, null);
     await assert.rejects(listRuns(db, { before: 3, after: 1 }), (e: any) => e.code === 'validation_failed');
+    const viaApi = await api.call('GET', `/runs?workflowId=${wf.id}&limit=2&before=${runIds[3]}`);
+    assert.deepEqual(
+      viaApi.body.runs.map((r: { id: number }) => r.id),
+      [runIds[2], runIds[1]],
+    );
+    assert.equal(viaApi.body.nextBefore, runIds[1]);
+    assert.equal((await api.call('GET', `/runs?before=3&after=1`)).status, 422);
   });
 });
