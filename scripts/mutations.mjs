@@ -941,8 +941,8 @@ export const MUTATIONS = [
     name: 'keyset-before-dropped',
     what: 'a before= cursor no longer filters (every page by cursor shows the newest rows again)',
     file: 'module/storage/paging.ts',
-    find: "rows.where('id', '<', page.before);",
-    replace: "rows.where('id', '<', Number.MAX_SAFE_INTEGER);",
+    find: "ids.where('id', '<', page.before);",
+    replace: "ids.where('id', '<', Number.MAX_SAFE_INTEGER);",
     tests: [
       {
         file: 'test/integration/outbound/log-api-paging.test.ts',
@@ -962,8 +962,8 @@ export const MUTATIONS = [
     name: 'keyset-has-more-off-by-one',
     what: 'a page fetches only limit rows, so it never knows an older page exists (no nextBefore, no Older link)',
     file: 'module/storage/paging.ts',
-    find: 'const rows = q.clone().limit(page.limit + 1);',
-    replace: 'const rows = q.clone().limit(page.limit);',
+    find: "const ids = q.clone().clearSelect().select('id').limit(page.limit + 1);",
+    replace: "const ids = q.clone().clearSelect().select('id').limit(page.limit);",
     tests: [
       {
         file: 'test/integration/outbound/log-api-paging.test.ts',
@@ -979,8 +979,8 @@ export const MUTATIONS = [
     name: 'keyset-after-not-reversed',
     what: 'a page reached by after= is shown oldest first instead of newest first',
     file: 'module/storage/paging.ts',
-    find: 'return { rows: asc.slice(0, page.limit).reverse(), more: asc.length > page.limit };',
-    replace: 'return { rows: asc.slice(0, page.limit), more: asc.length > page.limit };',
+    find: 'return { ids: asc.slice(0, page.limit).reverse(), more: asc.length > page.limit };',
+    replace: 'return { ids: asc.slice(0, page.limit), more: asc.length > page.limit };',
     tests: [
       {
         file: 'test/integration/outbound/log-api-paging.test.ts',

@@ -56,23 +56,41 @@ async function anyBeyond(q: Knex.QueryBuilder, op: '<' | '>', id: number): Promi
   return (await q.clone().clearSelect().select('id').where('id', op, id).limit(1)).length > 0;
 }
 
-// The page's rows newest first and whether the direction of travel has more (limit + 1 fetched).
-async function fetchRows(q: Knex.QueryBuilder, page: PageRequest) {
-  const rows = q.clone().limit(page.limit + 1);
+const idOf = (r: Record<string, any>) => Number(r.id);
+
+/**
+ * The page's ids newest first and whether the direction of travel has more (limit + 1 fetched).
+ * Ids only, so an index on (filter column, id) answers alone: for `select *` MariaDB walks the
+ * filter column's index row by row instead (half a second at a million rows).
+ */
+async function fetchIds(q: Knex.QueryBuilder, page: PageRequest): Promise<{ ids: number[]; more: boolean }> {
+  const ids = q
+    .clone()
+    .clearSelect()
+    .select('id')
+    .limit(page.limit + 1);
   if (page.after !== undefined) {
-    const asc = await rows.where('id', '>', page.after).orderBy('id', 'asc');
-    return { rows: asc.slice(0, page.limit).reverse(), more: asc.length > page.limit };
+    const asc = (await ids.where('id', '>', page.after).orderBy('id', 'asc')).map(idOf);
+    return { ids: asc.slice(0, page.limit).reverse(), more: asc.length > page.limit };
   }
-  if (page.before !== undefined) rows.where('id', '<', page.before);
-  else rows.offset(page.offset ?? 0);
-  const desc = await rows.orderBy('id', 'desc');
-  return { rows: desc.slice(0, page.limit), more: desc.length > page.limit };
+  if (page.before !== undefined) ids.where('id', '<', page.before);
+  else ids.offset(page.offset ?? 0);
+  const desc = (await ids.orderBy('id', 'desc')).map(idOf);
+  return { ids: desc.slice(0, page.limit), more: desc.length > page.limit };
+}
+
+// The rows of those ids in that order (one pruned meanwhile is left out).
+async function rowsOf(q: Knex.QueryBuilder, ids: number[]): Promise<Array<Record<string, any>>> {
+  if (ids.length === 0) return [];
+  const rows: Array<Record<string, any>> = await q.clone().clearWhere().clearOrder().whereIn('id', ids);
+  const byId = new Map(rows.map((r) => [idOf(r), r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 // The cursor of the side not travelled: known from the request, else one probe.
-async function otherSide(q: Knex.QueryBuilder, page: PageRequest, rows: Array<Record<string, any>>) {
-  const first = rows.length ? Number(rows[0].id) : null;
-  const last = rows.length ? Number(rows[rows.length - 1].id) : null;
+async function otherSide(q: Knex.QueryBuilder, page: PageRequest, ids: number[]) {
+  const first = ids.length ? ids[0] : null;
+  const last = ids.length ? ids[ids.length - 1] : null;
   if (page.after !== undefined) {
     const edge = last ?? page.after + 1;
     return (await anyBeyond(q, '<', edge)) ? edge : null;
@@ -93,10 +111,10 @@ export async function pageOf<T>(
   map: (row: Record<string, any>) => T,
   cap = COUNT_CAP,
 ): Promise<Page<T>> {
-  const [{ total, capped }, { rows, more }] = await Promise.all([cappedCount(db, q, cap), fetchRows(q, page)]);
-  const other = await otherSide(q, page, rows);
-  const lastId = rows.length ? Number(rows[rows.length - 1].id) : null;
-  const firstId = rows.length ? Number(rows[0].id) : null;
+  const [{ total, capped }, { ids, more }] = await Promise.all([cappedCount(db, q, cap), fetchIds(q, page)]);
+  const [rows, other] = await Promise.all([rowsOf(q, ids), otherSide(q, page, ids)]);
+  const lastId = ids.length ? ids[ids.length - 1] : null;
+  const firstId = ids.length ? ids[0] : null;
   const towardsNewer = page.after !== undefined;
   return {
     items: rows.map(map),
