@@ -1176,4 +1176,99 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'keyset-before-dropped',
+    what: 'a before= cursor no longer filters (every page by cursor shows the newest rows again)',
+    file: 'module/storage/paging.ts',
+    find: "ids.where('id', '<', page.before);",
+    replace: "ids.where('id', '<', Number.MAX_SAFE_INTEGER);",
+    tests: [
+      {
+        file: 'test/integration/outbound/log-api-paging.test.ts',
+        name: 'nextBefore pages 10, 10, 7 with no overlap or gap; prevAfter goes back to the same rows',
+      },
+      {
+        file: 'test/integration/admin/pages-logs-cursor.test.ts',
+        name: 'webhook log: Older carries before= and the filters, shows the next rows; Newer goes back',
+      },
+      {
+        file: 'test/integration/admin/pages-logs-cursor.test.ts',
+        name: 'runs log: Older carries before= and the filters, shows the next rows',
+      },
+    ],
+  },
+  {
+    name: 'keyset-has-more-off-by-one',
+    what: 'a page fetches only limit rows, so it never knows an older page exists (no nextBefore, no Older link)',
+    file: 'module/storage/paging.ts',
+    find: '.limit(page.limit + 1);',
+    replace: '.limit(page.limit);',
+    tests: [
+      {
+        file: 'test/integration/outbound/log-api-paging.test.ts',
+        name: 'nextBefore pages 10, 10, 7 with no overlap or gap; prevAfter goes back to the same rows',
+      },
+      {
+        file: 'test/integration/admin/pages-logs-cursor.test.ts',
+        name: 'webhook log: Older carries before= and the filters, shows the next rows; Newer goes back',
+      },
+    ],
+  },
+  {
+    name: 'keyset-after-not-reversed',
+    what: 'a page reached by after= is shown oldest first instead of newest first',
+    file: 'module/storage/paging.ts',
+    find: 'return { ids: asc.slice(0, page.limit).reverse(), more: asc.length > page.limit };',
+    replace: 'return { ids: asc.slice(0, page.limit), more: asc.length > page.limit };',
+    tests: [
+      {
+        file: 'test/integration/outbound/log-api-paging.test.ts',
+        name: 'nextBefore pages 10, 10, 7 with no overlap or gap; prevAfter goes back to the same rows',
+      },
+      {
+        file: 'test/integration/admin/pages-logs-cursor.test.ts',
+        name: 'webhook log: Older carries before= and the filters, shows the next rows; Newer goes back',
+      },
+    ],
+  },
+  {
+    name: 'log-count-cap-removed',
+    what: 'the log count is no longer capped: total counts every matching row and totalCapped is never true',
+    file: 'module/storage/paging.ts',
+    find: 'return { total: Math.min(count, cap), capped: count > cap };',
+    replace: 'return { total: count, capped: false };',
+    tests: [
+      { file: 'test/integration/outbound/log-api-paging.test.ts', name: 'the count stops at its cap and says so' },
+    ],
+  },
+  {
+    name: 'log-both-cursors-accepted',
+    what: 'the log API takes before and after together instead of refusing them in plain words',
+    file: 'module/outbound/log-api.ts',
+    find: '.refine((q) => q.before === undefined || q.after === undefined,',
+    replace: '.refine(() => true,',
+    tests: [
+      {
+        file: 'test/integration/outbound/log-api-paging.test.ts',
+        name: 'before and after together are refused naming both; a cursor past the end is an empty page',
+      },
+    ],
+  },
+  {
+    name: 'cursor-pager-position-lost',
+    what: "the Older link no longer carries the next page's position (from=), so page 2 says 1–25 again",
+    file: 'module/admin/pages/cursor-pager.ts',
+    find: 'href({ before: p.nextBefore, from: from && from + p.count })',
+    replace: 'href({ before: p.nextBefore })',
+    tests: [
+      {
+        file: 'test/unit/admin/cursor-pager.test.ts',
+        name: 'cursorPager: the newest page is 1–25, Older carries before= and the next position',
+      },
+      {
+        file: 'test/integration/admin/pages-logs-cursor.test.ts',
+        name: 'webhook log: Older carries before= and the filters, shows the next rows; Newer goes back',
+      },
+    ],
+  },
 ];

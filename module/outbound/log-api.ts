@@ -25,6 +25,7 @@ import {
   type DeliveryAttempt,
 } from './queue/read.js';
 import { APPLICATION_TOKEN_SLOT } from './bodies.js';
+import { BOTH_CURSORS, type Page } from '../storage/paging.js';
 import { listHeldDestinations, probeDestinationNow, type HeldDestination } from './queue/destinations.js';
 
 /** A status filter in any case (`Queued`, `FAILED`): the values are a closed lower-case set. */
@@ -33,16 +34,21 @@ const StatusFilter = z.preprocess(
   z.enum(DELIVERY_STATUSES),
 );
 
-export const DeliveryLogQuery = z.object({
-  status: StatusFilter.optional(),
-  workflowId: z.coerce.number().int().positive().optional(),
-  taskId: z.coerce.number().int().positive().optional(),
-  recordId: z.coerce.number().int().positive().optional(),
-  since: z.coerce.number().int().nonnegative().optional(),
-  until: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+export const DeliveryLogQuery = z
+  .object({
+    status: StatusFilter.optional(),
+    workflowId: z.coerce.number().int().positive().optional(),
+    taskId: z.coerce.number().int().positive().optional(),
+    recordId: z.coerce.number().int().positive().optional(),
+    since: z.coerce.number().int().nonnegative().optional(),
+    until: z.coerce.number().int().nonnegative().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+    /** Keyset cursors (fast at any depth): older than / newer than a delivery id. */
+    before: z.coerce.number().int().positive().optional(),
+    after: z.coerce.number().int().positive().optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, { message: BOTH_CURSORS, path: ['before'] });
 export type DeliveryLogQuery = z.infer<typeof DeliveryLogQuery>;
 
 const BulkResend = z.object({ taskId: z.number().int().positive(), since: z.number().int().nonnegative() });
@@ -71,13 +77,16 @@ export function publicDelivery(d: Delivery): PublicDelivery {
   return { ...d, headers: maskHeaders(d.headers), body: maskApplicationToken(d.body) };
 }
 
-/** One page of the log, newest first, with the total count of the filter. */
-export async function listDeliveryLog(
-  db: Knex,
-  f: DeliveryLogQuery,
-): Promise<{ deliveries: PublicDelivery[]; total: number }> {
-  const { items, total } = await listDeliveries(db, f);
-  return { deliveries: items.map(publicDelivery), total };
+/** One page of the log, newest first, with its cursors and the count of the filter (capped). */
+export type DeliveryLogPage = Omit<Page<unknown>, 'items'> & { deliveries: PublicDelivery[] };
+
+/**
+ * One page of the log, newest first: `total` (at most 10,000, `totalCapped` when more match),
+ * `nextBefore` / `prevAfter` the cursors of the older / newer page (null when there is none).
+ */
+export async function listDeliveryLog(db: Knex, f: DeliveryLogQuery, countCap?: number): Promise<DeliveryLogPage> {
+  const { items, ...rest } = await listDeliveries(db, f, countCap);
+  return { deliveries: items.map(publicDelivery), ...rest };
 }
 
 /** An attempt for showing: secret-looking response header names masked (Set-Cookie, tokens). */

@@ -8,7 +8,8 @@ import type { Knex } from 'knex';
 import type { Db } from '../host.js';
 import { insertReturningId, nowMsSql } from '../storage/engine.js';
 import { parseJson } from '../storage/json.js';
-import { pageOf } from '../storage/paging.js';
+import { BOTH_CURSORS, pageOf, type Page } from '../storage/paging.js';
+import { HookflowError } from '../errors.js';
 import { pruneInBatches, type PruneOptions } from '../storage/prune.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
@@ -256,9 +257,18 @@ export interface RunFilter {
   until?: number;
   limit?: number;
   offset?: number;
+  /** Runs with a smaller id (older); see storage/paging.ts. */
+  before?: number;
+  /** Runs with a larger id (newer), still listed newest first. */
+  after?: number;
 }
 
-export async function listRuns(db: Knex, f: RunFilter): Promise<{ runs: Run[]; total: number }> {
+export type RunPage = Omit<Page<Run>, 'items'> & { runs: Run[] };
+
+/** One page of runs, newest first, with the (capped) count of the filter and the cursors. */
+export async function listRuns(db: Knex, f: RunFilter, countCap?: number): Promise<RunPage> {
+  if (f.before !== undefined && f.after !== undefined)
+    throw new HookflowError('validation_failed', BOTH_CURSORS, { before: BOTH_CURSORS });
   const q = db('hookflow_runs');
   if (f.workflowId) q.where('workflow_id', f.workflowId);
   if (f.backfillId) q.where('backfill_id', f.backfillId);
@@ -268,8 +278,9 @@ export async function listRuns(db: Knex, f: RunFilter): Promise<{ runs: Run[]; t
   if (f.module) q.where('module', f.module);
   if (f.since) q.where('created_at', '>=', f.since);
   if (f.until) q.where('created_at', '<', f.until);
-  const { items, total } = await pageOf(q, { limit: f.limit ?? 50, offset: f.offset ?? 0 }, runFromRow);
-  return { runs: items, total };
+  const page = { limit: f.limit ?? 50, offset: f.offset ?? 0, before: f.before, after: f.after };
+  const { items, ...rest } = await pageOf(db, q, page, runFromRow, countCap);
+  return { runs: items, ...rest };
 }
 
 /** Deletes a run just inserted in `trx` (a once-per-record run that lost its claim). */

@@ -21,8 +21,9 @@ import {
   resendFailedDeliveries,
 } from '../../outbound/log-api.js';
 import type { PagesContext } from './context.js';
+import { cursorPager, pageRequestOf, readCursor } from './cursor-pager.js';
 import { text } from '../../forms/form-values.js';
-import { paginate, periodOptions, periodSince, prettyBody, queryString } from './view-models.js';
+import { periodOptions, periodSince, prettyBody, queryString } from './view-models.js';
 
 const PER_PAGE = 25;
 
@@ -36,7 +37,7 @@ function readFilters(req: Request) {
     taskId: s('taskId'),
     recordId: s('recordId'),
     period: s('period') || 'all',
-    page: Math.max(1, Number(s('page')) || 1),
+    cursor: readCursor(q),
   };
 }
 
@@ -69,12 +70,11 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
         taskId: f.taskId || undefined,
         recordId: f.recordId || undefined,
         since: periodSince(f.period, nowMs),
-        limit: PER_PAGE,
-        offset: (f.page - 1) * PER_PAGE,
+        ...pageRequestOf(f.cursor, PER_PAGE),
       },
       'Invalid filter',
     );
-    const [{ deliveries, total }, workflows, heldHosts] = await Promise.all([
+    const [{ deliveries, ...page }, workflows, heldHosts] = await Promise.all([
       listDeliveryLog(deps.db, query),
       deps.store.list(),
       listHeldDestinations(deps.db),
@@ -105,11 +105,11 @@ export function registerDeliveries(router: Router, ctx: PagesContext): void {
         workflowTitle: d.workflowId ? (titles.get(d.workflowId) ?? `workflow ${d.workflowId}`) : '',
         taskTitle: d.taskId ? (taskTitles.get(d.taskId) ?? '') : '',
       })),
-      pager: paginate(
-        total,
-        f.page,
+      pager: cursorPager(
+        { ...page, count: deliveries.length },
+        f.cursor,
         PER_PAGE,
-        (n) => `${ctx.base(res)}/deliveries${queryString({ ...keep, page: n > 1 ? n : undefined })}`,
+        (cursor) => `${ctx.base(res)}/deliveries${queryString({ ...keep, ...cursor })}`,
       ),
       bulkSince: new Date(nowMs - 24 * 3600_000).toISOString().slice(0, 16),
       nowIso: new Date(nowMs).toISOString().slice(0, 16),

@@ -12,7 +12,8 @@ import { dbNowMs } from '../../storage/engine.js';
 import { RUN_STATUSES, getRun, listRuns, type Run, type TaskResult } from '../../workflows/runs.js';
 import { runFailureOf } from '../../alerts/run-failure.js';
 import { actorId, type PagesContext } from './context.js';
-import { maskSensitive, paginate, periodOptions, periodSince, queryString } from './view-models.js';
+import { cursorPager, pageRequestOf, readCursor } from './cursor-pager.js';
+import { maskSensitive, periodOptions, periodSince, queryString } from './view-models.js';
 
 const PER_PAGE = 25;
 const SOURCES = [
@@ -35,7 +36,7 @@ function readFilters(req: Request) {
     recordId: id('recordId'),
     backfillId: id('backfillId'),
     period: s('period') || 'all',
-    page: Math.max(1, Number(s('page')) || 1),
+    cursor: readCursor(q),
   };
 }
 
@@ -62,7 +63,7 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
   router.get('/runs', async (req, res) => {
     const f = readFilters(req);
     const since = periodSince(f.period, await dbNowMs(deps.db));
-    const [{ runs, total }, workflows] = await Promise.all([
+    const [{ runs, ...page }, workflows] = await Promise.all([
       listRuns(deps.db, {
         status: (f.status || undefined) as never,
         source: (f.source || undefined) as never,
@@ -70,8 +71,7 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
         recordId: f.recordId,
         backfillId: f.backfillId,
         since,
-        limit: PER_PAGE,
-        offset: (f.page - 1) * PER_PAGE,
+        ...pageRequestOf(f.cursor, PER_PAGE),
       }),
       deps.store.list(),
     ]);
@@ -106,11 +106,11 @@ export function registerRuns(router: Router, ctx: PagesContext): void {
         durationMs: durationOf(r),
         taskCount: r.taskResults.length,
       })),
-      pager: paginate(
-        total,
-        f.page,
+      pager: cursorPager(
+        { ...page, count: runs.length },
+        f.cursor,
         PER_PAGE,
-        (n) => `${ctx.base(res)}/runs${queryString({ ...keep, page: n > 1 ? n : undefined })}`,
+        (cursor) => `${ctx.base(res)}/runs${queryString({ ...keep, ...cursor })}`,
       ),
     });
   });

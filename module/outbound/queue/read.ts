@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { parseJson } from '../../storage/json.js';
 import { engineOf } from '../../storage/engine.js';
-import { pageOf } from '../../storage/paging.js';
+import { pageOf, type Page, type PageRequest } from '../../storage/paging.js';
 import { DELIVERY_STATUSES, type DeliveryStatus, type NewDelivery, type WriteBack } from './enqueue.js';
 
 /** A stored delivery: what was enqueued (less its origin key) plus its queue state. */
@@ -168,8 +168,8 @@ export async function markDeliveriesAlerted(db: Knex, ids: number[]): Promise<vo
   if (ids.length > 0) await db('hookflow_deliveries').whereIn('id', ids).update({ alert_state: 'sent' });
 }
 
-/** What the webhook log filters by (all optional) and which page it shows. */
-export interface DeliveryFilter {
+/** What the webhook log filters by (all optional) and which page it shows (an offset or a cursor). */
+export interface DeliveryFilter extends PageRequest {
   status?: DeliveryStatus;
   workflowId?: number;
   taskId?: number;
@@ -178,12 +178,10 @@ export interface DeliveryFilter {
   since?: number;
   /** Created before, epoch ms. */
   until?: number;
-  limit: number;
-  offset: number;
 }
 
-/** One page of deliveries, newest first, with the total count of the filter. */
-export async function listDeliveries(db: Knex, f: DeliveryFilter): Promise<{ items: Delivery[]; total: number }> {
+/** One page of deliveries, newest first, with the (capped) count of the filter and the cursors. */
+export async function listDeliveries(db: Knex, f: DeliveryFilter, countCap?: number): Promise<Page<Delivery>> {
   const q = db('hookflow_deliveries');
   if (f.status) q.where('status', f.status);
   if (f.workflowId) q.where('workflow_id', f.workflowId);
@@ -191,7 +189,7 @@ export async function listDeliveries(db: Knex, f: DeliveryFilter): Promise<{ ite
   if (f.recordId) q.where('record_id', f.recordId);
   if (f.since) q.where('created_at', '>=', f.since);
   if (f.until) q.where('created_at', '<', f.until);
-  return pageOf(q, f, deliveryFromRow);
+  return pageOf(db, q, f, deliveryFromRow, countCap);
 }
 
 /** Failed deliveries created since `since` (optionally of one webhook task or workflow), oldest first. */

@@ -194,8 +194,10 @@ describeEachEngine('admin log and access pages', (tdb) => {
     await tdb().db('hookflow_deliveries').whereIn('id', ids).update({ next_attempt_at: Number.MAX_SAFE_INTEGER });
     const first = await client.get(`${ADMIN}/deliveries?recordId=999`);
     assert.match(first.text, /1–25 of 27/);
-    assert.match(first.text, /href="\/settings\/hookflow\/deliveries\?recordId&#x3D;999&amp;page&#x3D;2" rel="next"/);
-    const second = await client.get(`${ADMIN}/deliveries?recordId=999&page=2`);
+    const olderId = [...ids].reverse()[24];
+    const older = `deliveries\\?recordId&#x3D;999&amp;before&#x3D;${olderId}&amp;from&#x3D;26" rel="next"`;
+    assert.match(first.text, new RegExp(`href="/settings/hookflow/${older}`));
+    const second = await client.get(`${ADMIN}/deliveries?recordId=999&before=${olderId}&from=26`);
     assert.match(second.text, /26–27 of 27/);
   });
 
