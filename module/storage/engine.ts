@@ -60,3 +60,13 @@ export async function sqliteSharingProblems(db: Knex): Promise<string[]> {
   if (!(timeout > 0)) problems.push('busy_timeout is 0');
   return problems;
 }
+
+/**
+ * The GROUP BY of a count per status over a time range (`WHERE created_at >= ?`). On SQLite the
+ * unary `+` keeps the planner off the (status, …) indexes: without table statistics it walks a
+ * whole status-first index to skip the sort, a full scan at a million rows, where the created_at
+ * range index reads only the range (250 ms against 2 ms at 1M deliveries).
+ */
+export function statusGroupSql(db: Db): string {
+  return engineOf(db) === 'sqlite' ? '+status' : 'status';
+}

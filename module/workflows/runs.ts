@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
-import { insertReturningId, nowMsSql } from '../storage/engine.js';
+import { insertReturningId, nowMsSql, statusGroupSql } from '../storage/engine.js';
 import { parseJson } from '../storage/json.js';
 import { BOTH_CURSORS, pageOf, type Page } from '../storage/paging.js';
 import { HookflowError } from '../errors.js';
@@ -215,7 +215,7 @@ export async function countRunsSince(db: Db, sinceMs: number): Promise<Record<Ru
     .where('created_at', '>=', sinceMs)
     .select('status')
     .count({ n: '*' })
-    .groupBy('status');
+    .groupByRaw(statusGroupSql(db));
   return countsByStatus(rows as Array<{ status: string; n: unknown }>);
 }
 

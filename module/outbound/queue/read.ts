@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { parseJson } from '../../storage/json.js';
-import { engineOf } from '../../storage/engine.js';
+import { engineOf, statusGroupSql } from '../../storage/engine.js';
 import { pageOf, type Page, type PageRequest } from '../../storage/paging.js';
 import { DELIVERY_STATUSES, type DeliveryStatus, type NewDelivery, type WriteBack } from './enqueue.js';
 
@@ -120,7 +120,7 @@ export async function countDeliveriesSince(db: Knex, sinceMs: number): Promise<R
     .where('created_at', '>=', sinceMs)
     .select('status')
     .count({ n: '*' })
-    .groupBy('status');
+    .groupByRaw(statusGroupSql(db));
   const counts: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0]));
   for (const r of rows as Array<{ status: string; n: unknown }>) counts[r.status] = Number(r.n);
   return counts;

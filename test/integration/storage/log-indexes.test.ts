@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
+import { countDeliveriesSince } from '../../../module/outbound/queue/read.js';
+import { countRunsSince } from '../../../module/workflows/runs.js';
 import { migrateLatest } from '../../../module/storage/migrate.js';
 import { engineOf } from '../../../module/storage/engine.js';
 import * as migration from '../../../migrations/20261203000010_log_indexes.js';
@@ -74,5 +76,25 @@ describeEachEngine('log indexes migration', (tdb) => {
     const runs = await plan("SELECT * FROM hookflow_runs WHERE status = 'failed' ORDER BY id DESC LIMIT 50");
     assert.match(runs, /INDEX hookflow_runs_status_id_log/, runs);
     assert.doesNotMatch(runs, /TEMP B-TREE/, `no sort: ${runs}`);
+  });
+
+  test('SQLite: the overview counts per status read the created_at range, not a whole status index', async (t) => {
+    if (tdb().engine !== 'sqlite') return t.skip('query plans are SQLite-specific');
+    const d = await createTestDatabase('sqlite');
+    t.after(() => d.destroy());
+    await migrateLatest(d.db);
+    const seen: Array<{ sql: string; bindings: unknown[] }> = [];
+    const listen = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
+    d.db.on('query', listen);
+    await countDeliveriesSince(d.db, 5);
+    await countRunsSince(d.db, 5);
+    d.db.off('query', listen);
+    assert.equal(seen.length, 2);
+    for (const [q, table] of seen.map((q, i) => [q, ['hookflow_deliveries', 'hookflow_runs'][i]] as const)) {
+      const plan = ((await d.db.raw(`EXPLAIN QUERY PLAN ${q.sql}`, q.bindings as any[])) as Array<{ detail: string }>)
+        .map((r) => r.detail)
+        .join(' | ');
+      assert.match(plan, new RegExp(`INDEX ${table}_created_at_status_log \\(created_at>\\?\\)`), plan);
+    }
   });
 });
