@@ -1285,4 +1285,43 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'waited-delivery-due-now',
+    what: 'a waited delivery is queued due now: the delivery lane can take it before the waiting run and send it under the request timeout',
+    file: 'module/outbound/queue/enqueue.ts',
+    find: 'next_attempt_at: d.dueInMs ? db.raw(`${nowMsSql(db)} + ?`, [Math.round(d.dueInMs)]) : now,',
+    replace: 'next_attempt_at: now,',
+    tests: [
+      {
+        file: 'test/integration/outbound/waited-delivery-due.test.ts',
+        name: 'due later: the batch claim skips it, the run leases it now',
+      },
+    ],
+  },
+  {
+    name: 'waited-delivery-no-due-delay',
+    what: 'the webhook task no longer asks for a later due time when its run waits for the answer',
+    file: 'module/workflows/tasks/webhook/task.ts',
+    find: 'const dueInMs = o.waitForAnswer ? o.answerTimeoutMs + WAITED_DELIVERY_GRACE_MS : 0;',
+    replace: 'const dueInMs = 0;',
+    tests: [
+      {
+        file: 'test/unit/workflows/tasks/webhook/task.test.ts',
+        name: 'its delivery is due for the lane only after the answer timeout and a grace; others are due now',
+      },
+    ],
+  },
+  {
+    name: 'waited-delivery-not-released',
+    what: 'a waited delivery the run could not send (host at the cap) waits out its later due time before the lane sends it',
+    file: 'module/outbound/send-now.ts',
+    find: '        await releaseWaitedDelivery(deps.db, deliveryId);\n',
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/outbound/waited-delivery-due.test.ts',
+        name: 'a run that could not send (host at the cap) hands its delivery to the lane at once',
+      },
+    ],
+  },
 ];

@@ -4,11 +4,14 @@
  * redacted, its answer saved back, its failure retried on the schedule and alerted. Only the
  * waiting differs: the run gets the outcome. A delivery another worker holds, or whose host is at
  * the per-host cap, is asked for again (20 ms doubling to 500 ms) until the answer timeout.
+ * Its delivery is queued due only after that timeout (webhook task, `dueInMs`), so the delivery
+ * lane does not take it first; one the run could not send is made due now when the run gives up.
  */
 import type { Knex } from 'knex';
 import type { HookflowSettings } from '../config.js';
 import { leaseDeliveryNow } from './queue/claim-one.js';
 import { processUnderLease, type LeasedProcessor } from './delivery-lane.js';
+import { releaseWaitedDelivery } from './queue/enqueue.js';
 import { attemptsOf, getDelivery } from './queue/read.js';
 import { memoRateLimits } from './queue/rate-buckets.js';
 
@@ -76,7 +79,12 @@ export function createImmediateSender(deps: ImmediateSenderDeps) {
         await processUnderLease(deps, lease.delivery, timeoutMs);
         break;
       }
-      if (lease.state !== 'busy' || performance.now() + wait > deadline) break;
+      if (lease.state !== 'busy') break;
+      if (performance.now() + wait > deadline) {
+        // Never sent: the lane sends it as soon as there is room, not after its later due time.
+        await releaseWaitedDelivery(deps.db, deliveryId);
+        break;
+      }
       await sleep(wait);
     }
     return outcomeOf(deps.db, deliveryId);

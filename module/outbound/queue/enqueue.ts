@@ -35,6 +35,12 @@ export interface NewDelivery {
   held?: boolean;
   /** "Save from the response" rules and the record values they were queued against. Default none. */
   writeBack?: WriteBack | null;
+  /**
+   * Due this many ms after now (database clock) instead of now. Default 0. A webhook whose run
+   * waits for the answer sets it past its answer timeout: the run sends it itself, and the
+   * delivery lane only takes it when the run could not (died, or gave up without sending).
+   */
+  dueInMs?: number;
 }
 
 /** What a delivery writes back onto its record after a 2xx (stored as JSON in `write_back`). */
@@ -71,7 +77,7 @@ export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<{ id: num
     body: d.body,
     status: d.held ? 'held' : 'queued',
     attempt_count: 0,
-    next_attempt_at: now,
+    next_attempt_at: d.dueInMs ? db.raw(`${nowMsSql(db)} + ?`, [Math.round(d.dueInMs)]) : now,
     origin_key: d.originKey,
     resend_of_id: d.resendOfId ?? null,
     created_at: now,
@@ -79,4 +85,18 @@ export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<{ id: num
     write_back: d.writeBack ? JSON.stringify(d.writeBack) : null,
   });
   return { id, webhookId: d.webhookId };
+}
+
+/**
+ * Hands a delivery a waiting run could not send (its host stayed at the cap or its rate limit for
+ * the whole answer timeout) to the delivery lane: due now instead of at its later `dueInMs`. Only
+ * a still-queued delivery that has no attempt yet and is due later is touched, so a retry the
+ * schedule set is never brought forward.
+ */
+export async function releaseWaitedDelivery(db: Db, id: number): Promise<void> {
+  const now = db.raw(nowMsSql(db));
+  await db('hookflow_deliveries')
+    .where({ id, status: 'queued', attempt_count: 0 })
+    .where('next_attempt_at', '>', now)
+    .update({ next_attempt_at: now, updated_at: now });
 }

@@ -24,7 +24,7 @@ import {
 } from '../../task-types.js';
 import type { FieldErrors } from '../../../errors.js';
 import { webhookForm } from './form.js';
-import { waitForAnswer } from './wait-for-answer.js';
+import { WAITED_DELIVERY_GRACE_MS, waitForAnswer } from './wait-for-answer.js';
 
 export { WebhookOptions, WebhookSecrets };
 
@@ -96,7 +96,9 @@ export const webhookTask: TaskDefinition<WebhookOptions, WebhookSecrets> = {
       recordFields: ctx.tpl.record ?? undefined,
     };
     const delivery = buildWebhookDelivery(o, rendered, eventOf(ctx), origin, ctx.services.settings().outboundAllowlist);
-    const stored = await ctx.services.deliveries.enqueue(delivery);
+    // A waited delivery is the run's to send: due for the lane only once the run's wait is over.
+    const dueInMs = o.waitForAnswer ? o.answerTimeoutMs + WAITED_DELIVERY_GRACE_MS : 0;
+    const stored = await ctx.services.deliveries.enqueue(dueInMs ? { ...delivery, dueInMs } : delivery);
     const queued = { deliveryId: stored.id, webhookId: stored.webhookId, method: o.method, url: delivery.url };
     return o.waitForAnswer ? { ...queued, ...(await waitForAnswer(o, stored.id, ctx)) } : queued;
   },

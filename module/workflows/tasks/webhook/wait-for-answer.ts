@@ -10,6 +10,12 @@ import type { ImmediateOutcome } from '../../../outbound/send-now.js';
 import type { WebhookOptions } from '../../../outbound/webhook-request.js';
 import type { TaskRunContext } from '../../task-types.js';
 
+/**
+ * How long after its answer timeout a waited delivery becomes due for the delivery lane: the
+ * margin for the run to lease it (a run that died never does; the lane then sends it).
+ */
+export const WAITED_DELIVERY_GRACE_MS = 30_000;
+
 /** What later tasks see as `steps.<id>.status` and `steps.<id>.response`. */
 export interface AnswerOutput {
   status: number | null;

@@ -2,6 +2,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { webhookTask } from '../../../../../module/workflows/tasks/webhook/task.js';
+import { WAITED_DELIVERY_GRACE_MS } from '../../../../../module/workflows/tasks/webhook/wait-for-answer.js';
+import type { DeliveryQueue } from '../../../../../module/workflows/task-types.js';
 import { fakeContext, validation } from '../fake-context.js';
 
 describe('webhook', () => {
@@ -83,4 +85,26 @@ test('summary: method, URL, content type, auth and signing in one line', () => {
     webhookTask.summary({ url: 'https://a.example', method: 'POST', contentType: 'JSON', auth: 'bearer', sign: true }),
     'POST https://a.example · JSON · bearer auth · signed',
   );
+});
+
+describe('webhook that waits for the answer', () => {
+  test('its delivery is due for the lane only after the answer timeout and a grace; others are due now', async () => {
+    const { ctx, calls } = fakeContext({ settings: { outboundAllowlist: ['127.0.0.1/32'] } });
+    const sent: number[] = [];
+    const queue: DeliveryQueue = {
+      ...ctx.services.deliveries,
+      sendNow: async (id) => {
+        sent.push(id);
+        return { status: 'success', statusCode: 200, body: '{"ok":1}', contentType: 'application/json', error: null };
+      },
+    };
+    (ctx.services as { deliveries: DeliveryQueue }).deliveries = queue;
+    const waited = webhookTask.options.parse({ url: 'http://127.0.0.1/a', waitForAnswer: true, answerTimeoutMs: 4000 });
+    const out = (await webhookTask.run(waited, ctx)) as Record<string, unknown>;
+    assert.deepEqual(out.response, { ok: 1 });
+    assert.deepEqual(sent, [42], 'the run sent it itself');
+    assert.equal((calls[0].args[0] as { dueInMs?: number }).dueInMs, 4000 + WAITED_DELIVERY_GRACE_MS);
+    await webhookTask.run(webhookTask.options.parse({ url: 'http://127.0.0.1/b' }), ctx);
+    assert.ok(!(calls[1].args[0] as { dueInMs?: number }).dueInMs, 'a plain webhook is due now');
+  });
 });
