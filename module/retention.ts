@@ -12,6 +12,7 @@
  *   - inbound idempotency keys older than 24 hours;
  *   - refused inbound requests beyond the newest `refusedLogSize`;
  *   - destination health rows not held and unchanged since the cutoff;
+ *   - claim lock rows (MariaDB/MySQL) created before the cutoff of hosts with no unfinished delivery;
  *   - captured sample requests past their `expires_at` (a day after they were captured);
  *   - record sweeps (backfills) that ended before the cutoff (their runs go by the run rule).
  * Then, on SQLite, up to VACUUM_PAGES_PER_PASS free pages go back to the file system, so the
@@ -20,6 +21,7 @@
  */
 import { pruneQuietDestinations } from './outbound/queue/destinations.js';
 import { pruneQuietBuckets } from './outbound/queue/rate-buckets.js';
+import { pruneQuietDestinationLocks } from './outbound/queue/destination-locks.js';
 import { deleteTaskEffectsOfRuns } from './workflows/task-effects.js';
 import type { Knex } from 'knex';
 import type { HostLogger } from './host.js';
@@ -62,6 +64,8 @@ export interface PruneCounts {
   destinations: number;
   /** Rate-limit buckets of destinations quiet since the cutoff (a missing bucket is a full one). */
   rateBuckets: number;
+  /** Claim lock rows of hosts with nothing unfinished (recreated on the host's next claim). */
+  destinationLocks: number;
   captures: number;
   sweeps: number;
 }
@@ -91,6 +95,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
   const refusals = await pruneRefusals(db, s.refusedLogSize, opts);
   const destinations = await pruneQuietDestinations(db, cutoff);
   const rateBuckets = await pruneQuietBuckets(db, cutoff);
+  const destinationLocks = await pruneQuietDestinationLocks(db, cutoff);
   const captures = await pruneCaptures(db, now, opts);
   const sweeps = await pruneEndedSweeps(db, cutoff);
   await vacuumIncrementally(db, VACUUM_PAGES_PER_PASS);
@@ -102,6 +107,7 @@ export async function pruneHistory(deps: RetentionDeps): Promise<PruneCounts> {
     refusals,
     destinations,
     rateBuckets,
+    destinationLocks,
     captures,
     sweeps,
   };

@@ -1324,4 +1324,30 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'destination-locks-never-pruned',
+    what: 'retention no longer drops the claim lock rows of quiet destinations: the table grows with every host ever sent to',
+    file: 'module/retention.ts',
+    find: 'const destinationLocks = await pruneQuietDestinationLocks(db, cutoff);',
+    replace: 'const destinationLocks = 0;',
+    tests: [
+      {
+        file: 'test/integration/retention.test.ts',
+        name: 'retention drops the claim lock rows of quiet destinations only',
+      },
+    ],
+  },
+  {
+    name: 'destination-locks-pruned-while-busy',
+    what: 'retention drops the lock row of a host that still has queued or held deliveries',
+    file: 'module/outbound/queue/destination-locks.ts',
+    find: 'const quiet = old.filter((h) => !busy.has(h));',
+    replace: 'const quiet = old;',
+    tests: [
+      {
+        file: 'test/integration/outbound/destination-locks-prune.test.ts',
+        name: 'old rows of hosts with nothing unfinished go; busy, held and new ones stay; a pruned host claims again',
+      },
+    ],
+  },
 ];

@@ -197,6 +197,7 @@ describeEachEngine('retention', (tdb) => {
       refusals: 5,
       destinations: 0,
       rateBuckets: 0,
+      destinationLocks: 0,
       captures: 0,
       sweeps: 2,
     });
@@ -243,5 +244,17 @@ describeEachEngine('retention', (tdb) => {
       (r: any) => r.destination_host,
     );
     assert.deepEqual(left, ['held.example:443', 'recent.example:443']);
+  });
+
+  test('retention drops the claim lock rows of quiet destinations only', async () => {
+    const now = await dbNowMs(db());
+    await db()('hookflow_destination_locks').insert([
+      { destination_host: 'gone.example', created_at: now - 40 * DAY },
+      { destination_host: 'new.example', created_at: now },
+    ]);
+    const counts = await pruneHistory({ db: db(), settings: h.hookflow.services.settings.get, logger: h.logger });
+    assert.equal(counts.destinationLocks, 1);
+    const left = await db()('hookflow_destination_locks').pluck('destination_host');
+    assert.ok(!left.includes('gone.example') && left.includes('new.example'), JSON.stringify(left));
   });
 });

@@ -62,3 +62,31 @@ export async function waitForDestinationLock(trx: Knex.Transaction, host: string
     throw err;
   }
 }
+
+/** Lock rows looked at per retention pass. */
+const PRUNE_BATCH = 1000;
+
+/**
+ * Retention: drops lock rows created before `cutoffMs` whose host has no unfinished delivery
+ * (queued, dispatched or held), up to PRUNE_BATCH per pass; returns how many went. Safe without
+ * an atomic check: a claim whose row went (or goes while it waits) leases nothing to that host
+ * this time, and its next claim recreates the row (ensureDestinationLocks) before locking it.
+ * Each statement autocommits and locks no delivery, so this never deadlocks with a claim.
+ */
+export async function pruneQuietDestinationLocks(db: Knex, cutoffMs: number): Promise<number> {
+  const old = (await db(TABLE).where('created_at', '<', cutoffMs).limit(PRUNE_BATCH).select('destination_host')).map(
+    (r) => String(r.destination_host),
+  );
+  if (old.length === 0) return 0;
+  const busy = new Set(
+    (
+      await db('hookflow_deliveries')
+        .whereIn('status', ['queued', 'dispatched', 'held'])
+        .whereIn('destination_host', old)
+        .distinct('destination_host')
+    ).map((r) => String(r.destination_host)),
+  );
+  const quiet = old.filter((h) => !busy.has(h));
+  if (quiet.length === 0) return 0;
+  return db(TABLE).whereIn('destination_host', quiet).where('created_at', '<', cutoffMs).delete();
+}
