@@ -7,26 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { migrateLatest } from '../../../module/storage/migrate.js';
-import { enqueueDelivery, type NewDelivery } from '../../../module/outbound/queue/enqueue.js';
+import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import { claimDueDeliveries } from '../../../module/outbound/queue/claim.js';
 import { pruneQuietDestinationLocks } from '../../../module/outbound/queue/destination-locks.js';
 import { dbNowMs } from '../../../module/storage/engine.js';
+import { testDelivery } from '../../helpers/test-delivery.js';
 
-const delivery = (host: string, key: string): NewDelivery => ({
-  webhookId: `msg_${key}`,
-  runId: null,
-  workflowId: null,
-  taskId: null,
-  eventType: 'record.created',
-  module: 'Deals',
-  recordId: null,
-  method: 'POST',
-  url: `http://${host}/x`,
-  headers: {},
-  contentType: 'application/json',
-  body: '{}',
-  originKey: key,
-});
+const delivery = (host: string, key: string) => testDelivery(`http://${host}/x`, key);
 
 describeEachEngine('claim lock rows of quiet destinations are pruned', (tdb) => {
   test('old rows of hosts with nothing unfinished go; busy, held and new ones stay; a pruned host claims again', async () => {

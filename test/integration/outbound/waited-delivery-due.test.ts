@@ -11,24 +11,10 @@ import { enqueueDelivery, type NewDelivery } from '../../../module/outbound/queu
 import { claimDueDeliveries } from '../../../module/outbound/queue/claim.js';
 import { leaseDeliveryNow } from '../../../module/outbound/queue/claim-one.js';
 import { dbNowMs } from '../../../module/storage/engine.js';
+import { testDelivery } from '../../helpers/test-delivery.js';
 
 const claimOpts = { leaseSeconds: 60, perHostConcurrency: 1 };
-const delivery = (key: string, over: Partial<NewDelivery> = {}): NewDelivery => ({
-  webhookId: `msg_${key}`,
-  runId: null,
-  workflowId: null,
-  taskId: null,
-  eventType: 'record.created',
-  module: 'Deals',
-  recordId: null,
-  method: 'POST',
-  url: 'http://127.0.0.1:10/x',
-  headers: {},
-  contentType: 'application/json',
-  body: '{}',
-  originKey: key,
-  ...over,
-});
+const delivery = (key: string, over: Partial<NewDelivery> = {}) => testDelivery('http://127.0.0.1:10/x', key, over);
 
 describeEachEngine('a waited delivery is due for the lane only after the wait', (tdb) => {
   let h: TestHost;
