@@ -1350,4 +1350,18 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'too-many-requests-unserialised',
+    what: 'a 429 is written without waiting for its destination’s claim lock: the claim’s spend overwrites the pause',
+    file: 'module/outbound/queue/rate-buckets.ts',
+    find: "const mysql = engineOf(db) === 'mysql';",
+    replace: 'const mysql = false;',
+    engines: ['mysql'],
+    tests: [
+      {
+        file: 'test/integration/outbound/too-many-requests-race.test.ts',
+        name: 'the claim’s token spend does not overwrite the pause the 429 asked for',
+      },
+    ],
+  },
 ];

@@ -18,6 +18,7 @@ import {
   type RateLimit,
   type RateRule,
 } from '../rate-limit.js';
+import { ensureDestinationLocks, waitForDestinationLock } from './destination-locks.js';
 
 const TABLE = 'hookflow_destination_rates';
 
@@ -113,7 +114,11 @@ async function writeBucket(q: Knex | Knex.Transaction, host: string, b: BucketSt
 
 /**
  * A receiver answered 429: pause it for its Retry-After (at most `capMs`; `retryAfterMs` null =
- * none asked) and halve its limit for a while. Autocommitted: a later claim sees it.
+ * none asked) and halve its limit for a while. Its own transaction, serialised with the claims
+ * of the destination (SQLite's write lock; the destination's lock row on MariaDB/MySQL): a claim
+ * that read the bucket before the 429 would otherwise write its spend over the pause, and a 429
+ * that read before a claim's spend would write stale tokens back. Committed on return: the next
+ * claim sees it.
  */
 export async function noteTooManyRequests(
   db: Knex,
@@ -121,9 +126,18 @@ export async function noteTooManyRequests(
   retryAfterMs: number | null,
   capMs: number,
 ): Promise<void> {
-  const nowMs = await dbNowMs(db);
-  const [row] = await db(TABLE).where({ destination_host: host });
-  await writeBucket(db, host, afterTooManyRequests(row ? bucketFromRow(row) : null, retryAfterMs, capMs, nowMs));
+  const mysql = engineOf(db) === 'mysql';
+  if (mysql) await ensureDestinationLocks(db, [host]);
+  await db.transaction(async (trx) => {
+    // The lock before any plain read (InnoDB's snapshot starts there). No lock in time (a claim
+    // stuck past the lock wait timeout): the pause is written anyway, a lost token being the
+    // lesser harm than a receiver hammered through its 429.
+    if (mysql) await waitForDestinationLock(trx, host);
+    else await trx.raw(`UPDATE ${TABLE} SET tokens = tokens WHERE 0`); // the write lock first
+    const nowMs = await dbNowMs(trx);
+    const [row] = await trx(TABLE).where({ destination_host: host });
+    await writeBucket(trx, host, afterTooManyRequests(row ? bucketFromRow(row) : null, retryAfterMs, capMs, nowMs));
+  });
 }
 
 /** Why a queued, due delivery to `host` waits at `nowMs` (database clock; for the log); null when its bucket has room. */
