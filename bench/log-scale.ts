@@ -110,7 +110,7 @@ const PROBES: Probe[] = [
   { name: 'overview: delivery counts 24 h', run: (db, now) => countDeliveriesSince(db, now - 24 * HOUR) },
   {
     name: 'overview: chart 7 days by hour',
-    run: (db, now) => hourlyDeliveryCounts(db, (Math.floor(now / HOUR) - 7 * 24 + 1) * HOUR, HOUR),
+    run: (db, now) => hourlyDeliveryCounts(db, (Math.floor(now / HOUR) - 7 * 24 + 1) * HOUR),
   },
   { name: 'overview: run counts 24 h', run: (db, now) => countRunsSince(db, now - 24 * HOUR) },
   { name: 'overview: held by task', run: (db) => heldCountsByTask(db) },

@@ -1364,4 +1364,72 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'time-window-unbounded',
+    what: 'the delivery log over a time window walks the whole id range (a second at 1M rows on MariaDB)',
+    file: 'module/outbound/queue/read.ts',
+    find: "await boundByCreatedAt(db, q, 'hookflow_deliveries', f);",
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/storage/time-window-bound.test.ts',
+        name: 'the bound is the window’s own MIN and MAX id, read only up to its cap, and only with an until',
+      },
+    ],
+  },
+  {
+    name: 'time-window-bound-guessed',
+    what: 'the id bound of a time window leaves out its newest id (a bound guessed, not the window’s own MAX)',
+    file: 'module/storage/paging.ts',
+    find: "else q.whereBetween('id', [Number(row.lo), Number(row.hi)]);",
+    replace: "else q.whereBetween('id', [Number(row.lo), Number(row.hi) - 1]);",
+    tests: [
+      {
+        file: 'test/integration/storage/time-window-bound.test.ts',
+        name: 'deliveries: every row created in the window, once, newest id first — rows out of time order included',
+      },
+      { file: 'test/integration/storage/time-window-bound.test.ts', name: 'runs: the same window, the same rows' },
+    ],
+  },
+  {
+    name: 'time-window-bound-uncapped',
+    what: 'a window wider than the scan cap is still bounded (from a LIMITed read: not its MIN and MAX)',
+    file: 'module/storage/paging.ts',
+    find: 'if (n > scanCap) return;',
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/storage/time-window-bound.test.ts',
+        name: 'the bound is the window’s own MIN and MAX id, read only up to its cap, and only with an until',
+      },
+    ],
+  },
+  {
+    name: 'chart-hour-off-index',
+    what: 'MariaDB’s hourly chart groups by FLOOR(created_at / hour): a temporary table of 200k rows at 1M (3× slower)',
+    file: 'module/outbound/queue/read.ts',
+    find: "const hour = engineOf(db) === 'mysql' ? 'created_hour' :",
+    replace: "const hour = engineOf(db) === 'mysql' ? `FLOOR(created_at / ${HOUR_MS})` :",
+    engines: ['mysql'],
+    tests: [
+      {
+        file: 'test/integration/storage/log-indexes.test.ts',
+        name: 'the hourly chart counts off the hour index, in its order: no temporary table, no sort',
+      },
+    ],
+  },
+  {
+    name: 'chart-hour-index-missing',
+    what: 'the migration indexes SQLite’s deliveries by status only: the chart sorts every row of 7 days',
+    file: 'migrations/20261204000010_delivery_hours.ts',
+    find: 'ON hookflow_deliveries ((created_at / 3600000), status)',
+    replace: 'ON hookflow_deliveries (status)',
+    engines: ['sqlite'],
+    tests: [
+      {
+        file: 'test/integration/storage/log-indexes.test.ts',
+        name: 'the hourly chart counts off the hour index, in its order: no temporary table, no sort',
+      },
+    ],
+  },
 ];

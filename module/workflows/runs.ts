@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../host.js';
 import { insertReturningId, nowMsSql, statusGroupSql } from '../storage/engine.js';
 import { RUN_STATUSES, runFromRow, type NewRun, type Run, type RunSource, type RunStatus } from './run-model.js';
-import { BOTH_CURSORS, pageOf, type Page } from '../storage/paging.js';
+import { BOTH_CURSORS, boundByCreatedAt, pageOf, type Page } from '../storage/paging.js';
 import { HookflowError } from '../errors.js';
 import { pruneInBatches, type PruneOptions } from '../storage/prune.js';
 
@@ -161,6 +161,7 @@ export async function listRuns(db: Knex, f: RunFilter, countCap?: number): Promi
   if (f.module) q.where('module', f.module);
   if (f.since) q.where('created_at', '>=', f.since);
   if (f.until) q.where('created_at', '<', f.until);
+  await boundByCreatedAt(db, q, 'hookflow_runs', f);
   const page = { limit: f.limit ?? 50, offset: f.offset ?? 0, before: f.before, after: f.after };
   const { items, ...rest } = await pageOf(db, q, page, runFromRow, countCap);
   return { runs: items, ...rest };

@@ -38,7 +38,7 @@ export function registerOverview(router: Router, ctx: PagesContext): void {
     const since = nowMs - 24 * HOUR_MS;
     const [counts, hourly, workflows, runs, disabled, held, heldDestinations] = await Promise.all([
       countDeliveriesSince(deps.db, since),
-      hourlyDeliveryCounts(deps.db, firstHourMs, HOUR_MS),
+      hourlyDeliveryCounts(deps.db, firstHourMs),
       deps.store.counts(),
       countRunsSince(deps.db, since),
       deps.store.listDisabledTasks(),

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { parseJson } from '../../storage/json.js';
 import { engineOf, statusGroupSql } from '../../storage/engine.js';
-import { pageOf, type Page, type PageRequest } from '../../storage/paging.js';
+import { boundByCreatedAt, pageOf, type Page, type PageRequest } from '../../storage/paging.js';
 import { DELIVERY_STATUSES, type DeliveryStatus, type NewDelivery, type WriteBack } from './enqueue.js';
 
 /** A stored delivery: what was enqueued (less its origin key) plus its queue state. */
@@ -126,16 +126,21 @@ export async function countDeliveriesSince(db: Knex, sinceMs: number): Promise<R
   return counts;
 }
 
-/** Deliveries created since `sinceMs` per hour (epoch hour number) and status, for the overview chart. */
+const HOUR_MS = 3_600_000;
+
+/**
+ * Deliveries per epoch hour (UTC) and status, of the hours from the one holding `sinceMs` on,
+ * for the overview chart. Grouped by exactly the expression the hour index holds (migration
+ * 20261204000010): MariaDB/MySQL's generated `created_hour`, SQLite's `created_at / 3600000`
+ * (an integer column: SQLite divides integers like FLOOR for positives).
+ */
 export async function hourlyDeliveryCounts(
   db: Knex,
   sinceMs: number,
-  hourMs = 3_600_000,
 ): Promise<Array<{ hour: number; status: string; count: number }>> {
-  // created_at is an integer column: SQLite divides integers exactly like FLOOR for positives.
-  const hour = engineOf(db) === 'mysql' ? `FLOOR(created_at / ${hourMs})` : `(created_at / ${hourMs})`;
+  const hour = engineOf(db) === 'mysql' ? 'created_hour' : `(created_at / ${HOUR_MS})`;
   const rows = await db('hookflow_deliveries')
-    .where('created_at', '>=', sinceMs)
+    .whereRaw(`${hour} >= ?`, [Math.floor(sinceMs / HOUR_MS)])
     .select(db.raw(`${hour} AS hour`), 'status')
     .count({ n: '*' })
     .groupByRaw(`${hour}, status`);
@@ -189,6 +194,7 @@ export async function listDeliveries(db: Knex, f: DeliveryFilter, countCap?: num
   if (f.recordId) q.where('record_id', f.recordId);
   if (f.since) q.where('created_at', '>=', f.since);
   if (f.until) q.where('created_at', '<', f.until);
+  await boundByCreatedAt(db, q, 'hookflow_deliveries', f);
   return pageOf(db, q, f, deliveryFromRow, countCap);
 }
 

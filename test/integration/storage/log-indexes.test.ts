@@ -6,11 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { createTestDatabase, describeEachEngine } from '../../helpers/engines.js';
-import { countDeliveriesSince } from '../../../module/outbound/queue/read.js';
+import { countDeliveriesSince, hourlyDeliveryCounts } from '../../../module/outbound/queue/read.js';
 import { countRunsSince } from '../../../module/workflows/runs.js';
 import { migrateLatest } from '../../../module/storage/migrate.js';
 import { engineOf } from '../../../module/storage/engine.js';
 import * as migration from '../../../migrations/20261203000010_log_indexes.js';
+import * as hours from '../../../migrations/20261204000010_delivery_hours.js';
 
 /** Index name → its columns in order, of one table. */
 async function indexesOf(db: Knex, table: string): Promise<Map<string, string[]>> {
@@ -96,5 +97,65 @@ describeEachEngine('log indexes migration', (tdb) => {
         .join(' | ');
       assert.match(plan, new RegExp(`INDEX ${table}_created_at_status_log \\(created_at>\\?\\)`), plan);
     }
+  });
+
+  test('the hourly chart counts off the hour index, in its order: no temporary table, no sort', async (t) => {
+    const d = await createTestDatabase(tdb().engine);
+    t.after(() => d.destroy());
+    await migrateLatest(d.db);
+    // A few hundred rows over 10 hours, so MariaDB's optimizer has a real choice to make.
+    const rows = Array.from({ length: 400 }, (_, i) => ({
+      webhook_id: `msg_hour_${i}`,
+      module: 'Deals',
+      method: 'POST',
+      url: 'https://example.com/x',
+      destination_host: 'example.com:443',
+      headers: '{}',
+      status: i % 7 === 0 ? 'failed' : 'success',
+      next_attempt_at: 0,
+      created_at: 1_700_000_000_000 + i * 90_000,
+      updated_at: 0,
+    }));
+    for (let i = 0; i < rows.length; i += 100) await d.db('hookflow_deliveries').insert(rows.slice(i, i + 100));
+    const seen: Array<{ sql: string; bindings: unknown[] }> = [];
+    const listen = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
+    d.db.on('query', listen);
+    const counts = await hourlyDeliveryCounts(d.db, 1_700_000_000_000 + 5 * 3_600_000);
+    d.db.off('query', listen);
+    const total = counts.reduce((n, c) => n + c.count, 0);
+    assert.equal(
+      total,
+      rows.filter(
+        (r) => Math.floor(r.created_at / 3_600_000) >= Math.floor((1_700_000_000_000 + 5 * 3_600_000) / 3_600_000),
+      ).length,
+    );
+    const [q] = seen;
+    if (tdb().engine === 'sqlite') {
+      const plan = ((await d.db.raw(`EXPLAIN QUERY PLAN ${q.sql}`, q.bindings as any[])) as Array<{ detail: string }>)
+        .map((r) => r.detail)
+        .join(' | ');
+      assert.match(plan, new RegExp(`USING (COVERING )?INDEX ${hours.HOUR_INDEX}`), plan);
+      assert.doesNotMatch(plan, /TEMP B-TREE/, plan);
+    } else {
+      await d.db.raw('ANALYZE TABLE hookflow_deliveries');
+      const [plan] = (await d.db.raw(`EXPLAIN ${q.sql}`, q.bindings as any[])) as [Array<Record<string, any>>];
+      assert.equal(plan[0].key, hours.HOUR_INDEX, JSON.stringify(plan));
+      assert.match(String(plan[0].Extra), /Using index/, JSON.stringify(plan));
+      assert.doesNotMatch(String(plan[0].Extra), /temporary|filesort/i, JSON.stringify(plan));
+    }
+  });
+
+  test('the hour index migration: down drops the index (and MariaDB’s column), up makes them again', async (t) => {
+    const d = await createTestDatabase(tdb().engine);
+    t.after(() => d.destroy());
+    await migrateLatest(d.db);
+    const has = async () => (await indexesOf(d.db, 'hookflow_deliveries')).has(hours.HOUR_INDEX);
+    const column = () => d.db.schema.hasColumn('hookflow_deliveries', hours.HOUR_COLUMN);
+    assert.equal(await has(), true);
+    assert.equal(await column(), tdb().engine === 'mysql');
+    await hours.down(d.db);
+    assert.deepEqual([await has(), await column()], [false, false]);
+    await hours.up(d.db);
+    assert.equal(await has(), true);
   });
 });
