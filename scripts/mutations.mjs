@@ -1432,4 +1432,17 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'time-window-unbounded-runs',
+    what: 'the run log over a time window walks the whole id range',
+    file: 'module/workflows/runs.ts',
+    find: "await boundByCreatedAt(db, q, 'hookflow_runs', f);",
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/storage/time-window-bound.test.ts',
+        name: 'the bound is the window’s own MIN and MAX id, read only up to its cap, and only with an until',
+      },
+    ],
+  },
 ];
