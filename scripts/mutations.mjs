@@ -1351,11 +1351,11 @@ export const MUTATIONS = [
     ],
   },
   {
-    name: 'too-many-requests-unserialised',
-    what: 'a 429 is written without waiting for its destination’s claim lock: the claim’s spend overwrites the pause',
+    name: 'too-many-requests-overwritten',
+    what: 'a claim’s token spend writes back the whole bucket it read: a 429 noted meanwhile loses its pause',
     file: 'module/outbound/queue/rate-buckets.ts',
-    find: "const mysql = engineOf(db) === 'mysql';",
-    replace: 'const mysql = false;',
+    find: 'await writeBucket(trx, host, b, SPEND_COLUMNS);',
+    replace: 'await writeBucket(trx, host, b);',
     engines: ['mysql'],
     tests: [
       {

@@ -18,7 +18,6 @@ import {
   type RateLimit,
   type RateRule,
 } from '../rate-limit.js';
-import { ensureDestinationLocks, waitForDestinationLock } from './destination-locks.js';
 
 const TABLE = 'hookflow_destination_rates';
 
@@ -92,13 +91,25 @@ export async function readTokenRoom(trx: Knex.Transaction, hosts: string[], limi
         const limit = limits.limitOf(host);
         if (!limit || n <= 0) continue;
         const b = takeTokens(limit, buckets.get(host) ?? null, n, nowMs);
-        await writeBucket(trx, host, b);
+        await writeBucket(trx, host, b, SPEND_COLUMNS);
       }
     },
   };
 }
 
-async function writeBucket(q: Knex | Knex.Transaction, host: string, b: BucketState): Promise<void> {
+/**
+ * The columns a claim's spend writes over an existing row: its tokens only. A 429 noted after
+ * the claim read the bucket (it takes no lock) keeps its pause and its slow-down; the claim's
+ * stale token count can at most let one burst of the halved rate out once the pause is over.
+ */
+const SPEND_COLUMNS = ['tokens', 'refilled_at', 'updated_at'];
+
+async function writeBucket(
+  q: Knex | Knex.Transaction,
+  host: string,
+  b: BucketState,
+  columns?: string[],
+): Promise<void> {
   const row = {
     tokens: b.tokens,
     refilled_at: b.refilledAtMs,
@@ -109,16 +120,14 @@ async function writeBucket(q: Knex | Knex.Transaction, host: string, b: BucketSt
   await q(TABLE)
     .insert({ destination_host: host, ...row })
     .onConflict('destination_host')
-    .merge();
+    .merge(columns);
 }
 
 /**
  * A receiver answered 429: pause it for its Retry-After (at most `capMs`; `retryAfterMs` null =
- * none asked) and halve its limit for a while. Its own transaction, serialised with the claims
- * of the destination (SQLite's write lock; the destination's lock row on MariaDB/MySQL): a claim
- * that read the bucket before the 429 would otherwise write its spend over the pause, and a 429
- * that read before a claim's spend would write stale tokens back. Committed on return: the next
- * claim sees it.
+ * none asked) and halve its limit for a while. Autocommitted, with no lock (it must never wait
+ * behind a claim): whatever it overwrites is safe to lose, since it sets no token and refills from the
+ * pause's end, and a claim's later spend writes only the token columns (SPEND_COLUMNS).
  */
 export async function noteTooManyRequests(
   db: Knex,
@@ -126,18 +135,9 @@ export async function noteTooManyRequests(
   retryAfterMs: number | null,
   capMs: number,
 ): Promise<void> {
-  const mysql = engineOf(db) === 'mysql';
-  if (mysql) await ensureDestinationLocks(db, [host]);
-  await db.transaction(async (trx) => {
-    // The lock before any plain read (InnoDB's snapshot starts there). No lock in time (a claim
-    // stuck past the lock wait timeout): the pause is written anyway, a lost token being the
-    // lesser harm than a receiver hammered through its 429.
-    if (mysql) await waitForDestinationLock(trx, host);
-    else await trx.raw(`UPDATE ${TABLE} SET tokens = tokens WHERE 0`); // the write lock first
-    const nowMs = await dbNowMs(trx);
-    const [row] = await trx(TABLE).where({ destination_host: host });
-    await writeBucket(trx, host, afterTooManyRequests(row ? bucketFromRow(row) : null, retryAfterMs, capMs, nowMs));
-  });
+  const nowMs = await dbNowMs(db);
+  const [row] = await db(TABLE).where({ destination_host: host });
+  await writeBucket(db, host, afterTooManyRequests(row ? bucketFromRow(row) : null, retryAfterMs, capMs, nowMs));
 }
 
 /** Why a queued, due delivery to `host` waits at `nowMs` (database clock; for the log); null when its bucket has room. */
