@@ -3,8 +3,10 @@
  * stacked SVG bars the view draws. Pure: the route passes counts and the database clock.
  */
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../outbound/queue/enqueue.js';
+import { HOUR_MS } from '../../outbound/queue/read.js';
 
-export const HOUR_MS = 3_600_000;
+// The hours the chart buckets are the hours the database counts by.
+export { HOUR_MS };
 
 /** One aggregated row: deliveries created in hour `hour` (= floor(ms / 1 h)) with `status`. */
 export interface HourCount {

@@ -126,7 +126,8 @@ export async function countDeliveriesSince(db: Knex, sinceMs: number): Promise<R
   return counts;
 }
 
-const HOUR_MS = 3_600_000;
+/** The chart's bucket: one epoch hour, the unit of the hour index (migration 20261204000010). */
+export const HOUR_MS = 3_600_000;
 
 /**
  * Deliveries per epoch hour (UTC) and status, of the hours from the one holding `sinceMs` on,
