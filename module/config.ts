@@ -201,8 +201,11 @@ export const InstallOptions = z.strictObject({
   settings: HookflowSettingsPatch.default({}),
   /** Start the background worker in this process. Default true. */
   startWorker: z.boolean().default(true),
-  /** Worker identity in leases. Default `<hostname>:<pid>:<random>`. */
-  workerId: z.string().min(1).max(100).optional(),
+  /**
+   * Worker identity in leases and attempt rows; each claim appends its own fencing suffix
+   * (storage/lease-owner.ts), hence at most 90 characters. Default `<hostname>:<pid>:<random>`.
+   */
+  workerId: z.string().min(1).max(90).optional(),
   /** The manifest to install with. Default the package's own manifest.json (hosts should not need this). */
   manifestFile: z.string().min(1).optional(),
   /**

@@ -127,7 +127,7 @@ export const MUTATIONS = [
       },
       {
         file: 'test/integration/outbound/per-host-cap.test.ts',
-        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing',
+        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken (by its own worker id too) changes nothing',
       },
     ],
   },
@@ -212,12 +212,12 @@ export const MUTATIONS = [
     name: 'delivery-lease-holder-only',
     what: 'a worker whose delivery lease was re-taken still writes its attempt and outcome',
     file: 'module/outbound/queue/record-attempts.ts',
-    find: 'const kept = writes.map((w) => owners.get(w.delivery.id) === w.workerId);',
+    find: 'const kept = writes.map((w) => owners.get(w.delivery.id) === w.leaseOwner);',
     replace: 'const kept = writes.map(() => true);',
     tests: [
       {
         file: 'test/integration/outbound/per-host-cap.test.ts',
-        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing',
+        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken (by its own worker id too) changes nothing',
       },
     ],
   },
@@ -634,7 +634,7 @@ export const MUTATIONS = [
     name: 'backfill-stale-step-writes-nothing',
     what: 'a sweep step by a worker that lost its lease (or a stale cursor) still queues its runs',
     file: 'module/workflows/backfills.ts',
-    find: ".where({ id: sweep.id, lease_owner: workerId, status: 'running', cursor_id: sweep.cursorId })",
+    find: ".where({ id: sweep.id, lease_owner: sweep.leaseOwner, status: 'running', cursor_id: sweep.cursorId })",
     replace: '.where({ id: sweep.id })',
     tests: [{ file: BACKFILL, name: BACKFILL_ONCE }],
   },
@@ -1442,6 +1442,57 @@ export const MUTATIONS = [
       {
         file: 'test/integration/storage/time-window-bound.test.ts',
         name: 'the bound is the window’s own MIN and MAX id, read only up to its cap, and only with an until',
+      },
+    ],
+  },
+  {
+    name: 'lease-owner-is-worker-id',
+    what: 'a claim writes the bare worker id as lease owner: a stale execution of the same id passes every lease check',
+    file: 'module/storage/lease-owner.ts',
+    find: "return `${workerId}~${randomBytes(4).toString('hex')}`;",
+    replace: 'return workerId;',
+    tests: [
+      {
+        file: 'test/integration/workflows/lease-heartbeat.test.ts',
+        name: 'a second process given the same workerId takes the expired run over: the first is fenced out by its claim token',
+      },
+      {
+        file: 'test/integration/outbound/per-host-cap.test.ts',
+        name: 'attempts are written together, but only by the lease holder: a late writer whose lease was re-taken (by its own worker id too) changes nothing',
+      },
+      {
+        file: 'test/integration/storage/lease-fencing.test.ts',
+        name: 'a schedule slot claimed again by the same worker id: the first claim fires nothing',
+      },
+      {
+        file: 'test/integration/storage/lease-fencing.test.ts',
+        name: 'an alert group claimed again by the same worker id: the first claim cannot renew, defer, fail or send it',
+      },
+    ],
+  },
+  {
+    name: 'reclaimed-run-keeps-old-token',
+    what: 'a run this process claims again while executing it is not handed the new claim: its writes are refused',
+    file: 'module/workflows/executor.ts',
+    find: 'if (current) current.owner = run.leaseOwner;',
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/workflows/lease-heartbeat.test.ts',
+        name: 'a worker that claims its own run again (its lease ran out while it stalled) does not execute it twice',
+      },
+    ],
+  },
+  {
+    name: 'sweep-failed-without-lease',
+    what: 'a worker whose sweep lease was taken over still marks the sweep failed',
+    file: 'module/workflows/backfills.ts',
+    find: ".where({ id: sweep.id, lease_owner: sweep.leaseOwner, status: 'running' })",
+    replace: ".where({ id: sweep.id, status: 'running' })",
+    tests: [
+      {
+        file: 'test/integration/storage/lease-fencing.test.ts',
+        name: 'a sweep claimed again by the same worker id: the first claim can neither fail, advance nor release it',
       },
     ],
   },

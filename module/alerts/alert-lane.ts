@@ -78,6 +78,9 @@ function errorText(err: unknown): string {
     .slice(0, 500);
 }
 
+// One claim leased the whole group, under one token; an unleased row never matches a lease check.
+const leaseOwnerOf = (rows: AlertRow[]): string => rows[0]?.leaseOwner ?? '';
+
 export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   const { db, host, logger, workerId } = deps;
   const renderer = deps.renderer ?? createAlertMailRenderer();
@@ -100,10 +103,10 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   }
 
   // While the SMTP server has not answered, a timer keeps the group's lease (every alert of it).
-  function underLease<T>(ids: number[], work: (lease: AbortSignal) => Promise<T>): Promise<T> {
+  function underLease<T>(ids: number[], owner: string, work: (lease: AbortSignal) => Promise<T>): Promise<T> {
     const seconds = leaseSeconds();
     const heartbeat = {
-      renew: () => renewAlertLease(db, ids, workerId, seconds),
+      renew: () => renewAlertLease(db, ids, owner, seconds),
       leaseMs: seconds * 1000,
       timers: deps.leaseTimers,
       onRenewError: (err: unknown) =>
@@ -116,12 +119,15 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
   // failure never makes a retry mail the same address about the same delivery again.
   async function sendAll(rows: AlertRow[], group: LoadedGroup, mails: PlannedMail[]): Promise<SendOutcome> {
     const ids = rows.map((r) => r.id);
+    const owner = leaseOwnerOf(rows);
     const failed: SendOutcome['failed'] = [];
     for (const mail of mails) {
-      if (!(await renewAlertLease(db, ids, workerId, leaseSeconds()))) return { failed, leaseLost: true };
+      if (!(await renewAlertLease(db, ids, owner, leaseSeconds()))) return { failed, leaseLost: true };
       const timeout = { setting: 'mailTimeoutMs', ms: deps.settings().mailTimeoutMs };
       try {
-        await underLease(ids, (lease) => runWithinDeadline(timeout, lease, (signal) => sendOne(group, mail, signal)));
+        await underLease(ids, owner, (lease) =>
+          runWithinDeadline(timeout, lease, (signal) => sendOne(group, mail, signal)),
+        );
       } catch (err) {
         // Lost: another worker holds the group now; it decides (and mails whoever is left).
         if (isLeaseLost(err)) return { failed, leaseLost: true };
@@ -141,12 +147,12 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
       return;
     }
     if (outcome.failed.length === 0) {
-      await markAlertsSent(db, rows, workerId);
+      await markAlertsSent(db, rows, leaseOwnerOf(rows));
       logger.info({ alertIds, group, mails: mailCount }, 'failure alert mailed');
       return;
     }
     const error = `mail to ${outcome.failed.length} of ${mailCount} recipients failed: ${outcome.failed[0].error}`;
-    await markSendFailed(db, rows, workerId, error, await dbNowMs(db), retryDelay);
+    await markSendFailed(db, rows, leaseOwnerOf(rows), error, await dbNowMs(db), retryDelay);
     logger.warn(
       { alertIds, group, failedUserIds: outcome.failed.flatMap((f) => f.userIds), err: error },
       'failure alert mail failed; will retry',
@@ -161,7 +167,7 @@ export function createAlertLane(deps: AlertLaneDeps): WorkerLane<AlertRow[]> {
     const last = windowMs > 0 ? await lastMailAt(db, key, ids, nowMs - windowMs) : null;
     const decision = decideThrottle({ nowMs, lastMailAtMs: last, windowMs });
     if (decision.action === 'defer') {
-      await deferAlerts(db, ids, workerId, decision.untilMs);
+      await deferAlerts(db, ids, leaseOwnerOf(rows), decision.untilMs);
       return;
     }
     const factsDeps = { db, host, store: deps.store, logger };

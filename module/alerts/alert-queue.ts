@@ -10,6 +10,7 @@
 import type { Knex } from 'knex';
 import { markDeliveriesAlerted } from '../outbound/queue/read.js';
 import { engineOf, nowMsSql } from '../storage/engine.js';
+import { newLeaseOwner } from '../storage/lease-owner.js';
 import type { Db } from '../host.js';
 import { groupAlerts, type AlertGroupKey } from './alert-digest.js';
 
@@ -25,6 +26,8 @@ export interface AlertRow {
   attempts: number;
   /** A delivery alert: the attempt that failed the delivery (0 on rows stored before it was kept). */
   failedAtAttempt: number;
+  /** The fencing token of the claim that leased it (storage/lease-owner.ts); null when not leased. */
+  leaseOwner: string | null;
 }
 
 /** Most alerts one mail group (one webhook, one workflow) takes in one claim; later ones follow in the next. */
@@ -41,6 +44,7 @@ function alertFromRow(r: Record<string, any>): AlertRow {
     workflowId: num(r.workflow_id),
     attempts: Number(r.attempts),
     failedAtAttempt: Number(r.failed_at_attempt ?? 0),
+    leaseOwner: r.lease_owner ?? null,
   };
 }
 
@@ -102,13 +106,17 @@ function pickIds(candidates: Record<string, any>[], maxGroups: number): number[]
     .map((a) => a.id);
 }
 
-/** Leases due alerts of up to `maxGroups` groups to `workerId`; one array per group. */
+/**
+ * Leases due alerts of up to `maxGroups` groups to `workerId`, under one new fencing token (every
+ * row's `leaseOwner`, which the later writes check); one array per group.
+ */
 export async function claimAlertGroups(
   db: Knex,
   workerId: string,
   maxGroups: number,
   leaseSeconds: number,
 ): Promise<AlertRow[][]> {
+  const owner = newLeaseOwner(workerId);
   const now = nowMsSql(db);
   const set = `lease_owner = ?, lease_expires_at = ${now} + ?`;
   const select = `SELECT a.id, a.delivery_id, a.run_id, a.task_id, a.workflow_id, a.attempts FROM hookflow_alerts a WHERE ${claimableSql(db, 'a.')} ORDER BY a.due_at, a.id LIMIT ?`;
@@ -119,7 +127,7 @@ export async function claimAlertGroups(
     // Re-checked in the UPDATE itself: a row another claim took meanwhile is not returned.
     claimed = await db.raw(
       `UPDATE hookflow_alerts SET ${set} WHERE id IN (${placeholders(ids.length)}) AND ${claimableSql(db, '')} RETURNING *`,
-      [workerId, leaseSeconds * 1000, ...ids],
+      [owner, leaseSeconds * 1000, ...ids],
     );
   } else {
     claimed = await db.transaction(async (trx) => {
@@ -127,7 +135,7 @@ export async function claimAlertGroups(
       const ids = pickIds(rows, maxGroups);
       if (ids.length === 0) return [];
       await trx.raw(`UPDATE hookflow_alerts SET ${set} WHERE id IN (${placeholders(ids.length)})`, [
-        workerId,
+        owner,
         leaseSeconds * 1000,
         ...ids,
       ]);
@@ -141,25 +149,25 @@ export async function claimAlertGroups(
   );
 }
 
-/** Extends the lease before a slow step; false when another worker holds (some of) the group now. */
+/** Extends the lease before a slow step; false when another claim holds (some of) the group now. */
 export async function renewAlertLease(
   db: Knex,
   ids: number[],
-  workerId: string,
+  leaseOwner: string,
   leaseSeconds: number,
 ): Promise<boolean> {
   const n = await db('hookflow_alerts')
     .whereIn('id', ids)
-    .where({ lease_owner: workerId, status: 'pending' })
+    .where({ lease_owner: leaseOwner, status: 'pending' })
     .update({ lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]) });
   return n === ids.length;
 }
 
 /** Puts the group back until `untilMs` (the end of its throttle window). */
-export async function deferAlerts(db: Knex, ids: number[], workerId: string, untilMs: number): Promise<void> {
+export async function deferAlerts(db: Knex, ids: number[], leaseOwner: string, untilMs: number): Promise<void> {
   await db('hookflow_alerts')
     .whereIn('id', ids)
-    .where({ lease_owner: workerId, status: 'pending' })
+    .where({ lease_owner: leaseOwner, status: 'pending' })
     .update({ due_at: untilMs, lease_owner: null, lease_expires_at: null });
 }
 
@@ -196,7 +204,11 @@ export async function alreadyMailed(db: Knex, ids: number[]): Promise<Array<{ al
   return rows.map((r: Record<string, any>) => ({ alertId: Number(r.alert_id), address: String(r.address) }));
 }
 
-/** Notes that `address` was mailed about `alertIds`, right after the SMTP server accepted it. */
+/**
+ * Notes that `address` was mailed about `alertIds`, right after the SMTP server accepted it.
+ * Deliberately not lease-checked: it records a mail that went out, a fact whoever holds the
+ * lease now needs (it skips that address), so dropping it would mail the address twice.
+ */
 export async function recordMailed(
   db: Knex,
   alertIds: number[],
@@ -211,13 +223,13 @@ export async function recordMailed(
 }
 
 /** Every recipient has been told: the alerts (and the deliveries they are about) are `sent`. */
-export async function markAlertsSent(db: Knex, rows: AlertRow[], workerId: string): Promise<void> {
+export async function markAlertsSent(db: Knex, rows: AlertRow[], leaseOwner: string): Promise<void> {
   await db.transaction(async (trx) => {
     const now = trx.raw(nowMsSql(trx));
     const ids = rows.map((r) => r.id);
     await trx('hookflow_alerts')
       .whereIn('id', ids)
-      .where({ lease_owner: workerId, status: 'pending' })
+      .where({ lease_owner: leaseOwner, status: 'pending' })
       .update({ status: 'sent', sent_at: now, lease_owner: null, lease_expires_at: null });
     // Only alert_state: a delivery's own status is never touched by the alert lane.
     // Runs have no alert marker of their own: their outbox row is the only record.
@@ -230,7 +242,7 @@ export async function markAlertsSent(db: Knex, rows: AlertRow[], workerId: strin
 export async function markSendFailed(
   db: Knex,
   rows: AlertRow[],
-  workerId: string,
+  leaseOwner: string,
   error: string,
   nowMs: number,
   delayMs: (attempts: number) => number,
@@ -239,7 +251,7 @@ export async function markSendFailed(
     for (const row of rows) {
       const attempts = row.attempts + 1;
       await trx('hookflow_alerts')
-        .where({ id: row.id, lease_owner: workerId, status: 'pending' })
+        .where({ id: row.id, lease_owner: leaseOwner, status: 'pending' })
         .update({
           attempts,
           last_error: error.slice(0, 1000),

@@ -43,7 +43,7 @@ export function processUnderLease(
   const leaseSeconds = deps.settings().leaseSeconds;
   return withLeaseHeartbeat(
     {
-      renew: () => renewDeliveryLease(deps.db, delivery.id, deps.workerId, leaseSeconds),
+      renew: () => renewDeliveryLease(deps.db, delivery.id, delivery.leaseOwner, leaseSeconds),
       leaseMs: leaseSeconds * 1000,
       timers: deps.leaseTimers,
       onRenewError: (err) => deps.onRenewError?.(delivery.id, err),

@@ -179,7 +179,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
      * `timeoutMs`: this attempt's request timeout (a run waiting for the answer has its own). Default requestTimeoutMs.
      */
     async process(
-      d: Delivery & { claimedAtMs?: number },
+      d: Delivery & { claimedAtMs?: number; leaseOwner: string },
       workerId: string,
       opts: { lease?: AbortSignal; timeoutMs?: number } = {},
     ): Promise<void> {
@@ -187,7 +187,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const target = d.taskId ? await readTarget(d.taskId) : null;
       // Disabled (410, or by an admin) after it was queued: it waits, burning no retries.
       if (target?.disabledAt) {
-        if (!(await holdLeasedDelivery(deps.db, d.id, workerId)))
+        if (!(await holdLeasedDelivery(deps.db, d.id, d.leaseOwner)))
           deps.logger.warn({ deliveryId: d.id }, 'delivery lease lost before it could be held');
         return;
       }
@@ -248,7 +248,13 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         );
       }
       const kept = await writeAttempt(
-        { delivery: d, workerId, attempt: { ...result, error, writeBack: answer.note }, next },
+        {
+          delivery: d,
+          workerId,
+          leaseOwner: d.leaseOwner,
+          attempt: { ...result, error, writeBack: answer.note },
+          next,
+        },
         opts.lease,
       );
       if (!kept)

@@ -15,7 +15,14 @@ import type { Workflow } from './model.js';
 import { insertRun, type RunEvent } from './runs.js';
 import { BACKFILL_EVENT } from './triggers.js';
 import { creditAfter, nextRunTime, planSweepStep, runsAllowed, sweepMatches } from './backfill-policy.js';
-import { advanceSweep, claimDueSweeps, releaseSweep, setSweepStatus, type Sweep } from './backfills.js';
+import {
+  advanceSweep,
+  claimDueSweeps,
+  failLeasedSweep,
+  releaseSweep,
+  type LeasedSweep,
+  type Sweep,
+} from './backfills.js';
 
 export interface SweepLaneDeps {
   db: Knex;
@@ -58,18 +65,18 @@ async function stopReason(deps: SweepLaneDeps, sweep: Sweep, wf: Workflow | null
 }
 
 /** One step of `sweep`, which this worker leases. */
-export async function stepSweep(deps: SweepLaneDeps, sweep: Sweep): Promise<void> {
+export async function stepSweep(deps: SweepLaneDeps, sweep: LeasedSweep): Promise<void> {
   const wf = await deps.store.get(sweep.workflowId);
   const now = deps.now();
   const reason = await stopReason(deps, sweep, wf);
   if (reason) {
-    await setSweepStatus(deps.db, sweep.id, ['running'], 'failed', now, reason);
-    deps.logger.warn({ sweepId: sweep.id, workflowId: sweep.workflowId }, `record sweep stopped: ${reason}`);
+    if (await failLeasedSweep(deps.db, sweep, reason, now))
+      deps.logger.warn({ sweepId: sweep.id, workflowId: sweep.workflowId }, `record sweep stopped: ${reason}`);
     return;
   }
   const rate = sweep.ratePerMinute;
   const allowed = runsAllowed(rate, sweep.creditAt, now);
-  if (allowed === 0) return releaseSweep(deps.db, sweep, deps.workerId, nextRunTime(rate, sweep.creditAt, now), now);
+  if (allowed === 0) return releaseSweep(deps.db, sweep, nextRunTime(rate, sweep.creditAt, now), now);
   const page = await deps.records.listAfter!(sweep.module, { afterId: sweep.cursorId, limit: SWEEP_PAGE_SIZE });
   const step = planSweepStep(page, sweep.cursorId, SWEEP_PAGE_SIZE, allowed, (r) => sweepMatches(wf!, r, sweep.filter));
   const creditAt = creditAfter(rate, sweep.creditAt, now, step.queue.length);
@@ -79,8 +86,7 @@ export async function stepSweep(deps: SweepLaneDeps, sweep: Sweep): Promise<void
   const run = { workflowId: wf!.id, module: sweep.module, mode: 'async' as const, env: {}, status: 'queued' as const };
   try {
     await deps.db.transaction(async (trx) => {
-      if (!(await advanceSweep(trx, sweep, deps.workerId, { ...advance, finished: step.exhausted })))
-        throw new SweepMoved();
+      if (!(await advanceSweep(trx, sweep, { ...advance, finished: step.exhausted }))) throw new SweepMoved();
       for (const record of step.queue)
         await insertRun(trx, {
           ...run,
@@ -99,7 +105,7 @@ export async function stepSweep(deps: SweepLaneDeps, sweep: Sweep): Promise<void
   if (step.queue.length > 0) deps.wake();
 }
 
-export function createSweepLane(deps: SweepLaneDeps): WorkerLane<Sweep> {
+export function createSweepLane(deps: SweepLaneDeps): WorkerLane<LeasedSweep> {
   return {
     name: 'sweeps',
     // Each step is one page read and one transaction; the runs it queues do the work.

@@ -141,6 +141,9 @@ export async function setSweepStatus(
 
 const claimable = `status = 'running' AND due_at <= ? AND (lease_owner IS NULL OR lease_expires_at < ?)`;
 
+/** A sweep as its claim leased it: `leaseOwner` is the claim's fencing token. */
+export type LeasedSweep = Sweep & { leaseOwner: string };
+
 /** Leases up to `limit` running sweeps due at `now` to `workerId`. */
 export async function claimDueSweeps(
   db: Knex,
@@ -148,7 +151,7 @@ export async function claimDueSweeps(
   now: number,
   leaseMs: number,
   limit: number,
-): Promise<Sweep[]> {
+): Promise<LeasedSweep[]> {
   const rows = await claimLeasedRows(db, {
     table: TABLE,
     claimable,
@@ -158,7 +161,7 @@ export async function claimDueSweeps(
     workerId,
     leaseExpiresAt: now + leaseMs,
   });
-  return rows.map(sweepFromRow);
+  return rows.map((r) => ({ ...sweepFromRow(r), leaseOwner: String(r.lease_owner) }));
 }
 
 export interface SweepAdvance {
@@ -173,13 +176,13 @@ export interface SweepAdvance {
 }
 
 /**
- * Advances a sweep `workerId` leases from `sweep.cursorId` (in `trx`, which also queues the
+ * Advances a sweep its claim still leases from `sweep.cursorId` (in `trx`, which also queues the
  * step's runs): false, and the caller must roll back, when the lease, the status or the cursor
  * changed meanwhile (paused, cancelled, or taken over after the lease ran out).
  */
-export async function advanceSweep(trx: Db, sweep: Sweep, workerId: string, step: SweepAdvance): Promise<boolean> {
+export async function advanceSweep(trx: Db, sweep: LeasedSweep, step: SweepAdvance): Promise<boolean> {
   const changed = await trx(TABLE)
-    .where({ id: sweep.id, lease_owner: workerId, status: 'running', cursor_id: sweep.cursorId })
+    .where({ id: sweep.id, lease_owner: sweep.leaseOwner, status: 'running', cursor_id: sweep.cursorId })
     .update({
       cursor_id: step.cursorId,
       scanned: trx.raw('scanned + ?', [step.scanned]),
@@ -195,10 +198,27 @@ export async function advanceSweep(trx: Db, sweep: Sweep, workerId: string, step
   return changed === 1;
 }
 
+/**
+ * Ends a sweep its claim still leases as failed, saying why (the workflow or its module is gone).
+ * False when the lease was lost meanwhile: a pause, cancel or the new holder's state stands.
+ */
+export async function failLeasedSweep(q: Db, sweep: LeasedSweep, error: string, now: number): Promise<boolean> {
+  const changed = await q(TABLE).where({ id: sweep.id, lease_owner: sweep.leaseOwner, status: 'running' }).update({
+    status: 'failed',
+    error,
+    lease_owner: null,
+    lease_expires_at: null,
+    due_at: now,
+    updated_at: now,
+    finished_at: now,
+  });
+  return changed === 1;
+}
+
 /** Gives a sweep back without advancing it (nothing to do before `dueAt`). */
-export async function releaseSweep(q: Db, sweep: Sweep, workerId: string, dueAt: number, now: number) {
+export async function releaseSweep(q: Db, sweep: LeasedSweep, dueAt: number, now: number) {
   await q(TABLE)
-    .where({ id: sweep.id, lease_owner: workerId })
+    .where({ id: sweep.id, lease_owner: sweep.leaseOwner })
     .update({ lease_owner: null, lease_expires_at: null, due_at: dueAt, updated_at: now });
 }
 

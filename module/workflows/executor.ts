@@ -16,7 +16,7 @@ import { TaskSkipped } from './task-types.js';
 import type { StoredTask, Workflow } from './model.js';
 import type { WorkflowStore } from './store.js';
 import { finishRun, renewRunLease, saveRunProgress, type OnRunFailed } from './runs-lease.js';
-import type { Run, TaskResult } from './runs.js';
+import type { LeasedRun, Run, TaskResult } from './runs.js';
 import { runWithinDeadline, taskTimeoutOf } from './task-deadline.js';
 import { isTransientDbError } from '../storage/transient-errors.js';
 import { isLeaseLost, withLeaseHeartbeat, type LeaseTimers } from '../storage/lease-heartbeat.js';
@@ -55,6 +55,11 @@ export interface RunOutcome {
 }
 
 export type RunExecutor = ReturnType<typeof createRunExecutor>;
+
+/** The lease an execution writes under: the token of the latest claim of its run by this process. */
+interface HeldLease {
+  owner: string;
+}
 
 export function createRunExecutor(deps: ExecutorDeps) {
   const modules = createModuleList({
@@ -108,6 +113,8 @@ export function createRunExecutor(deps: ExecutorDeps) {
   const effects = createTaskEffectLedger(deps.db);
   const firstEffects = firstAttemptLedger(effects);
   const inFlight = createInFlight<string, RunOutcome>();
+  // The lease each execution in flight writes under, by the same key.
+  const held = new Map<string, HeldLease>();
 
   function services(tpl: TemplateContext, task: StoredTask, run: Run): TaskServices {
     return {
@@ -124,7 +131,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
   async function runTasks(
     run: Run,
     wf: Workflow,
-    workerId: string,
+    held: HeldLease,
     lease: AbortSignal,
     moduleInfo: ModuleInfo,
   ): Promise<RunOutcome> {
@@ -195,7 +202,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       // finds its note when repeated; its write is skipped only when pure tasks alone follow, as
       // the write is also the lease check before the next task with an effect.
       if (def?.pure || (def?.ledgered && onlyPureAfter(index))) continue;
-      const kept = await saveRunProgress(deps.db, run.id, workerId, deps.settings().leaseSeconds, {
+      const kept = await saveRunProgress(deps.db, run.id, held.owner, deps.settings().leaseSeconds, {
         taskResults: results,
         env: tpl.env,
       });
@@ -209,15 +216,15 @@ export function createRunExecutor(deps: ExecutorDeps) {
    * Runs the tasks unless the host no longer lists the workflow's module: then the run is skipped
    * (no alert, no task), once per event, saying why; the workflows page flags the workflow.
    */
-  async function runListed(run: Run, wf: Workflow, workerId: string, lease: AbortSignal): Promise<RunOutcome> {
+  async function runListed(run: Run, wf: Workflow, held: HeldLease, lease: AbortSignal): Promise<RunOutcome> {
     const moduleInfo = await modules.find(wf.module);
-    if (moduleInfo) return runTasks(run, wf, workerId, lease, moduleInfo);
+    if (moduleInfo) return runTasks(run, wf, held, lease, moduleInfo);
     const error = `module ${wf.module} no longer exists (the host does not list it); the workflow does not run`;
     deps.logger.warn({ runId: run.id, workflowId: wf.id, module: wf.module }, error);
     return { status: 'skipped', error, response: null, taskResults: [] };
   }
 
-  async function executeLeased(run: Run, workerId: string, lease: AbortSignal, loaded?: Workflow): Promise<RunOutcome> {
+  async function executeLeased(run: Run, held: HeldLease, lease: AbortSignal, loaded?: Workflow): Promise<RunOutcome> {
     const wf = loaded?.id === run.workflowId ? loaded : await deps.store.get(run.workflowId);
     let outcome: RunOutcome;
     if (!wf)
@@ -229,7 +236,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       };
     else {
       try {
-        outcome = await runListed(run, wf, workerId, lease);
+        outcome = await runListed(run, wf, held, lease);
       } catch (err) {
         if (isLeaseLost(err) || /lease lost/.test(describeError(err)) || isTransientDbError(err)) throw err;
         outcome = { status: 'failed', error: describeError(err), response: null, taskResults: run.taskResults };
@@ -241,7 +248,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
     await finishRun(
       deps.db,
       run,
-      workerId,
+      held.owner,
       {
         status: outcome.status,
         taskResults: outcome.taskResults,
@@ -258,22 +265,33 @@ export function createRunExecutor(deps: ExecutorDeps) {
 
   return {
     /**
-     * Executes a run this worker holds the lease of and records the outcome. `loaded` is the
-     * workflow when the caller has just read it (a sync start), saving a second read.
+     * Executes a run this worker holds the lease of (every write checks `run.leaseOwner`, the
+     * claim's token) and records the outcome. `loaded` is the workflow when the caller has just
+     * read it (a sync start), saving a second read.
      */
-    execute(run: Run, workerId: string, loaded?: Workflow): Promise<RunOutcome> {
+    execute(run: LeasedRun, workerId: string, loaded?: Workflow): Promise<RunOutcome> {
+      const key = `${workerId}\n${run.id}`;
+      // Claimed again by this process while its execution is still in flight (the lease ran out
+      // while it stalled): that execution is alive, so it goes on under the new claim's token.
+      const current = held.get(key);
+      if (current) current.owner = run.leaseOwner;
+      const lease = current ?? { owner: run.leaseOwner };
       const leaseSeconds = deps.settings().leaseSeconds;
       const heartbeat = {
-        renew: () => renewRunLease(deps.db, run.id, workerId, leaseSeconds),
+        renew: () => renewRunLease(deps.db, run.id, lease.owner, leaseSeconds),
         leaseMs: leaseSeconds * 1000,
         timers: deps.leaseTimers,
         onRenewError: (err: unknown) =>
           deps.logger.warn({ runId: run.id, err: describeError(err) }, 'run lease could not be renewed; trying again'),
       };
-      // Keyed by worker too: another worker id (a test's second lane) is fenced by the lease.
-      return inFlight.once(`${workerId}\n${run.id}`, () =>
-        withLeaseHeartbeat(heartbeat, (lease) => executeLeased(run, workerId, lease, loaded)),
-      );
+      // Keyed by worker, not by claim: this process never runs one run twice at once, even when
+      // it claimed it again after its lease expired. Another worker id is fenced by the lease.
+      return inFlight.once(key, () => {
+        held.set(key, lease);
+        return withLeaseHeartbeat(heartbeat, (signal) => executeLeased(run, lease, signal, loaded)).finally(() =>
+          held.delete(key),
+        );
+      });
     },
   };
 }

@@ -4,7 +4,7 @@ import type { HookflowSettings } from '../config.js';
 import type { WorkerLane } from '../worker.js';
 import type { RunExecutor } from './executor.js';
 import { claimDueRuns } from './runs-lease.js';
-import type { Run } from './runs.js';
+import type { LeasedRun } from './runs.js';
 
 export interface RunLaneDeps {
   db: Knex;
@@ -13,7 +13,7 @@ export interface RunLaneDeps {
   workerId: string;
 }
 
-export function createRunLane(deps: RunLaneDeps): WorkerLane<Run> {
+export function createRunLane(deps: RunLaneDeps): WorkerLane<LeasedRun> {
   return {
     name: 'runs',
     // Runs are short and mostly wait on the database: a few at a time is plenty.

@@ -69,6 +69,9 @@ export interface Run {
   finishedAt: number | null;
 }
 
+/** A run as its claim leased it: `leaseOwner` is the claim's fencing token (storage/lease-owner.ts). */
+export type LeasedRun = Run & { leaseOwner: string };
+
 /** A run to insert: what the stored run starts with; the optional parts default to null/0. */
 export interface NewRun
   extends
@@ -87,7 +90,7 @@ export interface NewRun
         | 'backfillId'
       >
     > {
-  /** For runs executed right away by this process (sync HTTP): the lease holder. */
+  /** For runs executed right away by this process (sync HTTP): the lease holder's token. */
   leaseOwner?: string | null;
   leaseSeconds?: number;
 }

@@ -9,7 +9,8 @@
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
 import { engineOf, nowMsSql } from '../storage/engine.js';
-import { runFromRow, type Run, type TaskResult } from './runs.js';
+import { newLeaseOwner } from '../storage/lease-owner.js';
+import { runFromRow, type LeasedRun, type Run, type TaskResult } from './runs.js';
 
 // A run is claimable when queued for the worker, or running under an expired lease (its
 // worker died), and no earlier run of the same record is still unfinished.
@@ -19,16 +20,23 @@ function claimableSql(db: Db): string {
     AND NOT EXISTS (SELECT 1 FROM hookflow_runs p WHERE p.order_key = r.order_key AND p.id < r.id AND p.status IN ('queued', 'running'))`;
 }
 
-/** Leases up to `limit` due runs to `workerId`. */
-export async function claimDueRuns(db: Knex, workerId: string, limit: number, leaseSeconds: number): Promise<Run[]> {
+/** Leases up to `limit` due runs to `workerId`, under one new fencing token (storage/lease-owner.ts). */
+export async function claimDueRuns(
+  db: Knex,
+  workerId: string,
+  limit: number,
+  leaseSeconds: number,
+): Promise<LeasedRun[]> {
+  const leaseOwner = newLeaseOwner(workerId);
+  const leased = (row: Record<string, any>): LeasedRun => ({ ...runFromRow(row), leaseOwner });
   const now = nowMsSql(db);
   const set = `status = 'running', lease_owner = ?, lease_expires_at = ${now} + ?, attempts = attempts + 1, started_at = COALESCE(started_at, ${now})`;
   if (engineOf(db) === 'sqlite') {
     const rows = await db.raw(
       `UPDATE hookflow_runs SET ${set} WHERE id IN (SELECT r.id FROM hookflow_runs r WHERE ${claimableSql(db)} ORDER BY r.id LIMIT ?) RETURNING *`,
-      [workerId, leaseSeconds * 1000, limit],
+      [leaseOwner, leaseSeconds * 1000, limit],
     );
-    return (rows as Record<string, any>[]).sort((a, b) => Number(a.id) - Number(b.id)).map(runFromRow);
+    return (rows as Record<string, any>[]).sort((a, b) => Number(a.id) - Number(b.id)).map(leased);
   }
   // READ COMMITTED: the claim takes no gap locks, so it never blocks (or deadlocks with) a host
   // save inserting its run row; the picked rows are still locked FOR UPDATE SKIP LOCKED.
@@ -41,26 +49,26 @@ export async function claimDueRuns(db: Knex, workerId: string, limit: number, le
       const ids = (picked as Array<{ id: number }>).map((r) => Number(r.id));
       if (ids.length === 0) return [];
       await trx.raw(`UPDATE hookflow_runs SET ${set} WHERE id IN (${ids.map(() => '?').join(',')})`, [
-        workerId,
+        leaseOwner,
         leaseSeconds * 1000,
         ...ids,
       ]);
-      return (await trx('hookflow_runs').whereIn('id', ids).orderBy('id')).map(runFromRow);
+      return (await trx('hookflow_runs').whereIn('id', ids).orderBy('id')).map(leased);
     },
     { isolationLevel: 'read committed' },
   );
 }
 
-/** Saves progress after each task and renews the lease; false when the lease was lost. */
+/** Saves progress after each task and renews the lease `leaseOwner` holds; false when it was lost. */
 export async function saveRunProgress(
   db: Knex,
   runId: number,
-  workerId: string,
+  leaseOwner: string,
   leaseSeconds: number,
   progress: { taskResults: TaskResult[]; env: Record<string, unknown> },
 ): Promise<boolean> {
   const updated = await db('hookflow_runs')
-    .where({ id: runId, lease_owner: workerId, status: 'running' })
+    .where({ id: runId, lease_owner: leaseOwner, status: 'running' })
     .update({
       task_results: JSON.stringify(progress.taskResults),
       env: JSON.stringify(progress.env),
@@ -69,10 +77,15 @@ export async function saveRunProgress(
   return updated === 1;
 }
 
-/** The lease heartbeat: extends the lease of a run `workerId` still holds; false when it was lost. */
-export async function renewRunLease(db: Knex, runId: number, workerId: string, leaseSeconds: number): Promise<boolean> {
+/** The lease heartbeat: extends the lease of a run `leaseOwner` still holds; false when it was lost. */
+export async function renewRunLease(
+  db: Knex,
+  runId: number,
+  leaseOwner: string,
+  leaseSeconds: number,
+): Promise<boolean> {
   const updated = await db('hookflow_runs')
-    .where({ id: runId, lease_owner: workerId, status: 'running' })
+    .where({ id: runId, lease_owner: leaseOwner, status: 'running' })
     .update({ lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]) });
   return updated === 1;
 }
@@ -86,7 +99,7 @@ export interface RunResult {
 }
 
 /**
- * Finishes a run held by `workerId`; the lease is released in the same statement. A FAILED run
+ * Finishes a run held by `leaseOwner` (the claim's token); the lease is released in the same statement. A FAILED run
  * gets its failure-alert outbox row in the same transaction (invariant: a run is failed exactly
  * when it has its alert row; a crash or a rollback leaves neither, and the run stays leased, so
  * it is claimed again when the lease expires). False when the lease was lost (nothing written).
@@ -97,13 +110,13 @@ export type OnRunFailed = (trx: Knex.Transaction, run: { runId: number; workflow
 export async function finishRun(
   db: Db,
   run: Pick<Run, 'id' | 'workflowId'>,
-  workerId: string,
+  leaseOwner: string,
   result: RunResult,
   onFailed?: OnRunFailed,
 ): Promise<boolean> {
   const finish = async (q: Db) =>
     (await q('hookflow_runs')
-      .where({ id: run.id, lease_owner: workerId, status: 'running' })
+      .where({ id: run.id, lease_owner: leaseOwner, status: 'running' })
       .update({
         status: result.status,
         task_results: JSON.stringify(result.taskResults),

@@ -30,6 +30,7 @@ import {
   listSlotsOf,
   nextDueAt,
   planSlot,
+  type LeasedSlot,
   type ScheduleSlot,
   type SlotPlan,
 } from './schedules.js';
@@ -80,7 +81,7 @@ async function replanSlot(deps: ScheduleDeps, wf: Workflow, slot: ScheduleSlot, 
   await planSlot(deps.db, relativePlan(wf, record, null, now), now);
 }
 
-async function fireDueSlot(deps: ScheduleDeps, slot: ScheduleSlot): Promise<void> {
+async function fireDueSlot(deps: ScheduleDeps, slot: LeasedSlot): Promise<void> {
   const wf = await deps.store.get(slot.workflowId);
   const schedule = liveSchedule(wf);
   const now = deps.now();
@@ -100,26 +101,20 @@ async function fireDueSlot(deps: ScheduleDeps, slot: ScheduleSlot): Promise<void
   };
   const run = { workflowId: slot.workflowId, trigger: 'schedule', source: 'schedule' as const, module: slot.module };
   const sweep = schedule.kind === 'cron' && schedule.forEachRecord;
-  const fired = await fireSlot(
-    deps.db,
-    slot,
-    deps.workerId,
-    { dueAt: slotAfterFiring(schedule, now), now },
-    async (trx) => {
-      if (!sweep) {
-        await insertRun(trx, { ...run, recordId: slot.recordId, status: 'queued', mode: 'async', event, env: {} });
-        return;
-      }
-      // "For every matching record": the slot starts a record sweep (workflows/backfill-lane.ts).
-      const notStarted = await startScheduleSweep(deps, trx, wf!);
-      if (notStarted)
-        deps.logger.warn({ workflowId: wf!.id, slotId: slot.id }, `schedule slot ran for no records: ${notStarted}`);
-    },
-  );
+  const fired = await fireSlot(deps.db, slot, { dueAt: slotAfterFiring(schedule, now), now }, async (trx) => {
+    if (!sweep) {
+      await insertRun(trx, { ...run, recordId: slot.recordId, status: 'queued', mode: 'async', event, env: {} });
+      return;
+    }
+    // "For every matching record": the slot starts a record sweep (workflows/backfill-lane.ts).
+    const notStarted = await startScheduleSweep(deps, trx, wf!);
+    if (notStarted)
+      deps.logger.warn({ workflowId: wf!.id, slotId: slot.id }, `schedule slot ran for no records: ${notStarted}`);
+  });
   if (fired) deps.wake();
 }
 
-export function createScheduleLane(deps: ScheduleDeps): WorkerLane<ScheduleSlot> {
+export function createScheduleLane(deps: ScheduleDeps): WorkerLane<LeasedSlot> {
   return {
     name: 'schedules',
     // Firing a slot is a few row writes; the run it queues does the work.

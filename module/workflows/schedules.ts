@@ -102,6 +102,9 @@ export async function nextDueAt(q: Db, workflowId: number): Promise<number | nul
 
 const claimable = `state = 'pending' AND due_at <= ? AND (lease_owner IS NULL OR lease_expires_at < ?)`;
 
+/** A slot as its claim leased it: `leaseOwner` is the claim's fencing token. */
+export type LeasedSlot = ScheduleSlot & { leaseOwner: string };
+
 /** Leases up to `limit` slots due at `now` to `workerId`, earliest first. */
 export async function claimDueSlots(
   db: Knex,
@@ -109,7 +112,7 @@ export async function claimDueSlots(
   now: number,
   leaseMs: number,
   limit: number,
-): Promise<ScheduleSlot[]> {
+): Promise<LeasedSlot[]> {
   const rows = await claimLeasedRows(db, {
     table: TABLE,
     claimable,
@@ -119,24 +122,25 @@ export async function claimDueSlots(
     workerId,
     leaseExpiresAt: now + leaseMs,
   });
-  return rows.map(slotFromRow).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
+  return rows
+    .map((r) => ({ ...slotFromRow(r), leaseOwner: String(r.lease_owner) }))
+    .sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
 }
 
 /**
- * Fires a slot `workerId` holds: in one transaction, advances it (to `nextDueAt`, or done when
+ * Fires a slot its claim still holds: in one transaction, advances it (to `nextDueAt`, or done when
  * null) while its lease and due time still hold, then calls `write` (which inserts the run).
  * False, and nothing written, when the slot was re-planned, cancelled or taken over meanwhile.
  */
 export async function fireSlot(
   db: Knex,
-  slot: ScheduleSlot,
-  workerId: string,
+  slot: LeasedSlot,
   next: { dueAt: number | null; now: number },
   write: (trx: Knex.Transaction) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (trx) => {
     const advanced = await trx(TABLE)
-      .where({ id: slot.id, lease_owner: workerId, due_at: slot.dueAt, state: 'pending' })
+      .where({ id: slot.id, lease_owner: slot.leaseOwner, due_at: slot.dueAt, state: 'pending' })
       .update({
         due_at: next.dueAt ?? slot.dueAt,
         state: next.dueAt === null ? 'done' : 'pending',

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { HostContext } from '../host.js';
 import type { HookflowSettings } from '../config.js';
 import { HookflowError } from '../errors.js';
+import { newLeaseOwner } from '../storage/lease-owner.js';
 import type { Workflow } from './model.js';
 import { getRun, insertRun, insertedRun, type NewRun, type Run, type RunEvent, type RunSource } from './runs.js';
 import type { RunExecutor, RunOutcome } from './executor.js';
@@ -88,6 +89,7 @@ export function createRunStarter(deps: StartRunDeps) {
         throw new Error('snapshot the event before opening the transaction (SQLite has one connection)');
       const event = input.event ?? (await snapshotEvent(input));
       const sync = input.mode === 'sync';
+      const leaseOwner = sync ? newLeaseOwner(deps.workerId) : null;
       const stored: NewRun = {
         workflowId: input.workflow.id,
         trigger: event.type,
@@ -103,7 +105,7 @@ export function createRunStarter(deps: StartRunDeps) {
         sourceIp: input.sourceIp,
         originSystem: input.originSystem,
         rerunOfId: input.rerunOfId,
-        leaseOwner: sync ? deps.workerId : null,
+        leaseOwner,
         leaseSeconds: deps.settings().leaseSeconds,
       };
       const insert = (q: Knex | Knex.Transaction) => insertRun(q, stored);
@@ -125,7 +127,7 @@ export function createRunStarter(deps: StartRunDeps) {
         return { runId, outcome: null };
       }
       if (input.trx) throw new Error('sync runs execute after their row is committed; do not pass trx');
-      const run = insertedRun(runId, stored, deps.host.now().getTime());
+      const run = { ...insertedRun(runId, stored, deps.host.now().getTime()), leaseOwner: leaseOwner! };
       return { runId, outcome: await deps.executor.execute(run, deps.workerId, input.workflow) };
     },
 

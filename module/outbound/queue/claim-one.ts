@@ -7,9 +7,9 @@
  */
 import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
-import type { ClaimedDelivery, ClaimOptions } from './claim.js';
+import { newLeaseOwner } from '../../storage/lease-owner.js';
+import { claimedFromRow, type ClaimedDelivery, type ClaimOptions } from './claim.js';
 import { ensureDestinationLocks, waitForDestinationLock } from './destination-locks.js';
-import { deliveryFromRow } from './read.js';
 import { isDestinationHeld } from './destinations.js';
 import { NO_RATE_LIMITS, readTokenRoom } from './rate-buckets.js';
 
@@ -49,17 +49,15 @@ async function leaseIn(
   const tokens = await readTokenRoom(trx, [row.destination_host], opts.rateLimits ?? NO_RATE_LIMITS);
   if ((tokens.room.get(row.destination_host) ?? Infinity) < 1) return { state: 'busy' };
   await tokens.spend(new Map([[row.destination_host, 1]]));
+  const owner = newLeaseOwner(workerId);
   await trx.raw(
     `UPDATE hookflow_deliveries SET status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now} WHERE id = ?`,
-    [workerId, opts.leaseSeconds * 1000, id],
+    [owner, opts.leaseSeconds * 1000, id],
   );
   const [leased] = await trx('hookflow_deliveries')
     .where({ id })
     .select('*', trx.raw(`${now} AS claimed_at_ms`));
-  return {
-    state: 'leased',
-    delivery: { ...deliveryFromRow(leased), status: 'dispatched', claimedAtMs: Number(leased.claimed_at_ms) },
-  };
+  return { state: 'leased', delivery: claimedFromRow(leased, owner) };
 }
 
 export async function leaseDeliveryNow(

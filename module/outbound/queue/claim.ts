@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
+import { newLeaseOwner } from '../../storage/lease-owner.js';
 import { deliveryFromRow, type Delivery } from './read.js';
 import { markProbesLeased } from './destinations.js';
 import { ensureDestinationLocks, lockFreeDestinations, waitForDestinationLock } from './destination-locks.js';
@@ -42,19 +43,24 @@ export interface ClaimOptions {
   fairness?: Fairness;
 }
 
-/** A leased delivery, with the database clock at the moment it was leased. */
-export type ClaimedDelivery = Delivery & { claimedAtMs: number };
+/**
+ * A leased delivery, with the database clock at the moment it was leased and the claim's
+ * fencing token (storage/lease-owner.ts): every write under the lease checks that token.
+ */
+export type ClaimedDelivery = Delivery & { claimedAtMs: number; leaseOwner: string };
 
 const byDueOrder = (a: Delivery, b: Delivery) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id;
-const claimedFromRow = (r: Record<string, any>): ClaimedDelivery => ({
+export const claimedFromRow = (r: Record<string, any>, leaseOwner: string): ClaimedDelivery => ({
   ...deliveryFromRow(r),
   status: 'dispatched',
   claimedAtMs: Number(r.claimed_at_ms),
+  leaseOwner,
 });
 
 /** One claim's parameters, worked out once. */
 interface Claim {
-  workerId: string;
+  /** This claim's fencing token, written as lease_owner. */
+  owner: string;
   limit: number;
   cap: number;
   opts: ClaimOptions;
@@ -88,7 +94,14 @@ export async function claimDueDeliveries(
   const cap = Math.max(1, opts.perHostConcurrency);
   const hold = opts.holdDestinations === true;
   const scope = { cap, windowSize: Math.max(limit * 4, 64), hold, fairness: opts.fairness };
-  const c: Claim = { workerId, limit, cap, opts, rates: opts.rateLimits ?? NO_RATE_LIMITS, scope };
+  const c: Claim = {
+    owner: newLeaseOwner(workerId),
+    limit,
+    cap,
+    opts,
+    rates: opts.rateLimits ?? NO_RATE_LIMITS,
+    scope,
+  };
   return engineOf(db) === 'sqlite' ? claimOnSqlite(db, c) : claimOnMysql(db, c);
 }
 
@@ -98,7 +111,7 @@ function leaseSql(q: Knex | Knex.Transaction, c: Claim) {
   return {
     now,
     set: `status = 'dispatched', lease_owner = ?, lease_expires_at = ${now} + ?, updated_at = ${now}`,
-    params: [c.workerId, c.opts.leaseSeconds * 1000],
+    params: [c.owner, c.opts.leaseSeconds * 1000],
     // A probe is leased whether or not its own retry is due (it tests the destination).
     stillDue: (probes: ClaimCandidate[]) =>
       `((${dueQueued(now)}) OR (${dueExpired(now)})${probes.length > 0 ? ` OR (status = 'queued' AND id IN (${probes.map((p) => p.id).join(',')}))` : ''})`,
@@ -110,7 +123,7 @@ async function finishLease(trx: Knex.Transaction, c: Claim, picked: Picked, rows
   const leasedProbes = picked.probes.filter((p) => rows.some((r) => Number(r.id) === p.id));
   await markProbesLeased(trx, leasedProbes, c.opts.leaseSeconds * 1000);
   await picked.spend(rows.map((r) => Number(r.id)));
-  return rows.map(claimedFromRow).sort(byDueOrder);
+  return rows.map((r) => claimedFromRow(r, c.owner)).sort(byDueOrder);
 }
 
 function claimOnSqlite(db: Knex, c: Claim): Promise<ClaimedDelivery[]> {

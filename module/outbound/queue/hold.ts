@@ -13,10 +13,10 @@ import { endProbeWithoutAttempt } from './destinations.js';
  * Holds a delivery this worker leased (its webhook turned out to be disabled at send time)
  * without an attempt. False when the lease was lost meanwhile (the new holder decides).
  */
-export async function holdLeasedDelivery(db: Knex, id: number, workerId: string): Promise<boolean> {
+export async function holdLeasedDelivery(db: Knex, id: number, leaseOwner: string): Promise<boolean> {
   const now = db.raw(nowMsSql(db));
   const n = await db('hookflow_deliveries')
-    .where({ id, status: 'dispatched', lease_owner: workerId })
+    .where({ id, status: 'dispatched', lease_owner: leaseOwner })
     .update({ status: 'held', lease_owner: null, lease_expires_at: null, updated_at: now });
   // It may have been the probe of a held destination: the next one goes now.
   if (Number(n) === 1) await endProbeWithoutAttempt(db, id);

@@ -5,15 +5,15 @@
 import type { Knex } from 'knex';
 import { nowMsSql } from '../../storage/engine.js';
 
-/** Extends the lease of a dispatched delivery `workerId` holds; false when it was lost. */
+/** Extends the lease of a dispatched delivery its claim (`leaseOwner`) holds; false when it was lost. */
 export async function renewDeliveryLease(
   db: Knex,
   deliveryId: number,
-  workerId: string,
+  leaseOwner: string,
   leaseSeconds: number,
 ): Promise<boolean> {
   const updated = await db('hookflow_deliveries')
-    .where({ id: deliveryId, lease_owner: workerId, status: 'dispatched' })
+    .where({ id: deliveryId, lease_owner: leaseOwner, status: 'dispatched' })
     .update({ lease_expires_at: db.raw(`${nowMsSql(db)} + ?`, [leaseSeconds * 1000]) });
   return updated === 1;
 }

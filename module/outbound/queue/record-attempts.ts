@@ -34,7 +34,10 @@ export type NextState =
 
 export interface AttemptWrite {
   delivery: Delivery;
+  /** Written as the attempt's worker_id. */
   workerId: string;
+  /** The claim's fencing token (storage/lease-owner.ts): the write is kept only while it holds the lease. */
+  leaseOwner: string;
   attempt: AttemptRecord;
   next: NextState;
 }
@@ -143,7 +146,7 @@ export async function recordAttempts(
     const owners = new Map(
       (await (engineOf(trx) === 'mysql' ? held.forUpdate() : held)).map((r: any) => [Number(r.id), r.lease_owner]),
     );
-    const kept = writes.map((w) => owners.get(w.delivery.id) === w.workerId);
+    const kept = writes.map((w) => owners.get(w.delivery.id) === w.leaseOwner);
     let done = writes.filter((_, i) => kept[i]);
     if (done.length === 0) return kept;
     const health = destinations ? await noteDestinationAttempts(trx, done.map(destinationAttempt), destinations) : null;

@@ -94,7 +94,7 @@ describeEachEngine('claims and held destinations', (tdb) => {
     await hold(0);
     const [probe] = await claimDueDeliveries(db(), 'w1', 16, OPTS);
     assert.equal(probe.id, first);
-    assert.equal(await holdLeasedDelivery(db(), probe.id, 'w1'), true);
+    assert.equal(await holdLeasedDelivery(db(), probe.id, probe.leaseOwner), true);
     assert.equal((await row()).probe_delivery_id, null);
     assert.deepEqual(
       (await claimDueDeliveries(db(), 'w2', 16, OPTS)).map((d) => d.id),

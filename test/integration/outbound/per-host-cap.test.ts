@@ -6,10 +6,9 @@ import { describeEachEngine } from '../../helpers/engines.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { enqueueTestDelivery } from '../../helpers/deliveries.js';
-import { claimDueDeliveries } from '../../../module/outbound/queue/claim.js';
+import { claimDueDeliveries, type ClaimedDelivery } from '../../../module/outbound/queue/claim.js';
 import { queueDeliveryAlerts } from '../../../module/alerts/alert-queue.js';
 import { recordAttempts, type AttemptWrite } from '../../../module/outbound/queue/record-attempts.js';
-import { type Delivery } from '../../../module/outbound/queue/read.js';
 
 /**
  * A receiver on 127.0.0.1:0 that counts requests in flight. A `hang` one answers nothing until
@@ -154,7 +153,7 @@ describeEachEngine('delivery claims: per-destination-host cap and leases', (tdb)
     assert.equal(hanging.stats.maxInFlight, CAP, `at most ${CAP} in flight, saw ${hanging.stats.maxInFlight}`);
   });
 
-  test('attempts are written together, but only by the lease holder: a late writer whose lease was re-taken changes nothing', async () => {
+  test('attempts are written together, but only by the lease holder: a late writer whose lease was re-taken (by its own worker id too) changes nothing', async () => {
     for (let i = 0; i < 3; i++) await enqueue(db(), 'http://c.example/x');
     const opts = { leaseSeconds: 60, perHostConcurrency: CAP };
     const [a, b, c] = await claimDueDeliveries(db(), 'old', 3, opts);
@@ -162,13 +161,17 @@ describeEachEngine('delivery claims: per-destination-host cap and leases', (tdb)
       [a, b, c].map((d) => d.destinationHost),
       ['c.example', 'c.example', 'c.example'],
     );
-    // The lease of `a` expires and another worker takes it over.
+    // The lease of `a` expires and the same worker id claims it again (a second process given
+    // the same workerId, or this one after an outage): each claim is fenced by its own token.
     await db()('hookflow_deliveries').where({ id: a.id }).update({ lease_expires_at: 1 });
-    const [retaken] = await claimDueDeliveries(db(), 'new', 3, opts);
+    const [retaken] = await claimDueDeliveries(db(), 'old', 3, opts);
     assert.equal(retaken.id, a.id);
-    const write = (d: Delivery, status: 'success' | 'failed'): AttemptWrite => ({
+    assert.notEqual(retaken.leaseOwner, a.leaseOwner, 'a new token for the new claim');
+    assert.ok(retaken.leaseOwner.startsWith('old~'), retaken.leaseOwner);
+    const write = (d: ClaimedDelivery, status: 'success' | 'failed'): AttemptWrite => ({
       delivery: d,
       workerId: 'old',
+      leaseOwner: d.leaseOwner,
       next: { status },
       attempt: {
         outcome: status === 'success' ? 'success' : 'http_error',
@@ -188,7 +191,7 @@ describeEachEngine('delivery claims: per-destination-host cap and leases', (tdb)
     assert.deepEqual(
       rows.map((r: any) => [r.status, r.lease_owner, Number(r.attempt_count)]),
       [
-        ['dispatched', 'new', 0],
+        ['dispatched', retaken.leaseOwner, 0],
         ['success', null, 1],
         ['failed', null, 1],
       ],

@@ -17,7 +17,7 @@ import { createRunLane } from '../../../module/workflows/run-lane.js';
 import { createTaskRegistry } from '../../../module/workflows/tasks/index.js';
 import { createTemplateEngine } from '../../../module/workflows/templates.js';
 import { renewIntervalMs } from '../../../module/storage/lease-heartbeat.js';
-import type { Run } from '../../../module/workflows/runs.js';
+import type { LeasedRun } from '../../../module/workflows/runs.js';
 
 // Long enough that no real clock matters: the lease only runs out when the test moves it.
 const LEASE_SECONDS = 300;
@@ -127,7 +127,7 @@ describeEachEngine('run lease heartbeat', (tdb) => {
       actorUserId: h.admin.id,
     });
     const lane = workerA(timers);
-    const [run] = (await lane.claim(1)) as Run[];
+    const [run] = (await lane.claim(1)) as LeasedRun[];
     assert.equal(run?.id, runId, 'worker A holds the run');
     const processing = lane.process(run);
     const ended = { error: null as unknown, done: false };
@@ -141,7 +141,7 @@ describeEachEngine('run lease heartbeat', (tdb) => {
       },
     );
     await waitFor('the mail to be in flight', 10_000, () => mailer.sent.some((m) => m.subject === title));
-    return { runId, processing, ended, lastname, release, lane };
+    return { runId, processing, ended, lastname, release, lane, run };
   }
 
   /** `steps` renewal intervals pass: A's lease moves back by that much while A's timers move on. */
@@ -163,13 +163,14 @@ describeEachEngine('run lease heartbeat', (tdb) => {
 
   test('a worker that claims its own run again (its lease ran out while it stalled) does not execute it twice', async (t) => {
     const timers = createManualTimers();
-    const { runId, processing, lastname, release, lane } = await startSlowRun(t, 'stalled worker', timers);
+    const { runId, processing, lastname, release, lane, run: first } = await startSlowRun(t, 'stalled worker', timers);
     // The lease runs out without A's heartbeat noticing (its timers do not move: a stalled loop).
     await db()('hookflow_runs')
       .where({ id: runId })
       .update({ lease_expires_at: db().raw('lease_expires_at - ?', [LEASE_SECONDS * 2000]) });
-    const [again] = (await lane.claim(1)) as Run[];
+    const [again] = (await lane.claim(1)) as LeasedRun[];
     assert.equal(again?.id, runId, 'worker A claims its own run again');
+    assert.notEqual(again.leaseOwner, first.leaseOwner, 'the second claim has its own token');
     // Both calls get the execution already in flight (the first's), none starts another.
     const second = lane.executor.execute(again, 'worker-A');
     assert.equal(lane.executor.execute(again, 'worker-A'), second, 'one execution in flight');
@@ -188,7 +189,7 @@ describeEachEngine('run lease heartbeat', (tdb) => {
     const { runId, processing, lastname, release } = await startSlowRun(t, 'slow smtp', timers);
     await elapse(runId, timers, 4); // 4/3 of the lease: without renewals it would have run out
     const leased = await runRow(runId);
-    assert.equal(leased.lease_owner, 'worker-A');
+    assert.match(leased.lease_owner, /^worker-A~[0-9a-f]{8}$/, 'the claim token of worker A');
     await h.hookflow.worker.drain(); // worker B looks for due work while the mail is still in flight
     assert.equal(mailsTitled('slow smtp'), 1, 'worker B did not take the run and send it again');
     release();
@@ -220,6 +221,30 @@ describeEachEngine('run lease heartbeat', (tdb) => {
       'A wrote neither progress nor outcome',
     );
     assert.equal(await contactsNamed(lastname), 0, 'the next task never ran');
+  });
+
+  test('a second process given the same workerId takes the expired run over: the first is fenced out by its claim token', async (t) => {
+    const timers = createManualTimers();
+    const { runId, ended, lastname, release, run: first } = await startSlowRun(t, 'same worker id', timers);
+    await db()('hookflow_runs')
+      .where({ id: runId })
+      .update({ lease_expires_at: db().raw('lease_expires_at - ?', [LEASE_SECONDS * 2000]) });
+    // Another process with the same explicit workerId (its own executor and in-flight map) claims it.
+    const [taken] = (await workerA(createManualTimers()).claim(1)) as LeasedRun[];
+    assert.equal(taken?.id, runId);
+    assert.notEqual(taken.leaseOwner, first.leaseOwner);
+    await timers.advance(STEP_MS); // the first process's heartbeat finds its claim gone
+    await waitFor('the first process to give the run up', 5_000, () => ended.done);
+    assert.match(String(ended.error), /lease lost/);
+    release();
+    await new Promise((r) => setImmediate(r));
+    const run = await runRow(runId);
+    assert.deepEqual(
+      [run.status, run.lease_owner, run.task_results, run.finished_at],
+      ['running', taken.leaseOwner, '[]', null],
+      'the first process wrote neither progress nor outcome',
+    );
+    assert.equal(await contactsNamed(lastname), 0, 'the first process ran no later task');
   });
 
   test('a mail past mailTimeoutMs fails its task and the run, naming the setting; later tasks do not run', async (t) => {
