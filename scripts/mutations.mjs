@@ -1496,4 +1496,18 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'lease-one-inserts-held-lock',
+    what: 'leasing one delivery inserts its existing lock row again: it waits behind a held claim and throws at the lock wait timeout',
+    file: 'module/outbound/queue/claim-one.ts',
+    find: 'if (Number(row.lock_row) !== 1) await ensureDestinationLocks(db, [host]);',
+    replace: 'await ensureDestinationLocks(db, [host]);',
+    engines: ['mysql'],
+    tests: [
+      {
+        file: 'test/integration/outbound/lease-one-lock-wait.test.ts',
+        name: 'it waits for the lock once and answers busy at the lock wait timeout, throwing nothing',
+      },
+    ],
+  },
 ];

@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { engineOf, nowMsSql } from '../../storage/engine.js';
 import { newLeaseOwner } from '../../storage/lease-owner.js';
 import { claimedFromRow, type ClaimedDelivery, type ClaimOptions } from './claim.js';
-import { ensureDestinationLocks, waitForDestinationLock } from './destination-locks.js';
+import { ensureDestinationLocks, lockRowExistsSql, waitForDestinationLock } from './destination-locks.js';
 import { isDestinationHeld } from './destinations.js';
 import { NO_RATE_LIMITS, readTokenRoom } from './rate-buckets.js';
 
@@ -73,10 +73,14 @@ export async function leaseDeliveryNow(
     });
   }
   // Its destination first (a plain read), so the transaction can lock it before reading anything.
-  const [row] = await db('hookflow_deliveries').where({ id }).select('destination_host');
+  const [row] = await db('hookflow_deliveries as d')
+    .where('d.id', id)
+    .select('d.destination_host', db.raw(`${lockRowExistsSql('d.destination_host')} AS lock_row`));
   if (!row) return { state: 'missing' };
   const host = String(row.destination_host);
-  await ensureDestinationLocks(db, [host]);
+  // Only a missing lock row is inserted: an INSERT IGNORE of an existing one waits for its lock
+  // while another claim holds it, and a lock wait timeout there would be thrown, not "busy".
+  if (Number(row.lock_row) !== 1) await ensureDestinationLocks(db, [host]);
   return db.transaction(async (trx) =>
     // No lock in time: another claim of this destination is slow; the caller asks again.
     (await waitForDestinationLock(trx, host)) ? leaseIn(trx, id, workerId, opts) : { state: 'busy' as const },
