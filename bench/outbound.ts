@@ -28,6 +28,8 @@ import { ms, percentile, perSecond, printTable, showSpread, spread, type Row } f
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// The queue's share of raw undici's deliveries/s that issue 19 asks for, per engine.
+const RAW_SHARE_TARGET: Record<BenchEngine, number> = { sqlite: 0.5, mysql: 0.35 };
 const CONCURRENCY = 16;
 const size = (sqlite: number, mysql: number, engine: BenchEngine) =>
   Math.max(20, Math.round((engine === 'sqlite' ? sqlite : mysql) * SCALE));
@@ -73,8 +75,8 @@ async function throughputRows(engine: BenchEngine, t: QueueTarget, rx: Receivers
       actual: showSpread(qs, rate),
       baseline: `${showSpread(rs, rate)} raw undici (${raw.length} runs)`,
       ratio: pct(ratio),
-      target: '≥ 25% of raw',
-      pass: ratio >= 0.25,
+      target: `≥ ${pct(RAW_SHARE_TARGET[engine])} of raw`,
+      pass: ratio >= RAW_SHARE_TARGET[engine],
     },
   ];
 }

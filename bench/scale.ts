@@ -15,7 +15,10 @@
  * delivery, failed or retried delivery or worker crash fails the run (exit 1).
  * Needs HOOKFLOW_BENCH_MYSQL_URL (or HOOKFLOW_TEST_MYSQL_URL), e.g. mysql://root@127.0.0.1:3306;
  * a throwaway database is created and dropped. Sizes scale with BENCH_SCALE (default 1);
- * BENCH_CONCURRENCIES (default `4,16`) picks the per-worker concurrencies.
+ * BENCH_CONCURRENCIES (default `4,16`) picks the per-worker concurrencies. BENCH_RECEIVERS (default
+ * 1) spreads the deliveries round-robin over that many receivers, each its own destination
+ * (host:port): claims of one destination are serialised by its lock row, claims of different
+ * destinations are not, so more receivers show what the fleet does without that serialisation.
  * BENCH_BASELINE_ROOT=/path/to/another/checkout (its node_modules linked) also runs that
  * checkout's workers in the same rounds, interleaved with these (a before/after comparison on the
  * same machine under the same load); its migrations folder must hold these migrations too.
@@ -39,6 +42,7 @@ const LATENCY_MS = 20;
 const FLEETS = [1, 2, 4];
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '4,16').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const RECEIVERS = Math.max(1, Number(process.env.BENCH_RECEIVERS ?? 1));
 
 type FleetFactory = (opts: FleetOptions) => WorkerFleet;
 
@@ -70,36 +74,42 @@ interface FleetResult {
 async function runFleet(
   bench: BenchDatabase,
   t: QueueTarget,
-  rx: Receiver,
+  rxs: Receiver[],
   workers: number,
   n: number,
   dataDir: string,
   makeFleet: FleetFactory,
 ): Promise<FleetResult> {
+  const urls = rxs.map((r) => r.url);
+  const received = () => rxs.reduce((a, r) => a + r.count(), 0);
+  const clearIds = () => rxs.forEach((r) => r.webhookIds.clear());
   await clearQueues(t.db);
-  rx.webhookIds.clear();
+  clearIds();
   const fleet = makeFleet({ databaseUrl: bench.url, dataDir });
   try {
     await fleet.start(workers);
     // Warm-up: every process claims, sends and records a few before the clock starts.
-    await enqueueMany(t, 40 * workers, [rx.url]);
+    await enqueueMany(t, 40 * workers, urls);
     await waitUntil('the warm-up', 60_000, async () => (await countSuccesses(t.db)) >= 40 * workers, 50);
     await clearQueues(t.db);
-    rx.webhookIds.clear();
-    const seen = rx.count();
+    clearIds();
+    const seen = received();
     const started = performance.now();
     const cpu = cpuTimes();
-    await enqueueMany(t, n, [rx.url]);
-    await waitUntil(`${n} requests`, 300_000, async () => rx.count() - seen >= n, 5);
+    await enqueueMany(t, n, urls);
+    await waitUntil(`${n} requests`, 300_000, async () => received() - seen >= n, 5);
     await waitUntil(`${n} successful deliveries`, 60_000, async () => (await countSuccesses(t.db)) >= n, 5);
     const rate = (n / (performance.now() - started)) * 1000;
     const busy = cpuBusySince(cpu);
     await fleet.stopAll();
     if (fleet.crashes.length) throw new Error(`a worker crashed:\n${fleet.crashes.join('\n')}`);
-    const doubles = [...rx.webhookIds.values()].filter((c) => c > 1).length;
+    // A webhook-id is a double send whether one receiver saw it twice or two receivers once each.
+    const seenIds = new Map<string, number>();
+    for (const r of rxs) for (const [id, c] of r.webhookIds) seenIds.set(id, (seenIds.get(id) ?? 0) + c);
+    const doubles = [...seenIds.values()].filter((c) => c > 1).length;
     // Every queued delivery `success` after exactly one 2xx attempt, each webhook-id received once.
-    const problems = await checkDeliveries(t.db, [rx], { expected: n });
-    if (rx.webhookIds.size !== n) problems.push(`${rx.webhookIds.size} distinct webhook-ids for ${n} deliveries`);
+    const problems = await checkDeliveries(t.db, rxs, { expected: n });
+    if (seenIds.size !== n) problems.push(`${seenIds.size} distinct webhook-ids for ${n} deliveries`);
     return { rate, busy, doubles, problems };
   } finally {
     await fleet.stopAll('SIGKILL');
@@ -109,7 +119,7 @@ async function runFleet(
 interface Measure {
   bench: BenchDatabase;
   t: QueueTarget;
-  rx: Receiver;
+  rxs: Receiver[];
   n: number;
   dataDir: string;
   codes: Code[];
@@ -127,7 +137,7 @@ async function measureConcurrency(m: Measure): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < runs.length; i++) {
       const run = runs[(i + round) % runs.length]; // rotated: each pair in each position
-      const r = await runFleet(m.bench, m.t, m.rx, run.workers, m.n, m.dataDir, run.code.fleet);
+      const r = await runFleet(m.bench, m.t, m.rxs, run.workers, m.n, m.dataDir, run.code.fleet);
       results.get(run)!.push(r);
       const what = `${run.code.label} ${run.workers} × ${m.concurrency}`.trim();
       m.failures.push(...r.problems.map((p) => `${what}, round ${round + 1}: ${p}`));
@@ -169,7 +179,7 @@ async function main(): Promise<void> {
   // removes it; one fleet per run is more than node's default 10 listeners.
   process.setMaxListeners(CONCURRENCIES.length * FLEETS.length * ROUNDS * 2 + 10);
   const bench = await createBenchDatabase('mysql', mysqlUrl);
-  const rx = await startReceiver({ latencyMs: LATENCY_MS });
+  const rxs = await Promise.all(Array.from({ length: RECEIVERS }, () => startReceiver({ latencyMs: LATENCY_MS })));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-scale-'));
   // The worker processes of the fleet run with TEST_SECRET_KEY: this process must seal with it too.
   const host = await createBenchHost(bench.db, {}, TEST_SECRET_KEY);
@@ -178,12 +188,12 @@ async function main(): Promise<void> {
   const codes = await codesToRun();
   try {
     await host.hookflow.services.settings.save({ outboundAllowlist: ['127.0.0.1/32'] });
-    const { workflowId, taskId } = await createWebhookWorkflow(host, rx.url);
+    const { workflowId, taskId } = await createWebhookWorkflow(host, rxs[0].url);
     const t: QueueTarget = { db: bench.db, host, workflowId, taskId };
     console.log(`bench:scale — ${machineLine()}`);
     console.log(`${await durability(bench.db)}`);
     console.log(
-      `receiver latency ${LATENCY_MS} ms, ${n} deliveries per run, ${ROUNDS} interleaved round(s) per fleet size; figures are median (min–max) over the rounds; load average at start: ${loadAverage()}`,
+      `receiver latency ${LATENCY_MS} ms, ${RECEIVERS} receiver(s) (destinations), ${n} deliveries per run, ${ROUNDS} interleaved round(s) per fleet size; figures are median (min–max) over the rounds; load average at start: ${loadAverage()}`,
     );
     if (ROUNDS < 3)
       console.log(`note: ${ROUNDS} round(s) — a development run; the benchmark's figures need at least 3`);
@@ -197,11 +207,11 @@ async function main(): Promise<void> {
         maxConcurrency: concurrency,
         perHostConcurrency: 128,
       });
-      await measureConcurrency({ bench, t, rx, n, dataDir, codes, concurrency, rows, failures });
+      await measureConcurrency({ bench, t, rxs, n, dataDir, codes, concurrency, rows, failures });
     }
   } finally {
     await host.close();
-    await rx.close();
+    for (const r of rxs) await r.close();
     await bench.destroy();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
