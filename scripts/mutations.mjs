@@ -1368,7 +1368,7 @@ export const MUTATIONS = [
     name: 'time-window-unbounded',
     what: 'the delivery log over a time window walks the whole id range (a second at 1M rows on MariaDB)',
     file: 'module/outbound/queue/read.ts',
-    find: "await boundByCreatedAt(db, q, 'hookflow_deliveries', f);",
+    find: "await boundByCreatedAt(db, q, 'hookflow_deliveries', f, windowScanCap, windowOnly ? ID_WALK_INDEX : undefined);",
     replace: '',
     tests: [
       {
@@ -1395,7 +1395,7 @@ export const MUTATIONS = [
     name: 'time-window-bound-uncapped',
     what: 'a window wider than the scan cap is still bounded (from a LIMITed read: not its MIN and MAX)',
     file: 'module/storage/paging.ts',
-    find: 'if (n > scanCap) return;',
+    find: 'if (n > scanCap) return wide();',
     replace: '',
     tests: [
       {
@@ -1436,7 +1436,7 @@ export const MUTATIONS = [
     name: 'time-window-unbounded-runs',
     what: 'the run log over a time window walks the whole id range',
     file: 'module/workflows/runs.ts',
-    find: "await boundByCreatedAt(db, q, 'hookflow_runs', f);",
+    find: "await boundByCreatedAt(db, q, 'hookflow_runs', f, windowScanCap, windowOnly ? ID_WALK_INDEX : undefined);",
     replace: '',
     tests: [
       {
@@ -1507,6 +1507,51 @@ export const MUTATIONS = [
       {
         file: 'test/integration/outbound/lease-one-lock-wait.test.ts',
         name: 'it waits for the lock once and answers busy at the lock wait timeout, throwing nothing',
+      },
+    ],
+  },
+  {
+    name: 'wide-window-walks-primary-key',
+    what: 'a log page over a window too wide to bound walks whole rows down from the newest (a second at 1M rows on MariaDB)',
+    file: 'module/storage/paging.ts',
+    find: "if (walkIndex && engineOf(db) === 'mysql') q.from(db.raw('?? FORCE INDEX (??)', [table, walkIndex]));",
+    replace: '',
+    engines: ['mysql'],
+    tests: [
+      {
+        file: 'test/integration/storage/time-window-bound.test.ts',
+        name: 'a window too wide to bound walks the narrow (id, created_at) index on MariaDB/MySQL, and pages exactly',
+      },
+      {
+        file: 'test/integration/storage/time-window-bound.test.ts',
+        name: 'runs: a window too wide to bound walks their narrow index too, and pages exactly',
+      },
+    ],
+  },
+  {
+    name: 'wide-window-forced-with-filters',
+    what: 'a filtered log page is forced onto the id walk too, skipping the filter’s own index',
+    file: 'module/outbound/queue/read.ts',
+    find: 'const windowOnly = !f.status && !f.workflowId && !f.taskId && !f.recordId;',
+    replace: 'const windowOnly = true;',
+    engines: ['mysql'],
+    tests: [
+      {
+        file: 'test/integration/storage/time-window-bound.test.ts',
+        name: 'a window too wide to bound walks the narrow (id, created_at) index on MariaDB/MySQL, and pages exactly',
+      },
+    ],
+  },
+  {
+    name: 'wide-window-probed-anyway',
+    what: 'a window whose edges are far apart is still counted up to the scan cap before every page (40 ms at 1M rows)',
+    file: 'module/storage/paging.ts',
+    find: 'if ((await idSpanOf(db, table, window)) > scanCap) return wide();',
+    replace: '',
+    tests: [
+      {
+        file: 'test/integration/storage/time-window-bound.test.ts',
+        name: 'the bound is the window’s own MIN and MAX id, read only up to its cap, and only with an until',
       },
     ],
   },

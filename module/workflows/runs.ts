@@ -148,8 +148,14 @@ export interface RunFilter {
 
 export type RunPage = Omit<Page<Run>, 'items'> & { runs: Run[] };
 
-/** One page of runs, newest first, with the (capped) count of the filter and the cursors. */
-export async function listRuns(db: Knex, f: RunFilter, countCap?: number): Promise<RunPage> {
+// The (id, created_at) index a page filtered by its time window alone walks (migration 20261207000010).
+const ID_WALK_INDEX = 'hookflow_runs_id_created';
+
+/**
+ * One page of runs, newest first, with the (capped) count of the filter and the cursors.
+ * `countCap` and `windowScanCap` are parameters so a test can reach them with a handful of rows.
+ */
+export async function listRuns(db: Knex, f: RunFilter, countCap?: number, windowScanCap?: number): Promise<RunPage> {
   if (f.before !== undefined && f.after !== undefined)
     throw new HookflowError('validation_failed', BOTH_CURSORS, { before: BOTH_CURSORS });
   const q = db('hookflow_runs');
@@ -161,7 +167,8 @@ export async function listRuns(db: Knex, f: RunFilter, countCap?: number): Promi
   if (f.module) q.where('module', f.module);
   if (f.since) q.where('created_at', '>=', f.since);
   if (f.until) q.where('created_at', '<', f.until);
-  await boundByCreatedAt(db, q, 'hookflow_runs', f);
+  const windowOnly = !f.workflowId && !f.backfillId && !f.status && !f.source && !f.recordId && !f.module;
+  await boundByCreatedAt(db, q, 'hookflow_runs', f, windowScanCap, windowOnly ? ID_WALK_INDEX : undefined);
   const page = { limit: f.limit ?? 50, offset: f.offset ?? 0, before: f.before, after: f.after };
   const { items, ...rest } = await pageOf(db, q, page, runFromRow, countCap);
   return { runs: items, ...rest };

@@ -186,8 +186,19 @@ export interface DeliveryFilter extends PageRequest {
   until?: number;
 }
 
-/** One page of deliveries, newest first, with the (capped) count of the filter and the cursors. */
-export async function listDeliveries(db: Knex, f: DeliveryFilter, countCap?: number): Promise<Page<Delivery>> {
+// The (id, created_at) index a page filtered by its time window alone walks (migration 20261207000010).
+const ID_WALK_INDEX = 'hookflow_deliveries_id_created';
+
+/**
+ * One page of deliveries, newest first, with the (capped) count of the filter and the cursors.
+ * `countCap` and `windowScanCap` are parameters so a test can reach them with a handful of rows.
+ */
+export async function listDeliveries(
+  db: Knex,
+  f: DeliveryFilter,
+  countCap?: number,
+  windowScanCap?: number,
+): Promise<Page<Delivery>> {
   const q = db('hookflow_deliveries');
   if (f.status) q.where('status', f.status);
   if (f.workflowId) q.where('workflow_id', f.workflowId);
@@ -195,7 +206,8 @@ export async function listDeliveries(db: Knex, f: DeliveryFilter, countCap?: num
   if (f.recordId) q.where('record_id', f.recordId);
   if (f.since) q.where('created_at', '>=', f.since);
   if (f.until) q.where('created_at', '<', f.until);
-  await boundByCreatedAt(db, q, 'hookflow_deliveries', f);
+  const windowOnly = !f.status && !f.workflowId && !f.taskId && !f.recordId;
+  await boundByCreatedAt(db, q, 'hookflow_deliveries', f, windowScanCap, windowOnly ? ID_WALK_INDEX : undefined);
   return pageOf(db, q, f, deliveryFromRow, countCap);
 }
 

@@ -12,6 +12,7 @@ import { migrateLatest } from '../../../module/storage/migrate.js';
 import { engineOf } from '../../../module/storage/engine.js';
 import * as migration from '../../../migrations/20261203000010_log_indexes.js';
 import * as hours from '../../../migrations/20261204000010_delivery_hours.js';
+import * as walks from '../../../migrations/20261207000010_id_walk_indexes.js';
 
 /** Index name → its columns in order, of one table. */
 async function indexesOf(db: Knex, table: string): Promise<Map<string, string[]>> {
@@ -157,5 +158,27 @@ describeEachEngine('log indexes migration', (tdb) => {
     assert.deepEqual([await has(), await column()], [false, false]);
     await hours.up(d.db);
     assert.equal(await has(), true);
+  });
+
+  test('the id-walk indexes: (id, created_at) on deliveries and runs on MariaDB/MySQL only; down drops them, up makes them again', async (t) => {
+    const d = await createTestDatabase(tdb().engine);
+    t.after(() => d.destroy());
+    await migrateLatest(d.db);
+    const columns = async () =>
+      Promise.all(
+        Object.entries(walks.ID_WALK_INDEXES).map(async ([table, index]) => (await indexesOf(d.db, table)).get(index)),
+      );
+    const mysql = tdb().engine === 'mysql';
+    const made = mysql
+      ? [
+          ['id', 'created_at'],
+          ['id', 'created_at'],
+        ]
+      : [undefined, undefined];
+    assert.deepEqual(await columns(), made);
+    await walks.down(d.db);
+    assert.deepEqual(await columns(), [undefined, undefined]);
+    await walks.up(d.db);
+    assert.deepEqual(await columns(), made);
   });
 });

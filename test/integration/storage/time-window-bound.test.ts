@@ -121,6 +121,28 @@ describeEachEngine('log pages over a time window', (tdb) => {
     assert.doesNotMatch((await sqlOf({ since: WINDOW.since })).sql, /where/i, 'no until: no bound');
     assert.doesNotMatch((await sqlOf(WINDOW, want.length - 1)).sql, /where/i, 'more rows than the cap: no bound');
     assert.match((await sqlOf(WINDOW, want.length)).sql, /between/i, 'exactly the cap: bounded');
+    // Edges whose ids say "narrow": the first row, re-timed to be the latest-created before
+    // `until`, makes the edges' ids look close; the exact read runs and counts 16, over a cap of 10.
+    const [first] = [...at.keys()];
+    await db('hookflow_deliveries')
+      .where({ id: first })
+      .update({ created_at: BASE + 19_500 });
+    assert.doesNotMatch((await sqlOf(WINDOW, 10)).sql, /where/i, 'counted over the cap');
+    await db('hookflow_deliveries')
+      .where({ id: first })
+      .update({ created_at: at.get(first) });
+    // Edges whose ids say "wide": the exact read is skipped altogether.
+    const probes: string[] = [];
+    const probe = (x: { sql: string }) => probes.push(x.sql);
+    db.on('query', probe);
+    const wide = await sqlOf({ until: BASE + 20_000 }, 5);
+    db.off('query', probe);
+    assert.doesNotMatch(wide.sql, /where/i);
+    assert.deepEqual(
+      probes.filter((x) => /count\(/i.test(x)),
+      [],
+      'no read of up to the cap when the edges are 20 ids apart',
+    );
     // The page itself asks for the bound (one query reads the window's ids, the page the range).
     const seen: string[] = [];
     const listen = (q: { sql: string }) => seen.push(q.sql);
@@ -141,5 +163,72 @@ describeEachEngine('log pages over a time window', (tdb) => {
         'the page walks the id range (an empty one for the runs: none here)',
       );
     }
+  });
+
+  test('a window too wide to bound walks the narrow (id, created_at) index on MariaDB/MySQL, and pages exactly', async (tc) => {
+    const db = await fresh(tc);
+    const at = await timedDeliveries(db);
+    const seen: string[] = [];
+    const listen = (q: { sql: string }) => seen.push(q.sql);
+    db.on('query', listen);
+    tc.after(() => db.off('query', listen));
+    const forced = () => seen.filter((s) => /force index \(`hookflow_deliveries_id_created`\)/i.test(s));
+    for (const w of [WINDOW, { until: BASE + 3_000 }, { until: BASE + 26_000 }]) {
+      seen.length = 0;
+      // A scan cap of 1: every window here is "too wide", so the page takes the walk.
+      const got = await pageAll(async (before) => {
+        const p = await listDeliveries(db, { limit: 4, before, ...w }, undefined, 1);
+        return { ids: p.items.map((d) => d.id), nextBefore: p.nextBefore, total: p.total };
+      });
+      assert.deepEqual(got.seen, inWindow(at, w), `window ${JSON.stringify(w)}`);
+      assert.equal(got.total, inWindow(at, w).length);
+      if (tdb().engine === 'mysql') assert.ok(forced().length > 0, 'the page walks the narrow index');
+      else assert.deepEqual(forced(), [], 'SQLite has no such index');
+    }
+    // Any other filter: its own index leads, nothing is forced.
+    seen.length = 0;
+    await listDeliveries(db, { limit: 4, status: 'queued', ...WINDOW }, undefined, 1);
+    assert.deepEqual(forced(), [], 'a status filter is not forced onto the walk');
+    if (tdb().engine !== 'mysql') return;
+    const [plan] = await db.raw(
+      'EXPLAIN SELECT id FROM hookflow_deliveries FORCE INDEX (hookflow_deliveries_id_created) WHERE created_at < ? ORDER BY id DESC LIMIT 51',
+      [BASE],
+    );
+    assert.equal(plan[0].key, 'hookflow_deliveries_id_created');
+    assert.match(String(plan[0].Extra), /Using index/, 'the walk reads the index alone');
+  });
+
+  test('runs: a window too wide to bound walks their narrow index too, and pages exactly', async (tc) => {
+    const db = await fresh(tc);
+    const at = new Map<number, number>();
+    for (let i = 0; i < ROWS; i++) {
+      const id = await insertRun(db, {
+        workflowId: 1,
+        trigger: 'record.created',
+        source: 'record_event',
+        module: 'Deals',
+        recordId: i + 1,
+        status: 'succeeded',
+        mode: 'async',
+        event: {},
+        env: {},
+      } as never);
+      await db('hookflow_runs')
+        .where({ id })
+        .update({ created_at: timeOf(i) });
+      at.set(id, timeOf(i));
+    }
+    const seen: string[] = [];
+    const listen = (q: { sql: string }) => seen.push(q.sql);
+    db.on('query', listen);
+    tc.after(() => db.off('query', listen));
+    const w = { until: BASE + 26_000 };
+    const got = await pageAll(async (before) => {
+      const p = await listRuns(db, { limit: 4, before, ...w }, undefined, 1);
+      return { ids: p.runs.map((r) => r.id), nextBefore: p.nextBefore, total: p.total };
+    });
+    assert.deepEqual(got.seen, inWindow(at, w));
+    const forced = seen.filter((s) => /force index \(`hookflow_runs_id_created`\)/i.test(s));
+    assert.equal(forced.length > 0, tdb().engine === 'mysql');
   });
 });
