@@ -41,6 +41,28 @@ describeEachEngine('log pages over a time window', (tdb) => {
     return at;
   }
 
+  async function timedRuns(db: Knex): Promise<Map<number, number>> {
+    const at = new Map<number, number>();
+    for (let i = 0; i < ROWS; i++) {
+      const id = await insertRun(db, {
+        workflowId: 1,
+        trigger: 'record.created',
+        source: 'record_event',
+        module: 'Deals',
+        recordId: i + 1,
+        status: 'succeeded',
+        mode: 'async',
+        event: {},
+        env: {},
+      } as never);
+      await db('hookflow_runs')
+        .where({ id })
+        .update({ created_at: timeOf(i) });
+      at.set(id, timeOf(i));
+    }
+    return at;
+  }
+
   const inWindow = (at: Map<number, number>, w: { since?: number; until?: number }) =>
     [...at]
       .filter(([, t]) => (!w.since || t >= w.since) && t < w.until!)
@@ -81,24 +103,7 @@ describeEachEngine('log pages over a time window', (tdb) => {
 
   test('runs: the same window, the same rows', async (tc) => {
     const db = await fresh(tc);
-    const at = new Map<number, number>();
-    for (let i = 0; i < ROWS; i++) {
-      const id = await insertRun(db, {
-        workflowId: 1,
-        trigger: 'record.created',
-        source: 'record_event',
-        module: 'Deals',
-        recordId: i + 1,
-        status: 'succeeded',
-        mode: 'async',
-        event: {},
-        env: {},
-      } as never);
-      await db('hookflow_runs')
-        .where({ id })
-        .update({ created_at: timeOf(i) });
-      at.set(id, timeOf(i));
-    }
+    const at = await timedRuns(db);
     const got = await pageAll(async (before) => {
       const p = await listRuns(db, { limit: 4, before, ...WINDOW });
       return { ids: p.runs.map((r) => r.id), nextBefore: p.nextBefore, total: p.total };
@@ -200,24 +205,7 @@ describeEachEngine('log pages over a time window', (tdb) => {
 
   test('runs: a window too wide to bound walks their narrow index too, and pages exactly', async (tc) => {
     const db = await fresh(tc);
-    const at = new Map<number, number>();
-    for (let i = 0; i < ROWS; i++) {
-      const id = await insertRun(db, {
-        workflowId: 1,
-        trigger: 'record.created',
-        source: 'record_event',
-        module: 'Deals',
-        recordId: i + 1,
-        status: 'succeeded',
-        mode: 'async',
-        event: {},
-        env: {},
-      } as never);
-      await db('hookflow_runs')
-        .where({ id })
-        .update({ created_at: timeOf(i) });
-      at.set(id, timeOf(i));
-    }
+    const at = await timedRuns(db);
     const seen: string[] = [];
     const listen = (q: { sql: string }) => seen.push(q.sql);
     db.on('query', listen);
