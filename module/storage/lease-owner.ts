@@ -10,8 +10,6 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export const LEASE_OWNER_SUFFIX_LENGTH = 9;
-
 /** A new lease owner for one claim by `workerId`: `<workerId>~<8 hex digits>`. */
 export function newLeaseOwner(workerId: string): string {
   return `${workerId}~${randomBytes(4).toString('hex')}`;

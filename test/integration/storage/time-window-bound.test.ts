@@ -21,6 +21,15 @@ const timeOf = (i: number) =>
 const ROWS = 30;
 const WINDOW = { since: BASE + 5_000, until: BASE + 20_000 };
 
+/** Every SQL statement `db` sends until the test ends (the page code's own statements). */
+function sqlSeen(db: Knex, tc: TestContext): string[] {
+  const seen: string[] = [];
+  const listen = (q: { sql: string }) => seen.push(q.sql);
+  db.on('query', listen);
+  tc.after(() => db.off('query', listen));
+  return seen;
+}
+
 describeEachEngine('log pages over a time window', (tdb) => {
   async function fresh(tc: TestContext): Promise<Knex> {
     const d = await createTestDatabase(tdb().engine);
@@ -149,10 +158,7 @@ describeEachEngine('log pages over a time window', (tdb) => {
       'no read of up to the cap when the edges are 20 ids apart',
     );
     // The page itself asks for the bound (one query reads the window's ids, the page the range).
-    const seen: string[] = [];
-    const listen = (q: { sql: string }) => seen.push(q.sql);
-    db.on('query', listen);
-    tc.after(() => db.off('query', listen));
+    const seen = sqlSeen(db, tc);
     for (const list of [
       () => listDeliveries(db, { limit: 4, ...WINDOW }),
       () => listRuns(db, { limit: 4, ...WINDOW }),
@@ -173,10 +179,7 @@ describeEachEngine('log pages over a time window', (tdb) => {
   test('a window too wide to bound walks the narrow (id, created_at) index on MariaDB/MySQL, and pages exactly', async (tc) => {
     const db = await fresh(tc);
     const at = await timedDeliveries(db);
-    const seen: string[] = [];
-    const listen = (q: { sql: string }) => seen.push(q.sql);
-    db.on('query', listen);
-    tc.after(() => db.off('query', listen));
+    const seen = sqlSeen(db, tc);
     const forced = () => seen.filter((s) => /force index \(`hookflow_deliveries_id_created`\)/i.test(s));
     for (const w of [WINDOW, { until: BASE + 3_000 }, { until: BASE + 26_000 }]) {
       seen.length = 0;
@@ -206,10 +209,7 @@ describeEachEngine('log pages over a time window', (tdb) => {
   test('runs: a window too wide to bound walks their narrow index too, and pages exactly', async (tc) => {
     const db = await fresh(tc);
     const at = await timedRuns(db);
-    const seen: string[] = [];
-    const listen = (q: { sql: string }) => seen.push(q.sql);
-    db.on('query', listen);
-    tc.after(() => db.off('query', listen));
+    const seen = sqlSeen(db, tc);
     const w = { until: BASE + 26_000 };
     const got = await pageAll(async (before) => {
       const p = await listRuns(db, { limit: 4, before, ...w }, undefined, 1);
