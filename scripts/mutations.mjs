@@ -1555,4 +1555,30 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'run-insert-never-finished',
+    what: 'a run inserted finished (skipped, failed) has no finished time',
+    file: 'module/workflows/runs.ts',
+    find: '    finished ? 1 : 0,\n',
+    replace: '    0,\n',
+    tests: [
+      {
+        file: 'test/integration/workflows/inserted-run.test.ts',
+        name: 'insertRun stamps the database clock: created always, started and the lease only when leased, finished only when finished',
+      },
+    ],
+  },
+  {
+    name: 'run-insert-default-lease',
+    what: 'a sync run’s lease is the default 60 s whatever leaseSeconds says',
+    file: 'module/workflows/runs.ts',
+    find: '(run.leaseSeconds ?? 60) * 1000,',
+    replace: '60 * 1000,',
+    tests: [
+      {
+        file: 'test/integration/workflows/inserted-run.test.ts',
+        name: 'insertRun stamps the database clock: created always, started and the lease only when leased, finished only when finished',
+      },
+    ],
+  },
 ];

@@ -27,9 +27,25 @@ export function engineOf(db: Db): Engine {
 
 /** SQL for "now" in epoch milliseconds, evaluated by the database (all workers share its clock). */
 export function nowMsSql(db: Db): string {
-  return engineOf(db) === 'mysql'
+  return engineNowMsSql(engineOf(db));
+}
+
+/** `nowMsSql` for an engine named directly (statements built once per engine). */
+export function engineNowMsSql(engine: Engine): string {
+  return engine === 'mysql'
     ? 'CAST(ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS SIGNED)'
     : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+}
+
+/** Id of the row a raw INSERT created: better-sqlite3 answers `{ lastInsertRowid }`, mysql2 `[{ insertId }]`. */
+export function insertedIdOf(engine: Engine, result: unknown): number {
+  const id =
+    engine === 'mysql'
+      ? (result as Array<{ insertId?: unknown }>)[0]?.insertId
+      : (result as { lastInsertRowid?: unknown }).lastInsertRowid;
+  const n = Number(id);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`the INSERT answered no row id (${String(id)})`);
+  return n;
 }
 
 /** The database clock, in epoch milliseconds. */

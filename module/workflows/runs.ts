@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from '../host.js';
-import { insertReturningId, nowMsSql, statusGroupSql } from '../storage/engine.js';
+import { engineNowMsSql, engineOf, insertedIdOf, nowMsSql, statusGroupSql } from '../storage/engine.js';
 import { RUN_STATUSES, runFromRow, type NewRun, type Run, type RunSource, type RunStatus } from './run-model.js';
 import { BOTH_CURSORS, boundByCreatedAt, pageOf, type Page } from '../storage/paging.js';
 import { HookflowError } from '../errors.js';
@@ -14,38 +14,69 @@ import { pruneInBatches, type PruneOptions } from '../storage/prune.js';
 
 export * from './run-model.js';
 
-/** Inserts a run row through `q` (the host's transaction on the save path). */
+/**
+ * The run insert's columns; the last four take the database clock (`createdAt` always, the others
+ * when their flag binding is 1). One constant statement per engine, built once: the save hook
+ * runs it inside the host's transaction on every matching save, where compiling a 24-column
+ * query builder cost about as much as SQLite executing it.
+ */
+const RUN_VALUE_COLUMNS = [
+  'workflow_id', 'trigger', 'source', 'module', 'record_id', 'order_key', 'status', 'mode', 'event', 'env',
+  'chain_depth', 'parent_run_id', 'rerun_of_id', 'actor_user_id', 'permission_id', 'source_ip',
+  'backfill_id', 'origin_system', 'task_results', 'error', 'attempts', 'lease_owner',
+] as const; // prettier-ignore
+
+function insertRunSql(now: string): string {
+  const columns = [...RUN_VALUE_COLUMNS, 'lease_expires_at', 'created_at', 'started_at', 'finished_at'];
+  const values = [
+    ...RUN_VALUE_COLUMNS.map(() => '?'),
+    `CASE WHEN ? = 1 THEN ${now} + ? END`,
+    now,
+    `CASE WHEN ? = 1 THEN ${now} END`,
+    `CASE WHEN ? = 1 THEN ${now} END`,
+  ];
+  return `INSERT INTO hookflow_runs (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES (${values.join(', ')})`;
+}
+
+const INSERT_RUN_SQL = {
+  sqlite: insertRunSql(`(${engineNowMsSql('sqlite')})`),
+  mysql: insertRunSql(`(${engineNowMsSql('mysql')})`),
+} as const;
+
+/** Inserts a run row through `q` (the host's transaction on the save path); returns its id. */
 export async function insertRun(q: Db, run: NewRun): Promise<number> {
-  const now = `(${nowMsSql(q)})`;
   const finished = run.status === 'skipped' || run.status === 'failed' || run.status === 'succeeded';
-  return insertReturningId(q, 'hookflow_runs', {
-    workflow_id: run.workflowId,
-    trigger: run.trigger,
-    source: run.source,
-    module: run.module,
-    record_id: run.recordId,
-    order_key: run.recordId == null ? null : `${run.module}:${run.recordId}`,
-    status: run.status,
-    mode: run.mode,
-    event: JSON.stringify(run.event),
-    env: JSON.stringify(run.env),
-    chain_depth: run.chainDepth ?? 0,
-    parent_run_id: run.parentRunId ?? null,
-    rerun_of_id: run.rerunOfId ?? null,
-    actor_user_id: run.actorUserId ?? null,
-    permission_id: run.permissionId ?? null,
-    source_ip: run.sourceIp ?? null,
-    backfill_id: run.backfillId ?? null,
-    origin_system: run.originSystem ?? null,
-    task_results: '[]',
-    error: run.error ?? null,
-    attempts: run.leaseOwner ? 1 : 0,
-    lease_owner: run.leaseOwner ?? null,
-    lease_expires_at: run.leaseOwner ? q.raw(`${now} + ?`, [(run.leaseSeconds ?? 60) * 1000]) : null,
-    created_at: q.raw(now),
-    started_at: run.leaseOwner ? q.raw(now) : null,
-    finished_at: finished ? q.raw(now) : null,
-  });
+  const leased = run.leaseOwner ? 1 : 0;
+  const engine = engineOf(q);
+  const result = await q.raw(INSERT_RUN_SQL[engine], [
+    run.workflowId,
+    run.trigger,
+    run.source,
+    run.module,
+    run.recordId,
+    run.recordId == null ? null : `${run.module}:${run.recordId}`,
+    run.status,
+    run.mode,
+    JSON.stringify(run.event),
+    JSON.stringify(run.env),
+    run.chainDepth ?? 0,
+    run.parentRunId ?? null,
+    run.rerunOfId ?? null,
+    run.actorUserId ?? null,
+    run.permissionId ?? null,
+    run.sourceIp ?? null,
+    run.backfillId ?? null,
+    run.originSystem ?? null,
+    '[]',
+    run.error ?? null,
+    leased,
+    run.leaseOwner ?? null,
+    leased,
+    (run.leaseSeconds ?? 60) * 1000,
+    leased,
+    finished ? 1 : 0,
+  ]);
+  return insertedIdOf(engine, result);
 }
 
 /**

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/engines.js';
 import { createTestHost, type TestHost } from '../../helpers/test-host.js';
 import { getRun, insertRun, insertedRun, type NewRun } from '../../../module/workflows/runs.js';
+import { dbNowMs } from '../../../module/storage/engine.js';
 
 describeEachEngine('a run built in memory after its insert', (tdb) => {
   let h: TestHost;
@@ -74,4 +75,32 @@ describeEachEngine('a run built in memory after its insert', (tdb) => {
       assert.equal(built.finishedAt === null, stored.finishedAt === null, 'finished when finished');
     });
   }
+  test('insertRun stamps the database clock: created always, started and the lease only when leased, finished only when finished', async () => {
+    const row = (id: number) => tdb().db('hookflow_runs').where({ id }).first();
+    const before = await dbNowMs(tdb().db);
+    const leased = await row(await insertRun(tdb().db, newRun({ leaseSeconds: 45 })));
+    const queued = await row(await insertRun(tdb().db, newRun({ status: 'queued', mode: 'async', leaseOwner: null })));
+    const skipped = await row(await insertRun(tdb().db, newRun({ status: 'skipped', leaseOwner: null })));
+    const after = await dbNowMs(tdb().db);
+    for (const r of [leased, queued, skipped]) {
+      const created = Number(r.created_at);
+      assert.ok(created >= before && created <= after, `created_at ${created} within [${before}, ${after}]`);
+    }
+    assert.equal(Number(leased.started_at), Number(leased.created_at));
+    assert.equal(Number(leased.lease_expires_at), Number(leased.created_at) + 45_000);
+    assert.equal(leased.lease_owner, 'web-1');
+    assert.equal(Number(leased.attempts), 1);
+    assert.equal(leased.finished_at, null);
+    assert.equal(leased.order_key, 'Deals:7');
+    for (const r of [queued, skipped]) {
+      assert.equal(r.started_at, null);
+      assert.equal(r.lease_expires_at, null);
+      assert.equal(r.lease_owner, null);
+      assert.equal(Number(r.attempts), 0);
+    }
+    assert.equal(queued.finished_at, null);
+    assert.equal(Number(skipped.finished_at), Number(skipped.created_at));
+    const ids = [leased.id, queued.id, skipped.id].map(Number);
+    assert.equal(new Set(ids).size, 3, 'each insert answers its own row id');
+  });
 });
