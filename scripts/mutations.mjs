@@ -1581,4 +1581,32 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    name: 'probe-lookup-walks-statuses',
+    what: 'the held destinations’ probe look-up can no longer seek by destination, so SQLite walks every queued delivery on each claim',
+    file: 'module/outbound/queue/destinations.ts',
+    find: 'WHERE d.destination_host = p.destination_host AND ${status})`;',
+    replace: "WHERE d.destination_host || '' = p.destination_host AND ${status})`;",
+    // `||` is concatenation on SQLite only; the plan test is SQLite's.
+    engines: ['sqlite'],
+    tests: [
+      {
+        file: 'test/integration/outbound/destination-claim.test.ts',
+        name: "SQLite: the probe look-up reads held destinations' deliveries by destination, never a whole status",
+      },
+    ],
+  },
+  {
+    name: 'probe-skips-expired-leases',
+    what: 'a held destination’s delivery under an expired lease is no longer its probe',
+    file: 'module/outbound/queue/destinations.ts',
+    find: "UNION ALL ${held(`d.status = 'dispatched' AND d.lease_expires_at < ${now}`)}) o",
+    replace: "UNION ALL ${held(`d.status = 'dispatched' AND d.lease_expires_at < 0`)}) o",
+    tests: [
+      {
+        file: 'test/integration/outbound/destination-claim.test.ts',
+        name: 'the probe is the oldest unfinished delivery: one under an expired lease counts, one under a live lease does not',
+      },
+    ],
+  },
 ];

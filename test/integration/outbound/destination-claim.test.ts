@@ -12,6 +12,8 @@ import { createTestHost } from '../../helpers/test-host.js';
 import { enqueueDelivery } from '../../../module/outbound/queue/enqueue.js';
 import { claimDueDeliveries } from '../../../module/outbound/queue/claim.js';
 import { holdLeasedDelivery } from '../../../module/outbound/queue/hold.js';
+import { dueProbesSql } from '../../../module/outbound/queue/destinations.js';
+import { engineOf, nowMsSql } from '../../../module/storage/engine.js';
 
 const HELD = 'held.example:8443';
 const OPTS = { leaseSeconds: 60, perHostConcurrency: 4, holdDestinations: true };
@@ -101,5 +103,42 @@ describeEachEngine('claims and held destinations', (tdb) => {
       [second],
       'the next oldest is the probe now',
     );
+  });
+
+  test('the probe is the oldest unfinished delivery: one under an expired lease counts, one under a live lease does not', async () => {
+    const [expired, live, queued] = [await enqueue(HELD), await enqueue(HELD), await enqueue(HELD)];
+    const lease = (id: number, leaseExpiresAt: number) =>
+      db()('hookflow_deliveries')
+        .where({ id })
+        .update({ status: 'dispatched', lease_owner: 'gone', lease_expires_at: leaseExpiresAt });
+    await lease(expired, Date.now() - 60_000);
+    await lease(live, Date.now() + 3_600_000);
+    await hold(0);
+    assert.deepEqual(
+      (await claimDueDeliveries(db(), 'w1', 16, OPTS)).map((d) => d.id),
+      [expired],
+      'the expired lease is the oldest unfinished',
+    );
+    await db()('hookflow_deliveries').where({ id: expired }).update({ status: 'success', lease_owner: null });
+    await db()('hookflow_destinations').where({ destination_host: HELD }).update({ next_probe_at: 0 });
+    assert.deepEqual(
+      (await claimDueDeliveries(db(), 'w2', 16, OPTS)).map((d) => d.id),
+      [queued],
+      'a live lease is in flight, not a probe: the next queued one is',
+    );
+  });
+
+  test("SQLite: the probe look-up reads held destinations' deliveries by destination, never a whole status", async (t) => {
+    // MariaDB's optimizer picks by statistics (it drove the old join from the destinations too);
+    // SQLite's planner walked every queued delivery of every destination on each claim.
+    if (engineOf(db()) !== 'sqlite') return t.skip('query plans are SQLite-specific');
+    // With no destination held, the look-up must cost nothing whatever the backlog: it starts
+    // from the held destinations and seeks (destination_host, status, id).
+    const sql = dueProbesSql(nowMsSql(db()));
+    const plan = ((await db().raw(`EXPLAIN QUERY PLAN ${sql}`)) as Array<{ detail: string }>).map((r) => r.detail);
+    const deliveries = plan.filter((line) => /\bd\b/.test(line));
+    assert.ok(deliveries.length > 0, plan.join(' | '));
+    for (const line of deliveries)
+      assert.match(line, /INDEX hookflow_deliveries_destination_index \(destination_host=\? AND status=\?/, line);
   });
 });
