@@ -5,6 +5,8 @@
  *   - deliveries/s through the durable queue (lease, HTTP, attempt row, new state) to a local
  *     200-OK receiver vs raw undici requests to the same receiver at the same concurrency
  *     (raw, queue, raw, queue, …, raw: each queue round between two raw ones);
+ *   - SQL statements and commits per delivery over one drain of queued deliveries (each
+ *     statement a round trip on MariaDB/MySQL), by kind;
  *   - event-to-request latency (record save → webhook request at the receiver), p50/p99;
  *   - the latency the record-save hook adds (installed + matching active workflow vs
  *     `setHooks(null)`, alternating blocks), p50/p99;
@@ -23,6 +25,7 @@ import { durability, loadAverage, machineLine } from './lib/environment.js';
 import { createBenchHost, createWebhookWorkflow } from './lib/host.js';
 import { startReceiver, type Receiver } from './lib/receiver.js';
 import { checkDeliveries, measureQueueRate, measureRawRate, type QueueTarget } from './lib/deliveries.js';
+import { drainStatementRow } from './lib/drain-statements.js';
 import { timeEventToRequest, timeSaves } from './lib/save-path.js';
 import { ms, percentile, perSecond, printTable, showSpread, spread, type Row } from './lib/stats.js';
 
@@ -78,7 +81,15 @@ async function throughputRows(engine: BenchEngine, t: QueueTarget, rx: Receivers
       target: `≥ ${pct(RAW_SHARE_TARGET[engine])} of raw`,
       pass: ratio >= RAW_SHARE_TARGET[engine],
     },
+    await statementRow(engine, t, rx),
   ];
+}
+
+/** Statements (MariaDB: round trips) and commits per delivery of one counted drain, after the rounds. */
+async function statementRow(engine: BenchEngine, t: QueueTarget, rx: Receivers): Promise<Row> {
+  const { row, problems } = await drainStatementRow(engine, t, rx.ok, size(1000, 1000, engine));
+  fail(`${engine} statement count`, problems);
+  return row;
 }
 
 async function latencyRows(engine: BenchEngine, t: QueueTarget, rx: Receivers, recordId: number): Promise<Row[]> {
