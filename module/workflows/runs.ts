@@ -17,7 +17,7 @@ export * from './run-model.js';
 /**
  * The run insert's columns; the last four take the database clock (`createdAt` always, the others
  * when their flag binding is 1). One constant statement per engine, built once: the save hook
- * runs it inside the host's transaction on every matching save, where compiling a 24-column
+ * runs it inside the host's transaction on every matching save, where compiling a 26-column
  * query builder cost about as much as SQLite executing it.
  */
 const RUN_VALUE_COLUMNS = [

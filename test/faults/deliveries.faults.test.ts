@@ -88,13 +88,6 @@ describe(
         random: seededRandom(SEED),
         kills: KILLS,
         outageAfterKills: Math.ceil(KILLS / 2),
-        // All faults within the first half of the work, at most one every 0.5 s: on a fast
-        // machine the tail (retries, a killed worker's leases) drained before the default
-        // schedule (0.8 of the work, 1 s apart, a recovery wait after the outage) could make
-        // its 10th kill (2026-12-08: 6 kills in a 16 s run). Each kill's leases keep work
-        // outstanding for LEASE_SECONDS, longer than the gap to the next kill.
-        spread: 0.5,
-        minGapMs: 500,
         workedSince: workedSince(fdb.db),
         progress: async () => 1 - (await unfinished()) / DELIVERIES,
         signal: abort.signal,
